@@ -1,0 +1,100 @@
+"""The fixed anatomy of a principle page, checked before the page is built.
+
+A rendered principle page reads, in order: the rule (its summary), Why, Do,
+Don't, How to check, In code review, Related, Source. The rule, the review
+comment and the source link are generated from the front matter; the author
+writes the rest, in this order. A Source section may be written to add notes;
+the link is appended to it.
+"""
+
+import re
+from pathlib import Path
+
+from handbook.fences import find_fences
+from handbook.locations import LocatedError, Location
+
+WRITTEN_SECTIONS = ("Why", "Do", "Don't", "How to check", "Related")
+OPTIONAL_LAST = "Source"
+GENERATED_SECTIONS = ("In code review",)
+RENDERED_ORDER = (
+    "Why",
+    "Do",
+    "Don't",
+    "How to check",
+    "In code review",
+    "Related",
+    "Source",
+)
+SECTIONS_NEEDING_CODE = ("Do", "Don't")
+
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*(?:\{[^}]*\})?\s*$")
+
+
+def headings(path: Path, body: str, first_line: int) -> list[tuple[int, int, str]]:
+    """(line, level, text) of every ATX heading outside code blocks."""
+    in_fence = set()
+    for block in find_fences(path, body):
+        in_fence.update(range(block.line, block.line + block.source.count("\n") + 2))
+    found = []
+    for number, line in enumerate(body.splitlines(), start=1):
+        if number in in_fence:
+            continue
+        if match := _HEADING.match(line):
+            found.append((number + first_line - 1, len(match["hashes"]), match["text"]))
+    return found
+
+
+def check_anatomy(path: Path, body: str, first_line: int) -> None:
+    """Raise a LocatedError naming the line where the page departs from the anatomy."""
+    found = headings(path, body, first_line)
+    for line, level, text in found:
+        if level == 1:
+            raise LocatedError(
+                Location(path, line),
+                "no '# ' heading on a principle page: the title comes from front matter",
+            )
+        if level == 2 and text in GENERATED_SECTIONS:
+            raise LocatedError(
+                Location(path, line),
+                f"'## {text}' is generated from front matter; remove it",
+            )
+    sections = [(line, text) for line, level, text in found if level == 2]
+    expected = list(WRITTEN_SECTIONS)
+    if sections and sections[-1][1] == OPTIONAL_LAST:
+        expected.append(OPTIONAL_LAST)
+    for index, wanted in enumerate(expected):
+        if index >= len(sections):
+            after = f" after '## {expected[index - 1]}'" if index else ""
+            last_line = first_line + body.count("\n")
+            raise LocatedError(
+                Location(path, last_line), f"section '## {wanted}' is missing{after}"
+            )
+        line, text = sections[index]
+        if text != wanted:
+            raise LocatedError(
+                Location(path, line),
+                f"expected section '## {wanted}' here, found '## {text}' "
+                f"(order: {', '.join(RENDERED_ORDER)})",
+            )
+    if len(sections) > len(expected):
+        line, text = sections[len(expected)]
+        raise LocatedError(
+            Location(path, line),
+            f"unexpected section '## {text}' after '## {expected[-1]}'",
+        )
+    _check_sections_have_code(path, body, first_line, sections)
+
+
+def _check_sections_have_code(
+    path: Path, body: str, first_line: int, sections: list[tuple[int, str]]
+) -> None:
+    starts = [line for line, _ in sections] + [first_line + body.count("\n") + 1]
+    fence_lines = [block.line + first_line - 1 for block in find_fences(path, body)]
+    for (line, text), end in zip(sections, starts[1:], strict=False):
+        if text in SECTIONS_NEEDING_CODE and not any(
+            line < fence < end for fence in fence_lines
+        ):
+            raise LocatedError(
+                Location(path, line),
+                f"'## {text}' needs at least one tested code block",
+            )

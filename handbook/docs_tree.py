@@ -1,0 +1,35 @@
+"""The Markdown pages of the handbook and the code blocks on them."""
+
+from pathlib import Path
+
+from handbook.fences import FencedBlock, find_fences
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DOCS_DIR = REPO_ROOT / "docs"
+# Roots whose files pages may quote by named section. Every section in them
+# must be used by some page.
+SNIPPET_ROOTS = (
+    REPO_ROOT / "snippets",
+    REPO_ROOT / "tests",
+    REPO_ROOT / ".pre-commit-config.yaml",
+    REPO_ROOT / "Taskfile.yml",
+    REPO_ROOT / "pyproject.toml",
+)
+
+
+def markdown_pages(docs_dir: Path = DOCS_DIR) -> list[Path]:
+    """Every hand-written page; ``_data/`` holds inputs, not pages."""
+    return sorted(
+        p
+        for p in docs_dir.rglob("*.md")
+        if "_data" not in p.relative_to(docs_dir).parts
+    )
+
+
+def code_blocks(docs_dir: Path = DOCS_DIR) -> list[FencedBlock]:
+    return [block for page in markdown_pages(docs_dir) for block in find_fences(page)]
+
+
+def block_id(block: FencedBlock) -> str:
+    """A readable pytest id: ``principles/tooling/uv-only.md:42``."""
+    return f"{block.path.relative_to(DOCS_DIR).as_posix()}:{block.line}"

@@ -1,0 +1,37 @@
+"""Errors that point at a file and line, so every failure says where to look."""
+
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a file, printed as ``path:line`` like compilers and linters do."""
+
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        path = self.path
+        if path.is_absolute():
+            with suppress(ValueError):
+                path = path.relative_to(Path.cwd())
+        return f"{path}:{self.line}"
+
+
+class LocatedError(ValueError):
+    """A problem in a source file; ``str()`` starts with ``path:line``."""
+
+    def __init__(self, location: Location, message: str) -> None:
+        self.location = location
+        self.message = message
+        super().__init__(f"{location}: {message}")
+
+
+def line_of(text: str, needle: str, default: int = 1) -> int:
+    """Return the 1-based line of the first line starting with ``needle``."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith(needle):
+            return number
+    return default

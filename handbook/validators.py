@@ -1,0 +1,200 @@
+"""Validate non-Python code blocks with the real tools.
+
+A block is checked by what it is: its ``title`` (the file it shows, e.g.
+``Taskfile.yml``) selects the tool that owns that file format, and its
+language selects a parser. A block nobody can validate is an error rather
+than a silent pass; plain output is written as ``text``.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import hcl2
+import yaml
+
+Validator = Callable[[str, Path], None]
+"""Takes the block's content and a scratch directory; raises InvalidBlock."""
+
+UNVALIDATED_LANGUAGES = {"text", "console-output", "markdown", "http"}
+
+
+class InvalidBlock(Exception):
+    """The block's content is rejected; the message is the tool's own words."""
+
+
+def _bin(name: str) -> str:
+    """A tool from this project's environment, found next to the interpreter."""
+    candidate = Path(sys.executable).parent / name
+    found = str(candidate) if candidate.exists() else shutil.which(name)
+    if not found:
+        raise InvalidBlock(
+            f"{name} is not installed: run `uv sync` to get the project's tools"
+        )
+    return found
+
+
+def _run(args: list[str], cwd: Path) -> str:
+    env = {
+        **os.environ,
+        "NO_COLOR": "1",
+        "PRE_COMMIT_COLOR": "never",
+        "PYTHONWARNINGS": "ignore",
+    }
+    result = subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, env=env, check=False
+    )
+    output = (result.stdout + result.stderr).strip()
+    if result.returncode != 0:
+        raise InvalidBlock(
+            f"`{' '.join(Path(a).name if i == 0 else a for i, a in enumerate(args))}` failed:\n{output}"
+        )
+    return output
+
+
+def _write(scratch: Path, name: str, content: str) -> Path:
+    path = scratch / name
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+def parse_yaml(content: str, _scratch: Path) -> None:
+    try:
+        list(yaml.safe_load_all(content))
+    except yaml.YAMLError as error:
+        raise InvalidBlock(f"not valid YAML: {error}") from error
+
+
+def parse_toml(content: str, _scratch: Path) -> None:
+    try:
+        tomllib.loads(content)
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidBlock(f"not valid TOML: {error}") from error
+
+
+def parse_json(content: str, _scratch: Path) -> None:
+    try:
+        json.loads(content)
+    except json.JSONDecodeError as error:
+        raise InvalidBlock(f"not valid JSON: {error}") from error
+
+
+def parse_hcl(content: str, _scratch: Path) -> None:
+    try:
+        hcl2.loads(content)
+    except Exception as error:  # python-hcl2 raises lark's many error types
+        raise InvalidBlock(f"not valid HCL: {error}") from error
+
+
+def shellcheck(content: str, scratch: Path) -> None:
+    script = _write(scratch, "block.sh", content)
+    _run([_bin("shellcheck"), "--shell=bash", "--severity=style", str(script)], scratch)
+
+
+def taskfile(content: str, scratch: Path) -> None:
+    parse_yaml(content, scratch)
+    _write(scratch, "Taskfile.yml", content)
+    _run([_bin("task"), "--list-all", "--taskfile", "Taskfile.yml"], scratch)
+
+
+def pre_commit_config(content: str, scratch: Path) -> None:
+    parse_yaml(content, scratch)
+    path = _write(scratch, ".pre-commit-config.yaml", content)
+    _run([_bin("pre-commit"), "validate-config", str(path)], scratch)
+
+
+def pyproject(content: str, scratch: Path) -> None:
+    parse_toml(content, scratch)
+    data = tomllib.loads(content)
+    path = _write(scratch, "pyproject.toml", content)
+    if "project" in data or "build-system" in data:
+        _run([_bin("validate-pyproject"), str(path)], scratch)
+    if "ruff" in data.get("tool", {}):
+        _ruff_config(path, scratch)
+
+
+def ruff_toml(content: str, scratch: Path) -> None:
+    parse_toml(content, scratch)
+    _ruff_config(_write(scratch, "ruff.toml", content), scratch)
+
+
+def _ruff_config(config: Path, scratch: Path) -> None:
+    # ruff accepts deprecated settings with a warning; a page must not teach them.
+    _write(scratch, "module.py", '"""An empty module to lint."""\n')
+    output = _run(
+        [_bin("ruff"), "check", "--no-cache", "--config", str(config), "module.py"],
+        scratch,
+    )
+    if "warning:" in output:
+        raise InvalidBlock(f"ruff warns about this configuration:\n{output}")
+
+
+def gitleaks_config(content: str, scratch: Path) -> None:
+    parse_toml(content, scratch)
+    for rule in tomllib.loads(content).get("rules", []):
+        for key in ("regex", "path"):
+            if key in rule:
+                try:
+                    re.compile(rule[key])
+                except re.error as error:
+                    raise InvalidBlock(
+                        f"rule {rule.get('id', rule.get('description'))!r}: bad {key}: {error}"
+                    ) from error
+
+
+def dotenv(content: str, _scratch: Path) -> None:
+    for number, line in enumerate(content.splitlines(), start=1):
+        if (
+            line.strip()
+            and not line.lstrip().startswith("#")
+            and not re.match(r"^[A-Z][A-Z0-9_]*=", line)
+        ):
+            raise InvalidBlock(
+                f"line {number} is neither a comment nor NAME=value: {line!r}"
+            )
+
+
+BY_FILE_NAME: dict[str, Validator] = {
+    "Taskfile.yml": taskfile,
+    ".pre-commit-config.yaml": pre_commit_config,
+    "pyproject.toml": pyproject,
+    "ruff.toml": ruff_toml,
+    ".ruff.toml": ruff_toml,
+    ".gitleaks.toml": gitleaks_config,
+    ".env.example": dotenv,
+    ".env": dotenv,
+}
+BY_LANGUAGE: dict[str, Validator] = {
+    "yaml": parse_yaml,
+    "yml": parse_yaml,
+    "toml": parse_toml,
+    "json": parse_json,
+    "hcl": parse_hcl,
+    "bash": shellcheck,
+    "sh": shellcheck,
+    "shell": shellcheck,
+    "dotenv": dotenv,
+}
+
+
+def validator_for(language: str, title: str | None) -> Validator | None:
+    """The validator for a block, or None for plain output (``text``).
+
+    Raises InvalidBlock when nothing here can validate the block.
+    """
+    if title and Path(title).name in BY_FILE_NAME:
+        return BY_FILE_NAME[Path(title).name]
+    if language in BY_LANGUAGE:
+        return BY_LANGUAGE[language]
+    if language in UNVALIDATED_LANGUAGES:
+        return None
+    raise InvalidBlock(
+        f"no validator for a {language or 'plain'!r} block: add one to handbook/validators.py, "
+        "or mark plain output as ```text"
+    )

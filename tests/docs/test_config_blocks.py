@@ -1,0 +1,54 @@
+"""Every non-Python block is checked by the tool that owns its format.
+
+``Taskfile.yml`` blocks go through ``task``, ``.pre-commit-config.yaml``
+through ``pre-commit validate-config``, ``pyproject.toml`` through
+validate-pyproject and ruff, shell through shellcheck; YAML, TOML, JSON and
+HCL must parse. A block marked ``.invalid`` shows what NOT to write: it must
+fail its check, so the page never claims an error that does not happen.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from handbook.docs_tree import block_id, code_blocks
+from handbook.fences import FencedBlock
+from handbook.includes import expand
+from handbook.validators import InvalidBlock, validator_for
+
+CONFIG_BLOCKS = [
+    block for block in code_blocks() if block.language not in ("python", "py")
+]
+SHOWN_INVALID = "invalid"
+
+
+def _validate(block: FencedBlock, scratch: Path) -> None:
+    validate = validator_for(block.language, block.title)
+    if validate is not None:
+        validate(expand(block), scratch)
+
+
+@pytest.mark.parametrize(
+    "block", [b for b in CONFIG_BLOCKS if SHOWN_INVALID not in b.classes], ids=block_id
+)
+def test_block_is_valid(block: FencedBlock, tmp_path: Path) -> None:
+    try:
+        _validate(block, tmp_path)
+    except InvalidBlock as error:
+        pytest.fail(f"{block}: {error}", pytrace=False)
+
+
+@pytest.mark.parametrize(
+    "block", [b for b in CONFIG_BLOCKS if SHOWN_INVALID in b.classes], ids=block_id
+)
+def test_block_shown_as_invalid_really_fails(
+    block: FencedBlock, tmp_path: Path
+) -> None:
+    with pytest.raises(InvalidBlock) as failure:
+        _validate(block, tmp_path)
+    # error="..." on the fence: the page quotes the tool, so the tool must say it.
+    expected = block.attrs.get("error")
+    assert expected, f'{block}: an .invalid block needs error="<what the tool says>"'
+    assert expected in str(failure.value), (
+        f"{block}: the tool did not say {expected!r}:\n{failure.value}"
+    )

@@ -1,0 +1,69 @@
+"""Every principle page follows the fixed anatomy, in order."""
+
+from pathlib import Path
+
+import pytest
+
+from handbook.anatomy import check_anatomy
+from handbook.docs_tree import DOCS_DIR
+from handbook.locations import LocatedError
+from handbook.registry import load_registry, split_front_matter
+
+PRINCIPLE_PAGES = [DOCS_DIR / p.path for p in load_registry(DOCS_DIR).principles]
+
+
+def _check(path: Path, text: str | None = None) -> None:
+    _, body, first_line = split_front_matter(
+        path, text if text is not None else path.read_text()
+    )
+    check_anatomy(path, body, first_line)
+
+
+@pytest.mark.parametrize(
+    "page", PRINCIPLE_PAGES, ids=lambda p: p.relative_to(DOCS_DIR).as_posix()
+)
+def test_page_follows_the_anatomy(page: Path) -> None:
+    _check(page)
+
+
+@pytest.fixture
+def page() -> Path:
+    return PRINCIPLE_PAGES[0]
+
+
+@pytest.mark.parametrize("section", ["Why", "Do", "Don't", "How to check", "Related"])
+def test_a_missing_section_is_named_with_its_line(page: Path, section: str) -> None:
+    text = page.read_text()
+    broken = text.replace(f"\n## {section}\n", "\n### Renamed heading\n")
+    with pytest.raises(LocatedError, match=rf"{page.name}:\d+: .*'## {section}'"):
+        _check(page, broken)
+
+
+def test_sections_out_of_order_fail(page: Path) -> None:
+    text = page.read_text()
+    swapped = (
+        text.replace("\n## Why\n", "\n## TEMP\n")
+        .replace("\n## Do\n", "\n## Why\n")
+        .replace("\n## TEMP\n", "\n## Do\n")
+    )
+    with pytest.raises(
+        LocatedError, match=r"expected section '## Why' here, found '## Do'"
+    ):
+        _check(page, swapped)
+
+
+def test_generated_sections_are_not_hand_written(page: Path) -> None:
+    text = page.read_text().replace(
+        "\n## Related\n", "\n## In code review\n\nLGTM\n\n## Related\n"
+    )
+    with pytest.raises(LocatedError, match=r"'## In code review' is generated"):
+        _check(page, text)
+
+
+def test_do_needs_tested_code(page: Path) -> None:
+    text = page.read_text()
+    start, end = text.index("\n## Do\n"), text.index("\n## Don't\n")
+    with pytest.raises(
+        LocatedError, match=r"'## Do' needs at least one tested code block"
+    ):
+        _check(page, text[:start] + "\n## Do\n\nJust do it.\n" + text[end:])

@@ -1,0 +1,108 @@
+"""Every inline Python block on every page runs, prints what it says, and is clean.
+
+Blocks that include code from files (``--8<--``) are tested where that code
+lives; see test_snippet_includes.py.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_examples import CodeExample, EvalExample, find_examples
+
+from handbook.docs_tree import DOCS_DIR, markdown_pages
+from handbook.fences import INCLUDE_LINE, parse_info
+
+NOT_RUN = "no-run"
+NOT_RUN_TITLE_PREFIX = "Not run: "
+# Opt-outs are allowed but must stay rare.
+MAX_NOT_RUN = 3
+
+
+def _is_include(example: CodeExample) -> bool:
+    return any(INCLUDE_LINE.match(line) for line in example.source.splitlines())
+
+
+def inline_examples() -> list[CodeExample]:
+    examples = [example for page in markdown_pages() for example in find_examples(page)]
+    return [example for example in examples if not _is_include(example)]
+
+
+def _classes_and_attrs(example: CodeExample):
+    _, classes, attrs = parse_info(example.prefix)
+    return classes, attrs
+
+
+def _id(example: CodeExample) -> str:
+    return f"{example.path.relative_to(DOCS_DIR).as_posix()}:{example.start_line}"
+
+
+EXAMPLES = inline_examples()
+RUNNABLE = [e for e in EXAMPLES if NOT_RUN not in _classes_and_attrs(e)[0]]
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    """Examples set os.environ the way a deployment would; undo it after each.
+
+    They also run in an empty directory, so a developer's own .env file
+    cannot change what an example prints.
+    """
+    saved = dict(os.environ)
+    monkeypatch.chdir(tmp_path)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture
+def eval_example(eval_example: EvalExample) -> EvalExample:
+    """pytest-examples configured like this repository's ruff settings."""
+    eval_example.set_config(
+        line_length=88,
+        quotes="double",
+        target_version="py312",  # type: ignore[arg-type]
+        isort=True,
+        upgrade=True,
+        ruff_ignore=["S101"],
+    )
+    return eval_example
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=_id)
+def test_example_is_linted_and_formatted(
+    example: CodeExample, eval_example: EvalExample
+) -> None:
+    eval_example.lint(example)
+
+
+@pytest.mark.parametrize("example", RUNNABLE, ids=_id)
+def test_example_runs_and_prints_what_the_page_says(
+    example: CodeExample, eval_example: EvalExample
+) -> None:
+    eval_example.run_print_check(example)
+
+
+def test_every_opt_out_shows_its_reason_on_the_page() -> None:
+    for example in EXAMPLES:
+        classes, attrs = _classes_and_attrs(example)
+        if NOT_RUN in classes:
+            title = attrs.get("title", "")
+            where = f"{example.path}:{example.start_line}"
+            wanted = f'a .no-run block needs title="{NOT_RUN_TITLE_PREFIX}<reason>"'
+            assert title.startswith(NOT_RUN_TITLE_PREFIX), f"{where}: {wanted}"
+            assert len(title) > len(NOT_RUN_TITLE_PREFIX) + 10, f"{where}: {wanted}"
+
+
+def test_opt_outs_stay_rare() -> None:
+    not_run = [_id(e) for e in EXAMPLES if NOT_RUN in _classes_and_attrs(e)[0]]
+    assert len(not_run) <= MAX_NOT_RUN, f"{len(not_run)} blocks are not run: {not_run}"
+
+
+def test_there_are_examples_to_test() -> None:
+    assert len(EXAMPLES) >= 3, (
+        "no inline Python examples found: is the docs/ path right?"
+    )

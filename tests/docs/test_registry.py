@@ -1,0 +1,161 @@
+"""The registry: stable IDs, complete front matter, nothing published is lost."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from handbook.docs_tree import DOCS_DIR
+from handbook.locations import LocatedError
+from handbook.registry import load_registry
+from handbook.source_document import SourceDocument
+
+
+@pytest.fixture
+def docs_copy(tmp_path: Path) -> Path:
+    """A scratch copy of docs/ to break on purpose."""
+    return Path(shutil.copytree(DOCS_DIR, tmp_path / "docs"))
+
+
+@pytest.fixture
+def registry():
+    return load_registry(DOCS_DIR)
+
+
+def _first_page(docs: Path) -> Path:
+    return sorted((docs / "principles").rglob("*.md"))[0]
+
+
+def test_the_real_registry_loads(registry) -> None:
+    assert len(registry.principles) >= 3
+
+
+def test_every_source_section_cited_exists(registry) -> None:
+    source = SourceDocument.load(DOCS_DIR)
+    for principle in registry.principles:
+        source.anchor_for(principle, DOCS_DIR)
+
+
+def test_reading_order_follows_areas_then_level(registry) -> None:
+    order = registry.reading_order()
+    area_rank = [a.key for a in registry.areas]
+    ranks = [
+        (area_rank.index(p.area), ("must", "should", "consider").index(p.level))
+        for p in order
+    ]
+    assert ranks == sorted(ranks)
+
+
+def test_a_removed_id_fails_naming_the_lock_line(docs_copy: Path) -> None:
+    page = _first_page(docs_copy)
+    principle_id = next(
+        line.split(":", 1)[1].strip()
+        for line in page.read_text().splitlines()
+        if line.startswith("id:")
+    )
+    page.unlink()
+    with pytest.raises(
+        LocatedError,
+        match=rf"ids\.lock\.yml:\d+: published ID {principle_id} has no page",
+    ):
+        load_registry(docs_copy)
+
+
+def test_a_merged_id_keeps_redirecting(docs_copy: Path, registry) -> None:
+    survivor, absorbed = registry.principles[0], registry.principles[1]
+    (docs_copy / absorbed.path).unlink()
+    lock = docs_copy / "_data" / "ids.lock.yml"
+    lock.write_text(
+        lock.read_text().replace(
+            f"{absorbed.id}: {{status: active}}",
+            f"{absorbed.id}: {{status: merged-into, target: {survivor.id}}}",
+        )
+    )
+    merged = load_registry(docs_copy)
+    assert merged.redirects()[absorbed.id] == survivor.url
+
+
+def test_a_retired_id_leads_to_the_id_index(docs_copy: Path, registry) -> None:
+    retired = registry.principles[0]
+    (docs_copy / retired.path).unlink()
+    lock = docs_copy / "_data" / "ids.lock.yml"
+    lock.write_text(
+        lock.read_text().replace(
+            f"{retired.id}: {{status: active}}",
+            f'{retired.id}: {{status: retired, reason: "superseded"}}',
+        )
+    )
+    assert (
+        load_registry(docs_copy).redirects()[retired.id] == f"ids/#{retired.id.lower()}"
+    )
+
+
+def test_an_id_cannot_be_reused(docs_copy: Path, registry) -> None:
+    old = registry.principles[0]
+    lock = docs_copy / "_data" / "ids.lock.yml"
+    lock.write_text(
+        lock.read_text().replace(
+            f"{old.id}: {{status: active}}",
+            f'{old.id}: {{status: retired, reason: "gone"}}',
+        )
+    )
+    with pytest.raises(
+        LocatedError,
+        match=rf"{old.path.name}:\d+: ID {old.id} was retired .* never reused",
+    ):
+        load_registry(docs_copy)
+
+
+def test_a_duplicate_id_fails(docs_copy: Path) -> None:
+    page = _first_page(docs_copy)
+    shutil.copy(page, page.with_name("copy-of-" + page.name))
+    with pytest.raises(LocatedError, match=r"copy-of-.*\.md:\d+: duplicate ID"):
+        load_registry(docs_copy)
+
+
+def test_an_unpublished_id_must_be_added_to_the_lock(docs_copy: Path) -> None:
+    page = _first_page(docs_copy)
+    text = page.read_text()
+    old_id = next(line for line in text.splitlines() if line.startswith("id:"))
+    page.write_text(text.replace(old_id, "id: BRAND-NEW-ID"))
+    with pytest.raises(
+        LocatedError, match=r"\.md:\d+: ID BRAND-NEW-ID is not in .*ids\.lock\.yml"
+    ):
+        load_registry(docs_copy)
+
+
+@pytest.mark.parametrize(
+    "field", ["id", "title", "summary", "area", "level", "tags", "source", "since"]
+)
+def test_a_page_missing_a_field_fails(docs_copy: Path, field: str) -> None:
+    page = _first_page(docs_copy)
+    lines = page.read_text().splitlines(keepends=True)
+    page.write_text("".join(line for line in lines if not line.startswith(f"{field}:")))
+    with pytest.raises(
+        LocatedError,
+        match=rf"{page.name}:\d+: front matter lacks the required field '{field}'",
+    ):
+        load_registry(docs_copy)
+
+
+@pytest.mark.parametrize(
+    ("field", "bad_value", "message"),
+    [
+        ("id", "lower-case", "is not an uppercase mnemonic"),
+        ("level", "may", "is not one of must, should, consider"),
+        ("area", "misc", "is not in docs/_data/areas.yml"),
+        ("since", "soon", "is not a date"),
+    ],
+)
+def test_a_bad_field_value_names_its_line(
+    docs_copy: Path, field: str, bad_value: str, message: str
+) -> None:
+    page = _first_page(docs_copy)
+    lines = page.read_text().splitlines(keepends=True)
+    number = next(
+        i for i, line in enumerate(lines, start=1) if line.startswith(f"{field}:")
+    )
+    lines[number - 1] = f"{field}: {bad_value}\n"
+    page.write_text("".join(lines))
+    with pytest.raises(LocatedError, match=rf"{page.name}:{number}: .*{message}"):
+        load_registry(docs_copy)

@@ -1,0 +1,85 @@
+"""Every include on a page resolves, and every quoted section is used.
+
+Pages quote real, tested files by named section. A broken include, a
+section no page uses (an orphan), or unbalanced markers fail here with the
+file and line to fix.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from handbook.docs_tree import REPO_ROOT, SNIPPET_ROOTS, block_id, code_blocks
+from handbook.includes import expand, resolve_target
+from handbook.snippet_sections import all_sections, quotable_files, sections_in
+
+INCLUDE_BLOCKS = [block for block in code_blocks() if block.is_include]
+SNIPPETS_DIR = REPO_ROOT / "snippets"
+
+
+@pytest.mark.parametrize("block", INCLUDE_BLOCKS, ids=block_id)
+def test_include_resolves_to_the_named_section(block) -> None:
+    expanded = expand(block)
+    assert "--8<--" not in expanded, f"{block}: an include was left unexpanded"
+
+
+@pytest.mark.parametrize("block", INCLUDE_BLOCKS, ids=block_id)
+def test_include_block_holds_only_includes(block) -> None:
+    """Mixing typed code with included code would leave the typed part untested."""
+    stray = [
+        line
+        for line in block.source.splitlines()
+        if line.strip() and "--8<--" not in line
+    ]
+    assert not stray, f"{block}: typed lines in an include block: {stray}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    quotable_files(SNIPPET_ROOTS),
+    ids=lambda p: p.relative_to(REPO_ROOT).as_posix(),
+)
+def test_section_markers_are_balanced(path: Path) -> None:
+    sections_in(path)
+
+
+def test_every_section_is_quoted_by_a_page() -> None:
+    used = {
+        resolve_target(target) for block in INCLUDE_BLOCKS for target in block.includes
+    }
+    orphans = [
+        f"{section.path.relative_to(REPO_ROOT)}:{section.start_line}: section '{section.name}' is used by no page"
+        for section in all_sections(SNIPPET_ROOTS)
+        if (section.path, section.name) not in used
+    ]
+    assert not orphans, "\n".join(orphans)
+
+
+def test_snippets_pass_ruff_lint() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", str(SNIPPETS_DIR)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_snippets_are_formatted() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "format",
+            "--check",
+            "--no-cache",
+            str(SNIPPETS_DIR),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
