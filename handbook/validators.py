@@ -29,7 +29,7 @@ class InvalidBlock(Exception):
     """The block's content is rejected; the message is the tool's own words."""
 
 
-def _bin(name: str) -> str:
+def tool_path(name: str) -> str:
     """A tool from this project's environment, found next to the interpreter."""
     candidate = Path(sys.executable).parent / name
     found = str(candidate) if candidate.exists() else shutil.which(name)
@@ -94,19 +94,22 @@ def parse_hcl(content: str, _scratch: Path) -> None:
 
 def shellcheck(content: str, scratch: Path) -> None:
     script = _write(scratch, "block.sh", content)
-    _run([_bin("shellcheck"), "--shell=bash", "--severity=style", str(script)], scratch)
+    _run(
+        [tool_path("shellcheck"), "--shell=bash", "--severity=style", str(script)],
+        scratch,
+    )
 
 
 def taskfile(content: str, scratch: Path) -> None:
     parse_yaml(content, scratch)
     _write(scratch, "Taskfile.yml", content)
-    _run([_bin("task"), "--list-all", "--taskfile", "Taskfile.yml"], scratch)
+    _run([tool_path("task"), "--list-all", "--taskfile", "Taskfile.yml"], scratch)
 
 
 def pre_commit_config(content: str, scratch: Path) -> None:
     parse_yaml(content, scratch)
     path = _write(scratch, ".pre-commit-config.yaml", content)
-    _run([_bin("pre-commit"), "validate-config", str(path)], scratch)
+    _run([tool_path("pre-commit"), "validate-config", str(path)], scratch)
 
 
 def pyproject(content: str, scratch: Path) -> None:
@@ -114,7 +117,7 @@ def pyproject(content: str, scratch: Path) -> None:
     data = tomllib.loads(content)
     path = _write(scratch, "pyproject.toml", content)
     if "project" in data or "build-system" in data:
-        _run([_bin("validate-pyproject"), str(path)], scratch)
+        _run([tool_path("validate-pyproject"), str(path)], scratch)
     if "ruff" in data.get("tool", {}):
         _ruff_config(path, scratch)
 
@@ -128,7 +131,14 @@ def _ruff_config(config: Path, scratch: Path) -> None:
     # ruff accepts deprecated settings with a warning; a page must not teach them.
     _write(scratch, "module.py", '"""An empty module to lint."""\n')
     output = _run(
-        [_bin("ruff"), "check", "--no-cache", "--config", str(config), "module.py"],
+        [
+            tool_path("ruff"),
+            "check",
+            "--no-cache",
+            "--config",
+            str(config),
+            "module.py",
+        ],
         scratch,
     )
     if "warning:" in output:

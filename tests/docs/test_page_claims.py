@@ -60,3 +60,31 @@ def test_hand_editing_pyproject_makes_uv_lock_check_fail_as_the_page_says(
         assert line in result.stderr, (
             f"{UV_ONLY_PAGE}:{quoted.line}: uv no longer prints {line!r}:\n{result.stderr}"
         )
+
+
+RUFF_PAGE = DOCS_DIR / "principles" / "tooling" / "ruff-lint-format.md"
+
+
+def test_ruff_without_a_selection_enables_more_than_400_rules(tmp_path: Path) -> None:
+    (tmp_path / "module.py").write_text('"""A module."""\n')
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--isolated",
+            "--show-settings",
+            "module.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    enabled = result.stdout.split("linter.rules.enabled = [", 1)[1].split("]", 1)[0]
+    count = sum(1 for line in enabled.splitlines() if line.strip())
+    assert count > 400, (
+        f"ruff now enables {count} rules by default; fix the claim in {RUFF_PAGE}"
+    )
+    assert "more than 400 rules" in RUFF_PAGE.read_text()

@@ -2,27 +2,27 @@
 
 Pages quote real, tested files by named section. A broken include, a
 section no page uses (an orphan), or unbalanced markers fail here with the
-file and line to fix.
+file and line to fix. (That the quoted Python is ruff-clean is checked for
+the whole repository in tests/test_repository.py.)
 """
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from handbook.docs_tree import REPO_ROOT, SNIPPET_ROOTS, block_id, code_blocks
+from handbook.fences import INCLUDE_LINE
 from handbook.includes import expand, resolve_target
 from handbook.snippet_sections import all_sections, quotable_files, sections_in
 
 INCLUDE_BLOCKS = [block for block in code_blocks() if block.is_include]
-SNIPPETS_DIR = REPO_ROOT / "snippets"
 
 
 @pytest.mark.parametrize("block", INCLUDE_BLOCKS, ids=block_id)
 def test_include_resolves_to_the_named_section(block) -> None:
     expanded = expand(block)
-    assert "--8<--" not in expanded, f"{block}: an include was left unexpanded"
+    left = [line for line in expanded.splitlines() if INCLUDE_LINE.match(line)]
+    assert not left, f"{block}: includes left unexpanded: {left}"
 
 
 @pytest.mark.parametrize("block", INCLUDE_BLOCKS, ids=block_id)
@@ -31,7 +31,7 @@ def test_include_block_holds_only_includes(block) -> None:
     stray = [
         line
         for line in block.source.splitlines()
-        if line.strip() and "--8<--" not in line
+        if line.strip() and not INCLUDE_LINE.match(line)
     ]
     assert not stray, f"{block}: typed lines in an include block: {stray}"
 
@@ -55,31 +55,3 @@ def test_every_section_is_quoted_by_a_page() -> None:
         if (section.path, section.name) not in used
     ]
     assert not orphans, "\n".join(orphans)
-
-
-def test_snippets_pass_ruff_lint() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", str(SNIPPETS_DIR)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_snippets_are_formatted() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ruff",
-            "format",
-            "--check",
-            "--no-cache",
-            str(SNIPPETS_DIR),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr

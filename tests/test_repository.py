@@ -1,0 +1,69 @@
+"""The repository practises what the handbook preaches.
+
+Its own Taskfile, pre-commit config, pyproject and CI script pass the same
+real tools the pages use, all of its Python is ruff-clean, and no secret is
+committed.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from handbook.docs_tree import REPO_ROOT
+from handbook.validators import (
+    InvalidBlock,
+    pre_commit_config,
+    pyproject,
+    shellcheck,
+    taskfile,
+    tool_path,
+)
+
+OWN_CONFIGS = {
+    "Taskfile.yml": taskfile,
+    ".pre-commit-config.yaml": pre_commit_config,
+    "pyproject.toml": pyproject,
+    ".ci/run": shellcheck,
+}
+
+
+@pytest.mark.parametrize("name", OWN_CONFIGS)
+def test_own_config_passes_its_tool(name: str, tmp_path: Path) -> None:
+    try:
+        OWN_CONFIGS[name]((REPO_ROOT / name).read_text(), tmp_path)
+    except InvalidBlock as error:
+        pytest.fail(f"{name}: {error}", pytrace=False)
+
+
+@pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=" ".join)
+def test_all_python_is_ruff_clean(command: list[str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "--no-cache", "."],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_secret_is_committed() -> None:
+    """The pre-commit secret scan, over every tracked file, against the baseline."""
+    tracked = subprocess.run(
+        [tool_path("git"), "ls-files"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    files = [f for f in tracked if f != "uv.lock" and (REPO_ROOT / f).is_file()]
+    result = subprocess.run(
+        [tool_path("detect-secrets-hook"), "--baseline", ".secrets.baseline", *files],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
