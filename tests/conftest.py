@@ -1,4 +1,4 @@
-"""Fixtures shared by the docs tests: the site, built once per session."""
+"""Fixtures shared across test folders: the site, built once per session."""
 
 import os
 import subprocess

@@ -1,0 +1,41 @@
+"""Site search finds the code terms engineers actually type."""
+
+import json
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+CODE_TERMS = ["expire_on_commit", "N+1", "join_transaction_mode", "SecretStr"]
+
+
+def _pages_mentioning(built_site: Path, term: str) -> set[str]:
+    index = json.loads((built_site / "search" / "search_index.json").read_text())
+    return {
+        doc["location"].split("#")[0]
+        for doc in index["docs"]
+        if term.lower() in doc["text"].lower() + doc["title"].lower()
+    }
+
+
+@pytest.mark.parametrize("term", CODE_TERMS)
+def test_searching_a_code_term_finds_a_page_that_mentions_it(
+    page: Page, site_url: str, built_site: Path, term: str
+) -> None:
+    expected = _pages_mentioning(built_site, term)
+    assert expected, f"no page mentions {term!r}: the search test has nothing to find"
+
+    page.goto(site_url, wait_until="networkidle")  # the search index is loaded
+    page.get_by_role("textbox", name="Search").press_sequentially(term, delay=50)
+    first_result = page.locator(".md-search-result__item a").first
+    expect(first_result).to_be_visible(timeout=10_000)
+
+    hrefs = page.locator(".md-search-result__item a").evaluate_all(
+        "links => links.map(a => a.href)"
+    )
+    found = [urlsplit(href).path.removeprefix("/") for href in hrefs]
+    # Every result mentions the term: it was matched whole, not as fragments
+    # such as "n" and "1" that match every page.
+    unrelated = set(found) - expected
+    assert not unrelated, f"searching {term!r} also found pages without it: {sorted(unrelated)}"
