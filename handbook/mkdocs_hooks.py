@@ -132,5 +132,6 @@ def on_post_build(config: MkDocsConfig) -> None:
     for principle_id, target in _registry().redirects().items():
         directory = Path(config.site_dir) / "id" / principle_id
         directory.mkdir(parents=True, exist_ok=True)
-        html = pages.redirect_html("../../" + target, principle_id)
+        canonical = pages.absolute(_site_url(config), target)
+        html = pages.redirect_html("../../" + target, canonical, principle_id)
         (directory / "index.html").write_text(html, encoding="utf-8")

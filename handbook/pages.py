@@ -218,17 +218,22 @@ def principles_json(registry: Registry, site_url: str) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def redirect_html(target_url: str, principle_id: str) -> str:
-    """A static redirect page: works on any static host, no server rules needed."""
+def redirect_html(target_url: str, canonical_url: str, principle_id: str) -> str:
+    """A static redirect page: works on any static host, no server rules needed.
+
+    ``target_url`` is relative, so the redirect works wherever the site is
+    served (``task docs`` included); the canonical link is absolute.
+    """
     url = html.escape(target_url, quote=True)
+    canonical = html.escape(canonical_url, quote=True)
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{principle_id}</title>\n"
-        f'<link rel="canonical" href="{url}">\n'
+        f'<link rel="canonical" href="{canonical}">\n'
         f'<meta http-equiv="refresh" content="0; url={url}">\n'
         '<meta name="robots" content="noindex">\n'
         f"<script>location.replace({json.dumps(target_url)} + location.hash)</script>\n"
         "</head>\n<body>\n"
-        f'<p>{principle_id} lives at <a href="{url}">{url}</a>.</p>\n'
+        f'<p>{principle_id} lives at <a href="{url}">{canonical}</a>.</p>\n'
         "</body>\n</html>\n"
     )

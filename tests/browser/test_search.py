@@ -38,4 +38,6 @@ def test_searching_a_code_term_finds_a_page_that_mentions_it(
     # Every result mentions the term: it was matched whole, not as fragments
     # such as "n" and "1" that match every page.
     unrelated = set(found) - expected
-    assert not unrelated, f"searching {term!r} also found pages without it: {sorted(unrelated)}"
+    assert not unrelated, (
+        f"searching {term!r} also found pages without it: {sorted(unrelated)}"
+    )
