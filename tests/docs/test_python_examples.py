@@ -5,7 +5,9 @@ lives; see test_snippet_includes.py.
 """
 
 import os
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,38 @@ def inline_examples() -> list[CodeExample]:
 def _classes_and_attrs(example: CodeExample):
     _, classes, attrs = parse_info(example.prefix)
     return classes, attrs
+
+
+@contextmanager
+def located(example: CodeExample) -> Iterator[None]:
+    """Prefix any failure with the page and line of the block."""
+    message = None
+    try:
+        yield
+    except pytest.fail.Exception as failure:
+        message = failure.msg
+    if message is not None:
+        line = _first_changed_line(message) or example.start_line
+        where = f"{example.path.relative_to(DOCS_DIR.parent)}:{line}"
+        pytest.fail(f"{where}: {message}", pytrace=False)
+
+
+def _first_changed_line(message: str) -> int | None:
+    """The page line of the first '-' line in pytest-examples' diff.
+
+    Its hunk headers count lines of the Markdown file itself.
+    """
+    hunk = re.search(r"@@ -(\d+),\d+ ", message)
+    if not hunk:
+        return None
+    line = int(hunk[1])
+    for diff_line in message[hunk.end() :].splitlines()[1:]:
+        marker = diff_line[2:3]  # the diff is indented by two spaces
+        if marker == "-":
+            return line
+        if marker == " ":
+            line += 1
+    return None
 
 
 def _id(example: CodeExample) -> str:
@@ -76,14 +110,16 @@ def eval_example(eval_example: EvalExample) -> EvalExample:
 def test_example_is_linted_and_formatted(
     example: CodeExample, eval_example: EvalExample
 ) -> None:
-    eval_example.lint(example)
+    with located(example):
+        eval_example.lint(example)
 
 
 @pytest.mark.parametrize("example", RUNNABLE, ids=_id)
 def test_example_runs_and_prints_what_the_page_says(
     example: CodeExample, eval_example: EvalExample
 ) -> None:
-    eval_example.run_print_check(example)
+    with located(example):
+        eval_example.run_print_check(example)
 
 
 def test_every_opt_out_shows_its_reason_on_the_page() -> None:
