@@ -100,10 +100,44 @@ def shellcheck(content: str, scratch: Path) -> None:
     )
 
 
+# Variables Task defines itself; anything else a template uses must be declared.
+TASK_SPECIAL_VARS = {
+    "CLI_ARGS", "CLI_ARGS_LIST", "CLI_FORCE", "CLI_SILENT", "CLI_VERBOSE", "CLI_OFFLINE",
+    "CLI_ASSUME_YES", "TASK", "ALIAS", "TASK_EXE", "ROOT_TASKFILE", "ROOT_DIR", "TASKFILE",
+    "TASKFILE_DIR", "TASK_DIR", "USER_WORKING_DIR", "CHECKSUM", "TIMESTAMP", "TASK_VERSION",
+    "ITEM", "EXIT_CODE", "MATCH",
+}  # fmt: skip
+
+
 def taskfile(content: str, scratch: Path) -> None:
+    """Parse with task, then dry-run every task so broken calls surface.
+
+    Task renders an undeclared ``{{.VAR}}`` as an empty string without a
+    word, so undeclared variables are reported here.
+    """
     parse_yaml(content, scratch)
     _write(scratch, "Taskfile.yml", content)
     _run([tool_path("task"), "--list-all", "--taskfile", "Taskfile.yml"], scratch)
+    data = yaml.safe_load(content) or {}
+    tasks = data.get("tasks") or {}
+    declared = (
+        set(TASK_SPECIAL_VARS)
+        | set(data.get("vars") or {})
+        | set(data.get("env") or {})
+    )
+    for name, task in tasks.items():
+        local = set()
+        if isinstance(task, dict):
+            local = set(task.get("vars") or {}) | set(task.get("env") or {})
+        for variable in re.findall(
+            r"{{\s*\.([A-Za-z_][A-Za-z0-9_]*)", yaml.safe_dump(task)
+        ):
+            if variable not in declared | local:
+                raise InvalidBlock(
+                    f"task {name!r} uses {{{{.{variable}}}}}, which is never declared: "
+                    "task would render it as an empty string"
+                )
+        _run([tool_path("task"), "--dry", "--taskfile", "Taskfile.yml", name], scratch)
 
 
 def pre_commit_config(content: str, scratch: Path) -> None:
