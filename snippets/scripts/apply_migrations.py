@@ -1,0 +1,110 @@
+"""Apply pending SQL migrations from ``migrations/``, like ``atlas migrate apply``.
+
+For machines without the Atlas CLI. Each file runs in its own transaction
+together with the row that records it, so a failed file leaves nothing
+half-applied, and running the script again applies only what is pending.
+
+    uv run python scripts/apply_migrations.py                 # DATABASE_URL from .env
+    uv run python scripts/apply_migrations.py --database-url postgresql://...
+"""
+
+import argparse
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from shop.core.config import get_settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+# Its own schema, so that the application schema (public) compares equal to
+# one built from the models, and the name cannot clash with Atlas's table.
+_CREATE_REVISIONS = """
+CREATE SCHEMA IF NOT EXISTS shop_meta;
+CREATE TABLE IF NOT EXISTS shop_meta.schema_revisions (
+    version text PRIMARY KEY,
+    description text NOT NULL,
+    sha256 text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+class MigrationError(Exception):
+    """The migration directory and the database's history disagree."""
+
+
+def migration_files(directory: Path) -> list[Path]:
+    """The ``<version>_<description>.sql`` files, in the order they apply."""
+    return sorted(directory.glob("*.sql"))
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """A libpq-style URL asyncpg accepts, from any SQLAlchemy PostgreSQL URL."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+async def apply_migrations(
+    database_url: str, directory: Path = MIGRATIONS_DIR
+) -> list[str]:
+    """Apply every migration not yet recorded; return the versions applied.
+
+    Raises ``MigrationError`` if an applied file was edited afterwards:
+    re-running it would not reproduce the database other machines have.
+    """
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await connection.execute(_CREATE_REVISIONS)
+        rows = await connection.fetch(
+            "SELECT version, sha256 FROM shop_meta.schema_revisions"
+        )
+        applied = {row["version"]: row["sha256"] for row in rows}
+        newly_applied: list[str] = []
+        for path in migration_files(directory):
+            version, _, description = path.stem.partition("_")
+            sql = path.read_text(encoding="utf-8")
+            digest = hashlib.sha256(sql.encode()).hexdigest()
+            if version in applied:
+                if applied[version] != digest:
+                    raise MigrationError(f"{path.name} changed after it was applied")
+                continue
+            async with connection.transaction():
+                # Without arguments asyncpg uses the simple query protocol,
+                # which runs a file of several statements in one call.
+                await connection.execute(sql)
+                await connection.execute(
+                    "INSERT INTO shop_meta.schema_revisions (version, description, sha256)"
+                    " VALUES ($1, $2, $3)",
+                    version,
+                    description,
+                    digest,
+                )
+            newly_applied.append(version)
+        return newly_applied
+    finally:
+        await connection.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="defaults to DATABASE_URL from .env")
+    parser.add_argument(
+        "--dir", type=Path, default=MIGRATIONS_DIR, help="migration directory"
+    )
+    args = parser.parse_args(argv)
+    database_url = args.database_url or str(get_settings().database_url)
+    versions = asyncio.run(apply_migrations(database_url, args.dir))
+    for version in versions:
+        print(f"applied {version}")
+    if not versions:
+        print("no pending migrations")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

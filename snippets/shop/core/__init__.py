@@ -1,0 +1,1 @@
+"""Application wiring: settings, database engine, logging, error handling, the app factory."""

@@ -1,0 +1,67 @@
+"""The FastAPI application: ``create_app(settings)``, and ``app`` for uvicorn."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from shop.core import health
+from shop.core.config import Settings, get_settings
+from shop.core.database import create_engine, create_session_factory
+from shop.core.errors import register_exception_handlers
+from shop.core.logging import AccessLogMiddleware, configure_logging
+from shop.orders import router as orders
+from shop.users import router as users
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Own the connection pool: create it at start-up, close it at shutdown."""
+    settings: Settings = app.state.settings
+    engine = create_engine(settings)
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    try:
+        yield
+    finally:
+        # Returns pooled connections to the server instead of letting them
+        # be cut when the process exits.
+        await engine.dispose()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the application for ``settings``; nothing connects until start-up."""
+    configure_logging(settings.log_level)
+    app = FastAPI(
+        title="Shop",
+        summary="Reference service of the Python backend design handbook.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PATCH"],
+        allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+        expose_headers=["ETag", "Location"],
+    )
+    # Added last, so it is outermost: it also times CORS preflights.
+    app.add_middleware(AccessLogMiddleware)
+    register_exception_handlers(app)
+    app.include_router(health.router)
+    app.include_router(users.router)
+    app.include_router(orders.router)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    """Build ``app`` on first access (``uvicorn shop.core.main:app``).
+
+    A plain ``app = create_app(get_settings())`` would read the environment
+    whenever anything imports this module, so tests could not import
+    ``create_app`` without a production-like environment.
+    """
+    if name == "app":
+        return create_app(get_settings())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

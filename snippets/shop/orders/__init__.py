@@ -1,0 +1,1 @@
+"""The orders domain: placing orders and reading a customer's own orders."""

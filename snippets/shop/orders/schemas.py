@@ -1,0 +1,56 @@
+"""Request and response bodies of the orders domain."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
+
+Sku = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+]
+"""A stock-keeping unit code."""
+
+
+class OrderItemCreate(BaseModel):
+    """One line of a new order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sku: Sku
+    # Bounded so that any order total fits comfortably in a 64-bit integer.
+    quantity: int = Field(ge=1, le=10_000)
+    unit_price_cents: int = Field(ge=1, le=100_000_000)
+
+
+class OrderCreate(BaseModel):
+    """Body of ``POST /orders``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[OrderItemCreate] = Field(min_length=1, max_length=100)
+
+
+class OrderItemResponse(BaseModel):
+    """One line of an order as the API shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    sku: str
+    quantity: int
+    unit_price_cents: int
+
+
+class OrderResponse(BaseModel):
+    """An order as the API shows it, with its total computed from the lines."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    created_at: datetime
+    items: list[OrderItemResponse]
+
+    @computed_field
+    @property
+    def total_cents(self) -> int:
+        """Sum of quantity times unit price over all lines."""
+        return sum(item.quantity * item.unit_price_cents for item in self.items)

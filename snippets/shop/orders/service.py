@@ -1,0 +1,45 @@
+"""Business rules of the orders domain."""
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shop.orders.models import Order, OrderItem
+from shop.orders.repository import OrderRepository
+from shop.orders.schemas import OrderCreate
+from shop.shared.exceptions import NotFoundError
+
+
+class OrderService:
+    """Placing orders and reading the caller's own orders."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.orders = OrderRepository(session)
+
+    async def place(self, user_id: int, data: OrderCreate) -> Order:
+        """Record a new order for ``user_id``."""
+        order = Order(
+            user_id=user_id,
+            items=[OrderItem(**item.model_dump()) for item in data.items],
+        )
+        self.orders.add(order)
+        await self.session.commit()
+        return order
+
+    async def get(self, order_id: int, user_id: int) -> Order:
+        """One of the user's orders.
+
+        Someone else's order raises ``NotFoundError`` exactly like a missing
+        one: a 403 would confirm that the id exists.
+        """
+        order = await self.orders.get_for_user(order_id, user_id)
+        if order is None:
+            raise NotFoundError("Order not found")
+        return order
+
+    async def list_after(
+        self, user_id: int, after_id: int, limit: int
+    ) -> Sequence[Order]:
+        """A page of the user's orders in id order (``limit`` rows at most)."""
+        return await self.orders.list_for_user(user_id, after_id, limit)

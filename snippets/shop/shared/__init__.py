@@ -1,0 +1,1 @@
+"""Utilities shared by every domain: the SQLAlchemy base, domain exceptions, pagination."""

@@ -1,0 +1,33 @@
+"""Domain exceptions.
+
+Services raise these; they know nothing about HTTP. ``shop.core.errors`` maps
+each one to a status code and the common error body, in one place.
+"""
+
+
+class DomainError(Exception):
+    """Base class of every error a service raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(DomainError):
+    """The requested resource does not exist, or the caller may not know it does."""
+
+
+class ConflictError(DomainError):
+    """The request contradicts the current state, e.g. a duplicate email."""
+
+
+class UnauthorizedError(DomainError):
+    """The caller is not authenticated: no, invalid or expired credentials."""
+
+
+class ForbiddenError(DomainError):
+    """The caller is authenticated but not allowed to do this."""
+
+
+class ServiceUnavailableError(DomainError):
+    """A dependency the request needs (e.g. the database) is not reachable."""

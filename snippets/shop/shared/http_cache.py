@@ -1,0 +1,22 @@
+"""Entity tags for conditional GET requests."""
+
+import hashlib
+
+
+def strong_etag(body: bytes) -> str:
+    """A strong ETag for a response body: equal bodies, equal tags."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def matches_if_none_match(header: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header lists ``etag`` (so 304 applies).
+
+    RFC 9110, section 13.1.2: the comparison is weak, so ``W/"x"`` matches
+    ``"x"``, and ``*`` matches any current representation.
+    """
+    if header is None:
+        return False
+    candidates = {
+        candidate.strip().removeprefix("W/") for candidate in header.split(",")
+    }
+    return "*" in candidates or etag in candidates

@@ -1,0 +1,1 @@
+"""The users domain: registration, authentication and profiles."""

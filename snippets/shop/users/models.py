@@ -1,0 +1,28 @@
+"""Database model of the users domain."""
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop.shared.base_model import Base
+
+
+class User(Base):
+    """A registered customer."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        # Emails are unique case-insensitively. Storing them lower-cased and
+        # letting the database insist on it keeps the plain unique index
+        # sufficient, whatever code path writes the row.
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )

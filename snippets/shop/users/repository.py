@@ -1,0 +1,32 @@
+"""Database queries of the users domain."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shop.users.models import User
+
+
+class UserRepository:
+    """Reads and writes ``User`` rows; knows SQL, not business rules."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, user_id: int) -> User | None:
+        """The user with this id, if any."""
+        return await self.session.get(User, user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        """The user with this (already lower-cased) email, if any."""
+        return await self.session.scalar(select(User).where(User.email == email))
+
+    async def list_after(self, after_id: int, limit: int) -> Sequence[User]:
+        """Up to ``limit`` users with ids above ``after_id``, in id order."""
+        query = select(User).where(User.id > after_id).order_by(User.id).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+    def add(self, user: User) -> None:
+        """Stage a new user for insertion at the next flush."""
+        self.session.add(user)
