@@ -1,0 +1,273 @@
+"""Fixtures of the service tests: a real PostgreSQL, one rolled-back transaction per test.
+
+Every test talks to the API through ``client``; the API and the test share
+one ``AsyncSession``, joined to an outer transaction that is rolled back when
+the test ends, so tests never see each other's rows and need no cleanup.
+"""
+
+import asyncio
+import importlib.util
+import secrets
+import sys
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from postgres_provider import NoPostgresError, postgres_server
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    create_async_engine,
+)
+
+from shop.core.config import Settings
+from shop.core.database import create_engine, get_db
+from shop.core.main import create_app
+from shop.shared.base_model import Base
+from shop.users import security
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SNIPPETS_DIR = REPO_ROOT / "snippets"
+MIGRATIONS_DIR = SNIPPETS_DIR / "migrations"
+PASSWORD = "correct horse battery staple"  # noqa: S105  # a test user's password
+
+
+def load_script(name: str) -> ModuleType:
+    """Import ``snippets/scripts/<name>.py`` (scripts are not a package)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        name, SNIPPETS_DIR / "scripts" / f"{name}.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2id with minimal cost parameters.
+
+    The production parameters cost about 0.25 s per hash on a small CI
+    machine, paid for every user a test registers and every sign-in.
+    """
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1),))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(security, "_password_hash", cheap)
+        yield
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """URL of the server's maintenance database (see postgres_provider)."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(
+                # Under the system temp dir: when the tests run as root, the
+                # server runs as postgres, which must be able to reach it.
+                postgres_server(Path(tempfile.gettempdir()) / "shop-test-postgres")
+            )
+        except NoPostgresError as error:
+            # One clear instruction instead of a traceback per test.
+            pytest.fail(str(error), pytrace=False)
+        yield url
+
+
+DatabaseFactory = Callable[[], Awaitable[str]]
+
+
+@pytest.fixture(scope="session")
+async def create_database(server_url: str) -> AsyncIterator[DatabaseFactory]:
+    """Factory of empty databases on the test server, dropped at session end."""
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    created: list[str] = []
+
+    async def create() -> str:
+        name = f"shop_test_{uuid.uuid4().hex[:12]}"
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return (
+            make_url(server_url)
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+
+    yield create
+    async with admin.connect() as conn:
+        for name in created:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+async def database_url(create_database: DatabaseFactory) -> str:
+    """A database migrated with the project's own migration files."""
+    url = await create_database()
+    await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    """Settings of the app under test: no .env file, a fresh signing key."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        environment="test",
+        database_url=database_url,  # type: ignore[arg-type]
+        jwt_secret=secrets.token_urlsafe(48),  # type: ignore[arg-type]
+        cors_origins=["https://shop.example"],
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """One engine (connection pool) for the whole session."""
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside an outer transaction that is always rolled back."""
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        await transaction.rollback()
+
+
+@pytest.fixture
+async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
+    """The session both the test and the app use.
+
+    ``create_savepoint``: the service's ``commit()`` and ``rollback()`` act on
+    a SAVEPOINT, so the outer transaction survives them and is rolled back.
+    ``expire_on_commit=False`` as in the app's own session factory.
+    """
+    async with AsyncSession(
+        bind=connection,
+        join_transaction_mode="create_savepoint",
+        expire_on_commit=False,
+    ) as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, session: AsyncSession) -> FastAPI:
+    """The app, with ``get_db`` yielding the test's session."""
+    app = create_app(settings)
+
+    async def override_get_db() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    app.dependency_overrides[get_db] = override_get_db
+    return app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    """HTTP client calling the app in-process."""
+    async with AsyncClient(
+        transport=ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        yield client
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[None]:
+    """Run the app's startup and shutdown the way a server does (ASGI lifespan).
+
+    httpx's ASGITransport skips the lifespan; uvicorn does not.
+    """
+    to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.create_task(app(scope, to_app.get, from_app.put))  # type: ignore[arg-type]
+    await to_app.put({"type": "lifespan.startup"})
+    assert (await from_app.get())["type"] == "lifespan.startup.complete"
+    try:
+        yield
+    finally:
+        await to_app.put({"type": "lifespan.shutdown"})
+        assert (await from_app.get())["type"] == "lifespan.shutdown.complete"
+        await task
+
+
+async def count_rows(session: AsyncSession, model: type[Base]) -> int:
+    """Number of rows of ``model``'s table visible in the test transaction."""
+    return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    """Assert the common error body with this status and code; return ``error``."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    return body["error"]
+
+
+UserFactory = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def register(client: AsyncClient) -> UserFactory:
+    """Register a user through the API; returns the response body."""
+
+    async def register(
+        email: str | None = None, name: str = "Ada Lovelace", password: str = PASSWORD
+    ) -> dict[str, Any]:
+        email = email or f"user-{uuid.uuid4().hex[:8]}@example.com"
+        response = await client.post(
+            "/users", json={"email": email, "name": name, "password": password}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    return register
+
+
+@pytest.fixture
+def login(client: AsyncClient) -> Callable[[str], Awaitable[dict[str, str]]]:
+    """Sign in through the API; returns the Authorization header."""
+
+    async def login(email: str, password: str = PASSWORD) -> dict[str, str]:
+        response = await client.post(
+            "/auth/token", data={"username": email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return login
+
+
+@pytest.fixture
+async def alice(register: UserFactory, login: Any) -> dict[str, Any]:
+    """A registered, signed-in user: her profile plus ``headers``."""
+    user = await register(email="alice@example.com", name="Alice")
+    return {**user, "headers": await login("alice@example.com")}
+
+
+@pytest.fixture
+async def bob(register: UserFactory, login: Any) -> dict[str, Any]:
+    """A second signed-in user, to prove users cannot see each other's data."""
+    user = await register(email="bob@example.com", name="Bob")
+    return {**user, "headers": await login("bob@example.com")}

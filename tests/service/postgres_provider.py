@@ -1,0 +1,152 @@
+"""Where the test PostgreSQL server comes from.
+
+In order of preference:
+
+1. ``TEST_DATABASE_URL``: a server you run. The role must be allowed to
+   ``CREATE DATABASE``; the tests create and drop their own databases on it.
+2. A testcontainers PostgreSQL, when a Docker daemon answers.
+3. A throwaway cluster from the local PostgreSQL binaries (``initdb``,
+   ``pg_ctl``), run as the ``postgres`` user when the tests run as root,
+   because PostgreSQL refuses to run as root.
+
+Never SQLite, never a silent skip: with none of these the session fails and
+says how to provide one.
+"""
+
+import gc
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+POSTGRES_BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14)]
+
+NO_SERVER_MESSAGE = """\
+No PostgreSQL server for the tests. Provide one of:
+  * TEST_DATABASE_URL=postgresql://user:password@host:5432/postgres
+    (a role that may CREATE DATABASE),
+  * a running Docker daemon (testcontainers starts postgres:16-alpine), or
+  * local PostgreSQL binaries: apt-get install postgresql"""
+
+
+class NoPostgresError(RuntimeError):
+    """No way to get a PostgreSQL server was found."""
+
+
+@contextmanager
+def postgres_server(workdir: Path) -> Iterator[str]:
+    """Yield a SQLAlchemy URL (asyncpg driver) of a server's ``postgres`` database."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        # Accept the libpq spelling too; the tests always talk asyncpg.
+        yield (
+            make_url(url)
+            .set(drivername="postgresql+asyncpg")
+            .render_as_string(hide_password=False)
+        )
+        return
+    with _container_or_none() as url:
+        if url is not None:
+            yield url
+            return
+    bin_dir = next((d for d in POSTGRES_BIN_DIRS if (d / "pg_ctl").exists()), None)
+    if bin_dir is None:
+        raise NoPostgresError(NO_SERVER_MESSAGE)
+    with _local_cluster(bin_dir, workdir) as url:
+        yield url
+
+
+@contextmanager
+def _container_or_none() -> Iterator[str | None]:
+    from docker.errors import DockerException
+    from testcontainers.community.postgres import PostgresContainer
+
+    container: PostgresContainer | None = None
+    with warnings.catch_warnings():
+        # docker 7.2.0 (docker/transport/unixconn.py) never closes its socket
+        # when /var/run/docker.sock is missing. The leak is theirs and
+        # harmless, but would fail the session under filterwarnings=error:
+        # collect it here, where that one warning is ignored.
+        warnings.filterwarnings(
+            "ignore", message="unclosed <socket.socket", category=ResourceWarning
+        )
+        try:
+            container = PostgresContainer("postgres:16-alpine", driver="asyncpg")
+            container.start()
+        except DockerException:
+            # No daemon: testcontainers fails at once, which is our signal
+            # to fall back to local binaries.
+            container = None
+        gc.collect()
+    if container is None:
+        yield None
+        return
+    try:
+        yield container.get_connection_url()
+    finally:
+        container.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def _local_cluster(bin_dir: Path, workdir: Path) -> Iterator[str]:
+    as_postgres: list[str] = []
+    workdir.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="pg-", dir=workdir))
+    if os.geteuid() == 0:
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(data_dir, "postgres", "postgres")
+    port = _free_port()
+    log_file = data_dir / "server.log"
+
+    def run(*args: str) -> None:
+        result = subprocess.run(  # fixed binaries, our own arguments
+            [*as_postgres, *args], capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            log = log_file.read_text() if log_file.exists() else ""
+            raise NoPostgresError(
+                f"{' '.join(args)} failed:\n{result.stdout}{result.stderr}{log}\n\n"
+                f"{NO_SERVER_MESSAGE}"
+            )
+
+    try:
+        run(
+            str(bin_dir / "initdb"),
+            "--pgdata", str(data_dir / "data"),
+            "--username", "postgres",
+            "--auth", "trust",
+            "--encoding", "UTF8",
+            "--locale", "C",
+        )  # fmt: skip
+        run(
+            str(bin_dir / "pg_ctl"),
+            "start",
+            "--wait",
+            "--pgdata", str(data_dir / "data"),
+            "--log", str(log_file),
+            # Durability is irrelevant for a throwaway cluster; fsync=off
+            # makes the many small transactions of the tests cheaper.
+            "-o", f"-p {port} -c listen_addresses=127.0.0.1 -k {data_dir} -F",
+        )  # fmt: skip
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        if (data_dir / "data" / "postmaster.pid").exists():
+            run(
+                str(bin_dir / "pg_ctl"),
+                "stop",
+                "--pgdata", str(data_dir / "data"),
+                "--mode", "immediate",
+            )  # fmt: skip
+        shutil.rmtree(data_dir, ignore_errors=True)

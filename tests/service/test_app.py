@@ -1,0 +1,233 @@
+"""Specification of the application shell: health, lifespan, errors, CORS, logging."""
+
+import json
+from typing import Any
+
+import pytest
+from conftest import assert_error, running
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+import shop.core.main
+from shop.core.config import Settings, get_settings
+from shop.core.main import create_app
+from shop.shared.exceptions import DomainError, ForbiddenError
+
+# --- health ----------------------------------------------------------------------
+
+
+async def test_health_is_200_when_the_database_answers(client: AsyncClient) -> None:
+    response = await client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_health_is_503_in_the_common_error_body_when_the_database_is_down(
+    settings: Settings, unused_tcp_port: int
+) -> None:
+    nowhere = settings.model_copy(
+        update={
+            "database_url": f"postgresql://postgres@127.0.0.1:{unused_tcp_port}/shop"
+        }
+    )
+    app = create_app(nowhere)
+
+    async with running(app), _client(app) as client:
+        response = await client.get("/health")
+
+    error = assert_error(response, 503, "service_unavailable")
+    assert error["message"] == "Database unreachable"
+
+
+# --- lifespan ----------------------------------------------------------------------
+
+
+async def test_the_app_opens_no_connection_before_startup(settings: Settings) -> None:
+    app = create_app(settings)
+
+    assert not hasattr(app.state, "engine")
+
+
+async def test_requests_use_the_pool_created_at_startup_and_shutdown_closes_it(
+    settings: Settings,
+) -> None:
+    app = create_app(settings)
+
+    async with running(app):
+        engine = app.state.engine
+        async with _client(app) as client:
+            assert (await client.get("/health")).status_code == 200
+        # The request's connection went back to the pool, still open.
+        assert engine.sync_engine.pool.checkedin() == 1
+
+    # dispose() closed it and left an empty pool behind.
+    assert engine.sync_engine.pool.checkedin() == 0
+
+
+async def test_the_module_level_app_is_built_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings, tmp_path: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DATABASE_URL", str(settings.database_url))
+    monkeypatch.setenv("JWT_SECRET", settings.jwt_secret.get_secret_value())
+    get_settings.cache_clear()
+    try:
+        app = shop.core.main.app
+    finally:
+        get_settings.cache_clear()
+
+    assert isinstance(app, FastAPI)
+    assert app.state.settings.database_url == settings.database_url
+
+
+def test_the_main_module_has_no_other_dynamic_attributes() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'application'"):
+        _ = shop.core.main.application
+
+
+# --- the common error body -------------------------------------------------------------
+
+
+def _client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClient:
+    transport = ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    return AsyncClient(transport=transport, base_url="http://test")
+
+
+async def test_an_unknown_path_is_a_404_in_the_common_body(client: AsyncClient) -> None:
+    assert_error(await client.get("/no/such/thing"), 404, "not_found")
+
+
+async def test_an_unsupported_method_is_a_405_in_the_common_body(
+    client: AsyncClient,
+) -> None:
+    response = await client.delete("/users/me")
+
+    assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response.headers["allow"]
+
+
+async def test_a_forbidden_error_is_a_403_in_the_common_body(app: FastAPI) -> None:
+    async def admin_only() -> None:
+        raise ForbiddenError("Administrators only")
+
+    app.add_api_route("/admin", admin_only)
+
+    async with _client(app) as client:
+        response = await client.get("/admin")
+
+    assert assert_error(response, 403, "forbidden")["message"] == "Administrators only"
+
+
+async def test_a_domain_error_without_an_http_mapping_is_a_500(app: FastAPI) -> None:
+    class InventoryError(DomainError):
+        pass
+
+    async def reserve_stock() -> None:
+        raise InventoryError("Stock ledger unavailable")
+
+    app.add_api_route("/reserve", reserve_stock)
+
+    async with _client(app) as client:
+        response = await client.get("/reserve")
+
+    assert_error(response, 500, "internal_server_error")
+
+
+async def test_an_unexpected_exception_is_a_500_that_reveals_nothing(
+    app: FastAPI,
+) -> None:
+    async def broken() -> None:
+        raise RuntimeError("password=hunter2 in a connection string")
+
+    app.add_api_route("/broken", broken)
+
+    async with _client(app, raise_app_exceptions=False) as client:
+        response = await client.get("/broken")
+
+    error = assert_error(response, 500, "internal_server_error")
+    assert error["message"] == "Internal server error"
+    assert "hunter2" not in response.text
+
+
+async def test_cors_allows_the_configured_origin_only(client: AsyncClient) -> None:
+    allowed = await client.options(
+        "/orders",
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+        },
+    )
+    other = await client.options(
+        "/orders",
+        headers={
+            "Origin": "https://evil.example",
+            "Access-Control-Request-Method": "POST",
+        },
+    )
+
+    assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
+    assert "access-control-allow-origin" not in other.headers
+
+
+# --- logging -------------------------------------------------------------------------------
+
+
+def _log_lines(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+async def test_each_request_logs_one_json_line_with_method_path_status_and_duration(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(settings)  # after capsys, so its handler writes to the capture
+    capsys.readouterr()
+
+    async with running(app), _client(app) as client:
+        await client.get("/no/such/page")
+
+    (line,) = _log_lines(capsys.readouterr().out)
+    assert line["logger"] == "shop.access"
+    assert line["level"] == "INFO"
+    assert {
+        "method": "GET",
+        "path": "/no/such/page",
+        "status": 404,
+    }.items() <= line.items()
+    assert isinstance(line["duration_ms"], float)
+    assert line["timestamp"].endswith("+00:00")
+
+
+async def test_an_unhandled_error_logs_the_traceback_and_a_500_access_line(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(settings)
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    app.add_api_route("/broken", broken)
+    capsys.readouterr()
+
+    async with _client(app, raise_app_exceptions=False) as client:
+        await client.get("/broken")
+
+    # The access line first: the exception passes the access-log middleware
+    # on its way out to the server-error handler that logs it.
+    access_line, error_line = _log_lines(capsys.readouterr().out)
+    assert error_line["level"] == "ERROR"
+    assert error_line["path"] == "/broken"
+    assert "RuntimeError: boom" in error_line["exception"]
+    assert access_line["status"] == 500
+
+
+async def test_log_level_from_settings_filters_lines(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(settings.model_copy(update={"log_level": "WARNING"}))
+    capsys.readouterr()
+
+    async with _client(app) as client:
+        await client.get("/no/such/page")
+
+    assert capsys.readouterr().out == ""

@@ -1,0 +1,64 @@
+"""Specification of the package layout: domains meet only through public interfaces.
+
+Dependencies point one way (orders -> users' public dependency, domains ->
+shared/core), so no import cycle can form between packages.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import shop
+
+SHOP_DIR = Path(shop.__file__).parent
+
+# What other packages may import from each domain; everything else is internal.
+PUBLIC_INTERFACES = {"users": ("shop.users.dependencies",), "orders": ()}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+        elif isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+    return modules
+
+
+def _imports_of(
+    package: str, *, except_modules: frozenset[str] = frozenset()
+) -> set[str]:
+    return {
+        module
+        for path in (SHOP_DIR / package).glob("*.py")
+        if path.stem not in except_modules
+        for module in _imported_modules(path)
+    }
+
+
+@pytest.mark.parametrize(
+    ("importer", "imported"), [("orders", "users"), ("users", "orders")]
+)
+def test_a_domain_uses_another_only_through_its_public_interface(
+    importer: str, imported: str
+) -> None:
+    reaching_in = {
+        module
+        for module in _imports_of(importer)
+        if module.startswith(f"shop.{imported}")
+        and module not in PUBLIC_INTERFACES[imported]
+    }
+
+    assert reaching_in == set()
+
+
+@pytest.mark.parametrize("package", ["shared", "core"])
+def test_shared_code_and_core_wiring_import_no_domain(package: str) -> None:
+    # main.py is the one place that knows every domain: it includes the routers.
+    imports = _imports_of(package, except_modules=frozenset({"main"}))
+
+    assert {
+        module for module in imports if module.startswith(("shop.users", "shop.orders"))
+    } == set()

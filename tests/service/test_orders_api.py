@@ -1,0 +1,367 @@
+"""Specification of the orders endpoints."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from conftest import assert_error, count_rows
+from httpx import AsyncClient
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from shop.orders.models import Order, OrderItem
+
+TWO_LINES = {
+    "items": [
+        {"sku": "MUG-BLUE", "quantity": 2, "unit_price_cents": 1250},
+        {"sku": "TEA-EARL-GREY", "quantity": 1, "unit_price_cents": 899},
+    ]
+}
+
+
+async def place(
+    client: AsyncClient, user: dict[str, Any], body: Any = None
+) -> dict[str, Any]:
+    """Place an order as ``user``; returns the created order."""
+    response = await client.post(
+        "/orders", headers=user["headers"], json=body or TWO_LINES
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+# --- placing orders ------------------------------------------------------------
+
+
+async def test_placing_an_order_returns_201_with_location_items_and_total(
+    client: AsyncClient, alice: dict[str, Any], session: AsyncSession
+) -> None:
+    response = await client.post("/orders", headers=alice["headers"], json=TWO_LINES)
+
+    assert response.status_code == 201
+    order = response.json()
+    assert response.headers["location"] == f"/orders/{order['id']}"
+    assert order["items"] == TWO_LINES["items"]
+    assert order["total_cents"] == 2 * 1250 + 899
+    assert await count_rows(session, Order) == 1
+    assert await count_rows(session, OrderItem) == 2
+
+
+async def test_sql_looking_skus_are_stored_verbatim(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    sku = "X'; DELETE FROM orders; --"
+
+    order = await place(
+        client, alice, {"items": [{"sku": sku, "quantity": 1, "unit_price_cents": 1}]}
+    )
+
+    response = await client.get(f"/orders/{order['id']}", headers=alice["headers"])
+    assert response.json()["items"][0]["sku"] == sku
+
+
+def _line(**overrides: Any) -> dict[str, Any]:
+    return {"sku": "MUG-BLUE", "quantity": 1, "unit_price_cents": 100} | overrides
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "body.items"),
+        ({"items": []}, "body.items"),
+        ({"items": [_line()] * 101}, "body.items"),
+        ({"items": "MUG-BLUE"}, "body.items"),
+        ({"items": [_line(quantity=0)]}, "body.items.0.quantity"),
+        ({"items": [_line(quantity=-3)]}, "body.items.0.quantity"),
+        ({"items": [_line(quantity=10_001)]}, "body.items.0.quantity"),
+        ({"items": [_line(quantity=1.5)]}, "body.items.0.quantity"),
+        ({"items": [_line(quantity="two")]}, "body.items.0.quantity"),
+        ({"items": [_line(unit_price_cents=0)]}, "body.items.0.unit_price_cents"),
+        ({"items": [_line(unit_price_cents=10**12)]}, "body.items.0.unit_price_cents"),
+        ({"items": [_line(sku="")]}, "body.items.0.sku"),
+        ({"items": [_line(sku="S" * 65)]}, "body.items.0.sku"),
+        ({"items": [{"quantity": 1, "unit_price_cents": 1}]}, "body.items.0.sku"),
+        ({"items": [_line(discount=50)]}, "body.items.0.discount"),
+        ({"items": [_line()], "user_id": 1}, "body.user_id"),
+    ],
+)
+async def test_invalid_orders_are_a_422_naming_the_field_and_write_nothing(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    session: AsyncSession,
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    response = await client.post("/orders", headers=alice["headers"], json=body)
+
+    error = assert_error(response, 422, "validation_error")
+    assert field in [detail["field"] for detail in error["details"]]
+    assert await count_rows(session, Order) == 0
+    assert await count_rows(session, OrderItem) == 0
+
+
+async def test_placing_an_order_requires_a_token_and_writes_nothing(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    response = await client.post("/orders", json=TWO_LINES)
+
+    assert_error(response, 401, "unauthorized")
+    assert await count_rows(session, Order) == 0
+
+
+async def test_the_database_rejects_non_positive_quantities_even_without_the_api(
+    session: AsyncSession, alice: dict[str, Any]
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    session.add(
+        Order(
+            user_id=alice["id"],
+            items=[OrderItem(sku="MUG", quantity=0, unit_price_cents=100)],
+        )
+    )
+    with pytest.raises(IntegrityError, match="ck_order_items_quantity_positive"):
+        await session.flush()
+
+
+# --- reading one order -------------------------------------------------------------
+
+
+async def test_an_order_is_read_back_with_a_strong_etag(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    order = await place(client, alice)
+
+    response = await client.get(f"/orders/{order['id']}", headers=alice["headers"])
+
+    assert response.status_code == 200
+    assert response.json() == order
+    etag = response.headers["etag"]
+    assert etag.startswith('"')
+    assert etag.endswith('"')
+    assert response.headers["cache-control"] == "private, no-cache"
+
+
+async def test_the_etag_is_stable_for_unchanged_content_and_differs_between_orders(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    first = await place(client, alice)
+    second = await place(client, alice)
+
+    etag_1a = (
+        await client.get(f"/orders/{first['id']}", headers=alice["headers"])
+    ).headers["etag"]
+    etag_1b = (
+        await client.get(f"/orders/{first['id']}", headers=alice["headers"])
+    ).headers["etag"]
+    etag_2 = (
+        await client.get(f"/orders/{second['id']}", headers=alice["headers"])
+    ).headers["etag"]
+
+    assert etag_1a == etag_1b
+    assert etag_1a != etag_2
+
+
+@pytest.mark.parametrize(
+    "if_none_match",
+    ["{etag}", "W/{etag}", '"stale", {etag}', "*"],
+    ids=["exact", "weak-form", "in-a-list", "star"],
+)
+async def test_if_none_match_with_the_current_etag_is_a_304_without_body(
+    client: AsyncClient, alice: dict[str, Any], if_none_match: str
+) -> None:
+    order = await place(client, alice)
+    url = f"/orders/{order['id']}"
+    etag = (await client.get(url, headers=alice["headers"])).headers["etag"]
+
+    response = await client.get(
+        url,
+        headers=alice["headers"] | {"If-None-Match": if_none_match.format(etag=etag)},
+    )
+
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response.headers["etag"] == etag
+
+
+async def test_if_none_match_with_a_stale_etag_returns_the_order(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    order = await place(client, alice)
+
+    response = await client.get(
+        f"/orders/{order['id']}",
+        headers=alice["headers"] | {"If-None-Match": '"stale"'},
+    )
+
+    assert response.status_code == 200
+    assert response.json() == order
+
+
+async def test_another_users_order_is_a_404_indistinguishable_from_a_missing_one(
+    client: AsyncClient, alice: dict[str, Any], bob: dict[str, Any]
+) -> None:
+    order = await place(client, alice)
+
+    theirs = await client.get(f"/orders/{order['id']}", headers=bob["headers"])
+    missing = await client.get("/orders/999999999", headers=bob["headers"])
+
+    assert_error(theirs, 404, "not_found")
+    assert theirs.json() == missing.json()
+
+
+@pytest.mark.parametrize("order_id", ["0", "-5", "abc", str(2**63), "1.5"])
+async def test_a_malformed_order_id_is_a_422(
+    client: AsyncClient, alice: dict[str, Any], order_id: str
+) -> None:
+    response = await client.get(f"/orders/{order_id}", headers=alice["headers"])
+
+    assert_error(response, 422, "validation_error")
+
+
+async def test_reading_an_order_requires_a_token(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    order = await place(client, alice)
+
+    response = await client.get(f"/orders/{order['id']}")
+
+    assert_error(response, 401, "unauthorized")
+
+
+# --- listing orders -----------------------------------------------------------------
+
+
+async def test_the_list_holds_only_the_callers_orders(
+    client: AsyncClient, alice: dict[str, Any], bob: dict[str, Any]
+) -> None:
+    mine = [await place(client, alice) for _ in range(2)]
+    await place(client, bob)
+
+    response = await client.get("/orders", headers=alice["headers"])
+
+    assert response.status_code == 200
+    assert response.json() == {"items": mine, "next_cursor": None}
+
+
+async def test_orders_are_listed_in_pages_that_chain_through_next_cursor(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    placed = [(await place(client, alice))["id"] for _ in range(5)]
+
+    first = (
+        await client.get("/orders", headers=alice["headers"], params={"limit": 3})
+    ).json()
+    second = (
+        await client.get(
+            "/orders",
+            headers=alice["headers"],
+            params={"limit": 3, "cursor": first["next_cursor"]},
+        )
+    ).json()
+
+    assert [order["id"] for order in first["items"]] == placed[:3]
+    assert [order["id"] for order in second["items"]] == placed[3:]
+    assert second["next_cursor"] is None
+
+
+async def test_a_page_exactly_full_has_no_next_cursor(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    for _ in range(2):
+        await place(client, alice)
+
+    page = (
+        await client.get("/orders", headers=alice["headers"], params={"limit": 2})
+    ).json()
+
+    assert len(page["items"]) == 2
+    assert page["next_cursor"] is None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": "all"},
+        {"cursor": "%%%"},
+        {"cursor": "eyJ2IjogMn0"},
+        {"cursor": "W10"},
+        {"cursor": "x" * 500},
+    ],
+    ids=[
+        "limit-0",
+        "limit-101",
+        "limit-text",
+        "cursor-not-base64",
+        "cursor-wrong-version",
+        "cursor-not-object",
+        "cursor-huge",
+    ],
+)
+async def test_a_bad_limit_or_cursor_is_a_422(
+    client: AsyncClient, alice: dict[str, Any], params: dict[str, Any]
+) -> None:
+    response = await client.get("/orders", headers=alice["headers"], params=params)
+
+    assert_error(response, 422, "validation_error")
+
+
+async def test_listing_orders_requires_a_token(client: AsyncClient) -> None:
+    response = await client.get("/orders")
+
+    assert_error(response, 401, "unauthorized")
+
+
+# --- query count ------------------------------------------------------------------
+
+
+@contextmanager
+def count_statements(connection: AsyncConnection) -> Iterator[list[str]]:
+    """Collect every SQL statement sent on ``connection`` inside the block."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        # Savepoints are the test harness's isolation, not the app's queries.
+        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
+            statements.append(statement)
+
+    sync_engine = connection.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", record)
+
+
+async def _statements_to_list(
+    client: AsyncClient, session: AsyncSession, user: dict[str, Any]
+) -> list[str]:
+    # Start from an empty identity map, as a real request's fresh session does.
+    session.expunge_all()
+    with count_statements(await session.connection()) as statements:
+        response = await client.get(
+            "/orders", headers=user["headers"], params={"limit": 100}
+        )
+    assert response.status_code == 200
+    return statements
+
+
+async def test_listing_20_orders_costs_as_many_queries_as_listing_2(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    bob: dict[str, Any],
+    session: AsyncSession,
+) -> None:
+    for _ in range(2):
+        await place(client, alice)
+    for _ in range(20):
+        await place(client, bob)
+
+    for_two = await _statements_to_list(client, session, alice)
+    for_twenty = await _statements_to_list(client, session, bob)
+
+    # The user behind the token, the orders, all their items in one IN query.
+    assert len(for_two) == len(for_twenty) == 3

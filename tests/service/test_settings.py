@@ -1,0 +1,139 @@
+"""Specification of configuration: where settings come from and what is rejected."""
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from shop.core.config import Settings
+
+SECRET = "s" * 40
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Run in ``tmp_path`` (so ``.env`` there applies) with no settings in the environment."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_settings_are_read_from_dotenv_in_the_current_directory(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "DATABASE_URL=postgresql://shop:pw@db.internal:5432/shop\n"
+        f"JWT_SECRET={SECRET}\n"
+        "ACCESS_TOKEN_MINUTES=15\n"
+        'CORS_ORIGINS=["https://shop.example", "http://localhost:5173"]\n'
+        "ENVIRONMENT=production\n"
+    )
+
+    settings = Settings()  # type: ignore[call-arg]
+
+    assert settings.database_url.hosts()[0]["host"] == "db.internal"
+    assert settings.jwt_secret.get_secret_value() == SECRET
+    assert settings.access_token_minutes == 15
+    assert settings.cors_origins == ["https://shop.example", "http://localhost:5173"]
+    assert settings.environment == "production"
+    assert settings.log_level == "INFO"
+
+
+def test_environment_variables_override_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text(
+        f"DATABASE_URL=postgresql://localhost/shop\nJWT_SECRET={SECRET}\nLOG_LEVEL=DEBUG\n"
+    )
+    monkeypatch.setenv("LOG_LEVEL", "ERROR")
+
+    assert Settings().log_level == "ERROR"  # type: ignore[call-arg]
+
+
+def test_secrets_do_not_show_in_reprs() -> None:
+    settings = Settings(database_url="postgresql://localhost/shop", jwt_secret=SECRET)  # type: ignore[arg-type]
+
+    assert SECRET not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "configured",
+    [
+        "postgres://shop:pw@localhost:5432/shop",
+        "postgresql://shop:pw@localhost:5432/shop",
+        "postgresql+asyncpg://shop:pw@localhost:5432/shop",
+        "postgresql+psycopg://shop:pw@localhost:5432/shop",
+    ],
+)
+def test_every_postgres_url_spelling_connects_through_asyncpg(configured: str) -> None:
+    settings = Settings(database_url=configured, jwt_secret=SECRET)  # type: ignore[arg-type]
+
+    url = settings.async_database_url
+    assert url.drivername == "postgresql+asyncpg"
+    assert (url.username, url.password, url.host, url.database) == (
+        "shop",
+        "pw",
+        "localhost",
+        "shop",
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"database_url": "mysql://root@localhost/shop"}, "database_url"),
+        ({"database_url": "not a url"}, "database_url"),
+        ({"database_url": "sqlite:///shop.db"}, "database_url"),
+        ({"jwt_secret": "too-short"}, "jwt_secret"),
+        ({"access_token_minutes": 0}, "access_token_minutes"),
+        ({"log_level": "VERBOSE"}, "log_level"),
+        ({"environment": "staging-ish"}, "environment"),
+        ({"cors_origins": "https://shop.example"}, "cors_origins"),
+    ],
+)
+def test_invalid_settings_fail_at_startup_naming_the_setting(
+    overrides: dict[str, object], field: str
+) -> None:
+    values: dict[str, object] = {
+        "database_url": "postgresql://localhost/shop",
+        "jwt_secret": SECRET,
+    }
+
+    with pytest.raises(ValidationError) as excinfo:
+        Settings(**(values | overrides))
+
+    assert [error["loc"] for error in excinfo.value.errors()] == [(field,)]
+
+
+def test_a_missing_required_setting_is_reported_by_name() -> None:
+    with pytest.raises(ValidationError) as excinfo:
+        Settings()  # type: ignore[call-arg]
+
+    missing = {
+        error["loc"][0]
+        for error in excinfo.value.errors()
+        if error["type"] == "missing"
+    }
+    assert missing == {"database_url", "jwt_secret"}
+
+
+def test_a_misspelt_key_in_dotenv_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        f"DATABSE_URL=postgresql://localhost/shop\nDATABASE_URL=postgresql://localhost/shop\nJWT_SECRET={SECRET}\n"
+    )
+
+    with pytest.raises(ValidationError, match="databse_url"):
+        Settings()  # type: ignore[call-arg]
+
+
+def test_env_example_documents_every_setting_with_a_valid_value(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "snippets" / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+
+    settings = Settings()  # type: ignore[call-arg]
+
+    documented = {
+        line.split("=", 1)[0].lower()
+        for line in example.read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    assert documented == set(Settings.model_fields)
+    assert settings.environment == "development"
