@@ -77,6 +77,12 @@ def parse_info(info: str) -> tuple[str, frozenset[str], dict[str, str]]:
     return language.lower(), frozenset(classes), attrs
 
 
+def _dedent(line: str, indent: int) -> str:
+    """Remove the fence's own indentation (inside a list, tab or admonition)."""
+    prefix = len(line) - len(line.lstrip(" "))
+    return line[min(prefix, indent) :]
+
+
 def find_fences(path: Path, text: str | None = None) -> Iterator[FencedBlock]:
     """Yield every fenced block of a Markdown file, nested ones included."""
     if text is None:
@@ -95,11 +101,7 @@ def find_fences(path: Path, text: str | None = None) -> Iterator[FencedBlock]:
         body: list[str] = []
         end = index + 1
         while end < len(lines) and not closing.match(lines[end]):
-            body.append(
-                lines[end][indent:]
-                if lines[end][:indent].isspace()
-                else lines[end].lstrip()
-            )
+            body.append(_dedent(lines[end], indent))
             end += 1
         language, classes, attrs = parse_info(opening["info"])
         yield FencedBlock(
