@@ -3,12 +3,12 @@
 import functools
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 # Without these, Chromium phones home at start-up; this machine's closed
@@ -50,19 +50,21 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+# The async API, on the test session's event loop: Playwright's sync API runs
+# a loop of its own, which then blocks every async test that follows.
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
             executable_path=_chromium(), args=QUIET_FLAGS
         )
         yield browser
-        browser.close()
+        await browser.close()
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context()
+    page = await context.new_page()
     yield page
-    context.close()
+    await context.close()

@@ -5,7 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.async_api import Page, expect
 
 CODE_TERMS = ["expire_on_commit", "N+1", "join_transaction_mode", "SecretStr"]
 
@@ -20,18 +20,18 @@ def _pages_mentioning(built_site: Path, term: str) -> set[str]:
 
 
 @pytest.mark.parametrize("term", CODE_TERMS)
-def test_searching_a_code_term_finds_a_page_that_mentions_it(
+async def test_searching_a_code_term_finds_a_page_that_mentions_it(
     page: Page, site_url: str, built_site: Path, term: str
 ) -> None:
     expected = _pages_mentioning(built_site, term)
     assert expected, f"no page mentions {term!r}: the search test has nothing to find"
 
-    page.goto(site_url, wait_until="networkidle")  # the search index is loaded
-    page.get_by_role("textbox", name="Search").press_sequentially(term, delay=50)
+    await page.goto(site_url, wait_until="networkidle")  # the search index is loaded
+    await page.get_by_role("textbox", name="Search").press_sequentially(term, delay=50)
     first_result = page.locator(".md-search-result__item a").first
-    expect(first_result).to_be_visible(timeout=10_000)
+    await expect(first_result).to_be_visible(timeout=10_000)
 
-    hrefs = page.locator(".md-search-result__item a").evaluate_all(
+    hrefs = await page.locator(".md-search-result__item a").evaluate_all(
         "links => links.map(a => a.href)"
     )
     found = [urlsplit(href).path.removeprefix("/") for href in hrefs]
