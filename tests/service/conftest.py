@@ -143,6 +143,7 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+# --8<-- [start:rollback-fixtures]
 @pytest.fixture
 async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection inside an outer transaction that is always rolled back."""
@@ -178,6 +179,7 @@ def app(settings: Settings, session: AsyncSession) -> FastAPI:
 
     app.dependency_overrides[get_db] = override_get_db
     return app
+    # --8<-- [end:rollback-fixtures]
 
 
 @pytest.fixture

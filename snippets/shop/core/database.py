@@ -28,14 +28,17 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
+# --8<-- [start:session-factory]
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Create the session factory requests draw their sessions from."""
     # With the default expire_on_commit=True, reading an attribute after
     # commit() triggers a lazy load, which async SQLAlchemy cannot do
     # implicitly (MissingGreenlet) while the response is being serialised.
     return async_sessionmaker(engine, expire_on_commit=False)
+    # --8<-- [end:session-factory]
 
 
+# --8<-- [start:get-db]
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     """Dependency: one session per request, closed when the response is sent."""
     session_factory: async_sessionmaker[AsyncSession] = (
@@ -43,3 +46,4 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     )
     async with session_factory() as session:
         yield session
+    # --8<-- [end:get-db]

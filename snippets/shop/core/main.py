@@ -15,6 +15,7 @@ from shop.orders import router as orders
 from shop.users import router as users
 
 
+# --8<-- [start:lifespan]
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Own the connection pool: create it at start-up, close it at shutdown."""
@@ -28,6 +29,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Returns pooled connections to the server instead of letting them
         # be cut when the process exits.
         await engine.dispose()
+    # --8<-- [end:lifespan]
 
 
 def create_app(settings: Settings) -> FastAPI:

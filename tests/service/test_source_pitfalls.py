@@ -1,0 +1,71 @@
+"""What goes wrong with the source document's session code, reproduced.
+
+The handbook's pages quote these tests as their "Don't" evidence: each one
+runs the source's pattern against the real service and PostgreSQL and
+asserts the failure it causes.
+"""
+
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy.exc import MissingGreenlet
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from shop.core.config import Settings
+from shop.core.database import get_db
+from shop.core.main import create_app
+from shop.users.models import User
+from shop.users.security import hash_password
+
+
+# --8<-- [start:expired-after-commit]
+async def test_the_source_session_fixture_expires_objects_on_commit(
+    connection: AsyncConnection,
+) -> None:
+    # The source's fixture: no expire_on_commit=False.
+    async with AsyncSession(
+        bind=connection, join_transaction_mode="create_savepoint"
+    ) as session:
+        password_hash = hash_password("correct horse battery staple")
+        user = User(email="ada@example.com", name="Ada", password_hash=password_hash)
+        session.add(user)
+        await session.commit()  # what every service method does
+
+        # commit() expired every attribute; reading one needs a query,
+        # which async SQLAlchemy refuses to run implicitly.
+        with pytest.raises(MissingGreenlet):
+            print(user.email)
+    # --8<-- [end:expired-after-commit]
+
+
+# --8<-- [start:source-get-db]
+async def test_a_session_that_expires_on_commit_breaks_the_response(
+    settings: Settings, connection: AsyncConnection
+) -> None:
+    app: FastAPI = create_app(settings)
+
+    async def source_get_db() -> AsyncIterator[AsyncSession]:
+        # The source's get_db: AsyncSession(...) with its defaults.
+        async with AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint"
+        ) as session:
+            yield session
+
+    app.dependency_overrides[get_db] = source_get_db
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post(
+            "/users",
+            json={
+                "email": "ada@example.com",
+                "name": "Ada Lovelace",
+                "password": "correct horse battery staple",
+            },
+        )
+
+    # The user was committed, then serialising it for the response failed.
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_server_error"
+    # --8<-- [end:source-get-db]
