@@ -58,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def __getattr__(name: str) -> FastAPI:
-    """Build ``app`` on first access (``uvicorn shop.core.main:app``).
+    """Build ``app`` when it is looked up (``uvicorn shop.core.main:app`` does so once).
 
     A plain ``app = create_app(get_settings())`` would read the environment
     whenever anything imports this module, so tests could not import
