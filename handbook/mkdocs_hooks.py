@@ -21,12 +21,6 @@ from handbook.registry import Registry, load_registry, split_front_matter
 from handbook.source_document import SourceDocument
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
-GENERATED_PAGES = {
-    "start-here.md": "Start here",
-    "checklist.md": "Checklist",
-    "ids.md": "Principle IDs",
-    "source.md": "Source document",
-}
 
 _state: dict[str, object] = {}
 
@@ -69,6 +63,7 @@ def _navigation(registry: Registry) -> list:
         {
             "About": [
                 {"Principle IDs": "ids.md"},
+                {"Changes": "changes.md"},
                 {"Source document": "source.md"},
                 {"Contributing": "contributing.md"},
             ]
@@ -97,6 +92,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         "start-here.md": pages.reading_order(registry),
         "checklist.md": pages.checklist(registry, site_url),
         "ids.md": pages.id_index(registry),
+        "changes.md": pages.changelog(registry),
         "source.md": source.render(list(registry.principles)),
         "principles.json": pages.principles_json(registry, site_url),
     }

@@ -185,6 +185,29 @@ def id_index(registry: Registry) -> str:
     return "\n".join(lines) + "\n"
 
 
+def changelog(registry: Registry) -> str:
+    """Principles by the date they were published, newest first."""
+    lines = [
+        "# Changes",
+        "",
+        "Principles by the date they were published, newest first. IDs that were "
+        "merged or retired are listed in [Principle IDs](ids.md); their short links "
+        "keep working.",
+        "",
+    ]
+    by_date: dict[str, list[Principle]] = {}
+    for principle in registry.reading_order():
+        by_date.setdefault(principle.since.isoformat(), []).append(principle)
+    for date in sorted(by_date, reverse=True):
+        lines += [f"## {date}", ""]
+        lines += [
+            f"- **Added** [`{p.id}`]({p.path.as_posix()}): {p.title}."
+            for p in by_date[date]
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def principles_json(registry: Registry, site_url: str) -> str:
     """Machine-readable registry for tools and review bots."""
     principles = [

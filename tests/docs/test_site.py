@@ -81,6 +81,15 @@ def test_reading_order_page_follows_the_registry(built_site: Path) -> None:
     assert positions == sorted(positions)
 
 
+def test_the_changes_page_lists_every_principle_under_its_date(
+    built_site: Path,
+) -> None:
+    text = _text(_page(built_site, "changes"))
+    for principle in REGISTRY.principles:
+        section = text.split(principle.since.isoformat(), 1)[1]
+        assert principle.id in section
+
+
 def test_the_api_reference_is_rendered(built_site: Path) -> None:
     assert (built_site / "reference" / "shop" / "index.html").is_file()
 
