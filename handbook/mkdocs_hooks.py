@@ -52,10 +52,8 @@ def _navigation(registry: Registry) -> list:
         {"Start here": "start-here.md"},
         {"Checklist": "checklist.md"},
     ]
-    for area in registry.areas:
-        principles = registry.in_area(area)
-        if principles:
-            nav.append({area.title: [{p.title: p.path.as_posix()} for p in principles]})
+    for area, principles in registry.areas_in_use():
+        nav.append({area.title: [{p.title: p.path.as_posix()} for p in principles]})
     nav.append(
         {"Reference service": [{"Overview": "reference/index.md"}, *_api_navigation()]}
     )

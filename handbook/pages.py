@@ -88,10 +88,7 @@ def checklist(registry: Registry, site_url: str) -> str:
         "request to track a review or an audit; each item links to its principle.",
         "",
     ]
-    for area in registry.areas:
-        principles = registry.in_area(area)
-        if not principles:
-            continue
+    for area, principles in registry.areas_in_use():
         lines += [
             f"## {area.title}",
             "",
@@ -118,10 +115,7 @@ def checklist(registry: Registry, site_url: str) -> str:
 def checklist_markdown(registry: Registry, site_url: str) -> str:
     """The checklist as a Markdown task list, ready to paste into an issue."""
     lines = ["## Python Backend Principles checklist", ""]
-    for area in registry.areas:
-        principles = registry.in_area(area)
-        if not principles:
-            continue
+    for area, principles in registry.areas_in_use():
         lines += [f"### {area.title}", ""]
         lines += [
             f"- [ ] [{p.id}]({absolute(site_url, p.short_url)}) {p.title} ({p.level})"
@@ -142,10 +136,7 @@ def reading_order(registry: Registry) -> str:
         "",
     ]
     number = 0
-    for area in registry.areas:
-        principles = registry.in_area(area)
-        if not principles:
-            continue
+    for area, principles in registry.areas_in_use():
         lines += [f"## {area.title}", "", area.description, ""]
         for p in principles:
             number += 1

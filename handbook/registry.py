@@ -96,6 +96,11 @@ class Registry:
     def in_area(self, area: Area) -> list[Principle]:
         return [p for p in self.reading_order() if p.area == area.key]
 
+    def areas_in_use(self) -> list[tuple[Area, list[Principle]]]:
+        """Each area that has principles, with them in reading order."""
+        grouped = [(area, self.in_area(area)) for area in self.areas]
+        return [(area, principles) for area, principles in grouped if principles]
+
     def reading_order(self) -> list[Principle]:
         """Onboarding order: areas as listed, then must before should before
         consider, then by title. Derived, never kept by hand."""

@@ -22,6 +22,14 @@ def registry():
     return load_registry(DOCS_DIR)
 
 
+def _set_lock_entry(docs: Path, principle_id: str, entry: str) -> None:
+    """Change an ID's line in the copy's IDs lock, e.g. to merged or retired."""
+    lock = docs / "_data" / "ids.lock.yml"
+    old = f"{principle_id}: {{status: active}}"
+    assert old in lock.read_text()
+    lock.write_text(lock.read_text().replace(old, f"{principle_id}: {entry}"))
+
+
 def _first_page(docs: Path) -> Path:
     return sorted((docs / "principles").rglob("*.md"))[0]
 
@@ -64,12 +72,8 @@ def test_a_removed_id_fails_naming_the_lock_line(docs_copy: Path) -> None:
 def test_a_merged_id_keeps_redirecting(docs_copy: Path, registry) -> None:
     survivor, absorbed = registry.principles[0], registry.principles[1]
     (docs_copy / absorbed.path).unlink()
-    lock = docs_copy / "_data" / "ids.lock.yml"
-    lock.write_text(
-        lock.read_text().replace(
-            f"{absorbed.id}: {{status: active}}",
-            f"{absorbed.id}: {{status: merged-into, target: {survivor.id}}}",
-        )
+    _set_lock_entry(
+        docs_copy, absorbed.id, f"{{status: merged-into, target: {survivor.id}}}"
     )
     merged = load_registry(docs_copy)
     assert merged.redirects()[absorbed.id] == survivor.url
@@ -78,13 +82,7 @@ def test_a_merged_id_keeps_redirecting(docs_copy: Path, registry) -> None:
 def test_a_retired_id_leads_to_the_id_index(docs_copy: Path, registry) -> None:
     retired = registry.principles[0]
     (docs_copy / retired.path).unlink()
-    lock = docs_copy / "_data" / "ids.lock.yml"
-    lock.write_text(
-        lock.read_text().replace(
-            f"{retired.id}: {{status: active}}",
-            f'{retired.id}: {{status: retired, reason: "superseded"}}',
-        )
-    )
+    _set_lock_entry(docs_copy, retired.id, '{status: retired, reason: "superseded"}')
     assert (
         load_registry(docs_copy).redirects()[retired.id] == f"ids/#{retired.id.lower()}"
     )
@@ -92,13 +90,7 @@ def test_a_retired_id_leads_to_the_id_index(docs_copy: Path, registry) -> None:
 
 def test_an_id_cannot_be_reused(docs_copy: Path, registry) -> None:
     old = registry.principles[0]
-    lock = docs_copy / "_data" / "ids.lock.yml"
-    lock.write_text(
-        lock.read_text().replace(
-            f"{old.id}: {{status: active}}",
-            f'{old.id}: {{status: retired, reason: "gone"}}',
-        )
-    )
+    _set_lock_entry(docs_copy, old.id, '{status: retired, reason: "gone"}')
     with pytest.raises(
         LocatedError,
         match=rf"{old.path.name}:\d+: ID {old.id} was retired .* never reused",
