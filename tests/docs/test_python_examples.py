@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pytest_examples import CodeExample, EvalExample, find_examples
 
-from handbook.docs_tree import DOCS_DIR, markdown_pages
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
 from handbook.fences import INCLUDE_LINE, parse_info
 
 NOT_RUN = "no-run"
@@ -76,25 +76,17 @@ EXAMPLES = inline_examples()
 RUNNABLE = [e for e in EXAMPLES if NOT_RUN not in _classes_and_attrs(e)[0]]
 
 
-@pytest.fixture(autouse=True)
-def isolated_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[None]:
-    """Examples set os.environ the way a deployment would; undo it after each.
-
-    They also run in an empty directory, so a developer's own .env file
-    cannot change what an example prints.
-    """
-    saved = dict(os.environ)
-    monkeypatch.chdir(tmp_path)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
-
-
 @pytest.fixture
-def eval_example(eval_example: EvalExample) -> EvalExample:
-    """pytest-examples configured like this repository's ruff settings."""
+def eval_example(
+    eval_example: EvalExample, monkeypatch: pytest.MonkeyPatch
+) -> EvalExample:
+    """pytest-examples configured like this repository's ruff settings.
+
+    ruff reads the example from stdin and finds pyproject.toml from the
+    current directory: lint from the repository root, so the examples meet
+    the same rule selection as the code (isort's first-party `shop` included).
+    """
+    monkeypatch.chdir(REPO_ROOT)
     eval_example.set_config(
         line_length=88,
         quotes="double",
@@ -106,6 +98,23 @@ def eval_example(eval_example: EvalExample) -> EvalExample:
     return eval_example
 
 
+@pytest.fixture
+def isolated_environment(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    """Examples set os.environ the way a deployment would; undo it after each.
+
+    They also run in an empty directory, so a developer's own .env file
+    cannot change what an example prints.
+    """
+    request.getfixturevalue("eval_example")  # it moves to the repo root first
+    saved = dict(os.environ)
+    monkeypatch.chdir(tmp_path)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=_id)
 def test_example_is_linted_and_formatted(
     example: CodeExample, eval_example: EvalExample
@@ -115,6 +124,7 @@ def test_example_is_linted_and_formatted(
 
 
 @pytest.mark.parametrize("example", RUNNABLE, ids=_id)
+@pytest.mark.usefixtures("isolated_environment")
 def test_example_runs_and_prints_what_the_page_says(
     example: CodeExample, eval_example: EvalExample
 ) -> None:

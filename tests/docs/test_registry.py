@@ -100,8 +100,9 @@ def test_an_id_cannot_be_reused(docs_copy: Path, registry) -> None:
 
 def test_a_duplicate_id_fails(docs_copy: Path) -> None:
     page = _first_page(docs_copy)
-    shutil.copy(page, page.with_name("copy-of-" + page.name))
-    with pytest.raises(LocatedError, match=r"copy-of-.*\.md:\d+: duplicate ID"):
+    # Named to sort after the original, which is loaded first and keeps the ID.
+    shutil.copy(page, page.with_name("zz-duplicate-of-" + page.name))
+    with pytest.raises(LocatedError, match=r"zz-duplicate-of-.*\.md:\d+: duplicate ID"):
         load_registry(docs_copy)
 
 
