@@ -1,6 +1,8 @@
 """Specification of the application shell: health, lifespan, errors, CORS, logging."""
 
+import asyncio
 import json
+import socket
 from typing import Any
 
 import pytest
@@ -23,6 +25,7 @@ async def test_health_is_200_when_the_database_answers(client: AsyncClient) -> N
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
+# --8<-- [start:health-503]
 async def test_health_is_503_in_the_common_error_body_when_the_database_is_down(
     settings: Settings, unused_tcp_port: int
 ) -> None:
@@ -38,6 +41,35 @@ async def test_health_is_503_in_the_common_error_body_when_the_database_is_down(
 
     error = assert_error(response, 503, "service_unavailable")
     assert error["message"] == "Database unreachable"
+    # --8<-- [end:health-503]
+
+
+# --8<-- [start:health-timeout]
+async def test_health_is_503_within_the_connect_timeout_when_the_database_hangs(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Listening but never accepting: the connection is made and no byte ever
+    # comes back, as from a database host that is stuck or overloaded.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        hanging = settings.model_copy(
+            update={
+                "database_url": f"postgresql://postgres@127.0.0.1:{port}/shop",
+                "database_connect_timeout_seconds": 0.5,
+            }
+        )
+        app = create_app(hanging)
+
+        async with running(app), _client(app) as client:
+            # A guard, not a speed target: asyncpg's own default would wait 60 s.
+            response = await asyncio.wait_for(client.get("/health"), timeout=30)
+
+    assert_error(response, 503, "service_unavailable")
+    # The connect timeout, not a refused connection, ended the wait.
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    warning = next(line for line in logged if line["message"] == "database unreachable")
+    assert warning["error"] == "TimeoutError()"
+    # --8<-- [end:health-timeout]
 
 
 # --- lifespan ----------------------------------------------------------------------
@@ -177,6 +209,7 @@ def _log_lines(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
+# --8<-- [start:access-log-line]
 async def test_each_request_logs_one_json_line_with_method_path_status_and_duration(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -196,8 +229,10 @@ async def test_each_request_logs_one_json_line_with_method_path_status_and_durat
     }.items() <= line.items()
     assert isinstance(line["duration_ms"], float)
     assert line["timestamp"].endswith("+00:00")
+    # --8<-- [end:access-log-line]
 
 
+# --8<-- [start:traceback-log-line]
 async def test_an_unhandled_error_logs_the_traceback_and_a_500_access_line(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -219,6 +254,7 @@ async def test_an_unhandled_error_logs_the_traceback_and_a_500_access_line(
     assert error_line["path"] == "/broken"
     assert "RuntimeError: boom" in error_line["exception"]
     assert access_line["status"] == 500
+    # --8<-- [end:traceback-log-line]
 
 
 async def test_log_level_from_settings_filters_lines(

@@ -13,8 +13,10 @@ import shop
 
 SHOP_DIR = Path(shop.__file__).parent
 
+# --8<-- [start:public-interfaces]
 # What other packages may import from each domain; everything else is internal.
 PUBLIC_INTERFACES = {"users": ("shop.users.dependencies",), "orders": ()}
+# --8<-- [end:public-interfaces]
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -38,6 +40,7 @@ def _imports_of(
     }
 
 
+# --8<-- [start:import-rules]
 @pytest.mark.parametrize(
     ("importer", "imported"), [("orders", "users"), ("users", "orders")]
 )
@@ -62,3 +65,4 @@ def test_shared_code_and_core_wiring_import_no_domain(package: str) -> None:
     assert {
         module for module in imports if module.startswith(("shop.users", "shop.orders"))
     } == set()
+    # --8<-- [end:import-rules]

@@ -10,7 +10,9 @@ import asyncpg
 import pytest
 from atlas_sum import atlas_sum
 from conftest import MIGRATIONS_DIR, DatabaseFactory, load_script
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shop.core.config import get_settings
 from shop.shared.base_model import Base
@@ -23,6 +25,7 @@ load_models = load_script("load_models")
 # --- atlas.sum ----------------------------------------------------------------------
 
 
+# --8<-- [start:atlas-sum]
 def test_atlas_sum_implementation_reproduces_a_file_written_by_atlas() -> None:
     directory = FIXTURES / "atlas_sum_tinyurl"
 
@@ -33,6 +36,7 @@ def test_atlas_sum_of_the_project_matches_its_migration_files() -> None:
     # Fails when a migration is edited or added without re-hashing, which
     # `atlas migrate apply` would refuse to run.
     assert (MIGRATIONS_DIR / "atlas.sum").read_text() == atlas_sum(MIGRATIONS_DIR)
+    # --8<-- [end:atlas-sum]
 
 
 def test_migration_files_are_named_by_a_14_digit_version() -> None:
@@ -78,6 +82,7 @@ def _schema_dump(url: str) -> list[str]:
     ]
 
 
+# --8<-- [start:migrations-match-models]
 async def test_the_migrations_build_exactly_the_schema_the_models_describe(
     create_database: DatabaseFactory,
 ) -> None:
@@ -94,6 +99,7 @@ async def test_the_migrations_build_exactly_the_schema_the_models_describe(
         line.startswith("CREATE TABLE public.orders") for line in modelled_schema
     )
     assert migrated_schema == modelled_schema
+    # --8<-- [end:migrations-match-models]
 
 
 # --- apply_migrations.py ----------------------------------------------------------------
@@ -239,3 +245,39 @@ def test_load_models_prints_the_ddl_atlas_reads(
         assert f"CREATE TABLE {table} (" in ddl
     assert "CONSTRAINT ck_order_items_quantity_positive CHECK (quantity > 0)" in ddl
     assert "CREATE INDEX ix_orders_user_id_id ON orders (user_id, id)" in ddl
+
+
+# --- what create_all() does not do -----------------------------------------------------
+
+
+# --8<-- [start:create-all-is-not-a-migration]
+async def test_create_all_never_changes_an_existing_table(
+    create_database: DatabaseFactory,
+) -> None:
+    class Release1(DeclarativeBase):
+        pass
+
+    class Order(Release1):
+        __tablename__ = "orders"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Release2(DeclarativeBase):
+        pass
+
+    class OrderWithNote(Release2):
+        __tablename__ = "orders"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        note: Mapped[str | None]
+
+    engine = create_async_engine(await create_database())
+    async with engine.begin() as connection:  # start-up of release 1
+        await connection.run_sync(Release1.metadata.create_all)
+    async with engine.begin() as connection:  # start-up of release 2: no error...
+        await connection.run_sync(Release2.metadata.create_all)
+        columns = await connection.run_sync(
+            lambda sync: [c["name"] for c in inspect(sync).get_columns("orders")]
+        )
+    await engine.dispose()
+
+    assert columns == ["id"]  # ...and no "note" column, ever
+    # --8<-- [end:create-all-is-not-a-migration]

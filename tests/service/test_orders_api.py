@@ -7,8 +7,10 @@ from typing import Any
 import pytest
 from conftest import assert_error, count_rows
 from httpx import AsyncClient
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.exc import InvalidRequestError, MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session, lazyload
 
 from shop.orders.models import Order, OrderItem
 
@@ -163,6 +165,7 @@ async def test_the_etag_is_stable_for_unchanged_content_and_differs_between_orde
     assert etag_1a != etag_2
 
 
+# --8<-- [start:if-none-match]
 @pytest.mark.parametrize(
     "if_none_match",
     ["{etag}", "W/{etag}", '"stale", {etag}', "*"],
@@ -197,6 +200,7 @@ async def test_if_none_match_with_a_stale_etag_returns_the_order(
 
     assert response.status_code == 200
     assert response.json() == order
+    # --8<-- [end:if-none-match]
 
 
 async def test_another_users_order_is_a_404_indistinguishable_from_a_missing_one(
@@ -318,6 +322,7 @@ async def test_listing_orders_requires_a_token(client: AsyncClient) -> None:
 # --- query count ------------------------------------------------------------------
 
 
+# --8<-- [start:count-statements]
 @contextmanager
 def count_statements(connection: AsyncConnection) -> Iterator[list[str]]:
     """Collect every SQL statement sent on ``connection`` inside the block."""
@@ -334,6 +339,7 @@ def count_statements(connection: AsyncConnection) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(sync_engine, "before_cursor_execute", record)
+    # --8<-- [end:count-statements]
 
 
 async def _statements_to_list(
@@ -349,6 +355,7 @@ async def _statements_to_list(
     return statements
 
 
+# --8<-- [start:listing-query-count]
 async def test_listing_20_orders_costs_as_many_queries_as_listing_2(
     client: AsyncClient,
     alice: dict[str, Any],
@@ -365,3 +372,38 @@ async def test_listing_20_orders_costs_as_many_queries_as_listing_2(
 
     # The user behind the token, the orders, all their items in one IN query.
     assert len(for_two) == len(for_twenty) == 3
+    assert "order_items.order_id IN (" in for_twenty[-1]
+    # --8<-- [end:listing-query-count]
+
+
+# --8<-- [start:lazy-items]
+async def test_items_that_were_not_loaded_eagerly_are_not_loaded_per_order(
+    client: AsyncClient, alice: dict[str, Any], session: AsyncSession
+) -> None:
+    for _ in range(20):
+        await place(client, alice)
+    session.expunge_all()
+    # The listing query without .options(selectinload(Order.items)).
+    query = select(Order).where(Order.user_id == alice["id"])
+
+    # Plain lazy loading, where it can run (sync code): one query per order.
+    def read_all_items(sync_session: Session) -> None:
+        for order in sync_session.scalars(query.options(lazyload(Order.items))):
+            _ = order.items
+
+    with count_statements(await session.connection()) as statements:
+        await session.run_sync(read_all_items)
+    assert len(statements) == 1 + 20
+    session.expunge_all()
+
+    # In async code the same hidden query cannot run at all.
+    orders = (await session.scalars(query.options(lazyload(Order.items)))).all()
+    with pytest.raises(MissingGreenlet):
+        _ = orders[0].items
+    session.expunge_all()
+
+    # The model's lazy="raise" turns it into an error that names the cause.
+    orders = (await session.scalars(query)).all()
+    with pytest.raises(InvalidRequestError, match=r"'Order\.items' is not available"):
+        _ = orders[0].items
+    # --8<-- [end:lazy-items]

@@ -40,6 +40,7 @@ async def test_registering_returns_201_the_public_profile_and_its_location(
     assert await count_rows(session, User) == 1
 
 
+# --8<-- [start:argon2id-hash]
 async def test_the_password_is_stored_only_as_an_argon2id_hash(
     register: UserFactory, session: AsyncSession
 ) -> None:
@@ -49,6 +50,7 @@ async def test_the_password_is_stored_only_as_an_argon2id_hash(
     assert stored.password_hash.startswith("$argon2id$")
     assert PASSWORD not in stored.password_hash
     assert verify_password(PASSWORD, stored.password_hash)
+    # --8<-- [end:argon2id-hash]
 
 
 async def test_emails_are_stored_lower_cased(register: UserFactory) -> None:

@@ -41,6 +41,7 @@ _DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
 VALIDATION_ERROR_CODE = "validation_error"
 
 
+# --8<-- [start:error-body]
 class ErrorDetail(BaseModel):
     """One problem with one input field."""
 
@@ -61,6 +62,7 @@ class ErrorResponse(BaseModel):
     """The body of every error response (documented in OpenAPI as such)."""
 
     error: ErrorInfo
+    # --8<-- [end:error-body]
 
 
 def error_code(status: int) -> str:
@@ -85,6 +87,7 @@ def error_response(
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
+# --8<-- [start:error-handlers]
 async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
     # An unmapped DomainError subclass is a bug here, not the client's fault.
     status = next(
@@ -139,6 +142,7 @@ def register_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unhandled_error)
+    # --8<-- [end:error-handlers]
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["health"], responses=ERROR_RESPONSES)
 
 
+# --8<-- [start:health-endpoint]
 class HealthResponse(BaseModel):
     """Body of a healthy ``GET /health``."""
 
@@ -36,3 +37,4 @@ async def health(db: Annotated[AsyncSession, Depends(get_db)]) -> HealthResponse
         logger.warning("database unreachable", extra={"error": repr(exc)})
         raise ServiceUnavailableError("Database unreachable") from None
     return HealthResponse()
+    # --8<-- [end:health-endpoint]

@@ -16,6 +16,7 @@ ACCESS_LOGGER_NAME = "shop.access"
 _RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
+# --8<-- [start:json-formatter]
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object, including fields passed via ``extra``."""
 
@@ -52,8 +53,10 @@ def configure_logging(level: str) -> None:
     # The service owns its output format; the root logger's handlers, if a
     # host configured any, would print every line a second time.
     logger.propagate = False
+    # --8<-- [end:json-formatter]
 
 
+# --8<-- [start:access-log]
 class AccessLogMiddleware:
     """Log one line per HTTP request: method, path, status and duration.
 
@@ -93,3 +96,4 @@ class AccessLogMiddleware:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
+        # --8<-- [end:access-log]

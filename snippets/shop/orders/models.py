@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shop.shared.base_model import Base
 
 
+# --8<-- [start:order-model]
 class Order(Base):
     """An order placed by a user."""
 
@@ -44,6 +45,7 @@ class Order(Base):
         order_by="OrderItem.id",
         lazy="raise",
     )
+    # --8<-- [end:order-model]
 
 
 class OrderItem(Base):

@@ -24,6 +24,7 @@ class OrderRepository:
         )
         return await self.session.scalar(query)
 
+    # --8<-- [start:list-query]
     async def list_for_user(
         self, user_id: int, after_id: int, limit: int
     ) -> Sequence[Order]:
@@ -40,6 +41,7 @@ class OrderRepository:
             .options(selectinload(Order.items))
         )
         return (await self.session.scalars(query)).all()
+        # --8<-- [end:list-query]
 
     def add(self, order: Order) -> None:
         """Stage a new order (and its items) for insertion at the next flush."""

@@ -27,6 +27,7 @@ async def place_order(
     return OrderResponse.model_validate(order)
 
 
+# --8<-- [start:read-order]
 @router.get(
     "/{order_id}",
     response_model=OrderResponse,
@@ -54,8 +55,10 @@ async def read_order(
     if matches_if_none_match(if_none_match, headers["ETag"]):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(content=body, media_type="application/json", headers=headers)
+    # --8<-- [end:read-order]
 
 
+# --8<-- [start:list-orders]
 @router.get("")
 async def list_orders(
     current_user: CurrentUser,
@@ -70,3 +73,4 @@ async def list_orders(
         items=[OrderResponse.model_validate(order) for order in orders],
         next_cursor=next_cursor,
     )
+    # --8<-- [end:list-orders]

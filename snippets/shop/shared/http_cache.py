@@ -3,6 +3,7 @@
 import hashlib
 
 
+# --8<-- [start:etag-helpers]
 def strong_etag(body: bytes) -> str:
     """A strong ETag for a response body: equal bodies, equal tags."""
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
@@ -20,3 +21,4 @@ def matches_if_none_match(header: str | None, etag: str) -> bool:
         candidate.strip().removeprefix("W/") for candidate in header.split(",")
     }
     return "*" in candidates or etag in candidates
+    # --8<-- [end:etag-helpers]

@@ -19,6 +19,7 @@ _CURSOR_VERSION = 1
 MAX_ID = 2**63 - 1
 
 
+# --8<-- [start:cursor-codec]
 def encode_cursor(after_id: int) -> str:
     """Return the opaque cursor that resumes a listing after ``after_id``."""
     document = json.dumps({"v": _CURSOR_VERSION, "after": after_id}).encode()
@@ -45,8 +46,10 @@ def decode_cursor(cursor: object) -> int:
     if type(after) is not int or not 0 <= after <= MAX_ID:
         raise ValueError("malformed cursor")
     return after
+    # --8<-- [end:cursor-codec]
 
 
+# --8<-- [start:page]
 Cursor = Annotated[
     int,
     BeforeValidator(decode_cursor),
@@ -85,3 +88,4 @@ def paginate[RowT: HasId](
         page = list(rows[:limit])
         return page, encode_cursor(page[-1].id)
     return list(rows), None
+    # --8<-- [end:page]

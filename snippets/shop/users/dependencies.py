@@ -26,6 +26,7 @@ def get_user_service(db: Annotated[AsyncSession, Depends(get_db)]) -> UserServic
     return UserService(db)
 
 
+# --8<-- [start:current-user]
 async def get_current_user(
     token: Annotated[str, Depends(oauth2_scheme)],
     settings: Annotated[Settings, Depends(get_app_settings)],
@@ -46,3 +47,4 @@ async def get_current_user(
 
 CurrentUser = Annotated[UserResponse, Depends(get_current_user)]
 """Annotate a handler parameter with this to require a signed-in user."""
+# --8<-- [end:current-user]

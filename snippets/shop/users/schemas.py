@@ -29,6 +29,7 @@ Password = Annotated[SecretStr, Field(min_length=12, max_length=128)]
 """A password; SecretStr keeps it out of reprs, logs and tracebacks."""
 
 
+# --8<-- [start:user-schemas]
 class UserCreate(BaseModel):
     """Body of ``POST /users``."""
 
@@ -57,6 +58,7 @@ class UserResponse(BaseModel):
     email: str
     name: str
     created_at: datetime
+    # --8<-- [end:user-schemas]
 
 
 class TokenResponse(BaseModel):

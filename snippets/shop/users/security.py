@@ -11,6 +11,7 @@ from shop.shared.exceptions import UnauthorizedError
 
 ALGORITHM = "HS256"
 
+# --8<-- [start:password-hashing]
 # Argon2id with pwdlib's recommended parameters.
 _password_hash = PasswordHash.recommended()
 
@@ -36,6 +37,7 @@ def verify_against_decoy(password: str) -> None:
     Answering faster for unknown emails would tell an attacker which ones exist.
     """
     _password_hash.verify(password, _decoy_hash())
+    # --8<-- [end:password-hashing]
 
 
 def create_access_token(

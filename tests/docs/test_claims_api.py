@@ -1,0 +1,143 @@
+"""Claims of the API pages, reproduced.
+
+Each test runs what a page says about FastAPI, Pydantic, the reference
+service or the source document, and checks the page's wording.
+"""
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic import BaseModel, ConfigDict
+
+from handbook.docs_tree import DOCS_DIR
+from handbook.fences import find_fences
+from shop.core.config import Settings
+from shop.core.main import create_app
+
+API_PAGES = DOCS_DIR / "principles" / "api"
+ERROR_BODY_PAGE = API_PAGES / "error-body.md"
+SCHEMAS_PAGE = API_PAGES / "schemas.md"
+SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
+
+
+def _one_line(page: Path) -> str:
+    return " ".join(page.read_text().split())
+
+
+def _openapi() -> dict[str, Any]:
+    settings = Settings(
+        database_url="postgresql://shop@db.internal:5432/shop",
+        jwt_secret=secrets.token_urlsafe(32),
+    )
+    # Building the app and its schema opens no connection.
+    return create_app(settings).openapi()
+
+
+# --- API-ERROR-BODY ---------------------------------------------------------------
+
+
+def test_every_operation_documents_4xx_and_5xx_as_error_response() -> None:
+    operations = [
+        (path, method, operation)
+        for path, item in _openapi()["paths"].items()
+        for method, operation in item.items()
+        if path != "/health"
+    ]
+    assert operations
+    for path, method, operation in operations:
+        for status in ("4XX", "5XX"):
+            schema = operation["responses"][status]["content"]["application/json"]
+            assert schema["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}, (
+                f"{method.upper()} {path}: {status} is not documented as ErrorResponse"
+            )
+    assert (
+        "the OpenAPI document describes every 4XX and 5XX response with `ErrorResponse`"
+        in _one_line(ERROR_BODY_PAGE)
+    )
+
+
+# --- API-SCHEMAS -------------------------------------------------------------------
+
+
+def test_the_return_type_filters_the_response_and_names_it_in_openapi() -> None:
+    class UserResponse(BaseModel):
+        model_config = ConfigDict(from_attributes=True)
+
+        id: int
+        email: str
+
+    @dataclass
+    class Row:
+        id: int
+        email: str
+        password_hash: str
+
+    app = FastAPI()
+
+    @app.get("/users/me")
+    async def read_me() -> UserResponse:
+        return Row(1, "ada@example.com", "$argon2id$...")  # type: ignore[return-value]
+
+    async def fetch() -> dict[str, Any]:
+        transport = ASGITransport(app=app)
+        async with AsyncClient(transport=transport, base_url="http://shop") as client:
+            return (await client.get("/users/me")).json()
+
+    assert asyncio.run(fetch()) == {"id": 1, "email": "ada@example.com"}
+    ok = app.openapi()["paths"]["/users/me"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/UserResponse"
+    }
+    assert "FastAPI documents it in OpenAPI and filters the output through it" in (
+        _one_line(SCHEMAS_PAGE)
+    )
+
+
+def _source_user_schemas() -> dict[str, Any]:
+    """The ``users/schemas.py`` part of the source's example implementation."""
+    example = next(
+        b
+        for b in find_fences(SOURCE_DOCUMENT)
+        if b.source.startswith("# users/models.py")
+    )
+    code = example.source.split("# users/schemas.py", 1)[1]
+    code = code.split("# users/service.py", 1)[0]
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "users/schemas.py", "exec"), namespace)  # noqa: S102 - the source's own code
+    return namespace
+
+
+def test_the_source_user_response_drops_undeclared_attributes() -> None:
+    user_response = _source_user_schemas()["UserResponse"]
+
+    @dataclass
+    class Row:
+        id: int
+        email: str
+        name: str
+        password_hash: str
+
+    row = Row(1, "ada@example.com", "Ada", "$argon2id$...")
+    shown = user_response.model_validate(row).model_dump()
+
+    assert shown == {"id": 1, "email": "ada@example.com", "name": "Ada"}
+    assert (
+        "its `UserResponse` with `from_attributes` drops an attribute it does not declare"
+        in _one_line(SCHEMAS_PAGE)
+    )
+
+
+def test_the_source_user_create_silently_ignores_unknown_fields() -> None:
+    user_create = _source_user_schemas()["UserCreate"]
+
+    signup = user_create.model_validate(
+        {"email": "mallory@example.com", "name": "Mallory", "is_admin": True}
+    )
+
+    assert signup.model_dump() == {"email": "mallory@example.com", "name": "Mallory"}
+    assert "is accepted and dropped rather than rejected" in _one_line(SCHEMAS_PAGE)

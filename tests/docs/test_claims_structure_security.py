@@ -1,0 +1,164 @@
+"""Claims of the structure, security and migration pages, reproduced.
+
+Each test runs what a page talks about (the file tree, a command, a tool)
+and checks the page says what really happens.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.fences import FencedBlock, find_fences
+
+DOMAINS_PAGE = DOCS_DIR / "principles" / "structure" / "domain-packages.md"
+MIGRATIONS_PAGE = DOCS_DIR / "principles" / "data" / "atlas-migrations.md"
+SNIPPETS = REPO_ROOT / "snippets"
+TREE_LINE = re.compile(r"^(?P<indent>(?:[│ ] {3}|    )*)(?:[├└]── )?(?P<name>[^\s#]+)")
+
+
+def _block(page: Path, title: str) -> FencedBlock:
+    return next(b for b in find_fences(page) if b.attrs.get("title") == title)
+
+
+def _one_line(page: Path) -> str:
+    return " ".join(page.read_text().split())
+
+
+# --- STRUCT-DOMAINS ---------------------------------------------------------------------
+
+
+def _tree_paths(tree: str) -> set[str]:
+    """The paths a ``tree``-style listing shows, relative to its root line."""
+    paths: set[str] = set()
+    parents: list[str] = []
+    for line in tree.splitlines()[1:]:
+        match = TREE_LINE.match(line)
+        assert match, f"not a tree line: {line!r}"
+        depth = len(match["indent"]) // 4
+        name = match["name"].rstrip("/")
+        parents[depth:] = [name]
+        paths.add("/".join(parents))
+    return paths
+
+
+def test_the_domain_tree_on_the_page_is_the_real_layout_of_snippets_shop() -> None:
+    shown = _tree_paths(_block(DOMAINS_PAGE, "snippets/shop/").source)
+    shop = SNIPPETS / "shop"
+    real = {
+        path.relative_to(shop).as_posix()
+        for path in shop.rglob("*")
+        if "__pycache__" not in path.parts
+    }
+
+    assert shown == real, (
+        f"{DOMAINS_PAGE}: the tree is out of date; "
+        f"missing {sorted(real - shown)}, not there {sorted(shown - real)}"
+    )
+
+
+# --- DB-MIGRATIONS ----------------------------------------------------------------------
+
+
+def _path_without(executable: str) -> str:
+    """This PATH minus the project's environment and any dir holding ``executable``."""
+    venv_bin = Path(sys.executable).parent
+    return os.pathsep.join(
+        entry
+        for entry in os.environ.get("PATH", "").split(os.pathsep)
+        if entry and Path(entry) != venv_bin and not (Path(entry) / executable).exists()
+    )
+
+
+def test_the_sources_bare_python3_loader_fails_outside_the_project_environment() -> (
+    None
+):
+    # What Atlas gets from the source's `program = ["python3", ...]` when it
+    # is not started inside an activated project environment.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"}
+    }
+    env["PATH"] = os.pathsep.join(
+        entry
+        for entry in os.environ.get("PATH", "").split(os.pathsep)
+        if entry and Path(entry) != Path(sys.executable).parent
+    )
+    python3 = shutil.which("python3", path=env["PATH"])
+    assert python3, "no python3 on PATH outside the project environment"
+    result = subprocess.run(
+        [python3, "scripts/load_models.py"],
+        cwd=SNIPPETS,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    quoted = _block(
+        MIGRATIONS_PAGE,
+        "Output of python3 scripts/load_models.py, outside the project environment",
+    )
+    for line in quoted.source.strip().splitlines():
+        if line.strip() != "...":
+            assert line in result.stderr, (
+                f"{MIGRATIONS_PAGE}:{quoted.line}: python3 no longer prints {line!r}:\n"
+                f"{result.stderr}"
+            )
+    assert 'program = ["python3", "scripts/load_models.py"]' in _one_line(
+        MIGRATIONS_PAGE
+    )
+
+
+def test_uv_run_atlas_fails_because_uv_does_not_install_atlas() -> None:
+    uv = shutil.which("uv")
+    assert uv, "uv is not on PATH: install it with `pip install uv` (see README)"
+    # Atlas must not come with the project: no atlas in its environment.
+    assert not (Path(sys.executable).parent / "atlas").exists()
+    env = {**os.environ, "NO_COLOR": "1", "PATH": _path_without("atlas")}
+    env.pop("VIRTUAL_ENV", None)
+    result = subprocess.run(
+        [uv, "run", "atlas", "--help"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    quoted = _block(MIGRATIONS_PAGE, "Output of uv run atlas --help")
+    assert quoted.source.strip() == result.stderr.strip(), (
+        f"{MIGRATIONS_PAGE}:{quoted.line}: uv now prints:\n{result.stderr}"
+    )
+
+
+def test_migrations_are_their_own_task_and_the_app_never_runs_them() -> None:
+    tasks = yaml.safe_load((REPO_ROOT / "Taskfile.yml").read_text())["tasks"]
+
+    assert any("scripts/apply_migrations.py" in cmd for cmd in tasks["migrate"]["cmds"])
+    # `task app` runs `migrate` as a dependency, before uvicorn starts.
+    assert "migrate" in tasks["app"]["deps"]
+    assert not any("migrat" in cmd for cmd in tasks["app"]["cmds"])
+    # Nothing in the service itself applies migrations or creates tables.
+    for path in (SNIPPETS / "shop").rglob("*.py"):
+        code = path.read_text()
+        assert "apply_migrations" not in code, path
+        assert "create_all" not in code, path
+    page = _one_line(MIGRATIONS_PAGE)
+    assert "`uv run task migrate`" in page
+    assert "`uv run task app` runs `migrate` as a separate task" in page
+
+
+def test_the_source_documents_the_commands_the_page_says_fail() -> None:
+    source = (DOCS_DIR / "_data" / "source-document.md").read_text()
+
+    assert 'program = ["python3", "scripts/load_models.py"]' in source
+    assert "uv run atlas migrate diff --env sqlalchemy" in source
