@@ -50,6 +50,7 @@ def test_all_python_is_ruff_clean(command: list[str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+# --8<-- [start:secret-scan]
 def test_no_secret_is_committed(tmp_path: Path) -> None:
     """The pre-commit secret scan, over every tracked file, against the baseline.
 
@@ -75,3 +76,4 @@ def test_no_secret_is_committed(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # --8<-- [end:secret-scan]

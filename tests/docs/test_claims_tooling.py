@@ -1,0 +1,367 @@
+"""Claims of the pre-commit and secrets pages, reproduced.
+
+Each test runs the tool a page talks about (pre-commit, detect-secrets, git)
+in a scratch repository and checks the page quotes what really happens.
+pre-commit gets its own cache under ``tmp_path`` (``PRE_COMMIT_HOME``), so
+the developer's cache neither helps nor changes.
+"""
+
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.fences import FencedBlock, find_fences
+from handbook.validators import tool_path
+
+PRE_COMMIT_PAGE = DOCS_DIR / "principles" / "tooling" / "pre-commit.md"
+SECRETS_PAGE = DOCS_DIR / "principles" / "security" / "secrets.md"
+SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
+TIMEOUT_SECONDS = 300
+
+
+def _block(page: Path, title: str) -> FencedBlock:
+    return next(b for b in find_fences(page) if b.attrs.get("title") == title)
+
+
+def _one_line(page: Path) -> str:
+    return " ".join(page.read_text().split())
+
+
+def _source_block(first_line: str) -> str:
+    return next(
+        b.source
+        for b in find_fences(SOURCE_DOCUMENT)
+        if b.source.lstrip().startswith(first_line)
+    )
+
+
+def _scratch_repo(path: Path, files: dict[str, str]) -> Path:
+    """A git repository at ``path`` with ``files`` staged."""
+    path.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(content)
+    git = tool_path("git")
+    subprocess.run([git, "init", "-q"], cwd=path, check=True)
+    subprocess.run([git, "add", "-A"], cwd=path, check=True)
+    return path
+
+
+def _pre_commit(repo: Path, cache: Path, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [tool_path("pre-commit"), "run", "--all-files"],
+        cwd=repo,
+        env={
+            **os.environ,
+            "PRE_COMMIT_HOME": str(cache),
+            "PRE_COMMIT_COLOR": "never",
+            "NO_COLOR": "1",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=TIMEOUT_SECONDS,
+    )
+
+
+def _assert_quoted(page: Path, title: str, output: str) -> None:
+    """Every line the page quotes under ``title`` is in the tool's output."""
+    quoted = _block(page, title)
+    for line in quoted.source.strip().splitlines():
+        if line.strip() and line.strip() != "...":
+            assert line in output, (
+                f"{page}:{quoted.line}: the tool no longer prints {line!r}:\n{output}"
+            )
+
+
+# --- PRECOMMIT-OFFLINE ------------------------------------------------------------------
+
+
+def test_the_repositorys_hooks_run_offline_and_clone_nothing(tmp_path: Path) -> None:
+    repo = _scratch_repo(
+        tmp_path / "repo",
+        {
+            ".pre-commit-config.yaml": (
+                REPO_ROOT / ".pre-commit-config.yaml"
+            ).read_text(),
+            ".secrets.baseline": (REPO_ROOT / ".secrets.baseline").read_text(),
+            "pyproject.toml": (REPO_ROOT / "pyproject.toml").read_text(),
+            "uv.lock": (REPO_ROOT / "uv.lock").read_text(),
+            "shop/orders.py": '"""Orders."""\n\n\ndef total(prices: list[int]) -> int:\n'
+            '    """Sum of the prices, in cents."""\n    return sum(prices)\n',
+        },
+    )
+    cache = tmp_path / "pre-commit-cache"
+    # `uv run` in the hooks uses this project's environment, and no network.
+    result = _pre_commit(repo, cache, UV_PROJECT=str(REPO_ROOT), UV_OFFLINE="1")
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    quoted = _block(
+        PRE_COMMIT_PAGE,
+        "Output of pre-commit run --all-files, offline",
+    )
+    assert quoted.source.strip() == output.strip(), f"{PRE_COMMIT_PAGE}:{quoted.line}"
+    # pre-commit clones each hosted hook repository into a directory of its cache.
+    assert [p.name for p in cache.iterdir() if p.is_dir()] == []
+    assert "the cache still holds no cloned repository" in _one_line(PRE_COMMIT_PAGE)
+
+
+def _github_resolves() -> bool:
+    try:
+        socket.getaddrinfo("github.com", 443)
+    except OSError:
+        return False
+    return True
+
+
+needs_no_github = pytest.mark.skipif(
+    _github_resolves(),
+    reason="github.com resolves here: the page quotes a machine that cannot reach it",
+)
+
+
+def _source_config() -> dict:
+    return yaml.safe_load(_source_block("default_language_version:"))
+
+
+def _sources_excerpt() -> FencedBlock:
+    return next(
+        b
+        for b in find_fences(PRE_COMMIT_PAGE)
+        if b.attrs.get("title") == ".pre-commit-config.yaml" and not b.is_include
+    )
+
+
+def test_the_page_quotes_the_sources_pre_commit_config_faithfully() -> None:
+    source = _source_block("default_language_version:").splitlines()
+    for line in _sources_excerpt().source.splitlines():
+        assert not line.strip() or line in source, (
+            f"{PRE_COMMIT_PAGE}: {line!r} is not in the source's .pre-commit-config.yaml"
+        )
+
+
+@needs_no_github
+def test_the_sources_hosted_hooks_fail_without_network(tmp_path: Path) -> None:
+    repo = _scratch_repo(
+        tmp_path / "repo",
+        {
+            ".pre-commit-config.yaml": _sources_excerpt().source,
+            "shop/orders.py": '"""Orders."""\n',
+        },
+    )
+    result = _pre_commit(repo, tmp_path / "pre-commit-cache")
+
+    assert result.returncode == 3
+    # pre-commit names git by its full path, which differs between machines.
+    output = (result.stdout + result.stderr).replace(
+        repr(tool_path("git")), "'/usr/bin/git'"
+    )
+    _assert_quoted(
+        PRE_COMMIT_PAGE,
+        "Output of pre-commit run --all-files with the source's hooks, offline",
+        output,
+    )
+
+
+def _hosted_repositories() -> list[dict]:
+    return [r for r in _source_config()["repos"] if r["repo"] != "local"]
+
+
+@needs_no_github
+@pytest.mark.parametrize(
+    "hosted", _hosted_repositories(), ids=lambda r: r["repo"].rsplit("/", 1)[-1]
+)
+def test_each_hosted_repository_alone_fails_the_same_way(
+    hosted: dict, tmp_path: Path
+) -> None:
+    config = yaml.safe_dump({"repos": [hosted]}, sort_keys=False)
+    repo = _scratch_repo(
+        tmp_path / "repo",
+        {".pre-commit-config.yaml": config, "README.md": "# Shop\n"},
+    )
+    result = _pre_commit(repo, tmp_path / "pre-commit-cache")
+
+    assert result.returncode == 3
+    assert "Could not resolve host: github.com" in result.stdout + result.stderr
+    assert len(_hosted_repositories()) == 3
+    assert "each of the three hosted repositories" in _one_line(PRE_COMMIT_PAGE)
+
+
+def test_default_language_version_reaches_python_hooks_only(tmp_path: Path) -> None:
+    pinned = _source_config()["default_language_version"]["python"]
+    assert pinned == "python3.11"
+    if shutil.which(pinned) is None:
+        pytest.fail(
+            f"{pinned} is needed to check the page's claim about the source's pin: "
+            "install it (e.g. `pyenv install 3.11`) and put it on PATH",
+            pytrace=False,
+        )
+    report = 'python -c "import platform; print(platform.python_version())"'
+    hook = {"entry": report, "pass_filenames": False, "verbose": True}
+    config = {
+        "default_language_version": {"python": pinned},
+        "repos": [
+            {
+                "repo": "local",
+                "hooks": [
+                    {
+                        "id": "system-hook",
+                        "name": "system",
+                        "language": "system",
+                        **hook,
+                    },
+                    {
+                        "id": "python-hook",
+                        "name": "python",
+                        "language": "python",
+                        **hook,
+                    },
+                ],
+            }
+        ],
+    }
+    repo = _scratch_repo(
+        tmp_path / "repo",
+        {".pre-commit-config.yaml": yaml.safe_dump(config), "README.md": "# Shop\n"},
+    )
+    # The project's interpreter first on PATH, as under `uv run`.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    result = _pre_commit(repo, tmp_path / "pre-commit-cache", PATH=path)
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    versions = dict(re.findall(r"- hook id: (\S+)\n- duration: \S+\n\n(\S+)", output))
+    assert versions["system-hook"] == platform.python_version(), output
+    assert versions["python-hook"].startswith("3.11."), output
+    page = _one_line(PRE_COMMIT_PAGE)
+    assert "a `language: system` hook report the Python on the `PATH`" in page
+    assert "a `language: python` hook report 3.11" in page
+
+
+# --- SEC-SECRETS ------------------------------------------------------------------------
+
+
+def test_the_env_file_is_ignored_by_git_as_the_page_shows() -> None:
+    result = subprocess.run(
+        [tool_path("git"), "check-ignore", "-v", "snippets/.env"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, "snippets/.env is not ignored by git"
+    quoted = _block(SECRETS_PAGE, "Output of git check-ignore -v")
+    assert quoted.source.strip() == result.stdout.strip(), (
+        f"{SECRETS_PAGE}:{quoted.line}"
+    )
+
+
+def test_the_secret_hook_blocks_the_hard_coded_credential(tmp_path: Path) -> None:
+    draft = _block(
+        SECRETS_PAGE, "snippets/shop/core/settings_draft.py (never committed)"
+    )
+    name = "snippets/shop/core/settings_draft.py"
+    repo = _scratch_repo(
+        tmp_path / "repo",
+        {
+            name: draft.source,
+            ".secrets.baseline": (REPO_ROOT / ".secrets.baseline").read_text(),
+        },
+    )
+    hook = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())
+    entry = next(
+        h["entry"]
+        for r in hook["repos"]
+        for h in r["hooks"]
+        if h["id"] == "detect-secrets"
+    )
+    assert entry == "uv run detect-secrets-hook --baseline .secrets.baseline"
+    result = subprocess.run(
+        [tool_path("detect-secrets-hook"), "--baseline", ".secrets.baseline", name],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    _assert_quoted(
+        SECRETS_PAGE, "Output of the detect-secrets hook", result.stdout + result.stderr
+    )
+
+
+def _findings(baseline: dict) -> set[tuple[str, str, str]]:
+    return {
+        (name, found["type"], found["hashed_secret"])
+        for name, results in baseline["results"].items()
+        for found in results
+        if name != ".secrets.baseline"
+    }
+
+
+def test_the_pages_scan_command_reproduces_the_committed_baseline() -> None:
+    command = (
+        "uv run detect-secrets scan --exclude-files '^uv\\.lock$' > .secrets.baseline"
+    )
+    assert command in SECRETS_PAGE.read_text()
+    # The same scan, to stdout instead of over the committed file.
+    result = subprocess.run(
+        [tool_path("detect-secrets"), "scan", "--exclude-files", "^uv\\.lock$"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    fresh = json.loads(result.stdout)
+    committed = json.loads((REPO_ROOT / ".secrets.baseline").read_text())
+
+    assert fresh["plugins_used"] == committed["plugins_used"]
+    assert fresh["filters_used"] == committed["filters_used"]
+    assert _findings(fresh) == _findings(committed), (
+        "the committed .secrets.baseline is stale: regenerate it with the page's command"
+    )
+
+
+def test_the_gitleaks_config_on_the_page_is_the_sources() -> None:
+    shown = _block(SECRETS_PAGE, ".gitleaks.toml").source
+    assert shown.strip() == _source_block("[extend]").strip()
+
+
+def test_task_env_file_fills_in_a_random_jwt_secret(tmp_path: Path) -> None:
+    shutil.copy(REPO_ROOT / "Taskfile.yml", tmp_path / "Taskfile.yml")
+    (tmp_path / "snippets").mkdir()
+    example = (REPO_ROOT / "snippets" / ".env.example").read_text()
+    (tmp_path / "snippets" / ".env.example").write_text(example)
+    subprocess.run(
+        [tool_path("task"), "env-file"],
+        cwd=tmp_path,
+        env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        check=True,
+        timeout=TIMEOUT_SECONDS,
+    )
+
+    env = (tmp_path / "snippets" / ".env").read_text().splitlines()
+    secret = next(line for line in env if line.startswith("JWT_SECRET="))
+    assert "replace-me" not in secret
+    assert len(secret.removeprefix("JWT_SECRET=")) >= 32
+    # Everything else is copied as it is.
+    assert [line for line in env if line != secret] == [
+        line for line in example.splitlines() if not line.startswith("JWT_SECRET=")
+    ]
+    assert "`uv run task env-file` copies it to `snippets/.env`" in _one_line(
+        SECRETS_PAGE
+    )

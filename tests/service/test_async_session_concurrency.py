@@ -1,0 +1,93 @@
+"""One AsyncSession, two concurrent tasks: what really happens, against PostgreSQL.
+
+The ASYNC-GATHER page quotes these tests: gathering work on one session
+fails or runs one statement at a time; a session per task runs on its own
+connection.
+"""
+
+import asyncio
+import warnings
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import InvalidRequestError, SAWarning
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from shop.core.database import create_session_factory
+from shop.users.models import User
+from shop.users.security import hash_password
+
+
+# --8<-- [start:shared-session-gather]
+async def test_gathering_queries_on_a_new_session_fails(session: AsyncSession) -> None:
+    # A session that has not run a statement yet, as at the start of a request.
+    first, second = await asyncio.gather(
+        session.execute(text("SELECT 1")),
+        session.execute(text("SELECT 2")),
+        return_exceptions=True,
+    )
+
+    assert first.scalar() == 1
+    assert isinstance(second, InvalidRequestError)
+    assert str(second).startswith(
+        "This session is provisioning a new connection; "
+        "concurrent operations are not permitted"
+    )
+
+
+async def test_gathering_writes_on_one_session_fails(session: AsyncSession) -> None:
+    await session.scalar(select(func.count()).select_from(User))
+
+    password_hash = hash_password("correct horse battery staple")
+
+    async def add_user(email: str) -> None:
+        session.add(User(email=email, name="Ada", password_hash=password_hash))
+        await session.flush()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = await asyncio.gather(
+            add_user("ada@example.com"),
+            add_user("grace@example.com"),
+            return_exceptions=True,
+        )
+
+    assert results[0] is None
+    assert isinstance(results[1], InvalidRequestError)
+    assert str(results[1]) == "Session is already flushing"
+    [warning] = caught
+    assert warning.category is SAWarning
+    assert "Results may not be consistent" in str(warning.message)
+
+
+async def test_gathered_queries_on_one_session_run_one_after_the_other(
+    session: AsyncSession,
+) -> None:
+    await session.scalar(select(func.count()).select_from(User))
+
+    slow, fast = await asyncio.gather(
+        session.execute(text("SELECT clock_timestamp(), pg_sleep(0.1)")),
+        session.execute(text("SELECT clock_timestamp()")),
+    )
+
+    slow_started = slow.one()[0]
+    fast_started = fast.scalar_one()
+    # The fast query started only after the slow one's sleep: no overlap.
+    assert (fast_started - slow_started).total_seconds() >= 0.1
+    # --8<-- [end:shared-session-gather]
+
+
+# --8<-- [start:session-per-task]
+async def test_a_session_per_task_gives_each_task_its_own_connection(
+    engine: AsyncEngine,
+) -> None:
+    session_factory = create_session_factory(engine)
+
+    async def backend_pid() -> int:
+        async with session_factory() as session:
+            return await session.scalar(text("SELECT pg_backend_pid()"))
+
+    first, second = await asyncio.gather(backend_pid(), backend_pid())
+
+    # Two PostgreSQL backends: the database can run both queries at the same time.
+    assert first != second
+    # --8<-- [end:session-per-task]
