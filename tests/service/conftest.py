@@ -227,6 +227,7 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     return body["error"]
 
 
+# --8<-- [start:user-fixtures]
 UserFactory = Callable[..., Awaitable[dict[str, Any]]]
 
 
@@ -266,6 +267,7 @@ async def alice(register: UserFactory, login: Any) -> dict[str, Any]:
     """A registered, signed-in user: her profile plus ``headers``."""
     user = await register(email="alice@example.com", name="Alice")
     return {**user, "headers": await login("alice@example.com")}
+    # --8<-- [end:user-fixtures]
 
 
 @pytest.fixture

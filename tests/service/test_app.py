@@ -182,6 +182,7 @@ async def test_an_unexpected_exception_is_a_500_that_reveals_nothing(
     assert "hunter2" not in response.text
 
 
+# --8<-- [start:cors-configured-origin]
 async def test_cors_allows_the_configured_origin_only(client: AsyncClient) -> None:
     allowed = await client.options(
         "/orders",
@@ -200,6 +201,7 @@ async def test_cors_allows_the_configured_origin_only(client: AsyncClient) -> No
 
     assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
     assert "access-control-allow-origin" not in other.headers
+    # --8<-- [end:cors-configured-origin]
 
 
 # --- logging -------------------------------------------------------------------------------

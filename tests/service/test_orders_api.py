@@ -203,6 +203,7 @@ async def test_if_none_match_with_a_stale_etag_returns_the_order(
     # --8<-- [end:if-none-match]
 
 
+# --8<-- [start:order-404]
 async def test_another_users_order_is_a_404_indistinguishable_from_a_missing_one(
     client: AsyncClient, alice: dict[str, Any], bob: dict[str, Any]
 ) -> None:
@@ -213,6 +214,7 @@ async def test_another_users_order_is_a_404_indistinguishable_from_a_missing_one
 
     assert_error(theirs, 404, "not_found")
     assert theirs.json() == missing.json()
+    # --8<-- [end:order-404]
 
 
 @pytest.mark.parametrize("order_id", ["0", "-5", "abc", str(2**63), "1.5"])

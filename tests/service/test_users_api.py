@@ -20,6 +20,7 @@ from shop.users.security import create_access_token, verify_password
 # --- registration -----------------------------------------------------------
 
 
+# --8<-- [start:register-201]
 async def test_registering_returns_201_the_public_profile_and_its_location(
     client: AsyncClient, session: AsyncSession
 ) -> None:
@@ -38,6 +39,7 @@ async def test_registering_returns_201_the_public_profile_and_its_location(
     assert body["email"] == "grace@example.com"
     assert response.headers["location"] == f"/users/{body['id']}"
     assert await count_rows(session, User) == 1
+    # --8<-- [end:register-201]
 
 
 # --8<-- [start:argon2id-hash]
@@ -59,6 +61,7 @@ async def test_emails_are_stored_lower_cased(register: UserFactory) -> None:
     assert user["email"] == "mixed.case@example.com"
 
 
+# --8<-- [start:register-409]
 async def test_registering_an_existing_email_is_a_409_and_writes_nothing(
     client: AsyncClient, register: UserFactory, session: AsyncSession
 ) -> None:
@@ -75,6 +78,7 @@ async def test_registering_an_existing_email_is_a_409_and_writes_nothing(
 
     assert_error(response, 409, "conflict")
     assert await count_rows(session, User) == 1
+    # --8<-- [end:register-409]
 
 
 async def test_a_registration_that_loses_a_race_is_a_409_not_a_500(
@@ -363,6 +367,7 @@ async def test_an_empty_update_changes_nothing(
     assert response.json()["name"] == alice["name"]
 
 
+# --8<-- [start:password-change-flow]
 async def test_after_changing_the_password_only_the_new_one_signs_in(
     client: AsyncClient, alice: dict[str, Any]
 ) -> None:
@@ -381,6 +386,7 @@ async def test_after_changing_the_password_only_the_new_one_signs_in(
 
     assert_error(old, 401, "unauthorized")
     assert new.status_code == 200
+    # --8<-- [end:password-change-flow]
 
 
 @pytest.mark.parametrize(

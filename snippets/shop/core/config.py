@@ -35,7 +35,9 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = Field(min_length=32)
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
+    # --8<-- [start:cors-origins]
     cors_origins: list[str] = Field(default_factory=list)
+    # --8<-- [end:cors-origins]
 
     @property
     def async_database_url(self) -> URL:

@@ -41,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # --8<-- [start:cors]
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -48,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "If-None-Match"],
         expose_headers=["ETag", "Location"],
     )
+    # --8<-- [end:cors]
     # Added last, so it is outermost: it also times CORS preflights.
     app.add_middleware(AccessLogMiddleware)
     register_exception_handlers(app)

@@ -17,6 +17,7 @@ router = APIRouter(prefix="/orders", tags=["orders"], responses=ERROR_RESPONSES)
 Service = Annotated[OrderService, Depends(get_order_service)]
 
 
+# --8<-- [start:place-order]
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def place_order(
     data: OrderCreate, current_user: CurrentUser, service: Service, response: Response
@@ -25,6 +26,7 @@ async def place_order(
     order = await service.place(current_user.id, data)
     response.headers["Location"] = f"/orders/{order.id}"
     return OrderResponse.model_validate(order)
+    # --8<-- [end:place-order]
 
 
 # --8<-- [start:read-order]

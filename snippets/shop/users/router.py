@@ -18,6 +18,7 @@ router = APIRouter(tags=["users"], responses=ERROR_RESPONSES)
 Service = Annotated[UserService, Depends(get_user_service)]
 
 
+# --8<-- [start:register]
 @router.post("/users", status_code=status.HTTP_201_CREATED)
 async def register(
     data: UserCreate, service: Service, response: Response
@@ -26,6 +27,7 @@ async def register(
     user = await service.register(data)
     response.headers["Location"] = f"/users/{user.id}"
     return UserResponse.model_validate(user)
+    # --8<-- [end:register]
 
 
 @router.post("/auth/token")
@@ -41,6 +43,7 @@ async def issue_token(
     return TokenResponse(access_token=token, expires_in=int(lifetime.total_seconds()))
 
 
+# --8<-- [start:me]
 @router.get("/users/me")
 async def read_me(current_user: CurrentUser) -> UserResponse:
     """The signed-in user."""
@@ -54,6 +57,7 @@ async def update_me(
     """Change the signed-in user's name and/or password."""
     user = await service.get(current_user.id)
     return UserResponse.model_validate(await service.update(user, data))
+    # --8<-- [end:me]
 
 
 @router.get("/users/{user_id}")
