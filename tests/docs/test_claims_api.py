@@ -7,9 +7,9 @@ service or the source document, and checks the page's wording.
 import asyncio
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from claims_support import prose
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel, ConfigDict
@@ -23,10 +23,6 @@ API_PAGES = DOCS_DIR / "principles" / "api"
 ERROR_BODY_PAGE = API_PAGES / "error-body.md"
 SCHEMAS_PAGE = API_PAGES / "schemas.md"
 SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
-
-
-def _one_line(page: Path) -> str:
-    return " ".join(page.read_text().split())
 
 
 def _openapi() -> dict[str, Any]:
@@ -57,7 +53,7 @@ def test_every_operation_documents_4xx_and_5xx_as_error_response() -> None:
             )
     assert (
         "the OpenAPI document describes every 4XX and 5XX response with `ErrorResponse`"
-        in _one_line(ERROR_BODY_PAGE)
+        in prose(ERROR_BODY_PAGE)
     )
 
 
@@ -94,7 +90,7 @@ def test_the_return_type_filters_the_response_and_names_it_in_openapi() -> None:
         "$ref": "#/components/schemas/UserResponse"
     }
     assert "FastAPI documents it in OpenAPI and filters the output through it" in (
-        _one_line(SCHEMAS_PAGE)
+        prose(SCHEMAS_PAGE)
     )
 
 
@@ -128,7 +124,7 @@ def test_the_source_user_response_drops_undeclared_attributes() -> None:
     assert shown == {"id": 1, "email": "ada@example.com", "name": "Ada"}
     assert (
         "its `UserResponse` with `from_attributes` drops an attribute it does not declare"
-        in _one_line(SCHEMAS_PAGE)
+        in prose(SCHEMAS_PAGE)
     )
 
 
@@ -140,4 +136,4 @@ def test_the_source_user_create_silently_ignores_unknown_fields() -> None:
     )
 
     assert signup.model_dump() == {"email": "mallory@example.com", "name": "Mallory"}
-    assert "is accepted and dropped rather than rejected" in _one_line(SCHEMAS_PAGE)
+    assert "is accepted and dropped rather than rejected" in prose(SCHEMAS_PAGE)

@@ -1,9 +1,8 @@
 """The API-FIELD-DEFAULTS page's claims about plain functions and ruff."""
 
-import subprocess
-import sys
+from claims_support import ruff_check_code
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.docs_tree import DOCS_DIR
 from handbook.fences import find_fences
 
 PAGE = DOCS_DIR / "principles" / "api" / "per-instance-defaults.md"
@@ -24,23 +23,7 @@ def test_a_mutable_default_argument_is_shared_between_calls() -> None:
 
 
 def test_ruff_reports_the_mutable_default_with_the_quoted_rule() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ruff",
-            "check",
-            "--no-cache",
-            "--stdin-filename",
-            "drafts.py",
-            "-",
-        ],
-        input=_shown_function(),
-        cwd=REPO_ROOT,  # the repository's own rule selection
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = ruff_check_code(_shown_function(), "drafts.py")
     quoted = next(
         b for b in find_fences(PAGE) if b.language == "text" and b.title is None
     )

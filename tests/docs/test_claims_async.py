@@ -6,14 +6,12 @@ reference service, and checks the page's wording.
 
 import ast
 import asyncio
-import os
 import secrets
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
+from claims_support import prose, ruff_check_code
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
@@ -25,32 +23,6 @@ ASYNC_PAGES = DOCS_DIR / "principles" / "async"
 NO_BLOCKING_PAGE = ASYNC_PAGES / "no-blocking-calls.md"
 GATHER_PAGE = ASYNC_PAGES / "gather.md"
 USERS_SERVICE = REPO_ROOT / "snippets" / "shop" / "users" / "service.py"
-
-
-def _one_line(page: Path) -> str:
-    return " ".join(page.read_text().split())
-
-
-def _ruff_async(code: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ruff",
-            "check",
-            "--select",
-            "ASYNC",
-            "--stdin-filename",
-            "example.py",
-            "-",
-        ],
-        input=code,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
 
 
 # --- ASYNC-NO-BLOCKING ------------------------------------------------------------
@@ -76,7 +48,9 @@ async def export_report() -> str:
 def test_ruff_flags_only_the_direct_blocking_calls_as_the_page_shows(
     tmp_path: Path,
 ) -> None:
-    result = _ruff_async(BLOCKING_EXPORT, tmp_path)
+    result = ruff_check_code(
+        BLOCKING_EXPORT, "example.py", "--select", "ASYNC", cwd=tmp_path
+    )
 
     assert result.returncode == 1, result.stderr
     quoted = next(
@@ -90,7 +64,7 @@ def test_ruff_flags_only_the_direct_blocking_calls_as_the_page_shows(
     # Line 14, `return fetch_report()`, calls a sleeping function: not flagged.
     assert "example.py:14" not in result.stdout
     assert "Ruff sees only direct calls: `fetch_report()` is not flagged" in (
-        _one_line(NO_BLOCKING_PAGE)
+        prose(NO_BLOCKING_PAGE)
     )
 
 
@@ -100,11 +74,13 @@ def test_the_pages_blocking_example_passes_ruff(tmp_path: Path) -> None:
         for b in find_fences(NO_BLOCKING_PAGE)
         if b.language == "python" and "# blocks the event loop" in b.source
     ]
-    result = _ruff_async(dont.source, tmp_path)
+    result = ruff_check_code(
+        dont.source, "example.py", "--select", "ASYNC", cwd=tmp_path
+    )
 
     assert result.returncode == 0, f"{dont}: ruff now flags it:\n{result.stdout}"
     assert "neither is the Don't example above, which passes the repository's lint" in (
-        _one_line(NO_BLOCKING_PAGE)
+        prose(NO_BLOCKING_PAGE)
     )
 
 
@@ -112,7 +88,7 @@ def test_the_repository_selects_ruffs_async_rules() -> None:
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     assert "ASYNC" in pyproject["tool"]["ruff"]["lint"]["select"]
     assert "the repository's ruff configuration selects the `ASYNC` rules" in (
-        _one_line(NO_BLOCKING_PAGE)
+        prose(NO_BLOCKING_PAGE)
     )
 
 
@@ -129,7 +105,7 @@ async def test_the_service_talks_to_postgresql_through_asyncpg() -> None:
     finally:
         await engine.dispose()
     assert "talks to PostgreSQL only through asyncpg and SQLAlchemy's async engine" in (
-        _one_line(NO_BLOCKING_PAGE)
+        prose(NO_BLOCKING_PAGE)
     )
 
 
@@ -158,7 +134,7 @@ def test_the_users_service_hashes_passwords_in_the_event_loop() -> None:
     assert "to_thread" not in USERS_SERVICE.read_text()
     assert (
         "`UserService.register()`, `update()` and `authenticate()` call pwdlib's "
-        "Argon2id directly, in the event loop" in _one_line(NO_BLOCKING_PAGE)
+        "Argon2id directly, in the event loop" in prose(NO_BLOCKING_PAGE)
     )
 
 
@@ -170,7 +146,7 @@ def test_sqlalchemy_says_an_async_session_is_not_for_concurrent_tasks() -> None:
     docstring = " ".join(AsyncSession.__doc__.split())
     assert "is **not safe for use in concurrent tasks.**" in docstring
     quoted = 'own docstring says it "is not safe for use in concurrent tasks"'
-    assert f"SQLAlchemy's {quoted}" in _one_line(GATHER_PAGE)
+    assert f"SQLAlchemy's {quoted}" in prose(GATHER_PAGE)
 
 
 async def test_gather_leaves_the_other_awaitables_running_after_a_failure() -> None:
@@ -191,5 +167,5 @@ async def test_gather_leaves_the_other_awaitables_running_after_a_failure() -> N
     assert finished == ["orders"]  # it kept running after gather had raised
     assert (
         "`asyncio.gather` without `return_exceptions=True` raises the first "
-        "failure and leaves the other awaitables running" in _one_line(GATHER_PAGE)
+        "failure and leaves the other awaitables running" in prose(GATHER_PAGE)
     )

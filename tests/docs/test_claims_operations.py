@@ -9,9 +9,9 @@ import json
 import logging
 import re
 import sys
-from pathlib import Path
 
 import asyncpg
+from claims_support import prose
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
@@ -22,21 +22,16 @@ EAGER_PAGE = DOCS_DIR / "principles" / "performance" / "eager-loading.md"
 MIGRATIONS_DIR = REPO_ROOT / "snippets" / "migrations"
 
 
-def _prose(page: Path) -> str:
-    """The page's text with line breaks and runs of spaces folded."""
-    return " ".join(page.read_text().split())
-
-
 def test_connect_timeouts_are_what_the_health_page_says() -> None:
     timeout = inspect.signature(asyncpg.connect).parameters["timeout"].default
     ours = Settings.model_fields["database_connect_timeout_seconds"].default
 
     assert timeout == 60
     assert ours == 5
-    prose = _prose(HEALTH_PAGE)
-    assert "`connect()` has a default timeout of 60 seconds" in prose
-    assert "asyncpg's default of 60 seconds" in prose
-    assert "`database_connect_timeout_seconds` (default 5)" in prose
+    page_text = prose(HEALTH_PAGE)
+    assert "`connect()` has a default timeout of 60 seconds" in page_text
+    assert "asyncpg's default of 60 seconds" in page_text
+    assert "`database_connect_timeout_seconds` (default 5)" in page_text
 
 
 def _foreign_keys_and_indexes(
@@ -67,10 +62,10 @@ def test_every_foreign_key_column_leads_an_index_as_the_eager_loading_page_says(
     assert foreign_keys <= leading
     assert indexes["ix_order_items_order_id"] == ("order_items", ["order_id"])
     assert indexes["ix_orders_user_id_id"] == ("orders", ["user_id", "id"])
-    prose = _prose(EAGER_PAGE)
-    assert "`ix_order_items_order_id` on `order_items (order_id)`" in prose
-    assert "`ix_orders_user_id_id` on `orders (user_id, id)`" in prose
-    assert "Every foreign key column leads an index." in prose
+    page_text = prose(EAGER_PAGE)
+    assert "`ix_order_items_order_id` on `order_items (order_id)`" in page_text
+    assert "`ix_orders_user_id_id` on `orders (user_id, id)`" in page_text
+    assert "Every foreign key column leads an index." in page_text
 
 
 JSON_LOGS_PAGE = DOCS_DIR / "principles" / "operations" / "json-logs.md"
@@ -101,8 +96,8 @@ def test_a_traceback_spans_lines_in_plain_text_and_not_in_json_as_the_page_says(
     assert len(plain.splitlines()) > 2
     assert len(json_line.splitlines()) == 1
     assert "Traceback (most recent call last):" in json.loads(json_line)["exception"]
-    prose = _prose(JSON_LOGS_PAGE)
+    page_text = prose(JSON_LOGS_PAGE)
     assert "`logging.Formatter` writes it below the message, over several lines" in (
-        prose
+        page_text
     )
-    assert "`JsonFormatter` keeps it in the `exception` field" in prose
+    assert "`JsonFormatter` keeps it in the `exception` field" in page_text

@@ -7,8 +7,8 @@ uvicorn's settings and about the shape of the reference service's API.
 
 import inspect
 import secrets
-from pathlib import Path
 
+from claims_support import prose
 from uvicorn import Config, Server
 from uvicorn.main import main as uvicorn_cli
 
@@ -20,11 +20,6 @@ SHUTDOWN_PAGE = DOCS_DIR / "principles" / "operations" / "graceful-shutdown.md"
 REST_PAGE = DOCS_DIR / "principles" / "api" / "rest-status-codes.md"
 
 
-def _prose(page: Path) -> str:
-    """The page's text with line breaks and runs of spaces folded."""
-    return " ".join(page.read_text().split())
-
-
 def test_uvicorn_waits_for_requests_without_limit_unless_told() -> None:
     options = {option for param in uvicorn_cli.params for option in param.opts}
     shutdown = inspect.getsource(Server.shutdown)
@@ -33,17 +28,17 @@ def test_uvicorn_waits_for_requests_without_limit_unless_told() -> None:
     assert "--timeout-graceful-shutdown" in options
     # On timeout the running tasks are cancelled, then the lifespan shuts down.
     assert shutdown.index("t.cancel(") < shutdown.index("self.lifespan.shutdown()")
-    prose = _prose(SHUTDOWN_PAGE)
-    assert "`timeout_graceful_shutdown` defaults to `None`" in prose
-    assert "`--timeout-graceful-shutdown <seconds>`" in prose
-    assert "uvicorn cancels the requests still running" in prose
+    page_text = prose(SHUTDOWN_PAGE)
+    assert "`timeout_graceful_shutdown` defaults to `None`" in page_text
+    assert "`--timeout-graceful-shutdown <seconds>`" in page_text
+    assert "uvicorn cancels the requests still running" in page_text
 
 
 def test_uvicorn_raises_the_signal_again_after_shutting_down() -> None:
     source = inspect.getsource(Server.capture_signals)
 
     assert "signal.raise_signal(captured_signal)" in source
-    assert "uvicorn raises the signal again once its shutdown is done" in _prose(
+    assert "uvicorn raises the signal again once its shutdown is done" in prose(
         SHUTDOWN_PAGE
     )
 
@@ -71,7 +66,7 @@ def test_the_service_has_no_delete_and_no_nested_orders_as_the_rest_page_says() 
     assert {path for _, path in routes if path.startswith("/users/{")} == {
         "/users/{user_id}"
     }
-    prose = _prose(REST_PAGE)
-    assert "the reference service has no `DELETE` endpoint" in prose
-    assert "`DELETE /users/me` is a 405" in prose
-    assert "instead of nesting orders as `/users/{id}/orders`" in prose
+    page_text = prose(REST_PAGE)
+    assert "the reference service has no `DELETE` endpoint" in page_text
+    assert "`DELETE /users/me` is a 405" in page_text
+    assert "instead of nesting orders as `/users/{id}/orders`" in page_text

@@ -12,22 +12,14 @@ import sys
 from pathlib import Path
 
 import yaml
+from claims_support import block_titled, prose
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.fences import FencedBlock, find_fences
 
 DOMAINS_PAGE = DOCS_DIR / "principles" / "structure" / "domain-packages.md"
 MIGRATIONS_PAGE = DOCS_DIR / "principles" / "data" / "atlas-migrations.md"
 SNIPPETS = REPO_ROOT / "snippets"
 TREE_LINE = re.compile(r"^(?P<indent>(?:[│ ] {3}|    )*)(?:[├└]── )?(?P<name>[^\s#]+)")
-
-
-def _block(page: Path, title: str) -> FencedBlock:
-    return next(b for b in find_fences(page) if b.attrs.get("title") == title)
-
-
-def _one_line(page: Path) -> str:
-    return " ".join(page.read_text().split())
 
 
 # --- STRUCT-DOMAINS ---------------------------------------------------------------------
@@ -48,7 +40,7 @@ def _tree_paths(tree: str) -> set[str]:
 
 
 def test_the_domain_tree_on_the_page_is_the_real_layout_of_snippets_shop() -> None:
-    shown = _tree_paths(_block(DOMAINS_PAGE, "snippets/shop/").source)
+    shown = _tree_paths(block_titled(DOMAINS_PAGE, "snippets/shop/").source)
     shop = SNIPPETS / "shop"
     real = {
         path.relative_to(shop).as_posix()
@@ -102,7 +94,7 @@ def test_the_sources_bare_python3_loader_fails_outside_the_project_environment()
     )
 
     assert result.returncode == 1
-    quoted = _block(
+    quoted = block_titled(
         MIGRATIONS_PAGE,
         "Output of python3 scripts/load_models.py, outside the project environment",
     )
@@ -112,9 +104,7 @@ def test_the_sources_bare_python3_loader_fails_outside_the_project_environment()
                 f"{MIGRATIONS_PAGE}:{quoted.line}: python3 no longer prints {line!r}:\n"
                 f"{result.stderr}"
             )
-    assert 'program = ["python3", "scripts/load_models.py"]' in _one_line(
-        MIGRATIONS_PAGE
-    )
+    assert 'program = ["python3", "scripts/load_models.py"]' in prose(MIGRATIONS_PAGE)
 
 
 def test_uv_run_atlas_fails_because_uv_does_not_install_atlas() -> None:
@@ -134,7 +124,7 @@ def test_uv_run_atlas_fails_because_uv_does_not_install_atlas() -> None:
     )
 
     assert result.returncode != 0
-    quoted = _block(MIGRATIONS_PAGE, "Output of uv run atlas --help")
+    quoted = block_titled(MIGRATIONS_PAGE, "Output of uv run atlas --help")
     assert quoted.source.strip() == result.stderr.strip(), (
         f"{MIGRATIONS_PAGE}:{quoted.line}: uv now prints:\n{result.stderr}"
     )
@@ -152,7 +142,7 @@ def test_migrations_are_their_own_task_and_the_app_never_runs_them() -> None:
         code = path.read_text()
         assert "apply_migrations" not in code, path
         assert "create_all" not in code, path
-    page = _one_line(MIGRATIONS_PAGE)
+    page = prose(MIGRATIONS_PAGE)
     assert "`uv run task migrate`" in page
     assert "`uv run task app` runs `migrate` as a separate task" in page
 

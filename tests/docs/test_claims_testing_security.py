@@ -13,10 +13,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+from claims_support import block_titled, prose, ruff_check_code
 from httpx import ASGITransport, AsyncClient
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.fences import FencedBlock, find_fences
 from shop.core.config import Settings
 from shop.core.main import create_app
 
@@ -27,37 +27,15 @@ UNITTEST_TITLE = "tests/test_orders_unittest.py (never committed)"
 TIMEOUT_SECONDS = 120
 
 
-def _block(page: Path, title: str) -> FencedBlock:
-    return next(b for b in find_fences(page) if b.title == title)
-
-
 def _quoted_lines(page: Path, title: str) -> list[str]:
-    return [line.strip() for line in _block(page, title).source.splitlines() if line]
-
-
-def _one_line(page: Path) -> str:
-    return " ".join(page.read_text().split())
+    return [
+        line.strip() for line in block_titled(page, title).source.splitlines() if line
+    ]
 
 
 def _ruff_on_unittest_class() -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ruff",
-            "check",
-            "--no-cache",
-            "--stdin-filename",
-            "tests/test_example.py",
-            "-",
-        ],
-        input=_block(FUNCTIONAL_PAGE, UNITTEST_TITLE).source,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=TIMEOUT_SECONDS,
-    )
+    code = block_titled(FUNCTIONAL_PAGE, UNITTEST_TITLE).source
+    return ruff_check_code(code, "tests/test_example.py")
 
 
 def test_ruff_reports_the_unittest_assertions_the_page_quotes() -> None:
@@ -68,11 +46,11 @@ def test_ruff_reports_the_unittest_assertions_the_page_quotes() -> None:
         line for line in result.stdout.splitlines() if re.match(r"[A-Z]+\d+ ", line)
     ]
     assert headlines == _quoted_lines(FUNCTIONAL_PAGE, "Output of ruff check")
-    assert "reports `PT009` and `PT027`" in _one_line(FUNCTIONAL_PAGE)
+    assert "reports `PT009` and `PT027`" in prose(FUNCTIONAL_PAGE)
 
 
 def test_ruff_reports_nothing_on_the_class_line_or_set_up() -> None:
-    source = _block(FUNCTIONAL_PAGE, UNITTEST_TITLE).source.splitlines()
+    source = block_titled(FUNCTIONAL_PAGE, UNITTEST_TITLE).source.splitlines()
     reported = {
         int(match[1])
         for match in re.finditer(
@@ -82,7 +60,7 @@ def test_ruff_reports_nothing_on_the_class_line_or_set_up() -> None:
 
     flagged = [source[number - 1].strip() for number in sorted(reported)]
     assert all(line.startswith(("self.assert", "with self.assert")) for line in flagged)
-    assert "Ruff reports nothing on the `class` line or on `setUp`" in _one_line(
+    assert "Ruff reports nothing on the `class` line or on `setUp`" in prose(
         FUNCTIONAL_PAGE
     )
 
@@ -91,7 +69,7 @@ def test_the_repository_selects_ruffs_pytest_style_rules() -> None:
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
 
     assert "PT" in pyproject["tool"]["ruff"]["lint"]["select"]
-    assert "The repository selects ruff's `PT` rules" in _one_line(FUNCTIONAL_PAGE)
+    assert "The repository selects ruff's `PT` rules" in prose(FUNCTIONAL_PAGE)
 
 
 def test_a_test_case_method_gets_no_fixture_as_the_page_says(tmp_path: Path) -> None:
@@ -103,7 +81,7 @@ def test_a_test_case_method_gets_no_fixture_as_the_page_says(tmp_path: Path) -> 
         '    return {"headers": {"Authorization": "Bearer token"}}\n'
     )
     test_file = tmp_path / "test_orders_unittest.py"
-    test_file.write_text(_block(FUNCTIONAL_PAGE, UNITTEST_TITLE).source)
+    test_file.write_text(block_titled(FUNCTIONAL_PAGE, UNITTEST_TITLE).source)
 
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test_file],
@@ -124,7 +102,7 @@ def test_a_test_case_method_gets_no_fixture_as_the_page_says(tmp_path: Path) -> 
 
 def test_the_page_shows_the_repositorys_pytest_asyncio_settings() -> None:
     real = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
-    shown = tomllib.loads(_block(FUNCTIONAL_PAGE, "pyproject.toml").source)
+    shown = tomllib.loads(block_titled(FUNCTIONAL_PAGE, "pyproject.toml").source)
 
     options = real["tool"]["pytest"]["ini_options"]
     for key, value in shown["tool"]["pytest"]["ini_options"].items():
@@ -152,9 +130,7 @@ async def test_the_services_default_lets_no_browser_origin_in() -> None:
 
     assert settings.cors_origins == []
     assert "access-control-allow-origin" not in preflight.headers
-    assert "an empty list, the default, lets no browser origin in" in _one_line(
-        CORS_PAGE
-    )
+    assert "an empty list, the default, lets no browser origin in" in prose(CORS_PAGE)
 
 
 def test_the_source_document_says_only_configure_appropriately_about_cors() -> None:
@@ -165,6 +141,4 @@ def test_the_source_document_says_only_configure_appropriately_about_cors() -> N
     ]
 
     assert mentions == ["5. **CORS** - Configure appropriately for your frontend"]
-    assert 'says only "Configure appropriately for your frontend"' in _one_line(
-        CORS_PAGE
-    )
+    assert 'says only "Configure appropriately for your frontend"' in prose(CORS_PAGE)

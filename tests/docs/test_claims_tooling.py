@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from claims_support import block_titled, prose
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import FencedBlock, find_fences
@@ -29,15 +30,7 @@ SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
 TIMEOUT_SECONDS = 300
 
 
-def _block(page: Path, title: str) -> FencedBlock:
-    return next(b for b in find_fences(page) if b.attrs.get("title") == title)
-
-
-def _one_line(page: Path) -> str:
-    return " ".join(page.read_text().split())
-
-
-def _source_block(first_line: str) -> str:
+def _sourceblock_titled(first_line: str) -> str:
     return next(
         b.source
         for b in find_fences(SOURCE_DOCUMENT)
@@ -77,7 +70,7 @@ def _pre_commit(repo: Path, cache: Path, **env: str) -> subprocess.CompletedProc
 
 def _assert_quoted(page: Path, title: str, output: str) -> None:
     """Every line the page quotes under ``title`` is in the tool's output."""
-    quoted = _block(page, title)
+    quoted = block_titled(page, title)
     for line in quoted.source.strip().splitlines():
         if line.strip() and line.strip() != "...":
             assert line in output, (
@@ -108,14 +101,14 @@ def test_the_repositorys_hooks_run_offline_and_clone_nothing(tmp_path: Path) -> 
 
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    quoted = _block(
+    quoted = block_titled(
         PRE_COMMIT_PAGE,
         "Output of pre-commit run --all-files, offline",
     )
     assert quoted.source.strip() == output.strip(), f"{PRE_COMMIT_PAGE}:{quoted.line}"
     # pre-commit clones each hosted hook repository into a directory of its cache.
     assert [p.name for p in cache.iterdir() if p.is_dir()] == []
-    assert "the cache still holds no cloned repository" in _one_line(PRE_COMMIT_PAGE)
+    assert "the cache still holds no cloned repository" in prose(PRE_COMMIT_PAGE)
 
 
 def _github_resolves() -> bool:
@@ -133,7 +126,7 @@ needs_no_github = pytest.mark.skipif(
 
 
 def _source_config() -> dict:
-    return yaml.safe_load(_source_block("default_language_version:"))
+    return yaml.safe_load(_sourceblock_titled("default_language_version:"))
 
 
 def _sources_excerpt() -> FencedBlock:
@@ -145,7 +138,7 @@ def _sources_excerpt() -> FencedBlock:
 
 
 def test_the_page_quotes_the_sources_pre_commit_config_faithfully() -> None:
-    source = _source_block("default_language_version:").splitlines()
+    source = _sourceblock_titled("default_language_version:").splitlines()
     for line in _sources_excerpt().source.splitlines():
         assert not line.strip() or line in source, (
             f"{PRE_COMMIT_PAGE}: {line!r} is not in the source's .pre-commit-config.yaml"
@@ -196,7 +189,7 @@ def test_each_hosted_repository_alone_fails_the_same_way(
     assert result.returncode == 3
     assert "Could not resolve host: github.com" in result.stdout + result.stderr
     assert len(_hosted_repositories()) == 3
-    assert "each of the three hosted repositories" in _one_line(PRE_COMMIT_PAGE)
+    assert "each of the three hosted repositories" in prose(PRE_COMMIT_PAGE)
 
 
 def test_default_language_version_reaches_python_hooks_only(tmp_path: Path) -> None:
@@ -245,7 +238,7 @@ def test_default_language_version_reaches_python_hooks_only(tmp_path: Path) -> N
     versions = dict(re.findall(r"- hook id: (\S+)\n- duration: \S+\n\n(\S+)", output))
     assert versions["system-hook"] == platform.python_version(), output
     assert versions["python-hook"].startswith("3.11."), output
-    page = _one_line(PRE_COMMIT_PAGE)
+    page = prose(PRE_COMMIT_PAGE)
     assert "a `language: system` hook report the Python on the `PATH`" in page
     assert "a `language: python` hook report 3.11" in page
 
@@ -263,14 +256,14 @@ def test_the_env_file_is_ignored_by_git_as_the_page_shows() -> None:
     )
 
     assert result.returncode == 0, "snippets/.env is not ignored by git"
-    quoted = _block(SECRETS_PAGE, "Output of git check-ignore -v")
+    quoted = block_titled(SECRETS_PAGE, "Output of git check-ignore -v")
     assert quoted.source.strip() == result.stdout.strip(), (
         f"{SECRETS_PAGE}:{quoted.line}"
     )
 
 
 def test_the_secret_hook_blocks_the_hard_coded_credential(tmp_path: Path) -> None:
-    draft = _block(
+    draft = block_titled(
         SECRETS_PAGE, "snippets/shop/core/settings_draft.py (never committed)"
     )
     name = "snippets/shop/core/settings_draft.py"
@@ -336,8 +329,8 @@ def test_the_pages_scan_command_reproduces_the_committed_baseline() -> None:
 
 
 def test_the_gitleaks_config_on_the_page_is_the_sources() -> None:
-    shown = _block(SECRETS_PAGE, ".gitleaks.toml").source
-    assert shown.strip() == _source_block("[extend]").strip()
+    shown = block_titled(SECRETS_PAGE, ".gitleaks.toml").source
+    assert shown.strip() == _sourceblock_titled("[extend]").strip()
 
 
 def test_task_env_file_fills_in_a_random_jwt_secret(tmp_path: Path) -> None:
@@ -362,6 +355,4 @@ def test_task_env_file_fills_in_a_random_jwt_secret(tmp_path: Path) -> None:
     assert [line for line in env if line != secret] == [
         line for line in example.splitlines() if not line.startswith("JWT_SECRET=")
     ]
-    assert "`uv run task env-file` copies it to `snippets/.env`" in _one_line(
-        SECRETS_PAGE
-    )
+    assert "`uv run task env-file` copies it to `snippets/.env`" in prose(SECRETS_PAGE)
