@@ -10,7 +10,7 @@ the link is appended to it.
 import re
 from pathlib import Path
 
-from handbook.fences import find_fences
+from handbook.fences import fenced_lines, find_fences
 from handbook.locations import LocatedError, Location
 
 WRITTEN_SECTIONS = ("Why", "Do", "Don't", "How to check", "Related")
@@ -32,9 +32,7 @@ _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*(?:\{[^}]*\})?\s*$
 
 def headings(path: Path, body: str, first_line: int) -> list[tuple[int, int, str]]:
     """(line, level, text) of every ATX heading outside code blocks."""
-    in_fence = set()
-    for block in find_fences(path, body):
-        in_fence.update(range(block.line, block.line + block.source.count("\n") + 2))
+    in_fence = fenced_lines(path, body)
     found = []
     for number, line in enumerate(body.splitlines(), start=1):
         if number in in_fence:

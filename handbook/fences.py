@@ -30,6 +30,11 @@ class FencedBlock:
     """The block's content, dedented to the fence's indentation."""
 
     @property
+    def lines(self) -> range:
+        """Line numbers the block covers, opening and closing fence included."""
+        return range(self.line, self.line + self.source.count("\n") + 2)
+
+    @property
     def title(self) -> str | None:
         return self.attrs.get("title")
 
@@ -81,6 +86,11 @@ def _dedent(line: str, indent: int) -> str:
     """Remove the fence's own indentation (inside a list, tab or admonition)."""
     prefix = len(line) - len(line.lstrip(" "))
     return line[min(prefix, indent) :]
+
+
+def fenced_lines(path: Path, text: str) -> set[int]:
+    """Every line of ``text`` that belongs to a code block."""
+    return {number for block in find_fences(path, text) for number in block.lines}
 
 
 def find_fences(path: Path, text: str | None = None) -> Iterator[FencedBlock]:

@@ -10,9 +10,10 @@ the principle pages carry the tested (and, where needed, corrected) versions.
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-from handbook.fences import find_fences
+from handbook.fences import fenced_lines, find_fences
 from handbook.locations import LocatedError, Location, line_of
 from handbook.registry import Principle
 
@@ -35,9 +36,10 @@ class SourceDocument:
         path = docs_dir / SOURCE_FILE
         return cls(path, path.read_text(encoding="utf-8"))
 
+    @cached_property
     def headings(self) -> dict[str, str]:
         """Heading text -> anchor, for every heading below the title."""
-        code_lines = self._code_lines()
+        code_lines = fenced_lines(self.path, self.text)
         found: dict[str, str] = {}
         for number, line in enumerate(self.text.splitlines(), start=1):
             match = _HEADING.match(line)
@@ -46,7 +48,7 @@ class SourceDocument:
         return found
 
     def anchor_for(self, principle: Principle, docs_dir: Path) -> str:
-        headings = self.headings()
+        headings = self.headings
         if principle.source not in headings:
             page = docs_dir / principle.path
             raise LocatedError(
@@ -56,19 +58,13 @@ class SourceDocument:
             )
         return headings[principle.source]
 
-    def _code_lines(self) -> set[int]:
-        lines: set[int] = set()
-        for block in find_fences(self.path, self.text):
-            lines.update(range(block.line, block.line + block.source.count("\n") + 2))
-        return lines
-
     def render(self, principles: list[Principle], link_prefix: str = "") -> str:
         """The source page: prose and headings kept, code blocks summarised."""
         citing: dict[str, list[Principle]] = defaultdict(list)
         for principle in principles:
             citing[principle.source].append(principle)
         blocks = {block.line: block for block in find_fences(self.path, self.text)}
-        code_lines = self._code_lines()
+        code_lines = fenced_lines(self.path, self.text)
         out: list[str] = [
             f"# Source: {TITLE}",
             "",
