@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from shop.catalog.models import Product
 from shop.core.config import Settings
 from shop.core.database import create_engine, get_db
 from shop.core.main import create_app
@@ -268,6 +269,23 @@ async def alice(register: UserFactory, login: Any) -> dict[str, Any]:
     user = await register(email="alice@example.com", name="Alice")
     return {**user, "headers": await login("alice@example.com")}
     # --8<-- [end:user-fixtures]
+
+
+ProductFactory = Callable[[dict[str, int]], Awaitable[None]]
+
+
+@pytest.fixture
+def add_products(session: AsyncSession) -> ProductFactory:
+    """Put products in the catalog: ``{sku: unit price in cents}``."""
+
+    async def add_products(prices: dict[str, int]) -> None:
+        session.add_all(
+            Product(sku=sku, name=sku.title(), unit_price_cents=price)
+            for sku, price in prices.items()
+        )
+        await session.flush()
+
+    return add_products
 
 
 @pytest.fixture

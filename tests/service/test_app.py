@@ -3,11 +3,13 @@
 import asyncio
 import json
 import socket
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from conftest import assert_error, running
 from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
 
 import shop.core.main
@@ -18,15 +20,15 @@ from shop.shared.exceptions import DomainError, ForbiddenError
 # --- health ----------------------------------------------------------------------
 
 
-async def test_health_is_200_when_the_database_answers(client: AsyncClient) -> None:
-    response = await client.get("/health")
+async def test_readiness_is_200_when_the_database_answers(client: AsyncClient) -> None:
+    response = await client.get("/health/ready")
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-# --8<-- [start:health-503]
-async def test_health_is_503_in_the_common_error_body_when_the_database_is_down(
+# --8<-- [start:liveness]
+async def test_liveness_is_200_even_when_the_database_is_down(
     settings: Settings, unused_tcp_port: int
 ) -> None:
     nowhere = settings.model_copy(
@@ -37,7 +39,30 @@ async def test_health_is_503_in_the_common_error_body_when_the_database_is_down(
     app = create_app(nowhere)
 
     async with running(app), _client(app) as client:
-        response = await client.get("/health")
+        live = await client.get("/health/live")
+        ready = await client.get("/health/ready")
+
+    # Restarting this process would not bring the database back: liveness
+    # stays green, readiness takes the replica out of the load balancer.
+    assert live.status_code == 200
+    assert live.json() == {"status": "ok"}
+    assert_error(ready, 503, "service_unavailable")
+    # --8<-- [end:liveness]
+
+
+# --8<-- [start:health-503]
+async def test_readiness_is_503_in_the_common_error_body_when_the_database_is_down(
+    settings: Settings, unused_tcp_port: int
+) -> None:
+    nowhere = settings.model_copy(
+        update={
+            "database_url": f"postgresql://postgres@127.0.0.1:{unused_tcp_port}/shop"
+        }
+    )
+    app = create_app(nowhere)
+
+    async with running(app), _client(app) as client:
+        response = await client.get("/health/ready")
 
     error = assert_error(response, 503, "service_unavailable")
     assert error["message"] == "Database unreachable"
@@ -45,7 +70,7 @@ async def test_health_is_503_in_the_common_error_body_when_the_database_is_down(
 
 
 # --8<-- [start:health-timeout]
-async def test_health_is_503_within_the_connect_timeout_when_the_database_hangs(
+async def test_readiness_is_503_within_the_connect_timeout_when_the_database_hangs(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Listening but never accepting: the connection is made and no byte ever
@@ -62,7 +87,7 @@ async def test_health_is_503_within_the_connect_timeout_when_the_database_hangs(
 
         async with running(app), _client(app) as client:
             # A guard, not a speed target: asyncpg's own default would wait 60 s.
-            response = await asyncio.wait_for(client.get("/health"), timeout=30)
+            response = await asyncio.wait_for(client.get("/health/ready"), timeout=30)
 
     assert_error(response, 503, "service_unavailable")
     # The connect timeout, not a refused connection, ended the wait.
@@ -89,7 +114,7 @@ async def test_requests_use_the_pool_created_at_startup_and_shutdown_closes_it(
     async with running(app):
         engine = app.state.engine
         async with _client(app) as client:
-            assert (await client.get("/health")).status_code == 200
+            assert (await client.get("/health/ready")).status_code == 200
         # The request's connection went back to the pool, still open.
         assert engine.sync_engine.pool.checkedin() == 1
 
@@ -136,7 +161,27 @@ async def test_an_unsupported_method_is_a_405_in_the_common_body(
     response = await client.delete("/users/me")
 
     assert_error(response, 405, "method_not_allowed")
-    assert "GET" in response.headers["allow"]
+    assert response.headers["allow"] == "GET, PATCH"
+
+
+# --8<-- [start:allow-header]
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("/orders", "GET, POST"),
+        ("/users/me", "GET, PATCH"),
+        ("/orders/1", "GET"),
+        ("/users", "POST"),
+    ],
+)
+async def test_a_405_lists_every_method_the_path_supports(
+    client: AsyncClient, path: str, allow: str
+) -> None:
+    response = await client.request("OPTIONS", path)
+
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == allow
+    # --8<-- [end:allow-header]
 
 
 async def test_a_forbidden_error_is_a_403_in_the_common_body(app: FastAPI) -> None:
@@ -249,9 +294,10 @@ async def test_an_unhandled_error_logs_the_traceback_and_a_500_access_line(
     async with _client(app, raise_app_exceptions=False) as client:
         await client.get("/broken")
 
-    # The access line first: the exception passes the access-log middleware
-    # on its way out to the server-error handler that logs it.
-    access_line, error_line = _log_lines(capsys.readouterr().out)
+    # The error line first: it is logged where the exception is caught,
+    # inside the access-log middleware, which then logs the 500 it saw. One
+    # error line only: nothing re-raises it to the server to log again.
+    error_line, access_line = _log_lines(capsys.readouterr().out)
     assert error_line["level"] == "ERROR"
     assert error_line["path"] == "/broken"
     assert "RuntimeError: boom" in error_line["exception"]
@@ -269,3 +315,28 @@ async def test_log_level_from_settings_filters_lines(
         await client.get("/no/such/page")
 
     assert capsys.readouterr().out == ""
+
+
+async def test_an_error_after_the_response_started_goes_to_the_server(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(settings)
+
+    async def export_rows() -> AsyncIterator[bytes]:
+        yield b"id,total\n"
+        raise RuntimeError("export source vanished")
+
+    async def export() -> StreamingResponse:
+        return StreamingResponse(export_rows(), media_type="text/csv")
+
+    app.add_api_route("/export", export)
+    capsys.readouterr()
+
+    # The status line is sent: too late for a 500. The server must cut the
+    # connection, so the client cannot mistake the short body for all of it.
+    async with _client(app) as client:
+        with pytest.raises(RuntimeError, match="export source vanished"):
+            await client.get("/export")
+
+    # Logged by the server that receives it, not a second time by the app.
+    assert all(line["level"] != "ERROR" for line in _log_lines(capsys.readouterr().out))

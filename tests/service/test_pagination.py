@@ -1,44 +1,96 @@
-"""Specification of the opaque cursor and of ETag matching."""
+"""Specification of the signed opaque cursor and of ETag matching."""
+
+import base64
+import json
 
 import pytest
 
 from shop.shared.http_cache import matches_if_none_match, strong_etag
-from shop.shared.pagination import MAX_ID, decode_cursor, encode_cursor
+from shop.shared.pagination import MAX_ID, CursorCodec, cursor_key
+
+codec = CursorCodec(cursor_key(b"a key only the server knows"))
+
+
+def _unsigned(document: object) -> str:
+    """A cursor as a client could forge it: valid base64 JSON, no valid signature."""
+    return base64.urlsafe_b64encode(json.dumps(document).encode()).decode().rstrip("=")
 
 
 @pytest.mark.parametrize("after_id", [0, 1, 41, MAX_ID])
 def test_a_cursor_decodes_to_the_id_it_was_made_from(after_id: int) -> None:
-    assert decode_cursor(encode_cursor(after_id)) == after_id
+    assert codec.decode(codec.encode(after_id)) == after_id
 
 
 def test_a_cursor_is_url_safe_and_unpadded() -> None:
-    cursor = encode_cursor(123456789)
+    cursor = codec.encode(123456789)
 
-    assert cursor.replace("-", "").replace("_", "").isalnum()
+    assert cursor.replace("-", "").replace("_", "").replace(".", "").isalnum()
     assert not cursor.endswith("=")
 
 
+# --8<-- [start:forged-cursors]
+def test_a_hand_made_cursor_is_refused_even_when_well_formed() -> None:
+    forged = _unsigned({"v": 1, "after": 41})
+
+    with pytest.raises(ValueError, match="malformed cursor"):
+        codec.decode(forged)
+    with pytest.raises(ValueError, match="malformed cursor"):
+        codec.decode(forged + "." + codec.encode(41).split(".")[1][::-1])
+
+
+def test_an_edited_cursor_is_refused() -> None:
+    _, signature = codec.encode(41).split(".")
+    edited = _unsigned({"v": 1, "after": 0})
+
+    with pytest.raises(ValueError, match="malformed cursor"):
+        codec.decode(f"{edited}.{signature}")
+
+
+def test_a_cursor_signed_with_another_key_is_refused() -> None:
+    other = CursorCodec(cursor_key(b"another deployment's key"))
+
+    with pytest.raises(ValueError, match="malformed cursor"):
+        codec.decode(other.encode(41))
+    # --8<-- [end:forged-cursors]
+
+
+def _signed(payload: str) -> str:
+    """A cursor whose signature is right but whose payload is not one of ours."""
+    return f"{payload}.{codec._signature(payload)}"
+
+
 @pytest.mark.parametrize(
-    "cursor",
+    "payload",
     [
-        None,
-        17,
         "",
-        "x" * 201,
         "@@@@",
         "_w",  # valid base64, not UTF-8
-        "bm90IGpzb24",  # "not json"
-        "WzFd",  # [1]
-        "eyJ2IjogMiwgImFmdGVyIjogMX0",  # {"v": 2, "after": 1}
-        "eyJ2IjogMSwgImFmdGVyIjogIjEifQ",  # {"v": 1, "after": "1"}
-        "eyJ2IjogMSwgImFmdGVyIjogdHJ1ZX0",  # {"v": 1, "after": true}
-        "eyJ2IjogMSwgImFmdGVyIjogLTF9",  # {"v": 1, "after": -1}
-        encode_cursor(MAX_ID + 1),
+        _unsigned("not json")[:-2] + "x",
+        _unsigned([1]),
+        _unsigned({"v": 2, "after": 1}),
+        _unsigned({"v": 1, "after": "1"}),
+        _unsigned({"v": 1, "after": True}),
+        _unsigned({"v": 1, "after": -1}),
+        _unsigned({"v": 1, "after": MAX_ID + 1}),
     ],
 )
-def test_anything_else_is_a_malformed_cursor(cursor: object) -> None:
+def test_a_signed_payload_that_is_not_a_cursor_document_is_refused(
+    payload: str,
+) -> None:
     with pytest.raises(ValueError, match="malformed cursor"):
-        decode_cursor(cursor)
+        codec.decode(_signed(payload))
+
+
+@pytest.mark.parametrize("cursor", ["", ".", "abc", "abc.", ".abc", "a.b.c"])
+def test_anything_without_a_valid_signature_is_refused(cursor: str) -> None:
+    with pytest.raises(ValueError, match="malformed cursor"):
+        codec.decode(cursor)
+
+
+def test_the_cursor_key_is_derived_not_the_app_secret_itself() -> None:
+    assert cursor_key(b"secret") != b"secret"
+    assert cursor_key(b"secret") == cursor_key(b"secret")
+    assert cursor_key(b"secret") != cursor_key(b"other secret")
 
 
 def test_equal_bodies_have_equal_strong_etags_and_different_bodies_do_not() -> None:

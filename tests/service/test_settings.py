@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shop.core.config import Settings
+from shop.core.config import JWT_SECRET_PLACEHOLDER, Settings
 
 SECRET = "s" * 40
 
@@ -124,9 +124,15 @@ def test_a_misspelt_key_in_dotenv_is_an_error(tmp_path: Path) -> None:
         Settings()  # type: ignore[call-arg]
 
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "snippets" / ".env.example"
+
+
 def test_env_example_documents_every_setting_with_a_valid_value(tmp_path: Path) -> None:
-    example = Path(__file__).resolve().parents[2] / "snippets" / ".env.example"
-    (tmp_path / ".env").write_text(example.read_text())
+    example = EXAMPLE
+    # As `task env-file` does: the one value to fill in is the secret.
+    (tmp_path / ".env").write_text(
+        example.read_text().replace(JWT_SECRET_PLACEHOLDER, SECRET)
+    )
 
     settings = Settings()  # type: ignore[call-arg]
 
@@ -137,3 +143,26 @@ def test_env_example_documents_every_setting_with_a_valid_value(tmp_path: Path) 
     }
     assert documented == set(Settings.model_fields)
     assert settings.environment == "development"
+
+
+# --8<-- [start:placeholder-refused]
+def test_the_published_placeholder_secret_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(EXAMPLE.read_text())  # copied, not filled in
+
+    with pytest.raises(ValidationError, match="JWT_SECRET is still the placeholder"):
+        Settings()  # type: ignore[call-arg]
+    # --8<-- [end:placeholder-refused]
+
+
+# --8<-- [start:sslmode]
+@pytest.mark.parametrize("mode", ["disable", "prefer", "require", "verify-full"])
+def test_libpq_sslmode_becomes_asyncpgs_ssl_parameter(mode: str) -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"postgresql://shop@db.example:5432/shop?sslmode={mode}",  # type: ignore[arg-type]
+        jwt_secret=SECRET,  # type: ignore[arg-type]
+    )
+
+    url = settings.async_database_url
+    assert url.query == {"ssl": mode}
+    # --8<-- [end:sslmode]

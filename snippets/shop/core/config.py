@@ -4,9 +4,13 @@ from functools import lru_cache
 from typing import Literal
 
 from fastapi import Request
-from pydantic import Field, PostgresDsn, SecretStr
+from pydantic import Field, PostgresDsn, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
+
+# The value .env.example ships with. It is public, so a service that signs
+# tokens with it lets anyone forge them; `task env-file` replaces it.
+JWT_SECRET_PLACEHOLDER = "replace-me-with-at-least-32-random-characters"  # noqa: S105
 
 
 class Settings(BaseSettings):
@@ -28,25 +32,65 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     database_url: PostgresDsn
-    # asyncpg waits 60 s by default; /health should answer long before that.
+    # --8<-- [start:database-timeouts]
+    # Every wait on the database has a bound, so a stuck database turns into
+    # a quick 503 instead of requests (and shutdowns) that hang with it.
+    # asyncpg's own connect default is 60 s.
     database_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    # Waiting for a free pooled connection (SQLAlchemy's default is 30 s).
+    database_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # Client side: asyncpg gives up on any statement after this long, even
+    # if the server never answers (a frozen host, a lost packet).
+    database_command_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    # Server side: PostgreSQL cancels a statement running longer than this.
+    database_statement_timeout_ms: int = Field(default=4_000, ge=100, le=300_000)
+    database_pool_size: int = Field(default=5, ge=1, le=100)
+    database_max_overflow: int = Field(default=5, ge=0, le=100)
+    # --8<-- [end:database-timeouts]
 
     # HS256 needs at least 256 bits of key (RFC 7518, section 3.2).
     jwt_secret: SecretStr = Field(min_length=32)
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
+    # Argon2 hashes that may run at once, each in a worker thread. On a
+    # 2-core machine, one leaves a core free for the event loop.
+    password_hash_concurrency: int = Field(default=1, ge=1, le=64)
+
+    # A request body larger than this is refused with 413 before it is read.
+    max_request_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024**2)
+
     # --8<-- [start:cors-origins]
     cors_origins: list[str] = Field(default_factory=list)
     # --8<-- [end:cors-origins]
 
+    @field_validator("jwt_secret")
+    @classmethod
+    def _not_the_published_placeholder(cls, secret: SecretStr) -> SecretStr:
+        if secret.get_secret_value() == JWT_SECRET_PLACEHOLDER:
+            raise ValueError(
+                "JWT_SECRET is still the placeholder from .env.example; "
+                "generate one with `uv run task env-file` or "
+                '`python -c "import secrets; print(secrets.token_urlsafe(48))"`'
+            )
+        return secret
+
+    # --8<-- [start:async-url]
     @property
     def async_database_url(self) -> URL:
         """The database URL with the asyncpg driver, whatever scheme was configured.
 
         Accepts ``postgres://``, ``postgresql://`` and ``postgresql+<driver>://``
-        alike; a string ``replace`` of one spelling misses the others.
+        alike; a string ``replace`` of one spelling misses the others. libpq's
+        ``sslmode=`` (what managed databases hand out) becomes asyncpg's
+        ``ssl=``, which takes the same values; asyncpg rejects ``sslmode``.
         """
-        return make_url(str(self.database_url)).set(drivername="postgresql+asyncpg")
+        url = make_url(str(self.database_url)).set(drivername="postgresql+asyncpg")
+        if "sslmode" in url.query:
+            url = url.difference_update_query(["sslmode"]).update_query_dict(
+                {"ssl": url.query["sslmode"]}
+            )
+        return url
+        # --8<-- [end:async-url]
 
 
 @lru_cache

@@ -17,15 +17,34 @@ from sqlalchemy.ext.asyncio import (
 from shop.core.config import Settings
 
 
+# --8<-- [start:engine]
 def create_engine(settings: Settings) -> AsyncEngine:
     """Create the connection pool for ``settings.database_url``."""
     return create_async_engine(
         settings.async_database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        # How long a request waits for a free connection before it gets a 503.
+        pool_timeout=settings.database_pool_timeout_seconds,
         # Connections die behind load balancers and on server restarts; a
         # cheap ping on checkout beats an error on the first query.
         pool_pre_ping=True,
-        connect_args={"timeout": settings.database_connect_timeout_seconds},
+        # Error messages and logs show the SQL but never its parameters:
+        # they hold emails, password hashes and whatever else users send.
+        hide_parameters=True,
+        connect_args={
+            "timeout": settings.database_connect_timeout_seconds,
+            "command_timeout": settings.database_command_timeout_seconds,
+            "server_settings": {
+                "statement_timeout": str(settings.database_statement_timeout_ms),
+                # A connection left inside a transaction must not hold locks
+                # forever; PostgreSQL closes it after this long.
+                "idle_in_transaction_session_timeout": "60000",
+                "application_name": "shop",
+            },
+        },
     )
+    # --8<-- [end:engine]
 
 
 # --8<-- [start:session-factory]

@@ -9,14 +9,19 @@ Every 4xx and 5xx response has the shape::
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shop.shared.exceptions import (
     ConflictError,
@@ -25,6 +30,7 @@ from shop.shared.exceptions import (
     NotFoundError,
     ServiceUnavailableError,
     UnauthorizedError,
+    UnprocessableError,
 )
 
 logger = logging.getLogger(__name__)
@@ -35,10 +41,28 @@ _DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
     UnauthorizedError: HTTPStatus.UNAUTHORIZED,
     ForbiddenError: HTTPStatus.FORBIDDEN,
     ServiceUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
+    UnprocessableError: HTTPStatus.UNPROCESSABLE_ENTITY,
 }
-# 422's reason phrase changed in Python 3.13 ("Unprocessable Entity" became
-# "Unprocessable Content"); the code clients match on must not.
-VALIDATION_ERROR_CODE = "validation_error"
+
+# --8<-- [start:error-codes]
+# Written out, not derived from HTTPStatus(...).phrase: Python 3.13 renamed
+# the phrases of 413, 414, 416 and 422, and a client matching on `code`
+# must see the same value on every supported Python.
+ERROR_CODES: dict[int, str] = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "content_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    500: "internal_server_error",
+    503: "service_unavailable",
+}
+# --8<-- [end:error-codes]
+VALIDATION_ERROR_CODE = ERROR_CODES[422]
 
 
 # --8<-- [start:error-body]
@@ -67,7 +91,7 @@ class ErrorResponse(BaseModel):
 
 def error_code(status: int) -> str:
     """Machine-readable code for an HTTP status: 404 -> ``not_found``."""
-    return HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_")
+    return ERROR_CODES.get(status, f"http_{status}")
 
 
 def error_response(
@@ -85,6 +109,68 @@ def error_response(
         )
     )
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _internal_error() -> JSONResponse:
+    # Never the exception text: it may hold SQL, paths or secrets.
+    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
+
+
+def _log_unhandled(scope: Scope, exc: BaseException) -> None:
+    logger.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"method": scope.get("method"), "path": scope.get("path")},
+    )
+
+
+# --8<-- [start:database-unavailable]
+# SQLSTATE classes that mean "the database cannot serve you right now":
+# 08 connection exception, 53 insufficient resources (too many connections),
+# 57 operator intervention (statement timeout, server shutting down).
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database is down, stuck or saturated.
+
+    Those are 503s: the request was fine and may succeed when retried.
+    Anything else from the database is a bug, answered with a 500.
+    """
+    # Pool checkout timeout; asyncpg's connect and command timeouts, and
+    # refused or reset connections, which are not always wrapped.
+    if isinstance(exc, PoolTimeoutError | OSError):
+        return True
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+        return exc.connection_invalidated or sqlstate.startswith(
+            _UNAVAILABLE_SQLSTATE_CLASSES
+        )
+    return False
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if not is_database_unavailable(exc):
+        _log_unhandled(request.scope, exc)
+        return _internal_error()
+    # Expected during an outage: a warning with the cause, not a traceback.
+    logger.warning(
+        "database unavailable",
+        extra={"error": type(exc).__name__, "path": request.url.path},
+    )
+    return error_response(HTTPStatus.SERVICE_UNAVAILABLE, "Database unavailable")
+    # --8<-- [end:database-unavailable]
+
+
+def _handles[E: Exception](
+    handler: Callable[[Request, E], Awaitable[JSONResponse]],
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """Type a handler of one exception class as Starlette's registry wants it.
+
+    Starlette types every handler as taking any ``Exception``; it calls each
+    one only with the class it was registered for.
+    """
+    return cast("Callable[[Request, Exception], Awaitable[JSONResponse]]", handler)
 
 
 # --8<-- [start:error-handlers]
@@ -113,36 +199,88 @@ async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResp
         for error in exc.errors()
     ]
     return error_response(
-        422,
-        "Request validation failed",
-        code=VALIDATION_ERROR_CODE,
-        details=details,
+        422, "Request validation failed", code=VALIDATION_ERROR_CODE, details=details
     )
 
 
-async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
-
-
-async def _unhandled_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.error(
-        "unhandled error",
-        exc_info=exc,
-        extra={"method": request.method, "path": request.url.path},
-    )
-    # Never the exception text: it may hold SQL, paths or secrets.
-    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal server error")
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    headers = dict(exc.headers or {})
+    if exc.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return error_response(exc.status_code, str(exc.detail), headers=headers or None)
 
 
 def register_exception_handlers(app: FastAPI) -> None:
     """Route every kind of failure to the common error body."""
-    # Starlette types handlers as taking any Exception; each of these is
-    # only ever called with the class it is registered for.
-    app.add_exception_handler(DomainError, _domain_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, _unhandled_error)
+    app.add_exception_handler(DomainError, _handles(_domain_error))
+    app.add_exception_handler(RequestValidationError, _handles(_validation_error))
+    app.add_exception_handler(StarletteHTTPException, _handles(_http_error))
+    app.add_exception_handler(SQLAlchemyError, _database_error)
+    app.add_exception_handler(OSError, _database_error)
+    # Anything else is caught by UnhandledErrorMiddleware, not by a handler
+    # for Exception: Starlette logs and re-raises those, so every 500 would
+    # reach the log twice, once as uvicorn's plain-text traceback.
     # --8<-- [end:error-handlers]
+
+
+# Methods a resource of this API could support, probed one by one for Allow.
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts for this path (the ``Allow`` header).
+
+    Starlette answers 405 with the methods of the first route whose path
+    matched; a path served by several routes (GET and POST on ``/orders``)
+    needs all of them. Each method is matched against the app's routes.
+    """
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+
+
+# --8<-- [start:unhandled-middleware]
+class UnhandledErrorMiddleware:
+    """Answer any exception nothing else handled with a 500, and log it once.
+
+    It sits inside the CORS middleware, so a browser can read the 500 (a
+    response without CORS headers looks like a network failure), and it does
+    not re-raise, so the server does not log the same error again. Only an
+    error after the response has started goes on to the server.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app, turning an escaped exception into a logged 500."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def send_and_track(message: Message) -> None:
+            nonlocal response_started
+            response_started |= message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_track)
+        except Exception as exc:
+            if response_started:
+                # Too late for a 500: only the server can cut the connection
+                # short, so the client sees a broken response, not a short
+                # one that looks complete. The server logs it.
+                raise
+            _log_unhandled(scope, exc)
+            await _internal_error()(scope, receive, send)
+
+    # --8<-- [end:unhandled-middleware]
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

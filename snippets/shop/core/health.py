@@ -1,5 +1,12 @@
-"""Liveness and readiness: ``GET /health`` answers only if the database does."""
+"""Liveness and readiness probes.
 
+``/health/live`` answers while the process can serve HTTP at all; it never
+touches the database, so a database outage does not make an orchestrator
+restart every replica. ``/health/ready`` answers only when the database does,
+so traffic is routed away from a replica that cannot serve it.
+"""
+
+import asyncio
 import logging
 from typing import Annotated, Literal
 
@@ -9,32 +16,51 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.core.config import Settings, get_app_settings
 from shop.core.database import get_db
 from shop.core.errors import ERROR_RESPONSES
 from shop.shared.exceptions import ServiceUnavailableError
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(tags=["health"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/health", tags=["health"], responses=ERROR_RESPONSES)
 
 
-# --8<-- [start:health-endpoint]
-class HealthResponse(BaseModel):
-    """Body of a healthy ``GET /health``."""
+class LiveResponse(BaseModel):
+    """Body of ``GET /health/live``."""
+
+    status: Literal["ok"] = "ok"
+
+
+class ReadyResponse(BaseModel):
+    """Body of a successful ``GET /health/ready``."""
 
     status: Literal["ok"] = "ok"
     database: Literal["ok"] = "ok"
 
 
-@router.get("/health")
-async def health(db: Annotated[AsyncSession, Depends(get_db)]) -> HealthResponse:
-    """200 when the database answers ``SELECT 1``; 503 otherwise."""
+# --8<-- [start:health-endpoint]
+@router.get("/live")
+async def live() -> LiveResponse:
+    """200 whenever the process answers HTTP; restart it only if this fails."""
+    return LiveResponse()
+
+
+@router.get("/ready")
+async def ready(
+    db: Annotated[AsyncSession, Depends(get_db)],
+    settings: Annotated[Settings, Depends(get_app_settings)],
+) -> ReadyResponse:
+    """200 when the database answers ``SELECT 1`` in time; 503 otherwise."""
     try:
-        await db.execute(text("SELECT 1"))
+        # One budget for checkout, connect and query together: a probe that
+        # hangs is worse than one that fails.
+        async with asyncio.timeout(settings.database_connect_timeout_seconds):
+            await db.execute(text("SELECT 1"))
     # asyncpg raises OSError subclasses (refused, timed out) on connect,
     # which SQLAlchemy does not always wrap.
     except (SQLAlchemyError, OSError) as exc:
         logger.warning("database unreachable", extra={"error": repr(exc)})
         raise ServiceUnavailableError("Database unreachable") from None
-    return HealthResponse()
+    return ReadyResponse()
     # --8<-- [end:health-endpoint]

@@ -11,6 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LOGGER_NAME = "shop"
 ACCESS_LOGGER_NAME = "shop.access"
+# The server's own start-up, shutdown and error lines.
+SERVER_LOGGER_NAMES = ("uvicorn", "uvicorn.error")
 
 # Attributes every LogRecord has; anything else came in through `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -40,19 +42,22 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str) -> None:
-    """Send the service's logs to stdout as JSON lines.
+    """Send the service's logs, and the server's own, to stdout as JSON lines.
 
-    Replaces the handlers of the ``shop`` logger rather than adding one, so
-    creating several apps (as tests do) never duplicates lines.
+    Replaces the handlers of each logger rather than adding one, so creating
+    several apps (as tests do) never duplicates lines.
     """
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger(LOGGER_NAME)
-    logger.handlers = [handler]
-    logger.setLevel(level)
-    # The service owns its output format; the root logger's handlers, if a
-    # host configured any, would print every line a second time.
-    logger.propagate = False
+    for name in (LOGGER_NAME, *SERVER_LOGGER_NAMES):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        # The service owns its output format; the root logger's handlers, if
+        # a host configured any, would print every line a second time.
+        logger.propagate = False
+    logging.getLogger(LOGGER_NAME).setLevel(level)
+    # uvicorn's access lines repeat ours (AccessLogMiddleware) in plain text.
+    logging.getLogger("uvicorn.access").disabled = True
     # --8<-- [end:json-formatter]
 
 

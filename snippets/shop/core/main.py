@@ -4,15 +4,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
+from shop.catalog import router as catalog
 from shop.core import health
 from shop.core.config import Settings, get_settings
+from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
-from shop.core.errors import register_exception_handlers
+from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
 from shop.core.logging import AccessLogMiddleware, configure_logging
+from shop.core.request_limits import BodySizeLimitMiddleware
 from shop.orders import router as orders
+from shop.shared.pagination import CursorCodec, cursor_key
 from shop.users import router as users
+from shop.users.security import PasswordHasher
 
 
 # --8<-- [start:lifespan]
@@ -41,20 +45,38 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Shared by every request: one bound on concurrent password hashes, and
+    # one key for pagination cursors (derived from the app's secret).
+    app.state.password_hasher = PasswordHasher(settings.password_hash_concurrency)
+    app.state.cursor_codec = CursorCodec(
+        cursor_key(settings.jwt_secret.get_secret_value().encode())
+    )
+    # --8<-- [start:middleware]
+    # Each add_middleware wraps what was added before it, so the last one
+    # added sees a request first. From the inside out:
+    # 1. unhandled exceptions become a logged 500 in the common body;
+    app.add_middleware(UnhandledErrorMiddleware)
+    # 2. oversized bodies are refused before they are read;
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes
+    )
+    # 3. CORS headers go on every response, the 500 and the 413 included;
     # --8<-- [start:cors]
     app.add_middleware(
-        CORSMiddleware,
+        JsonCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PATCH"],
         allow_headers=["Authorization", "Content-Type", "If-None-Match"],
         expose_headers=["ETag", "Location"],
     )
     # --8<-- [end:cors]
-    # Added last, so it is outermost: it also times CORS preflights.
+    # 4. and one access line is logged per request, preflights included.
     app.add_middleware(AccessLogMiddleware)
+    # --8<-- [end:middleware]
     register_exception_handlers(app)
     app.include_router(health.router)
     app.include_router(users.router)
+    app.include_router(catalog.router)
     app.include_router(orders.router)
     return app
 

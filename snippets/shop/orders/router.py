@@ -2,14 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Response, status
 
 from shop.core.errors import ERROR_RESPONSES
 from shop.orders.dependencies import get_order_service
 from shop.orders.schemas import OrderCreate, OrderResponse
 from shop.orders.service import OrderService
 from shop.shared.http_cache import matches_if_none_match, strong_etag
-from shop.shared.pagination import MAX_ID, Cursor, Limit, Page, paginate
+from shop.shared.pagination import MAX_ID, Page, PageRequest, page_request
 from shop.users.dependencies import CurrentUser
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=ERROR_RESPONSES)
@@ -65,12 +65,11 @@ async def read_order(
 async def list_orders(
     current_user: CurrentUser,
     service: Service,
-    cursor: Annotated[Cursor | None, Query()] = None,
-    limit: Annotated[Limit, Query()] = 20,
+    paging: Annotated[PageRequest, Depends(page_request)],
 ) -> Page[OrderResponse]:
     """The signed-in user's orders, oldest first, a page at a time."""
-    rows = await service.list_after(current_user.id, cursor or 0, limit + 1)
-    orders, next_cursor = paginate(rows, limit)
+    rows = await service.list_after(current_user.id, paging.after_id, paging.limit + 1)
+    orders, next_cursor = paging.split(rows)
     return Page(
         items=[OrderResponse.model_validate(order) for order in orders],
         next_cursor=next_cursor,

@@ -5,21 +5,21 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
+# --8<-- [start:order-create]
 Sku = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Z0-9][A-Z0-9-]*$")
 ]
-"""A stock-keeping unit code."""
+"""A stock-keeping unit code: upper-case letters, digits and dashes."""
 
 
 class OrderItemCreate(BaseModel):
-    """One line of a new order."""
+    """One line of a new order: what and how many. The price is the shop's."""
 
     model_config = ConfigDict(extra="forbid")
 
     sku: Sku
     # Bounded so that any order total fits comfortably in a 64-bit integer.
     quantity: int = Field(ge=1, le=10_000)
-    unit_price_cents: int = Field(ge=1, le=100_000_000)
 
 
 class OrderCreate(BaseModel):
@@ -28,10 +28,11 @@ class OrderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[OrderItemCreate] = Field(min_length=1, max_length=100)
+    # --8<-- [end:order-create]
 
 
 class OrderItemResponse(BaseModel):
-    """One line of an order as the API shows it."""
+    """One line of an order as the API shows it, at the price charged."""
 
     model_config = ConfigDict(from_attributes=True)
 

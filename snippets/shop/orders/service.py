@@ -4,28 +4,44 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.catalog.prices import PriceList
 from shop.orders.models import Order, OrderItem
 from shop.orders.repository import OrderRepository
 from shop.orders.schemas import OrderCreate
-from shop.shared.exceptions import NotFoundError
+from shop.shared.exceptions import NotFoundError, UnprocessableError
 
 
 class OrderService:
     """Placing orders and reading the caller's own orders."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, prices: PriceList) -> None:
         self.session = session
         self.orders = OrderRepository(session)
+        self.prices = prices
 
+    # --8<-- [start:place]
     async def place(self, user_id: int, data: OrderCreate) -> Order:
-        """Record a new order for ``user_id``."""
+        """Record a new order for ``user_id``, at the catalog's current prices."""
+        skus = [item.sku for item in data.items]
+        prices = await self.prices.unit_prices(skus)
+        if unknown := sorted(set(skus) - prices.keys()):
+            raise UnprocessableError(f"Unknown SKU: {', '.join(unknown)}")
         order = Order(
             user_id=user_id,
-            items=[OrderItem(**item.model_dump()) for item in data.items],
+            items=[
+                OrderItem(
+                    sku=item.sku,
+                    quantity=item.quantity,
+                    # The price at the time of the order, kept with the order.
+                    unit_price_cents=prices[item.sku],
+                )
+                for item in data.items
+            ],
         )
         self.orders.add(order)
         await self.session.commit()
         return order
+        # --8<-- [end:place]
 
     async def get(self, order_id: int, user_id: int) -> Order:
         """One of the user's orders.

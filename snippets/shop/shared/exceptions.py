@@ -31,3 +31,7 @@ class ForbiddenError(DomainError):
 
 class ServiceUnavailableError(DomainError):
     """A dependency the request needs (e.g. the database) is not reachable."""
+
+
+class UnprocessableError(DomainError):
+    """The request is well-formed but names something that cannot be used."""

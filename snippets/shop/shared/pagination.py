@@ -1,66 +1,88 @@
-"""Opaque cursor pagination for list endpoints.
+"""Signed, opaque cursor pagination for list endpoints.
 
-Clients get a ``next_cursor`` string and send it back unchanged. Keeping it
-opaque (base64 of a small JSON document) lets the server change what the
-cursor holds later without breaking anyone who never parsed it.
+Clients get a ``next_cursor`` string and send it back unchanged. The cursor
+is base64 of a small JSON document plus an HMAC of it, so the server can
+change what a cursor holds without breaking anyone who never parsed it, and
+a cursor the server did not issue (hand-made, edited, or from another
+deployment's key) is refused instead of being trusted.
 """
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 from typing import Annotated, Protocol
 
-from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
+from fastapi import Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, WithJsonSchema
 
 _CURSOR_VERSION = 1
 # Upper bound of a PostgreSQL BIGINT: a larger id would make the database,
 # not the validation layer, reject the request.
 MAX_ID = 2**63 - 1
+MAX_LIMIT = 100
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,100}\.[A-Za-z0-9_-]{22}$"
+# An OpenAPI format of our own: "a cursor this API issued". The pattern is
+# necessary, not sufficient, and API fuzzers need to know that.
+CURSOR_FORMAT = "shop-cursor"
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.b64decode(
+        text + "=" * (-len(text) % 4), altchars=b"-_", validate=True
+    )
 
 
 # --8<-- [start:cursor-codec]
-def encode_cursor(after_id: int) -> str:
-    """Return the opaque cursor that resumes a listing after ``after_id``."""
-    document = json.dumps({"v": _CURSOR_VERSION, "after": after_id}).encode()
-    return base64.urlsafe_b64encode(document).decode().rstrip("=")
+class CursorCodec:
+    """Makes and checks cursors, signed with a key only the server knows."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _signature(self, payload: str) -> str:
+        digest = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()
+        return _b64encode(digest[:16])
+
+    def encode(self, after_id: int) -> str:
+        """Return the cursor that resumes a listing after ``after_id``."""
+        document = json.dumps({"v": _CURSOR_VERSION, "after": after_id})
+        payload = _b64encode(document.encode())
+        return f"{payload}.{self._signature(payload)}"
+
+    def decode(self, cursor: str) -> int:
+        """Return the id a cursor points after.
+
+        Raises ``ValueError`` for anything ``encode`` did not produce with
+        this key: the signature is checked before the payload is parsed.
+        """
+        payload, _, signature = cursor.partition(".")
+        if not hmac.compare_digest(signature, self._signature(payload)):
+            raise ValueError("malformed cursor")
+        try:
+            document = json.loads(_b64decode(payload))
+        except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+            raise ValueError("malformed cursor") from None
+        if not isinstance(document, dict) or document.get("v") != _CURSOR_VERSION:
+            raise ValueError("malformed cursor")
+        after = document.get("after")
+        # bool is an int subclass; `true` is not an id.
+        if type(after) is not int or not 0 <= after <= MAX_ID:
+            raise ValueError("malformed cursor")
+        return after
+        # --8<-- [end:cursor-codec]
 
 
-def decode_cursor(cursor: object) -> int:
-    """Return the id a cursor points after.
-
-    Raises ``ValueError`` for anything ``encode_cursor`` did not produce, so
-    FastAPI reports it as an ordinary 422 validation error.
-    """
-    if not isinstance(cursor, str) or not cursor or len(cursor) > 200:
-        raise ValueError("malformed cursor")
-    padded = cursor + "=" * (-len(cursor) % 4)
-    try:
-        document = json.loads(base64.b64decode(padded, altchars=b"-_", validate=True))
-    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
-        raise ValueError("malformed cursor") from None
-    if not isinstance(document, dict) or document.get("v") != _CURSOR_VERSION:
-        raise ValueError("malformed cursor")
-    after = document.get("after")
-    # bool is an int subclass; `true` is not an id.
-    if type(after) is not int or not 0 <= after <= MAX_ID:
-        raise ValueError("malformed cursor")
-    return after
-    # --8<-- [end:cursor-codec]
-
-
-# --8<-- [start:page]
-Cursor = Annotated[
-    int,
-    BeforeValidator(decode_cursor),
-    WithJsonSchema(
-        {"type": "string", "description": "`next_cursor` of the previous page."}
-    ),
-]
-"""Query parameter type: the client sends a cursor string, handlers get an id."""
-
-Limit = Annotated[int, Field(ge=1, le=100)]
-"""Page size accepted by every list endpoint."""
+def cursor_key(secret: bytes) -> bytes:
+    """The cursor-signing key, derived from the app's secret for this use only."""
+    return hmac.new(secret, b"shop pagination cursor", hashlib.sha256).digest()
 
 
 class HasId(Protocol):
@@ -69,6 +91,7 @@ class HasId(Protocol):
     id: int
 
 
+# --8<-- [start:page]
 class Page[ItemT](BaseModel):
     """One page of a listing; ``next_cursor`` is null on the last page."""
 
@@ -76,16 +99,61 @@ class Page[ItemT](BaseModel):
     next_cursor: str | None
 
 
-def paginate[RowT: HasId](
-    rows: Sequence[RowT], limit: int
-) -> tuple[list[RowT], str | None]:
-    """Split ``limit + 1`` fetched rows into a page and the cursor of the next one.
+class PageRequest:
+    """Where a list request starts, how much it wants, and how to answer it."""
 
-    Fetching one extra row tells whether another page exists without a
-    separate ``COUNT`` query.
+    def __init__(self, codec: CursorCodec, after_id: int, limit: int) -> None:
+        self.codec = codec
+        self.after_id = after_id
+        self.limit = limit
+
+    def split[RowT: HasId](self, rows: Sequence[RowT]) -> tuple[list[RowT], str | None]:
+        """Split ``limit + 1`` fetched rows into a page and the next page's cursor.
+
+        Fetching one extra row tells whether another page exists without a
+        separate ``COUNT`` query.
+        """
+        if len(rows) > self.limit:
+            page = list(rows[: self.limit])
+            return page, self.codec.encode(page[-1].id)
+        return list(rows), None
+
+
+def page_request(
+    request: Request,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=CURSOR_PATTERN),
+        # Documented as what it is: an optional string, in our own format.
+        WithJsonSchema(
+            {
+                "type": "string",
+                "pattern": CURSOR_PATTERN,
+                "format": CURSOR_FORMAT,
+                "description": "`next_cursor` of the previous page, unchanged.",
+            }
+        ),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+) -> PageRequest:
+    """Dependency: the page a list endpoint was asked for.
+
+    A cursor this server did not sign is a 422, like any invalid parameter.
     """
-    if len(rows) > limit:
-        page = list(rows[:limit])
-        return page, encode_cursor(page[-1].id)
-    return list(rows), None
+    codec: CursorCodec = request.app.state.cursor_codec
+    after_id = 0
+    if cursor is not None:
+        try:
+            after_id = codec.decode(cursor)
+        except ValueError as error:
+            raise RequestValidationError(
+                [
+                    {
+                        "loc": ("query", "cursor"),
+                        "msg": str(error),
+                        "type": "value_error",
+                    }
+                ]
+            ) from None
+    return PageRequest(codec, after_id, limit)
     # --8<-- [end:page]

@@ -1,7 +1,5 @@
 """Database queries of the users domain."""
 
-from collections.abc import Sequence
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,11 +19,6 @@ class UserRepository:
     async def get_by_email(self, email: str) -> User | None:
         """The user with this (already lower-cased) email, if any."""
         return await self.session.scalar(select(User).where(User.email == email))
-
-    async def list_after(self, after_id: int, limit: int) -> Sequence[User]:
-        """Up to ``limit`` users with ids above ``after_id``, in id order."""
-        query = select(User).where(User.id > after_id).order_by(User.id).limit(limit)
-        return (await self.session.scalars(query)).all()
 
     def add(self, user: User) -> None:
         """Stage a new user for insertion at the next flush."""

@@ -3,14 +3,20 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Path, Response, status
 
 from shop.core.config import Settings, get_app_settings
 from shop.core.errors import ERROR_RESPONSES
-from shop.shared.pagination import MAX_ID, Cursor, Limit, Page, paginate
+from shop.shared.exceptions import NotFoundError
+from shop.shared.pagination import MAX_ID
 from shop.users.dependencies import CurrentUser, get_user_service
-from shop.users.schemas import TokenResponse, UserCreate, UserResponse, UserUpdate
+from shop.users.schemas import (
+    SignInForm,
+    TokenResponse,
+    UserCreate,
+    UserResponse,
+    UserUpdate,
+)
 from shop.users.service import UserService
 
 router = APIRouter(tags=["users"], responses=ERROR_RESPONSES)
@@ -32,12 +38,12 @@ async def register(
 
 @router.post("/auth/token")
 async def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[SignInForm, Form()],
     service: Service,
     settings: Annotated[Settings, Depends(get_app_settings)],
 ) -> TokenResponse:
     """Exchange email (as ``username``) and password for a bearer token."""
-    user = await service.authenticate(form.username, form.password)
+    user = await service.authenticate(form.username, form.password.get_secret_value())
     lifetime = timedelta(minutes=settings.access_token_minutes)
     token = service.issue_token(user, secret=settings.jwt_secret, lifetime=lifetime)
     return TokenResponse(access_token=token, expires_in=int(lifetime.total_seconds()))
@@ -54,33 +60,26 @@ async def read_me(current_user: CurrentUser) -> UserResponse:
 async def update_me(
     data: UserUpdate, current_user: CurrentUser, service: Service
 ) -> UserResponse:
-    """Change the signed-in user's name and/or password."""
-    user = await service.get(current_user.id)
-    return UserResponse.model_validate(await service.update(user, data))
+    """Change the signed-in user's name and/or password.
+
+    A new password signs out every session: tokens issued before it stop
+    working, this request's included.
+    """
+    return UserResponse.model_validate(await service.update(current_user.id, data))
     # --8<-- [end:me]
 
 
+# --8<-- [start:read-user]
 @router.get("/users/{user_id}")
 async def read_user(
-    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
-    _: CurrentUser,
-    service: Service,
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)], current_user: CurrentUser
 ) -> UserResponse:
-    """Any user by id (sign-in required)."""
-    return UserResponse.model_validate(await service.get(user_id))
+    """A user by id: only your own account; any other id is a 404.
 
-
-@router.get("/users")
-async def list_users(
-    _: CurrentUser,
-    service: Service,
-    cursor: Annotated[Cursor | None, Query()] = None,
-    limit: Annotated[Limit, Query()] = 20,
-) -> Page[UserResponse]:
-    """All users in registration order, a page at a time (sign-in required)."""
-    rows = await service.list_after(cursor or 0, limit + 1)
-    users, next_cursor = paginate(rows, limit)
-    return Page(
-        items=[UserResponse.model_validate(user) for user in users],
-        next_cursor=next_cursor,
-    )
+    There is no endpoint that lists users, and no way to read someone
+    else's email: an account's existence is not for other users to learn.
+    """
+    if user_id != current_user.id:
+        raise NotFoundError("User not found")
+    return current_user
+    # --8<-- [end:read-user]

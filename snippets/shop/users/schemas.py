@@ -14,18 +14,23 @@ from pydantic import (
     EmailStr,
     Field,
     SecretStr,
-    StringConstraints,
 )
 
-Email = Annotated[EmailStr, Field(max_length=255), AfterValidator(str.lower)]
+from shop.shared.text import DisplayName, EncodableText
+
+# RFC 5321 limits a forward path to 256 octets, so an address has at most
+# 254 characters; email-validator enforces that, so the schema says it too.
+EMAIL_MAX_LENGTH = 254
+
+Email = Annotated[
+    EmailStr, Field(max_length=EMAIL_MAX_LENGTH), AfterValidator(str.lower)
+]
 """An email address, lower-cased so that uniqueness is case-insensitive."""
 
-PersonName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-]
-"""A display name; surrounding whitespace is dropped."""
+PersonName = DisplayName
+"""A display name: printable, trimmed, 1 to 100 characters."""
 
-Password = Annotated[SecretStr, Field(min_length=12, max_length=128)]
+Password = Annotated[SecretStr, Field(min_length=12, max_length=128), EncodableText]
 """A password; SecretStr keeps it out of reprs, logs and tracebacks."""
 
 
@@ -59,6 +64,30 @@ class UserResponse(BaseModel):
     name: str
     created_at: datetime
     # --8<-- [end:user-schemas]
+
+
+# --8<-- [start:sign-in-form]
+class SignInForm(BaseModel):
+    """Form body of ``POST /auth/token`` (OAuth2's password grant).
+
+    FastAPI's ``OAuth2PasswordRequestForm`` accepts any string, so a NUL
+    byte in ``username`` reached PostgreSQL and came back as a 500.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    # The account's email. Not EmailStr: a malformed one is simply an
+    # unknown account (401), and says nothing about the rules.
+    username: Annotated[
+        str,
+        Field(
+            min_length=1, max_length=EMAIL_MAX_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$"
+        ),
+    ]
+    password: Annotated[SecretStr, Field(min_length=1, max_length=128), EncodableText]
+    grant_type: Literal["password"] | None = None
+    scope: str = ""
+    # --8<-- [end:sign-in-form]
 
 
 class TokenResponse(BaseModel):

@@ -1,0 +1,1 @@
+"""The catalog domain: what can be ordered, and at what price."""

@@ -1,0 +1,219 @@
+"""Specification of the service against input crafted to break it.
+
+Every case must end in a 4xx in the common error body, never a 500, and
+must write nothing.
+"""
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from conftest import PASSWORD, assert_error, count_rows, running
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shop.core.config import Settings
+from shop.core.main import create_app
+from shop.orders.models import Order
+from shop.users.models import User
+
+NUL = "\x00"
+LONE_SURROGATE = "\ud800"
+
+
+# --8<-- [start:nul-bytes]
+def _json(body: dict[str, Any]) -> dict[str, Any]:
+    # Escaped as \\u0000 and \\ud800, as any client may send them.
+    return {
+        "content": json.dumps(body),
+        "headers": {"Content-Type": "application/json"},
+    }
+
+
+@pytest.mark.parametrize("bad", [NUL, LONE_SURROGATE], ids=["nul", "lone-surrogate"])
+async def test_text_postgresql_cannot_store_is_a_422_everywhere(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    session: AsyncSession,
+    bad: str,
+) -> None:
+    auth = alice["headers"]
+    new_user = {"email": "eve@example.com", "name": "Eve", "password": PASSWORD}
+    sign_in = (
+        f"username=alice{quote(bad, errors='surrogatepass')}%40example.com&password=x"
+    )
+    responses = {
+        "POST /users name": await client.post(
+            "/users", **_json(new_user | {"name": f"Eve{bad}"})
+        ),
+        "PATCH /users/me name": await client.patch(
+            "/users/me",
+            **_json({"name": f"Alice{bad}"}) | {"headers": auth | _json({})["headers"]},
+        ),
+        "POST /orders sku": await client.post(
+            "/orders",
+            content=json.dumps({"items": [{"sku": f"MUG{bad}", "quantity": 1}]}),
+            headers=auth | {"Content-Type": "application/json"},
+        ),
+    }
+    if bad == NUL:  # a form is percent-encoded UTF-8: no lone surrogates there
+        responses["POST /auth/token username"] = await client.post(
+            "/auth/token",
+            content=sign_in,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    for where, response in responses.items():
+        assert response.status_code == 422, (where, response.text)
+        assert_error(response, 422, "validation_error")
+    assert await count_rows(session, User) == 1  # alice only
+    assert await count_rows(session, Order) == 0
+
+
+async def test_a_password_is_hashed_as_utf8_so_it_must_be_valid_unicode(
+    client: AsyncClient,
+) -> None:
+    new_user = {"email": "eve@example.com", "name": "Eve"}
+
+    surrogate = await client.post(
+        "/users", **_json(new_user | {"password": f"{PASSWORD}{LONE_SURROGATE}"})
+    )
+    # A NUL byte is fine in a password: it is hashed, never stored as text.
+    nul = await client.post(
+        "/users", **_json(new_user | {"password": f"{PASSWORD}{NUL}"})
+    )
+
+    assert_error(surrogate, 422, "validation_error")
+    assert nul.status_code == 201
+    # --8<-- [end:nul-bytes]
+
+
+async def test_bytes_that_are_not_utf8_in_a_form_are_not_a_500(
+    client: AsyncClient,
+) -> None:
+    response = await client.post(
+        "/auth/token",
+        content=b"username=%ED%A0%80%FF%40example.com&password=%FF",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    # Decoded with replacement characters: an unknown account, nothing more.
+    assert_error(response, 401, "unauthorized")
+
+
+# --8<-- [start:body-limit]
+@pytest.fixture
+async def small_limit_client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    """The app with a 2 KiB body limit (the default is 64 KiB)."""
+    app = create_app(settings.model_copy(update={"max_request_body_bytes": 2048}))
+    async with (
+        running(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        yield client
+
+
+async def test_a_body_declared_too_large_is_a_413_before_it_is_read(
+    small_limit_client: AsyncClient,
+) -> None:
+    chunks_read = 0
+
+    async def huge_body() -> AsyncIterator[bytes]:
+        nonlocal chunks_read
+        for _ in range(10_000):  # 10 MB, if anyone read it all
+            chunks_read += 1
+            yield b"x" * 1024
+
+    response = await small_limit_client.post(
+        "/users",
+        content=huge_body(),
+        headers={"Content-Type": "application/json", "Content-Length": "10240000"},
+    )
+
+    error = assert_error(response, 413, "content_too_large")
+    assert error["message"] == "Request body larger than 2048 bytes"
+    assert chunks_read <= 1  # the client's first chunk, at most
+
+
+async def test_a_streamed_body_is_cut_off_at_the_limit(
+    small_limit_client: AsyncClient,
+) -> None:
+    chunks_read = 0
+
+    async def endless_json() -> AsyncIterator[bytes]:
+        nonlocal chunks_read
+        yield b'{"name": "'
+        for _ in range(10_000):
+            chunks_read += 1
+            yield b"x" * 1024
+
+    # No Content-Length: the body arrives chunked, its size unknown upfront.
+    response = await small_limit_client.post(
+        "/users", content=endless_json(), headers={"Content-Type": "application/json"}
+    )
+
+    assert_error(response, 413, "content_too_large")
+    # Reading stopped just past 2 KiB, not at the end of 10 MB.
+    assert chunks_read <= 4
+    # --8<-- [end:body-limit]
+
+
+@pytest.mark.parametrize("length", ["-1", "abc", "1e9"])
+async def test_a_malformed_content_length_is_refused(
+    small_limit_client: AsyncClient, length: str
+) -> None:
+    response = await small_limit_client.post(
+        "/users", content=b"{}", headers={"Content-Length": length}
+    )
+
+    assert response.status_code == 413
+
+
+async def test_a_body_within_the_limit_is_read_as_usual(
+    small_limit_client: AsyncClient,
+) -> None:
+    response = await small_limit_client.post("/users", json={"name": "x" * 1500})
+
+    assert_error(response, 422, "validation_error")
+
+
+# --- CORS on errors -------------------------------------------------------------------
+
+
+# --8<-- [start:cors-on-errors]
+async def test_a_500_still_carries_cors_headers_for_an_allowed_origin(
+    app: FastAPI,
+) -> None:
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    app.add_api_route("/broken", broken)
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get(
+            "/broken", headers={"Origin": "https://shop.example"}
+        )
+
+    assert_error(response, 500, "internal_server_error")
+    # Without it, the browser hides the 500 and reports a CORS failure.
+    assert response.headers["access-control-allow-origin"] == "https://shop.example"
+
+
+async def test_a_refused_preflight_is_in_the_common_error_body(
+    client: AsyncClient,
+) -> None:
+    response = await client.options(
+        "/orders",
+        headers={
+            "Origin": "https://evil.example",
+            "Access-Control-Request-Method": "POST",
+        },
+    )
+
+    error = assert_error(response, 400, "cors_rejected")
+    assert error["message"] == "Disallowed CORS origin"
+    assert response.headers["content-type"] == "application/json"
+    # --8<-- [end:cors-on-errors]
