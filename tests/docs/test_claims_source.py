@@ -132,11 +132,12 @@ def test_test_cov_needs_pytest_cov_which_the_source_never_adds(
     (tmp_path / "tests" / "test_ok.py").write_text("def test_ok():\n    pass\n")
     command = source_text("taskfile-setup--yaml").split("- uv run pytest --cov=")[1]
     assert command.startswith("{{.SRC_DIR}} --cov-report=html")
-    # The project's pytest has pytest-cov; without it, as in a project set up
-    # with the source's dev tools (pytest, pytest-asyncio), --cov is unknown.
+    # The project's environment has pytest-cov; without it, as in a project set
+    # up with the source's dev tools (pytest, pytest-asyncio), --cov is unknown.
     result = _run(
-        [sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "--cov=src"],
+        [sys.executable, "-m", "pytest", "-p", "asyncio", "--cov=src"],
         tmp_path,
+        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
     )
 
     assert result.returncode == 4
@@ -155,31 +156,41 @@ def test_the_pre_commit_task_runs_pre_commit_outside_uv(
     assert '"pre-commit": executable file not found in $PATH' in result.stderr
 
 
-def _apt_cache(*args: str) -> str:
+@pytest.fixture(scope="module")
+def apt_cache() -> str:
+    """apt-cache, once it is clear the package lists are there to ask.
+
+    Without lists (no `apt-get update` since the image was built) apt-cache
+    knows no package at all, and "no such package" would prove nothing.
+    """
     apt_cache = shutil.which("apt-cache")
     if apt_cache is None:
         pytest.fail("apt-cache is needed: these tests check Debian's packages")
     python3 = _run([apt_cache, "policy", "python3"], Path.cwd()).stdout
-    if "Candidate: (none)" in python3 or "Candidate:" not in python3:
+    if "Candidate:" not in python3 or "Candidate: (none)" in python3:
         pytest.fail(
             "the apt package lists are missing, so apt-cache knows no package: "
             "run `apt-get update` first (.ci/run does, when it installs packages)",
             pytrace=False,
         )
+    return apt_cache
+
+
+def _ask(apt_cache: str, *args: str) -> str:
     result = _run([apt_cache, *args], Path.cwd())
     return result.stdout + result.stderr
 
 
-def test_debians_docker_compose_is_compose_v1() -> None:
-    policy = _apt_cache("policy", "docker-compose")
+def test_debians_docker_compose_is_compose_v1(apt_cache: str) -> None:
+    policy = _ask(apt_cache, "policy", "docker-compose")
 
     candidate = re.search(r"Candidate: (\S+)", policy)
     assert candidate, policy
     assert candidate[1].startswith("1."), policy
 
 
-def test_debian_has_no_gitleaks_package() -> None:
-    show = _apt_cache("show", "gitleaks")
+def test_debian_has_no_gitleaks_package(apt_cache: str) -> None:
+    show = _ask(apt_cache, "show", "gitleaks")
 
     assert "E: No packages found" in show, show
     assert "Debian has no gitleaks package" in prose(
@@ -380,9 +391,11 @@ def _pytest_project(path: Path, conftest: str, ini: str = "") -> Path:
 
 
 def _pytest(project: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """pytest with only pytest-asyncio, as in a project set up from the source."""
     return _run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "no:randomly"],
+        [sys.executable, "-m", "pytest", "-p", "asyncio", "-p", "no:cacheprovider", "-q"],
         project,
+        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
         **env,
     )  # fmt: skip
 
@@ -689,3 +702,22 @@ def test_the_database_url_rule_misses_the_postgres_scheme() -> None:
     assert (
         re.search(rule[1], "postgres://shop:Vq7rX2mTz9Lk@db.internal:5432/shop") is None
     )
+
+
+def test_the_example_schemas_need_an_extra_the_source_never_installs() -> None:
+    schemas = _source_example("users/schemas.py")
+    assert "EmailStr" in schemas
+    # As in an environment with plain `pydantic`: no email-validator to import.
+    code = f"import sys\nsys.modules['email_validator'] = None\n{schemas}"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert (
+        "ImportError: email-validator is not installed, run "
+        "`pip install 'pydantic[email]'`"
+    ) in result.stderr
