@@ -340,7 +340,7 @@ def _principle_links(registry: Registry, ids: tuple[str, ...]) -> str:
 def _where(verdict: Verdict) -> str:
     statement = verdict.statement
     return (
-        f"[{statement.section}](source.md#{statement.anchor}), "
+        f"[{statement.section}](source.md#{verdict.key}), "
         f"line {statement.block_line or statement.line}"
     )
 
