@@ -265,7 +265,7 @@ class SourceDocument:
                 kind = block.language or "text"
                 lines = block.source.count("\n")
                 out.append(
-                    f"{marks[0]}*[{lines}-line {kind} block not reproduced: "
+                    f"{marks[0]} *[{lines}-line {kind} block not reproduced: "
                     "see the principles citing this section]*".lstrip()
                 )
                 if marks[1:]:
@@ -275,6 +275,10 @@ class SourceDocument:
                 continue
             match = _HEADING.match(line)
             if not match:
+                # Python-Markdown nests a list only under four spaces; the
+                # source indents its sub-items by two.
+                if (item := _ITEM.match(line)) and item["indent"]:
+                    line = item["indent"] * 2 + line.lstrip()
                 out.append(f"{line} {marks[0]}" if marks[0] else line)
                 continue
             if len(match[1]) == 1:
@@ -285,5 +289,5 @@ class SourceDocument:
                     f"[{p.id}]({link_prefix}{p.path.as_posix()})"
                     for p in citing[match[2]]
                 )
-                out.extend(["", f"**Principles from this section:** {links}"])
+                out.extend(["", f"**Principles from this section:** {links}", ""])
         return "\n".join(out) + "\n"

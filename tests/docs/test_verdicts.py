@@ -274,6 +274,8 @@ def test_the_source_page_marks_every_statement_in_words(
         assert mark, f"{verdict.location}: no mark for {verdict.key} on the Source page"
     for statement in SOURCE.statements:
         assert f'id="{statement.anchor}"' in html, statement.anchor
+    # The source's sub-items (indented by two spaces) stay nested lists.
+    assert "<ul>\n<li>Never edit <code>pyproject.toml</code> directly" in html
 
 
 def test_the_corrections_page_lists_each_correction_with_its_evidence(
