@@ -168,6 +168,14 @@ def load_verdicts(
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
         raise LocatedError(Location(path, 1), "expected a mapping of anchor: verdict")
     key_lines = _lines_of(root)
+    seen: set[str] = set()
+    for key_node, _ in root.value:
+        if key_node.value in seen:
+            raise LocatedError(
+                Location(path, key_node.start_mark.line + 1),
+                f"{key_node.value!r} has a verdict already; one verdict per statement",
+            )
+        seen.add(key_node.value)
     field_lines = {key.value: _lines_of(value) for key, value in root.value}
     anchors = {s.anchor: s for s in source.statements}
     ids = {p.id for p in registry.principles}

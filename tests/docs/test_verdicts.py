@@ -165,6 +165,22 @@ def test_a_key_that_is_no_statement_of_the_source_fails_with_file_and_line(
     )
 
 
+def test_a_second_verdict_on_a_statement_fails_with_file_and_line(
+    docs_copy: Path,
+) -> None:
+    path = docs_copy / "_data" / "verdicts.yml"
+    lines = path.read_text().count("\n")
+    path.write_text(
+        path.read_text()
+        + "\npackage-management--use-uv-for-python-environment-management:\n"
+        "  verdict: corrected\n"
+    )
+
+    with pytest.raises(LocatedError, match="has a verdict already") as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{path}:{lines + 2}: ")
+
+
 def test_a_statement_left_without_a_verdict_fails_naming_its_source_line(
     docs_copy: Path,
 ) -> None:
