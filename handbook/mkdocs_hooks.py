@@ -16,9 +16,11 @@ from mkdocs.structure.pages import Page
 from handbook import pages
 from handbook.anatomy import check_anatomy
 from handbook.api_reference import api_modules
+from handbook.docs_tree import REPO_ROOT
 from handbook.locations import LocatedError
 from handbook.registry import Registry, load_registry, split_front_matter
 from handbook.source_document import SourceDocument
+from handbook.verdicts import Verdicts, annotator, corrections_page, load_verdicts
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 
@@ -39,9 +41,16 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         registry = load_registry(docs_dir)
         source = SourceDocument.load(docs_dir)
         anchors = {p.id: source.anchor_for(p, docs_dir) for p in registry.principles}
+        verdicts = load_verdicts(docs_dir, source, registry, REPO_ROOT)
     except LocatedError as error:
         raise PluginError(str(error)) from error
-    _state.update(registry=registry, source=source, anchors=anchors, docs_dir=docs_dir)
+    _state.update(
+        registry=registry,
+        source=source,
+        anchors=anchors,
+        docs_dir=docs_dir,
+        verdicts=verdicts,
+    )
     config.nav = _navigation(registry)
     return config
 
@@ -63,6 +72,7 @@ def _navigation(registry: Registry) -> list:
                 {"Principle IDs": "ids.md"},
                 {"Changes": "changes.md"},
                 {"Source document": "source.md"},
+                {"Corrections": "corrections.md"},
                 {"Contributing": "contributing.md"},
             ]
         }
@@ -85,13 +95,17 @@ def _api_navigation() -> list:
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     registry = _registry()
     source: SourceDocument = _state["source"]  # type: ignore[assignment]
+    verdicts: Verdicts = _state["verdicts"]  # type: ignore[assignment]
     site_url = _site_url(config)
     generated = {
         "start-here.md": pages.reading_order(registry),
         "checklist.md": pages.checklist(registry, site_url),
         "ids.md": pages.id_index(registry),
         "changes.md": pages.changelog(registry),
-        "source.md": source.render(list(registry.principles)),
+        "source.md": source.render(
+            list(registry.principles), annotate=annotator(verdicts)
+        ),
+        "corrections.md": corrections_page(verdicts, registry),
         "principles.json": pages.principles_json(registry, site_url),
     }
     for module in api_modules():

@@ -5,10 +5,16 @@ heading. The source page shows the document's prose with a stable anchor on
 every heading and, under each heading, the principles that cite it. Its code
 blocks are not reproduced: the handbook shows only code it has verified, and
 the principle pages carry the tested (and, where needed, corrected) versions.
+
+Every statement of the source (a paragraph, a list item, a code block) also
+has a stable anchor, ``<section>--<words>``, derived from its section's
+heading and its own first words, so a verdict on it (``_data/verdicts.yml``)
+can name it and the source page can mark it.
 """
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,10 +26,63 @@ from handbook.registry import Principle
 SOURCE_FILE = Path("_data/source-document.md")
 TITLE = "Python Backend Design Principles"
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$")
+_ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+\.)\s+(?:\[[ x]\]\s+)?(?P<text>.*)$")
+_LABEL = re.compile(r"^\*\*[^*]+\*\*$")
+ANCHOR_WORDS = 6
 
 
 def slugify(heading: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-")
+
+
+def _words_slug(text: str) -> str:
+    """The first words of a statement, as an anchor: markup and URLs dropped."""
+    plain = re.sub(r"https?://\S+", "", text)
+    return "-".join(slugify(plain).split("-")[:ANCHOR_WORDS])
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of the source: a paragraph, a list item or a code block."""
+
+    anchor: str
+    kind: str
+    """``paragraph``, ``item`` or ``code``."""
+    section: str
+    """The heading of the section it belongs to."""
+    line: int
+    """1-based line where it starts (a code block's lead-in line, if any)."""
+    text: str
+    """Its text as written; a code block's content."""
+    lead: str = ""
+    """For a code block, the sentence introducing it ("Create ``atlas.hcl``:")."""
+    language: str = ""
+    block_line: int = 0
+    """For a code block, the line of its opening fence."""
+
+    @property
+    def section_anchor(self) -> str:
+        return slugify(self.section)
+
+    def contains(self, quote: str) -> bool:
+        """True if ``quote`` is, verbatim, part of this statement.
+
+        Trailing spaces are ignored: the source has some on blank lines of
+        its code, and they cannot be seen, nor kept reliably in YAML.
+        """
+        quote = without_trailing_spaces(quote)
+        return quote in without_trailing_spaces(self.text) or (
+            bool(self.lead) and quote in without_trailing_spaces(self.lead)
+        )
+
+    def line_offset(self, quote: str) -> int:
+        """0-based line of this statement's text where ``quote`` starts."""
+        text = without_trailing_spaces(self.text)
+        return text.count("\n", 0, text.index(without_trailing_spaces(quote)))
+
+
+def without_trailing_spaces(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
 @dataclass(frozen=True)
@@ -47,6 +106,105 @@ class SourceDocument:
                 found.setdefault(match[2], slugify(match[2]))
         return found
 
+    @cached_property
+    def statements(self) -> tuple[Statement, ...]:
+        """Every statement below the title, in order, each with its anchor.
+
+        A paragraph or list item that ends with a colon and introduces a
+        code block is that block's lead-in, not a statement of its own. A
+        list item that is only a bold label (``**Caching**``) is a heading
+        for its sub-items, and an empty code block (the stray fence the
+        document ends with) says nothing: neither is a statement.
+        """
+        blocks = {block.line: block for block in find_fences(self.path, self.text)}
+        code_lines = fenced_lines(self.path, self.text)
+        # (kind, section, first line, last line, text, language)
+        found: list[list] = []
+        section = ""
+        paragraph: list[tuple[int, str]] = []
+
+        def flush() -> None:
+            if paragraph:
+                text = "\n".join(line for _, line in paragraph)
+                found.append(
+                    ["paragraph", section, paragraph[0][0], paragraph[-1][0], text, ""]
+                )
+                paragraph.clear()
+
+        for number, line in enumerate(self.text.splitlines(), start=1):
+            if number in blocks:
+                flush()
+                block = blocks[number]
+                if block.source.strip():
+                    found.append(
+                        ["code", section, number, number, block.source, block.language]
+                    )
+                continue
+            if number in code_lines:
+                continue
+            if heading := _HEADING.match(line):
+                flush()
+                section = heading[2]
+                continue
+            if not line.strip():
+                flush()
+            elif item := _ITEM.match(line):
+                flush()
+                if not _LABEL.match(item["text"]):
+                    found.append(["item", section, number, number, item["text"], ""])
+            else:
+                paragraph.append((number, line))
+        flush()
+
+        statements: list[Statement] = []
+        used: set[str] = set()
+        for index, (kind, section, first, _last, text, language) in enumerate(found):
+            if kind != "code" and index + 1 < len(found):
+                following = found[index + 1]
+                if (
+                    following[0] == "code"
+                    and text.rstrip().endswith(":")
+                    and self._only_blank_between(_last, following[2])
+                ):
+                    continue  # the next block's lead-in
+            lead, line = "", first
+            if kind == "code" and index and self._is_lead_in(found[index - 1], first):
+                lead, line = found[index - 1][4], found[index - 1][2]
+            words = (language or "text") if kind == "code" else _words_slug(text)
+            anchor = base = f"{slugify(section)}--{words}"
+            suffix = 2
+            while anchor in used:
+                anchor, suffix = f"{base}-{suffix}", suffix + 1
+            used.add(anchor)
+            statements.append(
+                Statement(
+                    anchor=anchor,
+                    kind=kind,
+                    section=section,
+                    line=line,
+                    text=text,
+                    lead=lead,
+                    language=language,
+                    block_line=first if kind == "code" else 0,
+                )
+            )
+        return tuple(statements)
+
+    def _only_blank_between(self, after: int, before: int) -> bool:
+        lines = self.text.splitlines()
+        return all(not lines[n - 1].strip() for n in range(after + 1, before))
+
+    def _is_lead_in(self, previous: list, block_line: int) -> bool:
+        kind, _section, _first, last, text, _language = previous
+        return (
+            kind != "code"
+            and text.rstrip().endswith(":")
+            and self._only_blank_between(last, block_line)
+        )
+
+    def statement(self, anchor: str) -> Statement | None:
+        return next((s for s in self.statements if s.anchor == anchor), None)
+
     def anchor_for(self, principle: Principle, docs_dir: Path) -> str:
         headings = self.headings
         if principle.source not in headings:
@@ -58,13 +216,29 @@ class SourceDocument:
             )
         return headings[principle.source]
 
-    def render(self, principles: list[Principle], link_prefix: str = "") -> str:
-        """The source page: prose and headings kept, code blocks summarised."""
+    def render(
+        self,
+        principles: list[Principle],
+        link_prefix: str = "",
+        annotate: Callable[[Statement], list[str]] | None = None,
+    ) -> str:
+        """The source page: prose and headings kept, code blocks summarised.
+
+        ``annotate`` gives each statement its marks: the first string goes
+        after a statement's text, or in front of a code block's summary; any
+        further ones are list items shown under a code block (one per part of
+        it that has its own verdict).
+        """
         citing: dict[str, list[Principle]] = defaultdict(list)
         for principle in principles:
             citing[principle.source].append(principle)
         blocks = {block.line: block for block in find_fences(self.path, self.text)}
         code_lines = fenced_lines(self.path, self.text)
+        # Marks go in front of a code block's summary, after a statement's text.
+        by_line = {
+            (s.block_line if s.kind == "code" else s.line + s.text.count("\n")): s
+            for s in self.statements
+        }
         out: list[str] = [
             f"# Source: {TITLE}",
             "",
@@ -74,20 +248,38 @@ class SourceDocument:
             "it; their pages hold the tested, and where needed corrected, code.",
             "",
         ]
+        if annotate is not None:
+            out += [
+                "Every statement carries its verdict, checked by running it: **Holds**, "
+                "**Corrected** or **Not verifiable here**. Each verdict links to its entry "
+                "on the [Corrections](corrections.md) page, which says what was run.",
+                "",
+            ]
         for number, line in enumerate(self.text.splitlines(), start=1):
+            statement = by_line.get(number)
+            marks = annotate(statement) if annotate and statement else [""]
             if number in blocks:
                 block = blocks[number]
+                if not block.source.strip():
+                    continue
                 kind = block.language or "text"
                 lines = block.source.count("\n")
                 out.append(
-                    f"*[{lines}-line {kind} block not reproduced: see the principles citing this section]*"
+                    f"{marks[0]} *[{lines}-line {kind} block not reproduced: "
+                    "see the principles citing this section]*".lstrip()
                 )
+                if marks[1:]:
+                    out += ["", *(f"- {mark}" for mark in marks[1:]), ""]
                 continue
             if number in code_lines:
                 continue
             match = _HEADING.match(line)
             if not match:
-                out.append(line)
+                # Python-Markdown nests a list only under four spaces; the
+                # source indents its sub-items by two.
+                if (item := _ITEM.match(line)) and item["indent"]:
+                    line = item["indent"] * 2 + line.lstrip()
+                out.append(f"{line} {marks[0]}" if marks[0] else line)
                 continue
             if len(match[1]) == 1:
                 continue  # the document title is the page title
@@ -97,5 +289,5 @@ class SourceDocument:
                     f"[{p.id}]({link_prefix}{p.path.as_posix()})"
                     for p in citing[match[2]]
                 )
-                out.extend(["", f"**Principles from this section:** {links}"])
+                out.extend(["", f"**Principles from this section:** {links}", ""])
         return "\n".join(out) + "\n"

@@ -153,7 +153,8 @@ def test_a_shell_entrypoint_does_not_pass_sigterm_on_to_the_server(
 ENTRYPOINT_WITH_EXEC = """\
 #!/bin/sh
 set -eu
-exec {runner} shop.core.main:app --host 127.0.0.1 --port "$PORT"
+exec {runner} shop.core.main:app --host 127.0.0.1 --port "$PORT" \\
+  --timeout-graceful-shutdown 8
 """
 
 

@@ -1,0 +1,317 @@
+"""The verdicts on the source document: complete, true to the source, and linked.
+
+``docs/_data/verdicts.yml`` judges every statement of the source. These
+tests hold it to that: each quote is the source's text, each named test is
+collected by pytest, each correction is linked from the principle pages that
+show it, and a broken entry stops the build naming the line to fix.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
+from handbook.locations import LocatedError
+from handbook.registry import load_registry
+from handbook.source_document import SourceDocument
+from handbook.verdicts import Verdicts, load_verdicts
+
+REGISTRY = load_registry(DOCS_DIR)
+SOURCE = SourceDocument.load(DOCS_DIR)
+CORRECTION_LINK = re.compile(r"corrections\.md#(?P<anchor>[a-z0-9-]+)")
+
+
+@pytest.fixture(scope="module")
+def verdicts() -> Verdicts:
+    return load_verdicts(DOCS_DIR, SOURCE, REGISTRY, REPO_ROOT)
+
+
+@pytest.fixture(scope="module")
+def collected(verdicts: Verdicts) -> set[str]:
+    """Node ids pytest collects from the files the verdicts name (one run)."""
+    files = sorted({test.split("::")[0] for v in verdicts.entries for test in v.tests})
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *files],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {line for line in result.stdout.splitlines() if "::" in line}
+
+
+def test_every_statement_of_the_source_has_a_verdict(verdicts: Verdicts) -> None:
+    judged = {v.statement.anchor for v in verdicts.entries}
+
+    assert judged == {s.anchor for s in SOURCE.statements}
+    assert {s.kind for s in SOURCE.statements} == {"paragraph", "item", "code"}
+    # Every code block of the source is a statement (the empty one at its end aside).
+    blocks = [s for s in SOURCE.statements if s.kind == "code"]
+    assert len(blocks) == 13
+
+
+def test_every_quote_is_the_sources_own_text(verdicts: Verdicts) -> None:
+    for verdict in verdicts.entries:
+        if verdict.quote:
+            assert verdict.statement.contains(verdict.quote), (
+                f"{verdict.line_of('quote')}: not in the source: {verdict.quote!r}"
+            )
+    corrected = verdicts.by_kind("corrected")
+    assert corrected
+    assert all(v.quote and v.happens and v.correction for v in corrected)
+
+
+def test_every_named_test_exists_and_is_collected(
+    verdicts: Verdicts, collected: set[str]
+) -> None:
+    for verdict in verdicts.entries:
+        for test in verdict.tests:
+            # A parametrized test may be named without its parameters.
+            found = test in collected or any(
+                c.startswith(f"{test}[") for c in collected
+            )
+            assert found, f"{verdict.line_of('tests')}: pytest does not collect {test}"
+
+
+def test_every_correction_is_linked_from_the_pages_that_show_it(
+    verdicts: Verdicts,
+) -> None:
+    for verdict in verdicts.by_kind("corrected"):
+        for principle_id in verdict.principles:
+            page = DOCS_DIR / REGISTRY.by_id(principle_id).path
+            anchors = {m["anchor"] for m in CORRECTION_LINK.finditer(page.read_text())}
+            assert verdict.key in anchors, (
+                f"{verdict.line_of('principles')}: {page.relative_to(REPO_ROOT)} "
+                f"shows this correction but never links corrections.md#{verdict.key}"
+            )
+
+
+def test_every_link_to_a_correction_names_a_corrected_statement(
+    verdicts: Verdicts,
+) -> None:
+    corrected = {v.key for v in verdicts.by_kind("corrected")}
+    links = 0
+    for page in markdown_pages():
+        for number, line in enumerate(page.read_text().splitlines(), start=1):
+            for match in CORRECTION_LINK.finditer(line):
+                links += 1
+                assert match["anchor"] in corrected, (
+                    f"{page.relative_to(REPO_ROOT)}:{number}: "
+                    f"corrections.md#{match['anchor']} is not a corrected statement"
+                )
+    assert links >= len(corrected)
+
+
+def test_corrections_are_linked_from_the_source_section_of_a_page(
+    verdicts: Verdicts,
+) -> None:
+    """Departures from the source are stated where readers look for them."""
+    assert verdicts.by_kind("corrected")
+    for page in markdown_pages(DOCS_DIR / "principles"):
+        text = page.read_text()
+        source_section = text.find("\n## Source\n")
+        for match in CORRECTION_LINK.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            assert 0 <= source_section < match.start(), (
+                f"{page.relative_to(REPO_ROOT)}:{line}: link the correction from "
+                "the page's '## Source' section, in the sentence that says how "
+                "the page departs from the source"
+            )
+
+
+# --- A broken verdicts file stops the build, naming the line -----------------------------
+
+
+@pytest.fixture
+def docs_copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(DOCS_DIR, tmp_path / "docs"))
+
+
+def _load(docs: Path) -> Verdicts:
+    return load_verdicts(
+        docs, SourceDocument.load(docs), load_registry(docs), REPO_ROOT
+    )
+
+
+def _edit(docs: Path, old: str, new: str) -> int:
+    """Replace text in the copy's verdicts.yml; the 1-based line it was on."""
+    path = docs / "_data" / "verdicts.yml"
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+    return text[: text.index(old)].count("\n") + 1
+
+
+def test_a_key_that_is_no_statement_of_the_source_fails_with_file_and_line(
+    docs_copy: Path,
+) -> None:
+    line = _edit(
+        docs_copy,
+        "package-management--use-uv-for-python-environment-management:",
+        "package-management--use-poetry:",
+    )
+
+    with pytest.raises(LocatedError) as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{docs_copy}/_data/verdicts.yml:{line}: ")
+    assert "'package-management--use-poetry' is not the anchor of a statement" in str(
+        error.value
+    )
+
+
+def test_a_second_verdict_on_a_statement_fails_with_file_and_line(
+    docs_copy: Path,
+) -> None:
+    path = docs_copy / "_data" / "verdicts.yml"
+    lines = path.read_text().count("\n")
+    path.write_text(
+        path.read_text()
+        + "\npackage-management--use-uv-for-python-environment-management:\n"
+        "  verdict: corrected\n"
+    )
+
+    with pytest.raises(LocatedError, match="has a verdict already") as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{path}:{lines + 2}: ")
+
+
+def test_a_statement_left_without_a_verdict_fails_naming_its_source_line(
+    docs_copy: Path,
+) -> None:
+    _edit(
+        docs_copy,
+        "model-organization--keep-relationships-explicit:",
+        "# model-organization--keep-relationships-explicit:",
+    )
+    _edit(
+        docs_copy,
+        "  principles: [PERF-EAGER-LOAD]\n  note: The reference service declares",
+        "#",
+    )
+
+    with pytest.raises(LocatedError) as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{docs_copy}/_data/source-document.md:328: ")
+    assert "has no verdict" in str(error.value)
+
+
+def test_a_quote_that_is_not_in_the_source_fails(docs_copy: Path) -> None:
+    line = _edit(
+        docs_copy,
+        "  quote: Never edit `pyproject.toml` directly",
+        "  quote: Never edit `pyproject.toml` by hand",
+    )
+
+    with pytest.raises(LocatedError, match="the quote is not in the source") as error:
+        _load(docs_copy)
+    assert f"verdicts.yml:{line}: " in str(error.value)
+
+
+def test_a_line_of_a_block_no_part_quotes_fails_naming_it(docs_copy: Path) -> None:
+    _edit(
+        docs_copy,
+        "taskfile-setup--yaml--test:\n",
+        "taskfile-setup--yaml--unit-tests:\n",
+    )
+    _edit(
+        docs_copy,
+        "          - uv run pytest {{.CLI_ARGS}}\n",
+        "          - uv run pytest {{.CLI_ARGS}} -x\n",
+    )
+
+    with pytest.raises(LocatedError) as error:
+        _load(docs_copy)
+    # The part no longer quotes the source; fix the quote, then the line shows.
+    assert "the quote is not in the source" in str(error.value)
+    _edit(
+        docs_copy,
+        "          - uv run pytest {{.CLI_ARGS}} -x\n",
+        "          - uv run pytest\n",
+    )
+    _edit(docs_copy, "        cmds:\n          - uv run pytest\n", "        cmds:\n")
+    with pytest.raises(LocatedError) as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{docs_copy}/_data/source-document.md:99: ")
+    assert "quotes this line: '- uv run pytest {{.CLI_ARGS}}'" in str(error.value)
+
+
+def test_a_test_that_does_not_exist_fails_with_file_and_line(docs_copy: Path) -> None:
+    line = _edit(
+        docs_copy,
+        "  tests: [tests/docs/test_claims_source.py::test_the_shell_task_imports_from_an_empty_project_name]",
+        "  tests: [tests/docs/test_claims_source.py::test_shell_works]",
+    )
+
+    with pytest.raises(LocatedError) as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{docs_copy}/_data/verdicts.yml:{line}: ")
+    assert "defines no test_shell_works()" in str(error.value)
+
+
+def test_an_unknown_principle_fails_with_file_and_line(docs_copy: Path) -> None:
+    line = _edit(
+        docs_copy,
+        "  principles: [CONFIG-TYPED]\n  tests: [tests/docs/test_claims_source.py::test_the_sources_lru",
+        "  principles: [CONFIG-TYPE]\n  tests: [tests/docs/test_claims_source.py::test_the_sources_lru",
+    )
+
+    with pytest.raises(
+        LocatedError, match="unknown principle ID 'CONFIG-TYPE'"
+    ) as error:
+        _load(docs_copy)
+    assert f"verdicts.yml:{line}: " in str(error.value)
+
+
+# --- What the reader sees ----------------------------------------------------------------
+
+
+def _text(html: str) -> str:
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_the_source_page_marks_every_statement_in_words(
+    built_site: Path, verdicts: Verdicts
+) -> None:
+    html = (built_site / "source" / "index.html").read_text()
+
+    for verdict in verdicts.entries:
+        mark = re.search(
+            rf'<a class="pbp-verdict pbp-verdict--{verdict.verdict}" '
+            rf'href="../corrections/#{verdict.key}" id="{verdict.key}">'
+            rf"Verdict: {verdict.label.lower()}</a>",
+            html,
+        )
+        assert mark, f"{verdict.location}: no mark for {verdict.key} on the Source page"
+    for statement in SOURCE.statements:
+        assert f'id="{statement.anchor}"' in html, statement.anchor
+    # The source's sub-items (indented by two spaces) stay nested lists.
+    assert "<ul>\n<li>Never edit <code>pyproject.toml</code> directly" in html
+
+
+def test_the_corrections_page_lists_each_correction_with_its_evidence(
+    built_site: Path, verdicts: Verdicts
+) -> None:
+    html = (built_site / "corrections" / "index.html").read_text()
+    text = _text(html)
+
+    for verdict in verdicts.by_kind("corrected"):
+        start = html.index(f'<h3 id="{verdict.key}">')
+        entry = _text(html[start : html.find("<h3 ", start + 1)])
+        assert verdict.quote.splitlines()[0].strip() in entry, verdict.key
+        assert verdict.happens.splitlines()[0].strip() in entry, verdict.key
+        for principle_id in verdict.principles:
+            assert f"({principle_id})" in entry, verdict.key
+        for test in verdict.tests:
+            assert test in entry, verdict.key
+    for verdict in verdicts.by_kind("not-verifiable"):
+        assert " ".join(verdict.why.split()) in text, verdict.key
+    counts = verdicts.counts()
+    assert f"{counts['corrected']} corrected" in text
+    nav = (built_site / "index.html").read_text()
+    assert 'href="corrections/"' in nav
