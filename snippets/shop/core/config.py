@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import Literal
 
 from fastapi import Request
-from pydantic import Field, PostgresDsn, SecretStr
+from pydantic import Field, PostgresDsn, RedisDsn, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     database_url: PostgresDsn
     # asyncpg waits 60 s by default; /health should answer long before that.
     database_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    # Unset: no cache, every read goes to the database.
+    redis_url: RedisDsn | None = None
+    cache_ttl_seconds: int = Field(default=300, ge=1)
+    # A cache that answers slower than this is treated as a miss.
+    cache_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
 
     # HS256 needs at least 256 bits of key (RFC 7518, section 3.2).
     jwt_secret: SecretStr = Field(min_length=32)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings, get_app_settings
 from shop.core.database import get_db
+from shop.shared.cache import Cache
 from shop.shared.exceptions import NotFoundError, UnauthorizedError
 from shop.users.schemas import UserResponse
 from shop.users.security import read_access_token
@@ -21,9 +22,11 @@ from shop.users.service import UserService
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token")
 
 
-def get_user_service(db: Annotated[AsyncSession, Depends(get_db)]) -> UserService:
-    """Dependency: a ``UserService`` bound to the request's session."""
-    return UserService(db)
+def get_user_service(
+    db: Annotated[AsyncSession, Depends(get_db)], cache: Cache
+) -> UserService:
+    """Dependency: a ``UserService`` bound to the request's session and the cache."""
+    return UserService(db, cache)
 
 
 # --8<-- [start:current-user]

@@ -66,8 +66,8 @@ async def read_user(
     _: CurrentUser,
     service: Service,
 ) -> UserResponse:
-    """Any user by id (sign-in required)."""
-    return UserResponse.model_validate(await service.get(user_id))
+    """Any user by id (sign-in required); served from the cache when possible."""
+    return await service.get_profile(user_id)
 
 
 @router.get("/users")

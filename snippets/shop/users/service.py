@@ -7,19 +7,21 @@ from pydantic import SecretStr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import ConflictError, NotFoundError, UnauthorizedError
 from shop.users import security
 from shop.users.models import User
 from shop.users.repository import UserRepository
-from shop.users.schemas import UserCreate, UserUpdate
+from shop.users.schemas import UserCreate, UserResponse, UserUpdate
 
 
 class UserService:
     """Registration, sign-in and profile changes."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, cache: ResponseCache) -> None:
         self.session = session
         self.users = UserRepository(session)
+        self.cache = cache
 
     async def register(self, data: UserCreate) -> User:
         """Create an account; ``ConflictError`` if the email is taken."""
@@ -61,6 +63,21 @@ class UserService:
             raise NotFoundError("User not found")
         return user
 
+    # --8<-- [start:cached-profile]
+    async def get_profile(self, user_id: int) -> UserResponse:
+        """A user's public profile, from the cache when it holds a copy.
+
+        Not for authentication: a deleted account must stop working at once,
+        not when its cached copy expires.
+        """
+        key = profile_cache_key(user_id)
+        if (cached := await self.cache.get(key)) is not None:
+            return UserResponse.model_validate_json(cached)
+        profile = UserResponse.model_validate(await self.get(user_id))
+        await self.cache.set(key, profile.model_dump_json())
+        return profile
+        # --8<-- [end:cached-profile]
+
     async def list_after(self, after_id: int, limit: int) -> Sequence[User]:
         """A page of users in id order (``limit`` rows at most)."""
         return await self.users.list_after(after_id, limit)
@@ -74,4 +91,16 @@ class UserService:
                 data.password.get_secret_value()
             )
         await self.session.commit()
+        # --8<-- [start:invalidate]
+        # After the commit: deleting first would let a concurrent read put
+        # the old row back into the cache before the new one is visible.
+        await self.cache.delete(profile_cache_key(user.id))
+        # --8<-- [end:invalidate]
         return user
+
+
+# --8<-- [start:cache-key]
+def profile_cache_key(user_id: int) -> str:
+    """Cache key of a profile. Bump ``v1`` when ``UserResponse`` changes shape."""
+    return f"shop:users:profile:v1:{user_id}"
+    # --8<-- [end:cache-key]
