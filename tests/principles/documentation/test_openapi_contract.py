@@ -42,6 +42,7 @@ async def test_real_responses_match_the_schemas_the_document_promises(
     client: AsyncClient, alice: dict[str, Any]
 ) -> None:
     spec = (await client.get("/openapi.json")).json()
+    assert spec["openapi"].startswith("3.1.")  # its schemas are JSON Schema 2020-12
     example = OrderCreate.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
     auth = alice["headers"]
     calls: list[tuple[str, str, Response]] = [
