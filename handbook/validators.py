@@ -204,6 +204,31 @@ def dotenv(content: str, _scratch: Path) -> None:
             )
 
 
+def hadolint(content: str, scratch: Path) -> None:
+    """Lint a Dockerfile; any finding, down to style and info, fails it."""
+    dockerfile = _write(scratch, "Dockerfile", content)
+    _run([tool_path("hadolint"), "--no-color", str(dockerfile)], scratch)
+
+
+def compose_file(content: str, scratch: Path) -> None:
+    """Validate against the Compose Specification's JSON schema.
+
+    The schema ships inside check-jsonschema (``vendor.compose-spec``, with
+    its licence), pinned by uv.lock: no download at test time.
+    """
+    parse_yaml(content, scratch)
+    path = _write(scratch, "compose.yaml", content)
+    _run(
+        [
+            tool_path("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(path),
+        ],
+        scratch,
+    )
+
+
 BY_FILE_NAME: dict[str, Validator] = {
     "Taskfile.yml": taskfile,
     ".pre-commit-config.yaml": pre_commit_config,
@@ -213,6 +238,11 @@ BY_FILE_NAME: dict[str, Validator] = {
     ".gitleaks.toml": gitleaks_config,
     ".env.example": dotenv,
     ".env": dotenv,
+    "Dockerfile": hadolint,
+    "compose.yaml": compose_file,
+    "compose.yml": compose_file,
+    "docker-compose.yml": compose_file,
+    "docker-compose.yaml": compose_file,
 }
 BY_LANGUAGE: dict[str, Validator] = {
     "yaml": parse_yaml,
@@ -224,6 +254,7 @@ BY_LANGUAGE: dict[str, Validator] = {
     "sh": shellcheck,
     "shell": shellcheck,
     "dotenv": dotenv,
+    "dockerfile": hadolint,
 }
 
 

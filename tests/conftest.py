@@ -9,6 +9,10 @@ import pytest
 
 from handbook.docs_tree import REPO_ROOT
 
+# The reference service's fixtures (a real PostgreSQL, sessions, users), shared
+# by tests/service/ and the evidence modules in tests/principles/.
+pytest_plugins = ["shop_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -418,7 +418,7 @@ def test_the_sources_fixtures_need_an_engine_fixture_it_never_defines(
 
 
 def _load_postgres_provider() -> ModuleType:
-    path = REPO_ROOT / "tests" / "service" / "postgres_provider.py"
+    path = REPO_ROOT / "tests" / "postgres_provider.py"
     spec = importlib.util.spec_from_file_location("postgres_provider_docs", path)
     assert spec is not None
     assert spec.loader is not None

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from conftest import assert_error, running
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
+from shop_fixtures import assert_error, running
 
 import shop.core.main
 from shop.core.config import Settings, get_settings

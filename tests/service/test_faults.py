@@ -14,7 +14,10 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import pytest
-from conftest import (
+from db_proxy import DatabaseProxy, database_proxy
+from fastapi import Depends, FastAPI
+from httpx import ASGITransport, AsyncClient
+from shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
     DatabaseFactory,
@@ -22,9 +25,6 @@ from conftest import (
     load_script,
     running,
 )
-from db_proxy import DatabaseProxy, database_proxy
-from fastapi import Depends, FastAPI
-from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import PASSWORD, assert_error, count_rows, running
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from shop_fixtures import PASSWORD, assert_error, count_rows, running
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings

@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import Literal
 
 from fastapi import Request
-from pydantic import Field, PostgresDsn, SecretStr, field_validator
+from pydantic import Field, PostgresDsn, RedisDsn, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=5, ge=1, le=100)
     database_max_overflow: int = Field(default=5, ge=0, le=100)
     # --8<-- [end:database-timeouts]
+
+    # Unset: no cache, every read goes to the database.
+    redis_url: RedisDsn | None = None
+    cache_ttl_seconds: int = Field(default=300, ge=1)
+    # A cache that answers slower than this is treated as a miss.
+    cache_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
 
     # HS256 needs at least 256 bits of key (RFC 7518, section 3.2).
     jwt_secret: SecretStr = Field(min_length=32)

@@ -4,16 +4,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 
 from shop.catalog import router as catalog
-from shop.core import health
+from shop.core import health, metrics, tracing
 from shop.core.config import Settings, get_settings
 from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
 from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
-from shop.core.logging import AccessLogMiddleware, configure_logging
+from shop.core.logging import LOGGER_NAME, AccessLogMiddleware, configure_logging
+from shop.core.request_id import RequestIdMiddleware, add_request_id_to_logs
 from shop.core.request_limits import BodySizeLimitMiddleware
 from shop.orders import router as orders
+from shop.shared.cache import create_cache
 from shop.shared.pagination import CursorCodec, cursor_key
 from shop.users import router as users
 from shop.users.security import PasswordHasher
@@ -30,6 +33,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await app.state.cache.aclose()
         # Returns pooled connections to the server instead of letting them
         # be cut when the process exits.
         await engine.dispose()
@@ -39,18 +43,34 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings) -> FastAPI:
     """Build the application for ``settings``; nothing connects until start-up."""
     configure_logging(settings.log_level)
+    add_request_id_to_logs(LOGGER_NAME)
+    # --8<-- [start:docs-off-in-production]
+    # The contract is public to developers, not to the internet: production
+    # serves neither the schema nor the interactive docs.
+    public_docs = settings.environment != "production"
     app = FastAPI(
         title="Shop",
         summary="Reference service of the Python backend design handbook.",
         lifespan=lifespan,
+        openapi_url="/openapi.json" if public_docs else None,
+        docs_url="/docs" if public_docs else None,
+        redoc_url="/redoc" if public_docs else None,
     )
+    # --8<-- [end:docs-off-in-production]
     app.state.settings = settings
-    # Shared by every request: one bound on concurrent password hashes, and
-    # one key for pagination cursors (derived from the app's secret).
+    # Shared by every request: one bound on concurrent password hashes, one
+    # key for pagination cursors (derived from the app's secret), the cache
+    # and the metrics.
     app.state.password_hasher = PasswordHasher(settings.password_hash_concurrency)
     app.state.cursor_codec = CursorCodec(
         cursor_key(settings.jwt_secret.get_secret_value().encode())
     )
+    app.state.cache = create_cache(
+        str(settings.redis_url) if settings.redis_url else None,
+        ttl_seconds=settings.cache_ttl_seconds,
+        timeout_seconds=settings.cache_timeout_seconds,
+    )
+    app.state.metrics = metrics.HttpMetrics(CollectorRegistry())
     # --8<-- [start:middleware]
     # Each add_middleware wraps what was added before it, so the last one
     # added sees a request first. From the inside out:
@@ -70,11 +90,17 @@ def create_app(settings: Settings) -> FastAPI:
         expose_headers=["ETag", "Location"],
     )
     # --8<-- [end:cors]
-    # 4. and one access line is logged per request, preflights included.
+    # 4. every request is counted and timed, preflights included;
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
+    # 5. one access line is logged per request;
     app.add_middleware(AccessLogMiddleware)
+    # 6. and the request ID is set first, so every line above carries it.
+    app.add_middleware(RequestIdMiddleware)
     # --8<-- [end:middleware]
+    tracing.instrument(app)
     register_exception_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(users.router)
     app.include_router(catalog.router)
     app.include_router(orders.router)

@@ -22,12 +22,20 @@ class OrderItemCreate(BaseModel):
     quantity: int = Field(ge=1, le=10_000)
 
 
+# --8<-- [start:order-example]
 class OrderCreate(BaseModel):
     """Body of ``POST /orders``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        # Shown in /docs and sent by its "Try it out"; a test validates it.
+        json_schema_extra={
+            "examples": [{"items": [{"sku": "MUG-BLUE", "quantity": 2}]}]
+        },
+    )
 
     items: list[OrderItemCreate] = Field(min_length=1, max_length=100)
+    # --8<-- [end:order-example]
     # --8<-- [end:order-create]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings, get_app_settings
 from shop.core.database import get_db
+from shop.shared.cache import Cache
 from shop.shared.exceptions import NotFoundError, UnauthorizedError
 from shop.users.schemas import UserResponse
 from shop.users.security import PasswordHasher, read_access_token
@@ -30,9 +31,10 @@ def get_password_hasher(request: Request) -> PasswordHasher:
 def get_user_service(
     db: Annotated[AsyncSession, Depends(get_db)],
     passwords: Annotated[PasswordHasher, Depends(get_password_hasher)],
+    cache: Cache,
 ) -> UserService:
-    """Dependency: a ``UserService`` bound to the request's session."""
-    return UserService(db, passwords)
+    """Dependency: a ``UserService`` bound to the request's session and the cache."""
+    return UserService(db, passwords, cache)
 
 
 # --8<-- [start:current-user]

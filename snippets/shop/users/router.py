@@ -72,14 +72,17 @@ async def update_me(
 # --8<-- [start:read-user]
 @router.get("/users/{user_id}")
 async def read_user(
-    user_id: Annotated[int, Path(ge=1, le=MAX_ID)], current_user: CurrentUser
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    current_user: CurrentUser,
+    service: Service,
 ) -> UserResponse:
     """A user by id: only your own account; any other id is a 404.
 
     There is no endpoint that lists users, and no way to read someone
     else's email: an account's existence is not for other users to learn.
+    Served from the cache when it holds a copy.
     """
     if user_id != current_user.id:
         raise NotFoundError("User not found")
-    return current_user
+    return await service.get_profile(user_id)
     # --8<-- [end:read-user]

@@ -6,11 +6,12 @@ from pydantic import SecretStr
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import ConflictError, NotFoundError, UnauthorizedError
 from shop.users import security
 from shop.users.models import User
 from shop.users.repository import UserRepository
-from shop.users.schemas import UserCreate, UserUpdate
+from shop.users.schemas import UserCreate, UserResponse, UserUpdate
 from shop.users.security import PasswordHasher
 
 
@@ -22,10 +23,13 @@ class UserService:
     connection pool would run dry waiting on the CPU.
     """
 
-    def __init__(self, session: AsyncSession, passwords: PasswordHasher) -> None:
+    def __init__(
+        self, session: AsyncSession, passwords: PasswordHasher, cache: ResponseCache
+    ) -> None:
         self.session = session
         self.users = UserRepository(session)
         self.passwords = passwords
+        self.cache = cache
 
     # --8<-- [start:register]
     async def register(self, data: UserCreate) -> User:
@@ -75,6 +79,21 @@ class UserService:
             raise NotFoundError("User not found")
         return user
 
+    # --8<-- [start:cached-profile]
+    async def get_profile(self, user_id: int) -> UserResponse:
+        """A user's profile, from the cache when it holds a copy.
+
+        Not for authentication: a deleted account or a changed password must
+        stop a token at once, not when a cached copy expires.
+        """
+        key = profile_cache_key(user_id)
+        if (cached := await self.cache.get(key)) is not None:
+            return UserResponse.model_validate_json(cached)
+        profile = UserResponse.model_validate(await self.get(user_id))
+        await self.cache.set(key, profile.model_dump_json())
+        return profile
+        # --8<-- [end:cached-profile]
+
     # --8<-- [start:update]
     async def update(self, user_id: int, data: UserUpdate) -> User:
         """Change the fields present in ``data``.
@@ -91,5 +110,17 @@ class UserService:
             user.password_hash = new_hash
             user.token_version += 1
         await self.session.commit()
+        # --8<-- [start:invalidate]
+        # After the commit: deleting first would let a concurrent read put
+        # the old row back into the cache before the new one is visible.
+        await self.cache.delete(profile_cache_key(user.id))
+        # --8<-- [end:invalidate]
         return user
         # --8<-- [end:update]
+
+
+# --8<-- [start:cache-key]
+def profile_cache_key(user_id: int) -> str:
+    """Cache key of a profile. Bump ``v1`` when ``UserResponse`` changes shape."""
+    return f"shop:users:profile:v1:{user_id}"
+    # --8<-- [end:cache-key]

@@ -1,0 +1,220 @@
+"""Evidence for DEPLOY-DOCKERFILE. No Docker daemon runs here, so the image is
+never built. What is checked: hadolint passes the Dockerfile, the files it
+copies exist, its Python is the project's, and the environment its
+`uv sync` line creates runs its CMD and HEALTHCHECK against a real database."""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from evidence import prose
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.fences import find_fences
+from handbook.validators import tool_path
+
+DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
+PAGE = DOCS_DIR / "principles" / "deployment" / "dockerfile.md"
+
+
+def _instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined."""
+    joined = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text())
+    return [
+        (line.split(maxsplit=1)[0], line.split(maxsplit=1)[1])
+        for line in joined.splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+def _exec_form(instruction: str) -> list[str]:
+    arguments = next(args for name, args in _instructions() if name == instruction)
+    if instruction == "HEALTHCHECK":
+        arguments = arguments.split("CMD", 1)[1]
+    return json.loads(arguments)
+
+
+# --8<-- [start:hadolint]
+def test_hadolint_finds_nothing_in_the_dockerfile() -> None:
+    # hadolint's default threshold fails on every finding, "info" included.
+    result = subprocess.run(
+        [tool_path("hadolint"), "--no-color", str(DOCKERFILE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout
+    # --8<-- [end:hadolint]
+
+
+def test_the_image_runs_the_python_version_the_project_selects() -> None:
+    selected = (REPO_ROOT / ".python-version").read_text().strip()
+    bases = [args.split()[0] for name, args in _instructions() if name == "FROM"]
+
+    assert bases == [f"python:{selected}-slim-bookworm"] * 2
+
+
+def test_every_file_the_dockerfile_copies_is_in_the_build_context() -> None:
+    sources = [
+        args.split()[:-1]
+        for name, args in _instructions()
+        if name == "COPY" and not args.startswith("--from")
+    ]
+
+    assert sources == [
+        ["pyproject.toml", "uv.lock"],
+        ["snippets/shop"],
+        ["snippets/scripts"],
+        ["snippets/migrations"],
+    ]
+    for paths in sources:
+        for path in paths:
+            assert (REPO_ROOT / path).exists(), path
+
+
+def test_the_process_runs_as_a_numeric_non_root_user() -> None:
+    users = [args for name, args in _instructions() if name == "USER"]
+
+    assert users == ["10001:10001"]
+    assert "useradd --system --uid 10001 --gid 10001" in DOCKERFILE.read_text()
+
+
+@pytest.fixture(scope="module")
+def runtime_environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The environment the build stage creates, made here with the same command."""
+    uv = shutil.which("uv")
+    assert uv, "uv is not on PATH: install it with `pip install uv` (see README)"
+    environment = tmp_path_factory.mktemp("image") / "venv"
+    run = next(args for name, args in _instructions() if name == "RUN")
+    sync = run[run.index("uv sync") :].split()[1:]  # ["sync", "--locked", ...]
+    subprocess.run(
+        [uv, *sync],
+        cwd=REPO_ROOT,
+        env={
+            **os.environ,
+            "UV_PROJECT_ENVIRONMENT": str(environment),
+            "UV_PYTHON": sys.executable,
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return environment
+
+
+def test_the_runtime_environment_has_no_dev_dependencies(
+    runtime_environment: Path,
+) -> None:
+    python = runtime_environment / "bin" / "python"
+    probe = "import importlib.util as u; print([m for m in ('pytest', 'ruff', 'mkdocs', 'fastapi') if u.find_spec(m)])"
+
+    result = subprocess.run(
+        [python, "-c", probe], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout.strip() == "['fastapi']"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(
+    runtime_environment: Path, database_url: str, tmp_path: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """The image's CMD, run from the runtime environment, on 127.0.0.1."""
+    port = _free_port()
+    command = _exec_form("CMD")
+    command = [
+        str(runtime_environment / "bin" / command[0]),
+        *command[1:],
+    ]
+    command[command.index("--host") + 1] = "127.0.0.1"
+    command[command.index("--port") + 1] = str(port)
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,  # no .env here: the settings come from the environment
+        env={
+            "PATH": f"{runtime_environment / 'bin'}:{os.environ['PATH']}",
+            "PYTHONPATH": str(REPO_ROOT / "snippets"),
+            "DATABASE_URL": database_url,
+            "JWT_SECRET": "image-test-secret-0123456789abcdef",  # pragma: allowlist secret
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        if process.stdout:
+            process.stdout.close()
+
+
+# --8<-- [start:cmd-and-healthcheck]
+def test_the_cmd_serves_and_the_healthcheck_passes_with_runtime_dependencies_only(
+    server: tuple[subprocess.Popen[bytes], int], runtime_environment: Path
+) -> None:
+    process, port = server
+    healthcheck = _exec_form("HEALTHCHECK")
+    healthcheck[0] = str(runtime_environment / "bin" / healthcheck[0])
+    healthcheck[-1] = healthcheck[-1].replace(":8000/", f":{port}/")
+
+    deadline = time.monotonic() + 30
+    while subprocess.run(healthcheck, capture_output=True, check=False).returncode:
+        assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, "the server never became healthy"
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+
+    # uvicorn re-raises the signal once it has shut down: "killed by SIGTERM".
+    assert process.wait(timeout=25) == -signal.SIGTERM
+    output = process.stdout.read().decode()  # type: ignore[union-attr]
+    assert "Application shutdown complete." in output
+    # --8<-- [end:cmd-and-healthcheck]
+
+
+def test_the_page_says_what_is_not_verified() -> None:
+    page = prose(PAGE)
+    assert "No Docker daemon runs where this handbook is tested" in page
+    assert "the image itself is never built" in page
+
+
+def test_hadolint_reports_exactly_three_problems_of_the_donts_dockerfile(
+    tmp_path: Path,
+) -> None:
+    dont = next(
+        b
+        for b in find_fences(PAGE)
+        if "invalid" in b.classes and b.title == "Dockerfile"
+    )
+    (tmp_path / "Dockerfile").write_text(dont.source)
+
+    result = subprocess.run(
+        [tool_path("hadolint"), "--no-color", "Dockerfile"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    rules = re.findall(r"^Dockerfile:\d+ (DL\d+)", result.stdout, re.MULTILINE)
+    assert sorted(rules) == ["DL3013", "DL3025", "DL3042"]
+    page = prose(PAGE)
+    assert "Besides DL3025 (shell form), it reports DL3013" in page
+    assert "and DL3042 (pip's cache left in the image)" in page

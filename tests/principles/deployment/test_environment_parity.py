@@ -1,0 +1,121 @@
+"""Evidence for DEPLOY-ENV-PARITY: the compose file is valid, pins the versions
+the tests run against, waits on health, and configures the app it runs."""
+
+import re
+from pathlib import Path
+
+import pytest
+import redis_provider
+import yaml
+from evidence import prose
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.validators import compose_file
+from shop.core.config import Settings
+
+COMPOSE_PATH = REPO_ROOT / "snippets" / "compose.yaml"
+COMPOSE = yaml.safe_load(COMPOSE_PATH.read_text())
+SERVICES = COMPOSE["services"]
+PAGE = DOCS_DIR / "principles" / "deployment" / "environment-parity.md"
+
+
+def test_the_compose_file_follows_the_compose_specification(tmp_path: Path) -> None:
+    compose_file(COMPOSE_PATH.read_text(), tmp_path)  # raises InvalidBlock if not
+
+
+# --8<-- [start:versions]
+async def test_compose_pins_the_postgresql_the_tests_run_against(
+    connection: AsyncConnection,
+) -> None:
+    server_version = await connection.scalar(text("SHOW server_version_num"))
+    tested_major = int(server_version) // 10_000
+
+    assert SERVICES["postgres"]["image"] == f"postgres:{tested_major}-bookworm"
+
+
+def test_compose_pins_the_redis_the_tests_run_against() -> None:
+    major, minor, _ = redis_provider.version().split(".")
+
+    assert SERVICES["redis"]["image"] == f"redis:{major}.{minor}-bookworm"
+    # --8<-- [end:versions]
+
+
+def test_the_page_names_the_pinned_versions() -> None:
+    postgres = SERVICES["postgres"]["image"].split(":")[1].split("-")[0]
+    redis = SERVICES["redis"]["image"].split(":")[1].split("-")[0]
+
+    assert f"PostgreSQL {postgres} and Redis {redis}" in prose(PAGE)
+
+
+def test_every_service_waited_on_for_health_has_a_healthcheck() -> None:
+    waited_on = {
+        name
+        for service in SERVICES.values()
+        for name, condition in service.get("depends_on", {}).items()
+        if condition["condition"] == "service_healthy"
+    }
+
+    assert waited_on == {"postgres", "redis"}
+    for name in waited_on:
+        assert SERVICES[name]["healthcheck"]["test"][0] == "CMD"
+
+
+def test_migrations_run_once_before_the_app_and_not_inside_it() -> None:
+    migrate, app = SERVICES["migrate"], SERVICES["app"]
+
+    assert migrate["command"] == ["python", "scripts/apply_migrations.py"]
+    assert (REPO_ROOT / "snippets" / "scripts" / "apply_migrations.py").exists()
+    assert migrate["restart"] == "no"
+    assert app["depends_on"]["migrate"] == {
+        "condition": "service_completed_successfully"
+    }
+    assert "command" not in app  # the image's CMD: uvicorn, nothing else
+
+
+def test_the_app_environment_is_valid_settings() -> None:
+    environment = SERVICES["app"]["environment"]
+
+    assert set(environment) <= {name.upper() for name in Settings.model_fields}
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        **{name.lower(): value for name, value in environment.items()},
+    )
+    assert settings.async_database_url.host == "postgres"
+    assert str(settings.redis_url) == "redis://redis:6379/0"
+
+
+def test_the_grace_period_outlasts_uvicorns_shutdown_limit() -> None:
+    dockerfile = (REPO_ROOT / "snippets" / "Dockerfile").read_text()
+    limit = int(re.search(r'"--timeout-graceful-shutdown", "(\d+)"', dockerfile)[1])  # type: ignore[index]
+    grace = int(SERVICES["app"]["stop_grace_period"].removesuffix("s"))
+
+    assert limit < grace
+
+
+# --8<-- [start:postgres-rejects]
+@pytest.mark.parametrize(
+    ("row", "error"),
+    [
+        (
+            "('" + "MUG-BLUE-" * 12 + "', 1)",
+            "value too long for type character varying(64)",
+        ),
+        ("('MUG-BLUE', 'two')", 'invalid input syntax for type integer: "two"'),
+    ],
+    ids=["too-long-sku", "text-quantity"],
+)
+async def test_postgresql_rejects_what_sqlite_stores(
+    connection: AsyncConnection, row: str, error: str
+) -> None:
+    await connection.execute(
+        text("CREATE TEMPORARY TABLE order_lines (sku varchar(64), quantity integer)")
+    )
+
+    with pytest.raises(DBAPIError, match=re.escape(error)):
+        async with connection.begin_nested():
+            await connection.execute(text(f"INSERT INTO order_lines VALUES {row}"))  # noqa: S608 - fixed test rows
+    # --8<-- [end:postgres-rejects]
+    assert "PostgreSQL rejects both rows" in prose(PAGE)

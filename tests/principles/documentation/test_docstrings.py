@@ -1,0 +1,71 @@
+"""Evidence for DOC-DOCSTRINGS: every public name of the service has a
+docstring, and every example in one runs."""
+
+import doctest
+import importlib
+import pkgutil
+import subprocess
+import sys
+
+from evidence import prose
+
+import shop
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+
+PAGE = DOCS_DIR / "principles" / "documentation" / "docstrings.md"
+MISSING_DOCSTRING_RULES = "D100,D101,D102,D103,D104,D105,D106"
+RUFF = [sys.executable, "-m", "ruff", "check", "--no-cache"]
+
+
+# --8<-- [start:docstring-checks]
+def test_every_public_name_of_the_service_has_a_docstring() -> None:
+    result = subprocess.run(
+        [*RUFF, "--select", MISSING_DOCSTRING_RULES, "snippets/shop"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout
+
+
+def test_every_docstring_example_in_the_service_runs() -> None:
+    attempted = 0
+    for module_info in pkgutil.walk_packages(shop.__path__, "shop."):
+        module = importlib.import_module(module_info.name)
+        failed, tried = doctest.testmod(module, raise_on_error=False, verbose=False)
+        assert failed == 0, f"{module_info.name}: {failed} doctest(s) failed"
+        attempted += tried
+
+    assert attempted >= 2  # accept_or_generate's two examples, at least
+    # --8<-- [end:docstring-checks]
+
+
+def test_the_rules_the_page_names_report_a_missing_docstring() -> None:
+    undocumented = (
+        '"""Shipping."""\n\n\n'
+        "def shipping_cents(weight_grams: int) -> int:\n"
+        "    return 499 if weight_grams < 2000 else 999\n"
+    )
+
+    result = subprocess.run(
+        [
+            *RUFF,
+            "--isolated",
+            "--select",
+            MISSING_DOCSTRING_RULES,
+            "--stdin-filename",
+            "shipping.py",
+            "-",
+        ],
+        input=undocumented,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "D103 Missing docstring in public function" in result.stdout
+    assert f"--select {MISSING_DOCSTRING_RULES} snippets/shop" in prose(PAGE)

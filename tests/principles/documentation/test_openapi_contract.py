@@ -1,0 +1,129 @@
+"""Evidence for DOC-OPENAPI: the generated OpenAPI document is a contract the
+real responses keep, its examples are valid, and production does not serve it."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from evidence import client_for, prose
+from fastapi import FastAPI
+from fastapi import Response as FastAPIResponse
+from httpx import AsyncClient, Response
+from jsonschema import Draft202012Validator
+from pydantic import BaseModel
+from shop_fixtures import ProductFactory
+
+from handbook.docs_tree import DOCS_DIR
+from shop.core.config import Settings
+from shop.core.main import create_app
+from shop.orders.schemas import OrderCreate
+
+PAGE = DOCS_DIR / "principles" / "documentation" / "openapi-contract.md"
+
+
+def _operations(spec: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            yield method.upper(), path, operation
+
+
+def _documented_schema(
+    spec: dict[str, Any], method: str, path: str, status: int
+) -> dict[str, Any]:
+    """The body schema the document promises for this status (or its 4XX/5XX)."""
+    responses = spec["paths"][path][method.lower()]["responses"]
+    documented = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
+    assert documented, f"{method} {path} answered {status}, which it does not document"
+    schema = documented["content"]["application/json"]["schema"]
+    return {**schema, "components": spec["components"]}
+
+
+# --8<-- [start:responses-match-the-contract]
+async def test_real_responses_match_the_schemas_the_document_promises(
+    client: AsyncClient, alice: dict[str, Any], add_products: ProductFactory
+) -> None:
+    await add_products({"MUG-BLUE": 1250})
+    spec = (await client.get("/openapi.json")).json()
+    assert spec["openapi"].startswith("3.1.")  # its schemas are JSON Schema 2020-12
+    example = OrderCreate.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    auth = alice["headers"]
+    calls: list[tuple[str, str, Response]] = [
+        ("POST", "/orders", await client.post("/orders", json=example, headers=auth)),
+        ("GET", "/orders", await client.get("/orders", headers=auth)),
+        ("GET", "/orders/{order_id}", await client.get("/orders/999", headers=auth)),
+        ("POST", "/orders", await client.post("/orders", json={}, headers=auth)),
+        ("GET", "/users/me", await client.get("/users/me")),
+        (
+            "GET",
+            "/users/{user_id}",
+            await client.get(f"/users/{alice['id']}", headers=auth),
+        ),
+    ]
+
+    for method, path, response in calls:
+        schema = _documented_schema(spec, method, path, response.status_code)
+        Draft202012Validator(schema).validate(response.json())
+    assert [r.status_code for _, _, r in calls] == [201, 200, 404, 422, 401, 200]
+    # --8<-- [end:responses-match-the-contract]
+
+
+async def test_every_operation_documents_the_common_error_body(
+    client: AsyncClient,
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+
+    for method, path, operation in _operations(spec):
+        for status in ("4XX", "5XX"):
+            schema = operation["responses"][status]["content"]["application/json"]
+            assert schema["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}, (
+                f"{method} {path} {status}"
+            )
+        assert operation.get("description"), f"{method} {path}: no docstring"
+
+
+# --8<-- [start:examples-validate]
+def _examples(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    for name, schema in spec["components"]["schemas"].items():
+        for example in schema.get("examples", []):
+            yield name, example
+
+
+async def test_every_example_in_the_document_is_a_valid_request(
+    client: AsyncClient,
+) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    models: dict[str, type[BaseModel]] = {"OrderCreate": OrderCreate}
+
+    examples = list(_examples(spec))
+
+    assert [name for name, _ in examples] == ["OrderCreate"]
+    for name, example in examples:
+        models[name].model_validate(example)  # raises if the example is wrong
+    # --8<-- [end:examples-validate]
+
+
+# --8<-- [start:docs-off]
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json"])
+async def test_production_serves_no_api_documentation(
+    settings: Settings, path: str
+) -> None:
+    production = create_app(settings.model_copy(update={"environment": "production"}))
+    development = create_app(settings.model_copy(update={"environment": "development"}))
+
+    async with client_for(production) as prod, client_for(development) as dev:
+        assert (await prod.get(path)).status_code == 404
+        assert (await dev.get(path)).status_code == 200
+    # --8<-- [end:docs-off]
+
+
+def test_a_handler_returning_a_bare_response_documents_no_body() -> None:
+    app = FastAPI()
+
+    @app.get("/orders/{order_id}")
+    async def read_order(order_id: int) -> FastAPIResponse:
+        return FastAPIResponse(f'{{"id": {order_id}}}', media_type="application/json")
+
+    documented = app.openapi()["paths"]["/orders/{order_id}"]["get"]["responses"]
+
+    assert documented["200"]["content"]["application/json"]["schema"] == {}
+    assert "the document then says nothing about the body" in prose(PAGE)

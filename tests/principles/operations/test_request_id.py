@@ -1,0 +1,102 @@
+"""Evidence for OPS-REQUEST-ID: every request has an ID, echoed in the response
+and present in every JSON log line written while it is handled.
+
+Each test builds its app after capsys starts, so the app's log handler
+writes to the capture.
+"""
+
+import json
+import logging
+import uuid
+from typing import Any
+
+import pytest
+from evidence import build_app, client_for
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shop.core.config import Settings
+from shop.core.request_id import request_id_var
+
+
+def _log_lines(out: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+# --8<-- [start:request-id-in-logs]
+async def test_every_log_line_of_a_request_carries_its_request_id(
+    capsys: pytest.CaptureFixture[str], settings: Settings, session: AsyncSession
+) -> None:
+    app = build_app(settings, session)
+
+    @app.get("/checkout-audit")
+    async def checkout_audit() -> dict[str, str]:
+        logging.getLogger("shop.checkout").warning("stock check skipped")
+        return {"status": "ok"}
+
+    async with client_for(app) as client:
+        response = await client.get(
+            "/checkout-audit", headers={"X-Request-ID": "7f3c9a2e-checkout"}
+        )
+
+    assert response.headers["X-Request-ID"] == "7f3c9a2e-checkout"
+    lines = _log_lines(capsys.readouterr().out)
+    assert [line["message"] for line in lines] == ["stock check skipped", "request"]
+    assert {line["request_id"] for line in lines} == {"7f3c9a2e-checkout"}
+    # --8<-- [end:request-id-in-logs]
+
+
+# --8<-- [start:request-id-generated]
+@pytest.mark.parametrize(
+    "sent",
+    [None, "", 'checkout"\n{"level": "INFO"}', "x" * 129, "ünïcode"],
+    ids=["absent", "empty", "log-injection", "too-long", "non-ascii"],
+)
+async def test_a_missing_or_malformed_request_id_is_replaced_by_a_new_one(
+    capsys: pytest.CaptureFixture[str],
+    settings: Settings,
+    session: AsyncSession,
+    sent: str | None,
+) -> None:
+    headers = {} if sent is None else {"X-Request-ID": sent.encode()}
+
+    async with client_for(build_app(settings, session)) as client:
+        response = await client.get("/health", headers=headers)
+
+    generated = response.headers["X-Request-ID"]
+    assert uuid.UUID(hex=generated).version == 4
+    (access,) = _log_lines(capsys.readouterr().out)
+    assert access["request_id"] == generated
+    # --8<-- [end:request-id-generated]
+
+
+async def test_each_request_gets_its_own_id(
+    settings: Settings, session: AsyncSession
+) -> None:
+    async with client_for(build_app(settings, session)) as client:
+        first = await client.get("/health")
+        second = await client.get("/health")
+
+    assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
+
+
+async def test_error_responses_carry_the_request_id_too(
+    settings: Settings, session: AsyncSession
+) -> None:
+    async with client_for(build_app(settings, session)) as client:
+        response = await client.get(
+            "/no-such-page", headers={"X-Request-ID": "abc-123"}
+        )
+
+    assert response.status_code == 404
+    assert response.headers["X-Request-ID"] == "abc-123"
+
+
+def test_lines_logged_outside_a_request_have_no_request_id(
+    capsys: pytest.CaptureFixture[str], settings: Settings, session: AsyncSession
+) -> None:
+    build_app(settings, session)  # configures the log handler and its filter
+    logging.getLogger("shop").warning("nightly report sent")
+
+    (line,) = _log_lines(capsys.readouterr().out)
+    assert request_id_var.get() is None
+    assert "request_id" not in line

@@ -1,0 +1,125 @@
+"""Evidence for OPS-TRACING: each request is one OpenTelemetry server span,
+named by its route template and joined to the caller's trace."""
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from evidence import prose
+from httpx import AsyncClient
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+    InMemorySpanExporter,
+)
+from opentelemetry.trace import SpanKind
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+
+PAGE = DOCS_DIR / "principles" / "operations" / "tracing.md"
+
+CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+CALLER_SPAN_ID = "00f067aa0ba902b7"
+
+
+# --8<-- [start:server-span]
+async def test_a_request_is_one_server_span_named_by_its_route(
+    spans: InMemorySpanExporter, client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    spans.clear()
+
+    response = await client.get("/orders/12345", headers=alice["headers"])
+
+    (span,) = spans.get_finished_spans()
+    assert response.status_code == 404
+    assert span.name == "GET /orders/{order_id}"
+    assert span.kind == SpanKind.SERVER
+    assert span.attributes is not None
+    assert span.attributes["http.route"] == "/orders/{order_id}"
+    assert span.attributes["http.status_code"] == 404
+    # --8<-- [end:server-span]
+
+
+# --8<-- [start:traceparent]
+async def test_a_request_joins_the_trace_of_the_caller(
+    spans: InMemorySpanExporter, client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    spans.clear()
+    # W3C Trace Context, as the calling service's instrumentation sends it.
+    traceparent = f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-01"
+
+    await client.get(
+        "/users/me", headers={**alice["headers"], "traceparent": traceparent}
+    )
+
+    (span,) = spans.get_finished_spans()
+    assert span.context is not None
+    assert span.parent is not None
+    assert f"{span.context.trace_id:032x}" == CALLER_TRACE_ID
+    assert f"{span.parent.span_id:016x}" == CALLER_SPAN_ID
+    # --8<-- [end:traceparent]
+
+
+async def test_probes_are_not_traced(
+    spans: InMemorySpanExporter, client: AsyncClient
+) -> None:
+    spans.clear()
+
+    await client.get("/health")
+    await client.get("/metrics")
+
+    assert spans.get_finished_spans() == ()
+
+
+@pytest.mark.usefixtures("spans")  # installs the SDK provider first
+def test_the_global_provider_cannot_be_replaced_as_the_page_says(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    installed = trace.get_tracer_provider()
+
+    trace.set_tracer_provider(TracerProvider())
+
+    assert trace.get_tracer_provider() is installed
+    assert "Overriding of current TracerProvider is not allowed" in caplog.text
+    assert "`trace.set_tracer_provider` refuses to replace one" in prose(PAGE)
+
+
+WITHOUT_A_PROVIDER = """
+import asyncio
+from httpx import ASGITransport, AsyncClient
+from opentelemetry import trace
+from shop.core.config import Settings
+from shop.core.main import create_app
+
+settings = Settings(
+    _env_file=None, database_url="postgresql://shop@127.0.0.1:1/shop", jwt_secret="x" * 32
+)
+app = create_app(settings)
+recording = []
+
+@app.get("/probe-span")
+async def probe_span() -> None:
+    recording.append(trace.get_current_span().is_recording())
+
+async def main() -> None:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as c:
+        await c.get("/probe-span")
+    print(type(trace.get_tracer_provider()).__name__, recording)
+
+asyncio.run(main())
+"""
+
+
+def test_without_an_installed_provider_nothing_is_recorded() -> None:
+    # A fresh process: this one has the tests' SDK provider installed for good.
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_A_PROVIDER],
+        cwd=REPO_ROOT / "snippets",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert result.stdout.splitlines()[-1] == "ProxyTracerProvider [False]"
+    assert "the API's default provider records nothing" in prose(PAGE)
