@@ -16,6 +16,7 @@ from mkdocs.structure.pages import Page
 from handbook import pages
 from handbook.anatomy import check_anatomy
 from handbook.api_reference import api_modules
+from handbook.evidence import verified_by
 from handbook.locations import LocatedError
 from handbook.registry import Registry, load_registry, split_front_matter
 from handbook.source_document import SourceDocument
@@ -117,7 +118,12 @@ def on_page_markdown(
         raise PluginError(str(error)) from error
     anchors: dict[str, str] = _state["anchors"]  # type: ignore[assignment]
     return pages.assemble_principle(
-        registry, principle, markdown, anchors[principle.id], _site_url(config)
+        registry,
+        principle,
+        markdown,
+        anchors[principle.id],
+        _site_url(config),
+        verified_by(principle, docs_dir, config.get("repo_url")),
     )
 
 

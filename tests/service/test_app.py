@@ -6,9 +6,9 @@ import socket
 from typing import Any
 
 import pytest
-from conftest import assert_error, running
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from shop_fixtures import assert_error, running
 
 import shop.core.main
 from shop.core.config import Settings, get_settings

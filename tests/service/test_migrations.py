@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import pytest
 from atlas_sum import atlas_sum
-from conftest import MIGRATIONS_DIR, DatabaseFactory, load_script
+from shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column

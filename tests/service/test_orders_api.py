@@ -5,8 +5,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from conftest import assert_error, count_rows
 from httpx import AsyncClient
+from shop_fixtures import assert_error, count_rows
 from sqlalchemy import event, select
 from sqlalchemy.exc import InvalidRequestError, MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession

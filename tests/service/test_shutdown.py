@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import REPO_ROOT
+from shop_fixtures import REPO_ROOT
 
 from shop.core.config import Settings
 

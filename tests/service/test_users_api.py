@@ -6,9 +6,9 @@ from typing import Any
 
 import jwt
 import pytest
-from conftest import PASSWORD, UserFactory, assert_error, count_rows
 from httpx import AsyncClient
 from pydantic import SecretStr
+from shop_fixtures import PASSWORD, UserFactory, assert_error, count_rows
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 

@@ -1,4 +1,4 @@
-"""Fixtures of the service tests: a real PostgreSQL, one rolled-back transaction per test.
+"""Fixtures of the service tests and the evidence modules: a real PostgreSQL, one rolled-back transaction per test.
 
 Every test talks to the API through ``client``; the API and the test share
 one ``AsyncSession``, joined to an outer transaction that is rolled back when
@@ -38,7 +38,7 @@ from shop.core.main import create_app
 from shop.shared.base_model import Base
 from shop.users import security
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS_DIR = REPO_ROOT / "snippets"
 MIGRATIONS_DIR = SNIPPETS_DIR / "migrations"
 PASSWORD = "correct horse battery staple"  # noqa: S105  # a test user's password
