@@ -21,6 +21,7 @@ class UserService:
         self.session = session
         self.users = UserRepository(session)
 
+    # --8<-- [start:register-service]
     async def register(self, data: UserCreate) -> User:
         """Create an account; ``ConflictError`` if the email is taken."""
         if await self.users.get_by_email(data.email) is not None:
@@ -39,6 +40,7 @@ class UserService:
             await self.session.rollback()
             raise ConflictError("Email already registered") from None
         return user
+        # --8<-- [end:register-service]
 
     async def authenticate(self, email: str, password: str) -> User:
         """The user these credentials belong to; ``UnauthorizedError`` otherwise."""
