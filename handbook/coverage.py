@@ -4,10 +4,10 @@ A section has guidance when text or code sits directly under its heading;
 a heading that only groups sub-headings ("Database Patterns") has none. A
 principle covers the headings its front matter's ``source`` names.
 
-The areas file promises topics too: each area lists the ``topics`` its
-description names, and each topic must be a tag or in a title of a
-principle in that area, so the reading order never advertises a page that
-does not exist.
+The areas file promises topics too: each area maps every phrase of its
+description that names a topic to the tag (or title words) of a principle
+of that area delivering it, so the reading order never advertises a page
+that does not exist.
 """
 
 import re
@@ -52,27 +52,27 @@ def broken_area_promises(registry: Registry, areas_file: Path) -> list[str]:
     problems = []
     for item in yaml.safe_load(areas_file.read_text(encoding="utf-8")):
         topics = item.get("topics")
-        if not topics:
+        if not isinstance(topics, dict) or not topics:
             problems.append(
-                f"{areas_file.name}: area {item['key']!r} lists no topics: "
-                "name what its description promises"
+                f"{areas_file.name}: area {item['key']!r} maps no topics: map each "
+                "phrase of its description to the tag of the principle delivering it"
             )
             continue
         description = " ".join(item["description"].split()).lower()
         principles = [p for p in registry.principles if p.area == item["key"]]
-        for topic in topics:
-            wanted = topic.lower()
-            if wanted not in description:
+        for phrase, tag in topics.items():
+            if str(phrase).lower() not in description:
                 problems.append(
-                    f"{areas_file.name}: area {item['key']!r}: topic {topic!r} is "
-                    "not in its description"
+                    f"{areas_file.name}: area {item['key']!r}: {phrase!r} is not in "
+                    "its description"
                 )
+            wanted = str(tag).lower()
             if not any(
                 wanted in p.title.lower() or wanted in (t.lower() for t in p.tags)
                 for p in principles
             ):
                 problems.append(
-                    f"{areas_file.name}: area {item['key']!r} promises {topic!r}, "
-                    "but no principle of the area has it as a tag or in its title"
+                    f"{areas_file.name}: area {item['key']!r} promises {phrase!r}, "
+                    f"but no principle of the area has {tag!r} as a tag or in its title"
                 )
     return problems

@@ -52,6 +52,7 @@ def _navigation(registry: Registry) -> list:
         {"Home": "index.md"},
         {"Start here": "start-here.md"},
         {"Checklist": "checklist.md"},
+        {"Anti-patterns": "anti-patterns.md"},
     ]
     for area, principles in registry.areas_in_use():
         nav.append({area.title: [{p.title: p.path.as_posix()} for p in principles]})

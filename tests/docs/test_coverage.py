@@ -108,7 +108,7 @@ def test_an_area_promising_a_missing_topic_fails(
     areas = yaml.safe_load(areas_file.read_text())
     area = next(a for a in areas if registry.in_area(_area(registry, a["key"])))
     area["description"] += " Also rate limiting."
-    area["topics"] = [*area["topics"], "rate limiting"]
+    area["topics"]["rate limiting"] = "rate-limit"
     broken = tmp_path / "areas.yml"
     broken.write_text(yaml.safe_dump(areas))
 
@@ -116,7 +116,7 @@ def test_an_area_promising_a_missing_topic_fails(
 
     assert problems == [
         f"areas.yml: area {area['key']!r} promises 'rate limiting', but no "
-        "principle of the area has it as a tag or in its title"
+        "principle of the area has 'rate-limit' as a tag or in its title"
     ]
 
 
