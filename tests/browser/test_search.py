@@ -8,6 +8,22 @@ import pytest
 from playwright.async_api import Page, expect
 
 CODE_TERMS = ["expire_on_commit", "N+1", "join_transaction_mode", "SecretStr"]
+# What people type when they arrive with a habit, a tool or an error message
+# from elsewhere, and the principle page that answers it.
+SEARCHED_WORDS = {
+    "Alembic": "principles/data/atlas-for-alembic-users/",
+    "requirements.txt": "principles/tooling/quick-start/",
+    "poetry": "principles/tooling/quick-start/",
+    "unittest.TestCase": "principles/testing/functional-tests/",
+    "docker-compose": "principles/testing/real-postgresql/",
+    "time.sleep": "principles/async/no-blocking-calls/",
+    "MissingGreenlet": "principles/data/session-per-request/",
+    "attached to a different loop": "principles/testing/test-rollback/",
+    "partially initialized module": "principles/structure/no-circular-imports/",
+    "Depends": "principles/structure/dependency-injection/",
+    "EmailStr": "principles/stack/pydantic-validation/",
+    "selectinload": "principles/performance/eager-loading/",
+}
 
 
 def _pages_mentioning(built_site: Path, term: str) -> set[str]:
@@ -41,3 +57,28 @@ async def test_searching_a_code_term_finds_a_page_that_mentions_it(
     assert not unrelated, (
         f"searching {term!r} also found pages without it: {sorted(unrelated)}"
     )
+
+
+async def _search(page: Page, site_url: str, term: str) -> list[str]:
+    await page.goto(site_url, wait_until="networkidle")  # the search index is loaded
+    await page.get_by_role("textbox", name="Search").press_sequentially(term, delay=50)
+    await expect(page.locator(".md-search-result__item a").first).to_be_visible(
+        timeout=10_000
+    )
+    hrefs = await page.locator(".md-search-result__item a").evaluate_all(
+        "links => links.map(a => a.href)"
+    )
+    return [urlsplit(href).path.removeprefix("/") for href in hrefs]
+
+
+@pytest.mark.parametrize(("term", "answer"), SEARCHED_WORDS.items())
+async def test_searching_a_habit_tool_or_error_finds_the_principle_that_answers_it(
+    page: Page, site_url: str, built_site: Path, term: str, answer: str
+) -> None:
+    assert answer in _pages_mentioning(built_site, term), (
+        f"{answer} does not mention {term!r}: add it to the page's tags"
+    )
+
+    found = await _search(page, site_url, term)
+
+    assert answer in found, f"searching {term!r} lists {found}, not {answer}"
