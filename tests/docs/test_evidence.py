@@ -69,3 +69,12 @@ def test_verified_by_links_to_the_repository_or_names_the_file() -> None:
     # The page quotes the fixtures and a pitfall test: both are named.
     assert "`tests/shop_fixtures.py`" in plain
     assert "`tests/service/test_source_pitfalls.py`" in plain
+
+
+def test_every_rendered_principle_page_names_its_evidence_module(
+    built_site: Path,
+) -> None:
+    for principle in REGISTRY.principles:
+        html = (built_site / principle.url / "index.html").read_text()
+        module = evidence_module(principle).as_posix()
+        assert f"<strong>Verified by</strong> <code>{module}</code>" in html, principle.id
