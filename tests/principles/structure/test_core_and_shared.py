@@ -80,5 +80,7 @@ def test_the_tree_on_the_page_lists_every_module_of_core_and_shared() -> None:
 
 
 def test_the_page_shows_the_module_the_test_adds() -> None:
-    shown = block_titled(PAGE, "shop/shared/current_user.py (added to a scratch copy only)")
+    shown = block_titled(
+        PAGE, "shop/shared/current_user.py (added to a scratch copy only)"
+    )
     assert shown.source == DOMAIN_CODE_IN_SHARED
