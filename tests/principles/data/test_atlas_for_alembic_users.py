@@ -77,3 +77,9 @@ def test_the_page_says_what_was_not_run() -> None:
     page = prose(PAGE)
     assert "The Atlas CLI cannot be installed where this handbook is tested" in page
     assert "Alembic was not run either" in page
+
+
+def test_nothing_in_the_project_mentions_alembic() -> None:
+    files = [REPO_ROOT / "pyproject.toml", REPO_ROOT / "uv.lock"]
+    files += [p for p in (REPO_ROOT / "snippets").rglob("*") if p.is_file()]
+    assert [f for f in files if "alembic" in f.read_text(errors="ignore").lower()] == []

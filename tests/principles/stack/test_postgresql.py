@@ -95,3 +95,20 @@ async def test_the_schema_uses_identity_columns_and_timestamptz(
 def test_the_test_fixtures_drop_their_databases_with_force() -> None:
     fixtures = (REPO_ROOT / "tests" / "shop_fixtures.py").read_text()
     assert 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' in fixtures
+
+
+def test_sqlite_appears_only_where_the_settings_refuse_it() -> None:
+    mentions = [
+        (path.relative_to(REPO_ROOT).as_posix(), line.strip())
+        for root in ("snippets", "tests/service")
+        for path in (REPO_ROOT / root).rglob("*.py")
+        for line in path.read_text().splitlines()
+        if "sqlite" in line.lower()
+    ]
+
+    assert mentions == [
+        (
+            "tests/service/test_settings.py",
+            '({"database_url": "sqlite:///shop.db"}, "database_url"),',
+        )
+    ]
