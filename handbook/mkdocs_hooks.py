@@ -13,10 +13,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from handbook import pages
+from handbook import evidence, pages
 from handbook.anatomy import check_anatomy
 from handbook.api_reference import api_modules
-from handbook.evidence import verified_by
 from handbook.locations import LocatedError
 from handbook.registry import Registry, load_registry, split_front_matter
 from handbook.source_document import SourceDocument
@@ -124,7 +123,7 @@ def on_page_markdown(
         markdown,
         anchors[principle.id],
         _site_url(config),
-        verified_by(principle, docs_dir, config.get("repo_url")),
+        evidence.verified_by(principle, docs_dir, config.get("repo_url")),
     )
 
 
