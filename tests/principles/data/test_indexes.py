@@ -100,3 +100,27 @@ async def test_postgresql_creates_no_index_for_a_foreign_key(
         "indexes primary keys and unique constraints by itself, never foreign keys"
         in prose(PAGE)
     )
+
+
+async def test_a_tiny_table_is_read_whole_even_with_the_index(
+    session: AsyncSession,
+) -> None:
+    await session.execute(
+        text(
+            "CREATE TEMPORARY TABLE few_orders ("
+            " id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+            " user_id bigint NOT NULL)"
+        )
+    )
+    await session.execute(
+        text("INSERT INTO few_orders (user_id) SELECT g FROM generate_series(1, 10) g")
+    )
+    await session.execute(
+        text("CREATE INDEX ix_few_orders_user_id ON few_orders (user_id)")
+    )
+    await session.execute(text("ANALYZE few_orders"))
+
+    plan = await plan_of(session, "SELECT id FROM few_orders WHERE user_id = 7")
+
+    assert plan[0].startswith("Seq Scan")
+    assert "PostgreSQL still answers with a `Seq Scan`" in prose(PAGE)

@@ -56,3 +56,18 @@ def test_the_migration_uses_the_conventions_names() -> None:
 
     for name in ("pk_users", "uq_users_email", "fk_orders_user_id_users"):
         assert f'CONSTRAINT "{name}"' in sql
+
+
+def test_the_annotation_decides_not_null() -> None:
+    class Base(DeclarativeBase):
+        pass
+
+    class Customer(Base):
+        __tablename__ = "customers"
+
+        id: Mapped[int] = mapped_column(primary_key=True)
+        email: Mapped[str] = mapped_column(String(255))
+        phone: Mapped[str | None] = mapped_column(String(32))
+
+    assert Customer.__table__.c.email.nullable is False
+    assert Customer.__table__.c.phone.nullable is True
