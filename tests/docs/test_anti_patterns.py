@@ -10,7 +10,9 @@ SOURCE = DOCS_DIR / "_data" / "source-document.md"
 
 
 def _source_anti_patterns() -> list[str]:
-    section = SOURCE.read_text().split("## Anti-Patterns to Avoid", 1)[1].split("\n## ", 1)[0]
+    section = (
+        SOURCE.read_text().split("## Anti-Patterns to Avoid", 1)[1].split("\n## ", 1)[0]
+    )
     return re.findall(r"^\d+\. \*\*(.+?)\*\*", section, flags=re.MULTILINE)
 
 
@@ -21,7 +23,9 @@ def test_the_source_names_six_anti_patterns() -> None:
 def test_each_anti_pattern_has_a_section_linking_to_a_principle() -> None:
     registry = load_registry(DOCS_DIR)
     sections = dict(
-        re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", PAGE.read_text(), re.MULTILINE | re.DOTALL)
+        re.findall(
+            r"^## (.+?)\n(.*?)(?=^## |\Z)", PAGE.read_text(), re.MULTILINE | re.DOTALL
+        )
     )
 
     assert list(sections) == _source_anti_patterns()

@@ -15,7 +15,7 @@ from handbook.coverage import (
     guidance_headings,
     uncovered_headings,
 )
-from handbook.docs_tree import DOCS_DIR
+from handbook.docs_tree import DOCS_DIR, markdown_pages
 from handbook.registry import Registry, load_registry
 from handbook.source_document import SourceDocument
 
@@ -122,3 +122,20 @@ def test_an_area_promising_a_missing_topic_fails(
 
 def _area(registry: Registry, key: str):
     return next(a for a in registry.areas if a.key == key)
+
+
+# Pages handbook/mkdocs_hooks.py generates at build time (on_files).
+GENERATED_PAGES = {"start-here.md", "checklist.md", "ids.md", "changes.md", "source.md"}
+
+
+def test_every_link_between_pages_leads_to_a_page() -> None:
+    """The strict site build catches these too; this names file and line at once."""
+    broken = []
+    for page in markdown_pages():
+        for number, line in enumerate(page.read_text().splitlines(), start=1):
+            for target in re.findall(r"\]\(([^)#:\s]+\.md)(?:#[^)]*)?\)", line):
+                path = (page.parent / target).resolve()
+                generated = path.relative_to(DOCS_DIR).as_posix() in GENERATED_PAGES
+                if not path.is_file() and not generated:
+                    broken.append(f"{page.relative_to(DOCS_DIR)}:{number}: {target}")
+    assert broken == [], "links to pages that do not exist:\n" + "\n".join(broken)

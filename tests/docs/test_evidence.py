@@ -77,4 +77,6 @@ def test_every_rendered_principle_page_names_its_evidence_module(
     for principle in REGISTRY.principles:
         html = (built_site / principle.url / "index.html").read_text()
         module = evidence_module(principle).as_posix()
-        assert f"<strong>Verified by</strong> <code>{module}</code>" in html, principle.id
+        assert f"<strong>Verified by</strong> <code>{module}</code>" in html, (
+            principle.id
+        )
