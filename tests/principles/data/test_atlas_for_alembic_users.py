@@ -7,6 +7,7 @@ in tests/service/atlas_sum.py, checked against a file the real CLI wrote.
 
 import importlib.util
 import shutil
+import subprocess
 from pathlib import Path
 from types import ModuleType
 
@@ -83,3 +84,47 @@ def test_nothing_in_the_project_mentions_alembic() -> None:
     files = [REPO_ROOT / "pyproject.toml", REPO_ROOT / "uv.lock"]
     files += [p for p in (REPO_ROOT / "snippets").rglob("*") if p.is_file()]
     assert [f for f in files if "alembic" in f.read_text(errors="ignore").lower()] == []
+
+
+def test_two_branches_each_adding_a_migration_conflict_on_atlas_sum(
+    tmp_path: Path,
+) -> None:
+    git_path = shutil.which("git")
+    assert git_path, "git is not on PATH"
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                git_path,
+                "-c",
+                "user.name=Ada",
+                "-c",
+                "user.email=ada@example.com",
+                *args,
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    migrations = Path(shutil.copytree(MIGRATIONS_DIR, tmp_path / "migrations"))
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-qm", "init")
+
+    for branch, name in (("notes", "add_order_notes"), ("phone", "add_user_phone")):
+        git("checkout", "-q", "-b", branch, "main")
+        version = "20261127090000" if branch == "notes" else "20261127100000"
+        (migrations / f"{version}_{name}.sql").write_text(f"-- {name}\n")
+        (migrations / "atlas.sum").write_text(atlas_sum(migrations))
+        git("add", ".")
+        git("commit", "-qm", name)
+
+    git("checkout", "-q", "main")
+    git("merge", "-q", "notes")
+    merged = git("merge", "phone")
+
+    assert merged.returncode != 0
+    assert "CONFLICT (content): Merge conflict in migrations/atlas.sum" in merged.stdout
+    assert "conflict in Git on that file rather than after deployment" in prose(PAGE)
