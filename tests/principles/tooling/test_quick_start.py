@@ -68,6 +68,10 @@ def _pre_commit_install(tmp_path: Path) -> None:
     result = _run([sys.executable, "-m", "pre_commit", "install"], cwd=repo)
     assert result.returncode == 0, result.stderr
     assert (repo / ".git" / "hooks" / "pre-commit").is_file()
+    # "ruff, secret scan, lockfile check", as the page's comment says
+    config = (repo / ".pre-commit-config.yaml").read_text()
+    for hook in ("ruff-check", "detect-secrets", "uv-lock-check"):
+        assert f"id: {hook}" in config
 
 
 def _env_file(tmp_path: Path) -> None:
