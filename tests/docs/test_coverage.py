@@ -15,7 +15,8 @@ from handbook.coverage import (
     guidance_headings,
     uncovered_headings,
 )
-from handbook.docs_tree import DOCS_DIR, markdown_pages
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
+from handbook.fences import fenced_lines
 from handbook.registry import Registry, load_registry
 from handbook.source_document import SourceDocument
 
@@ -124,18 +125,35 @@ def _area(registry: Registry, key: str):
     return next(a for a in registry.areas if a.key == key)
 
 
-# Pages handbook/mkdocs_hooks.py generates at build time (on_files).
-GENERATED_PAGES = {"start-here.md", "checklist.md", "ids.md", "changes.md", "source.md"}
+def _generated_pages() -> set[str]:
+    """Pages handbook/mkdocs_hooks.py generates at build time (keys of on_files)."""
+    hooks = (REPO_ROOT / "handbook" / "mkdocs_hooks.py").read_text()
+    return set(re.findall(r'^\s+"([\w./-]+\.md)": ', hooks, re.MULTILINE))
+
+
+def test_the_generated_pages_are_known() -> None:
+    assert {
+        "start-here.md",
+        "checklist.md",
+        "ids.md",
+        "source.md",
+    } <= _generated_pages()
 
 
 def test_every_link_between_pages_leads_to_a_page() -> None:
     """The strict site build catches these too; this names file and line at once."""
+    generated = _generated_pages()
     broken = []
     for page in markdown_pages():
+        code = fenced_lines(page, page.read_text())
         for number, line in enumerate(page.read_text().splitlines(), start=1):
-            for target in re.findall(r"\]\(([^)#:\s]+\.md)(?:#[^)]*)?\)", line):
+            if number in code:
+                continue
+            prose_only = re.sub(r"`[^`]*`", "", line)  # examples in inline code
+            for target in re.findall(r"\]\(([^)#:\s]+\.md)(?:#[^)]*)?\)", prose_only):
                 path = (page.parent / target).resolve()
-                generated = path.relative_to(DOCS_DIR).as_posix() in GENERATED_PAGES
-                if not path.is_file() and not generated:
+                inside = path.is_relative_to(DOCS_DIR)
+                name = path.relative_to(DOCS_DIR).as_posix() if inside else None
+                if not path.is_file() and name not in generated:
                     broken.append(f"{page.relative_to(DOCS_DIR)}:{number}: {target}")
     assert broken == [], "links to pages that do not exist:\n" + "\n".join(broken)

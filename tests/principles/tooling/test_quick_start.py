@@ -128,4 +128,4 @@ def test_the_sources_docker_up_step_fails_as_quoted() -> None:
     quoted = block_titled(PAGE, "Output of uv run task docker-up").source.strip()
     assert quoted in result.stderr
     assert not (REPO_ROOT / "requirements.txt").exists()
-    assert not any(REPO_ROOT.glob("*compose*.y*ml"))
+    assert not (REPO_ROOT / "poetry.lock").exists()
