@@ -13,7 +13,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from handbook import pages
+from handbook import evidence, pages
 from handbook.anatomy import check_anatomy
 from handbook.api_reference import api_modules
 from handbook.docs_tree import REPO_ROOT
@@ -60,6 +60,7 @@ def _navigation(registry: Registry) -> list:
         {"Home": "index.md"},
         {"Start here": "start-here.md"},
         {"Checklist": "checklist.md"},
+        {"Anti-patterns": "anti-patterns.md"},
     ]
     for area, principles in registry.areas_in_use():
         nav.append({area.title: [{p.title: p.path.as_posix()} for p in principles]})
@@ -131,7 +132,12 @@ def on_page_markdown(
         raise PluginError(str(error)) from error
     anchors: dict[str, str] = _state["anchors"]  # type: ignore[assignment]
     return pages.assemble_principle(
-        registry, principle, markdown, anchors[principle.id], _site_url(config)
+        registry,
+        principle,
+        markdown,
+        anchors[principle.id],
+        _site_url(config),
+        evidence.verified_by(principle, docs_dir, config.get("repo_url")),
     )
 
 

@@ -10,6 +10,7 @@ import json
 from pathlib import PurePosixPath
 
 from handbook.registry import LEVELS, Principle, Registry
+from handbook.source_document import slugify
 
 LEVEL_LABELS = {"must": "Must", "should": "Should", "consider": "Consider"}
 # Severity prefixes reviewers already use (Google's eng-practices style).
@@ -56,22 +57,35 @@ def review_section(principle: Principle, site_url: str) -> str:
 
 
 def source_link(principle: Principle, anchor: str) -> str:
-    link = relative(principle.path.as_posix(), f"source.md#{anchor}")
+    """Where the principle comes from: its main section, then any others."""
+    sections = [
+        f"[{principle.source}]({relative(principle.path.as_posix(), f'source.md#{anchor}')})"
+    ]
+    sections += [
+        f"[{heading}]({relative(principle.path.as_posix(), f'source.md#{slugify(heading)}')})"
+        for heading in principle.sources[1:]
+    ]
+    label = "section" if len(sections) == 1 else "sections"
     return (
-        f"From *Python Backend Design Principles*, section [{principle.source}]({link}). "
+        f"From *Python Backend Design Principles*, {label} {', '.join(sections)}. "
         f"Published in the handbook on {principle.since.isoformat()}.\n"
     )
 
 
 def assemble_principle(
-    registry: Registry, principle: Principle, body: str, anchor: str, site_url: str
+    registry: Registry,
+    principle: Principle,
+    body: str,
+    anchor: str,
+    site_url: str,
+    verified_by: str = "",
 ) -> str:
     """A principle page as rendered: generated parts placed around the author's sections."""
     before_related, related_marker, rest = body.partition("\n## Related")
     if not related_marker:
         raise ValueError(f"docs/{principle.path}: '## Related' is missing")
     related, source_marker, source_notes = rest.partition("\n## Source")
-    page = principle_header(registry, principle, site_url)
+    page = principle_header(registry, principle, site_url) + verified_by
     page += before_related.strip("\n") + "\n\n"
     page += review_section(principle, site_url)
     page += "## Related" + related.rstrip("\n") + "\n\n## Source\n\n"

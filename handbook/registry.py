@@ -51,10 +51,16 @@ class Principle:
     area: str
     level: str
     tags: tuple[str, ...]
-    source: str
+    sources: tuple[str, ...]
+    """Headings of the source document the principle comes from, main one first."""
     since: dt.date
     path: Path
     """Page path relative to ``docs/``, e.g. ``principles/tooling/uv-only.md``."""
+
+    @property
+    def source(self) -> str:
+        """The main source heading (the first of ``sources``)."""
+        return self.sources[0]
 
     @property
     def url(self) -> str:
@@ -194,9 +200,16 @@ def load_principle(docs_dir: Path, path: Path, areas: dict[str, Area]) -> Princi
         raise fail("tags", "tags must be a list of strings")
     if not isinstance(meta["since"], dt.date):
         raise fail("since", f"since {meta['since']!r} is not a date like 2026-11-26")
-    for name in ("title", "summary", "source"):
+    for name in ("title", "summary"):
         if not isinstance(meta[name], str):
             raise fail(name, f"{name} must be a string")
+    # One heading, or a list of them when a page covers several sections.
+    sources = meta["source"] if isinstance(meta["source"], list) else [meta["source"]]
+    if not all(isinstance(s, str) and s.strip() for s in sources):
+        raise fail("source", "source must be a heading, or a list of headings")
+    sources = [s.strip() for s in sources]
+    if len(set(sources)) != len(sources):
+        raise fail("source", "source lists a heading twice")
     if meta["title"].rstrip().endswith("."):
         raise fail("title", "a title is a statement without a final full stop")
     if not meta["summary"].rstrip().endswith("."):
@@ -208,7 +221,7 @@ def load_principle(docs_dir: Path, path: Path, areas: dict[str, Area]) -> Princi
         area=meta["area"],
         level=meta["level"],
         tags=tuple(tags),
-        source=meta["source"].strip(),
+        sources=tuple(sources),
         since=meta["since"],
         path=relative,
     )

@@ -206,14 +206,18 @@ class SourceDocument:
         return next((s for s in self.statements if s.anchor == anchor), None)
 
     def anchor_for(self, principle: Principle, docs_dir: Path) -> str:
+        """Anchor of the principle's main heading; every heading it cites must exist."""
         headings = self.headings
-        if principle.source not in headings:
-            page = docs_dir / principle.path
-            raise LocatedError(
-                Location(page, line_of(page.read_text(encoding="utf-8"), "source:")),
-                f"source {principle.source!r} is not a heading of {self.path.name}; "
-                f"one of: {', '.join(headings)}",
-            )
+        for heading in principle.sources:
+            if heading not in headings:
+                page = docs_dir / principle.path
+                raise LocatedError(
+                    Location(
+                        page, line_of(page.read_text(encoding="utf-8"), "source:")
+                    ),
+                    f"source {heading!r} is not a heading of {self.path.name}; "
+                    f"one of: {', '.join(headings)}",
+                )
         return headings[principle.source]
 
     def render(
@@ -231,7 +235,8 @@ class SourceDocument:
         """
         citing: dict[str, list[Principle]] = defaultdict(list)
         for principle in principles:
-            citing[principle.source].append(principle)
+            for heading in principle.sources:
+                citing[heading].append(principle)
         blocks = {block.line: block for block in find_fences(self.path, self.text)}
         code_lines = fenced_lines(self.path, self.text)
         # Marks go in front of a code block's summary, after a statement's text.

@@ -40,6 +40,7 @@ class NoPostgresError(RuntimeError):
     """No way to get a PostgreSQL server was found."""
 
 
+# --8<-- [start:fallback-chain]
 @contextmanager
 def postgres_server(workdir: Path) -> Iterator[str]:
     """Yield a SQLAlchemy URL (asyncpg driver) of a server's ``postgres`` database."""
@@ -60,6 +61,7 @@ def postgres_server(workdir: Path) -> Iterator[str]:
         raise NoPostgresError(NO_SERVER_MESSAGE)
     with _local_cluster(bin_dir, workdir) as url:
         yield url
+        # --8<-- [end:fallback-chain]
 
 
 @contextmanager

@@ -77,6 +77,7 @@ def cheap_password_hashing() -> Iterator[None]:
         yield
 
 
+# --8<-- [start:server-url]
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """URL of the server's maintenance database (see postgres_provider)."""
@@ -91,6 +92,7 @@ def server_url() -> Iterator[str]:
             # One clear instruction instead of a traceback per test.
             pytest.fail(str(error), pytrace=False)
         yield url
+        # --8<-- [end:server-url]
 
 
 DatabaseFactory = Callable[[], Awaitable[str]]

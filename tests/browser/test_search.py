@@ -1,13 +1,30 @@
 """Site search finds the code terms engineers actually type."""
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 CODE_TERMS = ["expire_on_commit", "N+1", "join_transaction_mode", "SecretStr"]
+# What people type when they arrive with a habit, a tool or an error message
+# from elsewhere, and the principle page that answers it.
+SEARCHED_WORDS = {
+    "Alembic": "principles/data/atlas-for-alembic-users/",
+    "requirements.txt": "principles/tooling/quick-start/",
+    "poetry": "principles/tooling/quick-start/",
+    "unittest.TestCase": "principles/testing/functional-tests/",
+    "docker-compose": "principles/testing/real-postgresql/",
+    "time.sleep": "principles/async/no-blocking-calls/",
+    "MissingGreenlet": "principles/data/session-per-request/",
+    "attached to a different loop": "principles/testing/test-rollback/",
+    "partially initialized module": "principles/structure/no-circular-imports/",
+    "Depends": "principles/structure/dependency-injection/",
+    "EmailStr": "principles/stack/pydantic-validation/",
+    "selectinload": "principles/performance/eager-loading/",
+}
 
 
 def _pages_mentioning(built_site: Path, term: str) -> set[str]:
@@ -41,3 +58,28 @@ async def test_searching_a_code_term_finds_a_page_that_mentions_it(
     assert not unrelated, (
         f"searching {term!r} also found pages without it: {sorted(unrelated)}"
     )
+
+
+@pytest.fixture(scope="module")
+async def search_box(browser: Browser, site_url: str) -> AsyncIterator[Page]:
+    """One loaded home page for every term: the search index loads once."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(site_url, wait_until="networkidle")
+    yield page
+    await context.close()
+
+
+@pytest.mark.parametrize(("term", "answer"), SEARCHED_WORDS.items())
+async def test_searching_a_habit_tool_or_error_finds_the_principle_that_answers_it(
+    search_box: Page, built_site: Path, term: str, answer: str
+) -> None:
+    assert answer in _pages_mentioning(built_site, term), (
+        f"{answer} does not mention {term!r}: add it to the page's tags"
+    )
+    box = search_box.get_by_role("textbox", name="Search")
+    await box.fill("")
+    await box.press_sequentially(term, delay=20)
+    answer_link = search_box.locator(f'.md-search-result__item a[href*="{answer}"]')
+
+    await expect(answer_link.first).to_be_visible(timeout=10_000)

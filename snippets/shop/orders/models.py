@@ -48,6 +48,7 @@ class Order(Base):
     # --8<-- [end:order-model]
 
 
+# --8<-- [start:order-item-model]
 class OrderItem(Base):
     """One line of an order: a quantity of one SKU at a unit price."""
 
@@ -66,3 +67,4 @@ class OrderItem(Base):
     unit_price_cents: Mapped[int] = mapped_column(Integer)
 
     order: Mapped[Order] = relationship(back_populates="items", lazy="raise")
+    # --8<-- [end:order-item-model]

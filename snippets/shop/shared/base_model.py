@@ -3,6 +3,7 @@
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+# --8<-- [start:naming-convention]
 # Without a naming convention PostgreSQL invents constraint names, so a
 # migration generated from the models and the live database disagree on names
 # and every diff shows spurious drops and re-creates.
@@ -19,3 +20,4 @@ class Base(DeclarativeBase):
     """Base class of all ORM models; owns the single shared ``MetaData``."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # --8<-- [end:naming-convention]

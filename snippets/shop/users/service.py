@@ -31,7 +31,7 @@ class UserService:
         self.passwords = passwords
         self.cache = cache
 
-    # --8<-- [start:register]
+    # --8<-- [start:register-service]
     async def register(self, data: UserCreate) -> User:
         """Create an account; ``ConflictError`` if the email is taken."""
         # Hashed first, before any query: every registration costs the same,
@@ -49,7 +49,7 @@ class UserService:
             await self.session.rollback()
             raise ConflictError("Email already registered") from None
         return user
-        # --8<-- [end:register]
+        # --8<-- [end:register-service]
 
     # --8<-- [start:authenticate]
     async def authenticate(self, email: str, password: str) -> User:

@@ -1,29 +1,25 @@
-"""Claims of the functional-tests and CORS pages, reproduced.
+"""Evidence for TEST-FUNCTIONAL: Tests are plain functions with fixtures, never unittest classes.
 
-The functional-tests page quotes what ruff and pytest say about a
-unittest-style test class; these tests run both on the class the page shows.
-The CORS page's examples run as page examples; what they cannot show (the
-service's default, the source document's wording) is checked here.
+Each test reproduces a claim docs/principles/testing/functional-tests.md makes,
+against the real tool, library or service.
 """
 
 import re
-import secrets
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 from claims_support import block_titled, prose, ruff_check_code
-from httpx import ASGITransport, AsyncClient
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from shop.core.config import Settings
-from shop.core.main import create_app
 
 FUNCTIONAL_PAGE = DOCS_DIR / "principles" / "testing" / "functional-tests.md"
-CORS_PAGE = DOCS_DIR / "principles" / "security" / "cors.md"
-SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
+
+
 UNITTEST_TITLE = "tests/test_orders_unittest.py (never committed)"
+
+
 TIMEOUT_SECONDS = 120
 
 
@@ -108,37 +104,3 @@ def test_the_page_shows_the_repositorys_pytest_asyncio_settings() -> None:
     for key, value in shown["tool"]["pytest"]["ini_options"].items():
         assert options[key] == value, key
     assert options["asyncio_mode"] == "auto"
-
-
-async def test_the_services_default_lets_no_browser_origin_in() -> None:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]
-        jwt_secret=secrets.token_urlsafe(48),  # type: ignore[arg-type]
-    )
-    app = create_app(settings)  # connects to nothing until start-up
-
-    transport = ASGITransport(app=app)
-    async with AsyncClient(transport=transport, base_url="http://test") as client:
-        preflight = await client.options(
-            "/orders",
-            headers={
-                "Origin": "http://localhost:5173",
-                "Access-Control-Request-Method": "GET",
-            },
-        )
-
-    assert settings.cors_origins == []
-    assert "access-control-allow-origin" not in preflight.headers
-    assert "an empty list, the default, lets no browser origin in" in prose(CORS_PAGE)
-
-
-def test_the_source_document_says_only_configure_appropriately_about_cors() -> None:
-    mentions = [
-        line.strip()
-        for line in SOURCE_DOCUMENT.read_text().splitlines()
-        if "cors" in line.lower()
-    ]
-
-    assert mentions == ["5. **CORS** - Configure appropriately for your frontend"]
-    assert 'says only "Configure appropriately for your frontend"' in prose(CORS_PAGE)

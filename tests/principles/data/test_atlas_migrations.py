@@ -1,11 +1,10 @@
-"""Claims of the structure, security and migration pages, reproduced.
+"""Evidence for DB-MIGRATIONS: Schema changes are versioned migrations, applied separately from start-up.
 
-Each test runs what a page talks about (the file tree, a command, a tool)
-and checks the page says what really happens.
+Each test reproduces a claim docs/principles/data/atlas-migrations.md makes,
+against the real tool, library or service.
 """
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -16,45 +15,10 @@ from claims_support import block_titled, prose
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 
-DOMAINS_PAGE = DOCS_DIR / "principles" / "structure" / "domain-packages.md"
 MIGRATIONS_PAGE = DOCS_DIR / "principles" / "data" / "atlas-migrations.md"
+
+
 SNIPPETS = REPO_ROOT / "snippets"
-TREE_LINE = re.compile(r"^(?P<indent>(?:[│ ] {3}|    )*)(?:[├└]── )?(?P<name>[^\s#]+)")
-
-
-# --- STRUCT-DOMAINS ---------------------------------------------------------------------
-
-
-def _tree_paths(tree: str) -> set[str]:
-    """The paths a ``tree``-style listing shows, relative to its root line."""
-    paths: set[str] = set()
-    parents: list[str] = []
-    for line in tree.splitlines()[1:]:
-        match = TREE_LINE.match(line)
-        assert match, f"not a tree line: {line!r}"
-        depth = len(match["indent"]) // 4
-        name = match["name"].rstrip("/")
-        parents[depth:] = [name]
-        paths.add("/".join(parents))
-    return paths
-
-
-def test_the_domain_tree_on_the_page_is_the_real_layout_of_snippets_shop() -> None:
-    shown = _tree_paths(block_titled(DOMAINS_PAGE, "snippets/shop/").source)
-    shop = SNIPPETS / "shop"
-    real = {
-        path.relative_to(shop).as_posix()
-        for path in shop.rglob("*")
-        if "__pycache__" not in path.parts
-    }
-
-    assert shown == real, (
-        f"{DOMAINS_PAGE}: the tree is out of date; "
-        f"missing {sorted(real - shown)}, not there {sorted(shown - real)}"
-    )
-
-
-# --- DB-MIGRATIONS ----------------------------------------------------------------------
 
 
 def _path_without(executable: str) -> str:

@@ -1,4 +1,8 @@
-"""The API-FIELD-DEFAULTS page's claims about plain functions and ruff."""
+"""Evidence for API-FIELD-DEFAULTS: Defaults that must differ per instance come from default_factory.
+
+Each test reproduces a claim docs/principles/api/per-instance-defaults.md makes,
+against the real tool, library or service.
+"""
 
 from claims_support import ruff_check_code
 

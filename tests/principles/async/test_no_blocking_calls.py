@@ -1,18 +1,16 @@
-"""Claims of the async pages, reproduced.
+"""Evidence for ASYNC-NO-BLOCKING: Nothing blocks the event loop.
 
-Each test runs what a page says about ruff, asyncio, SQLAlchemy or the
-reference service, and checks the page's wording.
+Each test reproduces a claim docs/principles/async/no-blocking-calls.md makes,
+against the real tool, library or service.
 """
 
 import ast
-import asyncio
 import secrets
 import tomllib
 from pathlib import Path
 
-import pytest
 from claims_support import prose, ruff_check_code
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
@@ -20,12 +18,13 @@ from shop.core.config import Settings
 from shop.core.database import create_engine
 
 ASYNC_PAGES = DOCS_DIR / "principles" / "async"
+
+
 NO_BLOCKING_PAGE = ASYNC_PAGES / "no-blocking-calls.md"
-GATHER_PAGE = ASYNC_PAGES / "gather.md"
+
+
 USERS_SERVICE = REPO_ROOT / "snippets" / "shop" / "users" / "service.py"
 
-
-# --- ASYNC-NO-BLOCKING ------------------------------------------------------------
 
 BLOCKING_EXPORT = """\
 import time
@@ -135,37 +134,4 @@ def test_the_users_service_hashes_passwords_in_the_event_loop() -> None:
     assert (
         "`UserService.register()`, `update()` and `authenticate()` call pwdlib's "
         "Argon2id directly, in the event loop" in prose(NO_BLOCKING_PAGE)
-    )
-
-
-# --- ASYNC-GATHER -----------------------------------------------------------------
-
-
-def test_sqlalchemy_says_an_async_session_is_not_for_concurrent_tasks() -> None:
-    assert AsyncSession.__doc__ is not None
-    docstring = " ".join(AsyncSession.__doc__.split())
-    assert "is **not safe for use in concurrent tasks.**" in docstring
-    quoted = 'own docstring says it "is not safe for use in concurrent tasks"'
-    assert f"SQLAlchemy's {quoted}" in prose(GATHER_PAGE)
-
-
-async def test_gather_leaves_the_other_awaitables_running_after_a_failure() -> None:
-    finished: list[str] = []
-
-    async def fetch_orders() -> None:
-        await asyncio.sleep(0.05)
-        finished.append("orders")
-
-    async def fetch_offers() -> None:
-        raise ConnectionError("offers service unavailable")
-
-    with pytest.raises(ConnectionError):
-        await asyncio.gather(fetch_orders(), fetch_offers())
-    assert finished == []
-
-    await asyncio.sleep(0.2)
-    assert finished == ["orders"]  # it kept running after gather had raised
-    assert (
-        "`asyncio.gather` without `return_exceptions=True` raises the first "
-        "failure and leaves the other awaitables running" in prose(GATHER_PAGE)
     )

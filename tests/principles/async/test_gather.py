@@ -1,0 +1,48 @@
+"""Evidence for ASYNC-GATHER: Independent awaits run concurrently with asyncio.gather or a TaskGroup.
+
+Each test reproduces a claim docs/principles/async/gather.md makes,
+against the real tool, library or service.
+"""
+
+import asyncio
+
+import pytest
+from claims_support import prose
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handbook.docs_tree import DOCS_DIR
+
+ASYNC_PAGES = DOCS_DIR / "principles" / "async"
+
+
+GATHER_PAGE = ASYNC_PAGES / "gather.md"
+
+
+def test_sqlalchemy_says_an_async_session_is_not_for_concurrent_tasks() -> None:
+    assert AsyncSession.__doc__ is not None
+    docstring = " ".join(AsyncSession.__doc__.split())
+    assert "is **not safe for use in concurrent tasks.**" in docstring
+    quoted = 'own docstring says it "is not safe for use in concurrent tasks"'
+    assert f"SQLAlchemy's {quoted}" in prose(GATHER_PAGE)
+
+
+async def test_gather_leaves_the_other_awaitables_running_after_a_failure() -> None:
+    finished: list[str] = []
+
+    async def fetch_orders() -> None:
+        await asyncio.sleep(0.05)
+        finished.append("orders")
+
+    async def fetch_offers() -> None:
+        raise ConnectionError("offers service unavailable")
+
+    with pytest.raises(ConnectionError):
+        await asyncio.gather(fetch_orders(), fetch_offers())
+    assert finished == []
+
+    await asyncio.sleep(0.2)
+    assert finished == ["orders"]  # it kept running after gather had raised
+    assert (
+        "`asyncio.gather` without `return_exceptions=True` raises the first "
+        "failure and leaves the other awaitables running" in prose(GATHER_PAGE)
+    )

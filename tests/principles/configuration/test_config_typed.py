@@ -1,0 +1,51 @@
+"""Evidence for CONFIG-TYPED: the service's own Settings behave as the page says.
+
+The page's inline examples run on their own (tests/docs/test_python_examples.py);
+these tests check the reference service's Settings class.
+"""
+
+import pytest
+from pydantic import ValidationError
+
+from shop.core.config import Settings
+
+JWT_SECRET = "x" * 48  # long enough for HS256; a test value, never a real key
+
+
+def test_a_wrong_setting_fails_at_start_up_naming_it() -> None:
+    with pytest.raises(ValidationError) as error:
+        Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url="mysql://db.internal/shop",  # type: ignore[arg-type]
+            jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+            access_token_minutes="thirty",  # type: ignore[arg-type]  # noqa: S106 - not a password
+        )
+
+    assert {(e["loc"][0], e["type"]) for e in error.value.errors()} == {
+        ("database_url", "url_scheme"),
+        ("access_token_minutes", "int_parsing"),
+    }
+
+
+def test_every_postgres_url_spelling_gets_the_asyncpg_driver() -> None:
+    for url in (
+        "postgres://shop@db.internal:5432/shop",
+        "postgresql://shop@db.internal:5432/shop",
+        "postgresql+psycopg://shop@db.internal:5432/shop",
+    ):
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            database_url=url,  # type: ignore[arg-type]
+            jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+        )
+        assert settings.async_database_url.drivername == "postgresql+asyncpg"
+
+
+def test_the_secret_is_masked_when_printed() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]
+        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+    )
+    assert JWT_SECRET not in repr(settings)
+    assert JWT_SECRET not in str(settings.jwt_secret)

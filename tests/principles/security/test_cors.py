@@ -1,0 +1,53 @@
+"""Evidence for SEC-CORS: CORS allows exactly the configured origins.
+
+Each test reproduces a claim docs/principles/security/cors.md makes,
+against the real tool, library or service.
+"""
+
+import secrets
+
+from claims_support import prose
+from httpx import ASGITransport, AsyncClient
+
+from handbook.docs_tree import DOCS_DIR
+from shop.core.config import Settings
+from shop.core.main import create_app
+
+CORS_PAGE = DOCS_DIR / "principles" / "security" / "cors.md"
+
+
+SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
+
+
+async def test_the_services_default_lets_no_browser_origin_in() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]
+        jwt_secret=secrets.token_urlsafe(48),  # type: ignore[arg-type]
+    )
+    app = create_app(settings)  # connects to nothing until start-up
+
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        preflight = await client.options(
+            "/orders",
+            headers={
+                "Origin": "http://localhost:5173",
+                "Access-Control-Request-Method": "GET",
+            },
+        )
+
+    assert settings.cors_origins == []
+    assert "access-control-allow-origin" not in preflight.headers
+    assert "an empty list, the default, lets no browser origin in" in prose(CORS_PAGE)
+
+
+def test_the_source_document_says_only_configure_appropriately_about_cors() -> None:
+    mentions = [
+        line.strip()
+        for line in SOURCE_DOCUMENT.read_text().splitlines()
+        if "cors" in line.lower()
+    ]
+
+    assert mentions == ["5. **CORS** - Configure appropriately for your frontend"]
+    assert 'says only "Configure appropriately for your frontend"' in prose(CORS_PAGE)

@@ -1,0 +1,70 @@
+"""Evidence for STRUCT-DEPENDS: one session per request, however many dependencies ask."""
+
+import shutil
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from claims_support import prose
+from fastapi import FastAPI
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.core.database import get_db
+from shop.users.router import update_me
+
+PAGE = DOCS_DIR / "principles" / "structure" / "dependency-injection.md"
+
+
+async def test_get_db_runs_once_in_a_request_that_needs_it_twice(
+    app: FastAPI, client: AsyncClient, session: AsyncSession, alice: dict[str, Any]
+) -> None:
+    sessions_opened = 0
+
+    async def counting_get_db() -> AsyncIterator[AsyncSession]:
+        nonlocal sessions_opened
+        sessions_opened += 1
+        yield session
+
+    app.dependency_overrides[get_db] = counting_get_db
+    response = await client.patch(
+        "/users/me", json={"name": "Alice B."}, headers=alice["headers"]
+    )
+
+    assert response.status_code == 200, response.text
+    assert sessions_opened == 1
+    # The handler needs the users service itself and through CurrentUser.
+    assert {"current_user", "service"} <= set(update_me.__annotations__)
+    assert "each dependency runs **once per request**" in prose(PAGE)
+
+
+def test_the_pages_search_finds_global_state_and_none_in_the_service(
+    tmp_path: Path,
+) -> None:
+    command = next(
+        line for line in PAGE.read_text().splitlines() if "**Search:**" in line
+    )
+    pattern = command.split('grep -rnE "', 1)[1].split('" snippets/shop', 1)[0]
+    (tmp_path / "router.py").write_text(
+        "current_user = None\n\n\nasync def list_orders(user):\n"
+        "    global current_user\n    current_user = user\n"
+    )
+    (tmp_path / "database.py").write_text(
+        "session = AsyncSession(engine)\nsettings = Settings()\n"
+    )
+
+    grep_path = shutil.which("grep")
+    assert grep_path, "grep is not on PATH"
+
+    def grep(directory: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [grep_path, "-rnE", pattern, str(directory)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert grep(REPO_ROOT / "snippets" / "shop").returncode == 1  # no line matched
+    assert len(grep(tmp_path).stdout.splitlines()) == 3

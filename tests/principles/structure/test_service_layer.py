@@ -1,0 +1,69 @@
+"""Evidence for STRUCT-SERVICE-LAYER: the rules live in services that know no HTTP."""
+
+import ast
+from pathlib import Path
+
+import pytest
+from claims_support import prose
+from pydantic import SecretStr
+from shop_fixtures import PASSWORD
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import shop
+from handbook.docs_tree import DOCS_DIR
+from shop.shared.exceptions import ConflictError
+from shop.users.schemas import UserCreate
+from shop.users.service import UserService
+
+PAGE = DOCS_DIR / "principles" / "structure" / "service-layer.md"
+SOURCE = DOCS_DIR / "_data" / "source-document.md"
+SHOP = Path(shop.__file__).parent
+
+
+async def test_the_service_enforces_unique_emails_without_any_http(
+    session: AsyncSession,
+) -> None:
+    service = UserService(session)
+    password = SecretStr(PASSWORD)
+    await service.register(
+        UserCreate(email="ada@example.com", name="Ada", password=password)
+    )
+
+    with pytest.raises(ConflictError, match="Email already registered"):
+        await service.register(
+            UserCreate(email="Ada@Example.COM", name="Ada L.", password=password)
+        )
+
+
+def test_no_service_or_repository_imports_fastapi() -> None:
+    modules = [*SHOP.glob("*/service.py"), *SHOP.glob("*/repository.py")]
+    assert len(modules) >= 4
+    for path in modules:
+        imported = {
+            node.module
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.ImportFrom) and node.module
+        } | {
+            alias.name
+            for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        assert not {
+            m for m in imported if m.split(".")[0] in {"fastapi", "starlette"}
+        }, path
+    assert "no `service.py` or `repository.py` in the service imports FastAPI" in prose(
+        PAGE
+    )
+
+
+def test_the_sources_example_uses_a_get_user_service_it_never_defines() -> None:
+    source = SOURCE.read_text()
+    example = source[source.index("## Example Implementation") :]
+
+    assert "Depends(get_user_service)" in example
+    assert "def get_user_service" not in source
+    assert "User(**data.model_dump())" in example
+    assert "its router depends on a `get_user_service` that it never defines" in prose(
+        PAGE
+    )

@@ -1,0 +1,83 @@
+"""Evidence for TEST-REAL-DB: where the test PostgreSQL comes from, and what a skip hides."""
+
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import postgres_provider
+import pytest
+from claims_support import prose
+from docker.errors import DockerException
+from testcontainers.community.postgres import PostgresContainer
+
+from handbook.docs_tree import DOCS_DIR
+
+PAGE = DOCS_DIR / "principles" / "testing" / "real-postgresql.md"
+SKIPPING_CONFTEST = Path(__file__).parent / "examples" / "skip_without_database.py"
+
+
+def test_without_a_docker_daemon_testcontainers_fails_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'no-docker.sock'}")
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ResourceWarning)
+        with pytest.raises(DockerException):
+            PostgresContainer("postgres:16-alpine", driver="asyncpg").start()
+    assert "fails at once with `DockerException`" in prose(PAGE)
+
+
+def test_with_no_way_to_a_server_the_session_fails_with_instructions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'no-docker.sock'}")
+    monkeypatch.setattr(postgres_provider, "POSTGRES_BIN_DIRS", [tmp_path / "bin"])
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ResourceWarning)
+        with (
+            pytest.raises(postgres_provider.NoPostgresError) as error,
+            postgres_provider.postgres_server(tmp_path),
+        ):
+            pass  # never reached: there is no server to yield
+
+    message = str(error.value)
+    assert "TEST_DATABASE_URL=postgresql://" in message
+    assert "apt-get install postgresql" in message
+
+
+def test_test_database_url_wins_and_is_given_the_asyncpg_driver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_DATABASE_URL", "postgresql://ci@db.ci:5432/postgres")
+
+    with postgres_provider.postgres_server(tmp_path) as url:
+        assert url == "postgresql+asyncpg://ci@db.ci:5432/postgres"
+
+
+def test_a_skipping_fixture_turns_a_missing_database_into_a_green_run(
+    tmp_path: Path,
+) -> None:
+    shutil.copy(SKIPPING_CONFTEST, tmp_path / "conftest.py")
+    (tmp_path / "test_orders.py").write_text(
+        "def test_an_order_is_saved(database_url):\n    assert database_url\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TEST_DATABASE_URL"}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+    assert result.returncode == 0
+    assert "1 skipped" in result.stdout
+    assert "exit code 0 and `1 skipped`" in prose(PAGE)

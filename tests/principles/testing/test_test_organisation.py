@@ -1,0 +1,108 @@
+"""Evidence for TEST-BY-DOMAIN: the suite is grouped by domain, and a complete
+flow runs through the real API and database."""
+
+import ast
+from pathlib import Path
+
+from claims_support import prose
+from httpx import AsyncClient
+from shop_fixtures import PASSWORD
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+
+PAGE = DOCS_DIR / "principles" / "testing" / "test-organisation.md"
+SERVICE_TESTS = REPO_ROOT / "tests" / "service"
+TEA = {"sku": "TEA-001", "quantity": 2, "unit_price_cents": 450}
+
+
+# --8<-- [start:complete-flow]
+async def test_a_customer_registers_signs_in_orders_and_rereads_the_order(
+    client: AsyncClient,
+) -> None:
+    registered = await client.post(
+        "/users",
+        json={"email": "ada@example.com", "name": "Ada", "password": PASSWORD},
+    )
+    assert registered.status_code == 201
+
+    signed_in = await client.post(
+        "/auth/token", data={"username": "ada@example.com", "password": PASSWORD}
+    )
+    assert signed_in.status_code == 200
+    auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+
+    placed = await client.post("/orders", headers=auth, json={"items": [TEA]})
+    assert placed.status_code == 201
+    order = placed.json()
+
+    listed = await client.get("/orders", headers=auth)
+    assert listed.json() == {"items": [order], "next_cursor": None}
+
+    read = await client.get(placed.headers["location"], headers=auth)
+    assert read.json() == order
+    unchanged = await client.get(
+        placed.headers["location"],
+        headers={**auth, "If-None-Match": read.headers["etag"]},
+    )
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    # --8<-- [end:complete-flow]
+
+
+def _test_names(module: str) -> list[str]:
+    tree = ast.parse((SERVICE_TESTS / module).read_text())
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name.startswith("test_")
+    ]
+
+
+def test_each_domain_has_its_api_tests_with_error_paths() -> None:
+    for module in ("test_users_api.py", "test_orders_api.py"):
+        names = _test_names(module)
+        errors = [
+            n
+            for n in names
+            if any(
+                w in n
+                for w in (
+                    "422",
+                    "404",
+                    "401",
+                    "409",
+                    "requires",
+                    "rejected",
+                    "refused",
+                    "invalid",
+                    "wrong",
+                )
+            )
+        ]
+        assert len(errors) >= 3, (module, names)
+        assert len(names) - len(errors) >= 3, (module, names)
+    assert (
+        "`tests/service/test_users_api.py` and `tests/service/test_orders_api.py`"
+        in prose(PAGE)
+    )
+
+
+def test_the_service_tests_are_files_per_domain_not_per_layer() -> None:
+    names = {path.name for path in Path(SERVICE_TESTS).glob("test_*.py")}
+
+    assert {"test_users_api.py", "test_orders_api.py"} <= names
+    assert not names & {"test_models.py", "test_routers.py", "test_services.py"}
+
+
+def test_the_error_tests_the_page_names_exist() -> None:
+    named = {
+        "test_users_api.py": "test_registering_an_existing_email_is_a_409_and_writes_nothing",
+        "test_orders_api.py": "test_invalid_orders_are_a_422_naming_the_field_and_write_nothing",
+    }
+    for module, name in named.items():
+        assert name in _test_names(module)
+        assert f"`{name}`" in PAGE.read_text()
+    assert "test_another_users_order_is_a_404_indistinguishable_from_a_missing_one" in (
+        _test_names("test_orders_api.py")
+    )

@@ -1,0 +1,38 @@
+"""Evidence for RUFF-CONFIG: Ruff lints and formats with an explicit rule selection.
+
+Each test reproduces a claim docs/principles/tooling/ruff-lint-format.md makes,
+against the real tool, library or service.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from handbook.docs_tree import DOCS_DIR
+
+RUFF_PAGE = DOCS_DIR / "principles" / "tooling" / "ruff-lint-format.md"
+
+
+def test_ruff_without_a_selection_enables_more_than_400_rules(tmp_path: Path) -> None:
+    (tmp_path / "module.py").write_text('"""A module."""\n')
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--isolated",
+            "--show-settings",
+            "module.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    enabled = result.stdout.split("linter.rules.enabled = [", 1)[1].split("]", 1)[0]
+    count = sum(1 for line in enabled.splitlines() if line.strip())
+    assert count > 400, (
+        f"ruff now enables {count} rules by default; fix the claim in {RUFF_PAGE}"
+    )
+    assert "more than 400 rules" in RUFF_PAGE.read_text()

@@ -1,0 +1,62 @@
+"""Evidence for UV-ONLY: Dependencies change only through uv.
+
+Each test reproduces a claim docs/principles/tooling/uv-only.md makes,
+against the real tool, library or service.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from handbook.docs_tree import DOCS_DIR
+from handbook.fences import find_fences
+
+UV_ONLY_PAGE = DOCS_DIR / "principles" / "tooling" / "uv-only.md"
+
+
+def _uv() -> str:
+    uv = shutil.which("uv")
+    assert uv, "uv is not on PATH: install it with `pip install uv` (see README)"
+    return uv
+
+
+def test_hand_editing_pyproject_makes_uv_lock_check_fail_as_the_page_says(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "orders-api"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "orders-api"\nversion = "0.1.0"\nrequires-python = ">=3.12"\ndependencies = []\n'
+    )
+    env = {**os.environ, "UV_PYTHON": sys.executable, "NO_COLOR": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    run = {
+        "cwd": project,
+        "env": env,
+        "capture_output": True,
+        "text": True,
+        "check": False,
+    }
+    assert subprocess.run([_uv(), "lock"], **run).returncode == 0
+
+    # The hand edit the page warns about: a dependency typed into pyproject.toml.
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "dependencies = []", 'dependencies = ["fastapi>=0.115"]'
+        )
+    )
+    result = subprocess.run([_uv(), "lock", "--check"], **run)
+
+    assert result.returncode == 1
+    quoted = next(
+        b
+        for b in find_fences(UV_ONLY_PAGE)
+        if b.attrs.get("title") == "Output of uv lock --check"
+    )
+    for line in quoted.source.strip().splitlines():
+        assert line in result.stderr, (
+            f"{UV_ONLY_PAGE}:{quoted.line}: uv no longer prints {line!r}:\n{result.stderr}"
+        )
