@@ -4,11 +4,14 @@ Each test reproduces a claim docs/principles/async/no-blocking-calls.md makes,
 against the real tool, library or service.
 """
 
-import ast
+import asyncio
 import secrets
+import threading
+import time
 import tomllib
 from pathlib import Path
 
+import pytest
 from claims_support import prose, ruff_check_code
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,14 +19,12 @@ from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
 from shop.core.config import Settings
 from shop.core.database import create_engine
+from shop.users import security
 
 ASYNC_PAGES = DOCS_DIR / "principles" / "async"
 
 
 NO_BLOCKING_PAGE = ASYNC_PAGES / "no-blocking-calls.md"
-
-
-USERS_SERVICE = REPO_ROOT / "snippets" / "shop" / "users" / "service.py"
 
 
 BLOCKING_EXPORT = """\
@@ -108,30 +109,55 @@ async def test_the_service_talks_to_postgresql_through_asyncpg() -> None:
     )
 
 
-HASHING = {"hash_password", "verify_password", "verify_against_decoy"}
+class _SlowHash:
+    """Stands in for Argon2: blocks its thread for a while, records overlap."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.most_at_once = 0
+        self.threads: set[int] = set()
+
+    def hash(self, password: str) -> str:
+        self.running += 1
+        self.most_at_once = max(self.most_at_once, self.running)
+        self.threads.add(threading.get_ident())
+        time.sleep(0.05)
+        self.running -= 1
+        return f"hashed {password}"
 
 
-def test_the_users_service_hashes_passwords_in_the_event_loop() -> None:
-    tree = ast.parse(USERS_SERVICE.read_text())
-    hashing_in = {}
-    for method in ast.walk(tree):
-        if isinstance(method, ast.AsyncFunctionDef):
-            calls = {
-                node.func.attr
-                for node in ast.walk(method)
-                if isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "security"
-                and node.func.attr in HASHING
-            }
-            if calls:
-                hashing_in[method.name] = calls
+async def test_password_hashes_run_in_a_bounded_thread_while_the_loop_serves(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slow = _SlowHash()
+    monkeypatch.setattr(security, "_password_hash", slow)
+    hasher = security.PasswordHasher(concurrency=1)
+    ticks = 0
 
-    # Called directly from these async methods, not awaited, not in a thread.
-    assert set(hashing_in) == {"register", "update", "authenticate"}
-    assert "to_thread" not in USERS_SERVICE.read_text()
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    ticking = asyncio.create_task(ticker())
+    hashes = await asyncio.gather(*(hasher.hash(f"pw-{n}") for n in range(3)))
+    ticking.cancel()
+
+    assert hashes == ["hashed pw-0", "hashed pw-1", "hashed pw-2"]
+    assert threading.get_ident() not in slow.threads  # never on the loop's thread
+    assert slow.most_at_once == 1  # the semaphore's bound
+    assert ticks >= 10  # 3 x 50 ms of hashing; the loop kept running
+    page = prose(NO_BLOCKING_PAGE)
     assert (
-        "`UserService.register()`, `update()` and `authenticate()` call pwdlib's "
-        "Argon2id directly, in the event loop" in prose(NO_BLOCKING_PAGE)
+        "a semaphore admits `password_hash_concurrency` hashes at once (default 1)"
+        in page
     )
+    assert "a ticker on the loop keeps ticking while three hashes run" in page
+    assert Settings.model_fields["password_hash_concurrency"].default == 1
+
+
+def test_argon2_runs_with_one_lane_as_the_page_says() -> None:
+    source = (REPO_ROOT / "snippets" / "shop" / "users" / "security.py").read_text()
+    assert "PasswordHash((Argon2Hasher(parallelism=1),))" in source
+    assert "Argon2 runs with one lane (`parallelism=1`)" in prose(NO_BLOCKING_PAGE)
