@@ -1,0 +1,137 @@
+"""Evidence for SEC-AUTH: short-lived JWTs that a password change revokes.
+
+Each test reproduces a claim docs/principles/security/authentication.md makes,
+through the real API on the real database.
+"""
+
+from typing import Any
+
+import jwt
+from claims_support import prose
+from httpx import ASGITransport, AsyncClient
+from shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    UserFactory,
+    load_script,
+    running,
+)
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.core.config import Settings
+from shop.core.main import create_app
+from shop.users.security import PasswordHasher
+
+PAGE = DOCS_DIR / "principles" / "security" / "authentication.md"
+USERS_API_TESTS = REPO_ROOT / "tests" / "service" / "test_users_api.py"
+
+
+async def test_a_password_change_revokes_the_token_issued_before(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    before = alice["headers"]
+    assert (await client.get("/users/me", headers=before)).status_code == 200
+
+    changed = await client.patch(
+        "/users/me", headers=before, json={"password": "a brand new passphrase"}
+    )
+    after = await client.get("/users/me", headers=before)
+
+    assert changed.status_code == 200
+    assert after.status_code == 401
+    assert (
+        "changes Alice's password and sends the token she had before: it is a 401"
+        in (prose(PAGE))
+    )
+
+
+async def test_a_token_lives_30_minutes_and_carries_sub_ver_iat_exp(
+    client: AsyncClient, register: UserFactory, settings: Settings
+) -> None:
+    user = await register(email="grace@example.com")
+    response = await client.post(
+        "/auth/token", data={"username": "grace@example.com", "password": PASSWORD}
+    )
+
+    body = response.json()
+    claims = jwt.decode(
+        body["access_token"],
+        settings.jwt_secret.get_secret_value(),
+        algorithms=["HS256"],
+    )
+    assert body["expires_in"] == 30 * 60
+    assert set(claims) == {"sub", "ver", "iat", "exp"}
+    assert claims["exp"] - claims["iat"] == 30 * 60
+    assert (claims["sub"], claims["ver"]) == (str(user["id"]), 0)
+    field = Settings.model_fields["access_token_minutes"]
+    assert field.default == 30
+    assert any(getattr(rule, "le", None) == 24 * 60 for rule in field.metadata)
+    assert "`access_token_minutes` (default 30, at most a day)" in prose(PAGE)
+
+
+def test_the_bad_tokens_the_page_lists_are_cases_of_the_service_test() -> None:
+    cases = USERS_API_TESTS.read_text()
+    for case in (
+        "expired",
+        "alg-none",
+        "alg-HS512",
+        "subject-beyond-bigint",
+        "older-token-version",
+    ):
+        assert f'"{case}":' in cases, case
+    assert "def test_requests_without_a_valid_token_are_a_401(" in cases
+
+
+class _WatchingHasher(PasswordHasher):
+    """Records how many pooled connections are checked out while hashing."""
+
+    def __init__(self) -> None:
+        super().__init__(concurrency=1)
+        self.checked_out: list[int] = []
+        self.pool: Any = None
+
+    async def hash(self, password: str) -> str:
+        self.checked_out.append(self.pool.checkedout())
+        return await super().hash(password)
+
+    async def verify(self, password: str, password_hash: str) -> bool:
+        self.checked_out.append(self.pool.checkedout())
+        return await super().verify(password, password_hash)
+
+
+async def test_no_request_holds_a_connection_while_it_hashes(
+    create_database: DatabaseFactory, settings: Settings
+) -> None:
+    # A database of its own: the app commits for real here.
+    url = await create_database()
+    await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
+    app = create_app(settings.model_copy(update={"database_url": url}))
+    watching = _WatchingHasher()
+    app.state.password_hasher = watching
+    transport = ASGITransport(app=app)
+    async with running(app), AsyncClient(transport=transport, base_url="http://t") as c:
+        watching.pool = app.state.engine.pool
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        registered = await c.post("/users", json=account)
+        sign_in = {"username": "ada@example.com", "password": PASSWORD}
+        token = (await c.post("/auth/token", data=sign_in)).json()["access_token"]
+        wrong = await c.post("/auth/token", data=sign_in | {"password": "nope"})
+        unknown = await c.post("/auth/token", data=sign_in | {"username": "x@y.z"})
+        changed = await c.patch(
+            "/users/me",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"password": "a brand new passphrase"},
+        )
+
+    assert [registered.status_code, wrong.status_code, unknown.status_code] == [
+        201,
+        401,
+        401,
+    ]
+    assert changed.status_code == 200
+    # register, sign-in, wrong password, decoy, password change: five hashes.
+    assert watching.checked_out == [0, 0, 0, 0, 0]
+    assert "reads the user, commits (the connection goes back to the pool)" in prose(
+        PAGE
+    )

@@ -1,0 +1,64 @@
+"""Evidence for SEC-AUTHZ: another user's resource is a 404, and nothing lists users.
+
+Each test reproduces a claim docs/principles/security/authorization.md makes,
+against the service's OpenAPI document and its real API.
+"""
+
+from typing import Any
+
+from claims_support import prose
+from fastapi import FastAPI
+from httpx import AsyncClient
+
+from handbook.docs_tree import DOCS_DIR
+
+PAGE = DOCS_DIR / "principles" / "security" / "authorization.md"
+
+
+def test_every_get_without_a_path_parameter_is_the_callers_own_or_public(
+    app: FastAPI,
+) -> None:
+    paths = app.openapi()["paths"]
+    listings = [
+        path for path, item in paths.items() if "get" in item and "{" not in path
+    ]
+
+    assert listings == [
+        "/health/live",
+        "/health/ready",
+        "/users/me",
+        "/products",
+        "/orders",
+    ]
+    assert (
+        "`/health/live`, `/health/ready`, `/users/me`, `/products` and `/orders`"
+        in prose(PAGE)
+    )
+
+
+async def test_bobs_view_of_alices_account_and_orders_equals_a_missing_ones(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    bob: dict[str, Any],
+    add_products: Any,
+) -> None:
+    await add_products({"MUG-BLUE": 1250})
+    placed = await client.post(
+        "/orders",
+        headers=alice["headers"],
+        json={"items": [{"sku": "MUG-BLUE", "quantity": 1}]},
+    )
+    order_id = placed.json()["id"]
+
+    pairs = [
+        (f"/users/{alice['id']}", "/users/999999999"),
+        (f"/orders/{order_id}", "/orders/999999999"),
+    ]
+    for hers, missing in pairs:
+        seen = await client.get(hers, headers=bob["headers"])
+        absent = await client.get(missing, headers=bob["headers"])
+        assert (seen.status_code, seen.content) == (absent.status_code, absent.content)
+        assert seen.status_code == 404
+    listed = await client.get("/orders", headers=bob["headers"])
+    assert listed.json() == {"items": [], "next_cursor": None}
+    assert 'a client cannot tell "not yours" from "does not exist"' in prose(PAGE)
