@@ -6,8 +6,12 @@ these tests check the reference service's Settings class.
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
+
+PAGE = DOCS_DIR / "principles" / "configuration" / "config-typed.md"
 
 JWT_SECRET = "x" * 48  # long enough for HS256; a test value, never a real key
 
@@ -49,3 +53,24 @@ def test_the_secret_is_masked_when_printed() -> None:
     )
     assert JWT_SECRET not in repr(settings)
     assert JWT_SECRET not in str(settings.jwt_secret)
+
+
+async def test_asyncpg_refuses_libpqs_sslmode_which_the_settings_translate() -> None:
+    raw = create_async_engine(
+        "postgresql+asyncpg://shop@127.0.0.1:1/shop?sslmode=require"
+    )
+    try:
+        with pytest.raises(TypeError, match="unexpected keyword argument 'sslmode'"):
+            async with raw.connect():
+                pass
+    finally:
+        await raw.dispose()
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url="postgresql://shop@127.0.0.1:1/shop?sslmode=require",  # type: ignore[arg-type]
+        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+    )
+    assert settings.async_database_url.query == {"ssl": "require"}
+    assert "asyncpg does not accept, to asyncpg's `ssl=`" in " ".join(
+        PAGE.read_text().split()
+    )
