@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import shop
 from handbook.docs_tree import DOCS_DIR
+from shop.shared.cache import create_cache
 from shop.shared.exceptions import ConflictError
 from shop.users.schemas import UserCreate
+from shop.users.security import PasswordHasher
 from shop.users.service import UserService
 
 PAGE = DOCS_DIR / "principles" / "structure" / "service-layer.md"
@@ -23,7 +25,12 @@ SHOP = Path(shop.__file__).parent
 async def test_the_service_enforces_unique_emails_without_any_http(
     session: AsyncSession,
 ) -> None:
-    service = UserService(session)
+    # No HTTP: a session, a hasher and a cache (here none) are all it needs.
+    service = UserService(
+        session,
+        PasswordHasher(concurrency=1),
+        create_cache(None, ttl_seconds=60, timeout_seconds=0.25),
+    )
     password = SecretStr(PASSWORD)
     await service.register(
         UserCreate(email="ada@example.com", name="Ada", password=password)
