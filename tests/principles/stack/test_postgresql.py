@@ -86,6 +86,7 @@ async def test_the_schema_uses_identity_columns_and_timestamptz(
         ("users", "YES"),
         ("orders", "YES"),
         ("order_items", "YES"),
+        ("products", "YES"),
     }
     assert {r.data_type for r in rows if r.column_name == "created_at"} == {
         "timestamp with time zone"

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import shop
 from handbook.docs_tree import DOCS_DIR
+from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import ConflictError
 from shop.users.schemas import UserCreate
+from shop.users.security import PasswordHasher
 from shop.users.service import UserService
 
 PAGE = DOCS_DIR / "principles" / "structure" / "service-layer.md"
@@ -23,7 +25,10 @@ SHOP = Path(shop.__file__).parent
 async def test_the_service_enforces_unique_emails_without_any_http(
     session: AsyncSession,
 ) -> None:
-    service = UserService(session)
+    # No request, no app: the service's collaborators are plain objects.
+    service = UserService(
+        session, PasswordHasher(concurrency=1), ResponseCache(None, ttl_seconds=60)
+    )
     password = SecretStr(PASSWORD)
     await service.register(
         UserCreate(email="ada@example.com", name="Ada", password=password)

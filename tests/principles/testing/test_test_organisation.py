@@ -6,19 +6,20 @@ from pathlib import Path
 
 from claims_support import prose
 from httpx import AsyncClient
-from shop_fixtures import PASSWORD
+from shop_fixtures import PASSWORD, ProductFactory
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 
 PAGE = DOCS_DIR / "principles" / "testing" / "test-organisation.md"
 SERVICE_TESTS = REPO_ROOT / "tests" / "service"
-TEA = {"sku": "TEA-001", "quantity": 2, "unit_price_cents": 450}
+TEA = {"sku": "TEA-001", "quantity": 2}
 
 
 # --8<-- [start:complete-flow]
 async def test_a_customer_registers_signs_in_orders_and_rereads_the_order(
-    client: AsyncClient,
+    client: AsyncClient, add_products: ProductFactory
 ) -> None:
+    await add_products({"TEA-001": 450})
     registered = await client.post(
         "/users",
         json={"email": "ada@example.com", "name": "Ada", "password": PASSWORD},
@@ -34,6 +35,7 @@ async def test_a_customer_registers_signs_in_orders_and_rereads_the_order(
     placed = await client.post("/orders", headers=auth, json={"items": [TEA]})
     assert placed.status_code == 201
     order = placed.json()
+    assert order["total_cents"] == 2 * 450  # at the catalog's price
 
     listed = await client.get("/orders", headers=auth)
     assert listed.json() == {"items": [order], "next_cursor": None}
