@@ -3,7 +3,7 @@
 from playwright.async_api import Page, expect
 
 from handbook.docs_tree import DOCS_DIR
-from handbook.pages import absolute, review_comment
+from handbook.pages import absolute, checklist_markdown, review_comment
 from handbook.registry import load_registry
 
 REGISTRY = load_registry(DOCS_DIR)
@@ -68,3 +68,15 @@ async def test_the_copy_button_does_not_cover_the_comment(
         await screen.goto(site_url + PRINCIPLE.url)
         await screen.locator("#in-code-review ~ .language-text").first.hover()
         assert not await _copy_button_overlaps_text(screen), screen.viewport_size
+
+
+async def test_the_checklist_copy_button_copies_the_task_list(
+    clipboard_page: Page, site_url: str
+) -> None:
+    page = clipboard_page
+    await page.goto(site_url + "checklist/")
+    block = page.locator("#copy-as-a-task-list ~ .language-markdown").first
+    await block.hover()
+    await block.get_by_role("button", name="Copy to clipboard").click()
+    copied = await _clipboard(page)
+    assert copied.rstrip("\n") == checklist_markdown(REGISTRY, PUBLISHED).rstrip("\n")
