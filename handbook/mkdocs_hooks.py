@@ -91,10 +91,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     source: SourceDocument = _state["source"]  # type: ignore[assignment]
     docs_dir: Path = _state["docs_dir"]  # type: ignore[assignment]
     site_url = _site_url(config)
-    minutes = {
-        p.id: pages.reading_minutes((docs_dir / p.path).read_text(encoding="utf-8"))
-        for p in registry.principles
-    }
+    minutes = {p.id: _reading_minutes(docs_dir / p.path) for p in registry.principles}
     generated = {
         "start-here.md": pages.reading_order(registry, minutes),
         "checklist.md": pages.checklist(registry, site_url),
@@ -112,6 +109,12 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _state["generated"] = set(generated)
     _state["rendered"] = {}
     return files
+
+
+def _reading_minutes(path: Path) -> int:
+    """Reading time of a page's body (front matter is not read by anyone)."""
+    _, body, _ = split_front_matter(path, path.read_text(encoding="utf-8"))
+    return pages.reading_minutes(body)
 
 
 def on_page_markdown(
