@@ -45,7 +45,9 @@ async def axe_violations(page: Page) -> list[Violation]:
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
     results = await page.evaluate(
-        """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})""",
+        # resultTypes: details for violations only, which makes a run faster.
+        """tags => axe.run(document, {
+            runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
         AXE_TAGS,
     )
     return [
