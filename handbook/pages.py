@@ -54,8 +54,11 @@ def principle_header(registry: Registry, principle: Principle, site_url: str) ->
     # The badge links to the short URL (relative, so it works wherever the
     # site is served); the button beside it copies the absolute short URL.
     badge_href = relative(principle.url + "index.html", principle.short_url)
+    # The badge line and the aliases stay out of search teasers (the ID, tags
+    # and aliases are indexed as the page's tags, which rank highest).
     header = (
         f"# {principle.title}\n\n"
+        f'<p class="pbp-meta" data-search-exclude markdown>'
         f'<span class="pbp-badges">'
         f'<a class="pbp-id" href="{html.escape(badge_href)}" '
         f'title="Stable ID: cite it in reviews. Short link: {html.escape(short)}">{principle.id}</a>'
@@ -65,11 +68,11 @@ def principle_header(registry: Registry, principle: Principle, site_url: str) ->
         f"{COPY_ICON}</button>"
         f'<span class="pbp-level pbp-level--{principle.level}">{LEVEL_LABELS[principle.level]}</span>'
         f"</span>"
-        f" {area.title} · {tags}\n\n"
+        f" {area.title} · {tags}</p>\n\n"
     )
     if principle.aliases:
         terms = ", ".join(f"`{alias}`" for alias in principle.aliases)
-        header += f'<p class="pbp-aliases" markdown>Also searched as: {terms}</p>\n\n'
+        header += f'<p class="pbp-aliases" data-search-exclude markdown>Also searched as: {terms}</p>\n\n'
     return header + (
         f'!!! rule "The rule"\n\n    {principle.summary}\n\n'
         f"    Short link: [{short}]({short})\n\n"
