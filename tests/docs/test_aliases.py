@@ -19,10 +19,14 @@ def page_copy(tmp_path: Path) -> Path:
 
 def _set_aliases(page: Path, line: str | None) -> None:
     lines = [
-        x for x in page.read_text().splitlines(keepends=True) if not x.startswith("aliases:")
+        x
+        for x in page.read_text().splitlines(keepends=True)
+        if not x.startswith("aliases:")
     ]
     if line is not None:
-        lines.insert(lines.index(next(x for x in lines if x.startswith("tags:"))) + 1, line)
+        lines.insert(
+            lines.index(next(x for x in lines if x.startswith("tags:"))) + 1, line
+        )
     page.write_text("".join(lines))
 
 

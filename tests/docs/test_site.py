@@ -106,7 +106,9 @@ def test_reading_list_is_day_one_musts_then_week_one_with_one_numbering(
     assert [level for _, _, level, _ in entries] == [p.level for p in expected]
     html = _page(built_site, "start-here")
     day_one, week_one = html.index("Day one"), html.index("Week one")
-    first_should = html.index(f"<code>{expected[sum(p.level == 'must' for p in order)].id}</code>")
+    first_should = html.index(
+        f"<code>{expected[sum(p.level == 'must' for p in order)].id}</code>"
+    )
     assert day_one < week_one < first_should
 
 
@@ -246,7 +248,14 @@ def test_search_ranks_principles_above_listings_and_api_pages(
     principle_boosts = {boosts[p.url] for p in REGISTRY.principles}
     assert len(principle_boosts) == 1
     principle_boost = principle_boosts.pop()
-    demoted = ["start-here/", "checklist/", "ids/", "source/", "changes/", "reference/shop/"]
+    demoted = [
+        "start-here/",
+        "checklist/",
+        "ids/",
+        "source/",
+        "changes/",
+        "reference/shop/",
+    ]
     for url in demoted:
         assert boosts[url] < 1 < principle_boost, (url, boosts[url])
     assert not any(url.startswith("print/") for url in boosts), "print page indexed"
@@ -267,7 +276,9 @@ def test_llms_txt_lists_every_principle_with_its_short_url(built_site: Path) -> 
     text = (built_site / "llms.txt").read_text()
     assert text.startswith("# Python Backend Principles\n\n> ")
     for principle in REGISTRY.principles:
-        assert f"[{principle.id}: {principle.title}]({SITE_URL}id/{principle.id}/)" in text
+        assert (
+            f"[{principle.id}: {principle.title}]({SITE_URL}id/{principle.id}/)" in text
+        )
 
 
 def test_the_print_page_holds_every_principle_with_unique_anchors(
@@ -294,7 +305,9 @@ def test_the_checklist_has_one_line_per_principle(built_site: Path) -> None:
     html = _page(built_site, "checklist")
     assert "<table" not in html
     for principle in REGISTRY.principles:
-        line = re.search(rf"<li><a href=[^>]*><code>{principle.id}</code>.*?</li>", html)
+        line = re.search(
+            rf"<li><a href=[^>]*><code>{principle.id}</code>.*?</li>", html
+        )
         assert line, principle.id
         assert principle.title in unescape(line[0]), principle.id
 
