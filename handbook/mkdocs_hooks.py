@@ -6,6 +6,8 @@ parts every principle page repeats, ``principles.json`` and the short URLs.
 Any registry or anatomy problem stops the build with ``file:line: message``.
 """
 
+import html
+import re
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -61,6 +63,7 @@ def _navigation(registry: Registry) -> list:
         {"Start here": "start-here.md"},
         {"Checklist": "checklist.md"},
         {"Anti-patterns": "anti-patterns.md"},
+        {"Code review": "code-review.md"},
     ]
     for area, principles in registry.areas_in_use():
         nav.append({area.title: [{p.title: p.path.as_posix()} for p in principles]})
@@ -71,6 +74,7 @@ def _navigation(registry: Registry) -> list:
         {
             "About": [
                 {"Principle IDs": "ids.md"},
+                {"All on one page": "print.md"},
                 {"Changes": "changes.md"},
                 {"Source document": "source.md"},
                 {"Corrections": "corrections.md"},
@@ -97,9 +101,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     registry = _registry()
     source: SourceDocument = _state["source"]  # type: ignore[assignment]
     verdicts: Verdicts = _state["verdicts"]  # type: ignore[assignment]
+    docs_dir: Path = _state["docs_dir"]  # type: ignore[assignment]
     site_url = _site_url(config)
+    minutes = {p.id: _reading_minutes(docs_dir / p.path) for p in registry.principles}
     generated = {
-        "start-here.md": pages.reading_order(registry),
+        "start-here.md": pages.reading_order(registry, minutes),
         "checklist.md": pages.checklist(registry, site_url),
         "ids.md": pages.id_index(registry),
         "changes.md": pages.changelog(registry),
@@ -107,22 +113,43 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             list(registry.principles), annotate=annotator(verdicts)
         ),
         "corrections.md": corrections_page(verdicts, registry),
+        "print.md": pages.print_page_intro(registry),
         "principles.json": pages.principles_json(registry, site_url),
+        "llms.txt": pages.llms_txt(registry, site_url, config.site_description or ""),
     }
     for module in api_modules():
         generated[f"reference/{module}.md"] = f"# `{module}`\n\n::: {module}\n"
     for src_uri, content in generated.items():
         files.append(File.generated(config, src_uri, content=content))
+    _state["generated"] = set(generated)
+    _state["rendered"] = {}
     return files
+
+
+def _reading_minutes(path: Path) -> int:
+    """Reading time of a page's body (front matter is not read by anyone)."""
+    _, body, _ = split_front_matter(path, path.read_text(encoding="utf-8"))
+    return pages.reading_minutes(body)
 
 
 def on_page_markdown(
     markdown: str, page: Page, config: MkDocsConfig, **_: object
 ) -> str:
     registry = _registry()
+    page.meta["search"] = {
+        **pages.search_settings(registry, page.file.src_uri),
+        **(page.meta.get("search") or {}),
+    }
     principle = registry.by_path(page.file.src_uri)
     if principle is None:
         return markdown
+    # Per-page description (meta description, Open Graph) and search terms:
+    # Material's search ranks a match in a page's tags above all else.
+    page.meta["description"] = html.escape(principle.summary, quote=True)
+    page.meta["tags"] = list(
+        dict.fromkeys([principle.id, *principle.tags, *principle.aliases])
+    )
+    page.meta["pbp_id"] = principle.id
     docs_dir: Path = _state["docs_dir"]  # type: ignore[assignment]
     path = docs_dir / principle.path
     _, body, first_line = split_front_matter(path, path.read_text(encoding="utf-8"))
@@ -141,11 +168,70 @@ def on_page_markdown(
     )
 
 
+def on_page_content(content: str, page: Page, **_: object) -> str:
+    """Name task-list checkboxes; keep each principle's HTML for the print page."""
+    content = _TASK_CHECKBOX.sub(_named_checkbox, content)
+    if _registry().by_path(page.file.src_uri) is not None:
+        _state["rendered"][page.file.src_uri] = content  # type: ignore[index]
+    return content
+
+
+# pymdownx.tasklist renders a checkbox whose label has no text; a screen
+# reader needs its name, which is the item's own text.
+_TASK_CHECKBOX = re.compile(
+    r'<input type="checkbox" disabled(?P<checked>\s*checked)?\s*/?>'
+    r"(?P<rest>(?:<span[^>]*></span>)?</label>(?P<text>.*?))(?=<ul|<ol|</li>)",
+    re.DOTALL,
+)
+
+
+def _named_checkbox(match: re.Match[str]) -> str:
+    text = html.unescape(re.sub(r"<[^>]+>", "", match["text"]))
+    name = html.escape(" ".join(text.split()), quote=True)
+    checked = " checked" if match["checked"] else ""
+    return (
+        f'<input type="checkbox" disabled{checked} aria-label="{name}"/>{match["rest"]}'
+    )
+
+
+def on_page_context(context: dict, page: Page, **_: object) -> dict:
+    if page.file.src_uri in _state["generated"]:  # type: ignore[operator]
+        page.edit_url = None  # no source file to edit
+    if page.file.src_uri == "print.md":
+        page.content = (page.content or "").replace(
+            pages.PRINT_MARKER, _all_principles_html(page)
+        )
+    return context
+
+
+def _all_principles_html(page: Page) -> str:
+    rendered: dict[str, str] = _state["rendered"]  # type: ignore[assignment]
+    sections = []
+    for principle in _registry().reading_order():
+        content = pages.relocate_html(
+            rendered[principle.path.as_posix()],
+            principle.url,
+            page.url,
+            principle.id.lower(),
+        )
+        sections.append(
+            f'<article class="pbp-print-principle" id="{principle.id.lower()}">'
+            f"{content}</article>"
+        )
+    return "\n".join(sections)
+
+
 def on_post_build(config: MkDocsConfig) -> None:
-    """Write a static redirect for every ID ever published: /id/<ID>/."""
+    """Write a static redirect for every ID ever published: /id/<ID>/.
+
+    Static hosts match paths case-sensitively, so the lower-case spelling
+    (/id/perf-eager-load/) gets its own redirect too; any other mix of cases
+    is sent to the upper-case URL by the 404 page.
+    """
     for principle_id, target in _registry().redirects().items():
-        directory = Path(config.site_dir) / "id" / principle_id
-        directory.mkdir(parents=True, exist_ok=True)
         canonical = pages.absolute(_site_url(config), target)
         html = pages.redirect_html("../../" + target, canonical, principle_id)
-        (directory / "index.html").write_text(html, encoding="utf-8")
+        for spelling in dict.fromkeys((principle_id, principle_id.lower())):
+            directory = Path(config.site_dir) / "id" / spelling
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / "index.html").write_text(html, encoding="utf-8")

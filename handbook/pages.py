@@ -7,12 +7,26 @@ reading order, ID index) is produced here, so no list is kept by hand.
 
 import html
 import json
+import math
+import posixpath
+import re
 from pathlib import PurePosixPath
 
 from handbook.registry import LEVELS, Principle, Registry
 from handbook.source_document import slugify
 
+# Material's search multiplies a page's score by its boost: principles first,
+# pages that only list principles (or document the service's API) after them.
+PRINCIPLE_BOOST = 4
+LISTING_BOOST = 0.4
+API_BOOST = 0.2
 LEVEL_LABELS = {"must": "Must", "should": "Should", "consider": "Consider"}
+# Material's "content-copy" icon, inlined like the theme's own copy buttons.
+COPY_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true">'
+    '<path d="M19 21H8V7h11m0-2H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 '
+    '2-2V7a2 2 0 0 0-2-2m-3-4H4a2 2 0 0 0-2 2v14h2V3h12z"/></svg>'
+)
 # Severity prefixes reviewers already use (Google's eng-practices style).
 REVIEW_PREFIX = {"must": "Blocking", "should": "Should fix", "consider": "Optional"}
 
@@ -38,11 +52,29 @@ def principle_header(registry: Registry, principle: Principle, site_url: str) ->
     area = next(a for a in registry.areas if a.key == principle.area)
     tags = " ".join(f"`{tag}`" for tag in principle.tags)
     short = absolute(site_url, principle.short_url)
-    return (
+    # The badge links to the short URL (relative, so it works wherever the
+    # site is served); the button beside it copies the absolute short URL.
+    badge_href = relative(principle.url + "index.html", principle.short_url)
+    # The badge line and the aliases stay out of search teasers (the ID, tags
+    # and aliases are indexed as the page's tags, which rank highest).
+    header = (
         f"# {principle.title}\n\n"
-        f'<span class="pbp-id" title="Stable ID: cite it in reviews">{principle.id}</span>'
+        f'<p class="pbp-meta" data-search-exclude markdown>'
+        f'<span class="pbp-badges">'
+        f'<a class="pbp-id" href="{html.escape(badge_href)}" '
+        f'title="Stable ID: cite it in reviews. Short link: {html.escape(short)}">{principle.id}</a>'
+        f'<button type="button" class="pbp-copy-link md-icon" '
+        f'data-clipboard-text="{html.escape(short)}" '
+        f'title="Copy the short link" aria-label="Copy the short link to {principle.id}">'
+        f"{COPY_ICON}</button>"
         f'<span class="pbp-level pbp-level--{principle.level}">{LEVEL_LABELS[principle.level]}</span>'
-        f" {area.title} · {tags}\n\n"
+        f"</span>"
+        f" {area.title} · {tags}</p>\n\n"
+    )
+    if principle.aliases:
+        terms = ", ".join(f"`{alias}`" for alias in principle.aliases)
+        header += f'<p class="pbp-aliases" data-search-exclude markdown>Also searched as: {terms}</p>\n\n'
+    return header + (
         f'!!! rule "The rule"\n\n    {principle.summary}\n\n'
         f"    Short link: [{short}]({short})\n\n"
     )
@@ -95,26 +127,24 @@ def assemble_principle(
 
 
 def checklist(registry: Registry, site_url: str) -> str:
+    """One line per principle, grouped by area: readable on a 390 px phone."""
     lines = [
         "# Checklist",
         "",
-        "Every principle, grouped by area. Copy the Markdown below into an issue or pull "
-        "request to track a review or an audit; each item links to its principle.",
+        "Every principle, grouped by area, one line each. Copy the Markdown below into "
+        "an issue or pull request to track a review or an audit; each item links to "
+        "its principle.",
         "",
     ]
     for area, principles in registry.areas_in_use():
+        lines += [f"## {area.title}", "", '<div class="pbp-checklist" markdown>', ""]
         lines += [
-            f"## {area.title}",
-            "",
-            "| ID | Level | Principle |",
-            "| --- | --- | --- |",
-        ]
-        lines += [
-            f"| [`{p.id}`]({p.path.as_posix()}) | {LEVEL_LABELS[p.level]} | "
-            f"**{p.title}.** {p.summary} |"
+            f"- [`{p.id}`]({p.path.as_posix()}) "
+            f'<span class="pbp-level pbp-level--{p.level}">{LEVEL_LABELS[p.level]}</span> '
+            f"{p.title}"
             for p in principles
         ]
-        lines.append("")
+        lines += ["", "</div>", ""]
     lines += [
         "## Copy as a task list",
         "",
@@ -139,25 +169,60 @@ def checklist_markdown(registry: Registry, site_url: str) -> str:
     return "\n".join(lines)
 
 
-def reading_order(registry: Registry) -> str:
+WORDS_PER_MINUTE = 200
+"""Reading speed for technical prose with code (a common estimate is 200-250)."""
+
+
+def reading_minutes(page_text: str) -> int:
+    """Minutes to read a page: its words (code included) at 200 a minute, rounded up.
+
+    A word is anything between whitespace, as a reader's eye meets it.
+    """
+    words = len(page_text.split())
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+def reading_order(registry: Registry, minutes: dict[str, int]) -> str:
+    """Day one: every *must*, in reading order. Week one: the rest. One numbering."""
+    day_one = [p for p in registry.reading_order() if p.level == "must"]
+    week_one = [p for p in registry.reading_order() if p.level != "must"]
     lines = [
         "# Start here",
         "",
-        "The onboarding reading order. Areas come in the order a new backend engineer meets "
-        "them; inside an area, the *must* rules come before *should* and *consider*. "
-        "The order is derived from the registry, so a new principle takes its place here "
-        "by itself.",
+        "The onboarding reading list. **Day one** is every *must* rule: the ones "
+        "that block a merge. **Week one** is the rest, *should* before *consider*. "
+        "Inside each, areas come in the order a new backend engineer meets them. "
+        "Reading times count every word on the page, code included, at "
+        f"{WORDS_PER_MINUTE} words a minute. The list is derived from the registry, "
+        "so a new principle takes its place here by itself.",
         "",
     ]
     number = 0
-    for area, principles in registry.areas_in_use():
-        lines += [f"## {area.title}", "", area.description, ""]
-        for p in principles:
-            number += 1
-            lines.append(
-                f"{number}. [{p.title}]({p.path.as_posix()}) `{p.id}` — {p.summary}"
-            )
-        lines.append("")
+    for label, principles in (
+        ("Day one: the must rules", day_one),
+        ("Week one: should and consider", week_one),
+    ):
+        total = sum(minutes[p.id] for p in principles)
+        lines += [
+            f"## {label}",
+            "",
+            f"{len(principles)} principles, about {total} minutes.",
+            "",
+        ]
+        for area in registry.areas:
+            in_area = [p for p in principles if p.area == area.key]
+            if not in_area:
+                continue
+            lines += [f"### {area.title}", "", '<div class="pbp-reading" markdown>', ""]
+            for p in in_area:
+                number += 1
+                lines.append(
+                    f'- <span class="pbp-number">{number}.</span> '
+                    f"[{p.title}]({p.path.as_posix()}) "
+                    f'<span class="pbp-level pbp-level--{p.level}">{LEVEL_LABELS[p.level]}</span> '
+                    f"`{p.id}` · {minutes[p.id]} min"
+                )
+            lines += ["", "</div>", ""]
     return "\n".join(lines)
 
 
@@ -264,4 +329,99 @@ def redirect_html(target_url: str, canonical_url: str, principle_id: str) -> str
         "</head>\n<body>\n"
         f'<p>{principle_id} lives at <a href="{url}">{canonical}</a>.</p>\n'
         "</body>\n</html>\n"
+    )
+
+
+LISTING_PAGES = (
+    "start-here.md",
+    "checklist.md",
+    "ids.md",
+    "changes.md",
+    "source.md",
+    "print.md",
+    "code-review.md",
+    "contributing.md",
+)
+
+
+def search_settings(registry: Registry, src_uri: str) -> dict:
+    """Material's per-page ``search`` meta: who ranks first, who is not indexed."""
+    if src_uri == "print.md":
+        return {"exclude": True}  # every principle again, on one page
+    if registry.by_path(src_uri) is not None:
+        return {"boost": PRINCIPLE_BOOST}
+    if src_uri.startswith("reference/") and src_uri != "reference/index.md":
+        return {"boost": API_BOOST}
+    if src_uri in LISTING_PAGES or src_uri == "index.md":
+        return {"boost": LISTING_BOOST}
+    return {}
+
+
+def llms_txt(registry: Registry, site_url: str, description: str) -> str:
+    """``/llms.txt`` (llmstxt.org): every principle with its short URL."""
+    lines = [
+        "# Python Backend Principles",
+        "",
+        f"> {description}",
+        "",
+        "Each principle has a stable ID and a short URL that never breaks. "
+        "Levels: must (block the merge), should (the default), consider (depends on "
+        f"the service). Machine-readable: {absolute(site_url, 'principles.json')}. "
+        f"All principles on one page: {absolute(site_url, 'print/')}.",
+        "",
+    ]
+    for area, principles in registry.areas_in_use():
+        lines += [f"## {area.title}", ""]
+        lines += [
+            f"- [{p.id}: {p.title}]({absolute(site_url, p.short_url)}): "
+            f"({p.level}) {p.summary}"
+            for p in principles
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def print_page_intro(registry: Registry) -> str:
+    """The all-in-one page's Markdown; the principles' HTML is added at build time."""
+    return (
+        "# All principles on one page\n\n"
+        f"All {len(registry.principles)} principles in reading order, for printing "
+        "or reading offline. Each starts with its ID; its short link is "
+        "`/id/<ID>/`.\n\n"
+        f"{PRINT_MARKER}\n"
+    )
+
+
+PRINT_MARKER = "<!-- pbp:all-principles -->"
+
+
+def relocate_html(content: str, from_url: str, to_url: str, prefix: str) -> str:
+    """A page's rendered HTML, made to work inside another page.
+
+    Relative links are re-based from ``from_url`` to ``to_url`` (both
+    site-relative directory URLs), and every ``id`` with the references to it
+    gets ``prefix``, so pages combined on one page keep unique anchors.
+    """
+
+    def rebase(match: re.Match[str]) -> str:
+        attr, url = match[1], match[2]
+        if url.startswith("#"):
+            return f'{attr}="#{prefix}-{url[1:]}"'
+        if re.match(r"^([a-z][a-z0-9+.-]*:|/)", url):
+            return match[0]  # absolute: unchanged
+        path, _, fragment = url.partition("#")
+        target = posixpath.normpath(posixpath.join("/" + from_url, path))
+        if path.endswith("/") and not target.endswith("/"):
+            target += "/"
+        rebased = posixpath.relpath(target, "/" + to_url)
+        if target.endswith("/"):
+            rebased += "/"
+        return f'{attr}="{rebased}' + (f"#{fragment}" if fragment else "") + '"'
+
+    content = re.sub(r'\b(href|src)="([^"]*)"', rebase, content)
+    content = re.sub(r'\b(id|for)="([^"]+)"', rf'\1="{prefix}-\2"', content)
+    return re.sub(
+        r'\b(aria-labelledby|aria-controls|aria-describedby)="([^"]+)"',
+        rf'\1="{prefix}-\2"',
+        content,
     )

@@ -28,6 +28,8 @@ PRINCIPLES_DIR = "principles"
 DATA_DIR = "_data"
 LEVELS = ("must", "should", "consider")
 REQUIRED_FIELDS = ("id", "title", "summary", "area", "level", "tags", "source", "since")
+# Optional: ``aliases``, a list of the words readers search with (tool names,
+# error messages, API names); shown on the page and boosted in search.
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$")
 LOCK_STATUSES = ("active", "merged-into", "retired")
 
@@ -56,6 +58,8 @@ class Principle:
     since: dt.date
     path: Path
     """Page path relative to ``docs/``, e.g. ``principles/tooling/uv-only.md``."""
+    aliases: tuple[str, ...] = ()
+    """Words readers search with: tool names, error messages, API names."""
 
     @property
     def source(self) -> str:
@@ -198,6 +202,14 @@ def load_principle(docs_dir: Path, path: Path, areas: dict[str, Area]) -> Princi
         isinstance(tag, str) and tag for tag in tags
     ):
         raise fail("tags", "tags must be a list of strings")
+    aliases = meta.get("aliases", [])
+    if not isinstance(aliases, list) or not all(
+        isinstance(alias, str) and alias.strip() for alias in aliases
+    ):
+        raise fail(
+            "aliases",
+            "aliases must be a list of strings (words readers search with)",
+        )
     if not isinstance(meta["since"], dt.date):
         raise fail("since", f"since {meta['since']!r} is not a date like 2026-11-26")
     for name in ("title", "summary"):
@@ -224,6 +236,7 @@ def load_principle(docs_dir: Path, path: Path, areas: dict[str, Area]) -> Princi
         sources=tuple(sources),
         since=meta["since"],
         path=relative,
+        aliases=tuple(alias.strip() for alias in aliases),
     )
 
 

@@ -5,8 +5,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from handbook.docs_tree import REPO_ROOT
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import FencedBlock, find_fences
+from handbook.validators import tool_path
+
+SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
 
 
 def prose(page: Path) -> str:
@@ -51,3 +54,24 @@ def ruff_check_code(
         check=False,
         env={**os.environ, "NO_COLOR": "1"},
     )
+
+
+def source_block_starting(first_line: str) -> str:
+    """The source document's code block whose text starts with ``first_line``."""
+    return next(
+        b.source
+        for b in find_fences(SOURCE_DOCUMENT)
+        if b.source.lstrip().startswith(first_line)
+    )
+
+
+def scratch_repo(path: Path, files: dict[str, str]) -> Path:
+    """A git repository at ``path`` with ``files`` staged."""
+    path.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(content)
+    git = tool_path("git")
+    subprocess.run([git, "init", "-q"], cwd=path, check=True)
+    subprocess.run([git, "add", "-A"], cwd=path, check=True)
+    return path

@@ -1,14 +1,13 @@
 """A real Chromium against the built site, served on 127.0.0.1."""
 
-import functools
 import shutil
-import threading
 from collections.abc import AsyncIterator, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
+
+from handbook.static_server import serve
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 # Without these, Chromium phones home at start-up; this machine's closed
@@ -36,18 +35,9 @@ def _chromium() -> str:
 
 @pytest.fixture(scope="session")
 def site_url(built_site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+    """The built site, served gzip-compressed with its 404 page, like a static host."""
+    with serve(built_site) as url:
+        yield url
 
 
 # The async API, on the test session's event loop: Playwright's sync API runs
@@ -65,6 +55,29 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
     context = await browser.new_context()
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+@pytest.fixture
+async def phone(browser: Browser) -> AsyncIterator[Page]:
+    """A 390 px wide phone screen (iPhone 12-15 size)."""
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True
+    )
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+@pytest.fixture
+async def clipboard_page(browser: Browser, site_url: str) -> AsyncIterator[Page]:
+    """A page allowed to write and read the clipboard, as after a user's click."""
+    context = await browser.new_context()
+    await context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/")
+    )
     page = await context.new_page()
     yield page
     await context.close()

@@ -1,30 +1,21 @@
-"""Site search finds the code terms engineers actually type."""
+"""Site search finds the code terms engineers type, and ranks principles first."""
 
+import functools
 import json
-from collections.abc import AsyncIterator
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from mkdocs.config import load_config
+from playwright.async_api import Page, expect
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.registry import load_registry
 
 CODE_TERMS = ["expire_on_commit", "N+1", "join_transaction_mode", "SecretStr"]
-# What people type when they arrive with a habit, a tool or an error message
-# from elsewhere, and the principle page that answers it.
-SEARCHED_WORDS = {
-    "Alembic": "principles/data/atlas-for-alembic-users/",
-    "requirements.txt": "principles/tooling/quick-start/",
-    "poetry": "principles/tooling/quick-start/",
-    "unittest.TestCase": "principles/testing/functional-tests/",
-    "docker-compose": "principles/testing/real-postgresql/",
-    "time.sleep": "principles/async/no-blocking-calls/",
-    "MissingGreenlet": "principles/data/session-per-request/",
-    "attached to a different loop": "principles/testing/test-rollback/",
-    "partially initialized module": "principles/structure/no-circular-imports/",
-    "Depends": "principles/structure/dependency-injection/",
-    "EmailStr": "principles/stack/pydantic-validation/",
-    "selectinload": "principles/performance/eager-loading/",
-}
+REGISTRY = load_registry(DOCS_DIR)
+RESULT_LINKS = ".md-search-result__item > .md-search-result__link"
 
 
 def _pages_mentioning(built_site: Path, term: str) -> set[str]:
@@ -34,6 +25,27 @@ def _pages_mentioning(built_site: Path, term: str) -> set[str]:
         for doc in index["docs"]
         if term.lower() in doc["text"].lower() + doc["title"].lower()
     }
+
+
+async def _open_search(page: Page, site_url: str) -> None:
+    await page.goto(site_url, wait_until="networkidle")  # the search index is loaded
+    await page.get_by_role("textbox", name="Search").click()
+
+
+async def _search(page: Page, query: str) -> list[str]:
+    """The result pages for ``query``, best first, as site-relative paths."""
+    box = page.get_by_role("textbox", name="Search")
+    # Material searches on key-up: fill, then release a key that types nothing.
+    await box.fill("")
+    await box.press("End")
+    await expect(page.locator(RESULT_LINKS)).to_have_count(0)
+    await box.fill(query)
+    await box.press("End")
+    await expect(page.locator(RESULT_LINKS).first).to_be_visible(timeout=10_000)
+    hrefs = await page.locator(RESULT_LINKS).evaluate_all(
+        "links => links.map(a => a.href)"
+    )
+    return [urlsplit(href).path.removeprefix("/") for href in hrefs]
 
 
 @pytest.mark.parametrize("term", CODE_TERMS)
@@ -60,26 +72,111 @@ async def test_searching_a_code_term_finds_a_page_that_mentions_it(
     )
 
 
-@pytest.fixture(scope="module")
-async def search_box(browser: Browser, site_url: str) -> AsyncIterator[Page]:
-    """One loaded home page for every term: the search index loads once."""
-    context = await browser.new_context()
-    page = await context.new_page()
-    await page.goto(site_url, wait_until="networkidle")
-    yield page
-    await context.close()
-
-
-@pytest.mark.parametrize(("term", "answer"), SEARCHED_WORDS.items())
-async def test_searching_a_habit_tool_or_error_finds_the_principle_that_answers_it(
-    search_box: Page, built_site: Path, term: str, answer: str
+async def test_searching_an_id_ranks_its_principle_first(
+    page: Page, site_url: str
 ) -> None:
-    assert answer in _pages_mentioning(built_site, term), (
-        f"{answer} does not mention {term!r}: add it to the page's tags"
-    )
-    box = search_box.get_by_role("textbox", name="Search")
-    await box.fill("")
-    await box.press_sequentially(term, delay=20)
-    answer_link = search_box.locator(f'.md-search-result__item a[href*="{answer}"]')
+    await _open_search(page, site_url)
+    wrong = {}
+    for principle in REGISTRY.principles:
+        for query in (principle.id, principle.id.lower()):
+            results = await _search(page, query)
+            if results[0] != principle.url:
+                wrong[query] = results[:3]
+    assert not wrong, f"not ranked first (top three shown): {wrong}"
 
-    await expect(answer_link.first).to_be_visible(timeout=10_000)
+
+@functools.cache
+def _separator() -> str:
+    config = load_config(str(REPO_ROOT / "mkdocs.yml"))
+    search = config.plugins.get("material/search") or config.plugins["search"]
+    return search.config["separator"]
+
+
+def _tokens(term: str) -> set[str]:
+    """The words search splits a term into (mkdocs.yml's separator)."""
+    return {t.lower() for t in re.split(_separator(), term) if t}
+
+
+def _is_shared(alias: str, owner: str) -> bool:
+    """Every word of the alias is also in another principle's tags or aliases
+    (``flake8`` is in TEST-FUNCTIONAL's tag ``flake8-pytest-style``)."""
+    words = _tokens(alias)
+    return any(
+        words <= set().union(*(_tokens(t) for t in (*p.tags, *p.aliases)))
+        for p in REGISTRY.principles
+        if p.id != owner
+    )
+
+
+async def test_searching_an_alias_ranks_its_principle_first(
+    page: Page, site_url: str
+) -> None:
+    """An alias only one principle claims ranks it first; a shared one, in the top 3."""
+    await _open_search(page, site_url)
+    wrong = {}
+    for principle in REGISTRY.principles:
+        for alias in principle.aliases:
+            results = await _search(page, alias)
+            top = 3 if _is_shared(alias, principle.id) else 1
+            if principle.url not in results[:top]:
+                wrong[f"{alias} ({principle.id})"] = results[:3]
+    assert not wrong, f"aliases not ranked where expected (top three shown): {wrong}"
+
+
+async def test_results_show_page_and_heading_not_code_blocks(
+    page: Page, site_url: str
+) -> None:
+    await _open_search(page, site_url)
+    # A term that lives in code blocks on several pages.
+    await _search(page, "selectinload")
+    results = page.locator(".md-search-result")
+    assert await results.locator("pre").count() > 0, (
+        "the test needs a result teaser that contains a code block"
+    )
+    visible_code = await results.locator("pre").evaluate_all(
+        "blocks => blocks.filter(b => b.getClientRects().length > 0).length"
+    )
+    assert visible_code == 0
+    first = page.locator(".md-search-result__item").first
+    await expect(first.locator("h1")).to_be_visible()  # the page's title
+    box = await first.bounding_box()
+    assert box is not None
+    assert box["height"] < 400, f"the first result is {box} tall: a teaser is too long"
+
+
+# What people type when they arrive with a habit, a tool or an error message
+# from elsewhere, and the principle page that answers it.
+SEARCHED_WORDS = {
+    "Alembic": "principles/data/atlas-for-alembic-users/",
+    "requirements.txt": "principles/tooling/quick-start/",
+    "poetry": "principles/tooling/quick-start/",
+    "unittest.TestCase": "principles/testing/functional-tests/",
+    "docker-compose": "principles/deployment/environment-parity/",
+    "time.sleep": "principles/async/no-blocking-calls/",
+    "MissingGreenlet": "principles/data/session-per-request/",
+    "attached to a different loop": "principles/testing/test-rollback/",
+    "partially initialized module": "principles/structure/no-circular-imports/",
+    "Depends": "principles/structure/dependency-injection/",
+    "EmailStr": "principles/stack/pydantic-validation/",
+    "selectinload": "principles/performance/eager-loading/",
+    "testcontainers": "principles/testing/real-postgresql/",
+    "opentelemetry": "principles/operations/tracing/",
+    "prometheus": "principles/operations/metrics/",
+    "Dockerfile": "principles/deployment/dockerfile/",
+    "redis": "principles/performance/redis-cache/",
+}
+
+
+async def test_searching_a_habit_tool_or_error_ranks_its_principle_in_the_top_three(
+    page: Page, site_url: str, built_site: Path
+) -> None:
+    await _open_search(page, site_url)
+    wrong = {}
+    for term, answer in SEARCHED_WORDS.items():
+        assert answer in _pages_mentioning(built_site, term), (
+            f"{answer} does not mention {term!r}: add it to the page's tags"
+        )
+        results = await _search(page, term)
+        if answer not in results[:3]:
+            wrong[term] = results[:3]
+    assert not wrong, f"not in the top three (top three shown): {wrong}"

@@ -20,6 +20,7 @@ from handbook.fences import fenced_lines
 from handbook.registry import Registry, load_registry
 from handbook.source_document import SourceDocument
 
+
 @pytest.fixture(scope="module")
 def registry() -> Registry:
     return load_registry(DOCS_DIR)
@@ -33,9 +34,7 @@ def source() -> SourceDocument:
 def test_every_guidance_section_of_the_source_has_a_principle(
     registry: Registry, source: SourceDocument
 ) -> None:
-    missing = [
-        h for h in uncovered_headings(registry, source)
-    ]
+    missing = list(uncovered_headings(registry, source))
     assert not missing, (
         "source sections with guidance and no principle (cite them in a page's "
         f"front matter, `source:`): {missing}"

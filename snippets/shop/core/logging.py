@@ -65,8 +65,10 @@ def configure_logging(level: str) -> None:
 class AccessLogMiddleware:
     """Log one line per HTTP request: method, path, status and duration.
 
-    A plain ASGI middleware rather than ``@app.middleware("http")``: it sees the
-    status of every response, streaming ones included, and adds no task hops.
+    A plain ASGI middleware rather than ``@app.middleware("http")``: it times a
+    streaming response to its last byte (``call_next`` returns at the first),
+    and it runs in the request's own task (``call_next`` runs the endpoint in
+    another, so context variables the endpoint sets never come back).
     """
 
     def __init__(self, app: ASGIApp) -> None:

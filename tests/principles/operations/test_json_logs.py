@@ -4,6 +4,8 @@ Each test reproduces a claim docs/principles/operations/json-logs.md makes,
 against the real tool, library or service.
 """
 
+import asyncio
+import contextvars
 import json
 import logging
 import os
@@ -12,13 +14,18 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from claims_support import prose
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import StreamingResponse
+from httpx import ASGITransport, AsyncClient
 
+import shop.core.logging as logging_module
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from shop.core.logging import JsonFormatter
+from shop.core.logging import AccessLogMiddleware, JsonFormatter, configure_logging
 
 JSON_LOGS_PAGE = DOCS_DIR / "principles" / "operations" / "json-logs.md"
 LOG_CONFIG = REPO_ROOT / "snippets" / "log_config.json"
@@ -106,4 +113,73 @@ def test_uvicorns_own_lines_are_json_too(tmp_path: Path, extra: list[str]) -> No
     assert {record["logger"] for record in records} <= {"uvicorn.error", "shop"}
     assert 'parses every line it prints, from "Started server process" on' in prose(
         JSON_LOGS_PAGE
+    )
+
+
+# --- why the access log is a plain ASGI middleware ----------------------------------
+
+STREAM_PAUSE_SECONDS = 0.3
+current_customer: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "current_customer", default=None
+)
+
+
+def _export_app() -> FastAPI:
+    """An app with a streaming CSV export that pauses between its rows."""
+    app = FastAPI()
+
+    async def rows() -> AsyncIterator[bytes]:
+        yield b"order_id,total_cents\n"
+        await asyncio.sleep(STREAM_PAUSE_SECONDS)
+        yield b"1,2599\n"
+
+    @app.get("/orders/export")
+    async def export() -> StreamingResponse:
+        current_customer.set("alice")
+        return StreamingResponse(rows(), media_type="text/csv")
+
+    return app
+
+
+async def test_a_plain_asgi_middleware_times_the_whole_stream_in_the_requests_task(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seen: dict[str, tuple[float, str | None]] = {}
+
+    decorated = _export_app()
+
+    @decorated.middleware("http")
+    async def time_request(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        seen["@app.middleware"] = (
+            time.perf_counter() - started,
+            current_customer.get(),
+        )
+        return response
+
+    plain = _export_app()
+    configure_logging("INFO")
+    for app in (decorated, AccessLogMiddleware(plain)):
+        transport = ASGITransport(app=app)
+        async with AsyncClient(transport=transport, base_url="http://shop") as client:
+            assert (await client.get("/orders/export")).status_code == 200
+    [access] = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if '"shop.access"' in line
+    ]
+
+    decorated_seconds, decorated_customer = seen["@app.middleware"]
+    # call_next returns when the response starts: the paused stream is
+    # not in its time. The plain middleware waits for the last byte.
+    assert decorated_seconds < STREAM_PAUSE_SECONDS / 2
+    assert access["duration_ms"] >= STREAM_PAUSE_SECONDS * 1000
+    # call_next runs the endpoint in another task, so a context variable the
+    # endpoint set is gone by the time the decorated middleware looks.
+    assert decorated_customer is None
+    assert "A plain ASGI middleware rather than" in (logging_module.__doc__ or "") + (
+        AccessLogMiddleware.__doc__ or ""
     )

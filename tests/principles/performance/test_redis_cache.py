@@ -67,7 +67,6 @@ def _log_lines(out: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-# --8<-- [start:cache-hit]
 async def test_a_profile_is_read_from_redis_until_it_expires(
     app_with_cache: AppFactory,
     redis_url: str,
@@ -90,10 +89,8 @@ async def test_a_profile_is_read_from_redis_until_it_expires(
     assert (
         0 < await redis.ttl(key) <= Settings.model_fields["cache_ttl_seconds"].default
     )
-    # --8<-- [end:cache-hit]
 
 
-# --8<-- [start:cache-invalidated]
 async def test_changing_a_profile_drops_its_cached_copy(
     app_with_cache: AppFactory, redis_url: str, redis: Redis, alice: dict[str, Any]
 ) -> None:
@@ -107,7 +104,6 @@ async def test_changing_a_profile_drops_its_cached_copy(
 
     assert patched.status_code == 200
     assert reread.json()["name"] == "Alice Liddell"
-    # --8<-- [end:cache-invalidated]
 
 
 # --8<-- [start:redis-down]

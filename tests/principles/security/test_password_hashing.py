@@ -1,6 +1,11 @@
 """Evidence for SEC-PASSWORDS: sign-in answers the same for an unknown email
 and a wrong password, as the page says, through the real API and database."""
 
+import functools
+import statistics
+import time
+
+import pytest
 from claims_support import prose
 from httpx import AsyncClient
 from pwdlib import PasswordHash
@@ -8,6 +13,8 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from shop_fixtures import UserFactory
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.users import security
+from shop.users.security import PasswordHasher
 
 PAGE = DOCS_DIR / "principles" / "security" / "password-hashing.md"
 
@@ -44,3 +51,54 @@ def test_the_services_hashes_use_the_default_cost_in_one_lane() -> None:
 
     assert stored.rsplit("$", 2)[0] == "$argon2id$v=19$m=65536,t=3,p=1"
     assert "the service's hashes read `m=65536,t=3,p=1`" in prose(PAGE)
+
+
+# --8<-- [start:decoy-timing]
+SIGN_INS_PER_CASE = 9
+
+
+async def _median_sign_in_seconds(client: AsyncClient, email: str) -> float:
+    durations = []
+    for _ in range(SIGN_INS_PER_CASE):
+        started = time.perf_counter()
+        response = await client.post(
+            "/auth/token", data={"username": email, "password": "not her password"}
+        )
+        durations.append(time.perf_counter() - started)
+        assert response.status_code == 401
+    return statistics.median(durations)
+
+
+async def test_the_decoy_check_hides_which_emails_exist_from_the_clock(
+    client: AsyncClient, register: UserFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The production cost, not the tests' cheap one: the gap is the hash.
+    monkeypatch.setattr(security, "_password_hash", PRODUCTION_HASH)
+    monkeypatch.setattr(security, "_decoy_hash", functools.cache(_production_decoy))
+    await register(email="ada@example.com")
+
+    known = await _median_sign_in_seconds(client, "ada@example.com")
+    unknown = await _median_sign_in_seconds(client, "nobody@example.com")
+    with monkeypatch.context() as patch:
+        patch.setattr(PasswordHasher, "verify_against_decoy", _no_decoy)
+        unknown_without_decoy = await _median_sign_in_seconds(
+            client, "nobody@example.com"
+        )
+
+    # Ratios of medians measured side by side, not absolute times: with the
+    # decoy an unknown email costs what a wrong password costs; without it,
+    # a small fraction, which is what a timing attack measures.
+    assert 0.5 < unknown / known < 2
+    assert unknown_without_decoy / known < 0.2
+    # --8<-- [end:decoy-timing]
+
+
+PRODUCTION_HASH = PasswordHash((Argon2Hasher(parallelism=1),))
+
+
+def _production_decoy() -> str:
+    return PRODUCTION_HASH.hash("decoy password for unknown accounts")
+
+
+async def _no_decoy(_self: PasswordHasher, _password: str) -> None:
+    return None

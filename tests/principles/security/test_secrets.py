@@ -11,39 +11,15 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from claims_support import block_titled, prose
+from claims_support import block_titled, prose, scratch_repo, source_block_starting
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.fences import find_fences
 from handbook.validators import tool_path
 
 SECRETS_PAGE = DOCS_DIR / "principles" / "security" / "secrets.md"
 
 
-SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
-
-
 TIMEOUT_SECONDS = 300
-
-
-def _sourceblock_titled(first_line: str) -> str:
-    return next(
-        b.source
-        for b in find_fences(SOURCE_DOCUMENT)
-        if b.source.lstrip().startswith(first_line)
-    )
-
-
-def _scratch_repo(path: Path, files: dict[str, str]) -> Path:
-    """A git repository at ``path`` with ``files`` staged."""
-    path.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        (path / name).write_text(content)
-    git = tool_path("git")
-    subprocess.run([git, "init", "-q"], cwd=path, check=True)
-    subprocess.run([git, "add", "-A"], cwd=path, check=True)
-    return path
 
 
 def _assert_quoted(page: Path, title: str, output: str) -> None:
@@ -77,7 +53,7 @@ def test_the_secret_hook_blocks_the_hard_coded_credential(tmp_path: Path) -> Non
         SECRETS_PAGE, "snippets/shop/core/settings_draft.py (never committed)"
     )
     name = "snippets/shop/core/settings_draft.py"
-    repo = _scratch_repo(
+    repo = scratch_repo(
         tmp_path / "repo",
         {
             name: draft.source,
@@ -140,7 +116,7 @@ def test_the_pages_scan_command_reproduces_the_committed_baseline() -> None:
 
 def test_the_gitleaks_config_on_the_page_is_the_sources() -> None:
     shown = block_titled(SECRETS_PAGE, ".gitleaks.toml").source
-    assert shown.strip() == _sourceblock_titled("[extend]").strip()
+    assert shown.strip() == source_block_starting("[extend]").strip()
 
 
 def test_task_env_file_fills_in_a_random_jwt_secret(tmp_path: Path) -> None:

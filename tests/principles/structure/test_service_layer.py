@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import shop
 from handbook.docs_tree import DOCS_DIR
-from shop.shared.cache import create_cache
+from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import ConflictError
 from shop.users.schemas import UserCreate
 from shop.users.security import PasswordHasher
@@ -25,11 +25,9 @@ SHOP = Path(shop.__file__).parent
 async def test_the_service_enforces_unique_emails_without_any_http(
     session: AsyncSession,
 ) -> None:
-    # No HTTP: a session, a hasher and a cache (here none) are all it needs.
+    # No request, no app: the service's collaborators are plain objects.
     service = UserService(
-        session,
-        PasswordHasher(concurrency=1),
-        create_cache(None, ttl_seconds=60, timeout_seconds=0.25),
+        session, PasswordHasher(concurrency=1), ResponseCache(None, ttl_seconds=60)
     )
     password = SecretStr(PASSWORD)
     await service.register(

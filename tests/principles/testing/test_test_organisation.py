@@ -19,7 +19,7 @@ TEA = {"sku": "TEA-001", "quantity": 2}
 async def test_a_customer_registers_signs_in_orders_and_rereads_the_order(
     client: AsyncClient, add_products: ProductFactory
 ) -> None:
-    await add_products({"TEA-001": 450})  # the shop sets the price
+    await add_products({"TEA-001": 450})
     registered = await client.post(
         "/users",
         json={"email": "ada@example.com", "name": "Ada", "password": PASSWORD},
@@ -35,7 +35,7 @@ async def test_a_customer_registers_signs_in_orders_and_rereads_the_order(
     placed = await client.post("/orders", headers=auth, json={"items": [TEA]})
     assert placed.status_code == 201
     order = placed.json()
-    assert order["total_cents"] == 2 * 450
+    assert order["total_cents"] == 2 * 450  # at the catalog's price
 
     listed = await client.get("/orders", headers=auth)
     assert listed.json() == {"items": [order], "next_cursor": None}

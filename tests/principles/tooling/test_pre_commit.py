@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from claims_support import block_titled, prose
+from claims_support import block_titled, prose, scratch_repo, source_block_starting
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import FencedBlock, find_fences
@@ -24,30 +24,7 @@ from handbook.validators import tool_path
 PRE_COMMIT_PAGE = DOCS_DIR / "principles" / "tooling" / "pre-commit.md"
 
 
-SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
-
-
 TIMEOUT_SECONDS = 300
-
-
-def _sourceblock_titled(first_line: str) -> str:
-    return next(
-        b.source
-        for b in find_fences(SOURCE_DOCUMENT)
-        if b.source.lstrip().startswith(first_line)
-    )
-
-
-def _scratch_repo(path: Path, files: dict[str, str]) -> Path:
-    """A git repository at ``path`` with ``files`` staged."""
-    path.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        (path / name).write_text(content)
-    git = tool_path("git")
-    subprocess.run([git, "init", "-q"], cwd=path, check=True)
-    subprocess.run([git, "add", "-A"], cwd=path, check=True)
-    return path
 
 
 def _pre_commit(repo: Path, cache: Path, **env: str) -> subprocess.CompletedProcess:
@@ -79,7 +56,7 @@ def _assert_quoted(page: Path, title: str, output: str) -> None:
 
 
 def test_the_repositorys_hooks_run_offline_and_clone_nothing(tmp_path: Path) -> None:
-    repo = _scratch_repo(
+    repo = scratch_repo(
         tmp_path / "repo",
         {
             ".pre-commit-config.yaml": (
@@ -123,7 +100,7 @@ needs_no_github = pytest.mark.skipif(
 
 
 def _source_config() -> dict:
-    return yaml.safe_load(_sourceblock_titled("default_language_version:"))
+    return yaml.safe_load(source_block_starting("default_language_version:"))
 
 
 def _sources_excerpt() -> FencedBlock:
@@ -135,7 +112,7 @@ def _sources_excerpt() -> FencedBlock:
 
 
 def test_the_page_quotes_the_sources_pre_commit_config_faithfully() -> None:
-    source = _sourceblock_titled("default_language_version:").splitlines()
+    source = source_block_starting("default_language_version:").splitlines()
     for line in _sources_excerpt().source.splitlines():
         assert not line.strip() or line in source, (
             f"{PRE_COMMIT_PAGE}: {line!r} is not in the source's .pre-commit-config.yaml"
@@ -144,7 +121,7 @@ def test_the_page_quotes_the_sources_pre_commit_config_faithfully() -> None:
 
 @needs_no_github
 def test_the_sources_hosted_hooks_fail_without_network(tmp_path: Path) -> None:
-    repo = _scratch_repo(
+    repo = scratch_repo(
         tmp_path / "repo",
         {
             ".pre-commit-config.yaml": _sources_excerpt().source,
@@ -177,7 +154,7 @@ def test_each_hosted_repository_alone_fails_the_same_way(
     hosted: dict, tmp_path: Path
 ) -> None:
     config = yaml.safe_dump({"repos": [hosted]}, sort_keys=False)
-    repo = _scratch_repo(
+    repo = scratch_repo(
         tmp_path / "repo",
         {".pre-commit-config.yaml": config, "README.md": "# Shop\n"},
     )
@@ -222,7 +199,7 @@ def test_default_language_version_reaches_python_hooks_only(tmp_path: Path) -> N
             }
         ],
     }
-    repo = _scratch_repo(
+    repo = scratch_repo(
         tmp_path / "repo",
         {".pre-commit-config.yaml": yaml.safe_dump(config), "README.md": "# Shop\n"},
     )

@@ -1,0 +1,82 @@
+"""Citing a principle: copy buttons put exactly the right text on the clipboard."""
+
+from playwright.async_api import Page, expect
+
+from handbook.docs_tree import DOCS_DIR
+from handbook.pages import absolute, checklist_markdown, review_comment
+from handbook.registry import load_registry
+
+REGISTRY = load_registry(DOCS_DIR)
+PRINCIPLE = REGISTRY.by_id("PERF-EAGER-LOAD")
+# The site is built with SITE_URL=https://handbook.test/ (tests/conftest.py).
+PUBLISHED = "https://handbook.test/"
+
+
+async def _clipboard(page: Page) -> str:
+    return await page.evaluate("navigator.clipboard.readText()")
+
+
+async def test_the_id_badge_button_copies_the_short_url(
+    clipboard_page: Page, site_url: str
+) -> None:
+    page = clipboard_page
+    await page.goto(site_url + PRINCIPLE.url)
+    await page.evaluate("navigator.clipboard.writeText('')")
+    await page.get_by_role(
+        "button", name=f"Copy the short link to {PRINCIPLE.id}"
+    ).click()
+    assert await _clipboard(page) == absolute(PUBLISHED, PRINCIPLE.short_url)
+
+
+async def test_the_id_badge_links_to_the_short_url(page: Page, site_url: str) -> None:
+    await page.goto(site_url + PRINCIPLE.url)
+    await page.get_by_role("link", name=PRINCIPLE.id, exact=True).click()
+    await expect(page).to_have_url(site_url + PRINCIPLE.url)
+
+
+async def test_the_review_comment_copy_button_copies_the_comment(
+    clipboard_page: Page, site_url: str
+) -> None:
+    page = clipboard_page
+    await page.goto(site_url + PRINCIPLE.url)
+    block = page.locator("#in-code-review ~ .language-text").first
+    await block.hover()
+    await block.get_by_role("button", name="Copy to clipboard").click()
+    assert await _clipboard(page) == review_comment(PRINCIPLE, PUBLISHED)
+
+
+async def _copy_button_overlaps_text(page: Page) -> bool:
+    """Whether the copy button's box meets any line box of the comment's text."""
+    return await page.evaluate(
+        """() => {
+            const block = document.querySelector('#in-code-review ~ .language-text');
+            const button = block.querySelector('.md-code__button, .md-clipboard');
+            const b = button.getBoundingClientRect();
+            const range = document.createRange();
+            range.selectNodeContents(block.querySelector('code'));
+            return [...range.getClientRects()].some(r =>
+                r.width > 0 && r.left < b.right && r.right > b.left &&
+                r.top < b.bottom && r.bottom > b.top);
+        }"""
+    )
+
+
+async def test_the_copy_button_does_not_cover_the_comment(
+    page: Page, phone: Page, site_url: str
+) -> None:
+    for screen in (page, phone):
+        await screen.goto(site_url + PRINCIPLE.url)
+        await screen.locator("#in-code-review ~ .language-text").first.hover()
+        assert not await _copy_button_overlaps_text(screen), screen.viewport_size
+
+
+async def test_the_checklist_copy_button_copies_the_task_list(
+    clipboard_page: Page, site_url: str
+) -> None:
+    page = clipboard_page
+    await page.goto(site_url + "checklist/")
+    block = page.locator("#copy-as-a-task-list ~ .language-markdown").first
+    await block.hover()
+    await block.get_by_role("button", name="Copy to clipboard").click()
+    copied = await _clipboard(page)
+    assert copied.rstrip("\n") == checklist_markdown(REGISTRY, PUBLISHED).rstrip("\n")

@@ -1,0 +1,97 @@
+"""The site in a real browser: nothing leaves 127.0.0.1, no console errors,
+the colour scheme persists, and pages stay readable on a 390 px phone."""
+
+from urllib.parse import urlsplit
+
+from playwright.async_api import Page, expect
+
+from handbook.docs_tree import DOCS_DIR
+from handbook.registry import load_registry
+
+REGISTRY = load_registry(DOCS_DIR)
+
+
+# One page of every kind the site has: each kind shares its template and
+# scripts, so what holds for one holds for the others.
+PAGE_KINDS = [
+    "",
+    REGISTRY.by_id("PERF-EAGER-LOAD").url,
+    "start-here/",
+    "checklist/",
+    "code-review/",
+    "ids/",
+    "changes/",
+    "source/",
+    "contributing/",
+    "print/",
+    "reference/",
+    "reference/shop.orders.router/",
+    "404.html",
+    "no/such/page/",
+]
+
+
+async def test_no_request_leaves_127_0_0_1_and_no_page_logs_an_error(
+    page: Page, site_url: str
+) -> None:
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on(
+        "console",
+        lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    for url in PAGE_KINDS:
+        await page.goto(site_url + url, wait_until="load")
+    # Search loads its index and worker when used.
+    await page.get_by_role("textbox", name="Search").fill("uv")
+    await page.wait_for_load_state("networkidle")
+    assert len({urlsplit(u).path for u in requested}) > len(PAGE_KINDS)
+    elsewhere = sorted({u for u in requested if urlsplit(u).hostname != "127.0.0.1"})
+    assert not elsewhere, elsewhere
+    # The unknown URL answers 404 by design; the browser logs that one.
+    errors = [e for e in errors if "no/such/page/: Failed to load resource" not in e]
+    assert not errors, errors
+
+
+async def test_the_dark_scheme_persists_across_pages(page: Page, site_url: str) -> None:
+    await page.goto(site_url)
+    await page.locator('label[title="Switch to dark mode"]:visible').click()
+    await expect(page.locator("body")).to_have_attribute(
+        "data-md-color-scheme", "slate"
+    )
+    await page.goto(site_url + "checklist/")  # a full page load
+    await expect(page.locator("body")).to_have_attribute(
+        "data-md-color-scheme", "slate"
+    )
+    await page.locator('label[title="Switch to light mode"]:visible').click()
+    await page.goto(site_url + "start-here/")
+    await expect(page.locator("body")).to_have_attribute(
+        "data-md-color-scheme", "default"
+    )
+
+
+async def test_the_checklist_fits_a_390_px_phone(phone: Page, site_url: str) -> None:
+    await phone.goto(site_url + "checklist/")
+    widths = await phone.evaluate(
+        """() => ({
+            page: document.documentElement.scrollWidth,
+            tables: [...document.querySelectorAll('.md-content table')]
+                .map(t => t.getBoundingClientRect().width),
+            items: document.querySelectorAll('.pbp-checklist li').length,
+        })"""
+    )
+    assert widths["items"] == len(REGISTRY.principles)
+    assert widths["page"] <= 390, widths
+    assert all(width <= 390 for width in widths["tables"]), widths
+
+
+async def test_start_here_is_on_the_first_screen_of_a_phone(
+    phone: Page, site_url: str
+) -> None:
+    await phone.goto(site_url)
+    link = phone.locator(".md-content").get_by_role("link", name="Start here").first
+    box = await link.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= 844, box
