@@ -119,8 +119,6 @@ class UserService:
         # --8<-- [end:update]
 
 
-# --8<-- [start:cache-key]
 def profile_cache_key(user_id: int) -> str:
     """Cache key of a profile. Bump ``v1`` when ``UserResponse`` changes shape."""
     return f"shop:users:profile:v1:{user_id}"
-    # --8<-- [end:cache-key]

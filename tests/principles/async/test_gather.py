@@ -46,3 +46,28 @@ async def test_gather_leaves_the_other_awaitables_running_after_a_failure() -> N
         "`asyncio.gather` without `return_exceptions=True` raises the first "
         "failure and leaves the other awaitables running" in prose(GATHER_PAGE)
     )
+
+
+async def test_sequential_awaits_start_each_call_after_the_previous_answer() -> None:
+    events: list[str] = []
+
+    async def fetch(source: str, seconds: float) -> str:
+        events.append(f"{source} requested")
+        await asyncio.sleep(seconds)
+        events.append(f"{source} received")
+        return source
+
+    for source, seconds in (("profile", 0.03), ("orders", 0.02), ("offers", 0.01)):
+        await fetch(source, seconds)
+
+    assert events == [
+        "profile requested",
+        "profile received",
+        "orders requested",
+        "orders received",
+        "offers requested",
+        "offers received",
+    ]
+    assert "test_sequential_awaits_start_each_call_after_the_previous_answer" in (
+        prose(GATHER_PAGE)
+    )
