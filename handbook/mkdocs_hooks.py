@@ -7,6 +7,7 @@ Any registry or anatomy problem stops the build with ``file:line: message``.
 """
 
 from pathlib import Path
+from typing import Any, TypedDict
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -24,11 +25,22 @@ from handbook.verdicts import Verdicts, annotator, corrections_page, load_verdic
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 
-_state: dict[str, object] = {}
+
+class _BuildState(TypedDict, total=False):
+    """What on_config reads once, for the hooks that run after it."""
+
+    registry: Registry
+    source: SourceDocument
+    anchors: dict[str, str]
+    docs_dir: Path
+    verdicts: Verdicts
+
+
+_state: _BuildState = {}
 
 
 def _registry() -> Registry:
-    return _state["registry"]  # type: ignore[return-value]
+    return _state["registry"]
 
 
 def _site_url(config: MkDocsConfig) -> str:
@@ -45,18 +57,20 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except LocatedError as error:
         raise PluginError(str(error)) from error
     _state.update(
-        registry=registry,
-        source=source,
-        anchors=anchors,
-        docs_dir=docs_dir,
-        verdicts=verdicts,
+        _BuildState(
+            registry=registry,
+            source=source,
+            anchors=anchors,
+            docs_dir=docs_dir,
+            verdicts=verdicts,
+        )
     )
     config.nav = _navigation(registry)
     return config
 
 
-def _navigation(registry: Registry) -> list:
-    nav: list = [
+def _navigation(registry: Registry) -> list[Any]:
+    nav: list[Any] = [
         {"Home": "index.md"},
         {"Start here": "start-here.md"},
         {"Checklist": "checklist.md"},
@@ -80,9 +94,9 @@ def _navigation(registry: Registry) -> list:
     return nav
 
 
-def _api_navigation() -> list:
+def _api_navigation() -> list[Any]:
     """API pages grouped by package: shop, then shop.core, shop.orders, ..."""
-    groups: dict[str, list] = {}
+    groups: dict[str, list[Any]] = {}
     for module in api_modules():
         package = ".".join(module.split(".")[:2])
         groups.setdefault(package, []).append({module: f"reference/{module}.md"})
@@ -94,8 +108,8 @@ def _api_navigation() -> list:
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     registry = _registry()
-    source: SourceDocument = _state["source"]  # type: ignore[assignment]
-    verdicts: Verdicts = _state["verdicts"]  # type: ignore[assignment]
+    source: SourceDocument = _state["source"]
+    verdicts: Verdicts = _state["verdicts"]
     site_url = _site_url(config)
     generated = {
         "start-here.md": pages.reading_order(registry),
@@ -122,14 +136,14 @@ def on_page_markdown(
     principle = registry.by_path(page.file.src_uri)
     if principle is None:
         return markdown
-    docs_dir: Path = _state["docs_dir"]  # type: ignore[assignment]
+    docs_dir: Path = _state["docs_dir"]
     path = docs_dir / principle.path
     _, body, first_line = split_front_matter(path, path.read_text(encoding="utf-8"))
     try:
         check_anatomy(path, body, first_line)
     except LocatedError as error:
         raise PluginError(str(error)) from error
-    anchors: dict[str, str] = _state["anchors"]  # type: ignore[assignment]
+    anchors: dict[str, str] = _state["anchors"]
     return pages.assemble_principle(
         registry, principle, markdown, anchors[principle.id], _site_url(config)
     )

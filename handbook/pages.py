@@ -167,6 +167,7 @@ def id_index(registry: Registry) -> str:
                 f"| {anchor}`{entry.id}` | active | [{p.title}]({p.path.as_posix()}) |"
             )
         elif entry.status == "merged-into":
+            # load_registry refuses a merged-into entry without a target.
             target = by_id[entry.target]  # type: ignore[index]
             lines.append(
                 f"| {anchor}`{entry.id}` | merged into `{target.id}` | [{target.title}]({target.path.as_posix()}) |"
