@@ -1,10 +1,10 @@
 """The repository's Python is statically typed, and says why wherever it is not.
 
 mypy runs in strict mode with the pydantic plugin over the files listed in
-pyproject.toml's ``[tool.mypy]`` (the service, its scripts and the site's
-code). Every ``# type: ignore`` names the error it silences (mypy's
-``ignore-without-code``), is still needed (``warn_unused_ignores``) and
-carries a comment saying why, on its line or the line above.
+pyproject.toml's ``[tool.mypy]`` (the service, its scripts, the site's code
+and the service's tests). Every type-ignore comment names the error it
+silences (mypy's ``ignore-without-code``), is still needed
+(``warn_unused_ignores``) and says why, on its line or the line above.
 """
 
 import re
@@ -22,11 +22,16 @@ IGNORE = re.compile(r"#\s*type:\s*ignore(?P<codes>\[[^\]]*\])?(?P<rest>.*)$")
 
 
 def _checked_python() -> list[Path]:
+    paths = [REPO_ROOT / entry for entry in MYPY_FILES]
     return sorted(
-        path
-        for entry in MYPY_FILES
-        for path in (REPO_ROOT / entry).rglob("*.py")
-        if "__pycache__" not in path.parts
+        {path for path in paths if path.is_file()}
+        | {
+            module
+            for path in paths
+            if path.is_dir()
+            for module in path.rglob("*.py")
+            if "__pycache__" not in module.parts
+        }
     )
 
 

@@ -13,7 +13,7 @@ schema calls valid is not refused as invalid.
 
 import secrets
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import hypothesis.strategies as st
 import pytest
@@ -133,13 +133,19 @@ def api_schema(shop_app: FastAPI) -> Iterator[schemathesis.BaseSchema]:
     asgi.shutdown_lifespans()
 
 
+def _asgi(app: FastAPI) -> asgi.ASGIApp:
+    """The app as Schemathesis types an ASGI app (dict scopes, not Starlette's
+    MutableMapping ones); the same callable either way."""
+    return cast("asgi.ASGIApp", app)
+
+
 class SignedIn:
     """A registered user's bearer token, renewed after a password change."""
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
         self.email = f"prop-{secrets.token_hex(4)}@example.com"
-        with asgi.get_client(app) as client:
+        with asgi.get_client(_asgi(app)) as client:
             created = client.post(
                 "/users",
                 json={"email": self.email, "name": "Prop Test", "password": PASSWORD},
@@ -148,7 +154,7 @@ class SignedIn:
         self.headers = self.sign_in()
 
     def sign_in(self) -> dict[str, str]:
-        with asgi.get_client(self.app) as client:
+        with asgi.get_client(_asgi(self.app)) as client:
             token = client.post(
                 "/auth/token", data={"username": self.email, "password": PASSWORD}
             )
@@ -168,7 +174,7 @@ def _operations() -> list[tuple[str, GenerationMode]]:
     """Every operation of the OpenAPI document, in each mode it has inputs for."""
     app = create_app(
         Settings(
-            _env_file=None,  # type: ignore[call-arg]  # pydantic-settings' init-only option
+            _env_file=None,
             environment="test",
             database_url="postgresql+asyncpg://nobody@127.0.0.1/unused",  # type: ignore[arg-type]  # validated from a string
             jwt_secret=SecretStr(SECRET),
@@ -203,7 +209,7 @@ def test_every_operation_keeps_its_documented_contract(
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    def keeps_the_contract(case: schemathesis.Case) -> None:
+    def keeps_the_contract(case: schemathesis.Case[Any]) -> None:
         response = case.call_and_validate(headers=user.headers, checks=CHECKS)
         if label == "PATCH /users/me" and response.status_code == 200:
             user.sign_in()  # a password change revoked the token

@@ -13,7 +13,7 @@ parameter may appear in any of them.
 import json
 import signal
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def server(settings: Settings, migrated_url: str, tmp_path: Path) -> Iterator[Se
 @pytest.fixture
 async def unmigrated_server(
     settings: Settings, create_database: DatabaseFactory, tmp_path: Path
-) -> Iterator[Server]:
+) -> AsyncIterator[Server]:
     """The same service on a database that has no tables: queries fail."""
     url = await create_database()
     with serving(
