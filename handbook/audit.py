@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import async_playwright
 
@@ -43,7 +44,7 @@ AUDITS = {
 }
 
 
-def lighthouse(url: str, preset: str) -> dict:
+def lighthouse(url: str, preset: str) -> dict[str, Any]:
     if not LIGHTHOUSE.exists():
         sys.exit(
             "lighthouse is not installed: run `npm install --prefix .tools "
@@ -64,10 +65,11 @@ def lighthouse(url: str, preset: str) -> dict:
             args.append("--preset=desktop")
         env = {**os.environ, "CHROME_PATH": CHROMIUM}
         subprocess.run(args, check=True, env=env, timeout=300)
-        return json.loads(report.read_text())
+        result: dict[str, Any] = json.loads(report.read_text())
+        return result
 
 
-def summarise(result: dict) -> str:
+def summarise(result: dict[str, Any]) -> str:
     scores = " ".join(
         f"{name}={round((result['categories'][name]['score'] or 0) * 100)}"
         for name in CATEGORIES

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import markdown
 from mkdocs.config import load_config
-from pymdownx.snippets import SnippetMissingError
+from pymdownx.snippets import SnippetMissingError, SnippetPreprocessor
 
 from handbook.docs_tree import REPO_ROOT
 from handbook.fences import INCLUDE_LINE, FencedBlock
@@ -20,7 +20,7 @@ from handbook.locations import LocatedError, Location
 
 
 @cache
-def _snippets_preprocessor():
+def _snippets_preprocessor() -> SnippetPreprocessor:
     with chdir(REPO_ROOT), open(os.devnull, "w"):
         config = load_config(str(REPO_ROOT / "mkdocs.yml"))
         md = markdown.Markdown(
@@ -29,7 +29,8 @@ def _snippets_preprocessor():
                 "pymdownx.snippets": config.mdx_configs["pymdownx.snippets"]
             },
         )
-    return md.preprocessors["snippet"]
+    preprocessor: SnippetPreprocessor = md.preprocessors["snippet"]
+    return preprocessor
 
 
 def expand(block: FencedBlock) -> str:

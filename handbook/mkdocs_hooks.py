@@ -9,6 +9,7 @@ Any registry or anatomy problem stops the build with ``file:line: message``.
 import html
 import re
 from pathlib import Path
+from typing import Any, TypedDict
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -26,11 +27,26 @@ from handbook.verdicts import Verdicts, annotator, corrections_page, load_verdic
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 
-_state: dict[str, object] = {}
+
+class _BuildState(TypedDict, total=False):
+    """What on_config reads once, for the hooks that run after it."""
+
+    registry: Registry
+    source: SourceDocument
+    anchors: dict[str, str]
+    docs_dir: Path
+    verdicts: Verdicts
+    # Filled during the build: generated pages, and each principle's HTML
+    # for the all-in-one print page.
+    generated: set[str]
+    rendered: dict[str, str]
+
+
+_state: _BuildState = {}
 
 
 def _registry() -> Registry:
-    return _state["registry"]  # type: ignore[return-value]
+    return _state["registry"]
 
 
 def _site_url(config: MkDocsConfig) -> str:
@@ -47,18 +63,20 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except LocatedError as error:
         raise PluginError(str(error)) from error
     _state.update(
-        registry=registry,
-        source=source,
-        anchors=anchors,
-        docs_dir=docs_dir,
-        verdicts=verdicts,
+        _BuildState(
+            registry=registry,
+            source=source,
+            anchors=anchors,
+            docs_dir=docs_dir,
+            verdicts=verdicts,
+        )
     )
     config.nav = _navigation(registry)
     return config
 
 
-def _navigation(registry: Registry) -> list:
-    nav: list = [
+def _navigation(registry: Registry) -> list[Any]:
+    nav: list[Any] = [
         {"Home": "index.md"},
         {"Start here": "start-here.md"},
         {"Checklist": "checklist.md"},
@@ -85,9 +103,9 @@ def _navigation(registry: Registry) -> list:
     return nav
 
 
-def _api_navigation() -> list:
+def _api_navigation() -> list[Any]:
     """API pages grouped by package: shop, then shop.core, shop.orders, ..."""
-    groups: dict[str, list] = {}
+    groups: dict[str, list[Any]] = {}
     for module in api_modules():
         package = ".".join(module.split(".")[:2])
         groups.setdefault(package, []).append({module: f"reference/{module}.md"})
@@ -99,9 +117,9 @@ def _api_navigation() -> list:
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     registry = _registry()
-    source: SourceDocument = _state["source"]  # type: ignore[assignment]
-    verdicts: Verdicts = _state["verdicts"]  # type: ignore[assignment]
-    docs_dir: Path = _state["docs_dir"]  # type: ignore[assignment]
+    source: SourceDocument = _state["source"]
+    verdicts: Verdicts = _state["verdicts"]
+    docs_dir: Path = _state["docs_dir"]
     site_url = _site_url(config)
     minutes = {p.id: _reading_minutes(docs_dir / p.path) for p in registry.principles}
     generated = {
@@ -150,14 +168,14 @@ def on_page_markdown(
         dict.fromkeys([principle.id, *principle.tags, *principle.aliases])
     )
     page.meta["pbp_id"] = principle.id
-    docs_dir: Path = _state["docs_dir"]  # type: ignore[assignment]
+    docs_dir: Path = _state["docs_dir"]
     path = docs_dir / principle.path
     _, body, first_line = split_front_matter(path, path.read_text(encoding="utf-8"))
     try:
         check_anatomy(path, body, first_line)
     except LocatedError as error:
         raise PluginError(str(error)) from error
-    anchors: dict[str, str] = _state["anchors"]  # type: ignore[assignment]
+    anchors: dict[str, str] = _state["anchors"]
     return pages.assemble_principle(
         registry,
         principle,
@@ -172,7 +190,7 @@ def on_page_content(content: str, page: Page, **_: object) -> str:
     """Name task-list checkboxes; keep each principle's HTML for the print page."""
     content = _TASK_CHECKBOX.sub(_named_checkbox, content)
     if _registry().by_path(page.file.src_uri) is not None:
-        _state["rendered"][page.file.src_uri] = content  # type: ignore[index]
+        _state["rendered"][page.file.src_uri] = content
     return content
 
 
@@ -194,8 +212,10 @@ def _named_checkbox(match: re.Match[str]) -> str:
     )
 
 
-def on_page_context(context: dict, page: Page, **_: object) -> dict:
-    if page.file.src_uri in _state["generated"]:  # type: ignore[operator]
+def on_page_context(
+    context: dict[str, object], page: Page, **_: object
+) -> dict[str, object]:
+    if page.file.src_uri in _state["generated"]:
         page.edit_url = None  # no source file to edit
     if page.file.src_uri == "print.md":
         page.content = (page.content or "").replace(
@@ -205,7 +225,7 @@ def on_page_context(context: dict, page: Page, **_: object) -> dict:
 
 
 def _all_principles_html(page: Page) -> str:
-    rendered: dict[str, str] = _state["rendered"]  # type: ignore[assignment]
+    rendered = _state["rendered"]
     sections = []
     for principle in _registry().reading_order():
         content = pages.relocate_html(

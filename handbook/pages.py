@@ -246,6 +246,7 @@ def id_index(registry: Registry) -> str:
                 f"| {anchor}`{entry.id}` | active | [{p.title}]({p.path.as_posix()}) |"
             )
         elif entry.status == "merged-into":
+            # load_registry refuses a merged-into entry without a target.
             target = by_id[entry.target]  # type: ignore[index]
             lines.append(
                 f"| {anchor}`{entry.id}` | merged into `{target.id}` | [{target.title}]({target.path.as_posix()}) |"
@@ -344,7 +345,7 @@ LISTING_PAGES = (
 )
 
 
-def search_settings(registry: Registry, src_uri: str) -> dict:
+def search_settings(registry: Registry, src_uri: str) -> dict[str, object]:
     """Material's per-page ``search`` meta: who ranks first, who is not indexed."""
     if src_uri == "print.md":
         return {"exclude": True}  # every principle again, on one page

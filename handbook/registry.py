@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -125,13 +126,14 @@ class Registry:
         targets = {p.id: p.url for p in self.principles}
         for entry in self.lock:
             if entry.status == "merged-into":
+                # load_registry refuses a merged-into entry without a target.
                 targets[entry.id] = targets[entry.target]  # type: ignore[index]
             elif entry.status == "retired":
                 targets[entry.id] = f"ids/#{entry.id.lower()}"
         return targets
 
 
-def split_front_matter(path: Path, text: str) -> tuple[dict, str, int]:
+def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]:
     """Return (front matter, body, line where the body starts)."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from handbook.fences import fenced_lines, find_fences
 from handbook.locations import LocatedError, Location, line_of
@@ -119,7 +120,7 @@ class SourceDocument:
         blocks = {block.line: block for block in find_fences(self.path, self.text)}
         code_lines = fenced_lines(self.path, self.text)
         # (kind, section, first line, last line, text, language)
-        found: list[list] = []
+        found: list[list[Any]] = []
         section = ""
         paragraph: list[tuple[int, str]] = []
 
@@ -194,7 +195,7 @@ class SourceDocument:
         lines = self.text.splitlines()
         return all(not lines[n - 1].strip() for n in range(after + 1, before))
 
-    def _is_lead_in(self, previous: list, block_line: int) -> bool:
+    def _is_lead_in(self, previous: list[Any], block_line: int) -> bool:
         kind, _section, _first, last, text, _language = previous
         return (
             kind != "code"

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import BinaryIO
 
 COMPRESSIBLE = (
     "text/",
@@ -31,7 +32,7 @@ class _Handler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def send_head(self):  # type: ignore[no-untyped-def]
+    def send_head(self) -> BinaryIO | None:
         path = Path(self.translate_path(self.path))
         if path.is_dir() and not self.path.split("?")[0].endswith("/"):
             return super().send_head()  # the 301 to the directory URL
@@ -55,7 +56,7 @@ class _Handler(SimpleHTTPRequestHandler):
         self.end_headers()
         return io.BytesIO(body)
 
-    def _send_404(self):  # type: ignore[no-untyped-def]
+    def _send_404(self) -> BinaryIO:
         """Serve the site's 404.html at the requested URL, as GitHub Pages does."""
         page = Path(self.directory) / "404.html"
         body = page.read_bytes() if page.is_file() else b"not found"

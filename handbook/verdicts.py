@@ -21,6 +21,7 @@ or a comment. Every problem is a :class:`LocatedError` naming the line of
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -310,7 +311,7 @@ def _mark(verdict: Verdict, prefix: str) -> str:
     )
 
 
-def annotator(verdicts: Verdicts, prefix: str = ""):
+def annotator(verdicts: Verdicts, prefix: str = "") -> Callable[[Statement], list[str]]:
     """The marks the Source page puts on each statement (see SourceDocument.render)."""
 
     def annotate(statement: Statement) -> list[str]:

@@ -27,6 +27,7 @@ from httpx import ASGITransport, AsyncClient
 from postgres_provider import NoPostgresError, postgres_server
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from pydantic import SecretStr
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -134,10 +135,10 @@ async def database_url(create_database: DatabaseFactory) -> str:
 def settings(database_url: str) -> Settings:
     """Settings of the app under test: no .env file, a fresh signing key."""
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         environment="test",
-        database_url=database_url,  # type: ignore[arg-type]
-        jwt_secret=secrets.token_urlsafe(48),  # type: ignore[arg-type]
+        database_url=database_url,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(secrets.token_urlsafe(48)),
         cors_origins=["https://shop.example"],
     )
 
@@ -207,6 +208,7 @@ async def running(app: FastAPI) -> AsyncIterator[None]:
     to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    # Starlette types scopes and messages as MutableMapping, the queues hold dicts.
     task = asyncio.create_task(app(scope, to_app.get, from_app.put))  # type: ignore[arg-type]
     await to_app.put({"type": "lifespan.startup"})
     assert (await from_app.get())["type"] == "lifespan.startup.complete"
@@ -231,7 +233,8 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     assert set(body["error"]) == {"code", "message", "details"}
     assert body["error"]["code"] == code
     assert body["error"]["message"]
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 # --8<-- [start:user-fixtures]
@@ -250,7 +253,8 @@ def register(client: AsyncClient) -> UserFactory:
             "/users", json={"email": email, "name": name, "password": password}
         )
         assert response.status_code == 201, response.text
-        return response.json()
+        user: dict[str, Any] = response.json()
+        return user
 
     return register
 

@@ -36,7 +36,8 @@ UVICORN += ["--host", "127.0.0.1", "--port", "{port}"]
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class Server:

@@ -25,6 +25,7 @@ async def test_gathering_queries_on_a_new_session_fails(session: AsyncSession) -
         return_exceptions=True,
     )
 
+    assert not isinstance(first, BaseException)
     assert first.scalar() == 1
     assert isinstance(second, InvalidRequestError)
     assert str(second).startswith(
@@ -83,7 +84,8 @@ async def test_a_session_per_task_gives_each_task_its_own_connection(
 
     async def backend_pid() -> int:
         async with session_factory() as session:
-            return await session.scalar(text("SELECT pg_backend_pid()"))
+            pid: int = await session.scalar(text("SELECT pg_backend_pid()"))
+            return pid
 
     first, second = await asyncio.gather(backend_pid(), backend_pid())
 

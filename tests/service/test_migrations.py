@@ -50,7 +50,8 @@ def test_migration_files_are_named_by_a_14_digit_version() -> None:
 
 
 def _libpq_url(url: str) -> str:
-    return apply_migrations.asyncpg_dsn(url)
+    dsn: str = apply_migrations.asyncpg_dsn(url)
+    return dsn
 
 
 def _schema_dump(url: str) -> list[str]:

@@ -37,7 +37,8 @@ async def place(
         "/orders", headers=user["headers"], json=body or TWO_LINES
     )
     assert response.status_code == 201, response.text
-    return response.json()
+    order: dict[str, Any] = response.json()
+    return order
 
 
 # --- placing orders ------------------------------------------------------------

@@ -102,7 +102,8 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     """Read the settings once per process (the module-level ``app`` uses this)."""
-    return Settings()  # type: ignore[call-arg]  # required fields come from the environment
+    # The required fields come from the environment (pydantic-settings).
+    return Settings()
 
 
 def get_app_settings(request: Request) -> Settings:

@@ -58,7 +58,9 @@ class OrderResponse(BaseModel):
     created_at: datetime
     items: list[OrderItemResponse]
 
-    @computed_field
+    # mypy rejects any decorator above @property; pydantic documents this
+    # exact stacking for computed fields, and checks it at class creation.
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def total_cents(self) -> int:
         """Sum of quantity times unit price over all lines."""
