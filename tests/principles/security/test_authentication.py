@@ -1,4 +1,4 @@
-"""Evidence for SEC-AUTH: short-lived JWTs that a password change revokes.
+"""Evidence for SEC-AUTHN: short-lived JWTs that a password change revokes.
 
 Each test reproduces a claim docs/principles/security/authentication.md makes,
 through the real API on the real database.

@@ -1,4 +1,4 @@
-"""Evidence for TEST-BY-DOMAIN: the suite is grouped by domain, and a complete
+"""Evidence for TEST-ORGANISATION: the suite is grouped by domain, and a complete
 flow runs through the real API and database."""
 
 import ast
