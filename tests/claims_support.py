@@ -75,3 +75,24 @@ def scratch_repo(path: Path, files: dict[str, str]) -> Path:
     subprocess.run([git, "init", "-q"], cwd=path, check=True)
     subprocess.run([git, "add", "-A"], cwd=path, check=True)
     return path
+
+
+def build_site(site_dir: Path, site_url: str) -> None:
+    """``mkdocs build --strict`` of the real docs into ``site_dir`` for ``site_url``."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--site-dir",
+            str(site_dir),
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": site_url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from claims_support import build_site
 
 from handbook.docs_tree import REPO_ROOT
 from handbook.static_server import serve
@@ -22,23 +23,7 @@ def sub_path_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The site built for http://127.0.0.1:PORT/sub/path/ and served there."""
     site_dir = tmp_path_factory.mktemp("sub-path-site")
     with serve(site_dir, mount=MOUNT) as url:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "mkdocs",
-                "build",
-                "--strict",
-                "--site-dir",
-                str(site_dir),
-            ],
-            cwd=REPO_ROOT,
-            env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": url},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
+        build_site(site_dir, url)
         yield url
 
 
