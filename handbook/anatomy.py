@@ -1,10 +1,14 @@
 """The fixed anatomy of a principle page, checked before the page is built.
 
 A rendered principle page reads, in order: the rule (its summary), Why, Do,
-Don't, How to check, In code review, Related, Source. The rule, the review
-comment and the source link are generated from the front matter; the author
-writes the rest, in this order. A Source section may be written to add notes;
-the link is appended to it.
+Don't, How to check, When it doesn't apply, In code review, Related, Source.
+The rule, the review comment and the source link are generated from the front
+matter; the author writes the rest, in this order. A Source section may be
+written to add notes; the link is appended to it.
+
+"When it doesn't apply" belongs to *should* and *consider* pages only: it
+says when departing is the right call. A *must* has no such case; a rule
+that has one is a *should*.
 """
 
 import re
@@ -14,6 +18,8 @@ from handbook.fences import fenced_lines, find_fences
 from handbook.locations import LocatedError, Location
 
 WRITTEN_SECTIONS = ("Why", "Do", "Don't", "How to check", "Related")
+EXCEPTIONS_SECTION = "When it doesn't apply"
+LEVELS_WITH_EXCEPTIONS = ("should", "consider")
 OPTIONAL_LAST = "Source"
 GENERATED_SECTIONS = ("In code review",)
 RENDERED_ORDER = (
@@ -21,6 +27,7 @@ RENDERED_ORDER = (
     "Do",
     "Don't",
     "How to check",
+    EXCEPTIONS_SECTION,
     "In code review",
     "Related",
     "Source",
@@ -42,22 +49,50 @@ def headings(path: Path, body: str, first_line: int) -> list[tuple[int, int, str
     return found
 
 
-def check_anatomy(path: Path, body: str, first_line: int) -> None:
+def written_sections(level: str) -> list[str]:
+    """The sections an author writes on a page of this level, in order."""
+    sections = list(WRITTEN_SECTIONS)
+    if level in LEVELS_WITH_EXCEPTIONS:
+        sections.insert(sections.index("Related"), EXCEPTIONS_SECTION)
+    return sections
+
+
+def rendered_sections(level: str) -> list[str]:
+    """The sections of a rendered page of this level, generated ones included."""
+    written = written_sections(level)
+    return [
+        section
+        for section in RENDERED_ORDER
+        if section in written
+        or section in GENERATED_SECTIONS
+        or section == OPTIONAL_LAST
+    ]
+
+
+def check_anatomy(path: Path, body: str, first_line: int, level: str) -> None:
     """Raise a LocatedError naming the line where the page departs from the anatomy."""
     found = headings(path, body, first_line)
-    for line, level, text in found:
-        if level == 1:
+    for line, depth, text in found:
+        if depth == 1:
             raise LocatedError(
                 Location(path, line),
                 "no '# ' heading on a principle page: the title comes from front matter",
             )
-        if level == 2 and text in GENERATED_SECTIONS:
+        if depth == 2 and text in GENERATED_SECTIONS:
             raise LocatedError(
                 Location(path, line),
                 f"'## {text}' is generated from front matter; remove it",
             )
-    sections = [(line, text) for line, level, text in found if level == 2]
-    expected = list(WRITTEN_SECTIONS)
+    sections = [(line, text) for line, depth, text in found if depth == 2]
+    if level not in LEVELS_WITH_EXCEPTIONS:
+        for line, text in sections:
+            if text == EXCEPTIONS_SECTION:
+                raise LocatedError(
+                    Location(path, line),
+                    f"'## {text}' is for should and consider pages; this one is "
+                    f"a {level}. A rule with a good exception is a should.",
+                )
+    expected = written_sections(level)
     if sections and sections[-1][1] == OPTIONAL_LAST:
         expected.append(OPTIONAL_LAST)
     for index, wanted in enumerate(expected):
@@ -81,6 +116,7 @@ def check_anatomy(path: Path, body: str, first_line: int) -> None:
             f"unexpected section '## {text}' after '## {expected[-1]}'",
         )
     _check_sections_have_code(path, body, first_line, sections)
+    _check_exceptions_are_listed(path, body, first_line, sections)
 
 
 def _check_sections_have_code(
@@ -95,4 +131,21 @@ def _check_sections_have_code(
             raise LocatedError(
                 Location(path, line),
                 f"'## {text}' needs at least one tested code block",
+            )
+
+
+def _check_exceptions_are_listed(
+    path: Path, body: str, first_line: int, sections: list[tuple[int, str]]
+) -> None:
+    """'When it doesn't apply' names at least one case, as a list item."""
+    lines = body.splitlines()
+    starts = [line for line, _ in sections] + [first_line + len(lines)]
+    for (line, text), end in zip(sections, starts[1:], strict=False):
+        if text != EXCEPTIONS_SECTION:
+            continue
+        section = lines[line - first_line + 1 : end - first_line]
+        if not any(item.startswith(("- ", "* ")) for item in section):
+            raise LocatedError(
+                Location(path, line),
+                f"'## {text}' needs at least one case, as a list item",
             )

@@ -172,7 +172,7 @@ def on_page_markdown(
     path = docs_dir / principle.path
     _, body, first_line = split_front_matter(path, path.read_text(encoding="utf-8"))
     try:
-        check_anatomy(path, body, first_line)
+        check_anatomy(path, body, first_line, principle.level)
     except LocatedError as error:
         raise PluginError(str(error)) from error
     anchors: dict[str, str] = _state["anchors"]

@@ -12,6 +12,8 @@ import posixpath
 import re
 from pathlib import PurePosixPath
 
+from handbook.anatomy import LEVELS_WITH_EXCEPTIONS
+from handbook.departures import departure_comment
 from handbook.registry import LEVELS, Principle, Registry
 from handbook.source_document import slugify
 
@@ -104,6 +106,16 @@ def source_link(principle: Principle, anchor: str) -> str:
     )
 
 
+def record_departure(principle: Principle) -> str:
+    """The generated end of 'When it doesn't apply': how to record a departure."""
+    guide = relative(principle.path.as_posix(), "code-review.md#record-a-departure")
+    return (
+        "Where you depart, say so next to the code, with the ID, so that a "
+        f"reviewer sees the rule was weighed: `{departure_comment(principle.id)}` "
+        f"([how departures are recorded]({guide})).\n\n"
+    )
+
+
 def assemble_principle(
     registry: Registry,
     principle: Principle,
@@ -119,6 +131,8 @@ def assemble_principle(
     related, source_marker, source_notes = rest.partition("\n## Source")
     page = principle_header(registry, principle, site_url) + verified_by
     page += before_related.strip("\n") + "\n\n"
+    if principle.level in LEVELS_WITH_EXCEPTIONS:
+        page += record_departure(principle)
     page += review_section(principle, site_url)
     page += "## Related" + related.rstrip("\n") + "\n\n## Source\n\n"
     if source_marker:

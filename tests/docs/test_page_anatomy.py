@@ -13,10 +13,10 @@ PRINCIPLE_PAGES = [DOCS_DIR / p.path for p in load_registry(DOCS_DIR).principles
 
 
 def _check(path: Path, text: str | None = None) -> None:
-    _, body, first_line = split_front_matter(
+    meta, body, first_line = split_front_matter(
         path, text if text is not None else path.read_text()
     )
-    check_anatomy(path, body, first_line)
+    check_anatomy(path, body, first_line, meta["level"])
 
 
 @pytest.mark.parametrize(
@@ -26,9 +26,19 @@ def test_page_follows_the_anatomy(page: Path) -> None:
     _check(page)
 
 
+def _first_page(*levels: str) -> Path:
+    registry = load_registry(DOCS_DIR)
+    return next(DOCS_DIR / p.path for p in registry.principles if p.level in levels)
+
+
 @pytest.fixture
 def page() -> Path:
-    return PRINCIPLE_PAGES[0]
+    return _first_page("must")
+
+
+@pytest.fixture(params=["should", "consider"])
+def page_with_exceptions(request: pytest.FixtureRequest) -> Path:
+    return _first_page(request.param)
 
 
 @pytest.mark.parametrize("section", ["Why", "Do", "Don't", "How to check", "Related"])
@@ -67,3 +77,37 @@ def test_do_needs_tested_code(page: Path) -> None:
         LocatedError, match=r"'## Do' needs at least one tested code block"
     ):
         _check(page, text[:start] + "\n## Do\n\nJust do it.\n" + text[end:])
+
+
+EXCEPTIONS = "\n## When it doesn't apply\n"
+
+
+def test_a_should_or_consider_page_says_when_it_does_not_apply(
+    page_with_exceptions: Path,
+) -> None:
+    text = page_with_exceptions.read_text()
+    start, end = text.index(EXCEPTIONS), text.index("\n## Related\n")
+    with pytest.raises(
+        LocatedError,
+        match=rf"{page_with_exceptions.name}:\d+: expected section "
+        r"'## When it doesn't apply' here, found '## Related'",
+    ):
+        _check(page_with_exceptions, text[:start] + text[end:])
+
+
+def test_when_it_does_not_apply_names_a_case(page_with_exceptions: Path) -> None:
+    text = page_with_exceptions.read_text()
+    start, end = text.index(EXCEPTIONS), text.index("\n## Related\n")
+    emptied = text[:start] + EXCEPTIONS + "\nIt depends.\n" + text[end:]
+    with pytest.raises(LocatedError, match=r"needs at least one case, as a list item"):
+        _check(page_with_exceptions, emptied)
+
+
+def test_a_must_has_no_exceptions(page: Path) -> None:
+    text = page.read_text().replace(
+        "\n## Related\n", EXCEPTIONS + "\n- **Prototypes.** Skip it.\n\n## Related\n"
+    )
+    with pytest.raises(
+        LocatedError, match=r"is for should and consider pages; this one is a must"
+    ):
+        _check(page, text)

@@ -1,10 +1,12 @@
 """Specification of the package layout: domains meet only through public interfaces.
 
-Dependencies point one way (orders -> users' public dependency, domains ->
-shared/core), so no import cycle can form between packages.
+Dependencies point one way (orders -> users' current-user dependency and the
+catalog's price list; domains -> shared/core), so no import cycle can form
+between packages.
 """
 
 import ast
+from itertools import permutations
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,11 @@ SHOP_DIR = Path(shop.__file__).parent
 
 # --8<-- [start:public-interfaces]
 # What other packages may import from each domain; everything else is internal.
-PUBLIC_INTERFACES = {"users": ("shop.users.dependencies",), "orders": ()}
+PUBLIC_INTERFACES = {
+    "users": ("shop.users.dependencies",),
+    "orders": (),
+    "catalog": ("shop.catalog.prices",),
+}
 # --8<-- [end:public-interfaces]
 
 
@@ -42,7 +48,7 @@ def _imports_of(
 
 # --8<-- [start:import-rules]
 @pytest.mark.parametrize(
-    ("importer", "imported"), [("orders", "users"), ("users", "orders")]
+    ("importer", "imported"), list(permutations(PUBLIC_INTERFACES, 2))
 )
 def test_a_domain_uses_another_only_through_its_public_interface(
     importer: str, imported: str
@@ -63,6 +69,8 @@ def test_shared_code_and_core_wiring_import_no_domain(package: str) -> None:
     imports = _imports_of(package, except_modules=frozenset({"main"}))
 
     assert {
-        module for module in imports if module.startswith(("shop.users", "shop.orders"))
+        module
+        for module in imports
+        if module.startswith(tuple(f"shop.{domain}" for domain in PUBLIC_INTERFACES))
     } == set()
     # --8<-- [end:import-rules]
