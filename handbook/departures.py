@@ -23,7 +23,7 @@ REASON_PLACEHOLDER = "<why this place is the exception>"
 
 # The marker in a comment of any language the repository holds: Python,
 # shell, YAML, TOML and Dockerfiles use '#'; SQL uses '--'.
-_COMMENTED_MARKER = re.compile(rf"(?:#|--)\s*{MARKER}\b(?P<rest>.*)$")
+_COMMENTED_MARKER = re.compile(rf"(?:^|\s)(?:#|--)\s*{MARKER}\b(?P<rest>.*)$")
 _ID_THEN_REASON = re.compile(
     r"^\s+(?P<id>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)(?P<colon>:?)\s*(?P<reason>.*?)\s*$"
 )

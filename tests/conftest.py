@@ -1,4 +1,4 @@
-"""Fixtures shared across test folders: the site, built once per session.
+"""Fixtures shared across test folders: the site, built once per test run.
 
 The reference service's fixtures (a real PostgreSQL, one rolled-back
 transaction per test, signed-in users) live in ``shop_fixtures.py``: both
@@ -7,19 +7,60 @@ modules (tests/principles/) use them, so they are registered for the whole
 suite here. ``postgres_provider.py`` decides where the server comes from.
 """
 
+import shutil
 from pathlib import Path
 
 import pytest
 from claims_support import build_site
+from filelock import FileLock
 
 # The reference service's fixtures (a real PostgreSQL, sessions, users), shared
 # by tests/service/ and the evidence modules in tests/principles/.
 pytest_plugins = ["shop_fixtures"]
 
 
+def run_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A temporary directory every pytest-xdist worker of this run shares.
+
+    Each worker's base temp is ``<run>/popen-gwN``; without xdist it is the
+    run's own directory.
+    """
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if base.name.startswith("popen-gw") else base
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``mkdocs build --strict`` of the real docs, shared by every site test."""
-    site_dir = tmp_path_factory.mktemp("site")
-    build_site(site_dir, "https://handbook.test/")
+    """``mkdocs build --strict`` of the real docs, shared by every site test.
+
+    Built once per run: the first worker to ask builds it under a file lock,
+    into a scratch directory renamed when complete, so no worker ever reads
+    a half-built site; the others wait, then reuse it.
+    """
+    shared = run_temp_dir(tmp_path_factory)
+    site_dir = shared / "site"
+    with FileLock(shared / "site.lock"):
+        if not site_dir.is_dir():
+            scratch = shared / "site.building"
+            shutil.rmtree(scratch, ignore_errors=True)
+            build_site(scratch, "https://handbook.test/")
+            scratch.rename(site_dir)
     return site_dir
+
+
+# Every test this run collected, before -k or -m deselect any: the verdicts
+# test checks that each test a verdict names exists, without a second
+# collection in a subprocess.
+COLLECTED_NODE_IDS = pytest.StashKey[frozenset[str]]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    config.stash[COLLECTED_NODE_IDS] = frozenset(item.nodeid for item in items)
+
+
+@pytest.fixture(scope="session")
+def collected_node_ids(request: pytest.FixtureRequest) -> frozenset[str]:
+    return request.config.stash.get(COLLECTED_NODE_IDS, frozenset())
