@@ -13,8 +13,7 @@ that does not exist.
 import re
 from pathlib import Path
 
-import yaml
-
+from handbook import yaml_loading
 from handbook.fences import fenced_lines
 from handbook.registry import Registry
 from handbook.source_document import SourceDocument
@@ -50,7 +49,7 @@ def uncovered_headings(registry: Registry, source: SourceDocument) -> list[str]:
 def broken_area_promises(registry: Registry, areas_file: Path) -> list[str]:
     """Topics an area promises that none of its principles delivers."""
     problems = []
-    for item in yaml.safe_load(areas_file.read_text(encoding="utf-8")):
+    for item in yaml_loading.safe_load(areas_file.read_text(encoding="utf-8")):
         topics = item.get("topics")
         if not isinstance(topics, dict) or not topics:
             problems.append(

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from handbook import yaml_loading
 from handbook.locations import LocatedError, Location, line_of
 
 PRINCIPLES_DIR = "principles"
@@ -148,7 +149,7 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]
             Location(path, 1), "front matter is not closed by a '---' line"
         )
     try:
-        meta = yaml.safe_load("".join(lines[1:end])) or {}
+        meta = yaml_loading.safe_load("".join(lines[1:end])) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 2 if mark else 1
@@ -244,7 +245,7 @@ def load_principle(docs_dir: Path, path: Path, areas: dict[str, Area]) -> Princi
 
 def load_areas(path: Path) -> dict[str, Area]:
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = yaml_loading.safe_load(text)
     if not isinstance(data, list) or not data:
         raise LocatedError(
             Location(path, 1), "areas.yml must be a non-empty list of areas"
@@ -267,7 +268,7 @@ def load_areas(path: Path) -> dict[str, Area]:
 
 def load_lock(path: Path) -> list[LockEntry]:
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = yaml_loading.safe_load(text) or {}
     if not isinstance(data, dict):
         raise LocatedError(
             Location(path, 1), "the IDs lock must map each ID to its status"

@@ -20,6 +20,7 @@ or a comment. Every problem is a :class:`LocatedError` naming the line of
 """
 
 import ast
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from handbook import yaml_loading
 from handbook.locations import LocatedError, Location
 from handbook.registry import Registry
 from handbook.source_document import (
@@ -126,6 +128,19 @@ def _title(statement: Statement, title: str) -> str:
     return _plain(statement.text)
 
 
+@functools.cache
+def _function_names(path: Path, modified_ns: int) -> frozenset[str]:
+    """Functions a test file defines; parsed once per version of the file
+    (several verdicts name the same file, and `mkdocs serve` rebuilds often)."""
+    del modified_ns  # part of the cache key only
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return frozenset(
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    )
+
+
 def _check_test_id(test_id: str, where: Location, repo_root: Path) -> None:
     match = TEST_ID.match(test_id)
     if not match:
@@ -136,12 +151,7 @@ def _check_test_id(test_id: str, where: Location, repo_root: Path) -> None:
     path = repo_root / match["file"]
     if not path.is_file():
         raise LocatedError(where, f"{test_id!r}: {match['file']} does not exist")
-    names = {
-        node.name
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    }
-    if match["name"] not in names:
+    if match["name"] not in _function_names(path, path.stat().st_mtime_ns):
         raise LocatedError(
             where, f"{test_id!r}: {match['file']} defines no {match['name']}()"
         )
@@ -160,8 +170,8 @@ def load_verdicts(
     path = docs_dir / VERDICTS_FILE
     text = path.read_text(encoding="utf-8")
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = yaml_loading.compose(text)
+        data = yaml_loading.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1
