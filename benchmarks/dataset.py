@@ -1,11 +1,14 @@
 """The rows the scenarios read, written once into a freshly migrated database.
 
-Four users, each owning the orders one group of scenarios reads:
+Five users, four of them owning the orders one group of scenarios reads:
 
 * the listing user: as many orders as the largest N+1 listing, each with
   ``items_per_order`` items;
 * the paging user: ``deepest depth + page size + 1`` orders, without items,
-  for offset and cursor pages;
+  for offset and cursor pages, interleaved with three times as many
+  orders of a neighbour (one id in four is the paging user's), so the
+  planner picks its path as it would in a table many users share, not in
+  one that holds nearly nothing else;
 * the ETag user: one order with ``etag_items`` items;
 * the profile user, whose profile the cache scenario reads.
 
@@ -18,6 +21,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+# One order in this many belongs to the paging user.
+PAGING_SHARE = 4
 
 
 @dataclass(frozen=True)
@@ -97,8 +103,22 @@ async def seed(database_url: str, sizes: Sizes) -> Dataset:
             await _orders(
                 conn, listing_user, max(sizes.listing_sizes), sizes.items_per_order
             )
+            neighbour = await _user(conn, "neighbour@example.com")
             paging_rows = max(sizes.paging_depths) + sizes.page_size + 1
-            await _orders(conn, paging_user, paging_rows, 0)
+            await conn.execute(
+                text(
+                    "INSERT INTO orders (user_id)"
+                    " SELECT CASE WHEN s % CAST(:share AS int) = 0 THEN CAST(:user AS bigint)"
+                    " ELSE CAST(:neighbour AS bigint) END"
+                    " FROM generate_series(1, CAST(:share AS int) * CAST(:n AS int)) s"
+                ),
+                {
+                    "user": paging_user,
+                    "neighbour": neighbour,
+                    "n": paging_rows,
+                    "share": PAGING_SHARE,
+                },
+            )
             await _orders(conn, etag_user, 1, sizes.etag_items)
             etag_order = await conn.scalar(
                 text("SELECT id FROM orders WHERE user_id = :user"), {"user": etag_user}

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from benchmarks import dataset
 from benchmarks.load import fetch_once, run_load
 from benchmarks.results import Scenario
 from benchmarks.runner import (
@@ -29,7 +30,8 @@ INFO = ScenarioInfo(
     description=(
         "The service itself (`shop.core.main:app`, production settings, one "
         "uvicorn worker, its JSON request logs written to a file) answering "
-        "`GET /orders/{id}` for an order with 10 items, signed in with a bearer "
+        f"`GET /orders/{{id}}` for an order with {dataset.FULL.etag_items} items, "
+        "signed in with a bearer "
         f"token. A load generator in a second process keeps {CONCURRENCY} "
         "connections busy on 127.0.0.1, bounded by a request cap and a time cap. "
         "**Full**: no `If-None-Match`, a 200 with the body. **Revalidated**: "

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, lazyload
 
+from benchmarks import dataset
 from benchmarks.results import Scenario
 from benchmarks.runner import (
     Environment,
@@ -30,7 +31,8 @@ INFO = ScenarioInfo(
     principle="PERF-EAGER-LOAD",
     page="principles/performance/eager-loading.md",
     description=(
-        "One user's first N orders, each with its 3 items, read through the "
+        f"One user's first N orders, each with its {dataset.FULL.items_per_order} "
+        "items, read through the "
         "service's engine into ORM objects, and every item touched. **Eager**: the "
         "service's own `OrderRepository.list_for_user` (`selectinload`). **Lazy**: "
         "the same query with `lazyload(Order.items)` overriding the model's "

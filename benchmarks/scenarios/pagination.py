@@ -7,6 +7,7 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from benchmarks import dataset
 from benchmarks.results import Scenario
 from benchmarks.runner import (
     Environment,
@@ -28,11 +29,14 @@ INFO = ScenarioInfo(
     page="principles/api/cursor-pagination.md",
     description=(
         "One page (the service's default limit of 20, fetched as 21 rows to tell "
-        "whether a next page exists) of a user who has placed just over 100,000 "
-        "orders, starting *depth* rows into the listing. **Cursor**: the service's "
-        "own `OrderRepository.list_for_user`, `WHERE user_id = :user AND id > "
-        ":after ORDER BY id LIMIT 21`, served by the `(user_id, id)` index. "
-        "**Offset**: the same statement with `id > 0` and `OFFSET :depth`. Both "
+        "whether a next page exists) of a user with one page more orders than the "
+        f"deepest depth, one id in {dataset.PAGING_SHARE} of a table shared with "
+        "another user, starting *depth* rows into the listing. **Cursor**: the "
+        "service's own "
+        "`OrderRepository.list_for_user`, `WHERE user_id = :user AND id > :after "
+        "ORDER BY id LIMIT 21`. **Offset**: the same statement with `id > 0` and "
+        "`OFFSET :depth`. The migration's `(user_id, id)` index is there for "
+        "both; the plans show what PostgreSQL chose. Both "
         "load the page's items with `selectinload`, on a fresh session from the "
         "service's engine; both must return the same orders. The plans are "
         "`EXPLAIN (ANALYZE, BUFFERS)` of each page's orders query at the deepest "
@@ -143,6 +147,8 @@ async def run(env: Environment, plan: Plan) -> Scenario:
             "rows_fetched_per_page": limit,
             "depths": list(sizes.paging_depths),
             "user_orders": max(sizes.paging_depths) + limit,
+            "neighbour_orders": (max(sizes.paging_depths) + limit)
+            * (dataset.PAGING_SHARE - 1),
             "repetitions_per_sample": {
                 str(depth): repetitions(depth) for depth in sizes.paging_depths
             },
