@@ -135,6 +135,15 @@ def format_value(value: float, unit: str) -> str:
     return f"{_significant(value)} {unit}"
 
 
+def format_range(low: float, high: float, unit: str) -> str:
+    """``low`` to ``high`` with the unit once (``2.45 to 3.05 ms``, with a dash), or one value."""
+    first, last = format_value(low, unit), format_value(high, unit)
+    if first == last:
+        return first
+    number = first.removesuffix(f" {unit}").removesuffix("\N{MULTIPLICATION SIGN}")
+    return f"{number} \N{EN DASH} {last}"
+
+
 def _significant(value: float, digits: int = 3) -> str:
     if value == 0:
         return "0"
