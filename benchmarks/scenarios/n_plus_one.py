@@ -111,8 +111,8 @@ async def run(env: Environment, plan: Plan) -> Scenario:
     for count in sizes.listing_sizes:
         for name in VARIANTS:
             label = f"{count:,} orders, {name}"
-            recorder.declare(f"{count}.{name}.queries", label, "queries")
-            recorder.declare(f"{count}.{name}.latency_ms", label, "ms")
+            recorder.declare(f"{count}.{name}.queries", f"{label}: queries", "queries")
+            recorder.declare(f"{count}.{name}.latency_ms", f"{label}: time", "ms")
         recorder.declare(
             f"{count}.ratio", f"{count:,} orders, lazy ÷ eager time", "ratio"
         )

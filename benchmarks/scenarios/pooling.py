@@ -78,7 +78,7 @@ async def run(env: Environment, plan: Plan) -> Scenario:
     opened = dict.fromkeys(engines, 0)
     recorder = Recorder(plan)
     for name, label in labels.items():
-        recorder.declare(f"{name}.latency_ms", label, "ms")
+        recorder.declare(f"{name}.latency_ms", f"{label}: time per request", "ms")
         recorder.declare(
             f"{name}.connections_per_100",
             f"{label}: connections opened per 100 requests",

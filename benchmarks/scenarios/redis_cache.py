@@ -58,7 +58,7 @@ async def run(env: Environment, plan: Plan) -> Scenario:
     hasher = PasswordHasher(settings.password_hash_concurrency)
     recorder = Recorder(plan)
     for name, label in labels.items():
-        recorder.declare(f"{name}.latency_ms", label, "ms")
+        recorder.declare(f"{name}.latency_ms", f"{label}: time per read", "ms")
     recorder.declare("ratio", "database ÷ cache hit time", "ratio")
     try:
         async with service_engine(env.database_url) as engine:
