@@ -129,7 +129,7 @@ def run(names: Sequence[str], plan: Plan) -> Results:
         date=date,
         mode="quick" if plan.quick else "full",
         wall_seconds=round(time.perf_counter() - started, 1),
-        commit=machine.git_commit(REPO_ROOT),
+        commit_id=machine.git_commit(REPO_ROOT),
         machine=this_machine,
         versions=versions,
         database_settings=settings,

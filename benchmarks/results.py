@@ -87,7 +87,8 @@ class Results(TypedDict):
     date: str
     mode: Literal["full", "quick"]
     wall_seconds: float
-    commit: str | None
+    # "_id": the secret scan knows a commit id for what it is.
+    commit_id: str | None
     machine: dict[str, Any]
     versions: dict[str, str]
     database_settings: dict[str, str]

@@ -67,7 +67,7 @@ def _machine(results: Results) -> str:
     settings = ", ".join(
         f"`{name}={value}`" for name, value in results["database_settings"].items()
     )
-    commit = results.get("commit") or "unknown"
+    commit = results.get("commit_id") or "unknown"
     return (
         "## Machine and versions\n\n"
         f"Measured on **{results['date']}**, {results['mode']} run, "

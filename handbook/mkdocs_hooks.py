@@ -139,7 +139,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             list(registry.principles), annotate=annotator(verdicts)
         ),
         "corrections.md": corrections_page(verdicts, registry),
-        benchmarks_page.PAGE: benchmarks_page.render(_state["benchmarks"], registry),
+        # The literal name (benchmarks_page.PAGE): tests read these keys.
+        "benchmarks.md": benchmarks_page.render(_state["benchmarks"], registry),
         "print.md": pages.print_page_intro(registry),
         "principles.json": pages.principles_json(registry, site_url),
         "llms.txt": pages.llms_txt(registry, site_url, config.site_description or ""),

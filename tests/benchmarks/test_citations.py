@@ -52,7 +52,7 @@ def results() -> Results:
         date="2026-11-26T12:00:00+00:00",
         mode="full",
         wall_seconds=100.0,
-        commit=None,
+        commit_id=None,
         machine={},
         versions={},
         database_settings={},
