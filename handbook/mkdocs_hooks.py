@@ -16,7 +16,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from handbook import evidence, pages
+from benchmarks import results as bench_results
+from handbook import bench_citations, benchmarks_page, evidence, pages
 from handbook.anatomy import check_anatomy
 from handbook.api_reference import api_modules
 from handbook.docs_tree import REPO_ROOT
@@ -36,6 +37,7 @@ class _BuildState(TypedDict, total=False):
     anchors: dict[str, str]
     docs_dir: Path
     verdicts: Verdicts
+    benchmarks: bench_results.Results
     # Filled during the build: generated pages, and each principle's HTML
     # for the all-in-one print page.
     generated: set[str]
@@ -60,7 +62,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         source = SourceDocument.load(docs_dir)
         anchors = {p.id: source.anchor_for(p, docs_dir) for p in registry.principles}
         verdicts = load_verdicts(docs_dir, source, registry, REPO_ROOT)
-    except LocatedError as error:
+        benchmarks = bench_results.load(docs_dir / "_data" / "benchmarks.json")
+        benchmarks_page.check(benchmarks, registry)
+    except (LocatedError, bench_results.ResultsError) as error:
         raise PluginError(str(error)) from error
     _state.update(
         _BuildState(
@@ -69,6 +73,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
             anchors=anchors,
             docs_dir=docs_dir,
             verdicts=verdicts,
+            benchmarks=benchmarks,
         )
     )
     config.nav = _navigation(registry)
@@ -96,6 +101,9 @@ def _navigation(registry: Registry) -> list[Any]:
                 {"Changes": "changes.md"},
                 {"Source document": "source.md"},
                 {"Corrections": "corrections.md"},
+                # Evidence for pages in five areas, none of them a principle:
+                # it sits with the other pages about the handbook's claims.
+                {benchmarks_page.TITLE: benchmarks_page.PAGE},
                 {"Contributing": "contributing.md"},
             ]
         }
@@ -131,6 +139,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             list(registry.principles), annotate=annotator(verdicts)
         ),
         "corrections.md": corrections_page(verdicts, registry),
+        # The literal name (benchmarks_page.PAGE): tests read these keys.
+        "benchmarks.md": benchmarks_page.render(_state["benchmarks"], registry),
         "print.md": pages.print_page_intro(registry),
         "principles.json": pages.principles_json(registry, site_url),
         "llms.txt": pages.llms_txt(registry, site_url, config.site_description or ""),
@@ -153,6 +163,7 @@ def _reading_minutes(path: Path) -> int:
 def on_page_markdown(
     markdown: str, page: Page, config: MkDocsConfig, **_: object
 ) -> str:
+    markdown = _cite_measurements(markdown, page)
     registry = _registry()
     page.meta["search"] = {
         **pages.search_settings(registry, page.file.src_uri),
@@ -184,6 +195,19 @@ def on_page_markdown(
         _site_url(config),
         evidence.verified_by(principle, docs_dir, config.get("repo_url")),
     )
+
+
+def _cite_measurements(markdown: str, page: Page) -> str:
+    """Replace ``[[bench:...]]`` placeholders; a bad one names its file and line."""
+    generated = page.file.src_uri in _state["generated"]
+    path = Path(page.file.abs_src_path or page.file.src_uri)
+    source = markdown if generated else path.read_text(encoding="utf-8")
+    try:
+        return bench_citations.cite(
+            path, source, markdown, _state["benchmarks"], page.file.src_uri
+        )
+    except LocatedError as error:
+        raise PluginError(str(error)) from error
 
 
 def on_page_content(content: str, page: Page, **_: object) -> str:

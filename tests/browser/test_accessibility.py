@@ -15,6 +15,8 @@ PAGES = {
     "principle": "principles/performance/eager-loading/",
     "checklist": "checklist/",
     "source": "source/",
+    # Inline SVG charts and wide tables, generated from the results file.
+    "benchmarks": "benchmarks/",
 }
 
 

@@ -339,7 +339,8 @@ def _page_weight(built_site: Path, url: str) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize(
-    "url", ["", "checklist", "start-here", *(p.url for p in REGISTRY.principles)]
+    "url",
+    ["", "checklist", "start-here", "benchmarks", *(p.url for p in REGISTRY.principles)],
 )
 def test_page_stays_within_the_weight_budget(built_site: Path, url: str) -> None:
     weight, elements = _page_weight(built_site, url)
