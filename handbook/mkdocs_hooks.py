@@ -19,7 +19,7 @@ from mkdocs.structure.pages import Page
 from benchmarks import results as bench_results
 from handbook import bench_citations, benchmarks_page, evidence, pages
 from handbook.anatomy import check_anatomy
-from handbook.api_reference import api_modules
+from handbook.api_reference import api_modules, api_page
 from handbook.docs_tree import REPO_ROOT
 from handbook.locations import LocatedError
 from handbook.registry import Registry, load_registry, split_front_matter
@@ -146,7 +146,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         "llms.txt": pages.llms_txt(registry, site_url, config.site_description or ""),
     }
     for module in api_modules():
-        generated[f"reference/{module}.md"] = f"# `{module}`\n\n::: {module}\n"
+        generated[f"reference/{module}.md"] = api_page(
+            module, config.get("repo_url"), REPO_ROOT
+        )
     for src_uri, content in generated.items():
         files.append(File.generated(config, src_uri, content=content))
     _state["generated"] = set(generated)

@@ -134,8 +134,16 @@ def test_the_changes_page_lists_every_principle_under_its_date(
         assert principle.id in section
 
 
-def test_the_api_reference_is_rendered(built_site: Path) -> None:
+def test_the_api_reference_is_rendered_with_a_link_to_each_modules_source(
+    built_site: Path,
+) -> None:
     assert (built_site / "reference" / "shop" / "index.html").is_file()
+    html = _page(built_site, "reference/shop.shared.pagination/")
+    assert "CursorCodec" in _text(html)
+    repo_url = load_config(str(REPO_ROOT / "mkdocs.yml")).repo_url.rstrip("/")
+    source = "snippets/shop/shared/pagination.py"
+    assert f'href="{repo_url}/blob/main/{source}"' in html
+    assert (REPO_ROOT / source).is_file()
 
 
 class _ResourceCollector(HTMLParser):
