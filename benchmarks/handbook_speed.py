@@ -1,0 +1,268 @@
+"""The handbook's own speed, against its budgets: the suite, the build, a rebuild.
+
+    uv run task speed                     # build x5, serve rebuild x3, suite x1
+    uv run python -m benchmarks.handbook_speed --suite-runs 0 --zensical
+
+Budgets on a 2-core machine: ``uv run task test`` in 90 s, ``mkdocs build
+--strict`` in 5 s, ``mkdocs serve`` showing an edited page again in 2 s. Shared
+machines are noisy, so these are measured and reported here, with the median
+and the range of repeated runs and the load average, never asserted by a test.
+
+``--zensical`` adds, as information, Zensical and MkDocs building the same
+Markdown: every page as the hooks produce it, written out once, built by both
+with the same theme settings and no hooks or plugins (the API reference pages,
+which need mkdocstrings, are left out of both). Zensical is run with
+``uv tool run``, so it never enters the project's dependencies.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from benchmarks import machine
+from benchmarks.stats import Summary, summarize
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUDGETS_SECONDS = {"suite": 90.0, "build": 5.0, "serve_rebuild": 2.0}
+# The page whose edit the rebuild measurement times: a long principle page.
+EDITED_PAGE = REPO_ROOT / "docs" / "principles" / "performance" / "eager-loading.md"
+ZENSICAL = "zensical==0.0.73"
+QUIET = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def _timed(command: Sequence[str], cwd: Path = REPO_ROOT) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(
+        command, cwd=cwd, env=QUIET, capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(command)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+        )
+    return elapsed
+
+
+def _repeat(runs: int, measure: Callable[[], float]) -> list[float]:
+    return [measure() for _ in range(runs)]
+
+
+def measure_build(runs: int, site_dir: Path) -> list[float]:
+    """Wall time of ``mkdocs build --strict``, the command `task build` runs."""
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"]
+    return _repeat(runs, lambda: _timed([*mkdocs, "-d", str(site_dir)]))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def measure_serve_rebuild(runs: int) -> list[float]:
+    """Seconds from saving a page to ``mkdocs serve`` having rebuilt the site.
+
+    The page is saved with its own content (a new modification time, no
+    change), as an editor's save does; the clock stops at the line serve
+    logs when the rebuilt site is ready ("Reloading browsers").
+    """
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=REPO_ROOT,
+        env=QUIET,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if server.stderr is None:  # pragma: no cover - stderr=PIPE always sets it
+        raise SystemExit("mkdocs serve has no stderr pipe")
+    lines = server.stderr
+
+    def wait_for(pattern: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        for line in lines:
+            if re.search(pattern, line):
+                return
+            if time.monotonic() > deadline:
+                break
+        raise SystemExit(f"mkdocs serve never logged {pattern!r}")
+
+    samples = []
+    try:
+        wait_for(r"Serving on")
+        original = EDITED_PAGE.read_bytes()
+        for _ in range(runs):
+            time.sleep(1)  # let the watcher settle after the previous build
+            started = time.perf_counter()
+            EDITED_PAGE.write_bytes(original)
+            wait_for(r"Reloading browsers")
+            samples.append(time.perf_counter() - started)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return samples
+
+
+def measure_suite(runs: int) -> list[float]:
+    """Wall time of ``uv run task test``, exactly as a writer runs it."""
+    uv = shutil.which("uv")
+    if uv is None:
+        raise SystemExit("uv is not on PATH: install it with `pip install uv`")
+    return _repeat(runs, lambda: _timed([uv, "run", "task", "test"]))
+
+
+def _config() -> dict[str, Any]:
+    """mkdocs.yml as data, each ``!ENV [NAME, default]`` as its default."""
+    config: dict[str, Any] = yaml.safe_load(
+        (REPO_ROOT / "mkdocs.yml").read_text().replace("!ENV ", "")
+    )
+    for key in ("site_url", "repo_url"):
+        if isinstance(config.get(key), list):
+            config[key] = config[key][-1]
+    return config
+
+
+def _materialise(export_dir: Path) -> Path:
+    """Every non-API page as the hooks render it to Markdown, and a config
+    without hooks or plugins that both engines can build from the repo root."""
+    docs = export_dir / "docs"
+    shutil.copytree(REPO_ROOT / "docs" / "assets", docs / "assets")
+    hook = export_dir / "export_hook.py"
+    hook.write_text(
+        "from pathlib import Path\n"
+        f"OUT = Path({str(docs)!r})\n"
+        "def on_page_markdown(markdown, page, **_):\n"
+        "    if not page.file.src_uri.startswith('reference/shop'):\n"
+        "        target = OUT / page.file.src_uri\n"
+        "        target.parent.mkdir(parents=True, exist_ok=True)\n"
+        "        target.write_text(markdown, encoding='utf-8')\n"
+        "    return markdown\n"
+    )
+    config = _config()
+    # Hooks and docs_dir resolve against the config file's folder: the
+    # exporting config sits in the repository root for the build's duration.
+    export_config = REPO_ROOT / f".handbook-speed-export-{os.getpid()}.yml"
+    export_config.write_text(
+        yaml.safe_dump(dict(config, hooks=[*config["hooks"], str(hook)]))
+    )
+    try:
+        _timed(
+            [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(export_config),
+             "-d", str(export_dir / "exported-site")]
+        )  # fmt: skip
+    finally:
+        export_config.unlink()
+    plain = {
+        key: value
+        for key, value in config.items()
+        if key not in ("hooks", "plugins", "watch", "exclude_docs", "validation")
+    }
+    # Paths relative to the config, which sits beside its docs: Zensical
+    # 0.0.73 panics on an absolute docs_dir.
+    shutil.copytree(REPO_ROOT / "overrides", export_dir / "overrides")
+    plain |= {"docs_dir": "docs", "site_dir": "site", "strict": False}
+    plain["markdown_extensions"] = [
+        {
+            "pymdownx.snippets": dict(
+                ext["pymdownx.snippets"], base_path=[str(REPO_ROOT)]
+            )
+        }
+        if isinstance(ext, dict) and "pymdownx.snippets" in ext
+        else ext
+        for ext in config["markdown_extensions"]
+    ]
+    plain_config = export_dir / "mkdocs.yml"
+    plain_config.write_text(yaml.safe_dump(plain))
+    return plain_config
+
+
+def measure_engines(runs: int, workdir: Path) -> dict[str, list[float]]:
+    """MkDocs and Zensical building the same materialised Markdown."""
+    config = _materialise(workdir)
+    uv = shutil.which("uv")
+    if uv is None:
+        raise SystemExit("uv is not on PATH: install it with `pip install uv`")
+    zensical = [uv, "tool", "run", "--python", sys.executable, "--from", ZENSICAL]
+    _timed([*zensical, "zensical", "--version"])  # install it before timing
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)]
+    samples: dict[str, list[float]] = {"mkdocs": [], "zensical": []}
+    for _ in range(runs):  # alternate, so neither always runs on a warmer cache
+        samples["mkdocs"].append(_timed(mkdocs))
+        shutil.rmtree(workdir / "site", ignore_errors=True)
+        samples["zensical"].append(
+            _timed([*zensical, "zensical", "build", "-c", "-f", str(config)])
+        )
+    return samples
+
+
+def _line(name: str, summary: Summary, budget: float | None) -> str:
+    verdict = ""
+    if budget is not None:
+        verdict = "within" if summary.median <= budget else "OVER"
+        verdict = f"  budget {budget:g} s: {verdict}"
+    return (
+        f"{name:<22} median {summary.median:6.2f} s  "
+        f"range {summary.min:6.2f}-{summary.max:6.2f} s  n={summary.n}{verdict}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-runs", type=int, default=5)
+    parser.add_argument("--serve-runs", type=int, default=3)
+    parser.add_argument("--suite-runs", type=int, default=1)
+    parser.add_argument("--zensical", action="store_true")
+    parser.add_argument("--output", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+
+    report: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine.machine(),
+        "commit": machine.git_commit(REPO_ROOT),
+        "load_average_start": machine.load_average(),
+        "samples_seconds": {},
+    }
+    samples: dict[str, list[float]] = report["samples_seconds"]
+    with tempfile.TemporaryDirectory(prefix="handbook-speed-") as scratch:
+        workdir = Path(scratch)
+        if args.build_runs:
+            samples["build"] = measure_build(args.build_runs, workdir / "site")
+        if args.serve_runs:
+            samples["serve_rebuild"] = measure_serve_rebuild(args.serve_runs)
+        if args.suite_runs:
+            samples["suite"] = measure_suite(args.suite_runs)
+        if args.zensical:
+            engines = measure_engines(max(args.build_runs, 1), workdir / "engines")
+            samples["same_markdown_mkdocs"] = engines["mkdocs"]
+            samples["same_markdown_zensical"] = engines["zensical"]
+    report["load_average_end"] = machine.load_average()
+
+    print(f"{report['date']}, load average {report['load_average_start']:.2f} "
+          f"at the start and {report['load_average_end']:.2f} at the end")  # fmt: skip
+    report["summaries"] = {}
+    for name, values in samples.items():
+        summary = summarize(values)
+        report["summaries"][name] = summary.as_dict()
+        print(_line(name, summary, BUDGETS_SECONDS.get(name)))
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""The handbook-speed report: budgets, verdicts, and the config it rebuilds from."""
+
+from benchmarks.handbook_speed import BUDGETS_SECONDS, _config, _line
+from benchmarks.stats import summarize
+
+
+def test_the_budgets_are_the_ones_the_readme_states() -> None:
+    assert BUDGETS_SECONDS == {"suite": 90.0, "build": 5.0, "serve_rebuild": 2.0}
+
+
+def test_a_median_over_its_budget_is_reported_as_over() -> None:
+    within = _line("build", summarize([4.1, 4.9, 6.0]), 5.0)
+    over = _line("build", summarize([5.2, 5.4, 4.0]), 5.0)
+
+    assert "median   4.90 s" in within
+    assert within.endswith("budget 5 s: within")
+    assert over.endswith("budget 5 s: OVER")
+    assert "range   4.00-  5.40 s  n=3" in over
+
+
+def test_the_engines_build_from_mkdocs_yml_with_its_defaults_filled_in() -> None:
+    config = _config()
+
+    assert config["site_url"] == "http://127.0.0.1:8000/"
+    assert config["repo_url"].startswith("https://")
+    assert config["hooks"] == ["handbook/mkdocs_hooks.py"]
