@@ -8,6 +8,7 @@ performance problem no real host has.
 import functools
 import gzip
 import io
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 COMPRESSIBLE = (
     "text/",
@@ -67,6 +68,17 @@ class _Handler(SimpleHTTPRequestHandler):
         return io.BytesIO(body)
 
 
+class _Server(ThreadingHTTPServer):
+    """A browser that navigates away mid-response resets its connection:
+    ordinary for a static host, not an error worth a traceback on stderr."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionResetError | BrokenPipeError):
+            return
+        super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(directory: Path, mount: str = "/") -> Iterator[str]:
     """Serve ``directory`` at ``http://127.0.0.1:<port><mount>``; yield that URL.
@@ -78,7 +90,7 @@ def serve(directory: Path, mount: str = "/") -> Iterator[str]:
     if mount != "/":
         root = _mounted(root, mount)
     handler = functools.partial(_Handler, directory=str(root))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
