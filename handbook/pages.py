@@ -306,6 +306,10 @@ def principles_json(registry: Registry, site_url: str) -> str:
             "url": absolute(site_url, p.url),
             "short_url": absolute(site_url, p.short_url),
             "since": p.since.isoformat(),
+            # How code records a deliberate departure; a must has none.
+            "departure_comment": departure_comment(p.id)
+            if p.level in LEVELS_WITH_EXCEPTIONS
+            else None,
         }
         for p in registry.reading_order()
     ]

@@ -41,6 +41,21 @@ def test_principles_json_lists_every_principle_with_working_urls(
         ).is_file(), entry["url"]
 
 
+def test_principles_json_gives_review_bots_the_departure_comment(
+    principles_json: dict,
+) -> None:
+    listed = {p["id"]: p for p in principles_json["principles"]}
+
+    assert listed["API-ETAG"]["departure_comment"] == (
+        "# Departs from API-ETAG: <why this place is the exception>"
+    )
+    assert listed["PERF-EAGER-LOAD"]["departure_comment"] is None
+    assert {p["level"] for p in listed.values() if p["departure_comment"]} == {
+        "should",
+        "consider",
+    }
+
+
 @pytest.mark.parametrize("spelling", [str.upper, str.lower], ids=["ID", "id"])
 def test_every_published_id_has_a_short_url_landing_on_its_page(
     built_site: Path, spelling
@@ -348,7 +363,13 @@ def _page_weight(built_site: Path, url: str) -> tuple[int, int]:
 
 @pytest.mark.parametrize(
     "url",
-    ["", "checklist", "start-here", "benchmarks", *(p.url for p in REGISTRY.principles)],
+    [
+        "",
+        "checklist",
+        "start-here",
+        "benchmarks",
+        *(p.url for p in REGISTRY.principles),
+    ],
 )
 def test_page_stays_within_the_weight_budget(built_site: Path, url: str) -> None:
     weight, elements = _page_weight(built_site, url)
