@@ -7,7 +7,7 @@ contributes one sample to every measurement it records.
 """
 
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,14 @@ def scenario_result(
 def chart(title: str, unit: str, rows: dict[str, str]) -> Chart:
     """A figure of the measurements ``rows`` names, each with a short label."""
     return Chart(title=title, unit=unit, keys=list(rows), labels=list(rows.values()))
+
+
+def taking_turns(variants: Iterable[str], run_index: int) -> list[str]:
+    """The variants in the order one run measures them: rotated by one place
+    each run, so that no variant always runs first, last or on a warm cache."""
+    order = list(variants)
+    shift = run_index % len(order)
+    return order[shift:] + order[:shift]
 
 
 async def timed_ms(action: Callable[[], Awaitable[object]], repeat: int = 1) -> float:

@@ -13,6 +13,7 @@ from benchmarks.runner import (
     ScenarioInfo,
     chart,
     scenario_result,
+    taking_turns,
 )
 from benchmarks.uvicorn_server import serving
 
@@ -68,9 +69,7 @@ async def run(env: Environment, plan: Plan) -> Scenario:
         workers = int(json.loads(ready.body)["to_thread_workers"])
         for run_index in plan.runs():
             values: dict[str, float] = {}
-            routes = list(ROUTES)
-            shift = run_index % len(routes)
-            for route in routes[shift:] + routes[:shift]:
+            for route in taking_turns(ROUTES, run_index):
                 result = await run_load(
                     f"{url}/{route}",
                     concurrency=CONCURRENCY,

@@ -16,6 +16,7 @@ from benchmarks.runner import (
     ScenarioInfo,
     chart,
     scenario_result,
+    taking_turns,
 )
 from benchmarks.uvicorn_server import serving
 from shop.users.security import create_access_token
@@ -87,8 +88,7 @@ async def run(env: Environment, plan: Plan) -> Scenario:
         expected = {"full": "200", "revalidated": "304"}
         for run_index in plan.runs():
             values: dict[str, float] = {}
-            names = list(labels) if run_index % 2 else list(reversed(labels))
-            for name in names:
+            for name in taking_turns(labels, run_index):
                 result = await run_load(
                     order_url,
                     concurrency=CONCURRENCY,

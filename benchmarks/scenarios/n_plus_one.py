@@ -19,6 +19,7 @@ from benchmarks.runner import (
     ScenarioInfo,
     chart,
     scenario_result,
+    taking_turns,
     timed_ms,
 )
 from benchmarks.scenarios.shop import service_engine
@@ -120,8 +121,7 @@ async def run(env: Environment, plan: Plan) -> Scenario:
         sessions = async_sessionmaker(engine, expire_on_commit=False)
         for run_index in plan.runs():
             values: dict[str, float] = {}
-            # Alternate which variant goes first, so neither always runs warm.
-            order = list(VARIANTS) if run_index % 2 else list(reversed(VARIANTS))
+            order = taking_turns(VARIANTS, run_index)
             for count in sizes.listing_sizes:
                 expected = count * sum(range(1, sizes.items_per_order + 1))
                 for name in order:

@@ -16,6 +16,7 @@ from benchmarks.runner import (
     ScenarioInfo,
     chart,
     scenario_result,
+    taking_turns,
     timed_ms,
 )
 from benchmarks.scenarios.shop import service_engine
@@ -118,8 +119,7 @@ async def run(env: Environment, plan: Plan) -> Scenario:
             values: dict[str, float] = {}
             for depth in sizes.paging_depths:
                 pages = {"offset": offset_page, "cursor": cursor_page}
-                names = list(pages) if run_index % 2 else list(reversed(pages))
-                for name in names:
+                for name in taking_turns(pages, run_index):
                     page = pages[name]
                     values[f"{depth}.{name}.latency_ms"] = await timed_ms(
                         partial(page, depth), repetitions(depth)

@@ -12,6 +12,7 @@ from benchmarks.runner import (
     ScenarioInfo,
     chart,
     scenario_result,
+    taking_turns,
 )
 from shop.core.config import Settings
 from shop.users import security
@@ -105,9 +106,7 @@ async def run(env: Environment, plan: Plan) -> Scenario:
             "unbounded": _hash_in_any_thread,
             "thread": hasher.hash,
         }
-        names = list(ways)
-        shift = run_index % len(names)
-        for name in names[shift:] + names[:shift]:
+        for name in taking_turns(ways, run_index):
             delay, duration = await _burst_with_heartbeat(hashers[name], BURST)
             values[f"{name}.worst_delay_ms"] = delay
             values[f"{name}.burst_ms"] = duration

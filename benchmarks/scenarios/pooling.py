@@ -14,6 +14,7 @@ from benchmarks.runner import (
     ScenarioInfo,
     chart,
     scenario_result,
+    taking_turns,
     timed_ms,
 )
 from benchmarks.scenarios.shop import service_settings
@@ -94,8 +95,7 @@ async def run(env: Environment, plan: Plan) -> Scenario:
             event.listen(engine.sync_engine, "connect", on_connect)
         for run_index in plan.runs():
             values: dict[str, float] = {}
-            names = list(engines) if run_index % 2 else list(reversed(engines))
-            for name in names:
+            for name in taking_turns(engines, run_index):
                 sessions = async_sessionmaker(engines[name], expire_on_commit=False)
 
                 async def one_request(sessions: Any = sessions) -> None:

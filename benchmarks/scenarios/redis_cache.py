@@ -12,6 +12,7 @@ from benchmarks.runner import (
     ScenarioInfo,
     chart,
     scenario_result,
+    taking_turns,
     timed_ms,
 )
 from benchmarks.scenarios.shop import service_engine, service_settings
@@ -76,8 +77,7 @@ async def run(env: Environment, plan: Plan) -> Scenario:
             await _require_cached(caches["cache_hit"], user)
             for run_index in plan.runs():
                 values: dict[str, float] = {}
-                names = list(caches) if run_index % 2 else list(reversed(caches))
-                for name in names:
+                for name in taking_turns(caches, run_index):
                     values[f"{name}.latency_ms"] = await timed_ms(
                         partial(read, caches[name]), calls_per_sample(plan)
                     )
