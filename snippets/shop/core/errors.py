@@ -21,8 +21,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shop.core.response_status import ResponseStatus
 from shop.shared.exceptions import (
     ConflictError,
     DomainError,
@@ -262,17 +263,11 @@ class UnhandledErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        response_started = False
-
-        async def send_and_track(message: Message) -> None:
-            nonlocal response_started
-            response_started |= message["type"] == "http.response.start"
-            await send(message)
-
+        status = ResponseStatus(send)
         try:
-            await self.app(scope, receive, send_and_track)
+            await self.app(scope, receive, status.send)
         except Exception as exc:
-            if response_started:
+            if status.started:
                 # Too late for a 500: only the server can cut the connection
                 # short, so the client sees a broken response, not a short
                 # one that looks complete. The server logs it.

@@ -7,7 +7,9 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from shop.core.response_status import ResponseStatus
 
 LOGGER_NAME = "shop"
 ACCESS_LOGGER_NAME = "shop.access"
@@ -81,25 +83,17 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
 
-        # Stays 500 if the app raises before starting a response.
-        status_code = 500
-
-        async def send_and_record_status(message: Message) -> None:
-            nonlocal status_code
-            if message["type"] == "http.response.start":
-                status_code = message["status"]
-            await send(message)
-
+        status = ResponseStatus(send)
         started = time.perf_counter()
         try:
-            await self.app(scope, receive, send_and_record_status)
+            await self.app(scope, receive, status.send)
         finally:
             self.logger.info(
                 "request",
                 extra={
                     "method": scope["method"],
                     "path": scope["path"],
-                    "status": status_code,
+                    "status": status.code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )

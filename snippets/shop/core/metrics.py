@@ -15,7 +15,9 @@ from prometheus_client import (
     generate_latest,
 )
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from shop.core.response_status import ResponseStatus
 
 # The label of requests no route matched: one value for every unknown path,
 # so a scanner probing random URLs cannot create a series per URL.
@@ -62,19 +64,12 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status_code = 500  # if the app raises before it starts a response
-
-        async def send_and_record_status(message: Message) -> None:
-            nonlocal status_code
-            if message["type"] == "http.response.start":
-                status_code = message["status"]
-            await send(message)
-
+        status = ResponseStatus(send)
         started = time.perf_counter()
         try:
-            await self.app(scope, receive, send_and_record_status)
+            await self.app(scope, receive, status.send)
         finally:
-            labels = (scope["method"], route_label(scope), str(status_code))
+            labels = (scope["method"], route_label(scope), str(status.code))
             self.metrics.requests.labels(*labels).inc()
             self.metrics.duration.labels(*labels).observe(time.perf_counter() - started)
             # --8<-- [end:http-metrics]
