@@ -28,15 +28,17 @@ async def test_readiness_is_200_when_the_database_answers(client: AsyncClient) -
 
 
 # --8<-- [start:liveness]
+@pytest.fixture
+def app_without_database(settings: Settings, unused_tcp_port: int) -> FastAPI:
+    """The app, pointed at a port where no database listens."""
+    nowhere = f"postgresql://postgres@127.0.0.1:{unused_tcp_port}/shop"
+    return create_app(settings.model_copy(update={"database_url": nowhere}))
+
+
 async def test_liveness_is_200_even_when_the_database_is_down(
-    settings: Settings, unused_tcp_port: int
+    app_without_database: FastAPI,
 ) -> None:
-    nowhere = settings.model_copy(
-        update={
-            "database_url": f"postgresql://postgres@127.0.0.1:{unused_tcp_port}/shop"
-        }
-    )
-    app = create_app(nowhere)
+    app = app_without_database
 
     async with running(app), _client(app) as client:
         live = await client.get("/health/live")
@@ -52,14 +54,9 @@ async def test_liveness_is_200_even_when_the_database_is_down(
 
 # --8<-- [start:health-503]
 async def test_readiness_is_503_in_the_common_error_body_when_the_database_is_down(
-    settings: Settings, unused_tcp_port: int
+    app_without_database: FastAPI,
 ) -> None:
-    nowhere = settings.model_copy(
-        update={
-            "database_url": f"postgresql://postgres@127.0.0.1:{unused_tcp_port}/shop"
-        }
-    )
-    app = create_app(nowhere)
+    app = app_without_database
 
     async with running(app), _client(app) as client:
         response = await client.get("/health/ready")
