@@ -1,8 +1,10 @@
 """The Markdown pages of the handbook and the code blocks on them."""
 
+import subprocess
 from pathlib import Path
 
 from handbook.fences import FencedBlock, find_fences
+from handbook.validators import tool_path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = REPO_ROOT / "docs"
@@ -33,3 +35,14 @@ def code_blocks(docs_dir: Path = DOCS_DIR) -> list[FencedBlock]:
 def block_id(block: FencedBlock) -> str:
     """A readable pytest id: ``principles/tooling/uv-only.md:42``."""
     return f"{block.path.relative_to(DOCS_DIR).as_posix()}:{block.line}"
+
+
+def tracked_files(*pathspecs: str) -> list[str]:
+    """Paths git tracks (under ``pathspecs``, if given), relative to the repo root."""
+    return subprocess.run(
+        [tool_path("git"), "ls-files", *pathspecs],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()

@@ -6,17 +6,15 @@ principle that allows exceptions and says why; a bad one fails with its file
 and line.
 """
 
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from handbook.departures import MARKER, departure_comment, find_departures
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
 from handbook.locations import LocatedError, Location
 from handbook.registry import LockEntry, Registry, load_registry
-from handbook.validators import tool_path
 
 # The pages show the form with placeholders; the code is what is checked.
 NOT_CODE = ("docs/",)
@@ -35,16 +33,9 @@ def registry() -> Registry:
 
 
 def tracked_text_files() -> list[Path]:
-    names = subprocess.run(
-        [tool_path("git"), "ls-files"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
     return [
         REPO_ROOT / name
-        for name in names
+        for name in tracked_files()
         if not name.startswith(NOT_CODE) and (REPO_ROOT / name).is_file()
     ]
 

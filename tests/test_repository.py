@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import REPO_ROOT
+from handbook.docs_tree import REPO_ROOT, tracked_files
 from handbook.validators import (
     InvalidBlock,
     pre_commit_config,
@@ -59,13 +59,7 @@ def test_no_secret_is_committed(tmp_path: Path) -> None:
     """
     baseline = tmp_path / "baseline.json"
     shutil.copy(REPO_ROOT / ".secrets.baseline", baseline)
-    tracked = subprocess.run(
-        [tool_path("git"), "ls-files"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    tracked = tracked_files()
     skipped = {"uv.lock", ".secrets.baseline"}
     files = [f for f in tracked if f not in skipped and (REPO_ROOT / f).is_file()]
     result = subprocess.run(

@@ -3,7 +3,7 @@
 import re
 import subprocess
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
 from handbook.fences import find_fences
 from handbook.validators import tool_path
 
@@ -27,13 +27,7 @@ def test_the_tree_names_every_package_of_the_service() -> None:
 
 
 def test_the_tree_names_everything_committed_at_the_top_of_snippets() -> None:
-    tracked = subprocess.run(
-        [tool_path("git"), "ls-files", "snippets"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
+    tracked = tracked_files("snippets")
     top_level = {
         name.split("/")[1] + ("/" if name.count("/") > 1 else "") for name in tracked
     }
