@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ import yaml
 
 from benchmarks import machine
 from benchmarks.stats import Summary, summarize
+from handbook.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUDGETS_SECONDS = {"suite": 90.0, "build": 5.0, "serve_rebuild": 2.0}
@@ -66,13 +66,6 @@ def measure_build(runs: int, site_dir: Path) -> list[float]:
     return _repeat(runs, lambda: _timed([*mkdocs, "-d", str(site_dir)]))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def measure_serve_rebuild(runs: int) -> list[float]:
     """Seconds from saving a page to ``mkdocs serve`` having rebuilt the site.
 
@@ -80,7 +73,7 @@ def measure_serve_rebuild(runs: int) -> list[float]:
     change), as an editor's save does; the clock stops at the line serve
     logs when the rebuilt site is ready ("Reloading browsers").
     """
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
         cwd=REPO_ROOT,

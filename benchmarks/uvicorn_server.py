@@ -3,7 +3,6 @@
 import asyncio
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -11,6 +10,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from benchmarks.load import fetch_once
+from handbook.ports import free_port
 
 STARTUP_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
@@ -18,13 +18,6 @@ STOP_TIMEOUT_SECONDS = 10
 
 class ServerError(RuntimeError):
     """uvicorn did not start, or its app did not become ready."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @asynccontextmanager

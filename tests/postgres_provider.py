@@ -16,7 +16,6 @@ says how to provide one.
 import gc
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import warnings
@@ -25,6 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+from handbook.ports import free_port
 
 POSTGRES_BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14)]
 
@@ -95,13 +96,6 @@ def _container_or_none() -> Iterator[str | None]:
         container.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def _local_cluster(bin_dir: Path, workdir: Path) -> Iterator[str]:
     as_postgres: list[str] = []
@@ -110,7 +104,7 @@ def _local_cluster(bin_dir: Path, workdir: Path) -> Iterator[str]:
     if os.geteuid() == 0:
         as_postgres = ["runuser", "-u", "postgres", "--"]
         shutil.chown(data_dir, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     log_file = data_dir / "server.log"
 
     def run(*args: str) -> None:

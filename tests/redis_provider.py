@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from handbook.ports import free_port
+
 NO_REDIS_MESSAGE = (
     "No redis-server binary for the tests: apt-get install redis-server "
     "(or put a Redis 7 redis-server on PATH)"
@@ -21,13 +23,6 @@ NO_REDIS_MESSAGE = (
 
 class NoRedisError(RuntimeError):
     """The redis-server binary is missing or the server did not start."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _answers(port: int) -> bool:
@@ -59,7 +54,7 @@ def redis_server() -> Iterator[RedisServer]:
     binary = shutil.which("redis-server")
     if binary is None:
         raise NoRedisError(NO_REDIS_MESSAGE)
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="shop-test-redis-") as workdir:
         args = [
             binary,

@@ -7,7 +7,6 @@ Tests start it the way a container or ``task app`` does, talk to it over
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ import httpx
 import pytest
 from shop_fixtures import REPO_ROOT
 
+from handbook.ports import free_port
 from shop.core.config import Settings
 
 STARTUP_TIMEOUT_SECONDS = 30
@@ -33,13 +33,6 @@ UVICORN = [sys.executable, "-m", "uvicorn", "shop.core.main:app"]
 UVICORN += ["--host", "127.0.0.1", "--port", "{port}"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class Server:
     """A uvicorn process serving the shop, and the lines it has logged so far."""
 
@@ -50,7 +43,7 @@ class Server:
         argv: list[str],
         extra_env: dict[str, str] | None = None,
     ) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         env = {
             **os.environ,
             "DATABASE_URL": str(settings.database_url),

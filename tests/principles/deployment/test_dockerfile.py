@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from evidence import prose
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
+from handbook.ports import free_port
 from handbook.validators import tool_path
 
 DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
@@ -125,18 +125,12 @@ def test_the_runtime_environment_has_no_dev_dependencies(
     assert result.stdout.strip() == "['fastapi']"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(
     runtime_environment: Path, database_url: str, tmp_path: Path
 ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """The image's CMD, run from the runtime environment, on 127.0.0.1."""
-    port = _free_port()
+    port = free_port()
     command = _exec_form("CMD")
     command = [
         str(runtime_environment / "bin" / command[0]),
