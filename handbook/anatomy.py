@@ -119,12 +119,21 @@ def check_anatomy(path: Path, body: str, first_line: int, level: str) -> None:
     _check_exceptions_are_listed(path, body, first_line, sections)
 
 
+def _spans(
+    body: str, first_line: int, sections: list[tuple[int, str]]
+) -> list[tuple[int, str, int]]:
+    """(heading line, heading, first line after the section) of each section."""
+    if not sections:
+        return []
+    ends = [line for line, _ in sections[1:]] + [first_line + body.count("\n") + 1]
+    return [(line, text, end) for (line, text), end in zip(sections, ends, strict=True)]
+
+
 def _check_sections_have_code(
     path: Path, body: str, first_line: int, sections: list[tuple[int, str]]
 ) -> None:
-    starts = [line for line, _ in sections] + [first_line + body.count("\n") + 1]
     fence_lines = [block.line + first_line - 1 for block in find_fences(path, body)]
-    for (line, text), end in zip(sections, starts[1:], strict=False):
+    for line, text, end in _spans(body, first_line, sections):
         if text in SECTIONS_NEEDING_CODE and not any(
             line < fence < end for fence in fence_lines
         ):
@@ -139,8 +148,7 @@ def _check_exceptions_are_listed(
 ) -> None:
     """'When it doesn't apply' names at least one case, as a list item."""
     lines = body.splitlines()
-    starts = [line for line, _ in sections] + [first_line + len(lines)]
-    for (line, text), end in zip(sections, starts[1:], strict=False):
+    for line, text, end in _spans(body, first_line, sections):
         if text != EXCEPTIONS_SECTION:
             continue
         section = lines[line - first_line + 1 : end - first_line]
