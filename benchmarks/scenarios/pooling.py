@@ -19,7 +19,7 @@ from benchmarks.runner import (
 )
 from benchmarks.scenarios.shop import service_settings
 from shop.core.config import Settings
-from shop.core.database import create_engine
+from shop.core.database import connect_args, create_engine
 from shop.users.repository import UserRepository
 
 INFO = ScenarioInfo(
@@ -48,15 +48,7 @@ def per_request_engine(settings: Settings) -> AsyncEngine:
         settings.async_database_url,
         poolclass=NullPool,
         hide_parameters=True,
-        connect_args={
-            "timeout": settings.database_connect_timeout_seconds,
-            "command_timeout": settings.database_command_timeout_seconds,
-            "server_settings": {
-                "statement_timeout": str(settings.database_statement_timeout_ms),
-                "idle_in_transaction_session_timeout": "60000",
-                "application_name": "shop",
-            },
-        },
+        connect_args=connect_args(settings),
     )
 
 

@@ -5,6 +5,7 @@ keeps it on ``app.state``; importing this module never opens a connection.
 """
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import (
@@ -32,18 +33,23 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # Error messages and logs show the SQL but never its parameters:
         # they hold emails, password hashes and whatever else users send.
         hide_parameters=True,
-        connect_args={
-            "timeout": settings.database_connect_timeout_seconds,
-            "command_timeout": settings.database_command_timeout_seconds,
-            "server_settings": {
-                "statement_timeout": str(settings.database_statement_timeout_ms),
-                # A connection left inside a transaction must not hold locks
-                # forever; PostgreSQL closes it after this long.
-                "idle_in_transaction_session_timeout": "60000",
-                "application_name": "shop",
-            },
-        },
+        connect_args=connect_args(settings),
     )
+
+
+def connect_args(settings: Settings) -> dict[str, Any]:
+    """asyncpg's arguments for every new connection: its time limits."""
+    return {
+        "timeout": settings.database_connect_timeout_seconds,
+        "command_timeout": settings.database_command_timeout_seconds,
+        "server_settings": {
+            "statement_timeout": str(settings.database_statement_timeout_ms),
+            # A connection left inside a transaction must not hold locks
+            # forever; PostgreSQL closes it after this long.
+            "idle_in_transaction_session_timeout": "60000",
+            "application_name": "shop",
+        },
+    }
     # --8<-- [end:engine]
 
 
