@@ -29,8 +29,8 @@ INFO = ScenarioInfo(
         "The service's `UserService.get_profile` (what `GET /users/{id}` calls), "
         "one call after another, each on a fresh session from the service's "
         "engine. **Cache hit**: the service's `ResponseCache` on a real "
-        "`redis-server` on 127.0.0.1, holding the profile: one `GET` and the JSON "
-        "parsed into the response model. **Database**: the same service with "
+        "`redis-server` on 127.0.0.1, holding the profile: one lookup script "
+        "(`EVALSHA`, a `GET` inside Redis) and the JSON parsed into the response model. **Database**: the same service with "
         "caching switched off (`REDIS_URL` unset): a pooled connection checked out "
         "and pinged, one primary-key read, the row turned into the response model. "
         "Both servers run on the same machine, so neither pays a network hop."
@@ -106,5 +106,5 @@ async def run(env: Environment, plan: Plan) -> Scenario:
 
 
 async def _require_cached(cache: ResponseCache, user_id: int) -> None:
-    if await cache.get(profile_cache_key(user_id)) is None:
+    if cache.redis is None or not await cache.redis.exists(profile_cache_key(user_id)):
         raise RuntimeError("the profile is not in Redis: the cache hits were misses")

@@ -13,8 +13,12 @@ class UserRepository:
         self.session = session
 
     async def get(self, user_id: int) -> User | None:
-        """The user with this id, if any."""
-        return await self.session.get(User, user_id)
+        """The user with this id, if any, as the database has it now.
+
+        Read again even if the session loaded it before: a profile cached
+        from a copy older than its reader's cache lease could be stale.
+        """
+        return await self.session.get(User, user_id, populate_existing=True)
 
     async def get_by_email(self, email: str) -> User | None:
         """The user with this (already lower-cased) email, if any."""

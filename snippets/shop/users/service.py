@@ -86,12 +86,12 @@ class UserService:
         Not for authentication: a deleted account or a changed password must
         stop a token at once, not when a cached copy expires.
         """
+
+        async def from_database() -> UserResponse:
+            return UserResponse.model_validate(await self.get(user_id))
+
         key = profile_cache_key(user_id)
-        if (cached := await self.cache.get(key)) is not None:
-            return UserResponse.model_validate_json(cached)
-        profile = UserResponse.model_validate(await self.get(user_id))
-        await self.cache.set(key, profile.model_dump_json())
-        return profile
+        return await self.cache.read_through(key, UserResponse, from_database)
         # --8<-- [end:cached-profile]
 
     # --8<-- [start:update]
@@ -111,9 +111,9 @@ class UserService:
             user.token_version += 1
         await self.session.commit()
         # --8<-- [start:invalidate]
-        # After the commit: deleting first would let a concurrent read put
-        # the old row back into the cache before the new one is visible.
-        await self.cache.delete(profile_cache_key(user.id))
+        # After the commit: invalidating first would let a read in between
+        # take a fresh lease, load the old row and store it for a whole TTL.
+        await self.cache.invalidate(profile_cache_key(user.id))
         # --8<-- [end:invalidate]
         return user
         # --8<-- [end:update]

@@ -1,32 +1,50 @@
 """Evidence for PERF-REDIS-CACHE: profiles are cached in a real Redis, dropped on
-write, and a Redis that is down or hanging costs a warning, never an error."""
+write, a read that raced a write cannot store the old row, and a Redis that is
+down or hanging costs a warning, never an error."""
 
 import asyncio
+import contextvars
 import inspect
 import json
+import signal
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 from evidence import client_for, prose
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from pydantic import BaseModel
 from redis.asyncio import Redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis_provider import RedisServer
-from sqlalchemy import update
+from shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    load_script,
+    running,
+)
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
-from shop.core.database import get_db
+from shop.core.database import create_engine, create_session_factory, get_db
 from shop.core.main import create_app
-from shop.shared.cache import ResponseCache
+from shop.shared.cache import ResponseCache, create_cache, lease_key
 from shop.users.models import User
-from shop.users.service import profile_cache_key
+from shop.users.repository import UserRepository
+from shop.users.schemas import UserUpdate
+from shop.users.security import PasswordHasher
+from shop.users.service import UserService, profile_cache_key
 
 AppFactory = Callable[[str], FastAPI]
 PAGE = DOCS_DIR / "principles" / "performance" / "redis-cache.md"
+TTL_SECONDS = Settings.model_fields["cache_ttl_seconds"].default
 
 
 @pytest.fixture
@@ -58,13 +76,17 @@ async def app_with_cache(
 @pytest.fixture
 async def redis(redis_url: str) -> AsyncIterator[Redis]:
     """A client of the session's Redis, to look at what the app stored."""
-    client = Redis.from_url(redis_url)
+    client = Redis.from_url(redis_url, decode_responses=True)
     yield client
     await client.aclose()
 
 
 def _log_lines(out: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.splitlines()]
+
+
+def _cache_warnings(out: str) -> list[dict[str, Any]]:
+    return [line for line in _log_lines(out) if line["message"] == "cache unavailable"]
 
 
 async def test_a_profile_is_read_from_redis_until_it_expires(
@@ -86,9 +108,9 @@ async def test_a_profile_is_read_from_redis_until_it_expires(
     assert second.json()["name"] == "Alice"
     key = profile_cache_key(alice["id"])
     assert json.loads(await redis.get(key)) == first.json()
-    assert (
-        0 < await redis.ttl(key) <= Settings.model_fields["cache_ttl_seconds"].default
-    )
+    assert 0 < await redis.ttl(key) <= TTL_SECONDS
+    # The fill gave its lease back.
+    assert await redis.exists(lease_key(key)) == 0
 
 
 async def test_changing_a_profile_drops_its_cached_copy(
@@ -104,6 +126,281 @@ async def test_changing_a_profile_drops_its_cached_copy(
 
     assert patched.status_code == 200
     assert reread.json()["name"] == "Alice Liddell"
+
+
+# The races: the app on a database of its own, where every request has its
+# own session and really commits, and a Redis of the test's own.
+
+
+@pytest.fixture(scope="module")
+async def committing_database(create_database: DatabaseFactory) -> str:
+    """A migrated database of this module's own: the races below commit for real."""
+    url = await create_database()
+    await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
+    return url
+
+
+@pytest.fixture
+async def committing_client(
+    settings: Settings, committing_database: str, own_redis: RedisServer
+) -> AsyncIterator[AsyncClient]:
+    """The app on a real pool (a session per request) and the test's own Redis."""
+    app = create_app(
+        settings.model_copy(
+            update={"database_url": committing_database, "redis_url": own_redis.url}
+        )
+    )
+    async with running(app), client_for(app) as client:
+        yield client
+
+
+async def _signed_in(client: AsyncClient, email: str) -> dict[str, Any]:
+    account = {"email": email, "name": "Alice", "password": PASSWORD}
+    registered = await client.post("/users", json=account)
+    assert registered.status_code == 201, registered.text
+    token = await client.post(
+        "/auth/token", data={"username": email, "password": PASSWORD}
+    )
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    return {**registered.json(), "headers": headers}
+
+
+# Set by the service method a pause waits inside, in that request's task only.
+_INSIDE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "inside", default=None
+)
+
+
+def _mark(monkeypatch: pytest.MonkeyPatch, owner: type, name: str) -> None:
+    """From the moment ``owner.name`` runs, its request is marked with ``name``."""
+    original = getattr(owner, name)
+
+    async def marked(*args: Any, **kwargs: Any) -> Any:
+        _INSIDE.set(name)
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, marked)
+
+
+def _pause(
+    monkeypatch: pytest.MonkeyPatch,
+    owner: type,
+    name: str,
+    *,
+    inside: str,
+    after: bool,
+    reached: asyncio.Event,
+    resume: asyncio.Event,
+) -> None:
+    """``owner.name``, in a request marked ``inside``, waits for ``resume``.
+
+    It waits after the call returns (``after``) or before it starts; every
+    other request calls it unchanged.
+    """
+    original: Callable[..., Awaitable[Any]] = getattr(owner, name)
+
+    async def paused(*args: Any, **kwargs: Any) -> Any:
+        if _INSIDE.get() == inside and not after:
+            reached.set()
+            await resume.wait()
+        result = await original(*args, **kwargs)
+        if _INSIDE.get() == inside and after:
+            reached.set()
+            await resume.wait()
+        return result
+
+    monkeypatch.setattr(owner, name, paused)
+
+
+async def test_a_read_that_loaded_the_row_before_a_write_cannot_store_it_after(
+    committing_client: AsyncClient,
+    own_redis: RedisServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    client = committing_client
+    alice = await _signed_in(client, "alice.late-reader@example.com")
+    loaded, written = asyncio.Event(), asyncio.Event()
+    # The profile read stops right after its row arrives from PostgreSQL.
+    _mark(monkeypatch, UserService, "get_profile")
+    _pause(monkeypatch, UserRepository, "get", inside="get_profile", after=True,
+           reached=loaded, resume=written)  # fmt: skip
+
+    reader = asyncio.create_task(
+        client.get(f"/users/{alice['id']}", headers=alice["headers"])
+    )
+    async with asyncio.timeout(10):
+        await loaded.wait()
+    # The write commits and invalidates while the reader holds the old row.
+    patched = await client.patch(
+        "/users/me", json={"name": "Alice Liddell"}, headers=alice["headers"]
+    )
+    written.set()
+    late = await reader
+    reread = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+
+    assert patched.status_code == 200
+    assert late.json()["name"] == "Alice"  # it began before the write
+    assert reread.json()["name"] == "Alice Liddell"
+    async with Redis.from_url(own_redis.url, decode_responses=True) as redis:
+        cached = await redis.get(profile_cache_key(alice["id"]))
+    assert json.loads(cached)["name"] == "Alice Liddell"
+
+
+async def test_a_read_between_a_writes_start_and_its_commit_is_dropped_by_it(
+    committing_client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = committing_client
+    alice = await _signed_in(client, "alice.early-reader@example.com")
+    at_commit, read = asyncio.Event(), asyncio.Event()
+    # The write stops just before its commit.
+    _mark(monkeypatch, UserService, "update")
+    _pause(monkeypatch, AsyncSession, "commit", inside="update", after=False,
+           reached=at_commit, resume=read)  # fmt: skip
+
+    writer = asyncio.create_task(
+        client.patch(
+            "/users/me", json={"name": "Alice Liddell"}, headers=alice["headers"]
+        )
+    )
+    async with asyncio.timeout(10):
+        await at_commit.wait()
+    # A miss now loads the row the write has not committed yet, and stores it.
+    early = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+    read.set()
+    patched = await writer
+    reread = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+
+    assert early.json()["name"] == "Alice"
+    assert patched.status_code == 200
+    # The write's invalidation, after its commit, dropped what the read stored.
+    assert reread.json()["name"] == "Alice Liddell"
+
+
+async def test_a_profile_is_read_from_the_database_even_if_the_session_holds_the_row(
+    settings: Settings, committing_database: str, own_redis: RedisServer
+) -> None:
+    engine = create_engine(
+        settings.model_copy(update={"database_url": committing_database})
+    )
+    sessions = create_session_factory(engine)
+    cache = create_cache(own_redis.url, ttl_seconds=60, timeout_seconds=1)
+    hasher = PasswordHasher(concurrency=1)
+    try:
+        async with sessions() as setup:
+            user_id = await setup.scalar(
+                insert(User)
+                .values(
+                    email="ada.held@example.com",
+                    name="Ada",
+                    password_hash=await hasher.hash(PASSWORD),
+                )
+                .returning(User.id)
+            )
+            await setup.commit()
+        assert user_id is not None
+        async with sessions() as reading, sessions() as writing:
+            reader = UserService(reading, hasher, cache)
+            # The session loads the row (as authentication does) and keeps it.
+            held = await reader.get(user_id)
+            await UserService(writing, hasher, cache).update(
+                user_id, UserUpdate(name="Ada Lovelace")
+            )
+            profile = await reader.get_profile(user_id)
+        assert held.name == "Ada Lovelace"  # refreshed in place by the read
+        assert profile.name == "Ada Lovelace"
+        async with sessions() as later:
+            cached = await UserService(later, hasher, cache).get_profile(user_id)
+        assert cached.name == "Ada Lovelace"
+    finally:
+        await cache.aclose()
+        await engine.dispose()
+
+
+class Greeting(BaseModel):
+    text: str
+
+
+async def test_a_miss_while_another_reader_fills_reads_the_database_and_stores_nothing(
+    redis_url: str, redis: Redis
+) -> None:
+    cache = create_cache(redis_url, ttl_seconds=60, timeout_seconds=1)
+    key = "shop:test:greeting:busy"
+    first_loading, second_done = asyncio.Event(), asyncio.Event()
+
+    async def first_load() -> Greeting:
+        first_loading.set()
+        await second_done.wait()
+        return Greeting(text="from the first reader")
+
+    async def second_load() -> Greeting:
+        return Greeting(text="from the second reader")
+
+    try:
+        first = asyncio.create_task(cache.read_through(key, Greeting, first_load))
+        await first_loading.wait()
+        second = await cache.read_through(key, Greeting, second_load)
+        assert await redis.get(key) is None  # the second held no lease
+        second_done.set()
+        await first
+    finally:
+        await cache.aclose()
+
+    assert second.text == "from the second reader"
+    assert Greeting.model_validate_json(await redis.get(key)).text == (
+        "from the first reader"
+    )
+
+
+async def test_a_read_that_outlives_its_lease_stores_nothing(
+    redis_url: str, redis: Redis
+) -> None:
+    cache = create_cache(redis_url, ttl_seconds=60, timeout_seconds=1)
+    cache.lease_ms = 1
+    key = "shop:test:greeting:slow"
+
+    async def slow_load() -> Greeting:
+        # Slower than the lease: wait until Redis has expired it.
+        async with asyncio.timeout(5):
+            # Redis, not this process, ends the wait: there is no event.
+            while await redis.exists(lease_key(key)):  # noqa: ASYNC110
+                await asyncio.sleep(0.001)
+        return Greeting(text="read too slowly")
+
+    try:
+        greeting = await cache.read_through(key, Greeting, slow_load)
+    finally:
+        await cache.aclose()
+
+    assert greeting.text == "read too slowly"
+    assert await redis.exists(key) == 0
+
+
+async def test_an_invalidation_that_fails_leaves_the_old_copy_until_its_ttl(
+    app_with_cache: AppFactory,
+    redis_url: str,
+    redis: Redis,
+    alice: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = app_with_cache(redis_url)
+    async with client_for(app) as client:
+        await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+
+        async def unreachable(*_keys: str) -> int:
+            raise RedisConnectionError("Redis went away for this one call")
+
+        monkeypatch.setattr(app.state.cache.redis, "delete", unreachable)
+        patched = await client.patch(
+            "/users/me", json={"name": "Alice Liddell"}, headers=alice["headers"]
+        )
+        reread = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+
+    assert patched.json()["name"] == "Alice Liddell"
+    assert reread.json()["name"] == "Alice"
+    assert 0 < await redis.ttl(profile_cache_key(alice["id"])) <= TTL_SECONDS
+    (warning,) = _cache_warnings(capsys.readouterr().out)
+    assert warning["operation"] == "invalidate"
 
 
 # --8<-- [start:redis-down]
@@ -125,13 +422,10 @@ async def test_with_redis_stopped_the_service_answers_from_the_database(
     assert [r.status_code for r in (cached, read, patched, reread)] == [200] * 4
     assert read.json() == cached.json()
     assert reread.json()["name"] == "Alice Liddell"
-    warnings = [
-        line
-        for line in _log_lines(capsys.readouterr().out)
-        if line["message"] == "cache unavailable"
-    ]
-    # Each read: a failed get and a failed set; the write: a failed delete.
-    assert [w["operation"] for w in warnings] == ["get", "set", "delete", "get", "set"]
+    warnings = _cache_warnings(capsys.readouterr().out)
+    # Each read: a failed lookup, so no lease and no fill; the write: a
+    # failed invalidation.
+    assert [w["operation"] for w in warnings] == ["lookup", "invalidate", "lookup"]
     assert {w["level"] for w in warnings} == {"WARNING"}
     assert "ConnectionError" in warnings[0]["error"]
     # --8<-- [end:redis-down]
@@ -145,10 +439,11 @@ async def test_without_the_guard_a_stopped_redis_is_a_500(
     alice: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def unguarded_get(self: ResponseCache, key: str) -> str | None:
-        return await self.redis.get(key)  # type: ignore[union-attr]
+    async def unguarded_lookup(self: ResponseCache, key: str) -> tuple[None, None]:
+        await self._lookup_script(keys=[key, lease_key(key)], args=["t", 1000])
+        return None, None
 
-    monkeypatch.setattr(ResponseCache, "get", unguarded_get)
+    monkeypatch.setattr(ResponseCache, "_lookup", unguarded_lookup)
     app = app_with_cache(own_redis.url)
     own_redis.stop()
     transport = ASGITransport(app=app, raise_app_exceptions=False)
@@ -165,11 +460,16 @@ async def test_without_the_guard_a_stopped_redis_is_a_500(
 def test_the_timeouts_are_what_the_page_says() -> None:
     parameters = inspect.signature(Redis.__init__).parameters
     ours = Settings.model_fields["cache_timeout_seconds"].default
+    lease = inspect.signature(ResponseCache.__init__).parameters["lease_seconds"]
 
     assert parameters["socket_connect_timeout"].default == 5
     assert parameters["socket_timeout"].default == 5
     assert ours == 0.25
+    assert TTL_SECONDS == 300
+    assert lease.default == 10
     page = prose(PAGE)
+    assert "leaves the old copy until its TTL, 300 seconds by default" in page
+    assert "**A read slower than its lease** (10 seconds)" in page
     assert (
         "`socket_connect_timeout` plus `socket_timeout`, both 5 seconds by default"
         in page
@@ -177,7 +477,7 @@ def test_the_timeouts_are_what_the_page_says() -> None:
     assert "default `CACHE_TIMEOUT_SECONDS` is 0.25" in page
 
 
-async def test_a_hanging_redis_costs_a_read_its_timeout_not_an_error(
+async def test_a_hanging_redis_costs_a_read_one_timeout_not_an_error(
     app_with_cache: AppFactory,
     alice: dict[str, Any],
     capsys: pytest.CaptureFixture[str],
@@ -193,13 +493,91 @@ async def test_a_hanging_redis_costs_a_read_its_timeout_not_an_error(
 
     assert response.status_code == 200
     assert response.json()["name"] == "Alice"
-    warnings = [
-        line
-        for line in _log_lines(capsys.readouterr().out)
-        if line["message"] == "cache unavailable"
-    ]
-    assert [w["operation"] for w in warnings] == ["get", "set"]
+    warnings = _cache_warnings(capsys.readouterr().out)
+    # The lookup timed out: no lease, so no fill to wait for.
+    assert [w["operation"] for w in warnings] == ["lookup"]
     assert "Timeout" in warnings[0]["error"]
+    assert "a read against such a Redis waits for one timed-out lookup" in prose(PAGE)
+
+
+async def test_a_redis_that_hangs_after_the_lookup_costs_the_store_one_timeout(
+    own_redis: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = create_cache(own_redis.url, ttl_seconds=60, timeout_seconds=0.2)
+
+    async def load_while_redis_freezes() -> Greeting:
+        own_redis.process.send_signal(signal.SIGSTOP)
+        return Greeting(text="from the database")
+
+    try:
+        greeting = await cache.read_through(
+            "shop:test:greeting:frozen", Greeting, load_while_redis_freezes
+        )
+    finally:
+        own_redis.process.send_signal(signal.SIGCONT)
+        await cache.aclose()
+
+    assert greeting.text == "from the database"
+    (warning,) = [r for r in caplog.records if r.message == "cache unavailable"]
+    assert warning.levelname == "WARNING"
+    assert warning.__dict__["operation"] == "fill"
+    assert "Timeout" in warning.__dict__["error"]
+
+
+async def _connections_one_get_opens(build: Callable[[str], Redis]) -> int:
+    """Connections a hanging server receives while one ``GET`` gives up."""
+    accepted = 0
+
+    async def never_answer(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        nonlocal accepted
+        accepted += 1
+        await reader.read()  # until the client hangs up
+        writer.close()
+
+    server = await asyncio.start_server(never_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        client = build(f"redis://127.0.0.1:{port}/0")
+        with pytest.raises(RedisTimeoutError):
+            await client.get("shop:users:profile:v1:1")
+        await client.aclose()
+    return accepted
+
+
+async def test_from_url_gives_up_after_one_attempt_the_constructor_after_eleven() -> (
+    None
+):
+    def services_client(url: str) -> Redis:
+        cache = create_cache(url, ttl_seconds=60, timeout_seconds=0.05)
+        assert cache.redis is not None
+        return cache.redis
+
+    def constructed_client(url: str) -> Redis:
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        return Redis(
+            host="127.0.0.1",
+            port=port,
+            socket_connect_timeout=0.05,
+            socket_timeout=0.05,
+        )
+
+    assert await _connections_one_get_opens(services_client) == 1
+    assert await _connections_one_get_opens(constructed_client) == 11
+    # What the constructor's default Retry is: why eleven, and what else.
+    retry = constructed_client("redis://127.0.0.1:6379/0").get_retry()
+    assert retry is not None
+    assert retry.get_retries() == 10
+    assert set(retry._supported_errors) == {RedisConnectionError, RedisTimeoutError}
+    assert isinstance(retry._backoff, ExponentialWithJitterBackoff)
+    assert retry._backoff._cap == 1
+    page = prose(PAGE)
+    assert (
+        "the `Redis(...)` constructor retries a command that fails on a timeout "
+        "or a lost connection ten times by default, with an exponential backoff "
+        "of up to one second between attempts" in page
+    )
 
 
 async def test_without_a_redis_url_every_read_goes_to_the_database(
