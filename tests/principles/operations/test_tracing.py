@@ -16,6 +16,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
 from opentelemetry.trace import SpanKind
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.core.tracing import UNTRACED_PATHS
 
 PAGE = DOCS_DIR / "principles" / "operations" / "tracing.md"
 
@@ -61,15 +62,48 @@ async def test_a_request_joins_the_trace_of_the_caller(
     # --8<-- [end:traceparent]
 
 
-async def test_probes_are_not_traced(
+# --8<-- [start:probes]
+async def test_the_probes_and_the_scrape_are_not_traced(
     spans: InMemorySpanExporter, client: AsyncClient
 ) -> None:
     spans.clear()
 
-    await client.get("/health")
-    await client.get("/metrics")
+    # Each is a route of the app: a path it does not serve would be a 404.
+    responses = [await client.get(path) for path in UNTRACED_PATHS]
 
+    assert [r.status_code for r in responses] == [200, 200, 200]
     assert spans.get_finished_spans() == ()
+
+
+@pytest.mark.parametrize(
+    ("path", "host"),
+    [
+        ("/orders/healthy", "shop.example"),  # contains "/health"
+        ("/users/metrics-team", "shop.example"),  # contains "/metrics"
+        ("/health/live/", "shop.example"),  # a probe's path and more
+        ("/orders/health/live", "shop.example"),  # more, then a probe's path
+        ("/health/live%0A", "shop.example"),  # a final newline: `$` allows it
+        ("/products", "t/health/live"),  # the probe's path in the Host header
+        ("/products", "t/metrics"),
+    ],
+)
+async def test_a_request_that_only_looks_like_a_probe_is_traced(
+    spans: InMemorySpanExporter, client: AsyncClient, path: str, host: str
+) -> None:
+    spans.clear()
+
+    await client.get(path, headers={"Host": host})
+
+    (span,) = spans.get_finished_spans()
+    assert span.kind == SpanKind.SERVER
+    # --8<-- [end:probes]
+
+
+def test_the_page_names_the_untraced_paths() -> None:
+    names = ", ".join(f"`{path}`" for path in UNTRACED_PATHS[:-1])
+    assert f"{names} and `{UNTRACED_PATHS[-1]}`, the paths the app routes" in prose(
+        PAGE
+    )
 
 
 @pytest.mark.usefixtures("spans")  # installs the SDK provider first
