@@ -62,3 +62,37 @@ async def test_bobs_view_of_alices_account_and_orders_equals_a_missing_ones(
     listed = await client.get("/orders", headers=bob["headers"])
     assert listed.json() == {"items": [], "next_cursor": None}
     assert 'a client cannot tell "not yours" from "does not exist"' in prose(PAGE)
+
+
+async def test_sequential_ids_show_a_customer_the_orders_placed_between_theirs(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    bob: dict[str, Any],
+    add_products: Any,
+) -> None:
+    await add_products({"MUG-BLUE": 1250})
+    order = {"items": [{"sku": "MUG-BLUE", "quantity": 1}]}
+
+    async def place(customer: dict[str, Any]) -> int:
+        placed = await client.post("/orders", headers=customer["headers"], json=order)
+        assert placed.status_code == 201
+        return int(placed.json()["id"])
+
+    first = await place(bob)
+    alices = [await place(alice) for _ in range(3)]
+    # Between his orders, probing past his last id tells Bob nothing.
+    probes = [
+        await client.get(f"/orders/{first + step}", headers=bob["headers"])
+        for step in (1, 2, 3, 4)
+    ]
+    never_used = await client.get(f"/orders/{first + 1000}", headers=bob["headers"])
+    second = await place(bob)
+
+    assert {(p.status_code, p.content) for p in probes} == {
+        (never_used.status_code, never_used.content)
+    }
+    # His next order does: three orders were placed since his first.
+    assert second - first - 1 == len(alices) == 3
+    page = prose(PAGE)
+    assert "It does not keep the shop's order volume secret" in page
+    assert "the ids past their last one answer exactly like ids never used" in page
