@@ -1,12 +1,23 @@
-"""Evidence for API-CURSOR-PAGINATION: the index the page says matches the query."""
+"""Evidence for API-CURSOR-PAGINATION: the index the page says matches the query,
+and the plans PostgreSQL makes for the service's own cursor query."""
 
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
 from claims_support import prose
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from benchmarks import dataset, results
 from handbook.docs_tree import DOCS_DIR
+from shop.orders.repository import OrderRepository
 
 PAGE = DOCS_DIR / "principles" / "api" / "cursor-pagination.md"
+CUSTOMERS = 500
+ORDERS = 100_000
+PAGE_ROWS = 21  # the default limit of 20, plus one to see if a page follows
 
 
 async def test_the_migrations_create_an_index_on_user_id_then_id(
@@ -20,3 +31,179 @@ async def test_the_migrations_create_an_index_on_user_id_then_id(
 
     assert any(d.endswith("(user_id, id)") for d in definitions), definitions
     assert "creates an index on `(user_id, id)`" in prose(PAGE)
+
+
+@pytest.fixture(scope="module")
+async def shared_orders(create_database: DatabaseFactory) -> AsyncIterator[AsyncEngine]:
+    """100,000 orders: three in four spread over 500 customers in turn, one in
+    four owned by one large customer, ids interleaved as time would; analysed."""
+    url = await create_database()
+    await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO users (email, name, password_hash)"
+                " SELECT 'customer-' || s || '@example.com', 'Customer ' || s,"
+                " 'not a usable hash' FROM generate_series(1, :n) s"
+            ),
+            {"n": CUSTOMERS + 1},
+        )
+        # Customer CUSTOMERS + 1 is the large one.
+        await conn.execute(
+            text(
+                "INSERT INTO orders (user_id)"
+                " SELECT CASE WHEN s % 4 = 0 THEN CAST(:large AS bigint)"
+                " ELSE 1 + (s / 4) % CAST(:customers AS bigint) END"
+                " FROM generate_series(1, CAST(:orders AS int)) s"
+            ),
+            {"large": CUSTOMERS + 1, "customers": CUSTOMERS, "orders": ORDERS},
+        )
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        # Statistics, as a database that has been running a while has them.
+        await conn.execute(text("VACUUM ANALYZE orders"))
+    yield engine
+    await engine.dispose()
+
+
+async def _plans(engine: AsyncEngine, user_id: int, depth: int) -> dict[str, Any]:
+    """The plans of the statement ``list_for_user`` sends, ``depth`` rows in.
+
+    Custom: planned for these values, as PostgreSQL plans a statement's
+    first runs. Generic: planned for any values, which it may switch to
+    after five runs of one prepared statement (asyncpg prepares them).
+    """
+    sent: list[tuple[str, Any]] = []
+
+    def record(*args: Any) -> None:
+        statement, parameters = args[2], args[3]
+        if "FROM orders" in statement and "LIMIT" in statement:
+            sent.append((statement, parameters))
+
+    async with AsyncSession(engine) as session:
+        after = await session.scalar(
+            text(
+                "SELECT coalesce(max(id), 0) FROM (SELECT id FROM orders"
+                " WHERE user_id = :user ORDER BY id LIMIT :depth) first_rows"
+            ),
+            {"user": user_id, "depth": depth},
+        )
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+        try:
+            rows = await OrderRepository(session).list_for_user(
+                user_id, after, PAGE_ROWS
+            )
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert len(rows) == PAGE_ROWS
+    ((statement, parameters),) = sent
+    assert "WHERE orders.user_id = $1::BIGINT AND orders.id > $2::BIGINT" in statement
+    plans: dict[str, Any] = {}
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql(
+            f"PREPARE cursor_page(bigint, bigint, int) AS {statement}"
+        )
+        for mode in ("custom", "generic"):
+            await conn.exec_driver_sql(f"SET plan_cache_mode = force_{mode}_plan")
+            (plan,) = await conn.scalar(
+                text(
+                    "EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE cursor_page("
+                    + ", ".join(str(int(value)) for value in parameters)
+                    + ")"
+                )
+            )
+            limit = plan["Plan"]
+            assert limit["Node Type"] == "Limit"
+            (scan,) = limit["Plans"]
+            plans[mode] = scan
+        await conn.exec_driver_sql("DEALLOCATE cursor_page")
+    return plans
+
+
+def _summary(scan: dict[str, Any]) -> tuple[str, str, str, str | None]:
+    return (
+        scan["Node Type"],
+        scan["Index Name"],
+        scan["Index Cond"],
+        scan.get("Filter"),
+    )
+
+
+USER_ID_ID = (
+    "Index Scan",
+    "ix_orders_user_id_id",
+    "((user_id = $1) AND (id > $2))",
+    None,
+)
+
+
+@pytest.mark.parametrize("depth", [0, 100])
+async def test_a_customers_page_is_read_through_the_user_id_id_index(
+    shared_orders: AsyncEngine, depth: int
+) -> None:
+    customer = 7  # about 150 orders, like every customer but the large one
+
+    plans = await _plans(shared_orders, customer, depth)
+
+    assert _summary(plans["custom"]) == (
+        "Index Scan",
+        "ix_orders_user_id_id",
+        f"((user_id = '{customer}'::bigint) AND (id > {_cursor(plans)}))",
+        None,
+    )
+    # Both conditions bound the scan: it reads the page's rows and no others.
+    assert plans["custom"]["Actual Rows"] == PAGE_ROWS
+    assert _summary(plans["generic"]) == USER_ID_ID
+
+
+def _cursor(plans: dict[str, Any]) -> str:
+    """The cursor's value as the custom plan prints it: ``'66025'::bigint``."""
+    condition: str = plans["custom"]["Index Cond"]
+    return condition.rsplit("id > ", 1)[1].rstrip(")")
+
+
+@pytest.mark.parametrize("depth", [0, 20_000])
+async def test_a_customer_with_a_quarter_of_the_orders_is_paged_along_the_primary_key(
+    shared_orders: AsyncEngine, depth: int
+) -> None:
+    large = CUSTOMERS + 1  # one order in four is theirs
+
+    plans = await _plans(shared_orders, large, depth)
+
+    node, index, condition, row_filter = _summary(plans["custom"])
+    assert (node, index) == ("Index Scan", "pk_orders")
+    assert condition == f"(id > {_cursor(plans)})"
+    assert row_filter == f"(user_id = '{large}'::bigint)"
+    # One row in four matches: the page reads about four rows for each it returns.
+    assert plans["custom"]["Actual Rows"] == PAGE_ROWS
+    assert plans["custom"]["Rows Removed by Filter"] <= 3 * PAGE_ROWS
+    # Planned for any values, it keeps to the index.
+    assert _summary(plans["generic"]) == USER_ID_ID
+
+
+def test_the_cursor_plan_on_the_results_page_is_the_large_customers() -> None:
+    (scenario,) = [s for s in results.load()["scenarios"] if s["name"] == "pagination"]
+    (cursor_plan,) = [p for name, p in scenario["plans"].items() if "cursor" in name]
+
+    assert dataset.PAGING_SHARE == 4  # the paging user owns one order in four
+    assert "Index Scan using pk_orders" in cursor_plan
+    assert "Filter: (user_id = " in cursor_plan
+    assert (
+        "The cursor plan on the results page is this one, for a customer with "
+        "the same share" in prose(PAGE)
+    )
+
+
+def test_the_page_says_what_the_plans_show() -> None:
+    page = prose(PAGE)
+    assert (
+        "`Index Scan using ix_orders_user_id_id` with "
+        "`Index Cond: ((user_id = $1) AND (id > $2))`"
+    ) in page
+    assert "`Index Scan using pk_orders` with `Filter: (user_id = ...)`" in page
+    assert "at most three for each row it keeps" in page
+    assert (
+        f"{ORDERS:,} analysed orders: three in four spread over {CUSTOMERS} customers"
+        in page
+    )
