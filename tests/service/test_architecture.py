@@ -1,4 +1,5 @@
-"""Specification of the package layout: domains meet only through public interfaces.
+"""Specification of the package layout: domains meet only through public interfaces,
+and a domain's router reaches the database only through its service.
 
 Dependencies point one way (orders -> users' current-user dependency and the
 catalog's price list; domains -> shared/core), so no import cycle can form
@@ -74,3 +75,44 @@ def test_shared_code_and_core_wiring_import_no_domain(package: str) -> None:
         if module.startswith(tuple(f"shop.{domain}" for domain in PUBLIC_INTERFACES))
     } == set()
     # --8<-- [end:import-rules]
+
+
+# --8<-- [start:router-rule]
+# What a router must not import: it calls its service, which owns the
+# session and the repository.
+DATABASE_ACCESS = ("sqlalchemy", "shop.core.database")
+
+
+def _database_access(router: Path) -> set[str]:
+    return {
+        module
+        for module in _imported_modules(router)
+        if module.startswith(DATABASE_ACCESS) or module.endswith(".repository")
+    }
+
+
+@pytest.mark.parametrize("domain", list(PUBLIC_INTERFACES))
+def test_a_router_reaches_the_database_only_through_its_service(domain: str) -> None:
+    router = SHOP_DIR / domain / "router.py"
+
+    assert _database_access(router) == set()
+    assert f"shop.{domain}.service" in _imported_modules(router)
+    # --8<-- [end:router-rule]
+
+
+def test_the_router_rule_catches_a_router_that_queries_the_database(
+    tmp_path: Path,
+) -> None:
+    # The catalog router as it was, calling its repository on the session.
+    router = tmp_path / "router.py"
+    router.write_text(
+        "from sqlalchemy.ext.asyncio import AsyncSession\n"
+        "from shop.catalog.repository import ProductRepository\n"
+        "from shop.core.database import get_db\n"
+    )
+
+    assert _database_access(router) == {
+        "sqlalchemy.ext.asyncio",
+        "shop.catalog.repository",
+        "shop.core.database",
+    }

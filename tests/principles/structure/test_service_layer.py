@@ -1,7 +1,9 @@
 """Evidence for STRUCT-SERVICE-LAYER: the rules live in services that know no HTTP."""
 
 import ast
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from claims_support import prose
@@ -10,7 +12,8 @@ from shop_fixtures import PASSWORD
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import shop
-from handbook.docs_tree import DOCS_DIR
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.catalog.service import CatalogService
 from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import ConflictError
 from shop.users.schemas import UserCreate
@@ -72,3 +75,26 @@ def test_the_sources_example_uses_a_get_user_service_it_never_defines() -> None:
     assert "its router depends on a `get_user_service` that it never defines" in prose(
         PAGE
     )
+
+
+async def test_the_catalog_lists_products_through_its_service_without_any_http(
+    session: AsyncSession, add_products: Any
+) -> None:
+    await add_products({"MUG-BLUE": 1250, "MUG-RED": 1300, "TEA-GREEN": 450})
+
+    first = await CatalogService(session).list_after(0, 2)
+    rest = await CatalogService(session).list_after(first[-1].id, 2)
+
+    assert [p.sku for p in [*first, *rest]] == ["MUG-BLUE", "MUG-RED", "TEA-GREEN"]
+    assert "the catalog's `GET /products` calls `CatalogService`" in prose(PAGE)
+
+
+def test_the_pages_search_for_database_access_in_routers_finds_nothing() -> None:
+    command = 'grep -n "repository\\|sqlalchemy\\|get_db" snippets/shop/*/router.py'
+    result = subprocess.run(  # a fixed command, the page's own
+        ["/bin/sh", "-c", command], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+
+    assert result.returncode == 1, result.stdout  # grep: no line matched
+    assert result.stdout == ""
+    assert f"`{command}`" in prose(PAGE)
