@@ -196,16 +196,18 @@ def page_text(docs_dir: Path, principle: Principle) -> str:
     return _page_text(page, page.stat().st_mtime_ns)
 
 
-def covers(
-    principle: Principle, verdict: Verdict, docs_dir: Path
-) -> bool:
+def covers(principle: Principle, verdict: Verdict, docs_dir: Path) -> bool:
     """The principle cites the statement's section, its page links the
     statement, or its evidence module holds one of the verdict's tests."""
     if verdict.statement.section in principle.sources:
         return True
     text = page_text(docs_dir, principle)
     anchors = {verdict.key, verdict.statement.anchor}
-    if any(f"{page}#{a})" in text for page in ("source.md", "corrections.md") for a in anchors):
+    if any(
+        f"{page}#{a})" in text
+        for page in ("source.md", "corrections.md")
+        for a in anchors
+    ):
         return True
     module = evidence_module(principle)
     return any(PurePosixPath(t.split("::")[0]) == module for t in verdict.tests)

@@ -79,5 +79,3 @@ class Verdicts:
 
     def counts(self) -> dict[str, int]:
         return {kind: len(self.by_kind(kind)) for kind in KINDS}
-
-

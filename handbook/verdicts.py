@@ -42,7 +42,15 @@ from handbook.registry import Registry
 from handbook.source_document import SourceDocument, Statement
 from handbook.verdict_records import KINDS, LABELS, Defect, Verdict, Verdicts
 
-__all__ = ["KINDS", "Defect", "Verdict", "Verdicts", "annotator", "corrections_page", "load_verdicts"]
+__all__ = [
+    "KINDS",
+    "Defect",
+    "Verdict",
+    "Verdicts",
+    "annotator",
+    "corrections_page",
+    "load_verdicts",
+]
 
 VERDICTS_FILE = Path("_data/verdicts.yml")
 FIELDS = {
@@ -247,7 +255,9 @@ def _check_fields(entry: _Entry, part: str | None) -> str:
     required = list(REQUIRED[kind]) + (["title", "quote"] if part else [])
     for name in required:
         if not body.get(name):
-            raise LocatedError(entry.location, f"{key}: a {kind!r} verdict needs {name!r}")
+            raise LocatedError(
+                entry.location, f"{key}: a {kind!r} verdict needs {name!r}"
+            )
     if kind == "corrected" and not (body.get("tests") or body.get("defects")):
         raise LocatedError(
             entry.location, f"{key}: a 'corrected' verdict needs 'tests' or 'defects'"
@@ -287,9 +297,7 @@ def _to_verdict(
     kind = _check_fields(entry, part)
     body = entry.body
     defects = _defects(entry) if "defects" in body else ()
-    tests = tuple(body.get("tests") or ()) + tuple(
-        t for d in defects for t in d.tests
-    )
+    tests = tuple(body.get("tests") or ()) + tuple(t for d in defects for t in d.tests)
     return Verdict(
         key=entry.key,
         statement=statement,

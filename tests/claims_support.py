@@ -132,7 +132,11 @@ def ruff_codes_with_the_sources_configuration(
     from handbook.source_document import SourceDocument
 
     source = SourceDocument.load(DOCS_DIR)
-    config = next(s.text for s in source.statements if s.anchor == "pre-commit-configuration--toml")
+    config = next(
+        s.text
+        for s in source.statements
+        if s.anchor == "pre-commit-configuration--toml"
+    )
     (directory / "pyproject.toml").write_text(config)
     for name, code in files.items():
         (directory / name).parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ Each test reproduces a claim docs/principles/tooling/taskfile.md makes,
 against the real tool, library or service.
 """
 
+import asyncio
 import os
 import subprocess
 from collections.abc import Awaitable, Callable
@@ -48,8 +49,10 @@ def _corrected_taskfile() -> str:
     return next(
         b.source
         for b in find_fences(TASKFILE_PAGE)
-        if b.attrs.get("title") == "Taskfile.yml" and "db-reset:" in b.source
-        and ".invalid" not in b.classes and "invalid" not in b.classes
+        if b.attrs.get("title") == "Taskfile.yml"
+        and "db-reset:" in b.source
+        and ".invalid" not in b.classes
+        and "invalid" not in b.classes
     )
 
 
@@ -85,12 +88,15 @@ async def test_the_corrected_db_reset_drops_the_schema_then_applies_every_migrat
     _psql(url, "CREATE TABLE users (id integer PRIMARY KEY)")
     _psql(url, "INSERT INTO users VALUES (1)")
     _psql(url, "CREATE SCHEMA atlas_schema_revisions")
-    _psql(url, "CREATE TABLE atlas_schema_revisions.atlas_schema_revisions (version text)")
+    _psql(
+        url, "CREATE TABLE atlas_schema_revisions.atlas_schema_revisions (version text)"
+    )
     (tmp_path / "Taskfile.yml").write_text(_corrected_taskfile())
     (tmp_path / ".env").write_text(f"DATABASE_URL={url}\n")
     bin_dir, atlas_log = _recording(tmp_path, "atlas")
 
-    result = subprocess.run(
+    result = await asyncio.to_thread(
+        subprocess.run,
         [tool_path("task"), "--yes", "db-reset"],
         cwd=tmp_path,
         capture_output=True,
