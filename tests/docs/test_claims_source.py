@@ -9,6 +9,7 @@ tests; the Corrections page copies their output.
 
 import asyncio
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -138,7 +139,7 @@ def test_migrate_down_drops_an_amount_however_it_is_passed(
     taskfile.write_text(
         taskfile.read_text().replace(
             "      - task: migrate-down -- --amount 9999\n",
-            "      - task: migrate-down\n        vars: {AMOUNT: \"9999\"}\n",
+            '      - task: migrate-down\n        vars: {AMOUNT: "9999"}\n',
         )
     )
     env = {"PATH": os.pathsep.join([str(recording_uv), "/usr/bin", "/bin"])}
@@ -814,7 +815,15 @@ class User(Base):
         )
     )
     result = _run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "legacy.py", "typed.py"],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "legacy.py",
+            "typed.py",
+        ],
         tmp_path,
     )
 
@@ -870,12 +879,23 @@ def test_the_sources_ruff_configuration_finds_the_same_under_the_current_tables(
     config = tmp_path / "pyproject.toml"
     config.write_text(
         config.read_text()
-        .replace("line-length = 88\nselect", "line-length = 88\n\n[tool.ruff.lint]\nselect")
+        .replace(
+            "line-length = 88\nselect", "line-length = 88\n\n[tool.ruff.lint]\nselect"
+        )
         .replace("[tool.ruff.isort]", "[tool.ruff.lint.isort]")
         .replace("[tool.ruff.per-file-ignores]", "[tool.ruff.lint.per-file-ignores]")
     )
     result = _run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", *files],
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--no-cache",
+            "--output-format",
+            "concise",
+            *files,
+        ],
         tmp_path,
     )
     assert "deprecated" not in result.stderr, result.stderr
@@ -901,7 +921,15 @@ def test_the_sources_python_blocks_are_not_ruff_formatted(tmp_path: Path) -> Non
     for name, anchor in blocks.items():
         (tmp_path / f"{name}.py").write_text(source_text(anchor))
         result = _run(
-            [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", f"{name}.py"],
+            [
+                sys.executable,
+                "-m",
+                "ruff",
+                "format",
+                "--check",
+                "--no-cache",
+                f"{name}.py",
+            ],
             tmp_path,
         )
         if "would be reformatted" in result.stdout:
@@ -929,3 +957,53 @@ def test_clearing_dependency_overrides_drops_the_overrides_of_other_fixtures() -
     app.dependency_overrides.clear()
 
     assert get_settings not in app.dependency_overrides
+
+
+# --- The source's configuration blocks and commands, run with the current tools -------------
+
+
+def test_every_task_of_the_sources_taskfile_renders_but_db_reset(
+    source_taskfile: Path,
+) -> None:
+    listing = _run([tool_path("task"), "--list-all", "--json"], source_taskfile)
+    assert listing.returncode == 0, listing.stderr
+    names = [t["name"] for t in json.loads(listing.stdout)["tasks"]]
+    assert len(names) == 15
+
+    failing = []
+    for name in names:
+        result = _run([tool_path("task"), "--dry", name], source_taskfile)
+        if result.returncode != 0:
+            failing.append(name)
+    # The others' defects show only when they run (see their verdicts):
+    # PROJECT_NAME renders empty, uv has no atlas, pre-commit is not on PATH.
+    assert failing == ["db-reset"]
+
+
+def test_the_sources_other_configs_pass_their_validators(tmp_path: Path) -> None:
+    import tomllib
+
+    import hcl2
+
+    config = tmp_path / ".pre-commit-config.yaml"
+    config.write_text(source_text("pre-commit-configuration--yaml"))
+    validated = _run(
+        [tool_path("pre-commit"), "validate-config", str(config)], tmp_path
+    )
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+
+    atlas = hcl2.loads(source_text("migration-strategy--hcl"))
+    assert set(atlas) == {"data", "env"}
+
+    gitleaks = tomllib.loads(source_text("gitleaks-configuration--toml"))
+    for rule in gitleaks["rules"]:
+        re.compile(rule["regex"])
+
+    for anchor in ("setup-instructions--bash", "development-workflow--bash"):
+        script = tmp_path / f"{anchor}.sh"
+        script.write_text(source_text(anchor))
+        checked = _run(
+            [tool_path("shellcheck"), "--shell=bash", "--severity=style", str(script)],
+            tmp_path,
+        )
+        assert checked.returncode == 0, checked.stdout

@@ -352,7 +352,9 @@ def test_a_not_verifiable_verdict_in_a_section_a_principle_cites_fails(
     line = _replace_entry(
         docs_copy,
         "performance-guidelines--consider-redis-for-session-storage-and",
-        STALE_REDIS_VERDICT.replace("Nothing; no page makes a claim about Redis.", "Nothing."),
+        STALE_REDIS_VERDICT.replace(
+            "Nothing; no page makes a claim about Redis.", "Nothing."
+        ),
     )
 
     error = _error(docs_copy)
@@ -367,12 +369,16 @@ def test_a_new_page_for_a_section_reopens_its_not_verifiable_verdicts(
     page = docs_copy / "principles" / "tooling" / "uv-only.md"
     page.write_text(
         page.read_text().replace(
-            "source: Package Management", "source: [Package Management, Gitleaks Configuration]"
+            "source: Package Management",
+            "source: [Package Management, Gitleaks Configuration]",
         )
     )
 
     error = _error(docs_copy)
-    assert "gitleaks-configuration--toml--extend: 'not verifiable here', but UV-ONLY" in str(error)
+    assert (
+        "gitleaks-configuration--toml--extend: 'not verifiable here', but UV-ONLY"
+        in str(error)
+    )
     assert "add it to not_shown_on" in str(error)
 
 
@@ -385,7 +391,9 @@ def test_a_verdict_saying_no_page_covers_a_topic_must_name_it_and_be_right(
         STALE_REDIS_VERDICT
         + "  not_shown_on: [API-CURSOR-PAGINATION, API-ETAG, DB-INDEXES, PERF-EAGER-LOAD, PERF-MEMOIZE, PERF-REDIS-CACHE]\n",
     )
-    assert "says a topic has no page; name the topic in no_page" in str(_error(docs_copy))
+    assert "says a topic has no page; name the topic in no_page" in str(
+        _error(docs_copy)
+    )
 
     line = _edit(
         docs_copy,
@@ -395,7 +403,9 @@ def test_a_verdict_saying_no_page_covers_a_topic_must_name_it_and_be_right(
     error = _error(docs_copy)
     assert str(error).startswith(f"{docs_copy}/_data/verdicts.yml:{line + 1}: ")
     assert "says no page covers 'Redis', but " in str(error)
-    assert "PERF-REDIS-CACHE has it in its title, summary, tags or aliases" in str(error)
+    assert "PERF-REDIS-CACHE has it in its title, summary, tags or aliases" in str(
+        error
+    )
 
 
 def test_a_verdict_naming_a_principle_that_does_not_cover_the_statement_fails(
@@ -418,7 +428,9 @@ def test_a_principle_whose_page_stops_citing_the_section_no_longer_covers_it(
     docs_copy: Path,
 ) -> None:
     page = docs_copy / "principles" / "tooling" / "uv-only.md"
-    page.write_text(page.read_text().replace("source: Package Management", "source: Taskfile Setup"))
+    page.write_text(
+        page.read_text().replace("source: Package Management", "source: Taskfile Setup")
+    )
 
     assert "UV-ONLY does not cover this statement" in str(_error(docs_copy))
 
@@ -427,22 +439,33 @@ def test_a_correction_the_page_no_longer_carries_fails(docs_copy: Path) -> None:
     page = docs_copy / "principles" / "tooling" / "taskfile.md"
     page.write_text(
         page.read_text().replace(
-            "DROP SCHEMA IF EXISTS public, atlas_schema_revisions CASCADE", "DROP TABLE users"
+            "DROP SCHEMA IF EXISTS public, atlas_schema_revisions CASCADE",
+            "DROP TABLE users",
         )
     )
 
     error = _error(docs_copy)
-    assert "taskfile-setup--yaml--db-reset: docs/principles/tooling/taskfile.md does not carry the correction" in str(error)
-    assert "'DROP SCHEMA IF EXISTS public, atlas_schema_revisions CASCADE' is not on it" in str(error)
+    assert (
+        "taskfile-setup--yaml--db-reset: docs/principles/tooling/taskfile.md does not carry the correction"
+        in str(error)
+    )
+    assert (
+        "'DROP SCHEMA IF EXISTS public, atlas_schema_revisions CASCADE' is not on it"
+        in str(error)
+    )
 
 
 def test_a_correction_the_page_does_not_link_fails(docs_copy: Path) -> None:
     page = docs_copy / "principles" / "tooling" / "taskfile.md"
     page.write_text(
-        page.read_text().replace("corrections.md#taskfile-setup--yaml--db-reset)", "corrections.md)")
+        page.read_text().replace(
+            "corrections.md#taskfile-setup--yaml--db-reset)", "corrections.md)"
+        )
     )
 
-    assert "never links corrections.md#taskfile-setup--yaml--db-reset" in str(_error(docs_copy))
+    assert "never links corrections.md#taskfile-setup--yaml--db-reset" in str(
+        _error(docs_copy)
+    )
 
 
 def test_shown_words_must_be_the_corrections_own(docs_copy: Path) -> None:
@@ -465,7 +488,9 @@ def test_every_defect_of_a_statement_needs_a_test_of_its_own(docs_copy: Path) ->
     )
 
     error = _error(docs_copy)
-    assert "taskfile-setup--yaml--db-reset: this defect has no test of its own" in str(error)
+    assert "taskfile-setup--yaml--db-reset: this defect has no test of its own" in str(
+        error
+    )
     # It names the first of the two defects, which now share their one test.
     assert str(error.location.path) == f"{docs_copy}/_data/verdicts.yml"
     assert line - 15 < error.location.line < line
@@ -490,3 +515,25 @@ def test_a_multi_part_statement_lists_each_defect_with_its_test(
             others = {t for d in verdict.defects if d is not defect for t in d.tests}
             assert set(defect.tests) - others, f"{defect.location}: no test of its own"
     assert "async-sqlalchemy-setup--python--base" in {v.key for v in several}
+
+
+def test_the_home_page_names_the_tools_that_really_check_configuration() -> None:
+    import inspect
+
+    from handbook import validators
+
+    home = " ".join((DOCS_DIR / "index.md").read_text().split())
+    sentence = home.split(
+        "Configuration files are checked by the tool that owns them", 1
+    )[1]
+    named = re.findall(r"`([\w-]+)`", sentence.split(", and parsed", 1)[0])
+    source = inspect.getsource(validators)
+
+    assert named
+    for tool in named:
+        assert f'tool_path("{tool}")' in source, tool
+    # Atlas and gitleaks do not run here: their files are only parsed.
+    assert 'tool_path("atlas")' not in source
+    assert 'tool_path("gitleaks")' not in source
+    assert "hcl2.loads" in source
+    assert "re.compile(rule[key])" in source
