@@ -133,16 +133,16 @@ def test_the_test_provider_takes_its_image_and_major_from_compose() -> None:
     assert "only the local server binaries of its major version are used" in page
 
 
-def _db_start_dry_run(taskfile_dir: Path) -> subprocess.CompletedProcess[str]:
+def _db_start(taskfile_dir: Path, *flags: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [tool_path("task"), "--dry", "db-start"],
+        [tool_path("task"), *flags, "db-start"],
         cwd=taskfile_dir, capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
 
 
 def test_db_start_uses_the_binaries_of_the_pinned_major(tmp_path: Path) -> None:
     major = postgres_provider.pinned_major()
-    here = _db_start_dry_run(REPO_ROOT)
+    here = _db_start(REPO_ROOT, "--dry")
     assert here.returncode == 0, here.stderr
     assert f'"/usr/lib/postgresql/{major}/bin/initdb"' in here.stderr
 
@@ -153,7 +153,7 @@ def test_db_start_uses_the_binaries_of_the_pinned_major(tmp_path: Path) -> None:
     (tmp_path / "snippets" / "compose.yaml").write_text(
         COMPOSE_PATH.read_text().replace(f"postgres:{major}-", "postgres:99-")
     )
-    moved = _db_start_dry_run(tmp_path)
+    moved = _db_start(tmp_path)  # for real: it stops at its first command
     assert moved.returncode != 0
     assert (
         "PostgreSQL 99 server binaries not found in /usr/lib/postgresql/99/bin "
