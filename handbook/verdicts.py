@@ -8,109 +8,132 @@
 * ``corrected`` — the source's form fails, misbehaves or is outdated. The
   entry quotes the source (``quote``, verbatim), copies what really happens
   (``happens``, output of a run), gives the ``correction``, the principle
-  pages that show it and the ``tests`` that reproduce the failure.
+  pages that show it, ``shown`` (per page, the words of the correction that
+  page carries) and the ``tests`` that reproduce the failure. A statement
+  with several defects lists them under ``defects``, each with its own tests.
 * ``not-verifiable`` — it cannot be run here; ``why`` says why and
   ``instead`` what was verified in its place.
 
 A code block gets one verdict, or one per part: a key
 ``<block anchor>--<part>`` with a ``title`` and a ``quote`` of the lines it
 judges. The parts of a block must cover every line of it that is not blank
-or a comment. Every problem is a :class:`LocatedError` naming the line of
-``verdicts.yml`` (or of the source) to fix.
+or a comment.
+
+Loading goes in three steps: the YAML is parsed once into entries that
+remember their lines (:func:`_parse`), each entry becomes a typed
+:class:`Verdict` after its own fields are checked (:func:`_to_verdict`),
+then the whole set is checked against the source, the registry and the
+pages (:mod:`handbook.verdict_checks`). Every problem is a
+:class:`LocatedError` naming the line of ``verdicts.yml`` (or of the source)
+to fix.
 """
 
-import ast
-import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from handbook import yaml_loading
+from handbook import verdict_checks, yaml_loading
 from handbook.locations import LocatedError, Location
 from handbook.registry import Registry
-from handbook.source_document import (
-    SourceDocument,
-    Statement,
-    without_trailing_spaces,
-)
+from handbook.source_document import SourceDocument, Statement
+from handbook.verdict_records import KINDS, LABELS, Defect, Verdict, Verdicts
+
+__all__ = [
+    "KINDS",
+    "Defect",
+    "Verdict",
+    "Verdicts",
+    "annotator",
+    "corrections_page",
+    "load_verdicts",
+]
 
 VERDICTS_FILE = Path("_data/verdicts.yml")
-KINDS = ("holds", "corrected", "not-verifiable")
-LABELS = {
-    "holds": "Holds",
-    "corrected": "Corrected",
-    "not-verifiable": "Not verifiable here",
-}
 FIELDS = {
     "verdict",
     "title",
     "quote",
     "happens",
     "correction",
+    "shown",
+    "defects",
     "principles",
     "tests",
     "why",
     "instead",
+    "not_shown_on",
+    "no_page",
     "note",
 }
 REQUIRED = {
     "holds": (),
-    "corrected": ("title", "quote", "happens", "correction", "principles", "tests"),
+    "corrected": ("title", "quote", "happens", "correction", "principles", "shown"),
     "not-verifiable": ("why", "instead"),
 }
-TEST_ID = re.compile(r"^(?P<file>tests/[\w/]+\.py)::(?P<name>\w+)(?:\[.+\])?$")
 CORRECTIONS_PAGE = "corrections.md"
 
 
+# --- Parsing ------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class Verdict:
-    """The verdict on one statement of the source, or on one part of a code block."""
+class _Entry:
+    """One top-level key of verdicts.yml, its value, and where things are written."""
 
     key: str
-    statement: Statement
-    part: str | None
-    verdict: str
-    title: str
-    quote: str = ""
-    happens: str = ""
-    correction: str = ""
-    principles: tuple[str, ...] = ()
-    tests: tuple[str, ...] = ()
-    why: str = ""
-    instead: str = ""
-    note: str = ""
-    location: Location = field(default_factory=lambda: Location(Path(), 0))
-    field_lines: dict[str, int] = field(default_factory=dict)
+    location: Location
+    body: Any
+    field_lines: dict[str, int]
+    item_lines: dict[str, list[int]]
+    """For list fields, the line of each item."""
 
-    @property
-    def label(self) -> str:
-        return LABELS[self.verdict]
 
-    def line_of(self, name: str) -> Location:
-        """Where a field of this entry is written, for error messages."""
-        return Location(
-            self.location.path, self.field_lines.get(name, self.location.line)
+def _parse(path: Path) -> list[_Entry]:
+    """Compose the YAML once; values are constructed from the same nodes."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        root = yaml_loading.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise LocatedError(Location(path, line), f"not valid YAML: {error}") from error
+    if not isinstance(root, yaml.MappingNode):
+        raise LocatedError(Location(path, 1), "expected a mapping of anchor: verdict")
+    constructor = yaml.SafeLoader("")
+    entries: list[_Entry] = []
+    seen: set[str] = set()
+    for key_node, value_node in root.value:
+        where = Location(path, key_node.start_mark.line + 1)
+        if key_node.value in seen:
+            raise LocatedError(
+                where,
+                f"{key_node.value!r} has a verdict already; one verdict per statement",
+            )
+        seen.add(key_node.value)
+        lines: dict[str, int] = {}
+        items: dict[str, list[int]] = {}
+        if isinstance(value_node, yaml.MappingNode):
+            for name, value in value_node.value:
+                lines[name.value] = name.start_mark.line + 1
+                if isinstance(value, yaml.SequenceNode):
+                    items[name.value] = [i.start_mark.line + 1 for i in value.value]
+        entries.append(
+            _Entry(
+                key=key_node.value,
+                location=where,
+                body=constructor.construct_document(value_node),
+                field_lines=lines,
+                item_lines=items,
+            )
         )
+    return entries
 
 
-@dataclass(frozen=True)
-class Verdicts:
-    path: Path
-    source: SourceDocument
-    entries: tuple[Verdict, ...]
-
-    def of(self, statement: Statement) -> list[Verdict]:
-        """The statement's own verdict, or the verdicts on its parts, in order."""
-        return [v for v in self.entries if v.statement.anchor == statement.anchor]
-
-    def by_kind(self, kind: str) -> list[Verdict]:
-        return [v for v in self.entries if v.verdict == kind]
-
-    def counts(self) -> dict[str, int]:
-        return {kind: len(self.by_kind(kind)) for kind in KINDS}
+# --- One entry -> a typed record ------------------------------------------------------
 
 
 def _plain(text: str, words: int = 10) -> str:
@@ -128,187 +151,186 @@ def _title(statement: Statement, title: str) -> str:
     return _plain(statement.text)
 
 
-@functools.cache
-def _function_names(path: Path, modified_ns: int) -> frozenset[str]:
-    """Functions a test file defines; parsed once per version of the file
-    (several verdicts name the same file, and `mkdocs serve` rebuilds often)."""
-    del modified_ns  # part of the cache key only
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return frozenset(
-        node.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    )
+def _statement_of(
+    entry: _Entry, anchors: dict[str, Statement], source: SourceDocument
+) -> tuple[Statement, str | None]:
+    statement, part = anchors.get(entry.key), None
+    if statement is None and "--" in entry.key:
+        block, _, part = entry.key.rpartition("--")
+        statement = anchors.get(block)
+        if statement is not None and statement.kind != "code":
+            statement = None
+    if statement is None:
+        raise LocatedError(
+            entry.location,
+            f"{entry.key!r} is not the anchor of a statement of {source.path.name} "
+            "(nor <code block anchor>--<part>); see the anchors on the Source page",
+        )
+    return statement, part
 
 
-def _check_test_id(test_id: str, where: Location, repo_root: Path) -> None:
-    match = TEST_ID.match(test_id)
-    if not match:
+def _strings(entry: _Entry, name: str) -> tuple[str, ...]:
+    """A field that holds one string or a list of them."""
+    value = entry.body.get(name) or ()
+    values = (value,) if isinstance(value, str) else tuple(value)
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise LocatedError(
+            Location(entry.location.path, entry.field_lines[name]),
+            f"{entry.key}: {name!r} takes a string or a list of non-empty strings",
+        )
+    return values
+
+
+def _defects(entry: _Entry) -> tuple[Defect, ...]:
+    raw = entry.body.get("defects") or []
+    where = Location(entry.location.path, entry.field_lines.get("defects", 0))
+    if not isinstance(raw, list) or len(raw) < 2:
         raise LocatedError(
             where,
-            f"{test_id!r} is not a pytest node id (tests/<path>.py::<test>[<param>])",
+            f"{entry.key}: 'defects' lists two or more defects, each "
+            "{defect: ..., tests: [...]}; a single defect goes in 'tests'",
         )
-    path = repo_root / match["file"]
-    if not path.is_file():
-        raise LocatedError(where, f"{test_id!r}: {match['file']} does not exist")
-    if match["name"] not in _function_names(path, path.stat().st_mtime_ns):
+    defects = []
+    for item, line in zip(raw, entry.item_lines["defects"], strict=True):
+        here = Location(entry.location.path, line)
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"defect", "tests"}
+            or not str(item["defect"]).strip()
+            or not item["tests"]
+        ):
+            raise LocatedError(
+                here,
+                f"{entry.key}: each defect is {{defect: <what is wrong>, tests: "
+                "[<the tests that show it>]}",
+            )
+        tests = item["tests"]
+        defects.append(
+            Defect(
+                text=" ".join(str(item["defect"]).split()),
+                tests=(tests,) if isinstance(tests, str) else tuple(tests),
+                location=here,
+            )
+        )
+    return tuple(defects)
+
+
+def _shown(entry: _Entry) -> dict[str, tuple[str, ...]]:
+    raw = entry.body.get("shown") or {}
+    where = Location(entry.location.path, entry.field_lines.get("shown", 0))
+    if not isinstance(raw, dict):
         raise LocatedError(
-            where, f"{test_id!r}: {match['file']} defines no {match['name']}()"
+            where,
+            f"{entry.key}: 'shown' maps each principle ID to the words of the "
+            "correction its page carries",
         )
+    shown = {}
+    for principle, words in raw.items():
+        values = (words,) if isinstance(words, str) else tuple(words or ())
+        if not values or not all(isinstance(v, str) and v.strip() for v in values):
+            raise LocatedError(
+                where, f"{entry.key}: 'shown' gives {principle} no words to look for"
+            )
+        shown[str(principle)] = values
+    return shown
 
 
-def _lines_of(node: yaml.Node) -> dict[str, int]:
-    """Key -> 1-based line, for a YAML mapping node."""
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {key.value: key.start_mark.line + 1 for key, _ in node.value}
+def _check_fields(entry: _Entry, part: str | None) -> str:
+    """The entry's own shape: known fields, a kind, what that kind requires."""
+    body, key = entry.body, entry.key
+    if not isinstance(body, dict):
+        raise LocatedError(entry.location, f"{key}: expected a mapping of fields")
+    lines = entry.field_lines
+    if unknown := sorted(set(body) - FIELDS):
+        raise LocatedError(
+            Location(entry.location.path, lines[unknown[0]]),
+            f"{key}: unknown field {unknown[0]!r}; fields: {', '.join(sorted(FIELDS))}",
+        )
+    kind = body.get("verdict")
+    if kind not in KINDS:
+        raise LocatedError(
+            Location(entry.location.path, lines.get("verdict", entry.location.line)),
+            f"{key}: verdict must be one of {', '.join(KINDS)}, not {kind!r}",
+        )
+    required = list(REQUIRED[kind]) + (["title", "quote"] if part else [])
+    for name in required:
+        if not body.get(name):
+            raise LocatedError(
+                entry.location, f"{key}: a {kind!r} verdict needs {name!r}"
+            )
+    if kind == "corrected" and not (body.get("tests") or body.get("defects")):
+        raise LocatedError(
+            entry.location, f"{key}: a 'corrected' verdict needs 'tests' or 'defects'"
+        )
+    if body.get("tests") and body.get("defects"):
+        raise LocatedError(
+            Location(entry.location.path, lines["tests"]),
+            f"{key}: with 'defects', each defect names its tests; drop 'tests'",
+        )
+    if kind == "holds" and not (body.get("principles") or body.get("tests")):
+        raise LocatedError(
+            entry.location, f"{key}: a 'holds' verdict names its principles or tests"
+        )
+    for name, only in (("shown", "corrected"), ("defects", "corrected")):
+        if name in body and kind != only:
+            raise LocatedError(
+                Location(entry.location.path, lines[name]),
+                f"{key}: {name!r} belongs to a {only!r} verdict only",
+            )
+    if "not_shown_on" in body and kind != "not-verifiable":
+        raise LocatedError(
+            Location(entry.location.path, lines["not_shown_on"]),
+            f"{key}: 'not_shown_on' belongs to a 'not-verifiable' verdict only",
+        )
+    if "{" in str(body.get("title", "")):
+        raise LocatedError(
+            Location(entry.location.path, lines["title"]),
+            f"{key}: no braces in a title, they end up read as heading attributes",
+        )
+    return str(kind)
+
+
+def _to_verdict(
+    entry: _Entry, anchors: dict[str, Statement], source: SourceDocument
+) -> Verdict:
+    statement, part = _statement_of(entry, anchors, source)
+    kind = _check_fields(entry, part)
+    body = entry.body
+    defects = _defects(entry) if "defects" in body else ()
+    tests = tuple(body.get("tests") or ()) + tuple(t for d in defects for t in d.tests)
+    return Verdict(
+        key=entry.key,
+        statement=statement,
+        part=part,
+        verdict=kind,
+        title=_title(statement, str(body.get("title", ""))),
+        quote=str(body.get("quote", "")),
+        happens=str(body.get("happens", "")),
+        correction=str(body.get("correction", "")),
+        shown=_shown(entry),
+        defects=defects,
+        principles=tuple(body.get("principles") or ()),
+        tests=tests,
+        why=str(body.get("why", "")),
+        instead=str(body.get("instead", "")),
+        not_shown_on=tuple(body.get("not_shown_on") or ()),
+        no_page=_strings(entry, "no_page") if "no_page" in body else (),
+        note=str(body.get("note", "")),
+        location=entry.location,
+        field_lines=entry.field_lines,
+    )
 
 
 def load_verdicts(
     docs_dir: Path, source: SourceDocument, registry: Registry, repo_root: Path
 ) -> Verdicts:
+    """Parse, type and check verdicts.yml; the first problem found is raised."""
     path = docs_dir / VERDICTS_FILE
-    text = path.read_text(encoding="utf-8")
-    try:
-        root = yaml_loading.compose(text)
-        data = yaml_loading.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise LocatedError(Location(path, line), f"not valid YAML: {error}") from error
-    if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
-        raise LocatedError(Location(path, 1), "expected a mapping of anchor: verdict")
-    key_lines = _lines_of(root)
-    seen: set[str] = set()
-    for key_node, _ in root.value:
-        if key_node.value in seen:
-            raise LocatedError(
-                Location(path, key_node.start_mark.line + 1),
-                f"{key_node.value!r} has a verdict already; one verdict per statement",
-            )
-        seen.add(key_node.value)
-    field_lines = {key.value: _lines_of(value) for key, value in root.value}
     anchors = {s.anchor: s for s in source.statements}
-    ids = {p.id for p in registry.principles}
-
-    entries: list[Verdict] = []
-    for key, body in data.items():
-        where = Location(path, key_lines[key])
-        statement, part = anchors.get(key), None
-        if statement is None and "--" in key:
-            block, _, part = key.rpartition("--")
-            statement = anchors.get(block)
-            if statement is not None and statement.kind != "code":
-                statement = None
-        if statement is None:
-            raise LocatedError(
-                where,
-                f"{key!r} is not the anchor of a statement of {source.path.name} "
-                "(nor <code block anchor>--<part>); see the anchors on the Source page",
-            )
-        if not isinstance(body, dict):
-            raise LocatedError(where, f"{key}: expected a mapping of fields")
-        lines = field_lines[key]
-        if unknown := sorted(set(body) - FIELDS):
-            raise LocatedError(
-                Location(path, lines[unknown[0]]),
-                f"{key}: unknown field {unknown[0]!r}; fields: {', '.join(sorted(FIELDS))}",
-            )
-        kind = body.get("verdict")
-        if kind not in KINDS:
-            raise LocatedError(
-                Location(path, lines.get("verdict", where.line)),
-                f"{key}: verdict must be one of {', '.join(KINDS)}, not {kind!r}",
-            )
-        required = list(REQUIRED[kind]) + (["title", "quote"] if part else [])
-        for name in required:
-            if not body.get(name):
-                raise LocatedError(where, f"{key}: a {kind!r} verdict needs {name!r}")
-        if kind == "holds" and not (body.get("principles") or body.get("tests")):
-            raise LocatedError(
-                where, f"{key}: a 'holds' verdict names its principles or tests"
-            )
-        if "{" in str(body.get("title", "")):
-            raise LocatedError(
-                Location(path, lines["title"]),
-                f"{key}: no braces in a title, they end up read as heading attributes",
-            )
-        quote = str(body.get("quote", ""))
-        in_code = not part or without_trailing_spaces(quote) in without_trailing_spaces(
-            statement.text
-        )
-        if quote and not (statement.contains(quote) and in_code):
-            raise LocatedError(
-                Location(path, lines["quote"]),
-                f"{key}: the quote is not in the source's text of this statement "
-                f"({source.path.name}:{statement.line}); quote it verbatim",
-            )
-        principles = tuple(body.get("principles") or ())
-        for principle in principles:
-            if principle not in ids:
-                raise LocatedError(
-                    Location(path, lines["principles"]),
-                    f"{key}: unknown principle ID {principle!r}",
-                )
-        tests = tuple(body.get("tests") or ())
-        for test_id in tests:
-            _check_test_id(test_id, Location(path, lines["tests"]), repo_root)
-        entries.append(
-            Verdict(
-                key=key,
-                statement=statement,
-                part=part,
-                verdict=kind,
-                title=_title(statement, str(body.get("title", ""))),
-                quote=quote,
-                happens=str(body.get("happens", "")),
-                correction=str(body.get("correction", "")),
-                principles=principles,
-                tests=tests,
-                why=str(body.get("why", "")),
-                instead=str(body.get("instead", "")),
-                note=str(body.get("note", "")),
-                location=where,
-                field_lines=lines,
-            )
-        )
-    verdicts = Verdicts(path, source, tuple(entries))
-    _check_complete(verdicts)
+    entries = tuple(_to_verdict(e, anchors, source) for e in _parse(path))
+    verdicts = Verdicts(path, source, entries)
+    verdict_checks.check_all(verdicts, registry, docs_dir, repo_root)
     return verdicts
-
-
-def _check_complete(verdicts: Verdicts) -> None:
-    """Every statement has a verdict; parts of a block cover all of it."""
-    source = verdicts.source
-    for statement in source.statements:
-        found = verdicts.of(statement)
-        where = Location(source.path, statement.block_line or statement.line)
-        if not found:
-            raise LocatedError(
-                where,
-                f"statement {statement.anchor!r} has no verdict in "
-                f"{verdicts.path.name}: add one (holds, corrected or not-verifiable)",
-            )
-        parts = [v for v in found if v.part]
-        if parts and len(parts) != len(found):
-            raise LocatedError(
-                found[0].location,
-                f"{statement.anchor}: give the block one verdict or one per part, not both",
-            )
-        if not parts:
-            continue
-        covered: set[int] = set()
-        for verdict in parts:
-            first = statement.line_offset(verdict.quote)
-            covered.update(range(first, first + verdict.quote.count("\n") + 1))
-        for offset, line in enumerate(statement.text.splitlines()):
-            stripped = line.strip()
-            if stripped and not stripped.startswith("#") and offset not in covered:
-                raise LocatedError(
-                    Location(source.path, statement.block_line + 1 + offset),
-                    f"no part of {statement.anchor!r} in {verdicts.path.name} "
-                    f"quotes this line: {stripped!r}",
-                )
 
 
 # --- Rendering -------------------------------------------------------------------
@@ -364,6 +386,41 @@ def _where(verdict: Verdict) -> str:
     )
 
 
+def _tests(tests: tuple[str, ...]) -> str:
+    return ", ".join(f"`{t}`" for t in tests)
+
+
+def _corrected_entry(verdict: Verdict, registry: Registry) -> list[str]:
+    out = [
+        f"### {verdict.title} {{ #{verdict.key} }}",
+        "",
+        f"**Source:** {_where(verdict)}.",
+        "",
+        *_fence(verdict.quote, "The source's text"),
+        "**What happens:**",
+        "",
+        *_fence(verdict.happens, "Output of a run"),
+    ]
+    if verdict.defects:
+        out += [f"**Defects ({len(verdict.defects)}), each with its own test:**", ""]
+        out += [
+            f"{number}. {d.text} Reproduced by {_tests(d.tests)}."
+            for number, d in enumerate(verdict.defects, start=1)
+        ]
+        out.append("")
+    out += [
+        f"**Correction:** {' '.join(verdict.correction.split())}",
+        "",
+        f"**Shown on:** {_principle_links(registry, verdict.principles)}.",
+        "",
+    ]
+    if not verdict.defects:
+        out += [f"**Reproduced by:** {_tests(verdict.tests)}.", ""]
+    if verdict.note:
+        out += [f"*{' '.join(verdict.note.split())}*", ""]
+    return out
+
+
 def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
     """The generated Corrections page: every verdict, the corrected ones in full."""
     counts = verdicts.counts()
@@ -379,30 +436,16 @@ def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
         "A corrected statement fails, misbehaves or is outdated as the source writes it. "
         "Each entry quotes the source, copies what really happens from a run, gives the "
         "correction and the principle that shows it, and names the test that reproduces "
-        "the failure; the test suite fails if any of these goes stale.",
+        "the failure; where a statement has several defects, each is listed with its own "
+        "test. The build fails if any of these goes stale: a named test that does not "
+        "exist, a page that no longer carries its correction, or a verdict that a newer "
+        "page contradicts.",
         "",
         "## Corrected",
         "",
     ]
     for verdict in verdicts.by_kind("corrected"):
-        out += [
-            f"### {verdict.title} {{ #{verdict.key} }}",
-            "",
-            f"**Source:** {_where(verdict)}.",
-            "",
-            *_fence(verdict.quote, "The source's text"),
-            "**What happens:**",
-            "",
-            *_fence(verdict.happens, "Output of a run"),
-            f"**Correction:** {' '.join(verdict.correction.split())}",
-            "",
-            f"**Shown on:** {_principle_links(registry, verdict.principles)}.",
-            "",
-            "**Reproduced by:** " + ", ".join(f"`{t}`" for t in verdict.tests) + ".",
-            "",
-        ]
-        if verdict.note:
-            out += [f"*{' '.join(verdict.note.split())}*", ""]
+        out += _corrected_entry(verdict, registry)
     out += [
         "## Not verifiable here",
         "",
@@ -423,7 +466,7 @@ def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
     ]
     for verdict in verdicts.by_kind("holds"):
         shown = _principle_links(registry, verdict.principles)
-        tests = ", ".join(f"`{t}`" for t in verdict.tests)
+        tests = _tests(verdict.tests)
         out.append(
             f'| <span id="{verdict.key}"></span>{_cell(verdict.title)} ({_where(verdict)}) '
             f"| {_cell('; '.join(x for x in (shown, tests) if x))} | {_cell(verdict.note)} |"

@@ -13,7 +13,7 @@ env "local" {
   # Never point this at a database holding data.
   dev = "postgres://postgres@127.0.0.1:5433/atlas_dev?sslmode=disable&search_path=public"
   # Where Docker is available, Atlas can start a throwaway one instead:
-  # dev = "docker://postgres/16/dev?search_path=public"
+  # dev = "docker://postgres/15/dev?search_path=public"
   migration {
     dir = "file://migrations"
   }

@@ -1,6 +1,7 @@
 """Helpers shared by the claims tests: read a page the way a reader does, run ruff."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,57 @@ def build_site(site_dir: Path, site_url: str) -> None:
         check=False,
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
+
+
+def source_python_files() -> dict[str, str]:
+    """The source's Python blocks as the files they show, by name.
+
+    The example implementation is one block holding four files, each after
+    a ``# users/<module>.py`` line; it is split into them. The loader block
+    (``from <project>.models import *``) holds a placeholder, not Python,
+    and is left out.
+    """
+    from handbook.source_document import SourceDocument
+
+    statements = {s.anchor: s.text for s in SourceDocument.load(DOCS_DIR).statements}
+    files = {
+        "config.py": statements["configuration-management--python"],
+        "database.py": statements["async-sqlalchemy-setup--python"],
+        "conftest.py": statements["transaction-isolation-pattern--python"],
+    }
+    parts = re.split(
+        r"^# (users/\w+\.py)\n",
+        statements["example-implementation--python"],
+        flags=re.M,
+    )
+    files.update(dict(zip(parts[1::2], parts[2::2], strict=True)))
+    return files
+
+
+def ruff_codes_with_the_sources_configuration(
+    files: dict[str, str], directory: Path
+) -> dict[str, list[str]]:
+    """File name -> the sorted rule codes ``ruff check`` reports on it, run in
+    ``directory`` with the source's own pyproject.toml block as configuration."""
+    from handbook.source_document import SourceDocument
+
+    source = SourceDocument.load(DOCS_DIR)
+    config = next(
+        s.text
+        for s in source.statements
+        if s.anchor == "pre-commit-configuration--toml"
+    )
+    (directory / "pyproject.toml").write_text(config)
+    for name, code in files.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        (directory / name).write_text(code)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format",
+         "concise", *files],
+        cwd=directory, capture_output=True, text=True, check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    found: dict[str, set[str]] = {name: set() for name in files}
+    for match in re.finditer(r"^(\S+?):\d+:\d+: ([A-Z]+\d+)", result.stdout, re.M):
+        found[match[1]].add(match[2])
+    return {name: sorted(codes) for name, codes in found.items()}

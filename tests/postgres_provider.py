@@ -9,12 +9,20 @@ In order of preference:
    ``pg_ctl``), run as the ``postgres`` user when the tests run as root,
    because PostgreSQL refuses to run as root.
 
+The version is pinned once, by the ``postgres`` image of
+``snippets/compose.yaml``: the container is that image, and the local
+binaries must be of its major version. Binaries of another major are not
+used; the session fails and says how to install the pinned one. (A server
+named by ``TEST_DATABASE_URL`` is taken as it is; the parity test in
+tests/principles/deployment fails when its major is not the pinned one.)
+
 Never SQLite, never a silent skip: with none of these the session fails and
 says how to provide one.
 """
 
 import gc
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,22 +31,67 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import yaml
 from sqlalchemy.engine import make_url
 
 from handbook.ports import free_port
 
-POSTGRES_BIN_DIRS = [Path(f"/usr/lib/postgresql/{v}/bin") for v in (17, 16, 15, 14)]
-
-NO_SERVER_MESSAGE = """\
-No PostgreSQL server for the tests. Provide one of:
-  * TEST_DATABASE_URL=postgresql://user:password@host:5432/postgres
-    (a role that may CREATE DATABASE),
-  * a running Docker daemon (testcontainers starts postgres:16-alpine), or
-  * local PostgreSQL binaries: apt-get install postgresql"""
-
 
 class NoPostgresError(RuntimeError):
     """No way to get a PostgreSQL server was found."""
+
+
+COMPOSE_FILE = Path(__file__).resolve().parent.parent / "snippets" / "compose.yaml"
+# Where Debian and Ubuntu's postgresql-<major> packages put the server binaries.
+POSTGRES_LIB_DIR = Path("/usr/lib/postgresql")
+
+
+def pinned_image(compose_file: Path = COMPOSE_FILE) -> str:
+    """The ``postgres`` service's image in the compose file: the one version pin."""
+    image = str(
+        yaml.safe_load(compose_file.read_text())["services"]["postgres"]["image"]
+    )
+    if not re.fullmatch(r"postgres:\d+(\.\d+)?(-[a-z0-9]+)?", image):
+        raise NoPostgresError(
+            f"{compose_file}: the postgres image {image!r} pins no major version "
+            "(expected postgres:<major>[-<variant>], e.g. postgres:15-bookworm)"
+        )
+    return image
+
+
+def pinned_major(compose_file: Path = COMPOSE_FILE) -> int:
+    return int(pinned_image(compose_file).split(":")[1].split("-")[0].split(".")[0])
+
+
+def no_server_message(major: int) -> str:
+    return f"""\
+No PostgreSQL {major} server for the tests (snippets/compose.yaml pins {major}). Provide one of:
+  * TEST_DATABASE_URL=postgresql://user:password@host:5432/postgres
+    (a PostgreSQL {major} server, and a role that may CREATE DATABASE),
+  * a running Docker daemon (testcontainers starts {pinned_image()}), or
+  * local PostgreSQL {major} binaries: apt-get install postgresql-{major}
+    (for a major your distribution does not ship, add the PostgreSQL
+    project's own APT repository, PGDG, which has every supported major)"""
+
+
+def local_bin_dir(major: int) -> Path:
+    """The local server binaries of ``major``; never another major's."""
+    lib_dir = POSTGRES_LIB_DIR
+    wanted = lib_dir / str(major) / "bin"
+    if (wanted / "pg_ctl").exists():
+        return wanted
+    others = sorted(
+        (d.parent.name for d in lib_dir.glob("*/bin") if (d / "pg_ctl").exists()),
+        key=lambda name: (not name.isdigit(), int(name) if name.isdigit() else 0, name),
+    )
+    found = (
+        f" Found only PostgreSQL {', '.join(others)}, which is not used."
+        if others
+        else ""
+    )
+    raise NoPostgresError(
+        f"{no_server_message(major)}\n{wanted}/pg_ctl does not exist.{found}"
+    )
 
 
 # --8<-- [start:fallback-chain]
@@ -53,20 +106,18 @@ def postgres_server(workdir: Path) -> Iterator[str]:
             .render_as_string(hide_password=False)
         )
         return
-    with _container_or_none() as url:
+    with _container_or_none(pinned_image()) as url:
         if url is not None:
             yield url
             return
-    bin_dir = next((d for d in POSTGRES_BIN_DIRS if (d / "pg_ctl").exists()), None)
-    if bin_dir is None:
-        raise NoPostgresError(NO_SERVER_MESSAGE)
+    bin_dir = local_bin_dir(pinned_major())
     with _local_cluster(bin_dir, workdir) as url:
         yield url
         # --8<-- [end:fallback-chain]
 
 
 @contextmanager
-def _container_or_none() -> Iterator[str | None]:
+def _container_or_none(image: str) -> Iterator[str | None]:
     from docker.errors import DockerException
     from testcontainers.community.postgres import PostgresContainer
 
@@ -80,7 +131,7 @@ def _container_or_none() -> Iterator[str | None]:
             "ignore", message="unclosed <socket.socket", category=ResourceWarning
         )
         try:
-            container = PostgresContainer("postgres:16-alpine", driver="asyncpg")
+            container = PostgresContainer(image, driver="asyncpg")
             container.start()
         except DockerException:
             # No daemon: testcontainers fails at once, which is our signal
@@ -115,7 +166,7 @@ def _local_cluster(bin_dir: Path, workdir: Path) -> Iterator[str]:
             log = log_file.read_text() if log_file.exists() else ""
             raise NoPostgresError(
                 f"{' '.join(args)} failed:\n{result.stdout}{result.stderr}{log}\n\n"
-                f"{NO_SERVER_MESSAGE}"
+                f"{no_server_message(pinned_major())}"
             )
 
     try:

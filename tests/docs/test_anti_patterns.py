@@ -34,3 +34,78 @@ def test_each_anti_pattern_has_a_section_linking_to_a_principle() -> None:
         assert links, f"{name}: no link to a principle"
         for path, principle_id in links:
             assert registry.by_id(principle_id).path.as_posix() == path, name
+
+
+def _mutable_defaults_section() -> str:
+    text = (
+        PAGE.read_text()
+        .split("## Mutable Default Arguments", 1)[1]
+        .split("\n## ", 1)[0]
+    )
+    return " ".join(text.split())
+
+
+def test_a_functions_list_default_is_shared_between_calls_as_the_page_says() -> None:
+    def add(sku: str, skus: list[str] = []) -> list[str]:  # noqa: B006 - the anti-pattern
+        skus.append(sku)
+        return skus
+
+    add("a")
+    assert add("b") == ["a", "b"]
+    assert "`def add(sku, skus=[])` returns `['a', 'b']` from its second call" in (
+        _mutable_defaults_section()
+    )
+
+
+def test_a_dataclass_refuses_a_list_default() -> None:
+    import dataclasses
+
+    import pytest
+
+    with pytest.raises(
+        ValueError, match="mutable default <class 'list'> for field skus is not allowed"
+    ):
+
+        @dataclasses.dataclass
+        class OrderDraft:
+            skus: list[str] = []  # noqa: RUF008 - the case the page describes
+
+    assert (
+        "a dataclass refuses a `[]` default with `ValueError`"
+        in _mutable_defaults_section()
+    )
+
+
+def test_a_pydantic_model_copies_list_and_dict_defaults_per_instance() -> None:
+    from pydantic import BaseModel
+
+    class OrderDraft(BaseModel):
+        skus: list[str] = []
+        notes: dict[str, list[str]] = {"gift": []}
+
+    first, second = OrderDraft(), OrderDraft()
+    first.skus.append("BOOK-001")
+    first.notes["gift"].append("wrap it")
+
+    assert (second.skus, second.notes) == ([], {"gift": []})
+    section = _mutable_defaults_section()
+    assert "a Pydantic model copies a `[]` or `{}` default for each instance" in section
+    assert "shared by every call or instance" not in section
+
+
+def test_a_plain_default_is_computed_once_so_timestamps_need_default_factory() -> None:
+    from datetime import UTC, datetime
+
+    from pydantic import BaseModel, Field
+
+    class Stamped(BaseModel):
+        once: datetime = datetime.now(UTC)
+        each: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    first, second = Stamped(), Stamped()
+    assert first.once == second.once
+    assert first.each < second.each
+    assert (
+        "use `default_factory` for a value computed per instance, such as a timestamp"
+        in (_mutable_defaults_section())
+    )

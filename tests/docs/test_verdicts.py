@@ -193,16 +193,7 @@ def test_a_second_verdict_on_a_statement_fails_with_file_and_line(
 def test_a_statement_left_without_a_verdict_fails_naming_its_source_line(
     docs_copy: Path,
 ) -> None:
-    _edit(
-        docs_copy,
-        "model-organization--keep-relationships-explicit:",
-        "# model-organization--keep-relationships-explicit:",
-    )
-    _edit(
-        docs_copy,
-        "  principles: [PERF-EAGER-LOAD]\n  note: The reference service declares",
-        "#",
-    )
+    _replace_entry(docs_copy, "model-organization--keep-relationships-explicit", "")
 
     with pytest.raises(LocatedError) as error:
         _load(docs_copy)
@@ -266,8 +257,8 @@ def test_a_test_that_does_not_exist_fails_with_file_and_line(docs_copy: Path) ->
 def test_an_unknown_principle_fails_with_file_and_line(docs_copy: Path) -> None:
     line = _edit(
         docs_copy,
-        "  principles: [CONFIG-TYPED]\n  tests: [tests/docs/test_claims_source.py::test_the_sources_lru",
-        "  principles: [CONFIG-TYPE]\n  tests: [tests/docs/test_claims_source.py::test_the_sources_lru",
+        "  principles: [CONFIG-TYPED]\n  shown:\n    CONFIG-TYPED: ['@lru_cache']",
+        "  principles: [CONFIG-TYPE]\n  shown:\n    CONFIG-TYPED: ['@lru_cache']",
     )
 
     with pytest.raises(
@@ -324,3 +315,225 @@ def test_the_corrections_page_lists_each_correction_with_its_evidence(
     assert f"{counts['corrected']} corrected" in text
     nav = (built_site / "index.html").read_text()
     assert 'href="corrections/"' in nav
+
+
+# --- Verdicts stay current with the registry and the pages -------------------------------
+
+
+def _error(docs: Path) -> LocatedError:
+    with pytest.raises(LocatedError) as error:
+        _load(docs)
+    return error.value
+
+
+def _replace_entry(docs: Path, key: str, body: str) -> int:
+    """Replace a whole entry of the copy's verdicts.yml; the line it starts on."""
+    path = docs / "_data" / "verdicts.yml"
+    text = path.read_text()
+    start = text.index(f"\n{key}:\n") + 1
+    end = text.find("\n\n", start)
+    path.write_text(text[:start] + body.strip("\n") + text[end:])
+    return text[:start].count("\n") + 1
+
+
+STALE_REDIS_VERDICT = """\
+performance-guidelines--consider-redis-for-session-storage-and:
+  verdict: not-verifiable
+  why: The reference service has no sessions or cache to store, so there is nothing of the source's to run against Redis.
+  instead: Nothing; no page makes a claim about Redis.
+"""
+
+
+def test_a_not_verifiable_verdict_in_a_section_a_principle_cites_fails(
+    docs_copy: Path,
+) -> None:
+    # The verdict as it stood before PERF-REDIS-CACHE was written, minus its
+    # "no page" claim, which has a check of its own.
+    line = _replace_entry(
+        docs_copy,
+        "performance-guidelines--consider-redis-for-session-storage-and",
+        STALE_REDIS_VERDICT.replace(
+            "Nothing; no page makes a claim about Redis.", "Nothing."
+        ),
+    )
+
+    error = _error(docs_copy)
+    assert str(error).startswith(f"{docs_copy}/_data/verdicts.yml:{line}: ")
+    assert "'not verifiable here', but API-CURSOR-PAGINATION, API-ETAG" in str(error)
+    assert "PERF-REDIS-CACHE cite 'Performance Guidelines'" in str(error)
+
+
+def test_a_new_page_for_a_section_reopens_its_not_verifiable_verdicts(
+    docs_copy: Path,
+) -> None:
+    page = docs_copy / "principles" / "tooling" / "uv-only.md"
+    page.write_text(
+        page.read_text().replace(
+            "source: Package Management",
+            "source: [Package Management, Gitleaks Configuration]",
+        )
+    )
+
+    error = _error(docs_copy)
+    assert (
+        "gitleaks-configuration--toml--extend: 'not verifiable here', but UV-ONLY"
+        in str(error)
+    )
+    assert "add it to not_shown_on" in str(error)
+
+
+def test_a_verdict_saying_no_page_covers_a_topic_must_name_it_and_be_right(
+    docs_copy: Path,
+) -> None:
+    _replace_entry(
+        docs_copy,
+        "performance-guidelines--consider-redis-for-session-storage-and",
+        STALE_REDIS_VERDICT
+        + "  not_shown_on: [API-CURSOR-PAGINATION, API-ETAG, DB-INDEXES, PERF-EAGER-LOAD, PERF-MEMOIZE, PERF-REDIS-CACHE]\n",
+    )
+    assert "says a topic has no page; name the topic in no_page" in str(
+        _error(docs_copy)
+    )
+
+    line = _edit(
+        docs_copy,
+        "  instead: Nothing; no page makes a claim about Redis.\n",
+        "  instead: Nothing; no page makes a claim about Redis.\n  no_page: Redis\n",
+    )
+    error = _error(docs_copy)
+    assert str(error).startswith(f"{docs_copy}/_data/verdicts.yml:{line + 1}: ")
+    assert "says no page covers 'Redis', but " in str(error)
+    assert "PERF-REDIS-CACHE has it in its title, summary, tags or aliases" in str(
+        error
+    )
+
+
+def test_a_verdict_naming_a_principle_that_does_not_cover_the_statement_fails(
+    docs_copy: Path,
+) -> None:
+    # TASK-COMMANDS cites Taskfile Setup, not Package Management, its page does
+    # not link the statement, and the verdict names no test of its module.
+    line = _edit(
+        docs_copy,
+        "package-management--always-use-uv-add-uv-run:\n  verdict: holds\n  principles: [UV-ONLY]",
+        "package-management--always-use-uv-add-uv-run:\n  verdict: holds\n  principles: [UV-ONLY, TASK-COMMANDS]",
+    )
+
+    error = _error(docs_copy)
+    assert str(error).startswith(f"{docs_copy}/_data/verdicts.yml:{line + 2}: ")
+    assert "TASK-COMMANDS does not cover this statement" in str(error)
+
+
+def test_a_principle_whose_page_stops_citing_the_section_no_longer_covers_it(
+    docs_copy: Path,
+) -> None:
+    page = docs_copy / "principles" / "tooling" / "uv-only.md"
+    page.write_text(
+        page.read_text().replace("source: Package Management", "source: Taskfile Setup")
+    )
+
+    assert "UV-ONLY does not cover this statement" in str(_error(docs_copy))
+
+
+def test_a_correction_the_page_no_longer_carries_fails(docs_copy: Path) -> None:
+    page = docs_copy / "principles" / "tooling" / "taskfile.md"
+    page.write_text(
+        page.read_text().replace(
+            "DROP SCHEMA IF EXISTS public, atlas_schema_revisions CASCADE",
+            "DROP TABLE users",
+        )
+    )
+
+    error = _error(docs_copy)
+    assert (
+        "taskfile-setup--yaml--db-reset: docs/principles/tooling/taskfile.md does not carry the correction"
+        in str(error)
+    )
+    assert (
+        "'DROP SCHEMA IF EXISTS public, atlas_schema_revisions CASCADE' is not on it"
+        in str(error)
+    )
+
+
+def test_a_correction_the_page_does_not_link_fails(docs_copy: Path) -> None:
+    page = docs_copy / "principles" / "tooling" / "taskfile.md"
+    page.write_text(
+        page.read_text().replace(
+            "corrections.md#taskfile-setup--yaml--db-reset)", "corrections.md)"
+        )
+    )
+
+    assert "never links corrections.md#taskfile-setup--yaml--db-reset" in str(
+        _error(docs_copy)
+    )
+
+
+def test_shown_words_must_be_the_corrections_own(docs_copy: Path) -> None:
+    line = _edit(
+        docs_copy,
+        "    CONFIG-TYPED: ['@lru_cache']",
+        "    CONFIG-TYPED: ['get_settings']",
+    )
+
+    error = _error(docs_copy)
+    assert str(error).startswith(f"{docs_copy}/_data/verdicts.yml:{line - 1}: ")
+    assert "'get_settings' is not in the correction" in str(error)
+
+
+def test_every_defect_of_a_statement_needs_a_test_of_its_own(docs_copy: Path) -> None:
+    line = _edit(
+        docs_copy,
+        "        - tests/docs/test_claims_source.py::test_migrate_down_drops_an_amount_however_it_is_passed\n",
+        "        - tests/docs/test_claims_source.py::test_db_reset_calls_a_task_named_with_its_arguments\n",
+    )
+
+    error = _error(docs_copy)
+    assert "taskfile-setup--yaml--db-reset: this defect has no test of its own" in str(
+        error
+    )
+    # It names the first of the two defects, which now share their one test.
+    assert str(error.location.path) == f"{docs_copy}/_data/verdicts.yml"
+    assert line - 15 < error.location.line < line
+
+
+def test_a_single_defect_is_not_a_defects_list(docs_copy: Path) -> None:
+    text = (docs_copy / "_data" / "verdicts.yml").read_text()
+    start = text.index("    - defect: >-\n        `declarative_base()` is superseded")
+    end = text.index("    - defect: >-\n        The import block fails", start)
+    (docs_copy / "_data" / "verdicts.yml").write_text(text[:start] + text[end:])
+
+    assert "'defects' lists two or more defects" in str(_error(docs_copy))
+
+
+def test_a_multi_part_statement_lists_each_defect_with_its_test(
+    verdicts: Verdicts,
+) -> None:
+    several = [v for v in verdicts.entries if v.defects]
+    assert len(several) >= 8
+    for verdict in several:
+        for defect in verdict.defects:
+            others = {t for d in verdict.defects if d is not defect for t in d.tests}
+            assert set(defect.tests) - others, f"{defect.location}: no test of its own"
+    assert "async-sqlalchemy-setup--python--base" in {v.key for v in several}
+
+
+def test_the_home_page_names_the_tools_that_really_check_configuration() -> None:
+    import inspect
+
+    from handbook import validators
+
+    home = " ".join((DOCS_DIR / "index.md").read_text().split())
+    sentence = home.split(
+        "Configuration files are checked by the tool that owns them", 1
+    )[1]
+    named = re.findall(r"`([\w-]+)`", sentence.split(", and parsed", 1)[0])
+    source = inspect.getsource(validators)
+
+    assert named
+    for tool in named:
+        assert f'tool_path("{tool}")' in source, tool
+    # Atlas and gitleaks do not run here: their files are only parsed.
+    assert 'tool_path("atlas")' not in source
+    assert 'tool_path("gitleaks")' not in source
+    assert "hcl2.loads" in source
+    assert "re.compile(rule[key])" in source

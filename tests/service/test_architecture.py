@@ -6,15 +6,11 @@ catalog's price list; domains -> shared/core), so no import cycle can form
 between packages.
 """
 
-import ast
 from itertools import permutations
-from pathlib import Path
 
+import import_graph
 import pytest
-
-import shop
-
-SHOP_DIR = Path(shop.__file__).parent
+from grimp import ImportGraph
 
 # --8<-- [start:public-interfaces]
 # What other packages may import from each domain; everything else is internal.
@@ -26,25 +22,10 @@ PUBLIC_INTERFACES = {
 # --8<-- [end:public-interfaces]
 
 
-def _imported_modules(path: Path) -> set[str]:
-    modules: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            modules.add(node.module)
-        elif isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-    return modules
-
-
-def _imports_of(
-    package: str, *, except_modules: frozenset[str] = frozenset()
-) -> set[str]:
-    return {
-        module
-        for path in (SHOP_DIR / package).glob("*.py")
-        if path.stem not in except_modules
-        for module in _imported_modules(path)
-    }
+@pytest.fixture(scope="module")
+def graph() -> ImportGraph:
+    """Every import of the service, relative ones resolved (see import_graph)."""
+    return import_graph.build("shop")
 
 
 # --8<-- [start:import-rules]
@@ -52,28 +33,34 @@ def _imports_of(
     ("importer", "imported"), list(permutations(PUBLIC_INTERFACES, 2))
 )
 def test_a_domain_uses_another_only_through_its_public_interface(
-    importer: str, imported: str
+    graph: ImportGraph, importer: str, imported: str
 ) -> None:
     reaching_in = {
-        module
-        for module in _imports_of(importer)
-        if module.startswith(f"shop.{imported}")
-        and module not in PUBLIC_INTERFACES[imported]
+        (module, target)
+        for module, target in import_graph.imports_from(
+            graph, f"shop.{importer}", f"shop.{imported}"
+        )
+        if target not in PUBLIC_INTERFACES[imported]
     }
 
     assert reaching_in == set()
 
 
 @pytest.mark.parametrize("package", ["shared", "core"])
-def test_shared_code_and_core_wiring_import_no_domain(package: str) -> None:
+def test_shared_code_and_core_wiring_import_no_domain(
+    graph: ImportGraph, package: str
+) -> None:
     # main.py is the one place that knows every domain: it includes the routers.
-    imports = _imports_of(package, except_modules=frozenset({"main"}))
+    imports = {
+        (module, target)
+        for domain in PUBLIC_INTERFACES
+        for module, target in import_graph.imports_from(
+            graph, f"shop.{package}", f"shop.{domain}"
+        )
+        if module != "shop.core.main"
+    }
 
-    assert {
-        module
-        for module in imports
-        if module.startswith(tuple(f"shop.{domain}" for domain in PUBLIC_INTERFACES))
-    } == set()
+    assert imports == set()
     # --8<-- [end:import-rules]
 
 

@@ -2,8 +2,10 @@
 the tests run against, waits on health, and configures the app it runs."""
 
 import re
+import subprocess
 from pathlib import Path
 
+import postgres_provider
 import pytest
 import redis_provider
 import yaml
@@ -13,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.validators import compose_file
+from handbook.validators import compose_file, tool_path
 from shop.core.config import Settings
 
 COMPOSE_PATH = REPO_ROOT / "snippets" / "compose.yaml"
@@ -119,3 +121,48 @@ async def test_postgresql_rejects_what_sqlite_stores(
             await connection.execute(text(f"INSERT INTO order_lines VALUES {row}"))  # noqa: S608 - fixed test rows
     # --8<-- [end:postgres-rejects]
     assert "PostgreSQL rejects both rows" in prose(PAGE)
+
+
+def test_the_test_provider_takes_its_image_and_major_from_compose() -> None:
+    image = SERVICES["postgres"]["image"]
+
+    assert postgres_provider.pinned_image() == image
+    assert postgres_provider.pinned_major() == int(image.split(":")[1].split("-")[0])
+    page = prose(PAGE)
+    assert "under Docker, testcontainers starts this very image" in page
+    assert "only the local server binaries of its major version are used" in page
+
+
+def _db_start(taskfile_dir: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [tool_path("task"), *flags, "db-start"],
+        cwd=taskfile_dir, capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+
+
+def test_db_start_uses_the_binaries_of_the_pinned_major(tmp_path: Path) -> None:
+    major = postgres_provider.pinned_major()
+    here = _db_start(REPO_ROOT, "--dry")
+    assert here.returncode == 0, here.stderr
+    assert f'"/usr/lib/postgresql/{major}/bin/initdb"' in here.stderr
+
+    # Move the pin to a major this machine lacks: db-start follows it, and
+    # refuses, naming the package, rather than start another version.
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "Taskfile.yml").write_text((REPO_ROOT / "Taskfile.yml").read_text())
+    (tmp_path / "snippets" / "compose.yaml").write_text(
+        COMPOSE_PATH.read_text().replace(f"postgres:{major}-", "postgres:99-")
+    )
+    moved = _db_start(tmp_path)  # for real: it stops at its first command
+    assert moved.returncode != 0
+    assert (
+        "PostgreSQL 99 server binaries not found in /usr/lib/postgresql/99/bin "
+        "(snippets/compose.yaml pins 99): apt-get install postgresql-99"
+    ) in moved.stderr
+
+
+def test_atlas_dev_database_names_the_pinned_major() -> None:
+    atlas = (REPO_ROOT / "snippets" / "atlas.hcl").read_text()
+    majors = set(re.findall(r"docker://postgres/(\d+)/", atlas))
+
+    assert majors == {str(postgres_provider.pinned_major())}

@@ -134,3 +134,73 @@ async def test_the_endpoints_the_readme_names_exist() -> None:
     assert named == ["/health/live", "/health/ready", "/metrics"]
     # Readiness answers 503 here: nothing listens on the database port.
     assert statuses == [200, 503, 200]
+
+
+def _architecture_bullets() -> str:
+    section = README.read_text().split("## Architecture", 1)[1].split("\n## ", 1)[0]
+    return " ".join(section.split())
+
+
+def _domains() -> dict[str, set[str]]:
+    """Each domain package of the service -> the module files it holds."""
+    root = Path(shop.__file__).parent
+    return {
+        path.name: {f.name for f in path.glob("*.py")}
+        for path in root.iterdir()
+        if (path / "__init__.py").exists() and path.name not in {"core", "shared"}
+    }
+
+
+def test_every_domain_has_the_modules_the_readme_says_every_domain_has() -> None:
+    text = _architecture_bullets()
+    every = re.search(r"Every domain has (.+?);", text)
+    assert every, "the README no longer says what every domain has"
+    required = set(re.findall(r"`(\w+\.py)`", every[1]))
+    assert "router.py" in required
+
+    for domain, modules in _domains().items():
+        assert required <= modules, f"{domain} lacks {required - modules}"
+    # The modules it calls optional exist in some domain, not necessarily all.
+    optional = set(re.findall(r"has `(\w+\.py)`", text.split(every[0], 1)[1]))
+    assert optional
+    for module in optional:
+        assert any(module in modules for modules in _domains().values()), module
+
+
+def test_domains_meet_only_through_the_interfaces_the_architecture_test_lists() -> None:
+    import importlib.util
+
+    import import_graph
+
+    spec = importlib.util.spec_from_file_location(
+        "architecture_rules", REPO_ROOT / "tests" / "service" / "test_architecture.py"
+    )
+    assert spec
+    assert spec.loader
+    rules = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rules)
+    interfaces: dict[str, tuple[str, ...]] = rules.PUBLIC_INTERFACES
+    assert set(interfaces) == set(_domains())
+
+    graph = import_graph.build("shop")
+    between = {
+        target
+        for importer in interfaces
+        for imported in interfaces
+        if importer != imported
+        for _, target in import_graph.imports_from(
+            graph, f"shop.{importer}", f"shop.{imported}"
+        )
+    }
+    assert between, "no domain uses another: drop the README's example"
+    assert between <= {m for modules in interfaces.values() for m in modules}
+    text = _architecture_bullets()
+    assert (
+        "`tests/service/test_architecture.py` lists as each domain's public interface"
+        in text
+    )
+    example = re.search(r"`(\w+)`, for example, \w+ through `(\w+)\.(\w+)`", text)
+    assert example
+    assert import_graph.imports_from(
+        graph, f"shop.{example[1]}", f"shop.{example[2]}.{example[3]}"
+    )

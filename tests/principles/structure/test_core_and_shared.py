@@ -6,15 +6,18 @@ architecture test against the copy.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from claims_support import block_titled
+import pytest
+from claims_support import block_titled, prose
 
 import shop
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.validators import tool_path
 
 PAGE = DOCS_DIR / "principles" / "structure" / "core-and-shared.md"
 SHOP = Path(shop.__file__).parent
@@ -31,17 +34,29 @@ def display_name(user: User) -> str:
 '''
 
 
-def test_a_shared_module_importing_a_domain_fails_the_architecture_test(
-    tmp_path: Path,
-) -> None:
+def _scratch_copy(tmp_path: Path) -> Path:
+    """The service's source root, copied; its ``shop`` package is the copy's."""
     source_root = tmp_path / "snippets"
     shutil.copytree(
         SHOP, source_root / "shop", ignore=shutil.ignore_patterns("__pycache__")
     )
+    return source_root
+
+
+@pytest.mark.parametrize(
+    "import_line",
+    ["from shop.users.models import User", "from ..users.models import User"],
+    ids=["absolute", "relative"],
+)
+def test_a_shared_module_importing_a_domain_fails_the_architecture_test(
+    tmp_path: Path, import_line: str
+) -> None:
+    source_root = _scratch_copy(tmp_path)
     (source_root / "shop" / "shared" / "current_user.py").write_text(
-        DOMAIN_CODE_IN_SHARED
+        DOMAIN_CODE_IN_SHARED.replace("from shop.users.models import User", import_line)
     )
     shutil.copy(ARCHITECTURE_TEST, tmp_path / "test_architecture.py")
+    shutil.copy(ARCHITECTURE_TEST.parent.parent / "import_graph.py", tmp_path)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
 
     result = subprocess.run(
@@ -84,3 +99,65 @@ def test_the_page_shows_the_module_the_test_adds() -> None:
         PAGE, "shop/shared/current_user.py (added to a scratch copy only)"
     )
     assert shown.source == DOMAIN_CODE_IN_SHARED
+
+
+def _grep_command() -> str:
+    """The search the page's How to check gives, as written."""
+    match = re.search(
+        r"`(grep -rnE .+? snippets/shop/shared snippets/shop/core)`", prose(PAGE)
+    )
+    assert match, f"{PAGE}: no grep command in How to check"
+    return match[1]
+
+
+def _grep(cwd: Path) -> list[str]:
+    result = subprocess.run(
+        [tool_path("bash"), "-c", _grep_command()],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout.splitlines()
+
+
+def test_the_pages_search_names_every_domain() -> None:
+    domains = {
+        path.name
+        for path in SHOP.iterdir()
+        if (path / "__init__.py").exists() and path.name not in {"core", "shared"}
+    }
+    searched = [
+        g for g in re.findall(r"\(([a-z|]+)\)", _grep_command()) if "users" in g
+    ]
+    assert len(searched) == 1, _grep_command()
+    assert set(searched[0].split("|")) == domains
+
+
+def test_the_pages_search_lists_only_main_in_the_service() -> None:
+    found = _grep(REPO_ROOT)
+
+    assert found
+    assert {line.split(":")[0] for line in found} == {"snippets/shop/core/main.py"}
+    assert "only `core/main.py` may have any" in prose(PAGE)
+
+
+@pytest.mark.parametrize(
+    "import_line",
+    [
+        "from shop.catalog.models import Product",
+        "from ..catalog.models import Product",
+        "from ..users.models import User",
+        "import shop.orders.service",
+    ],
+)
+def test_the_pages_search_finds_a_domain_import_in_shared(
+    tmp_path: Path, import_line: str
+) -> None:
+    source_root = _scratch_copy(tmp_path)
+    (source_root / "shop" / "shared" / "leak.py").write_text(f"{import_line}\n")
+
+    found = _grep(tmp_path)
+
+    assert f"snippets/shop/shared/leak.py:1:{import_line}" in found

@@ -1,63 +1,86 @@
 """Evidence for STRUCT-NO-CYCLES: the reference service's imports form no cycle."""
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
+import import_graph
+import pytest
 from claims_support import prose
 
-import shop
 from handbook.docs_tree import DOCS_DIR
 
 PAGE = DOCS_DIR / "principles" / "structure" / "no-circular-imports.md"
-SHOP = Path(shop.__file__).parent
 
 
 # --8<-- [start:import-graph]
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(SHOP.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _shop_imports(path: Path) -> set[str]:
-    """The shop modules ``path`` imports, at any depth of the file."""
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-    return found
-
-
-def import_graph() -> dict[str, set[str]]:
-    modules = {_module_name(path): path for path in SHOP.rglob("*.py")}
-    return {
-        name: _shop_imports(path) & modules.keys() for name, path in modules.items()
-    }
-
-
 def test_no_module_of_the_service_imports_itself_back() -> None:
-    graph = import_graph()
+    # grimp reads every import, relative and inside functions included.
+    graph = import_graph.build("shop")
 
-    def reaches(start: str, target: str, seen: set[str]) -> bool:
-        for module in graph[start] - seen:
-            seen.add(module)
-            if module == target or reaches(module, target, seen):
-                return True
-        return False
-
-    assert [name for name in graph if reaches(name, name, set())] == []
+    assert import_graph.cycles(graph) == []
     # --8<-- [end:import-graph]
 
 
 def test_the_graph_sees_the_imports_between_domains() -> None:
-    graph = import_graph()
+    graph = import_graph.build("shop")
 
-    assert "shop.users.dependencies" in graph["shop.orders.router"]
-    assert "shop.shared.base_model" in graph["shop.users.models"]
+    assert graph.direct_import_exists(
+        importer="shop.orders.router", imported="shop.users.dependencies"
+    )
+    assert graph.direct_import_exists(
+        importer="shop.users.models", imported="shop.shared.base_model"
+    )
+
+
+@pytest.fixture
+def scratch_shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch package laid out like the service, importable as scratch_shop."""
+    root = tmp_path / "scratch_shop"
+    for package in ("", "shared", "users"):
+        (root / package).mkdir(exist_ok=True)
+        (root / package / "__init__.py").write_text("")
+    (root / "users" / "models.py").write_text("class User: ...\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return root
+
+
+def test_a_cycle_written_with_relative_imports_is_found(scratch_shop: Path) -> None:
+    (scratch_shop / "shared" / "a.py").write_text(
+        "from .b import B\n\n\nclass A: ...\n"
+    )
+    (scratch_shop / "shared" / "b.py").write_text(
+        "from .a import A\n\n\nclass B: ...\n"
+    )
+
+    graph = import_graph.build("scratch_shop")
+
+    assert import_graph.cycles(graph) == [
+        ["scratch_shop.shared.a", "scratch_shop.shared.b"]
+    ]
+    # And it is a real one: Python fails to import it.
+    result = subprocess.run(
+        [sys.executable, "-c", "import scratch_shop.shared.a"],
+        cwd=scratch_shop.parent, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "partially initialized module 'scratch_shop.shared.a'" in result.stderr
+
+
+def test_a_cycle_through_an_import_inside_a_function_is_found(
+    scratch_shop: Path,
+) -> None:
+    (scratch_shop / "shared" / "a.py").write_text(
+        "from scratch_shop.shared.b import B\n"
+    )
+    (scratch_shop / "shared" / "b.py").write_text(
+        "def load():\n    from scratch_shop.shared import a\n\n    return a\n\n\nclass B: ...\n"
+    )
+
+    graph = import_graph.build("scratch_shop")
+
+    assert import_graph.cycles(graph) == [
+        ["scratch_shop.shared.a", "scratch_shop.shared.b"]
+    ]
 
 
 def test_two_modules_importing_each_other_fail_with_the_quoted_message(
@@ -82,3 +105,28 @@ def test_two_modules_importing_each_other_fail_with_the_quoted_message(
     )
     assert "#> most likely due to a circular import" in page
     assert "refers to the `users.id` *table* by name" in prose(PAGE)
+
+
+def test_orders_imports_only_the_interfaces_the_page_names() -> None:
+    graph = import_graph.build("shop")
+    reached = {
+        target
+        for other in ("shop.users", "shop.catalog")
+        for _, target in import_graph.imports_from(graph, "shop.orders", other)
+    }
+    importers_of_orders = {
+        module
+        for module in graph.find_modules_that_directly_import("shop.orders")
+        | {
+            m
+            for child in graph.find_descendants("shop.orders")
+            for m in graph.find_modules_that_directly_import(child)
+        }
+        if not module.startswith("shop.orders")
+    }
+
+    assert reached == {"shop.users.dependencies", "shop.catalog.prices"}
+    assert importers_of_orders == {"shop.core.main"}
+    page = prose(PAGE)
+    assert "`users/dependencies.py` (`CurrentUser`) and `catalog/prices.py`" in page
+    assert "no domain imports `orders` (only `core/main.py` does" in page

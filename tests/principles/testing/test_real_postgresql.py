@@ -27,7 +27,9 @@ def test_without_a_docker_daemon_testcontainers_fails_at_once(
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ResourceWarning)
         with pytest.raises(DockerException):
-            PostgresContainer("postgres:16-alpine", driver="asyncpg").start()
+            PostgresContainer(
+                postgres_provider.pinned_image(), driver="asyncpg"
+            ).start()
     assert "fails at once with `DockerException`" in prose(PAGE)
 
 
@@ -36,7 +38,7 @@ def test_with_no_way_to_a_server_the_session_fails_with_instructions(
 ) -> None:
     monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'no-docker.sock'}")
-    monkeypatch.setattr(postgres_provider, "POSTGRES_BIN_DIRS", [tmp_path / "bin"])
+    monkeypatch.setattr(postgres_provider, "POSTGRES_LIB_DIR", tmp_path / "lib")
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ResourceWarning)
@@ -48,7 +50,7 @@ def test_with_no_way_to_a_server_the_session_fails_with_instructions(
 
     message = str(error.value)
     assert "TEST_DATABASE_URL=postgresql://" in message
-    assert "apt-get install postgresql" in message
+    assert f"apt-get install postgresql-{postgres_provider.pinned_major()}" in message
 
 
 def test_test_database_url_wins_and_is_given_the_asyncpg_driver(
@@ -81,3 +83,63 @@ def test_a_skipping_fixture_turns_a_missing_database_into_a_green_run(
     assert result.returncode == 0
     assert "1 skipped" in result.stdout
     assert "exit code 0 and `1 skipped`" in prose(PAGE)
+
+
+def _fake_binaries(lib: Path, major: int) -> None:
+    bin_dir = lib / str(major) / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "pg_ctl").write_text("#!/bin/sh\n")
+
+
+def test_local_binaries_of_another_major_are_refused_with_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pinned = postgres_provider.pinned_major()
+    for other in (pinned - 1, pinned + 1, pinned + 2):
+        _fake_binaries(tmp_path / "lib", other)
+    monkeypatch.setattr(postgres_provider, "POSTGRES_LIB_DIR", tmp_path / "lib")
+
+    with pytest.raises(postgres_provider.NoPostgresError) as error:
+        postgres_provider.local_bin_dir(pinned)
+
+    message = str(error.value)
+    assert f"No PostgreSQL {pinned} server for the tests" in message
+    assert f"apt-get install postgresql-{pinned}" in message
+    assert (
+        f"Found only PostgreSQL {pinned - 1}, {pinned + 1}, {pinned + 2}, which is not used"
+        in message
+    )
+
+
+def test_the_local_binaries_used_are_the_pinned_majors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pinned = postgres_provider.pinned_major()
+    for major in (pinned, pinned + 1):
+        _fake_binaries(tmp_path / "lib", major)
+    monkeypatch.setattr(postgres_provider, "POSTGRES_LIB_DIR", tmp_path / "lib")
+
+    assert (
+        postgres_provider.local_bin_dir(pinned)
+        == tmp_path / "lib" / str(pinned) / "bin"
+    )
+
+
+def test_the_pin_is_the_compose_files_postgres_image(tmp_path: Path) -> None:
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  postgres:\n    image: postgres:17-alpine\n")
+    assert postgres_provider.pinned_image(compose) == "postgres:17-alpine"
+    assert postgres_provider.pinned_major(compose) == 17
+
+    compose.write_text("services:\n  postgres:\n    image: postgres:latest\n")
+    with pytest.raises(
+        postgres_provider.NoPostgresError, match="pins no major version"
+    ):
+        postgres_provider.pinned_image(compose)
+
+
+def test_the_page_says_another_major_is_refused() -> None:
+    assert (
+        "binaries of another major are refused, with the package to install"
+        in prose(PAGE)
+    )

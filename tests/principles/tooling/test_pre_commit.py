@@ -213,5 +213,32 @@ def test_default_language_version_reaches_python_hooks_only(tmp_path: Path) -> N
     assert versions["system-hook"] == platform.python_version(), output
     assert versions["python-hook"].startswith("3.11."), output
     page = prose(PRE_COMMIT_PAGE)
-    assert "a `language: system` hook report the Python on the `PATH`" in page
+    assert (
+        "a `language: system` (`unsupported`) hook report the Python on the `PATH`"
+        in page
+    )
     assert "a `language: python` hook report 3.11" in page
+
+
+def test_pre_commit_loads_language_system_as_its_current_name_unsupported(
+    tmp_path: Path,
+) -> None:
+    from pre_commit.clientlib import load_config
+
+    source = tmp_path / "source.yaml"
+    source.write_text(source_block_starting("default_language_version:"))
+    ours = load_config(str(REPO_ROOT / ".pre-commit-config.yaml"))
+    theirs = load_config(str(source))
+
+    local = next(r for r in theirs["repos"] if r["repo"] == "local")
+    assert "language: system" in source.read_text()
+    assert {hook["language"] for hook in local["hooks"]} == {"unsupported"}
+    assert {hook["language"] for repo in ours["repos"] for hook in repo["hooks"]} == {
+        "unsupported"
+    }
+    assert "language: system" not in (REPO_ROOT / ".pre-commit-config.yaml").read_text()
+    # The review rule accepts the current name, and names the old one as its alias.
+    assert (
+        "every hook is `language: unsupported` (or its legacy alias `system`)"
+        in prose(PRE_COMMIT_PAGE)
+    )

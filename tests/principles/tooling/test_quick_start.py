@@ -1,38 +1,69 @@
-"""Evidence for QUICK-START: every command of the first-day block runs.
+"""Evidence for QUICK-START: every command of the first-day block runs, for real.
 
-Commands that would change this machine run in a dry or scratch form:
-``uv sync --locked --dry-run``, ``task --dry``, a temporary git repository
-for ``pre-commit install``, a temporary copy for ``task env-file``.
+The block runs in order in a fresh copy of the repository's tracked files:
+its own ``uv sync --locked``, its own git repository for ``pre-commit
+install``, its own ``snippets/.env`` and a PostgreSQL data directory of its
+own. The database, the app and the docs server get free ports (``PGPORT=``
+and ``APP_PORT=`` on the task's command line, ``--dev-addr`` for MkDocs), so
+a database already running on 5433 or a second test run cannot collide. The
+app and the docs server are probed over HTTP, then stopped; ``task test``
+runs one test module. Every step is bounded in time.
 """
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
-import sys
-from collections.abc import Callable
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
-from claims_support import block_titled
+from claims_support import block_titled, prose
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
+from handbook.ports import free_port
 from handbook.validators import tool_path
 
 PAGE = DOCS_DIR / "principles" / "tooling" / "quick-start.md"
-ENV = {**os.environ, "NO_COLOR": "1"}
-TIMEOUT_SECONDS = 120
+STEP_TIMEOUT_SECONDS = 240
+# `task test`, run for real on one module, in one process and without the
+# coverage threshold, which is the whole suite's: the suite runs the rest.
+TEST_SELECTION = ["tests/docs/test_anti_patterns.py", "--numprocesses=0", "--no-cov"]
 
 
-def _run(args: list[str], cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args,
-        cwd=cwd,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=TIMEOUT_SECONDS,
-    )
+@dataclass
+class Clone:
+    """A fresh copy of the repository, and the ports its services use."""
+
+    root: Path
+    taskfile: str = "Taskfile.yml"
+    pg_port: int = 0
+    app_port: int = 0
+    docs_port: int = 0
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+        return env | {
+            "NO_COLOR": "1",
+            # The app and the migrations read this over snippets/.env's 5433.
+            "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{self.pg_port}/shop",
+        }
+
+    def task(self, *args: str) -> list[str]:
+        # Variables before the task: everything after `--` is CLI_ARGS.
+        return [_uv(), "run", "task", "--taskfile", self.taskfile,
+                f"PGPORT={self.pg_port}", f"APP_PORT={self.app_port}", *args]  # fmt: skip
+
+    def run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            args, cwd=self.root, env=self.env(), capture_output=True, text=True,
+            check=False, timeout=STEP_TIMEOUT_SECONDS,
+        )  # fmt: skip
 
 
 def _uv() -> str:
@@ -41,67 +72,144 @@ def _uv() -> str:
     return uv
 
 
-def _sync(_: Path) -> None:
-    result = _run([_uv(), "sync", "--locked", "--dry-run"])
+def _psql(clone: Clone, sql: str) -> str:
+    result = clone.run(
+        [tool_path("psql"), f"postgresql://postgres@127.0.0.1:{clone.pg_port}/shop",
+         "--tuples-only", "--no-align", "--command", sql]
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
 
-def _task_list(_: Path) -> None:
-    result = _run([tool_path("task"), "--list"])
+@contextlib.contextmanager
+def _background(
+    clone: Clone, args: list[str], log: Path
+) -> Iterator[subprocess.Popen[str]]:
+    """A long-running command in its own process group, stopped on exit."""
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            args, cwd=clone.root, env=clone.env(), stdout=out, stderr=out, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            yield process
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _probe(
+    process: subprocess.Popen[str], url: str, log: Path, failed: str
+) -> httpx.Response:
+    """GET ``url`` until it answers 200; fail early if the server cannot start."""
+    deadline = time.monotonic() + STEP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"it exited:\n{log.read_text()}"
+        assert failed not in log.read_text(), log.read_text()
+        with contextlib.suppress(httpx.TransportError):
+            response = httpx.get(url, timeout=5)
+            if response.status_code == 200:
+                return response
+        time.sleep(0.5)
+    pytest.fail(f"{url} never answered 200:\n{log.read_text()}")
+
+
+# --- One check per command of the block, each run for real --------------------------------
+
+
+def _sync(clone: Clone) -> None:
+    result = clone.run([_uv(), "sync", "--locked"])
+    assert result.returncode == 0, result.stderr
+    assert (clone.root / ".venv" / "bin" / "task").exists()
+
+
+def _task_list(clone: Clone) -> None:
+    result = clone.run([_uv(), "run", "task", "--taskfile", clone.taskfile, "--list"])
     assert result.returncode == 0, result.stderr
     listed = {
         line.split(":")[0].lstrip("* ") for line in result.stdout.splitlines()[1:]
     }
-    used = {
-        cmd.split()[3]
-        for cmd in _commands()
-        if cmd.startswith("uv run task ") and not cmd.endswith("--list")
-    }
-    assert used <= listed, used - listed
+    used = {cmd.split()[3] for cmd in _commands() if cmd.startswith("uv run task ")}
+    assert used - {"--list"} <= listed, used - listed
 
 
-def _pre_commit_install(tmp_path: Path) -> None:
-    repo = tmp_path / "clone"
-    repo.mkdir()
-    assert _run(["git", "init", "-q"], cwd=repo).returncode == 0
-    shutil.copy(REPO_ROOT / ".pre-commit-config.yaml", repo)
-    result = _run([sys.executable, "-m", "pre_commit", "install"], cwd=repo)
+def _pre_commit_install(clone: Clone) -> None:
+    assert clone.run([tool_path("git"), "init", "-q"]).returncode == 0
+    result = clone.run([_uv(), "run", "pre-commit", "install"])
     assert result.returncode == 0, result.stderr
-    assert (repo / ".git" / "hooks" / "pre-commit").is_file()
+    assert (clone.root / ".git" / "hooks" / "pre-commit").is_file()
     # "ruff, secret scan, lockfile check", as the page's comment says
-    config = (repo / ".pre-commit-config.yaml").read_text()
+    config = (clone.root / ".pre-commit-config.yaml").read_text()
     for hook in ("ruff-check", "detect-secrets", "uv-lock-check"):
         assert f"id: {hook}" in config
 
 
-def _env_file(tmp_path: Path) -> None:
-    shutil.copy(REPO_ROOT / "Taskfile.yml", tmp_path / "Taskfile.yml")
-    (tmp_path / "snippets").mkdir()
-    shutil.copy(REPO_ROOT / "snippets" / ".env.example", tmp_path / "snippets")
-    result = _run([tool_path("task"), "env-file"], cwd=tmp_path)
+def _env_file(clone: Clone) -> None:
+    result = clone.run(clone.task("env-file"))
     assert result.returncode == 0, result.stderr
-    assert "JWT_SECRET=" in (tmp_path / "snippets" / ".env").read_text()
+    env_file = (clone.root / "snippets" / ".env").read_text()
+    assert "JWT_SECRET=" in env_file
+    assert "replace-me" not in env_file
 
 
-def _dry(task: str) -> Callable[[Path], None]:
-    def run(_: Path) -> None:
-        result = _run([tool_path("task"), "--dry", task])
-        assert result.returncode == 0, result.stderr
-        assert f"task: [{task}]" in result.stderr
-
-    return run
+def _db_start(clone: Clone) -> None:
+    result = clone.run(clone.task("db-start"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _psql(clone, "SELECT current_database()") == "shop"
 
 
-CHECKS: dict[str, Callable[[Path], None]] = {
+def _migrate(clone: Clone) -> None:
+    result = clone.run(clone.task("migrate"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    tables = _psql(clone, "SELECT string_agg(tablename, ',' ORDER BY tablename) "
+                          "FROM pg_tables WHERE schemaname = 'public'")  # fmt: skip
+    assert {"users", "products", "orders"} <= set(tables.split(",")), tables
+
+
+def _app(clone: Clone) -> None:
+    log = clone.root / "app.log"
+    with _background(clone, clone.task("app"), log) as process:
+        base = f"http://127.0.0.1:{clone.app_port}"
+        _probe(process, f"{base}/health/ready", log, failed="Error loading ASGI app")
+        # A read of a migrated table, through the whole app.
+        assert httpx.get(f"{base}/products", timeout=10).status_code == 200
+
+
+def _test(clone: Clone) -> None:
+    tools = REPO_ROOT / ".tools"
+    if tools.is_dir() and not (clone.root / ".tools").exists():
+        shutil.copytree(tools, clone.root / ".tools", symlinks=True)
+    result = clone.run(clone.task("test", "--", *TEST_SELECTION))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout
+
+
+def _docs(clone: Clone) -> None:
+    log = clone.root / "docs.log"
+    serve = clone.task("docs", "--", "--dev-addr", f"127.0.0.1:{clone.docs_port}")
+    with _background(clone, serve, log) as process:
+        page = _probe(
+            process, f"http://127.0.0.1:{clone.docs_port}/", log, failed="Aborted"
+        )
+        assert "Python Backend Principles" in page.text
+
+
+CHECKS: dict[str, Callable[[Clone], None]] = {
     "uv sync --locked": _sync,
     "uv run task --list": _task_list,
     "uv run pre-commit install": _pre_commit_install,
     "uv run task env-file": _env_file,
-    "uv run task db-start": _dry("db-start"),
-    "uv run task migrate": _dry("migrate"),
-    "uv run task app": _dry("app"),
-    "uv run task test": _dry("test"),
-    "uv run task docs": _dry("docs"),
+    "uv run task db-start": _db_start,
+    "uv run task migrate": _migrate,
+    "uv run task app": _app,
+    "uv run task test": _test,
+    "uv run task docs": _docs,
 }
 
 
@@ -110,19 +218,87 @@ def _commands() -> list[str]:
     return [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
 
 
+@pytest.fixture(scope="module")
+def clone() -> Iterator[Clone]:
+    """The repository's tracked files, as they are now, in a fresh directory.
+
+    Under the system temp dir and world-traversable: as root, db-start runs
+    PostgreSQL as the postgres user, which must reach its data directory.
+    """
+    root = Path(tempfile.mkdtemp(prefix="quick-start-", dir=tempfile.gettempdir()))
+    root.chmod(0o755)
+    for name in tracked_files():
+        source = REPO_ROOT / name
+        if source.is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, root / name)
+    copy = Clone(root, pg_port=free_port(), app_port=free_port(), docs_port=free_port())
+    try:
+        yield copy
+    finally:
+        if (root / ".tmp" / "pgdata" / "postmaster.pid").exists():
+            copy.run(copy.task("db-stop"))
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_every_command_on_the_page_has_a_check() -> None:
     unchecked = [cmd for cmd in _commands() if cmd not in CHECKS]
     assert unchecked == [], f"add a way to run these to CHECKS: {unchecked}"
+    assert list(CHECKS) == _commands(), "run the checks in the page's order"
 
 
-@pytest.mark.parametrize("command", list(CHECKS))
-def test_the_command_runs(command: str, tmp_path: Path) -> None:
-    assert command in _commands(), f"{command} is no longer on the page: drop its check"
-    CHECKS[command](tmp_path)
+def test_the_first_day_block_runs_in_order_in_a_fresh_copy(clone: Clone) -> None:
+    for command in _commands():
+        try:
+            CHECKS[command](clone)
+        except (AssertionError, subprocess.TimeoutExpired) as error:
+            pytest.fail(f"{PAGE.name}: `{command}` failed in a fresh copy:\n{error}")
+    assert "runs every command of the block for real, in order" in prose(PAGE)
+
+
+# --- The checks fail when a task is broken ------------------------------------------------
+
+
+def _broken(clone: Clone, old: str, new: str) -> Clone:
+    """The same copy, run through a Taskfile with ``old`` replaced by ``new``."""
+    text = (clone.root / clone.taskfile).read_text()
+    assert text.count(old) >= 1, old
+    (clone.root / "Taskfile.broken.yml").write_text(text.replace(old, new))
+    return Clone(
+        clone.root, "Taskfile.broken.yml", clone.pg_port, free_port(), clone.docs_port
+    )
+
+
+def test_the_db_start_check_fails_when_pg_ctl_does_not_exist(clone: Clone) -> None:
+    if not (clone.root / ".venv").exists():
+        _sync(clone)
+    broken = _broken(
+        clone, '"{{.PG_BIN}}/pg_ctl" start', '"{{.PG_BIN}}/pg_ctl-missing" start'
+    )
+    broken = _broken(
+        broken, '"{{.PG_BIN}}/pg_ctl" status', '"{{.PG_BIN}}/pg_ctl-missing" status'
+    )
+
+    with pytest.raises(AssertionError):
+        _db_start(broken)
+
+
+def test_the_app_check_fails_when_the_app_module_does_not_exist(clone: Clone) -> None:
+    if not (clone.root / ".venv").exists():
+        _sync(clone)
+    broken = _broken(
+        clone, "uvicorn shop.core.main:app", "uvicorn shop.core.missing:app"
+    )
+
+    with pytest.raises(AssertionError, match="Error loading ASGI app"):
+        _app(broken)
 
 
 def test_the_sources_docker_up_step_fails_as_quoted() -> None:
-    result = _run([tool_path("task"), "docker-up"])
+    result = subprocess.run(
+        [tool_path("task"), "docker-up"], cwd=REPO_ROOT, capture_output=True, text=True,
+        check=False, timeout=60, env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
 
     assert result.returncode != 0
     quoted = block_titled(PAGE, "Output of uv run task docker-up").source.strip()

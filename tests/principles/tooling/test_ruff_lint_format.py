@@ -8,6 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from claims_support import (
+    block_titled,
+    ruff_codes_with_the_sources_configuration,
+    source_python_files,
+)
+
 from handbook.docs_tree import DOCS_DIR
 
 RUFF_PAGE = DOCS_DIR / "principles" / "tooling" / "ruff-lint-format.md"
@@ -36,3 +42,15 @@ def test_ruff_without_a_selection_enables_more_than_400_rules(tmp_path: Path) ->
         f"ruff now enables {count} rules by default; fix the claim in {RUFF_PAGE}"
     )
     assert "more than 400 rules" in RUFF_PAGE.read_text()
+
+
+def test_the_page_lists_what_ruff_reports_on_the_sources_python(tmp_path: Path) -> None:
+    found = ruff_codes_with_the_sources_configuration(source_python_files(), tmp_path)
+    listed = block_titled(
+        RUFF_PAGE,
+        "Rule codes ruff check reports on the source's Python, with the source's configuration",
+    ).source
+
+    assert listed.splitlines() == [
+        f"{name} {' '.join(codes)}" for name, codes in found.items()
+    ]

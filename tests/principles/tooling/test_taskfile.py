@@ -4,9 +4,13 @@ Each test reproduces a claim docs/principles/tooling/taskfile.md makes,
 against the real tool, library or service.
 """
 
+import asyncio
 import os
 import subprocess
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from handbook.docs_tree import DOCS_DIR
 from handbook.fences import find_fences
@@ -38,3 +42,96 @@ def test_task_renders_an_undeclared_variable_as_empty_as_the_page_shows(
     assert quoted.source.strip() == result.stderr.strip(), (
         f"{TASKFILE_PAGE}:{quoted.line}"
     )
+
+
+def _corrected_taskfile() -> str:
+    """The page's corrected version of the source's tasks."""
+    return next(
+        b.source
+        for b in find_fences(TASKFILE_PAGE)
+        if b.attrs.get("title") == "Taskfile.yml"
+        and "db-reset:" in b.source
+        and ".invalid" not in b.classes
+        and "invalid" not in b.classes
+    )
+
+
+def _recording(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """A bin dir with a stand-in ``name`` that appends its arguments to a log."""
+    bin_dir, log = tmp_path / "bin", tmp_path / f"{name}.log"
+    bin_dir.mkdir(exist_ok=True)
+    stand_in = bin_dir / name
+    stand_in.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\n')
+    stand_in.chmod(0o755)
+    return bin_dir, log
+
+
+def _psql(url: str, sql: str) -> str:
+    result = subprocess.run(
+        [tool_path("psql"), url, "--tuples-only", "--no-align", "--set",
+         "ON_ERROR_STOP=1", "--command", sql],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+async def test_the_corrected_db_reset_drops_the_schema_then_applies_every_migration(
+    create_database: Callable[[], Awaitable[str]], tmp_path: Path
+) -> None:
+    url = (
+        make_url(await create_database())
+        .set(drivername="postgresql")
+        .render_as_string(hide_password=False)
+    )
+    # A database in use: a migrated table with a row, and Atlas's record of it.
+    _psql(url, "CREATE TABLE users (id integer PRIMARY KEY)")
+    _psql(url, "INSERT INTO users VALUES (1)")
+    _psql(url, "CREATE SCHEMA atlas_schema_revisions")
+    _psql(
+        url, "CREATE TABLE atlas_schema_revisions.atlas_schema_revisions (version text)"
+    )
+    (tmp_path / "Taskfile.yml").write_text(_corrected_taskfile())
+    (tmp_path / ".env").write_text(f"DATABASE_URL={url}\n")
+    bin_dir, atlas_log = _recording(tmp_path, "atlas")
+
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [tool_path("task"), "--yes", "db-reset"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1",
+             "PATH": os.pathsep.join([str(bin_dir), os.environ["PATH"]])},
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    tables = _psql(
+        url,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema "
+        "NOT IN ('pg_catalog', 'information_schema')",
+    )
+    assert tables == "0"
+    assert atlas_log.read_text().splitlines() == [
+        f"migrate apply --env sqlalchemy --url {url}"
+    ]
+
+
+def test_a_called_task_gets_the_amount_it_reads_from_vars(tmp_path: Path) -> None:
+    (tmp_path / "Taskfile.yml").write_text(_corrected_taskfile())
+    bin_dir, atlas_log = _recording(tmp_path, "atlas")
+    env = {**os.environ, "PATH": os.pathsep.join([str(bin_dir), os.environ["PATH"]])}
+
+    for args in (["migrate-down"], ["migrate-down", "AMOUNT=2"]):
+        subprocess.run(
+            [tool_path("task"), *args], cwd=tmp_path, env=env, check=True,
+            capture_output=True, timeout=60,
+        )  # fmt: skip
+
+    assert [line.split()[-1] for line in atlas_log.read_text().splitlines()] == [
+        "1",
+        "2",
+    ]
+    assert "sees `2` reach atlas" in " ".join(TASKFILE_PAGE.read_text().split())

@@ -1,0 +1,74 @@
+"""The import graph of a package, as the architecture tests read it.
+
+grimp builds it from every import statement of every module: absolute and
+relative ones (``from .b import B``, ``from ..users.models import User``),
+at module level or inside a function, in a ``TYPE_CHECKING`` block or not.
+A cycle found only through type hints still counts: the page says to keep
+imports one-way even there.
+"""
+
+import grimp
+
+
+def build(package: str) -> grimp.ImportGraph:
+    """The graph of ``package``, found on ``sys.path`` (no cache: always current)."""
+    return grimp.build_graph(package, cache_dir=None)
+
+
+def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
+    """Every group of modules that import one another, directly or not.
+
+    Tarjan's strongly connected components over the direct imports: a
+    component of two or more modules, or a module importing itself, is a
+    cycle.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for imported in graph.find_modules_directly_imported_by(module):
+            if imported not in index:
+                visit(imported)
+                low[module] = min(low[module], low[imported])
+            elif imported in on_stack:
+                low[module] = min(low[module], index[imported])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == module:
+                    break
+            self_import = module in graph.find_modules_directly_imported_by(module)
+            if len(component) > 1 or self_import:
+                found.append(sorted(component))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return sorted(found)
+
+
+def _in(module: str, package: str) -> bool:
+    return module == package or module.startswith(f"{package}.")
+
+
+def imports_from(
+    graph: grimp.ImportGraph, importer: str, imported: str
+) -> set[tuple[str, str]]:
+    """(importing module, imported module) for every direct import from a
+    module of package ``importer`` to a module of package ``imported``."""
+    return {
+        (module, target)
+        for module in graph.modules
+        if _in(module, importer)
+        for target in graph.find_modules_directly_imported_by(module)
+        if _in(target, imported)
+    }
