@@ -15,7 +15,7 @@ REDIS_CLIENTS = {
     "redis.asyncio.Redis", "redis.asyncio.from_url", "redis.asyncio.Redis.from_url",
     "redis.asyncio.client.Redis", "redis.asyncio.StrictRedis",
 }  # fmt: skip
-LIFETIME_NAME = re.compile(r"(?i)token.*(expire|lifetime|ttl|minutes|days)|(expire|lifetime|ttl).*token")
+LIFETIME_NAME = re.compile(r"(?i)(access|jwt).*(expire|lifetime|ttl|minutes|hours|days)|(expire|lifetime|ttl).*(access|jwt)")
 MINUTES_PER_DAY = 24 * 60
 
 JWT_ALGORITHMS = own("SEC-AUTHN", "jwt-decode-without-algorithms", "jwt.decode() without algorithms=: the token chooses how it is verified.")
@@ -24,7 +24,7 @@ TOKEN_DAYS = own(
     "token-lifetime-days",
     "An access-token lifetime of more than a day in a setting or constant.",
     applies_to=SERVICE,
-    known_problems="Reads the names it knows (…TOKEN…EXPIRE…, …token_minutes…) and constant values; a lifetime computed elsewhere is not seen.",
+    known_problems="Reads names that say access or jwt with a lifetime word (ACCESS_TOKEN_EXPIRE_MINUTES, access_token_minutes) and constant values; a lifetime computed elsewhere is not seen.",
 )
 CORS_OPEN = own(
     "SEC-CORS",

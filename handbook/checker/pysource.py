@@ -27,7 +27,7 @@ def kind_of(relative: str) -> Kind:
     name = path.name
     if (
         TEST_DIRS & set(path.parts[:-1])
-        or name.startswith("test_")
+        or name.startswith(("test_", "tests_"))
         or name.endswith("_test.py")
         or name == "conftest.py"
     ):
