@@ -112,7 +112,7 @@ def call_as_field_default(module: PyModule, project: Project) -> Iterator[Hit]:
                 name = statement.target.id if isinstance(statement.target, ast.Name) else "?"
                 yield statement, (
                     f"{cls.name}.{name} defaults to {called}(), called once when the class is "
-                    f"defined: use default_factory={called.rsplit('.', 1)[-1]}"
+                    f"defined: use default_factory={ast.unparse(value.func)}"
                 )
 
 

@@ -33,7 +33,8 @@ RULES = (
     _rule("STRUCT-DEPENDS", "FAST002", "A FastAPI dependency declared as a default value instead of with Annotated."),
     _rule("API-REST", "FAST003", "A path parameter the route's function does not take."),
     _rule("API-FIELD-DEFAULTS", "B006", "A mutable default argument (a list, dict or set shared by every call)."),
-    _rule("API-FIELD-DEFAULTS", "B008", "A function call in a default argument, evaluated once at import."),
+    _rule("API-FIELD-DEFAULTS", "B008", "A function call in a default argument, evaluated once at import.",
+          known_problems="FastAPI's Depends(), Query() and the like are left out: FAST002 reports them, asking for Annotated."),
     _rule("PERF-MEMOIZE", "B019", "functools.cache or lru_cache on a method, which keeps every instance alive."),
     *(
         _rule("DOC-TYPE-HINTS", code, checks)
@@ -91,6 +92,11 @@ def _is_token_type(context: Context, path: Path, line: int) -> bool:
     return 1 <= line <= len(lines) and _TOKEN_TYPE.search(lines[line - 1]) is not None
 
 
+# FastAPI's parameter declarations are defaults by design; FAST002 asks for
+# Annotated instead, so B008 on them would say the same thing twice.
+FASTAPI_DECLARATION = re.compile(r"function call `(Depends|Query|Path|Body|Header|Cookie|Form|File|Security)`")
+
+
 def selectors(rules: list[Rule]) -> list[str]:
     return sorted({rule.code.rstrip("*") for rule in rules})
 
@@ -137,6 +143,8 @@ def run_rules(context: Context, rules: list[Rule]) -> Outcome:
         if kind_of(project.relative(path)) not in rule.applies_to:
             continue
         if code in TOKEN_TYPE_CODES and _is_token_type(context, path, int(result["location"]["row"])):
+            continue
+        if code == "B008" and FASTAPI_DECLARATION.search(str(result["message"])):
             continue
         outcome.findings.append(
             Finding(
