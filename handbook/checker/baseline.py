@@ -38,7 +38,12 @@ def fingerprints(findings: Iterable[Finding], project: Project) -> list[Fingerpr
     result = []
     for finding in sorted(findings, key=Finding.sort_key):
         relative = project.relative(finding.path)
-        key = (finding.principle_id, finding.tool_code, relative, _line_text(project, finding))
+        key = (
+            finding.principle_id,
+            finding.tool_code,
+            relative,
+            _line_text(project, finding),
+        )
         occurrence = seen[key]
         seen[key] += 1
         digest = hashlib.sha256(
@@ -73,7 +78,9 @@ def write(path: Path, findings: Iterable[Finding], project: Project) -> int:
     try:
         path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     except OSError as error:
-        raise BaselineError(f"{path}: cannot write the baseline: {error.strerror}") from error
+        raise BaselineError(
+            f"{path}: cannot write the baseline: {error.strerror}"
+        ) from error
     return len(entries)
 
 
@@ -81,14 +88,21 @@ def read(path: Path) -> set[str]:
     try:
         data: Any = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise BaselineError(f"{path}: cannot read the baseline: {error.strerror}") from error
+        raise BaselineError(
+            f"{path}: cannot read the baseline: {error.strerror}"
+        ) from error
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BaselineError(f"{path}: not a baseline file (not JSON): {error}") from error
+        raise BaselineError(
+            f"{path}: not a baseline file (not JSON): {error}"
+        ) from error
     if (
         not isinstance(data, dict)
         or data.get("version") != VERSION
         or not isinstance(data.get("findings"), list)
-        or not all(isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in data["findings"])
+        or not all(
+            isinstance(e, dict) and isinstance(e.get("fingerprint"), str)
+            for e in data["findings"]
+        )
     ):
         raise BaselineError(
             f"{path}: not a principles baseline (version {VERSION}); "

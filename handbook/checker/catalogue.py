@@ -164,7 +164,7 @@ def main() -> int:
     from handbook.docs_tree import DOCS_DIR
 
     data_path().write_text(render(generate(DOCS_DIR)), encoding="utf-8")
-    print(f"wrote {data_path()}")  # noqa: T201 - a command's one line of output
+    print(f"wrote {data_path()}")
     return 0
 
 

@@ -24,6 +24,7 @@ from handbook.checker.coverage import NOT_MACHINE_CHECKED, coverage_record
 from handbook.checker.output import github, json_format, sarif, text
 from handbook.checker.project import Project
 from handbook.checker.registry import RULES, rules_for
+from handbook.departures import departure_comment
 from handbook.locations import Location
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -49,25 +50,74 @@ def parser() -> Parser:
         description="The Python Backend Principles handbook, applied to a repository.",
     )
     commands = main.add_subparsers(dest="command", required=True, parser_class=Parser)
-    check = commands.add_parser("check", help="check a repository", description="Check files against the principles.")
-    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], help="files or directories (default: .)")
-    check.add_argument("--stage", choices=("static", "all"), default="static",
-                       help="static: files only, fast (pre-commit); all: also OpenAPI, migrations, Dockerfiles (CI)")
-    check.add_argument("--format", choices=FORMATS, default="text", dest="output_format")
-    check.add_argument("--select", type=_names, help="only these IDs or areas (comma-separated)")
-    check.add_argument("--ignore", type=_names, help="not these IDs or areas (comma-separated)")
-    check.add_argument("--level", help="lowest level reported: must, should or consider")
-    check.add_argument("--exclude", type=_names, help="more paths to skip (globs, comma-separated)")
-    check.add_argument("--app", help="the app to lint the OpenAPI document of, as module:attribute")
-    check.add_argument("--python", help="interpreter that imports the app (default: the project's .venv)")
-    check.add_argument("--baseline", type=Path, help="report only findings not recorded in this file")
-    check.add_argument("--write-baseline", type=Path, help="record today's findings in this file and exit 0")
-    check.add_argument("--show-departures", action="store_true", help="list the findings departures suppress")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check = commands.add_parser(
+        "check",
+        help="check a repository",
+        description="Check files against the principles.",
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        default=[Path(".")],
+        help="files or directories (default: .)",
+    )
+    check.add_argument(
+        "--stage",
+        choices=("static", "all"),
+        default="static",
+        help="static: files only, fast (pre-commit); all: also OpenAPI, migrations, Dockerfiles (CI)",
+    )
+    check.add_argument(
+        "--format", choices=FORMATS, default="text", dest="output_format"
+    )
+    check.add_argument(
+        "--select", type=_names, help="only these IDs or areas (comma-separated)"
+    )
+    check.add_argument(
+        "--ignore", type=_names, help="not these IDs or areas (comma-separated)"
+    )
+    check.add_argument(
+        "--level", help="lowest level reported: must, should or consider"
+    )
+    check.add_argument(
+        "--exclude", type=_names, help="more paths to skip (globs, comma-separated)"
+    )
+    check.add_argument(
+        "--app", help="the app to lint the OpenAPI document of, as module:attribute"
+    )
+    check.add_argument(
+        "--python",
+        help="interpreter that imports the app (default: the project's .venv)",
+    )
+    check.add_argument(
+        "--baseline", type=Path, help="report only findings not recorded in this file"
+    )
+    check.add_argument(
+        "--write-baseline",
+        type=Path,
+        help="record today's findings in this file and exit 0",
+    )
+    check.add_argument(
+        "--show-departures",
+        action="store_true",
+        help="list the findings departures suppress",
+    )
+    check.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even with findings"
+    )
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    rules = commands.add_parser("rules", help="list every rule", description="List every rule and what each principle is checked by.")
+    rules = commands.add_parser(
+        "rules",
+        help="list every rule",
+        description="List every rule and what each principle is checked by.",
+    )
     rules.add_argument("--json", action="store_true")
-    explain = commands.add_parser("explain", help="explain a principle", description="Print a principle's rule, why, review comment and checks.")
+    explain = commands.add_parser(
+        "explain",
+        help="explain a principle",
+        description="Print a principle's rule, why, review comment and checks.",
+    )
     explain.add_argument("id", help="a principle ID, e.g. API-ETAG")
     return main
 
@@ -78,14 +128,18 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
         arguments = parser().parse_args(argv)
         catalogue = catalogues.load()
         if arguments.command == "rules":
-            out.write(rules_json(catalogue) if arguments.json else rules_text(catalogue))
+            out.write(
+                rules_json(catalogue) if arguments.json else rules_text(catalogue)
+            )
             return EXIT_CLEAN
         if arguments.command == "explain":
             out.write(explain_text(catalogue, arguments.id))
             return EXIT_CLEAN
         return check(arguments, catalogue, out)
     except UsageError as error:
-        sys.stderr.write(f"{error}\nRun `principles --help` for the commands and options.\n")
+        sys.stderr.write(
+            f"{error}\nRun `principles --help` for the commands and options.\n"
+        )
     except (configs.ConfigError, baselines.BaselineError) as error:
         sys.stderr.write(f"error: {error}\n")
     except KeyboardInterrupt:
@@ -96,11 +150,15 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
     except Exception as error:  # never a traceback for the user
         if os.environ.get("PRINCIPLES_DEBUG"):
             traceback.print_exc()
-        sys.stderr.write(f"error: internal error: {type(error).__name__}: {error} (PRINCIPLES_DEBUG=1 shows where)\n")
+        sys.stderr.write(
+            f"error: internal error: {type(error).__name__}: {error} (PRINCIPLES_DEBUG=1 shows where)\n"
+        )
     return EXIT_ERROR
 
 
-def _settings(arguments: argparse.Namespace, catalogue: catalogues.Catalogue, project: Project) -> configs.Config:
+def _settings(
+    arguments: argparse.Namespace, catalogue: catalogues.Catalogue, project: Project
+) -> configs.Config:
     config = configs.load(project.pyproject, catalogue)
     cli = Location(Path("<command line>"), 1)
     if arguments.select is not None:
@@ -111,24 +169,32 @@ def _settings(arguments: argparse.Namespace, catalogue: catalogues.Catalogue, pr
         config = replace(config, ignore=config.ignore + arguments.ignore)
     if arguments.level is not None:
         try:
-            config = replace(config, level=configs.check_level(arguments.level, cli, catalogue))
+            config = replace(
+                config, level=configs.check_level(arguments.level, cli, catalogue)
+            )
         except configs.ConfigError as error:
             raise UsageError(f"principles check: --level: {error.message}") from error
     if arguments.exclude:
         config = replace(config, exclude=config.exclude + arguments.exclude)
     if arguments.app:
         if ":" not in arguments.app:
-            raise UsageError(f"principles check: --app {arguments.app!r}: write module:attribute, e.g. app.main:app")
+            raise UsageError(
+                f"principles check: --app {arguments.app!r}: write module:attribute, e.g. app.main:app"
+            )
         config = replace(config, app=arguments.app, app_source="--app")
     if arguments.python:
         config = replace(config, python=arguments.python)
     return config
 
 
-def check(arguments: argparse.Namespace, catalogue: catalogues.Catalogue, out: TextIO) -> int:
+def check(
+    arguments: argparse.Namespace, catalogue: catalogues.Catalogue, out: TextIO
+) -> int:
     missing = [p for p in arguments.paths if not p.exists() and not p.is_symlink()]
     if missing:
-        raise UsageError(f"principles check: no such file or directory: {', '.join(map(str, missing))}")
+        raise UsageError(
+            f"principles check: no such file or directory: {', '.join(map(str, missing))}"
+        )
     project = Project.discover(arguments.paths)
     config = _settings(arguments, catalogue, project)
     project.exclude = config.exclude
@@ -164,13 +230,17 @@ def rules_text(catalogue: catalogues.Catalogue) -> str:
         lines.append(f"{principle.id} {principle.level} {principle.short_url}")
         rules = rules_for(principle.id)
         if not rules:
-            lines.append(f"    not machine-checked: {NOT_MACHINE_CHECKED.get(principle.id, 'no rule yet')}")
+            lines.append(
+                f"    not machine-checked: {NOT_MACHINE_CHECKED.get(principle.id, 'no rule yet')}"
+            )
         for rule in rules:
             lines.append(f"    {rule.tool} {rule.code} [{rule.stage}] {rule.checks}")
             if rule.known_problems:
                 lines.append(f"        known problem: {rule.known_problems}")
     checked = len({r.principle_id for r in RULES})
-    lines.append(f"{len(RULES)} rules; {checked} of {len(catalogue.principles)} principles machine-checked.")
+    lines.append(
+        f"{len(RULES)} rules; {checked} of {len(catalogue.principles)} principles machine-checked."
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -190,7 +260,13 @@ def rules_json(catalogue: catalogues.Catalogue) -> str:
             for rule in RULES
         ],
         "principles": [
-            {"id": p.id, "level": p.level, "title": p.title, "url": p.short_url, **coverage_record(p.id)}
+            {
+                "id": p.id,
+                "level": p.level,
+                "title": p.title,
+                "url": p.short_url,
+                **coverage_record(p.id),
+            }
             for p in catalogue.principles.values()
         ],
     }
@@ -202,7 +278,9 @@ def explain_text(catalogue: catalogues.Catalogue, principle_id: str) -> str:
     if wanted in catalogue.gone:
         raise UsageError(f"principles explain: {wanted} {catalogue.gone[wanted]}")
     if wanted not in catalogue.principles:
-        raise UsageError(f"principles explain: {principle_id!r} is not a principle ID; `principles rules` lists them")
+        raise UsageError(
+            f"principles explain: {principle_id!r} is not a principle ID; `principles rules` lists them"
+        )
     p = catalogue.principles[wanted]
     wrap = textwrap.TextWrapper(width=88)
     lines = [f"{p.id} ({p.level}): {p.title}", "", *wrap.wrap(p.summary), "", "Why:"]
@@ -217,9 +295,14 @@ def explain_text(catalogue: catalogues.Catalogue, principle_id: str) -> str:
             if rule.known_problems:
                 lines.append(f"    known problem: {rule.known_problems}")
     else:
-        lines.append(f"Not machine-checked: {NOT_MACHINE_CHECKED.get(p.id, 'no rule yet')}.")
+        lines.append(
+            f"Not machine-checked: {NOT_MACHINE_CHECKED.get(p.id, 'no rule yet')}."
+        )
     if p.level != "must":
-        lines += ["", f"Depart, where it is right to, with: # Departs from {p.id}: <why this place is the exception>"]
+        lines += [
+            "",
+            f"Depart, where it is right to, with: {departure_comment(p.id)}",
+        ]
     lines += ["", p.short_url]
     return "\n".join(lines) + "\n"
 

@@ -56,6 +56,7 @@ class Config:
 
     def principle_ids(self, catalogue: Catalogue) -> set[str]:
         """The principles this configuration reports on."""
+
         def expand(names: tuple[str, ...]) -> set[str]:
             ids = set()
             for name in names:
@@ -83,7 +84,9 @@ def _strings(value: Any, key: str, where: Location) -> tuple[str, ...]:
     return tuple(value)
 
 
-def check_names(names: tuple[str, ...], key: str, where: Location, catalogue: Catalogue) -> None:
+def check_names(
+    names: tuple[str, ...], key: str, where: Location, catalogue: Catalogue
+) -> None:
     for name in names:
         if name in catalogue.principles or name in catalogue.areas:
             continue
@@ -128,16 +131,25 @@ def load(pyproject: Path | None, catalogue: Catalogue) -> Config:
         at = Location(pyproject, _key_line(text, key, where.line))
         if key not in KEYS:
             raise ConfigError(
-                at, f"unknown setting {key!r} in [tool.principles] (known: {', '.join(KEYS)})"
+                at,
+                f"unknown setting {key!r} in [tool.principles] (known: {', '.join(KEYS)})",
             )
         if key in ("select", "ignore"):
             names = _strings(value, key, at)
             check_names(names, key, at, catalogue)
-            config = replace(config, **{key: names})
+            config = (
+                replace(config, select=names)
+                if key == "select"
+                else replace(config, ignore=names)
+            )
         elif key == "level":
             config = replace(config, level=check_level(value, at, catalogue))
-        elif key in ("exclude", "migrations", "public-modules"):
-            config = replace(config, **{key.replace("-", "_"): _strings(value, key, at)})
+        elif key == "exclude":
+            config = replace(config, exclude=_strings(value, key, at))
+        elif key == "migrations":
+            config = replace(config, migrations=_strings(value, key, at))
+        elif key == "public-modules":
+            config = replace(config, public_modules=_strings(value, key, at))
         elif key in ("app", "python"):
             if not isinstance(value, str) or not value:
                 raise ConfigError(at, f"'{key}' must be a string")
@@ -156,7 +168,9 @@ def load(pyproject: Path | None, catalogue: Catalogue) -> Config:
 
 
 def _key_line(text: str, key: str, section_line: int) -> int:
-    for number, line in enumerate(text.splitlines()[section_line:], start=section_line + 1):
+    for number, line in enumerate(
+        text.splitlines()[section_line:], start=section_line + 1
+    ):
         if line.lstrip().startswith((f"{key} ", f"{key}=")):
             return number
     return section_line

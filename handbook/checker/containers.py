@@ -29,23 +29,48 @@ SQUAWK_EXCLUDED = {
 DOCKERFILES = ("Dockerfile", "*.Dockerfile", "Dockerfile.*", "Containerfile")
 
 SQUAWK = Rule(
-    "DB-MIGRATIONS", "squawk", "*", "ci",
+    "DB-MIGRATIONS",
+    "squawk",
+    "*",
+    "ci",
     "Migration SQL that locks a busy table, rewrites it, or breaks the running service (squawk's rules, less "
-    + ", ".join(sorted(SQUAWK_EXCLUDED)) + ").",
+    + ", ".join(sorted(SQUAWK_EXCLUDED))
+    + ").",
     known_problems="Reads SQL migrations only; Alembic's Python migrations are not linted.",
 )
 HADOLINT = Rule(
-    "DEPLOY-DOCKERFILE", "hadolint", "*", "ci",
+    "DEPLOY-DOCKERFILE",
+    "hadolint",
+    "*",
+    "ci",
     "hadolint's rules on the Dockerfile: pinned base images and packages, no cache left in layers, and more.",
 )
 SHELL_FORM = Rule(
-    "OPS-GRACEFUL-SHUTDOWN", "hadolint", "DL3025", "ci",
+    "OPS-GRACEFUL-SHUTDOWN",
+    "hadolint",
+    "DL3025",
+    "ci",
     "A shell-form CMD or ENTRYPOINT: the shell is PID 1 and SIGTERM never reaches the server.",
 )
-NO_USER = Rule("DEPLOY-DOCKERFILE", "principles", "root-image", "ci", "A final image stage without a USER: the service runs as root.")
-COPY_ALL = Rule("DEPLOY-DOCKERFILE", "principles", "copy-everything", "ci", "COPY . . in an image: the context's every file (.env, .git) goes in.")
+NO_USER = Rule(
+    "DEPLOY-DOCKERFILE",
+    "principles",
+    "root-image",
+    "ci",
+    "A final image stage without a USER: the service runs as root.",
+)
+COPY_ALL = Rule(
+    "DEPLOY-DOCKERFILE",
+    "principles",
+    "copy-everything",
+    "ci",
+    "COPY . . in an image: the context's every file (.env, .git) goes in.",
+)
 PIP_IN_UV = Rule(
-    "DEPLOY-DOCKERFILE", "principles", "pip-in-uv-project", "ci",
+    "DEPLOY-DOCKERFILE",
+    "principles",
+    "pip-in-uv-project",
+    "ci",
     "pip install in the Dockerfile of a project locked with uv: the image does not get the locked versions.",
 )
 MIGRATION_RULES = (SQUAWK,)
@@ -57,7 +82,10 @@ def migration_files(context: Context) -> list[Path]:
         p
         for p in context.project.files
         if p.suffix == ".sql"
-        and any(glob_match(context.project.relative(p), g) for g in context.config.migrations)
+        and any(
+            glob_match(context.project.relative(p), g)
+            for g in context.config.migrations
+        )
     ]
 
 
@@ -66,9 +94,15 @@ def run_migrations(context: Context, rules: list[Rule]) -> Outcome:
     files = [p for p in migration_files(context) if context.text(p) is not None]
     if SQUAWK not in rules or not files:
         return outcome
-    args = ["--assume-in-transaction", "--reporter=json", f"--exclude={','.join(SQUAWK_EXCLUDED)}"]
+    args = [
+        "--assume-in-transaction",
+        "--reporter=json",
+        f"--exclude={','.join(SQUAWK_EXCLUDED)}",
+    ]
     try:
-        ran = run("squawk", [*args, *map(str, files)], context.project.root, ok_codes=(0, 1))
+        ran = run(
+            "squawk", [*args, *map(str, files)], context.project.root, ok_codes=(0, 1)
+        )
         results = json.loads(ran.stdout or "[]")
     except (ToolFailed, json.JSONDecodeError) as error:
         outcome.not_checked.append(NotChecked((SQUAWK,), f"squawk: {error}", True))
@@ -80,7 +114,14 @@ def run_migrations(context: Context, rules: list[Rule]) -> Outcome:
         if result.get("help"):
             message += f" {result['help']}"
         outcome.findings.append(
-            Finding(SQUAWK, path, int(result["line"]) + 1, int(result["column"]) + 1, message, code=str(result["rule_name"]))
+            Finding(
+                SQUAWK,
+                path,
+                int(result["line"]) + 1,
+                int(result["column"]) + 1,
+                message,
+                code=str(result["rule_name"]),
+            )
         )
     return outcome
 
@@ -88,7 +129,11 @@ def run_migrations(context: Context, rules: list[Rule]) -> Outcome:
 def dockerfiles(context: Context) -> list[Path]:
     import fnmatch
 
-    return [p for p in context.project.files if any(fnmatch.fnmatch(p.name, g) for g in DOCKERFILES)]
+    return [
+        p
+        for p in context.project.files
+        if any(fnmatch.fnmatch(p.name, g) for g in DOCKERFILES)
+    ]
 
 
 def run_dockerfiles(context: Context, rules: list[Rule]) -> Outcome:
@@ -99,17 +144,34 @@ def run_dockerfiles(context: Context, rules: list[Rule]) -> Outcome:
             continue
         if HADOLINT in rules or SHELL_FORM in rules:
             try:
-                ran = run("hadolint", ["--no-color", "--no-fail", "-f", "json", str(path)], context.project.root)
+                ran = run(
+                    "hadolint",
+                    ["--no-color", "--no-fail", "-f", "json", str(path)],
+                    context.project.root,
+                )
                 results = json.loads(ran.stdout or "[]")
             except (ToolFailed, json.JSONDecodeError) as error:
                 wanted = tuple(r for r in (HADOLINT, SHELL_FORM) if r in rules)
-                outcome.not_checked.append(NotChecked(wanted, f"hadolint on {context.project.relative(path)}: {error}", True))
+                outcome.not_checked.append(
+                    NotChecked(
+                        wanted,
+                        f"hadolint on {context.project.relative(path)}: {error}",
+                        True,
+                    )
+                )
                 results = []
             for result in results:
                 rule = SHELL_FORM if result["code"] == "DL3025" else HADOLINT
                 if rule in rules:
                     outcome.findings.append(
-                        Finding(rule, path, int(result["line"]), int(result.get("column") or 1), str(result["message"]), code=str(result["code"]))
+                        Finding(
+                            rule,
+                            path,
+                            int(result["line"]),
+                            int(result.get("column") or 1),
+                            str(result["message"]),
+                            code=str(result["code"]),
+                        )
                     )
         outcome.findings += [f for f in _own(context, path, text) if f.rule in rules]
     return outcome
@@ -139,12 +201,42 @@ def _own(context: Context, path: Path, text: str) -> Iterator[Finding]:
     instructions = list(_instructions(text))
     stages = [i for i, (_, word, _) in enumerate(instructions) if word == "FROM"]
     if stages:
-        last = instructions[stages[-1]:]
+        last = instructions[stages[-1] :]
         if not any(word == "USER" for _, word, _ in last):
-            yield Finding(NO_USER, path, instructions[stages[-1]][0], 1, "the final stage has no USER: the service runs as root; add a numeric non-root USER")
-    uv_project = any((d / "uv.lock").is_file() for d in (context.project.root, *context.project.root.parents[:3]))
+            yield Finding(
+                NO_USER,
+                path,
+                instructions[stages[-1]][0],
+                1,
+                "the final stage has no USER: the service runs as root; add a numeric non-root USER",
+            )
+    uv_project = any(
+        (d / "uv.lock").is_file()
+        for d in (context.project.root, *context.project.root.parents[:3])
+    )
     for line, word, rest in instructions:
-        if word == "COPY" and re.match(r"^(--\S+\s+)*\.\s+\.?/?\S*\s*$", rest) and not rest.startswith("--from"):
-            yield Finding(COPY_ALL, path, line, 1, "COPY . copies the whole build context: copy the files the image needs")
-        if word == "RUN" and uv_project and re.search(r"\bpip3?\s+install\b", rest) and "uv pip" not in rest:
-            yield Finding(PIP_IN_UV, path, line, 1, "pip install in a uv project: install with uv sync --locked from uv.lock")
+        if (
+            word == "COPY"
+            and re.match(r"^(--\S+\s+)*\.\s+\.?/?\S*\s*$", rest)
+            and not rest.startswith("--from")
+        ):
+            yield Finding(
+                COPY_ALL,
+                path,
+                line,
+                1,
+                "COPY . copies the whole build context: copy the files the image needs",
+            )
+        if (
+            word == "RUN"
+            and uv_project
+            and re.search(r"\bpip3?\s+install\b", rest)
+            and "uv pip" not in rest
+        ):
+            yield Finding(
+                PIP_IN_UV,
+                path,
+                line,
+                1,
+                "pip install in a uv project: install with uv sync --locked from uv.lock",
+            )

@@ -31,7 +31,12 @@ class Context:
                 text = self.project.read(path)
             except Unreadable as error:
                 self.unreadable.append(
-                    NotChecked((), f"{self.project.relative(path)}: {error}", error.failure, path)
+                    NotChecked(
+                        (),
+                        f"{self.project.relative(path)}: {error}",
+                        error.failure,
+                        path,
+                    )
                 )
                 continue
             try:
@@ -55,6 +60,8 @@ class Context:
             return self.project.read(path)
         except Unreadable as error:
             self.unreadable.append(
-                NotChecked((), f"{self.project.relative(path)}: {error}", error.failure, path)
+                NotChecked(
+                    (), f"{self.project.relative(path)}: {error}", error.failure, path
+                )
             )
             return None

@@ -26,7 +26,13 @@ def coverage_record(principle_id: str) -> dict[str, Any]:
     return {
         "machine_checked": bool(rules),
         "checked_by": [
-            {"tool": r.tool, "code": r.code, "stage": r.stage, "checks": r.checks, "known_problems": r.known_problems or None}
+            {
+                "tool": r.tool,
+                "code": r.code,
+                "stage": r.stage,
+                "checks": r.checks,
+                "known_problems": r.known_problems or None,
+            }
             for r in rules
         ],
         "not_checked_because": None if rules else NOT_MACHINE_CHECKED.get(principle_id),

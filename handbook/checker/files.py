@@ -29,8 +29,17 @@ class CannotCheck(Exception):
         self.failure = failure
 
 
-def project_rule(principle_id: str, code: str, checks: str, *, stage: Stage = "static", known_problems: str = "") -> Rule:
-    return Rule(principle_id, "principles", code, stage, checks, known_problems=known_problems)
+def project_rule(
+    principle_id: str,
+    code: str,
+    checks: str,
+    *,
+    stage: Stage = "static",
+    known_problems: str = "",
+) -> Rule:
+    return Rule(
+        principle_id, "principles", code, stage, checks, known_problems=known_problems
+    )
 
 
 def file_check(rule: Rule) -> Callable[[FileCheckFunction], FileCheckFunction]:
@@ -50,5 +59,7 @@ def run_file_checks(context: Context, rules: list[Rule]) -> Outcome:
             for path, line, message in item.function(context):
                 outcome.findings.append(Finding(item.rule, path, line, 1, message))
         except CannotCheck as error:
-            outcome.not_checked.append(NotChecked((item.rule,), str(error), error.failure))
+            outcome.not_checked.append(
+                NotChecked((item.rule,), str(error), error.failure)
+            )
     return outcome

@@ -28,7 +28,13 @@ class Finding:
         return self.rule.principle_id
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (str(self.path), self.line, self.column, self.principle_id, self.tool_code)
+        return (
+            str(self.path),
+            self.line,
+            self.column,
+            self.principle_id,
+            self.tool_code,
+        )
 
 
 @dataclass(frozen=True)

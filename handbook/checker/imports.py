@@ -28,20 +28,25 @@ WIRING = {"main"}
 
 
 def _rule(principle_id: str, code: str, checks: str, known_problems: str = "") -> Rule:
-    return Rule(principle_id, "grimp", code, "static", checks, known_problems=known_problems)
+    return Rule(
+        principle_id, "grimp", code, "static", checks, known_problems=known_problems
+    )
 
 
 CYCLE = _rule(
-    "STRUCT-NO-CYCLES", "import-cycle",
+    "STRUCT-NO-CYCLES",
+    "import-cycle",
     "A cycle of imports between modules, imports inside functions included (those under TYPE_CHECKING are not).",
     known_problems="grimp sees imports that resolve inside the package; ones reached through sys.path edits or importlib are not seen.",
 )
 REACHING_IN = _rule(
-    "STRUCT-DOMAINS", "cross-domain-import",
+    "STRUCT-DOMAINS",
+    "cross-domain-import",
     "A domain importing another domain's internals instead of its public modules.",
 )
 SHARED_TO_DOMAIN = _rule(
-    "STRUCT-CORE-SHARED", "shared-imports-domain",
+    "STRUCT-CORE-SHARED",
+    "shared-imports-domain",
     "shared/ importing a domain, or core/ importing one anywhere but main.py.",
 )
 RULES = (CYCLE, REACHING_IN, SHARED_TO_DOMAIN)
@@ -51,7 +56,9 @@ RULES = (CYCLE, REACHING_IN, SHARED_TO_DOMAIN)
 def _importable(root: Path, name: str) -> Iterator[None]:
     """Make ``name`` resolve to the package under ``root`` for the duration."""
     saved_path = list(sys.path)
-    saved_modules = {k: v for k, v in sys.modules.items() if k == name or k.startswith(name + ".")}
+    saved_modules = {
+        k: v for k, v in sys.modules.items() if k == name or k.startswith(name + ".")
+    }
     for key in saved_modules:
         del sys.modules[key]
     sys.path.insert(0, str(root))
@@ -73,7 +80,13 @@ def run_rules(context: Context, rules: list[Rule]) -> Outcome:
     try:
         import grimp
     except ImportError:
-        outcome.not_checked.append(NotChecked(tuple(rules), "grimp is not installed (the checker extra installs it)", True))
+        outcome.not_checked.append(
+            NotChecked(
+                tuple(rules),
+                "grimp is not installed (the checker extra installs it)",
+                True,
+            )
+        )
         return outcome
     for package in application_packages(context):
         name = package.name
@@ -82,14 +95,24 @@ def run_rules(context: Context, rules: list[Rule]) -> Outcome:
                 spec = importlib.util.find_spec(name)
                 found = Path(spec.origin).parent if spec and spec.origin else None
                 if found is None or found.resolve() != package.resolve():
-                    raise ValueError(f"the name {name!r} resolves to {found}, not {package}")
-                graph = grimp.build_graph(name, exclude_type_checking_imports=True, cache_dir=None)
+                    raise ValueError(
+                        f"the name {name!r} resolves to {found}, not {package}"
+                    )
+                graph = grimp.build_graph(
+                    name, exclude_type_checking_imports=True, cache_dir=None
+                )
         except Exception as error:  # grimp raises its own and the parser's errors
             outcome.not_checked.append(
-                NotChecked(tuple(rules), f"{context.project.relative(package)}: grimp could not build the import graph: {error}", True)
+                NotChecked(
+                    tuple(rules),
+                    f"{context.project.relative(package)}: grimp could not build the import graph: {error}",
+                    True,
+                )
             )
             continue
-        edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+        edges = {
+            m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules
+        }
         if CYCLE in rules:
             outcome.findings += _cycles(package, graph, edges)
         boundaries = [r for r in rules if r is not CYCLE]
@@ -101,7 +124,11 @@ def run_rules(context: Context, rules: list[Rule]) -> Outcome:
 def _file(package: Path, module: str) -> Path:
     parts = module.split(".")[1:]
     candidate = package.joinpath(*parts)
-    return candidate / "__init__.py" if (candidate / "__init__.py").is_file() else candidate.with_suffix(".py")
+    return (
+        candidate / "__init__.py"
+        if (candidate / "__init__.py").is_file()
+        else candidate.with_suffix(".py")
+    )
 
 
 def _line(graph: object, importer: str, imported: str) -> int:
@@ -159,7 +186,9 @@ def _components(edges: dict[str, set[str]]) -> list[list[str]]:
     return result
 
 
-def _shortest_cycle(start: str, members: set[str], edges: dict[str, set[str]]) -> list[str]:
+def _shortest_cycle(
+    start: str, members: set[str], edges: dict[str, set[str]]
+) -> list[str]:
     previous: dict[str, str] = {}
     queue = [start]
     while queue:
@@ -181,7 +210,11 @@ def _cycles(package: Path, graph: object, edges: dict[str, set[str]]) -> list[Fi
     for component in _components(edges):
         cycle = _shortest_cycle(component[0], set(component), edges)
         importer, imported = cycle[0], cycle[1]
-        more = f" ({len(component)} modules in the cycle)" if len(component) > len(cycle) - 1 else ""
+        more = (
+            f" ({len(component)} modules in the cycle)"
+            if len(component) > len(cycle) - 1
+            else ""
+        )
         findings.append(
             Finding(
                 CYCLE,
@@ -194,7 +227,13 @@ def _cycles(package: Path, graph: object, edges: dict[str, set[str]]) -> list[Fi
     return findings
 
 
-def _boundaries(context: Context, package: Path, graph: object, edges: dict[str, set[str]], rules: list[Rule]) -> list[Finding]:
+def _boundaries(
+    context: Context,
+    package: Path,
+    graph: object,
+    edges: dict[str, set[str]],
+    rules: list[Rule],
+) -> list[Finding]:
     name = package.name
     children = {p.name for p in package.iterdir() if (p / "__init__.py").is_file()}
     if not children & {"core", "shared"} or children & LAYER_NAMES:
@@ -213,10 +252,26 @@ def _boundaries(context: Context, package: Path, graph: object, edges: dict[str,
             path = _file(package, importer)
             if area == "shared" or (area == "core" and parts[-1] not in WIRING):
                 if SHARED_TO_DOMAIN in rules:
-                    findings.append(Finding(SHARED_TO_DOMAIN, path, line, 1, f"{importer} imports the {target[1]} domain ({imported}): shared code and core wiring know no domain"))
+                    findings.append(
+                        Finding(
+                            SHARED_TO_DOMAIN,
+                            path,
+                            line,
+                            1,
+                            f"{importer} imports the {target[1]} domain ({imported}): shared code and core wiring know no domain",
+                        )
+                    )
             elif area in domains and REACHING_IN in rules:
                 inner = target[2] if len(target) > 2 else None
                 if inner is None or inner in public or imported in public:
                     continue
-                findings.append(Finding(REACHING_IN, path, line, 1, f"{importer} reaches into {imported}: import {name}.{target[1]}'s public interface ({', '.join(public)}) instead"))
+                findings.append(
+                    Finding(
+                        REACHING_IN,
+                        path,
+                        line,
+                        1,
+                        f"{importer} reaches into {imported}: import {name}.{target[1]}'s public interface ({', '.join(public)}) instead",
+                    )
+                )
     return findings

@@ -13,6 +13,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _location(function: object) -> tuple[str, int] | None:
@@ -27,28 +28,33 @@ def _location(function: object) -> tuple[str, int] | None:
     return str(Path(path).resolve()), int(code.co_firstlineno)
 
 
-def _routes(routes: list[object]) -> list[tuple[str, object, object, object]]:
+def _routes(routes: list[object]) -> list[tuple[str, Any, Any, Any]]:
     """(path, endpoint, methods, include_in_schema) of every route, included
     routers flattened (FastAPI 0.16x includes them lazily)."""
-    found: list[tuple[str, object, object, object]] = []
+    found: list[tuple[str, Any, Any, Any]] = []
     for route in routes:
         contexts = getattr(route, "effective_route_contexts", None)
         if callable(contexts):
             for context in contexts():
                 original = getattr(context, "original_route", None)
-                found.append((
-                    getattr(context, "path", "") or getattr(original, "path", ""),
-                    getattr(context, "endpoint", None) or getattr(original, "endpoint", None),
-                    getattr(original, "methods", None),
-                    getattr(original, "include_in_schema", True),
-                ))
+                found.append(
+                    (
+                        getattr(context, "path", "") or getattr(original, "path", ""),
+                        getattr(context, "endpoint", None)
+                        or getattr(original, "endpoint", None),
+                        getattr(original, "methods", None),
+                        getattr(original, "include_in_schema", True),
+                    )
+                )
             continue
-        found.append((
-            getattr(route, "path_format", getattr(route, "path", "")),
-            getattr(route, "endpoint", None),
-            getattr(route, "methods", None),
-            getattr(route, "include_in_schema", True),
-        ))
+        found.append(
+            (
+                getattr(route, "path_format", getattr(route, "path", "")),
+                getattr(route, "endpoint", None),
+                getattr(route, "methods", None),
+                getattr(route, "include_in_schema", True),
+            )
+        )
     return found
 
 
@@ -63,7 +69,10 @@ def _app_line(module: object, attribute: str) -> tuple[str, int] | None:
             if any(isinstance(t, ast.Name) and t.id == attribute for t in targets):
                 return str(Path(path).resolve()), node.lineno
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "FastAPI":
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", getattr(node.func, "attr", "")) == "FastAPI"
+        ):
             return str(Path(path).resolve()), node.lineno
     return str(Path(path).resolve()), 1
 
@@ -78,19 +87,21 @@ def main(spec: str, root: str) -> dict[str, object]:
         app = getattr(module, attribute or "app")
         document = app.openapi()
     operations = []
-    for path, endpoint, methods, in_schema in _routes(getattr(app, "routes", [])):
+    for route_path, endpoint, methods, in_schema in _routes(getattr(app, "routes", [])):
         if endpoint is None or not methods:
             continue
         where = _location(endpoint)
-        for method in sorted(methods):
-            operations.append({
-                "path": path,
-                "method": method.lower(),
-                "file": where[0] if where else None,
-                "line": where[1] if where else None,
-                "name": getattr(endpoint, "__name__", ""),
-                "in_schema": bool(in_schema),
-            })
+        for method in sorted(str(m) for m in methods):
+            operations.append(
+                {
+                    "path": route_path,
+                    "method": method.lower(),
+                    "file": where[0] if where else None,
+                    "line": where[1] if where else None,
+                    "name": getattr(endpoint, "__name__", ""),
+                    "in_schema": bool(in_schema),
+                }
+            )
     app_file = _app_line(module, attribute or "app")
     return {"openapi": document, "operations": operations, "app": app_file}
 

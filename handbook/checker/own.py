@@ -63,7 +63,9 @@ def own(
     )
 
 
-def check(rule: Rule, defers_to: tuple[str, ...] = ()) -> Callable[[CheckFunction], CheckFunction]:
+def check(
+    rule: Rule, defers_to: tuple[str, ...] = ()
+) -> Callable[[CheckFunction], CheckFunction]:
     def register(function: CheckFunction) -> CheckFunction:
         CHECKS.append(PythonCheck(rule, function, defers_to))
         return function
@@ -89,12 +91,30 @@ class Project:
                     and len(node.targets) == 1
                     and isinstance(node.targets[0], ast.Name)
                 ):
-                    self.aliases[f"{module.dotted}.{node.targets[0].id}"] = (module, node.value)
-                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
-                    if isinstance(node.annotation, ast.Name) and node.annotation.id == "TypeAlias":
-                        self.aliases[f"{module.dotted}.{node.target.id}"] = (module, node.value)
-                elif isinstance(node, ast.TypeAlias) and isinstance(node.name, ast.Name):
-                    self.aliases[f"{module.dotted}.{node.name.id}"] = (module, node.value)
+                    self.aliases[f"{module.dotted}.{node.targets[0].id}"] = (
+                        module,
+                        node.value,
+                    )
+                elif (
+                    isinstance(node, ast.AnnAssign)
+                    and isinstance(node.target, ast.Name)
+                    and node.value is not None
+                ):
+                    if (
+                        isinstance(node.annotation, ast.Name)
+                        and node.annotation.id == "TypeAlias"
+                    ):
+                        self.aliases[f"{module.dotted}.{node.target.id}"] = (
+                            module,
+                            node.value,
+                        )
+                elif isinstance(node, ast.TypeAlias) and isinstance(
+                    node.name, ast.Name
+                ):
+                    self.aliases[f"{module.dotted}.{node.name.id}"] = (
+                        module,
+                        node.value,
+                    )
 
     def qualified_class(self, module: PyModule, node: ast.expr) -> str | None:
         name = module.qualified(node)
@@ -120,12 +140,18 @@ class Project:
 
     def is_model(self, qualified: str) -> bool:
         """A Pydantic model (or SQLModel, or settings) defined in the project."""
-        return qualified in self.classes and bool(self.bases(qualified) & PYDANTIC_BASES)
+        return qualified in self.classes and bool(
+            self.bases(qualified) & PYDANTIC_BASES
+        )
 
     def is_settings(self, qualified: str) -> bool:
-        return qualified in self.classes and bool(self.bases(qualified) & SETTINGS_BASES)
+        return qualified in self.classes and bool(
+            self.bases(qualified) & SETTINGS_BASES
+        )
 
-    def resolve_alias(self, module: PyModule, node: ast.expr, depth: int = 0) -> tuple[PyModule, ast.expr]:
+    def resolve_alias(
+        self, module: PyModule, node: ast.expr, depth: int = 0
+    ) -> tuple[PyModule, ast.expr]:
         """Follow ``Email = Annotated[...]``-style aliases to what they stand for."""
         if depth > 10 or not isinstance(node, ast.Name | ast.Attribute):
             return module, node
@@ -194,13 +220,19 @@ def assignments(scope: ast.AST) -> dict[str, list[ast.expr]]:
     stack = list(ast.iter_child_nodes(scope))
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+        if isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+        ):
             continue
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     found.setdefault(target.id, []).append(node.value)
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+        elif (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and node.value
+        ):
             found.setdefault(node.target.id, []).append(node.value)
         stack.extend(ast.iter_child_nodes(node))
     return found
@@ -212,13 +244,19 @@ def walk_function(function: ast.AST) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+        if not isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+        ):
             stack.extend(ast.iter_child_nodes(node))
 
 
 def constant_number(node: ast.expr | None) -> float | None:
     """The value of a constant arithmetic expression (``60 * 24 * 8``), or None."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+    ):
         return float(node.value)
     if isinstance(node, ast.BinOp):
         left, right = constant_number(node.left), constant_number(node.right)

@@ -62,7 +62,10 @@ class Project:
 
     def excluded(self, path: Path) -> bool:
         relative = PurePosixPath(self.relative(path))
-        candidates = [str(relative), *(str(p) for p in relative.parents if str(p) != ".")]
+        candidates = [
+            str(relative),
+            *(str(p) for p in relative.parents if str(p) != "."),
+        ]
         return any(
             glob_match(candidate, pattern.rstrip("/"))
             for pattern in self.exclude
@@ -102,7 +105,9 @@ class Project:
         for asked in self.paths:
             if asked.is_file() or asked.is_symlink():
                 found.add(asked)
-            elif listed is not None and (asked == self.root or self.root in asked.parents):
+            elif listed is not None and (
+                asked == self.root or self.root in asked.parents
+            ):
                 found |= {p for p in listed if asked in p.parents}
             else:
                 found |= set(_walk(asked))
@@ -129,7 +134,9 @@ class Project:
 
     def named(self, *patterns: str) -> list[Path]:
         """Files whose name matches one of the glob patterns."""
-        return [p for p in self.files if any(fnmatch.fnmatch(p.name, g) for g in patterns)]
+        return [
+            p for p in self.files if any(fnmatch.fnmatch(p.name, g) for g in patterns)
+        ]
 
     def read(self, path: Path) -> str:
         """A file's text; raises Unreadable with the reason."""
@@ -178,6 +185,8 @@ def read_text(path: Path) -> str:
 
 def _walk(directory: Path) -> Iterator[Path]:
     for parent, dirs, names in os.walk(directory, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info"))
+        dirs[:] = sorted(
+            d for d in dirs if d not in SKIPPED_DIRS and not d.endswith(".egg-info")
+        )
         for name in names:
             yield Path(parent) / name

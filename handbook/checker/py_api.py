@@ -7,8 +7,25 @@ from pathlib import PurePosixPath
 from handbook.checker.own import SERVICE, Hit, Project, check, own, walk_function
 from handbook.checker.pysource import PyModule, keyword
 
-LIST_TYPES = {"list", "typing.List", "collections.abc.Sequence", "typing.Sequence", "tuple", "set"}
-PAGE_PARAMETERS = {"limit", "page_size", "per_page", "size", "first", "cursor", "after", "page", "take"}
+LIST_TYPES = {
+    "list",
+    "typing.List",
+    "collections.abc.Sequence",
+    "typing.Sequence",
+    "tuple",
+    "set",
+}
+PAGE_PARAMETERS = {
+    "limit",
+    "page_size",
+    "per_page",
+    "size",
+    "first",
+    "cursor",
+    "after",
+    "page",
+    "take",
+}
 NOT_BODY = {
     "fastapi.Depends", "fastapi.Query", "fastapi.Path", "fastapi.Header", "fastapi.Cookie",
     "fastapi.Security", "fastapi.params.Depends",
@@ -68,14 +85,26 @@ PUBLIC_DOCS = own(
 )
 
 
-def _annotation_class(module: PyModule, project: Project, annotation: ast.expr | None) -> str | None:
+def _annotation_class(
+    module: PyModule, project: Project, annotation: ast.expr | None
+) -> str | None:
     """The project model an annotation names, through Annotated; None for non-bodies."""
     if annotation is None:
         return None
     module, annotation = project.resolve_alias(module, annotation)
-    if isinstance(annotation, ast.Subscript) and module.qualified(annotation.value) in ANNOTATED:
-        elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
-        if any(isinstance(m, ast.Call) and module.called(m) in NOT_BODY for m in elements[1:]):
+    if (
+        isinstance(annotation, ast.Subscript)
+        and module.qualified(annotation.value) in ANNOTATED
+    ):
+        elements = (
+            annotation.slice.elts
+            if isinstance(annotation.slice, ast.Tuple)
+            else [annotation.slice]
+        )
+        if any(
+            isinstance(m, ast.Call) and module.called(m) in NOT_BODY
+            for m in elements[1:]
+        ):
             return None
         return _annotation_class(module, project, elements[0])
     name = project.qualified_class(module, annotation)
@@ -91,14 +120,23 @@ def _is_list(module: PyModule, annotation: ast.expr | None) -> bool:
 @check(UNPAGED)
 def unpaged_list_endpoint(module: PyModule, project: Project) -> Iterator[Hit]:
     for function, decorator in module.routes():
-        if not isinstance(decorator.func, ast.Attribute) or decorator.func.attr != "get":
+        if (
+            not isinstance(decorator.func, ast.Attribute)
+            or decorator.func.attr != "get"
+        ):
             continue
-        if not (_is_list(module, function.returns) or _is_list(module, keyword(decorator, "response_model"))):
+        if not (
+            _is_list(module, function.returns)
+            or _is_list(module, keyword(decorator, "response_model"))
+        ):
             continue
         names = {a.arg for a in function.args.args + function.args.kwonlyargs}
         if not names & PAGE_PARAMETERS:
-            yield function, (
-                f"{function.name}() returns a whole list: page it with a limit and a cursor"
+            yield (
+                function,
+                (
+                    f"{function.name}() returns a whole list: page it with a limit and a cursor"
+                ),
             )
 
 
@@ -112,27 +150,45 @@ def offset_pagination(module: PyModule, project: Project) -> Iterator[Hit]:
             and len(node.args) == 1
             and not node.keywords
         ):
-            yield node, "offset pagination: use a cursor (WHERE id > :last ORDER BY id LIMIT :n)"
+            yield (
+                node,
+                "offset pagination: use a cursor (WHERE id > :last ORDER BY id LIMIT :n)",
+            )
 
 
 @check(SAME_SCHEMA)
 def same_schema(module: PyModule, project: Project) -> Iterator[Hit]:
     for function, decorator in module.routes():
-        returned = _annotation_class(module, project, keyword(decorator, "response_model") or function.returns)
+        returned = _annotation_class(
+            module, project, keyword(decorator, "response_model") or function.returns
+        )
         if returned is None:
             continue
         for argument in function.args.args + function.args.kwonlyargs:
             if _annotation_class(module, project, argument.annotation) == returned:
-                yield argument, (
-                    f"{function.name}() takes and returns {returned.rsplit('.', 1)[-1]}: "
-                    "give the request and the response their own schemas"
+                yield (
+                    argument,
+                    (
+                        f"{function.name}() takes and returns {returned.rsplit('.', 1)[-1]}: "
+                        "give the request and the response their own schemas"
+                    ),
                 )
 
 
 def _extra_setting(module: PyModule, cls: ast.ClassDef) -> ast.expr | None:
     for statement in cls.body:
-        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target] if isinstance(statement, ast.AnnAssign) else []
-        value = statement.value if isinstance(statement, ast.Assign | ast.AnnAssign) else None
+        targets = (
+            statement.targets
+            if isinstance(statement, ast.Assign)
+            else [statement.target]
+            if isinstance(statement, ast.AnnAssign)
+            else []
+        )
+        value = (
+            statement.value
+            if isinstance(statement, ast.Assign | ast.AnnAssign)
+            else None
+        )
         if any(isinstance(t, ast.Name) and t.id == "model_config" for t in targets):
             if isinstance(value, ast.Call):
                 return keyword(value, "extra")
@@ -146,7 +202,9 @@ def _extra_setting(module: PyModule, cls: ast.ClassDef) -> ast.expr | None:
     return None
 
 
-def _declares_extra(project: Project, qualified: str, seen: frozenset[str] = frozenset()) -> bool:
+def _declares_extra(
+    project: Project, qualified: str, seen: frozenset[str] = frozenset()
+) -> bool:
     found = project.classes.get(qualified)
     if found is None or qualified in seen:
         return False
@@ -183,9 +241,12 @@ def request_model_ignores_extra(module: PyModule, project: Project) -> Iterator[
         qualified = f"{module.dotted}.{cls.name}"
         if qualified in bodies and not _declares_extra(project, qualified):
             route = bodies[qualified][0]
-            yield cls, (
-                f"{cls.name} is the body of {route}() and drops unknown fields silently: "
-                'set model_config = ConfigDict(extra="forbid")'
+            yield (
+                cls,
+                (
+                    f"{cls.name} is the body of {route}() and drops unknown fields silently: "
+                    'set model_config = ConfigDict(extra="forbid")'
+                ),
             )
 
 
@@ -201,14 +262,23 @@ def raw_request_body(module: PyModule, project: Project) -> Iterator[Hit]:
                 and isinstance(node.value.func.value, ast.Name)
                 and node.value.func.value.id in ("request", "req")
             ):
-                yield node, f"{function.name}() reads request.{node.value.func.attr}() itself: take a Pydantic model instead"
+                yield (
+                    node,
+                    f"{function.name}() reads request.{node.value.func.attr}() itself: take a Pydantic model instead",
+                )
 
 
-def _session_names(module: PyModule, project: Project, function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+def _session_names(
+    module: PyModule, project: Project, function: ast.FunctionDef | ast.AsyncFunctionDef
+) -> set[str]:
     names = set()
     for argument in function.args.args + function.args.kwonlyargs:
         annotation = argument.annotation
-        text = ast.unparse(project.resolve_alias(module, annotation)[1]) if annotation else ""
+        text = (
+            ast.unparse(project.resolve_alias(module, annotation)[1])
+            if annotation
+            else ""
+        )
         if argument.arg in SESSION_NAMES or "Session" in text:
             names.add(argument.arg)
     return names
@@ -218,7 +288,10 @@ def _session_names(module: PyModule, project: Project, function: ast.FunctionDef
 def route_uses_session(module: PyModule, project: Project) -> Iterator[Hit]:
     for function, _ in module.routes():
         sessions = _session_names(module, project, function)
-        for node in sorted(walk_function(function), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
+        for node in sorted(
+            walk_function(function),
+            key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)),
+        ):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
@@ -226,9 +299,12 @@ def route_uses_session(module: PyModule, project: Project) -> Iterator[Hit]:
                 and isinstance(node.func.value, ast.Name)
                 and node.func.value.id in sessions
             ):
-                yield node, (
-                    f"{function.name}() calls {node.func.value.id}.{node.func.attr}() itself: "
-                    "move the work into a service the route calls"
+                yield (
+                    node,
+                    (
+                        f"{function.name}() calls {node.func.value.id}.{node.func.attr}() itself: "
+                        "move the work into a service the route calls"
+                    ),
                 )
                 break
 
@@ -239,10 +315,19 @@ def http_in_service(module: PyModule, project: Project) -> Iterator[Hit]:
     if not (stem in ("service", "services") or stem.endswith("_service")):
         return
     for node in module.tree.body:
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("fastapi", "starlette"):
-            yield node, "a service imports the web framework: raise a domain error and map it to HTTP in one place"
-        elif isinstance(node, ast.Import) and any(a.name.split(".")[0] in ("fastapi", "starlette") for a in node.names):
-            yield node, "a service imports the web framework: raise a domain error and map it to HTTP in one place"
+        if (
+            isinstance(node, ast.ImportFrom)
+            and (node.module or "").split(".")[0] in ("fastapi", "starlette")
+        ) or (
+            isinstance(node, ast.Import)
+            and any(
+                a.name.split(".")[0] in ("fastapi", "starlette") for a in node.names
+            )
+        ):
+            yield (
+                node,
+                "a service imports the web framework: raise a domain error and map it to HTTP in one place",
+            )
 
 
 @check(PUBLIC_DOCS)
@@ -251,10 +336,14 @@ def docs_at_defaults(module: PyModule, project: Project) -> Iterator[Hit]:
         if isinstance(node, ast.Call) and module.called(node) == "fastapi.FastAPI":
             if any(k.arg is None for k in node.keywords):
                 continue
-            missing = [k for k in ("docs_url", "openapi_url") if keyword(node, k) is None]
+            missing = [
+                k for k in ("docs_url", "openapi_url") if keyword(node, k) is None
+            ]
             if missing:
-                yield node, (
-                    f"FastAPI() leaves {' and '.join(missing)} at the default: the docs and "
-                    "schema are served in production too; turn them off there"
+                yield (
+                    node,
+                    (
+                        f"FastAPI() leaves {' and '.join(missing)} at the default: the docs and "
+                        "schema are served in production too; turn them off there"
+                    ),
                 )
-

@@ -26,9 +26,26 @@ SYNC_CALLS = (
     "redis.from_url",
     "pymongo.MongoClient",
 )
-SYNC_SESSIONS = {"sqlalchemy.orm.Session", "sqlmodel.Session", "sqlalchemy.orm.session.Session"}
-CACHES = {"functools.cache", "functools.lru_cache", "cachetools.cached", "async_lru.alru_cache"}
-REQUEST_DATA = {"session", "db", "request", "user", "current_user", "conn", "connection"}
+SYNC_SESSIONS = {
+    "sqlalchemy.orm.Session",
+    "sqlmodel.Session",
+    "sqlalchemy.orm.session.Session",
+}
+CACHES = {
+    "functools.cache",
+    "functools.lru_cache",
+    "cachetools.cached",
+    "async_lru.alru_cache",
+}
+REQUEST_DATA = {
+    "session",
+    "db",
+    "request",
+    "user",
+    "current_user",
+    "conn",
+    "connection",
+}
 
 SYNC_CLIENT = own(
     "ASYNC-NO-BLOCKING",
@@ -49,12 +66,21 @@ CACHED_COROUTINE = own(
 )
 
 
-def _sync_session_annotation(module: PyModule, project: Project, annotation: ast.expr | None) -> bool:
+def _sync_session_annotation(
+    module: PyModule, project: Project, annotation: ast.expr | None
+) -> bool:
     if annotation is None:
         return False
     module, annotation = project.resolve_alias(module, annotation)
-    if isinstance(annotation, ast.Subscript) and module.qualified(annotation.value) in ("typing.Annotated", "typing_extensions.Annotated"):
-        inner = annotation.slice.elts[0] if isinstance(annotation.slice, ast.Tuple) else annotation.slice
+    if isinstance(annotation, ast.Subscript) and module.qualified(annotation.value) in (
+        "typing.Annotated",
+        "typing_extensions.Annotated",
+    ):
+        inner = (
+            annotation.slice.elts[0]
+            if isinstance(annotation.slice, ast.Tuple)
+            else annotation.slice
+        )
         return _sync_session_annotation(module, project, inner)
     return module.qualified(annotation) in SYNC_SESSIONS
 
@@ -64,20 +90,28 @@ def sync_client_in_async(module: PyModule, project: Project) -> Iterator[Hit]:
     for function in module.functions():
         if not isinstance(function, ast.AsyncFunctionDef):
             continue
-        arguments = function.args.posonlyargs + function.args.args + function.args.kwonlyargs
+        arguments = (
+            function.args.posonlyargs + function.args.args + function.args.kwonlyargs
+        )
         for argument in arguments:
             if _sync_session_annotation(module, project, argument.annotation):
-                yield argument, (
-                    f"async def {function.name}() takes a sync Session ({argument.arg}): "
-                    "every query blocks the event loop; use an AsyncSession"
+                yield (
+                    argument,
+                    (
+                        f"async def {function.name}() takes a sync Session ({argument.arg}): "
+                        "every query blocks the event loop; use an AsyncSession"
+                    ),
                 )
         for node in walk_function(function):
             if isinstance(node, ast.Call):
                 name = module.called(node)
                 if name.startswith(SYNC_CALLS) or name in SYNC_CALLS:
-                    yield node, (
-                        f"{name}() inside async def {function.name}() blocks the event loop; "
-                        "use its async counterpart or asyncio.to_thread"
+                    yield (
+                        node,
+                        (
+                            f"{name}() inside async def {function.name}() blocks the event loop; "
+                            "use its async counterpart or asyncio.to_thread"
+                        ),
                     )
 
 
@@ -85,10 +119,12 @@ def sync_client_in_async(module: PyModule, project: Project) -> Iterator[Hit]:
 def sync_route(module: PyModule, project: Project) -> Iterator[Hit]:
     for function, decorator in module.routes():
         if isinstance(function, ast.FunctionDef):
-            path = decorator.args[0].value if isinstance(decorator.args[0], ast.Constant) else "?"
-            yield function, (
-                f"route handler {function.name}() ({decorator.func.attr.upper() if isinstance(decorator.func, ast.Attribute) else ''} {path}) "
-                "is a def: it runs in a threadpool thread; make it async def"
+            path = ast.literal_eval(decorator.args[0])
+            method = ast.unparse(decorator.func).rsplit(".", 1)[-1].upper()
+            yield (
+                function,
+                f"route handler {function.name}() ({method} {path}) is a def: "
+                "it runs in a threadpool thread; make it async def",
             )
 
 
@@ -100,15 +136,21 @@ def cache_request_data(module: PyModule, project: Project) -> Iterator[Hit]:
             if name not in CACHES:
                 continue
             if isinstance(function, ast.AsyncFunctionDef):
-                yield decorator, (
-                    f"@{name.rsplit('.', 1)[-1]} on async def {function.name}(): it caches the "
-                    "coroutine object, which can be awaited only once"
+                yield (
+                    decorator,
+                    (
+                        f"@{name.rsplit('.', 1)[-1]} on async def {function.name}(): it caches the "
+                        "coroutine object, which can be awaited only once"
+                    ),
                 )
                 continue
             arguments = [a.arg for a in function.args.args + function.args.kwonlyargs]
             taken = sorted(REQUEST_DATA & set(arguments))
             if taken:
-                yield decorator, (
-                    f"@{name.rsplit('.', 1)[-1]} on {function.name}(), which takes {', '.join(taken)}: "
-                    "request data must never be memoised in-process"
+                yield (
+                    decorator,
+                    (
+                        f"@{name.rsplit('.', 1)[-1]} on {function.name}(), which takes {', '.join(taken)}: "
+                        "request data must never be memoised in-process"
+                    ),
                 )

@@ -20,7 +20,11 @@ PER_INSTANCE = (
     "os.urandom", "list", "dict", "set",
 )  # fmt: skip
 FIXTURES = {"pytest.fixture", "pytest_asyncio.fixture"}
-TEST_CASES = {"unittest.TestCase", "unittest.IsolatedAsyncioTestCase", "unittest.case.TestCase"}
+TEST_CASES = {
+    "unittest.TestCase",
+    "unittest.IsolatedAsyncioTestCase",
+    "unittest.case.TestCase",
+}
 DELETES = {"sqlalchemy.delete", "sqlmodel.delete", "sqlalchemy.sql.expression.delete"}
 
 ENVIRON = own(
@@ -40,7 +44,12 @@ FIELD_DEFAULT = own(
     "call-as-field-default",
     "A model field whose default calls uuid4(), datetime.now() or the like: it runs once, when the class is defined.",
 )
-TEST_CASE = own("TEST-FUNCTIONAL", "unittest-class", "A test class that subclasses unittest.TestCase.", applies_to=TESTS)
+TEST_CASE = own(
+    "TEST-FUNCTIONAL",
+    "unittest-class",
+    "A test class that subclasses unittest.TestCase.",
+    applies_to=TESTS,
+)
 FIXTURE_CLEANUP = own(
     "TEST-ROLLBACK",
     "fixture-cleans-up-by-hand",
@@ -56,7 +65,11 @@ FIXTURE_SESSION = own(
 
 
 def _defines_settings(module: PyModule, project: Project) -> bool:
-    return any(f"{module.dotted}.{c.name}" in project.settings_classes for c in module.tree.body if isinstance(c, ast.ClassDef))
+    return any(
+        f"{module.dotted}.{c.name}" in project.settings_classes
+        for c in module.tree.body
+        if isinstance(c, ast.ClassDef)
+    )
 
 
 @check(ENVIRON)
@@ -65,13 +78,19 @@ def environ_outside_settings(module: PyModule, project: Project) -> Iterator[Hit
         return
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Call) and module.called(node) in ENVIRON_READS:
-            yield node, f"{module.called(node)}() outside the settings: declare the value as a typed setting"
+            yield (
+                node,
+                f"{module.called(node)}() outside the settings: declare the value as a typed setting",
+            )
         elif (
             isinstance(node, ast.Subscript)
             and isinstance(node.ctx, ast.Load)
             and module.qualified(node.value) == "os.environ"
         ):
-            yield node, "os.environ[...] outside the settings: declare the value as a typed setting"
+            yield (
+                node,
+                "os.environ[...] outside the settings: declare the value as a typed setting",
+            )
 
 
 @check(GLOBAL_STATE)
@@ -82,37 +101,65 @@ def module_level_state(module: PyModule, project: Project) -> Iterator[Hit]:
             name = module.called(value)
             qualified = project.qualified_class(module, value.func) or ""
             if name in STATE_FACTORIES:
-                yield node, f"{name.rsplit('.', 1)[-1]}() at import time: create it in the app's lifespan and hand it out with Depends"
+                yield (
+                    node,
+                    f"{name.rsplit('.', 1)[-1]}() at import time: create it in the app's lifespan and hand it out with Depends",
+                )
             elif qualified in project.settings_classes:
-                yield node, f"{qualified.rsplit('.', 1)[-1]}() read at import time: build settings in the app factory and inject them with Depends"
-    for node in ast.walk(module.tree):
-        if isinstance(node, ast.Global):
-            yield node, f"global {', '.join(node.names)}: pass state through Depends or app.state"
+                yield (
+                    node,
+                    f"{qualified.rsplit('.', 1)[-1]}() read at import time: build settings in the app factory and inject them with Depends",
+                )
+    for inner in ast.walk(module.tree):
+        if isinstance(inner, ast.Global):
+            yield (
+                inner,
+                f"global {', '.join(inner.names)}: pass state through Depends or app.state",
+            )
 
 
 @check(FIELD_DEFAULT, defers_to=("B008", "RUF009"))
 def call_as_field_default(module: PyModule, project: Project) -> Iterator[Hit]:
     for cls in module.classes():
         if not project.is_model(f"{module.dotted}.{cls.name}") and not any(
-            (project.qualified_class(module, b) or "") in ("pydantic.BaseModel", "sqlmodel.SQLModel", "pydantic_settings.BaseSettings")
+            (project.qualified_class(module, b) or "")
+            in (
+                "pydantic.BaseModel",
+                "sqlmodel.SQLModel",
+                "pydantic_settings.BaseSettings",
+            )
             for b in cls.bases
         ):
             continue
         for statement in cls.body:
-            if not isinstance(statement, ast.AnnAssign) or not isinstance(statement.value, ast.Call):
+            if not isinstance(statement, ast.AnnAssign) or not isinstance(
+                statement.value, ast.Call
+            ):
                 continue
-            value: ast.expr = statement.value
+            value: ast.Call = statement.value
             if module.called(statement.value) in ("pydantic.Field", "sqlmodel.Field"):
-                default = keyword(statement.value, "default") or (statement.value.args[0] if statement.value.args else None)
+                default = keyword(statement.value, "default") or (
+                    statement.value.args[0] if statement.value.args else None
+                )
                 if not isinstance(default, ast.Call):
                     continue
                 value = default
-            called = module.qualified(value.func) or "" if isinstance(value, ast.Call) else ""
-            if any(called == p or (p.endswith(".") and called.startswith(p)) for p in PER_INSTANCE):
-                name = statement.target.id if isinstance(statement.target, ast.Name) else "?"
-                yield statement, (
-                    f"{cls.name}.{name} defaults to {called}(), called once when the class is "
-                    f"defined: use default_factory={ast.unparse(value.func)}"
+            called = module.called(value)
+            if any(
+                called == p or (p.endswith(".") and called.startswith(p))
+                for p in PER_INSTANCE
+            ):
+                name = (
+                    statement.target.id
+                    if isinstance(statement.target, ast.Name)
+                    else "?"
+                )
+                yield (
+                    statement,
+                    (
+                        f"{cls.name}.{name} defaults to {called}(), called once when the class is "
+                        f"defined: use default_factory={ast.unparse(value.func)}"
+                    ),
                 )
 
 
@@ -121,30 +168,60 @@ def unittest_class(module: PyModule, project: Project) -> Iterator[Hit]:
     for cls in module.classes():
         for base in cls.bases:
             if module.qualified(base) in TEST_CASES:
-                yield cls, f"{cls.name} subclasses {module.qualified(base)}: write plain test functions with fixtures"
+                yield (
+                    cls,
+                    f"{cls.name} subclasses {module.qualified(base)}: write plain test functions with fixtures",
+                )
 
 
-def _fixtures(module: PyModule) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
+def _fixtures(
+    module: PyModule,
+) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
     for function in module.functions():
         for decorator in function.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             if module.qualified(target) in FIXTURES:
-                scope = keyword(decorator, "scope") if isinstance(decorator, ast.Call) else None
-                yield function, scope.value if isinstance(scope, ast.Constant) and isinstance(scope.value, str) else "function"
+                scope = (
+                    keyword(decorator, "scope")
+                    if isinstance(decorator, ast.Call)
+                    else None
+                )
+                yield (
+                    function,
+                    scope.value
+                    if isinstance(scope, ast.Constant) and isinstance(scope.value, str)
+                    else "function",
+                )
 
 
 @check(FIXTURE_CLEANUP)
 def fixture_cleanup(module: PyModule, project: Project) -> Iterator[Hit]:
     for function, scope in _fixtures(module):
         for node in ast.walk(function):
-            if isinstance(node, ast.Attribute) and node.attr in ("create_all", "drop_all") and scope == "function":
-                yield node, f"fixture {function.name}() runs {node.attr}() for every test: build the schema once, roll back each test"
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("create_all", "drop_all")
+                and scope == "function"
+            ):
+                yield (
+                    node,
+                    f"fixture {function.name}() runs {node.attr}() for every test: build the schema once, roll back each test",
+                )
                 break
             if isinstance(node, ast.Call) and (
                 module.called(node) in DELETES
-                or (isinstance(node.func, ast.Attribute) and node.func.attr == "delete" and isinstance(node.func.value, ast.Call) and isinstance(node.func.value.func, ast.Attribute) and node.func.value.func.attr in ("query", "filter", "filter_by"))
+                or (
+                    isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "delete"
+                    and isinstance(node.func.value, ast.Call)
+                    and isinstance(node.func.value.func, ast.Attribute)
+                    and node.func.value.func.attr in ("query", "filter", "filter_by")
+                )
             ):
-                yield node, f"fixture {function.name}() deletes rows by hand: run each test in a transaction that is rolled back"
+                yield (
+                    node,
+                    f"fixture {function.name}() deletes rows by hand: run each test in a transaction that is rolled back",
+                )
                 break
 
 
@@ -152,7 +229,15 @@ def fixture_cleanup(module: PyModule, project: Project) -> Iterator[Hit]:
 def fixture_session(module: PyModule, project: Project) -> Iterator[Hit]:
     for function, _ in _fixtures(module):
         for node in ast.walk(function):
-            if isinstance(node, ast.Call) and module.called(node) in ("sqlalchemy.ext.asyncio.AsyncSession", "sqlalchemy.ext.asyncio.async_sessionmaker"):
+            if isinstance(node, ast.Call) and module.called(node) in (
+                "sqlalchemy.ext.asyncio.AsyncSession",
+                "sqlalchemy.ext.asyncio.async_sessionmaker",
+            ):
                 mode = keyword(node, "join_transaction_mode")
-                if not (isinstance(mode, ast.Constant) and mode.value == "create_savepoint") and not any(k.arg is None for k in node.keywords):
-                    yield node, f'fixture {function.name}() builds a session without join_transaction_mode="create_savepoint": a commit in the code under test ends the test\'s transaction'
+                if not (
+                    isinstance(mode, ast.Constant) and mode.value == "create_savepoint"
+                ) and not any(k.arg is None for k in node.keywords):
+                    yield (
+                        node,
+                        f'fixture {function.name}() builds a session without join_transaction_mode="create_savepoint": a commit in the code under test ends the test\'s transaction',
+                    )

@@ -18,7 +18,16 @@ TEST_DIRS = {"tests", "test", "testing"}
 SCRIPT_DIRS = {"scripts", "bin", "alembic", "migrations", "tools"}
 FUNCTION = (ast.FunctionDef, ast.AsyncFunctionDef)
 # The HTTP methods of FastAPI's route decorators (router.get, app.post, ...).
-ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "api_route"}
+ROUTE_METHODS = {
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "api_route",
+}
 
 
 def kind_of(relative: str) -> Kind:
@@ -95,7 +104,9 @@ class PyModule:
             if isinstance(node, ast.ClassDef):
                 yield node
 
-    def routes(self) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Call]]:
+    def routes(
+        self,
+    ) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Call]]:
         """Functions decorated as FastAPI routes, with the decorator call."""
         for function in self.functions():
             for decorator in function.decorator_list:
@@ -131,11 +142,14 @@ def keyword(call: ast.Call, name: str) -> ast.expr | None:
 
 def has_keyword(call: ast.Call, name: str) -> bool:
     return any(item.arg == name for item in call.keywords) or any(
-        item.arg is None for item in call.keywords  # **kwargs may carry it
+        item.arg is None
+        for item in call.keywords  # **kwargs may carry it
     )
 
 
-def inside(tree: ast.AST, kinds: tuple[type, ...]) -> Iterator[tuple[ast.AST, ast.AST | None]]:
+def inside(
+    tree: ast.AST, kinds: tuple[type, ...]
+) -> Iterator[tuple[ast.AST, ast.AST | None]]:
     """Every node with the innermost enclosing node of one of ``kinds``."""
     stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
     while stack:
@@ -159,9 +173,13 @@ def _imports(tree: ast.Module, package: str) -> dict[str, str]:
             base = node.module or ""
             if node.level:
                 parts = package.split(".") if package else []
-                parts = parts[: len(parts) - node.level + 1] if node.level > 1 else parts
+                parts = (
+                    parts[: len(parts) - node.level + 1] if node.level > 1 else parts
+                )
                 base = ".".join([*parts, *([base] if base else [])])
             for alias in node.names:
                 if alias.name != "*":
-                    names[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                    names[alias.asname or alias.name] = (
+                        f"{base}.{alias.name}" if base else alias.name
+                    )
     return names

@@ -28,7 +28,15 @@ from handbook.checker.findings import Outcome
 from handbook.checker.rules import Rule
 
 # Importing the modules above registers their checks.
-_REGISTERING = (py_api, py_async, py_database, py_security, py_structure, _files_repository, _files_tooling)
+_REGISTERING = (
+    py_api,
+    py_async,
+    py_database,
+    py_security,
+    py_structure,
+    _files_repository,
+    _files_tooling,
+)
 
 
 @dataclass(frozen=True)

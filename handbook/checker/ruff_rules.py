@@ -94,7 +94,9 @@ def _is_token_type(context: Context, path: Path, line: int) -> bool:
 
 # FastAPI's parameter declarations are defaults by design; FAST002 asks for
 # Annotated instead, so B008 on them would say the same thing twice.
-FASTAPI_DECLARATION = re.compile(r"function call `(Depends|Query|Path|Body|Header|Cookie|Form|File|Security)`")
+FASTAPI_DECLARATION = re.compile(
+    r"function call `(Depends|Query|Path|Body|Header|Cookie|Form|File|Security)`"
+)
 
 
 def selectors(rules: list[Rule]) -> list[str]:
@@ -127,7 +129,9 @@ def run_rules(context: Context, rules: list[Rule]) -> Outcome:
         return outcome
     except json.JSONDecodeError as error:
         outcome.not_checked.append(
-            NotChecked(tuple(rules), f"ruff printed output that is not JSON: {error}", True)
+            NotChecked(
+                tuple(rules), f"ruff printed output that is not JSON: {error}", True
+            )
         )
         return outcome
     for result in results:
@@ -142,7 +146,9 @@ def run_rules(context: Context, rules: list[Rule]) -> Outcome:
             path = project.root / path
         if kind_of(project.relative(path)) not in rule.applies_to:
             continue
-        if code in TOKEN_TYPE_CODES and _is_token_type(context, path, int(result["location"]["row"])):
+        if code in TOKEN_TYPE_CODES and _is_token_type(
+            context, path, int(result["location"]["row"])
+        ):
             continue
         if code == "B008" and FASTAPI_DECLARATION.search(str(result["message"])):
             continue

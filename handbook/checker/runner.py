@@ -9,7 +9,7 @@ from handbook.checker.catalogue import Catalogue
 from handbook.checker.config import Config
 from handbook.checker.context import Context
 from handbook.checker.findings import Departed, Finding, NotChecked, Problem
-from handbook.checker.project import Project
+from handbook.checker.project import Project, Unreadable
 from handbook.checker.registry import FAMILIES, RULES
 from handbook.checker.rules import Rule
 
@@ -53,18 +53,26 @@ def run(
     context = Context(project, config, catalogue, principle_ids)
     report = Report(project, stage)
     wanted = [r for r in RULES if r.principle_id in principle_ids]
-    report.not_in_stage = [r for r in wanted if stage == "static" and r.stage != "static"]
+    report.not_in_stage = [
+        r for r in wanted if stage == "static" and r.stage != "static"
+    ]
     findings: list[Finding] = []
     _ = context.python  # parse once; unreadable files are recorded
     for family in FAMILIES:
-        rules = [r for r in family.rules if r in wanted and r not in report.not_in_stage]
+        rules = [
+            r for r in family.rules if r in wanted and r not in report.not_in_stage
+        ]
         if not rules:
             continue
         try:
             outcome = family.run(context, rules)
         except Exception as error:  # a bug here must not hide the other families
             report.not_checked.append(
-                NotChecked(tuple(rules), f"internal error in the {family.name} rules: {type(error).__name__}: {error}", True)
+                NotChecked(
+                    tuple(rules),
+                    f"internal error in the {family.name} rules: {type(error).__name__}: {error}",
+                    True,
+                )
             )
             continue
         report.rules_run += rules
@@ -79,16 +87,20 @@ def run(
         if path.suffix in COMMENTED_SUFFIXES or path.name.startswith("Dockerfile"):
             try:
                 text = project.read(path)
-            except Exception:
-                continue
-            found, bad = suppressions.departures_in(path, text, catalogue.id_rules(), parsed.get(path))
+            except Unreadable:
+                continue  # reported as not checked where a rule needed it
+            found, bad = suppressions.departures_in(
+                path, text, catalogue.id_rules(), parsed.get(path)
+            )
             recorded += found
             problems += bad
     kept, report.departed, used = suppressions.apply(findings, recorded)
     problems += suppressions.unused(recorded, used, _verified(report, wanted, project))
     report.problems = sorted(problems, key=lambda p: (str(p.path), p.line))
     if baseline is not None:
-        kept, report.baselined, report.stale_baseline = baselines.split(kept, baseline, project)
+        kept, report.baselined, report.stale_baseline = baselines.split(
+            kept, baseline, project
+        )
     report.findings = sorted(kept, key=Finding.sort_key)
     return report
 
@@ -98,14 +110,22 @@ def _deduplicated(findings: list[Finding]) -> list[Finding]:
     by_line = {(f.path, f.line, f.tool_code) for f in findings if f.rule.tool == "ruff"}
     kept, seen = [], set()
     for finding in findings:
-        key = (finding.path, finding.line, finding.column, finding.principle_id, finding.tool_code, finding.message)
+        key = (
+            finding.path,
+            finding.line,
+            finding.column,
+            finding.principle_id,
+            finding.tool_code,
+            finding.message,
+        )
         if key in seen:
             continue
         seen.add(key)
         if finding.rule.tool == "principles":
             defers = own.deferred(finding.rule.code)
             if any(
-                (finding.path, finding.line) == (path, line) and Rule(finding.principle_id, "ruff", d, "static", "").matches(code)
+                (finding.path, finding.line) == (path, line)
+                and Rule(finding.principle_id, "ruff", d, "static", "").matches(code)
                 for path, line, code in by_line
                 for d in defers
             ):
@@ -114,7 +134,9 @@ def _deduplicated(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def _verified(report: Report, wanted: list[Rule], project: Project) -> dict[Path, set[str]]:
+def _verified(
+    report: Report, wanted: list[Rule], project: Project
+) -> dict[Path, set[str]]:
     """Per file, the principles every rule of which ran on it: only there can a
     departure be called unused."""
     ran = set(report.rules_run)
@@ -122,7 +144,11 @@ def _verified(report: Report, wanted: list[Rule], project: Project) -> dict[Path
     complete = {
         principle_id
         for principle_id in {r.principle_id for r in wanted}
-        if all(r in ran and r not in failed_rules for r in wanted if r.principle_id == principle_id)
+        if all(
+            r in ran and r not in failed_rules
+            for r in wanted
+            if r.principle_id == principle_id
+        )
     }
     unreadable = {n.path for n in report.not_checked if n.path is not None}
     return {path: (set() if path in unreadable else complete) for path in project.files}

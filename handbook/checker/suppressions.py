@@ -19,7 +19,7 @@ import ast
 import io
 import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from handbook.checker.findings import Departed, Finding, Problem
@@ -69,12 +69,30 @@ def departures_in(
     for result in results:
         if isinstance(result, LocatedError):
             problems.append(
-                Problem(path, result.location.line, 1, result.message, "invalid-departure")
+                Problem(
+                    path, result.location.line, 1, result.message, "invalid-departure"
+                )
             )
             continue
         line = result.location.line
-        recorded.append(Recorded(result, _covered(path, lines, line, spans)))
+        whole = replace(result, reason=_continued(result.reason, lines, line))
+        recorded.append(Recorded(whole, _covered(path, lines, line, spans)))
     return recorded, problems
+
+
+def _continued(reason: str, lines: list[str], line: int) -> str:
+    """The reason with the comment lines that carry it on (a reason over two lines)."""
+    own = lines[line - 1].strip() if line <= len(lines) else ""
+    if not own.startswith(("#", "--")):
+        return reason  # a trailing comment ends with its line
+    prefix = "--" if own.startswith("--") else "#"
+    parts = [reason]
+    for following in lines[line:]:
+        text = following.strip()
+        if not text.startswith(prefix) or MARKER in text or text == prefix:
+            break
+        parts.append(text[len(prefix) :].strip())
+    return " ".join(parts)
 
 
 def _python_departures(

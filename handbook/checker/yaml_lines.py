@@ -34,13 +34,17 @@ def load(text: str, name: str) -> Located | None:
     try:
         import yaml
     except ImportError as error:  # pragma: no cover - the checker extra has it
-        raise CannotCheck("PyYAML is not installed (the checker extra installs it)", True) from error
+        raise CannotCheck(
+            "PyYAML is not installed (the checker extra installs it)", True
+        ) from error
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
-        raise CannotCheck(f"{name}{where}: not valid YAML: {getattr(error, 'problem', error)}", True) from error
+        raise CannotCheck(
+            f"{name}{where}: not valid YAML: {getattr(error, 'problem', error)}", True
+        ) from error
     return None if node is None else _convert(node, yaml)
 
 

@@ -19,10 +19,16 @@ def shown_path(path: Path, base: Path | None = None) -> str:
         return path.relative_to(base).as_posix()
     except ValueError:
         relative = os.path.relpath(path, base)
-        return Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
+        return (
+            Path(relative).as_posix()
+            if not relative.startswith("..")
+            else path.as_posix()
+        )
 
 
-def finding_record(finding: Finding, catalogue: Catalogue, base: Path | None = None) -> dict[str, Any]:
+def finding_record(
+    finding: Finding, catalogue: Catalogue, base: Path | None = None
+) -> dict[str, Any]:
     principle = catalogue.principles[finding.principle_id]
     return {
         "id": finding.principle_id,
@@ -38,7 +44,9 @@ def finding_record(finding: Finding, catalogue: Catalogue, base: Path | None = N
     }
 
 
-def problem_record(problem: Problem, catalogue: Catalogue, base: Path | None = None) -> dict[str, Any]:
+def problem_record(
+    problem: Problem, catalogue: Catalogue, base: Path | None = None
+) -> dict[str, Any]:
     return {
         "id": DEPARTURE_ID,
         "kind": problem.kind,
@@ -51,7 +59,12 @@ def problem_record(problem: Problem, catalogue: Catalogue, base: Path | None = N
 
 
 def rule_record(rule: Rule) -> dict[str, Any]:
-    return {"id": rule.principle_id, "tool": rule.tool, "code": rule.code, "stage": rule.stage}
+    return {
+        "id": rule.principle_id,
+        "tool": rule.tool,
+        "code": rule.code,
+        "stage": rule.stage,
+    }
 
 
 def not_checked_record(item: NotChecked, base: Path | None = None) -> dict[str, Any]:
@@ -69,8 +82,12 @@ def summary(report: Report) -> str:
         counts[finding.rule.principle_id] = counts.get(finding.rule.principle_id, 0) + 1
     parts = [f"{len(report.findings)} finding{'s' * (len(report.findings) != 1)}"]
     if report.problems:
-        parts.append(f"{len(report.problems)} departure problem{'s' * (len(report.problems) != 1)}")
-    parts.append(f"{len(report.departed)} departure{'s' * (len(report.departed) != 1)} honoured")
+        parts.append(
+            f"{len(report.problems)} departure problem{'s' * (len(report.problems) != 1)}"
+        )
+    parts.append(
+        f"{len(report.departed)} departure{'s' * (len(report.departed) != 1)} honoured"
+    )
     if report.baselined:
         parts.append(f"{len(report.baselined)} in the baseline")
     if report.stale_baseline:

@@ -49,7 +49,9 @@ def annotations(report: Report, catalogue: Catalogue) -> str:
         )
     for item in report.not_checked:
         command = "error" if item.failure else "notice"
-        lines.append(f"::{command} title=principles%3A not checked::{_data(item.reason)}")
+        lines.append(
+            f"::{command} title=principles%3A not checked::{_data(item.reason)}"
+        )
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -61,7 +63,10 @@ def job_summary(report: Report, catalogue: Catalogue) -> str:
     base = _base(report)
     lines = ["## principles check", "", summary(report), ""]
     if report.findings or report.problems:
-        lines += ["| ID | Level | Where | Tool | Finding |", "| --- | --- | --- | --- | --- |"]
+        lines += [
+            "| ID | Level | Where | Tool | Finding |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for finding in report.findings:
             principle = catalogue.principles[finding.principle_id]
             lines.append(

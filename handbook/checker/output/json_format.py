@@ -21,9 +21,15 @@ def render(report: Report, catalogue: Catalogue, base: Path | None = None) -> st
         "stage": report.stage,
         "exit_code": report.exit_code(),
         "findings": [finding_record(f, catalogue, base) for f in report.findings],
-        "departure_problems": [problem_record(p, catalogue, base) for p in report.problems],
+        "departure_problems": [
+            problem_record(p, catalogue, base) for p in report.problems
+        ],
         "departures": [
-            {**finding_record(d.finding, catalogue, base), "reason": d.reason, "departure_line": d.departure_line}
+            {
+                **finding_record(d.finding, catalogue, base),
+                "reason": d.reason,
+                "departure_line": d.departure_line,
+            }
             for d in report.departed
         ],
         "baselined": [finding_record(f, catalogue, base) for f in report.baselined],

@@ -54,28 +54,48 @@ def render(report: Report, catalogue: Catalogue) -> str:
     rules: list[dict[str, Any]] = []
     for principle_id in ids:
         principle = catalogue.principles[principle_id]
-        rules.append({
-            "id": principle_id,
-            "name": principle.title,
-            "shortDescription": {"text": principle.title},
-            "fullDescription": {"text": principle.why},
-            "help": {"text": principle.review_comment},
-            "helpUri": principle.short_url,
-            "defaultConfiguration": {"level": LEVELS[principle.level]},
-            "properties": {"level": principle.level, "area": principle.area, "summary": principle.summary},
-        })
-    rules.append({
-        "id": DEPARTURE_ID,
-        "name": "Departure comments",
-        "shortDescription": {"text": "A departure comment that is wrong or suppresses nothing"},
-        "fullDescription": {"text": "A departure names a should or consider principle that exists and says why; one that suppresses nothing is stale."},
-        "helpUri": catalogue.departure_guide,
-        "defaultConfiguration": {"level": "error"},
-    })
+        rules.append(
+            {
+                "id": principle_id,
+                "name": principle.title,
+                "shortDescription": {"text": principle.title},
+                "fullDescription": {"text": principle.why},
+                "help": {"text": principle.review_comment},
+                "helpUri": principle.short_url,
+                "defaultConfiguration": {"level": LEVELS[principle.level]},
+                "properties": {
+                    "level": principle.level,
+                    "area": principle.area,
+                    "summary": principle.summary,
+                },
+            }
+        )
+    rules.append(
+        {
+            "id": DEPARTURE_ID,
+            "name": "Departure comments",
+            "shortDescription": {
+                "text": "A departure comment that is wrong or suppresses nothing"
+            },
+            "fullDescription": {
+                "text": "A departure names a should or consider principle that exists and says why; one that suppresses nothing is stale."
+            },
+            "helpUri": catalogue.departure_guide,
+            "defaultConfiguration": {"level": "error"},
+        }
+    )
     index = {rule["id"]: number for number, rule in enumerate(rules)}
-    prints = {id(item.finding): item.fingerprint for item in fingerprints(
-        [*report.findings, *(d.finding for d in report.departed), *report.baselined], report.project
-    )}
+    prints = {
+        id(item.finding): item.fingerprint
+        for item in fingerprints(
+            [
+                *report.findings,
+                *(d.finding for d in report.departed),
+                *report.baselined,
+            ],
+            report.project,
+        )
+    }
 
     def result(finding: Finding, suppressions: list[dict[str, str]]) -> dict[str, Any]:
         principle = catalogue.principles[finding.principle_id]
@@ -83,7 +103,9 @@ def render(report: Report, catalogue: Catalogue) -> str:
             "ruleId": finding.principle_id,
             "ruleIndex": index[finding.principle_id],
             "level": LEVELS[principle.level],
-            "message": {"text": f"[{finding.rule.tool} {finding.tool_code}] {finding.message}"},
+            "message": {
+                "text": f"[{finding.rule.tool} {finding.tool_code}] {finding.message}"
+            },
             "locations": [_location(finding.path, finding.line, finding.column, root)],
             "partialFingerprints": {"principles/v1": prints[id(finding)]},
             "properties": {"tool": finding.rule.tool, "code": finding.tool_code},
@@ -105,37 +127,47 @@ def render(report: Report, catalogue: Catalogue) -> str:
     results = [result(f, []) for f in report.findings]
     results += [problem(p) for p in report.problems]
     results += [
-        result(d.finding, [{"kind": "inSource", "justification": d.reason}]) for d in report.departed
+        result(d.finding, [{"kind": "inSource", "justification": d.reason}])
+        for d in report.departed
     ]
     results += [
-        result(f, [{"kind": "external", "justification": "recorded in the baseline"}]) for f in report.baselined
+        result(f, [{"kind": "external", "justification": "recorded in the baseline"}])
+        for f in report.baselined
     ]
     notifications = [
         {
             "level": "error" if item.failure else "note",
             "message": {"text": f"not checked: {item.reason}"},
             **({"locations": [_location(item.path, 1, 1, root)]} if item.path else {}),
-            "properties": {"rules": [f"{r.principle_id} ({r.tool} {r.code})" for r in item.rules]},
+            "properties": {
+                "rules": [f"{r.principle_id} ({r.tool} {r.code})" for r in item.rules]
+            },
         }
         for item in report.not_checked
     ]
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "principles",
-                "informationUri": catalogue.site_url,
-                "version": tool_version(),
-                "rules": rules,
-            }},
-            "originalUriBaseIds": {"SRCROOT": {"uri": root.as_uri() + "/"}},
-            "invocations": [{
-                "executionSuccessful": not report.failed,
-                "exitCode": report.exit_code(),
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "principles",
+                        "informationUri": catalogue.site_url,
+                        "version": tool_version(),
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {"SRCROOT": {"uri": root.as_uri() + "/"}},
+                "invocations": [
+                    {
+                        "executionSuccessful": not report.failed,
+                        "exitCode": report.exit_code(),
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "results": results,
+            }
+        ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -29,7 +29,9 @@ class Paint:
         return f"\033[{code}m{text}\033[0m" if self.enabled else text
 
 
-def render(report: Report, catalogue: Catalogue, colour: bool, show_departures: bool) -> str:
+def render(
+    report: Report, catalogue: Catalogue, colour: bool, show_departures: bool
+) -> str:
     paint = Paint(colour)
     lines = []
     for finding in report.findings:
