@@ -10,6 +10,7 @@ import ast
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from handbook.checker.context import Context
 from handbook.checker.findings import Finding, Outcome
@@ -80,6 +81,14 @@ class Project:
     modules: list[PyModule]
     classes: dict[str, tuple[PyModule, ast.ClassDef]] = field(default_factory=dict)
     aliases: dict[str, tuple[PyModule, ast.expr]] = field(default_factory=dict)
+
+    _memo: dict[str, Any] = field(default_factory=dict)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A project-wide result, computed by the first check that asks."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def __post_init__(self) -> None:
         for module in self.modules:

@@ -101,24 +101,23 @@ class Project:
     def files(self) -> tuple[Path, ...]:
         """Every file under the asked paths, not ignored and not excluded, sorted."""
         found: set[Path] = set()
-        listed = self._git_files("--cached", "--others", "--exclude-standard")
+        inside = [p for p in self.paths if p.is_dir() and (p == self.root or self.root in p.parents)]
+        listed = self._git_files("--cached", "--others", "--exclude-standard", "--", *inside) if inside else None
         for asked in self.paths:
             if asked.is_file() or asked.is_symlink():
                 found.add(asked)
-            elif listed is not None and (
-                asked == self.root or self.root in asked.parents
-            ):
+            elif listed is not None and asked in inside:
                 found |= {p for p in listed if asked in p.parents}
             else:
                 found |= set(_walk(asked))
         return tuple(sorted(p for p in found if not self.excluded(p)))
 
-    def _git_files(self, *options: str) -> frozenset[Path] | None:
+    def _git_files(self, *options: str | Path) -> frozenset[Path] | None:
         git = shutil.which("git")
         if git is None or self.git_root is None:
             return None
         result = subprocess.run(
-            [git, "ls-files", "-z", *options],
+            [git, "ls-files", "-z", *map(str, options)],
             cwd=self.root,
             capture_output=True,
             check=False,

@@ -142,7 +142,7 @@ def unpaged_list_endpoint(module: PyModule, project: Project) -> Iterator[Hit]:
 
 @check(OFFSET)
 def offset_pagination(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -234,7 +234,7 @@ def _body_models(project: Project) -> dict[str, tuple[str, int]]:
 
 @check(EXTRA_ALLOWED)
 def request_model_ignores_extra(module: PyModule, project: Project) -> Iterator[Hit]:
-    bodies = project.__dict__.setdefault("_bodies", _body_models(project))
+    bodies = project.memo("body-models", lambda: _body_models(project))
     for cls in module.tree.body:
         if not isinstance(cls, ast.ClassDef):
             continue
@@ -332,7 +332,7 @@ def http_in_service(module: PyModule, project: Project) -> Iterator[Hit]:
 
 @check(PUBLIC_DOCS)
 def docs_at_defaults(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if isinstance(node, ast.Call) and module.called(node) == "fastapi.FastAPI":
             if any(k.arg is None for k in node.keywords):
                 continue

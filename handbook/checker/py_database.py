@@ -151,6 +151,8 @@ def _sql_argument(module: PyModule, call: ast.Call) -> ast.expr | None:
 
 @check(SQL_FROM_STRING, defers_to=("S608",))
 def sql_from_string(module: PyModule, project: Project) -> Iterator[Hit]:
+    if not any(word in module.text for word in ("text(", "execute", "fetch")):
+        return
     scopes: list[ast.AST] = [module.tree, *module.functions()]
     for scope in scopes:
         assigned = assignments(scope)
@@ -192,7 +194,7 @@ def _false(node: ast.expr | None) -> bool:
 
 @check(EXPIRE_ON_COMMIT)
 def expire_on_commit(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if not isinstance(node, ast.Call):
             continue
         name = module.called(node)
@@ -212,7 +214,7 @@ def expire_on_commit(module: PyModule, project: Project) -> Iterator[Hit]:
 
 @check(ENGINE_TIMEOUTS)
 def engine_timeouts(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if not isinstance(node, ast.Call) or module.called(node) not in ENGINES:
             continue
         if any(k.arg is None for k in node.keywords):
@@ -238,7 +240,7 @@ def engine_timeouts(module: PyModule, project: Project) -> Iterator[Hit]:
 
 @check(CREATE_ALL)
 def create_all(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if isinstance(node, ast.Attribute) and node.attr == "create_all":
             yield (
                 node,
@@ -248,7 +250,7 @@ def create_all(module: PyModule, project: Project) -> Iterator[Hit]:
 
 @check(DECLARATIVE)
 def declarative_base(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if isinstance(node, ast.Call) and module.called(node) in DECLARATIVE_BASE:
             yield (
                 node,
@@ -418,7 +420,7 @@ def string_without_length(module: PyModule, project: Project) -> Iterator[Hit]:
 
 
 def _sqlite(module: PyModule) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)

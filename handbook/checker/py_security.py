@@ -85,7 +85,7 @@ BASIC_CONFIG = own(
 
 @check(JWT_ALGORITHMS)
 def jwt_algorithms(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if (
             isinstance(node, ast.Call)
             and module.called(node) in JWT_DECODE
@@ -135,7 +135,7 @@ def _minutes(name: str, value: ast.expr | None, module: PyModule) -> float | Non
 
 @check(TOKEN_DAYS)
 def token_lifetime(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             name, value = node.target.id, node.value
         elif (
@@ -161,7 +161,7 @@ def token_lifetime(module: PyModule, project: Project) -> Iterator[Hit]:
 
 @check(CORS_OPEN)
 def cors_origins(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if not (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -203,7 +203,7 @@ def _mentions_password(node: ast.AST) -> bool:
 
 @check(PASSWORD_DIGEST)
 def password_digest(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if (
             isinstance(node, ast.Call)
             and module.called(node) in HASHLIB
@@ -217,7 +217,7 @@ def password_digest(module: PyModule, project: Project) -> Iterator[Hit]:
 
 @check(REDIS_TIMEOUT)
 def redis_timeout(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if (
             isinstance(node, ast.Call)
             and module.called(node) in REDIS_CLIENTS
@@ -232,7 +232,7 @@ def redis_timeout(module: PyModule, project: Project) -> Iterator[Hit]:
 
 @check(SPAN_NAME)
 def span_name(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -248,7 +248,7 @@ def span_name(module: PyModule, project: Project) -> Iterator[Hit]:
 
 @check(BASIC_CONFIG)
 def basic_config(module: PyModule, project: Project) -> Iterator[Hit]:
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if isinstance(node, ast.Call) and module.called(node) == "logging.basicConfig":
             yield (
                 node,

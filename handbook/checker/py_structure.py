@@ -76,7 +76,7 @@ def _defines_settings(module: PyModule, project: Project) -> bool:
 def environ_outside_settings(module: PyModule, project: Project) -> Iterator[Hit]:
     if _defines_settings(module, project):
         return
-    for node in ast.walk(module.tree):
+    for node in module.nodes:
         if isinstance(node, ast.Call) and module.called(node) in ENVIRON_READS:
             yield (
                 node,
@@ -110,7 +110,7 @@ def module_level_state(module: PyModule, project: Project) -> Iterator[Hit]:
                     node,
                     f"{qualified.rsplit('.', 1)[-1]}() read at import time: build settings in the app factory and inject them with Depends",
                 )
-    for inner in ast.walk(module.tree):
+    for inner in module.nodes:
         if isinstance(inner, ast.Global):
             yield (
                 inner,

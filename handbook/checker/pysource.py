@@ -94,21 +94,23 @@ class PyModule:
         """The qualified name of what a call calls, or ``''``."""
         return self.qualified(node.func) or ""
 
-    def functions(self) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-        for node in ast.walk(self.tree):
-            if isinstance(node, FUNCTION):
-                yield node
+    @cached_property
+    def nodes(self) -> list[ast.AST]:
+        """Every node of the tree, walked once for all the checks."""
+        return list(ast.walk(self.tree))
 
-    def classes(self) -> Iterator[ast.ClassDef]:
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.ClassDef):
-                yield node
+    @cached_property
+    def _functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        return [n for n in self.nodes if isinstance(n, FUNCTION)]
 
-    def routes(
-        self,
-    ) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Call]]:
-        """Functions decorated as FastAPI routes, with the decorator call."""
-        for function in self.functions():
+    @cached_property
+    def _classes(self) -> list[ast.ClassDef]:
+        return [n for n in self.nodes if isinstance(n, ast.ClassDef)]
+
+    @cached_property
+    def _routes(self) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Call]]:
+        found = []
+        for function in self._functions:
             for decorator in function.decorator_list:
                 if (
                     isinstance(decorator, ast.Call)
@@ -119,8 +121,19 @@ class PyModule:
                     and isinstance(decorator.args[0].value, str)
                     and decorator.args[0].value.startswith("/")
                 ):
-                    yield function, decorator
+                    found.append((function, decorator))
                     break
+        return found
+
+    def functions(self) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        return self._functions
+
+    def classes(self) -> list[ast.ClassDef]:
+        return self._classes
+
+    def routes(self) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, ast.Call]]:
+        """Functions decorated as FastAPI routes, with the decorator call."""
+        return self._routes
 
 
 def module_name(path: Path) -> str:
