@@ -101,8 +101,16 @@ class Project:
     def files(self) -> tuple[Path, ...]:
         """Every file under the asked paths, not ignored and not excluded, sorted."""
         found: set[Path] = set()
-        inside = [p for p in self.paths if p.is_dir() and (p == self.root or self.root in p.parents)]
-        listed = self._git_files("--cached", "--others", "--exclude-standard", "--", *inside) if inside else None
+        inside = [
+            p
+            for p in self.paths
+            if p.is_dir() and (p == self.root or self.root in p.parents)
+        ]
+        listed = (
+            self._git_files("--cached", "--others", "--exclude-standard", "--", *inside)
+            if inside
+            else None
+        )
         for asked in self.paths:
             if asked.is_file() or asked.is_symlink():
                 found.add(asked)

@@ -28,7 +28,8 @@ def test_short_urls_are_built_on_the_address_the_site_is_published_at() -> None:
     owner, name = re.search(
         r'repo_url: !ENV \[REPO_URL, "https://github\.com/([^/"]+)/([^/"]+)"\]', mkdocs
     ).groups()  # type: ignore[union-attr]
-    assert catalogue.PUBLISHED_SITE_URL == f"https://{owner}.github.io/{name}/"
+    published = f"https://{owner}.github.io/{name}/"
+    assert published == catalogue.PUBLISHED_SITE_URL
     loaded = catalogue.load()
     assert loaded.principles["API-ETAG"].short_url == (
         f"https://{owner}.github.io/{name}/id/API-ETAG/"
@@ -47,10 +48,10 @@ def test_every_principle_is_checked_or_says_why_it_cannot_be() -> None:
     assert checked & set(NOT_MACHINE_CHECKED) == set()
 
 
-def test_the_catalogue_is_read_from_the_package_not_from_docs(tmp_path: Path) -> None:
+def test_the_catalogue_is_read_from_the_package_not_from_docs() -> None:
     # What an installed wheel sees: the data file next to the module.
     data = catalogue.data_path()
     assert data.parent.parent == Path(catalogue.__file__).parent
-    assert len(catalogue.load().principles) == len(list((DOCS_DIR / "principles").rglob("*.md"))) - len(
-        list((DOCS_DIR / "principles").rglob("index.md"))
-    )
+    assert len(catalogue.load().principles) == len(
+        list((DOCS_DIR / "principles").rglob("*.md"))
+    ) - len(list((DOCS_DIR / "principles").rglob("index.md")))

@@ -24,7 +24,16 @@ APP_ENVIRONMENT = {
 
 def principles_check(*arguments: str) -> tuple[int, dict[str, object]]:
     result = subprocess.run(
-        [sys.executable, "-m", "handbook.checker", "check", "snippets", "--format", "json", *arguments],
+        [
+            sys.executable,
+            "-m",
+            "handbook.checker",
+            "check",
+            "snippets",
+            "--format",
+            "json",
+            *arguments,
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -62,5 +71,9 @@ def test_the_static_stage_leaves_the_ci_rules_for_the_ci_stage() -> None:
     _, report = principles_check("--stage", "static")
 
     left = {(r["tool"], r["id"]) for r in report["not_in_stage"]}  # type: ignore[union-attr,index]
-    assert {("openapi", "API-ETAG"), ("squawk", "DB-MIGRATIONS"), ("hadolint", "DEPLOY-DOCKERFILE")} <= left
+    assert {
+        ("openapi", "API-ETAG"),
+        ("squawk", "DB-MIGRATIONS"),
+        ("hadolint", "DEPLOY-DOCKERFILE"),
+    } <= left
     assert report["departures"] == []
