@@ -129,7 +129,7 @@ def test_sarif_reports_rules_not_checked_and_an_unsuccessful_run(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr("handbook.checker.tools.find", lambda name: None)
+    monkeypatch.setattr("handbook.checker.tools.find", lambda _name: None)
     run = check(
         departures,
         "--stage",

@@ -121,7 +121,7 @@ def test_a_repository_without_pyproject_is_checked_with_a_warning(
 def test_a_missing_tool_leaves_its_rules_not_checked_never_passed(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(tools, "find", lambda name: None)
+    monkeypatch.setattr(tools, "find", lambda _name: None)
     (project / "shop" / "orders.py").write_text(
         '"""Orders."""\n\nasync def wait() -> None:\n    import time\n\n    time.sleep(1)\n',
         encoding="utf-8",
@@ -149,7 +149,7 @@ def test_a_tool_that_fails_leaves_its_rules_not_checked(
         "#!/bin/sh\necho 'ruff: configuration error' >&2\nexit 2\n", encoding="utf-8"
     )
     broken.chmod(0o755)
-    monkeypatch.setattr(tools, "find", lambda name: str(broken))
+    monkeypatch.setattr(tools, "find", lambda _name: str(broken))
 
     run = check(project, "--format", "text", monkeypatch=monkeypatch, capsys=capsys)
 
