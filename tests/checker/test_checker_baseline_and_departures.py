@@ -32,13 +32,29 @@ def project(tmp_path: Path) -> Path:
 def test_a_baseline_records_todays_findings_and_then_hides_them(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    written = check(project, "--write-baseline", "baseline.json", monkeypatch=monkeypatch, capsys=capsys)
+    written = check(
+        project,
+        "--write-baseline",
+        "baseline.json",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     entries = json.loads((project / "baseline.json").read_text())["findings"]
 
-    later = check(project, "--baseline", "baseline.json", "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
+    later = check(
+        project,
+        "--baseline",
+        "baseline.json",
+        "--format",
+        "json",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
 
     assert written.exit_code == 0
-    assert [(e["id"], e["code"], e["path"]) for e in entries] == [("STRUCT-DEPENDS", "module-level-state", "orders.py")]
+    assert [(e["id"], e["code"], e["path"]) for e in entries] == [
+        ("STRUCT-DEPENDS", "module-level-state", "orders.py")
+    ]
     assert later.report["findings"] == []
     assert len(later.report["baselined"]) == 1
     assert later.exit_code == 0
@@ -47,10 +63,27 @@ def test_a_baseline_records_todays_findings_and_then_hides_them(
 def test_a_baselined_finding_survives_lines_moving_above_it(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    check(project, "--write-baseline", "baseline.json", monkeypatch=monkeypatch, capsys=capsys)
-    (project / "orders.py").write_text(SERVICE.replace('"""Orders."""\n', '"""Orders.\n\nPlaced by customers.\n"""\n'), encoding="utf-8")
+    check(
+        project,
+        "--write-baseline",
+        "baseline.json",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    (project / "orders.py").write_text(
+        SERVICE.replace('"""Orders."""\n', '"""Orders.\n\nPlaced by customers.\n"""\n'),
+        encoding="utf-8",
+    )
 
-    later = check(project, "--baseline", "baseline.json", "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
+    later = check(
+        project,
+        "--baseline",
+        "baseline.json",
+        "--format",
+        "json",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
 
     assert later.report["findings"] == []
     assert later.report["baselined"][0]["line"] == 8
@@ -59,18 +92,48 @@ def test_a_baselined_finding_survives_lines_moving_above_it(
 def test_a_new_finding_is_reported_past_the_baseline_and_a_fixed_one_is_counted_stale(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    check(project, "--write-baseline", "baseline.json", monkeypatch=monkeypatch, capsys=capsys)
+    check(
+        project,
+        "--write-baseline",
+        "baseline.json",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     (project / "orders.py").write_text(
-        SERVICE.replace("engine = ", "reporting = create_engine(\"postgresql://shop@db/reports\")\nengine = "),
+        SERVICE.replace(
+            "engine = ",
+            'reporting = create_engine("postgresql://shop@db/reports")\nengine = ',
+        ),
         encoding="utf-8",
     )
-    (project / "payments.py").write_text(SERVICE.replace("Orders", "Payments"), encoding="utf-8")
+    (project / "payments.py").write_text(
+        SERVICE.replace("Orders", "Payments"), encoding="utf-8"
+    )
 
-    later = check(project, "--baseline", "baseline.json", "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
+    later = check(
+        project,
+        "--baseline",
+        "baseline.json",
+        "--format",
+        "json",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
     (project / "orders.py").write_text('"""Orders."""\n', encoding="utf-8")
-    fixed = check(project, "--baseline", "baseline.json", "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
+    fixed = check(
+        project,
+        "--baseline",
+        "baseline.json",
+        "--format",
+        "json",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
 
-    assert sorted((f["path"], f["line"]) for f in later.report["findings"]) == [("orders.py", 5), ("payments.py", 5)]
+    assert sorted((f["path"], f["line"]) for f in later.report["findings"]) == [
+        ("orders.py", 5),
+        ("payments.py", 5),
+    ]
     assert later.exit_code == 1
     assert fixed.report["stale_baseline_entries"] == 1
 
@@ -78,10 +141,22 @@ def test_a_new_finding_is_reported_past_the_baseline_and_a_fixed_one_is_counted_
 def test_the_same_line_twice_gets_two_fingerprints(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (project / "orders.py").write_text(SERVICE + 'engine = create_engine("postgresql://shop@db/shop")\n', encoding="utf-8")
-    check(project, "--write-baseline", "baseline.json", monkeypatch=monkeypatch, capsys=capsys)
+    (project / "orders.py").write_text(
+        SERVICE + 'engine = create_engine("postgresql://shop@db/shop")\n',
+        encoding="utf-8",
+    )
+    check(
+        project,
+        "--write-baseline",
+        "baseline.json",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
 
-    prints = [e["fingerprint"] for e in json.loads((project / "baseline.json").read_text())["findings"]]
+    prints = [
+        e["fingerprint"]
+        for e in json.loads((project / "baseline.json").read_text())["findings"]
+    ]
 
     assert len(prints) == len(set(prints)) == 2
 
@@ -102,23 +177,38 @@ def rules() -> IdRules:
 @pytest.mark.parametrize(
     ("comment", "message"),
     [
-        ("# Departs from API-PAGING: legacy clients", "API-PAGING was merged into API-CURSOR-PAGINATION"),
-        ("# Departs from OPS-STATSD: legacy dashboards", "OPS-STATSD is retired (replaced by OPS-METRICS)"),
-        ("# Departs from DB-BOUND-PARAMS: trusted input", "DB-BOUND-PARAMS is a must: it has no exceptions"),
+        (
+            "# Departs from API-PAGING: legacy clients",
+            "API-PAGING was merged into API-CURSOR-PAGINATION",
+        ),
+        (
+            "# Departs from OPS-STATSD: legacy dashboards",
+            "OPS-STATSD is retired (replaced by OPS-METRICS)",
+        ),
+        (
+            "# Departs from DB-BOUND-PARAMS: trusted input",
+            "DB-BOUND-PARAMS is a must: it has no exceptions",
+        ),
         ("# Departs from API-ETAG", "say why after the ID"),
         ("# Departs from the usual rules", "'Departs from' needs a principle ID"),
     ],
     ids=["merged", "retired", "must", "no-reason", "no-id"],
 )
-def test_a_bad_departure_is_a_problem_and_suppresses_nothing(rules: IdRules, comment: str, message: str) -> None:
-    recorded, problems = departures_in(Path("orders.py"), f'"""Orders."""\n\n{comment}\nPAGE_SIZE = 20\n', rules)
+def test_a_bad_departure_is_a_problem_and_suppresses_nothing(
+    rules: IdRules, comment: str, message: str
+) -> None:
+    recorded, problems = departures_in(
+        Path("orders.py"), f'"""Orders."""\n\n{comment}\nPAGE_SIZE = 20\n', rules
+    )
 
     assert recorded == []
     assert [(p.line, p.kind) for p in problems] == [(3, "invalid-departure")]
     assert message in problems[0].message
 
 
-def test_a_departure_covers_the_whole_statement_after_it_and_carries_its_reason_over_lines(rules: IdRules) -> None:
+def test_a_departure_covers_the_whole_statement_after_it_and_carries_its_reason_over_lines(
+    rules: IdRules,
+) -> None:
     source = (
         '"""Orders."""\n'
         "\n"
@@ -132,10 +222,15 @@ def test_a_departure_covers_the_whole_statement_after_it_and_carries_its_reason_
     )
     import ast
 
-    recorded, problems = departures_in(Path("orders.py"), source, rules, ast.parse(source))
+    recorded, problems = departures_in(
+        Path("orders.py"), source, rules, ast.parse(source)
+    )
 
     assert problems == []
-    assert recorded[0].departure.reason == "an order is read once, when it is placed, and never polled."
+    assert (
+        recorded[0].departure.reason
+        == "an order is read once, when it is placed, and never polled."
+    )
     assert list(recorded[0].lines) == [3, 4, 5, 6, 7, 8]
 
 
@@ -147,7 +242,9 @@ def test_a_departure_in_a_docstring_is_not_one(rules: IdRules) -> None:
     assert recorded == problems == []
 
 
-def test_sql_departures_use_double_dashes_and_cover_the_statement(rules: IdRules) -> None:
+def test_sql_departures_use_double_dashes_and_cover_the_statement(
+    rules: IdRules,
+) -> None:
     source = "-- Departs from API-ETAG: not a real use, a form test\nALTER TABLE orders\n  ADD COLUMN note text;\nSELECT 1;\n"
 
     recorded, _ = departures_in(Path("migrations/1_note.sql"), source, rules)
