@@ -73,8 +73,11 @@ def test_the_example_project_gives_exactly_the_expected_findings(
     )
 
     assert summary_lines(run.report) == expected()
-    assert [(n["reason"], n["failure"]) for n in run.report["not_checked"]][0] == (
-        "scripts/load_models.py:1: syntax error: invalid syntax",
-        True,
-    )
+    assert [(n["reason"], n["failure"]) for n in run.report["not_checked"]] == [
+        ("scripts/load_models.py:1: syntax error: invalid syntax", True),
+        (
+            'no app to import: set [tool.fastapi] entrypoint = "module:app" in pyproject.toml, or pass --app',
+            False,
+        ),
+    ]
     assert run.exit_code == 2
