@@ -8,6 +8,7 @@ from pathlib import Path
 
 from handbook.checker.context import Context
 from handbook.checker.files import CannotCheck, Hit, file_check, project_rule
+from handbook.checker.project import Unreadable
 from handbook.checker.yaml_lines import Located, load
 from handbook.locations import line_of
 
@@ -148,6 +149,28 @@ def ruff_deprecated(context: Context) -> Iterator[Hit]:
                 )
 
 
+def _member_selects(context: Context) -> bool:
+    """Whether a pyproject.toml or ruff.toml below the root selects Ruff's rules."""
+    for path in context.project.named("pyproject.toml", "ruff.toml", ".ruff.toml"):
+        if path.parent == context.project.root:
+            continue
+        try:
+            data = tomllib.loads(context.project.read(path))
+        except (Unreadable, tomllib.TOMLDecodeError):
+            continue
+        ruff = (
+            data.get("tool", {}).get("ruff", data)
+            if path.name == "pyproject.toml"
+            else data
+        )
+        lint = ruff.get("lint") if isinstance(ruff, dict) else None
+        if isinstance(ruff, dict) and (
+            "select" in ruff or (isinstance(lint, dict) and "select" in lint)
+        ):
+            return True
+    return False
+
+
 @file_check(RUFF_NO_SELECT)
 def ruff_implicit_selection(context: Context) -> Iterator[Hit]:
     found = _pyproject(context)
@@ -158,6 +181,8 @@ def ruff_implicit_selection(context: Context) -> Iterator[Hit]:
         lint = ruff.get("lint")
         if "select" in ruff or (isinstance(lint, dict) and "select" in lint):
             return
+    if _member_selects(context):
+        return  # a workspace: the members configure Ruff for their code
     path, _, _ = found
     target = configs[0] if configs else None
     if target is None:
