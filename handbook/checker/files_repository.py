@@ -283,17 +283,16 @@ def compose_depends(context: Context) -> Iterator[Hit]:
 
 
 def application_packages(context: Context) -> list[Path]:
-    """Top-level packages: a directory with __init__.py whose parent has none."""
+    """Top-level packages of the files checked: a directory with __init__.py
+    whose parent has none (found on disk, so a commit's few files are enough)."""
     packages = set()
     for path in context.project.files:
-        if path.name != "__init__.py":
+        if path.suffix != ".py" or not (path.parent / "__init__.py").is_file():
             continue
         directory = path.parent
         while (directory.parent / "__init__.py").is_file():
             directory = directory.parent
-        if directory.name not in NOT_APP_PACKAGES and context.project.in_scope(
-            directory / "__init__.py"
-        ):
+        if directory.name not in NOT_APP_PACKAGES:
             packages.add(directory)
     return sorted(packages)
 

@@ -295,3 +295,27 @@ def test_outside_git_a_tracked_env_file_is_not_checked_rather_than_passed(
     assert "not checked (nothing to check): not a git work tree" in outside.stdout
     assert "SEC-SECRETS must .env:1:1 [principles tracked-env-file]" in inside.stdout
     assert inside.returncode == 1
+
+
+def test_given_files_as_pre_commit_does_only_their_findings_are_reported(project: Path) -> None:
+    (project / "shop" / "payments.py").write_text(ENGINE_AT_IMPORT.replace("Orders", "Payments"), encoding="utf-8")
+
+    result = principles("check", "--stage", "static", "shop/payments.py", cwd=project)
+
+    assert "shop/payments.py:5:1" in result.stdout
+    assert "shop/orders.py" not in result.stdout
+    assert result.returncode == 1
+
+
+def test_the_pre_commit_hook_manifest_is_valid() -> None:
+    from handbook.docs_tree import REPO_ROOT
+    from handbook.validators import tool_path
+
+    result = subprocess.run(
+        [tool_path("pre-commit"), "validate-manifest", ".pre-commit-hooks.yaml"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
