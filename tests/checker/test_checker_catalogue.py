@@ -55,3 +55,24 @@ def test_the_catalogue_is_read_from_the_package_not_from_docs() -> None:
     assert len(catalogue.load().principles) == len(
         list((DOCS_DIR / "principles").rglob("*.md"))
     ) - len(list((DOCS_DIR / "principles").rglob("index.md")))
+
+
+def test_principles_json_says_what_checks_each_principle() -> None:
+    import json
+
+    from handbook import pages
+    from handbook.registry import load_registry
+
+    document = json.loads(pages.principles_json(load_registry(DOCS_DIR), "https://example.org/"))
+    by_id = {p["id"]: p["checker"] for p in document["principles"]}
+
+    assert by_id["DB-BOUND-PARAMS"]["machine_checked"] is True
+    assert {(r["tool"], r["code"]) for r in by_id["DB-BOUND-PARAMS"]["checked_by"]} == {
+        ("ruff", "S608"),
+        ("principles", "sql-from-string"),
+    }
+    assert by_id["SEC-AUTHZ"] == {
+        "machine_checked": False,
+        "checked_by": [],
+        "not_checked_because": NOT_MACHINE_CHECKED["SEC-AUTHZ"],
+    }
