@@ -113,6 +113,7 @@ def parser() -> Parser:
         description="List every rule and what each principle is checked by.",
     )
     rules.add_argument("--json", action="store_true")
+    rules.add_argument("--known-problems", action="store_true", help="only the rules with known problems, and what they are")
     explain = commands.add_parser(
         "explain",
         help="explain a principle",
@@ -241,6 +242,16 @@ def rules_text(catalogue: catalogues.Catalogue) -> str:
     lines.append(
         f"{len(RULES)} rules; {checked} of {len(catalogue.principles)} principles machine-checked."
     )
+    return "\n".join(lines) + "\n"
+
+
+def known_problems_text() -> str:
+    """Where rules are wrong, as Ruff's rule pages say it."""
+    lines = [
+        f"{rule.principle_id} {rule.tool} {rule.code}: {rule.known_problems}"
+        for rule in RULES
+        if rule.known_problems
+    ]
     return "\n".join(lines) + "\n"
 
 

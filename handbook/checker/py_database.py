@@ -167,16 +167,14 @@ def sql_from_string(module: PyModule, project: Project) -> Iterator[Hit]:
                     node,
                     "SQL built from a string with values in it; pass them as bound parameters",
                 )
-            elif isinstance(argument, ast.Name) and any(
-                string_built(value) for value in assigned.get(argument.id, [])
-            ):
-                yield (
-                    node,
-                    (
-                        f"SQL built from a string ({argument.id} is formatted above); "
-                        "pass the values as bound parameters"
-                    ),
-                )
+            elif isinstance(argument, ast.Name):
+                built = [v for v in assigned.get(argument.id, []) if string_built(v)]
+                for value in built[:1]:
+                    # Where the string is built, which is where Ruff's S608 looks too.
+                    yield value, (
+                        f"SQL built from a string here, run through {argument.id} on line "
+                        f"{node.lineno}; pass the values as bound parameters"
+                    )
 
 
 def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
