@@ -113,7 +113,11 @@ def parser() -> Parser:
         description="List every rule and what each principle is checked by.",
     )
     rules.add_argument("--json", action="store_true")
-    rules.add_argument("--known-problems", action="store_true", help="only the rules with known problems, and what they are")
+    rules.add_argument(
+        "--known-problems",
+        action="store_true",
+        help="only the rules with known problems, and what they are",
+    )
     explain = commands.add_parser(
         "explain",
         help="explain a principle",
@@ -129,9 +133,12 @@ def main(argv: list[str] | None = None, stdout: TextIO | None = None) -> int:
         arguments = parser().parse_args(argv)
         catalogue = catalogues.load()
         if arguments.command == "rules":
-            out.write(
-                rules_json(catalogue) if arguments.json else rules_text(catalogue)
-            )
+            if arguments.known_problems:
+                out.write(known_problems_text())
+            elif arguments.json:
+                out.write(rules_json(catalogue))
+            else:
+                out.write(rules_text(catalogue))
             return EXIT_CLEAN
         if arguments.command == "explain":
             out.write(explain_text(catalogue, arguments.id))

@@ -171,9 +171,12 @@ def sql_from_string(module: PyModule, project: Project) -> Iterator[Hit]:
                 built = [v for v in assigned.get(argument.id, []) if string_built(v)]
                 for value in built[:1]:
                     # Where the string is built, which is where Ruff's S608 looks too.
-                    yield value, (
-                        f"SQL built from a string here, run through {argument.id} on line "
-                        f"{node.lineno}; pass the values as bound parameters"
+                    yield (
+                        value,
+                        (
+                            f"SQL built from a string here, run through {argument.id} on line "
+                            f"{node.lineno}; pass the values as bound parameters"
+                        ),
                     )
 
 

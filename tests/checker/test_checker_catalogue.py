@@ -63,7 +63,9 @@ def test_principles_json_says_what_checks_each_principle() -> None:
     from handbook import pages
     from handbook.registry import load_registry
 
-    document = json.loads(pages.principles_json(load_registry(DOCS_DIR), "https://example.org/"))
+    document = json.loads(
+        pages.principles_json(load_registry(DOCS_DIR), "https://example.org/")
+    )
     by_id = {p["id"]: p["checker"] for p in document["principles"]}
 
     assert by_id["DB-BOUND-PARAMS"]["machine_checked"] is True

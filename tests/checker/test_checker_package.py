@@ -14,7 +14,9 @@ import pytest
 from handbook.docs_tree import REPO_ROOT
 
 
-def test_the_wheel_carries_the_rule_data_and_the_principles_command(tmp_path: Path) -> None:
+def test_the_wheel_carries_the_rule_data_and_the_principles_command(
+    tmp_path: Path,
+) -> None:
     uv = shutil.which("uv")
     if uv is None:
         pytest.fail("uv is not on PATH: pip install uv (README: Prerequisites)")
@@ -28,7 +30,9 @@ def test_the_wheel_carries_the_rule_data_and_the_principles_command(tmp_path: Pa
 
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
-        entry_points = next(archive.read(n) for n in names if n.endswith("entry_points.txt")).decode()
+        entry_points = next(
+            archive.read(n) for n in names if n.endswith("entry_points.txt")
+        ).decode()
         shipped = archive.read("handbook/checker/data/principles.json")
 
     assert {"handbook/checker/openapi_probe.py", "handbook/checker/cli.py"} <= names

@@ -297,8 +297,12 @@ def test_outside_git_a_tracked_env_file_is_not_checked_rather_than_passed(
     assert inside.returncode == 1
 
 
-def test_given_files_as_pre_commit_does_only_their_findings_are_reported(project: Path) -> None:
-    (project / "shop" / "payments.py").write_text(ENGINE_AT_IMPORT.replace("Orders", "Payments"), encoding="utf-8")
+def test_given_files_as_pre_commit_does_only_their_findings_are_reported(
+    project: Path,
+) -> None:
+    (project / "shop" / "payments.py").write_text(
+        ENGINE_AT_IMPORT.replace("Orders", "Payments"), encoding="utf-8"
+    )
 
     result = principles("check", "--stage", "static", "shop/payments.py", cwd=project)
 
