@@ -215,7 +215,8 @@ def check(
         )
     if arguments.write_baseline:
         count = baselines.write(arguments.write_baseline, report.findings, project)
-        sys.stderr.write(f"wrote {count} findings to {arguments.write_baseline}\n")
+        noun = "finding" if count == 1 else "findings"
+        sys.stderr.write(f"wrote {count} {noun} to {arguments.write_baseline}\n")
         return EXIT_ERROR if report.failed else EXIT_CLEAN
     if arguments.output_format == "json":
         out.write(json_format.render(report, catalogue))

@@ -85,7 +85,11 @@ def job_summary(report: Report, catalogue: Catalogue) -> str:
         lines += [f"- {_cell(item.reason)}" for item in report.not_checked]
         lines.append("")
     if report.departed:
-        lines += [f"{len(report.departed)} findings are recorded departures:", ""]
+        count = len(report.departed)
+        lines += [
+            f"{count} finding{' is a' if count == 1 else 's are'} recorded departure{'s' * (count != 1)}:",
+            "",
+        ]
         lines += [
             f"- `{_cell(shown_path(d.finding.path, base))}:{d.finding.line}` {d.finding.principle_id}: {_cell(d.reason)}"
             for d in report.departed
