@@ -48,8 +48,9 @@ def fingerprints(findings: Iterable[Finding], project: Project) -> list[Fingerpr
         seen[key] += 1
         digest = hashlib.sha256(
             "\0".join([*key, str(occurrence)]).encode("utf-8")
-        ).hexdigest()[:32]
-        result.append(Fingerprinted(finding, digest))
+        ).hexdigest()[:20]
+        # Named, so a reader of the baseline sees what each entry is about.
+        result.append(Fingerprinted(finding, f"{key[0]}:{key[1]}:{digest}"))
     return result
 
 

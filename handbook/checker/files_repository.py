@@ -10,7 +10,7 @@ from pathlib import Path
 from handbook.checker.context import Context
 from handbook.checker.files import CannotCheck, Hit, file_check, project_rule
 from handbook.checker.files_tooling import TASKFILES
-from handbook.checker.yaml_lines import load
+from handbook.checker.yaml_lines import Located, load
 from handbook.locations import line_of
 
 ENV_EXAMPLES = re.compile(
@@ -225,7 +225,7 @@ def no_taskfile(context: Context) -> Iterator[Hit]:
         )
 
 
-def _compose_services(context: Context) -> Iterator[tuple[Path, str, object]]:
+def _compose_services(context: Context) -> Iterator[tuple[Path, str, Located]]:
     for path in _root_files(context, *COMPOSE_FILES):
         if not context.project.in_scope(path):
             continue
@@ -243,7 +243,7 @@ def _compose_services(context: Context) -> Iterator[tuple[Path, str, object]]:
 @file_check(COMPOSE_UNPINNED)
 def compose_unpinned(context: Context) -> Iterator[Hit]:
     for path, name, service in _compose_services(context):
-        image = service.get("image")  # type: ignore[attr-defined]
+        image = service.get("image")
         if image is None or not isinstance(image.value, str) or "${" in image.value:
             continue
         reference = image.value.split("@")[0]
@@ -263,7 +263,7 @@ def compose_unpinned(context: Context) -> Iterator[Hit]:
 @file_check(COMPOSE_UNORDERED)
 def compose_depends(context: Context) -> Iterator[Hit]:
     for path, name, service in _compose_services(context):
-        depends = service.get("depends_on")  # type: ignore[attr-defined]
+        depends = service.get("depends_on")
         if depends is None:
             continue
         if isinstance(depends.value, list):

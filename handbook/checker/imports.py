@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from handbook.checker.context import Context
 from handbook.checker.files_repository import LAYER_NAMES, application_packages
@@ -131,8 +132,8 @@ def _file(package: Path, module: str) -> Path:
     )
 
 
-def _line(graph: object, importer: str, imported: str) -> int:
-    details = graph.get_import_details(importer=importer, imported=imported)  # type: ignore[attr-defined]
+def _line(graph: Any, importer: str, imported: str) -> int:
+    details = graph.get_import_details(importer=importer, imported=imported)
     return min((int(d["line_number"]) for d in details), default=1)
 
 
@@ -205,7 +206,7 @@ def _shortest_cycle(
     return [start, start]
 
 
-def _cycles(package: Path, graph: object, edges: dict[str, set[str]]) -> list[Finding]:
+def _cycles(package: Path, graph: Any, edges: dict[str, set[str]]) -> list[Finding]:
     findings = []
     for component in _components(edges):
         cycle = _shortest_cycle(component[0], set(component), edges)
@@ -230,7 +231,7 @@ def _cycles(package: Path, graph: object, edges: dict[str, set[str]]) -> list[Fi
 def _boundaries(
     context: Context,
     package: Path,
-    graph: object,
+    graph: Any,
     edges: dict[str, set[str]],
     rules: list[Rule],
 ) -> list[Finding]:

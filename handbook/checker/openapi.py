@@ -285,8 +285,9 @@ def _create_status(
     document: Document, operations: list[Operation]
 ) -> Iterator[tuple[Path, int, str]]:
     for operation in operations:
-        if _is_create(document, operation):
-            code = _success(operation)[0]  # type: ignore[index]
+        success = _success(operation)
+        if success is not None and _is_create(document, operation):
+            code = success[0]
             if code != "201":
                 yield (
                     _where(operation),
@@ -315,7 +316,12 @@ def _create_location(
     document: Document, operations: list[Operation]
 ) -> Iterator[tuple[Path, int, str]]:
     for operation in operations:
-        if not _is_create(document, operation) or _success(operation)[0] != "201":  # type: ignore[index]
+        success = _success(operation)
+        if (
+            success is None
+            or success[0] != "201"
+            or not _is_create(document, operation)
+        ):
             continue
         headers = {
             h.lower() for h in (operation.spec["responses"]["201"].get("headers") or {})

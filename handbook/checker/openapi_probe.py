@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 
-def _location(function: object) -> tuple[str, int] | None:
-    function = inspect.unwrap(function)  # type: ignore[arg-type]
+def _location(function: Any) -> tuple[str, int] | None:
+    function = inspect.unwrap(function)
     try:
-        path = inspect.getsourcefile(function)  # type: ignore[arg-type]
+        path = inspect.getsourcefile(function)
         code = getattr(function, "__code__", None)
     except TypeError:
         return None

@@ -21,8 +21,16 @@ from handbook.checker.tools import ToolFailed, run
 SERVICE = ("service",)
 
 
-def _rule(principle_id: str, code: str, checks: str, **more: object) -> Rule:
-    return Rule(principle_id, "ruff", code, "static", checks, **more)  # type: ignore[arg-type]
+def _rule(
+    principle_id: str,
+    code: str,
+    checks: str,
+    known_problems: str = "",
+    applies_to: tuple[str, ...] = ("service", "test", "script"),
+) -> Rule:
+    return Rule(
+        principle_id, "ruff", code, "static", checks, known_problems, applies_to
+    )
 
 
 RULES = (
