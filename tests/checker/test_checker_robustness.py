@@ -323,3 +323,35 @@ def test_the_pre_commit_hook_manifest_is_valid() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruffs_own_noqa_comments_are_honoured_for_the_ruff_rules(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        PYPROJECT.replace(
+            '"STRUCT-DEPENDS", "ASYNC-NO-BLOCKING"', '"ASYNC-NO-BLOCKING"'
+        ),
+        encoding="utf-8",
+    )
+    sleeper = '"""Reports."""\n\nimport time\n\n\nasync def export() -> None:\n    time.sleep(1){}\n'
+    (project / "shop" / "reports.py").write_text(sleeper.format(""), encoding="utf-8")
+    before = principles("check", ".", cwd=project)
+    (project / "shop" / "reports.py").write_text(
+        sleeper.format("  # noqa: ASYNC251"), encoding="utf-8"
+    )
+    after = principles("check", ".", cwd=project)
+
+    assert "ASYNC-NO-BLOCKING must shop/reports.py:7:5 [ruff ASYNC251]" in before.stdout
+    assert "ASYNC251" not in after.stdout
+    assert after.returncode == 0
+
+
+def test_files_git_ignores_are_not_checked(project: Path) -> None:
+    (project / ".gitignore").write_text("generated/\n", encoding="utf-8")
+    (project / "generated").mkdir()
+    (project / "generated" / "orders.py").write_text(ENGINE_AT_IMPORT, encoding="utf-8")
+    git_repository(project)
+
+    result = principles("check", ".", cwd=project)
+
+    assert "shop/orders.py:5:1" in result.stdout
+    assert "generated/orders.py" not in result.stdout
