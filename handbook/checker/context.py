@@ -19,6 +19,8 @@ class Context:
     principle_ids: set[str]
     """The principles this run reports on (select, ignore, level)."""
     unreadable: list[NotChecked] = field(default_factory=list)
+    examined: set[Path] = field(default_factory=set)
+    """Non-Python files a rule read: only there can a departure be unused."""
 
     @cached_property
     def python(self) -> list[PyModule]:
@@ -57,7 +59,9 @@ class Context:
     def text(self, path: Path) -> str | None:
         """A non-Python file's text, or None (recorded as not checked)."""
         try:
-            return self.project.read(path)
+            text = self.project.read(path)
+            self.examined.add(path)
+            return text
         except Unreadable as error:
             self.unreadable.append(
                 NotChecked(

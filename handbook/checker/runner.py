@@ -95,7 +95,7 @@ def run(
             recorded += found
             problems += bad
     kept, report.departed, used = suppressions.apply(findings, recorded)
-    problems += suppressions.unused(recorded, used, _verified(report, wanted, project))
+    problems += suppressions.unused(recorded, used, _verified(report, wanted, context))
     report.problems = sorted(problems, key=lambda p: (str(p.path), p.line))
     if baseline is not None:
         kept, report.baselined, report.stale_baseline = baselines.split(
@@ -135,10 +135,12 @@ def _deduplicated(findings: list[Finding]) -> list[Finding]:
 
 
 def _verified(
-    report: Report, wanted: list[Rule], project: Project
+    report: Report, wanted: list[Rule], context: Context
 ) -> dict[Path, set[str]]:
-    """Per file, the principles every rule of which ran on it: only there can a
-    departure be called unused."""
+    """Per file, the principles every rule of which ran and looked at it: only
+    there can a departure be called unused. Every rule reads every Python
+    file; other files count only where a rule read them (a Compose file in a
+    subdirectory, which the Compose rules never open, is not judged)."""
     ran = set(report.rules_run)
     failed_rules = {r for n in report.not_checked for r in n.rules}
     complete = {
@@ -151,4 +153,8 @@ def _verified(
         )
     }
     unreadable = {n.path for n in report.not_checked if n.path is not None}
-    return {path: (set() if path in unreadable else complete) for path in project.files}
+    verified = {}
+    for path in context.project.files:
+        looked_at = path.suffix == ".py" or path in context.examined
+        verified[path] = complete if looked_at and path not in unreadable else set()
+    return verified

@@ -250,3 +250,24 @@ def test_sql_departures_use_double_dashes_and_cover_the_statement(
     recorded, _ = departures_in(Path("migrations/1_note.sql"), source, rules)
 
     assert list(recorded[0].lines) == [1, 2, 3]
+
+
+def test_a_departure_in_a_file_no_rule_opens_is_not_called_unused(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "shop"\nversion = "0.1.0"\n\n[tool.principles]\nselect = ["DEPLOY-ENV-PARITY"]\n',
+        encoding="utf-8",
+    )
+    compose = "services:\n  postgres:\n    # Departs from DEPLOY-ENV-PARITY: a scratch stack for demos.\n    image: postgres:16.4\n"
+    (project / "compose.yaml").write_text(compose, encoding="utf-8")
+    (project / "demo").mkdir()
+    (project / "demo" / "compose.yaml").write_text(compose, encoding="utf-8")
+
+    run = check(project, "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
+
+    # The root compose.yaml is read and pins its image: that departure is stale.
+    # The Compose rules never open demo/compose.yaml, so nothing is said of it.
+    assert [(p["path"], p["kind"]) for p in run.report["departure_problems"]] == [
+        ("compose.yaml", "unused-departure")
+    ]
