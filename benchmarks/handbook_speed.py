@@ -1,10 +1,11 @@
 """The handbook's own speed, against its budgets: the suite, the build, a rebuild.
 
-    uv run task speed                     # build x5, serve rebuild x3, suite x1
+    uv run task speed                     # build x5, serve rebuild x3, checker x5, suite x1
     uv run python -m benchmarks.handbook_speed --suite-runs 0 --zensical
 
 Budgets on a 2-core machine: ``uv run task test`` in 90 s, ``mkdocs build
---strict`` in 5 s, ``mkdocs serve`` showing an edited page again in 2 s. Shared
+--strict`` in 5 s, ``mkdocs serve`` showing an edited page again in 2 s, and
+``principles check --stage static snippets`` (the pre-commit stage) in 2 s. Shared
 machines are noisy, so these are measured and reported here, with the median
 and the range of repeated runs and the load average, never asserted by a test.
 
@@ -36,7 +37,12 @@ from benchmarks.stats import Summary, summarize
 from handbook.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BUDGETS_SECONDS = {"suite": 90.0, "build": 5.0, "serve_rebuild": 2.0}
+BUDGETS_SECONDS = {
+    "suite": 90.0,
+    "build": 5.0,
+    "serve_rebuild": 2.0,
+    "checker_static": 2.0,
+}
 # The page whose edit the rebuild measurement times: a long principle page.
 EDITED_PAGE = REPO_ROOT / "docs" / "principles" / "performance" / "eager-loading.md"
 ZENSICAL = "zensical==0.0.73"
@@ -109,6 +115,13 @@ def measure_serve_rebuild(runs: int) -> list[float]:
         server.terminate()
         server.wait(timeout=30)
     return samples
+
+
+def measure_checker(runs: int) -> list[float]:
+    """Wall time of ``principles check --stage static snippets``: the pre-commit
+    stage over the reference service, a new process each time, as a hook runs."""
+    check = [sys.executable, "-m", "handbook.checker", "check", "--stage", "static"]
+    return _repeat(runs, lambda: _timed([*check, "snippets"]))
 
 
 def measure_suite(runs: int) -> list[float]:
@@ -219,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--build-runs", type=int, default=5)
     parser.add_argument("--serve-runs", type=int, default=3)
     parser.add_argument("--suite-runs", type=int, default=1)
+    parser.add_argument("--checker-runs", type=int, default=5)
     parser.add_argument("--zensical", action="store_true")
     parser.add_argument("--output", type=Path, help="also write the figures as JSON")
     args = parser.parse_args(argv)
@@ -237,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             samples["build"] = measure_build(args.build_runs, workdir / "site")
         if args.serve_runs:
             samples["serve_rebuild"] = measure_serve_rebuild(args.serve_runs)
+        if args.checker_runs:
+            samples["checker_static"] = measure_checker(args.checker_runs)
         if args.suite_runs:
             samples["suite"] = measure_suite(args.suite_runs)
         if args.zensical:

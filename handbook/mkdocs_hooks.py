@@ -87,6 +87,7 @@ def _navigation(registry: Registry) -> list[Any]:
         {"Checklist": "checklist.md"},
         {"Anti-patterns": "anti-patterns.md"},
         {"Code review": "code-review.md"},
+        {"Checker": "checker.md"},
     ]
     for area, principles in registry.areas_in_use():
         nav.append({area.title: [{p.title: p.path.as_posix()} for p in principles]})

@@ -13,6 +13,7 @@ import re
 from pathlib import PurePosixPath
 
 from handbook.anatomy import LEVELS_WITH_EXCEPTIONS
+from handbook.checker.coverage import coverage_record
 from handbook.departures import departure_comment
 from handbook.registry import LEVELS, Principle, Registry
 from handbook.source_document import slugify
@@ -310,6 +311,8 @@ def principles_json(registry: Registry, site_url: str) -> str:
             "departure_comment": departure_comment(p.id)
             if p.level in LEVELS_WITH_EXCEPTIONS
             else None,
+            # What `principles check` checks it with, or why nothing does.
+            "checker": coverage_record(p.id),
         }
         for p in registry.reading_order()
     ]

@@ -1,0 +1,57 @@
+"""Which principles ``principles check`` checks, and with what.
+
+Every principle is either checked by at least one rule or listed here with
+the reason no rule can check it; a test keeps the two complete and apart.
+The site shows it on each page and in the checklist (``checked_by_markdown``)
+and ``principles.json`` carries it (``coverage_record``).
+"""
+
+from typing import Any
+
+from handbook.checker.registry import RULES, rules_for
+
+NOT_MACHINE_CHECKED = {
+    "ASYNC-GATHER": "whether two awaits are independent is a judgment about data flow, and a TaskGroup that shares a session fails only against a real database, in a test",
+    "OPS-REQUEST-ID": "that an ID reaches every log line of a request shows only in the log a real request writes, which a test reads",
+    "QUICK-START": "the commands have to be run on a fresh clone; the checker reads files and runs nothing of the project",
+    "SEC-AUTHZ": "who owns what is not in the code's shape or the schema: a test asks for another user's object and compares the answer with a missing one's",
+    "SEC-BODY-LIMIT": "whether a limit sits in front of every handler depends on the middleware stack at run time; a test sends an oversized body",
+    "TEST-ORGANISATION": "branch coverage and the error paths each endpoint declares are measured by running the suite",
+}
+
+
+def coverage_record(principle_id: str) -> dict[str, Any]:
+    """For principles.json and ``principles rules --json``."""
+    rules = rules_for(principle_id)
+    return {
+        "machine_checked": bool(rules),
+        "checked_by": [
+            {
+                "tool": r.tool,
+                "code": r.code,
+                "stage": r.stage,
+                "checks": r.checks,
+                "known_problems": r.known_problems or None,
+            }
+            for r in rules
+        ],
+        "not_checked_because": None if rules else NOT_MACHINE_CHECKED.get(principle_id),
+    }
+
+
+def checked_by_markdown(principle_id: str) -> str:
+    """One line for a principle page or the checklist: what checks it, or why nothing does."""
+    rules = rules_for(principle_id)
+    if not rules:
+        reason = NOT_MACHINE_CHECKED.get(principle_id, "no rule yet")
+        return f"**`principles check`:** not machine-checked: {reason}."
+    tools: dict[str, list[str]] = {}
+    for rule in rules:
+        tools.setdefault(rule.tool, []).append(f"`{rule.code}`")
+    listed = "; ".join(f"{tool} {', '.join(codes)}" for tool, codes in tools.items())
+    stages = sorted({r.stage for r in rules})
+    return f"**`principles check`:** {listed} ({' and '.join(stages)} stage{'s' if len(stages) > 1 else ''})."
+
+
+def machine_checked_ids() -> set[str]:
+    return {rule.principle_id for rule in RULES}

@@ -1,0 +1,1 @@
+"""Output formats: text (default), json, sarif and github."""

@@ -1,0 +1,79 @@
+"""The reference service in snippets/ is what the checker calls clean.
+
+Zero findings in both stages, with the departures the service records
+(``# Departs from API-ETAG`` on two reads of a user) honoured and reported
+as departures, not dropped.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from handbook.docs_tree import REPO_ROOT
+
+# The app reads these at import; nothing connects to them.
+APP_ENVIRONMENT = {
+    "DATABASE_URL": "postgresql://shop@127.0.0.1:1/shop",
+    "JWT_SECRET": "checker-test-secret-that-is-long-enough-0123456789",  # pragma: allowlist secret
+    "ENVIRONMENT": "test",
+}
+
+
+def principles_check(*arguments: str) -> tuple[int, dict[str, object]]:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "handbook.checker",
+            "check",
+            "snippets",
+            "--format",
+            "json",
+            *arguments,
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **APP_ENVIRONMENT},
+        check=False,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("stage", ["static", "all"])
+def test_the_reference_service_has_no_finding(stage: str) -> None:
+    code, report = principles_check("--stage", stage)
+
+    assert report["findings"] == []
+    assert report["departure_problems"] == []
+    assert report["not_checked"] == []
+    assert code == 0
+
+
+def test_its_recorded_departures_are_honoured_and_reported() -> None:
+    code, report = principles_check("--stage", "all")
+
+    departures = report["departures"]
+    assert isinstance(departures, list)
+    assert sorted((d["id"], d["path"], d["line"]) for d in departures) == [
+        ("API-ETAG", "snippets/shop/users/router.py", 55),
+        ("API-ETAG", "snippets/shop/users/router.py", 76),
+    ]
+    assert all(d["reason"] for d in departures)
+    assert code == 0
+
+
+def test_the_static_stage_leaves_the_ci_rules_for_the_ci_stage() -> None:
+    _, report = principles_check("--stage", "static")
+
+    left = {(r["tool"], r["id"]) for r in report["not_in_stage"]}  # type: ignore[union-attr,index]
+    assert {
+        ("openapi", "API-ETAG"),
+        ("squawk", "DB-MIGRATIONS"),
+        ("hadolint", "DEPLOY-DOCKERFILE"),
+    } <= left
+    assert report["departures"] == []
