@@ -6,9 +6,10 @@ against the real tool, library or service.
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 
 RUFF_PAGE = DOCS_DIR / "principles" / "tooling" / "ruff-lint-format.md"
 
@@ -36,3 +37,18 @@ def test_ruff_without_a_selection_enables_more_than_400_rules(tmp_path: Path) ->
         f"ruff now enables {count} rules by default; fix the claim in {RUFF_PAGE}"
     )
     assert "more than 400 rules" in RUFF_PAGE.read_text()
+
+
+def test_the_repositorys_rules_are_selected_explicitly_in_the_lint_table() -> None:
+    """An explicit selection, not ruff's defaults plus additions.
+
+    Deprecated top-level settings are caught by the config check of
+    tests/test_repository.py, which fails on any warning ruff prints.
+    """
+    ruff = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["ruff"]
+
+    assert ruff.get("lint", {}).get("select"), "no select in [tool.ruff.lint]"
+    assert "extend-select" not in ruff["lint"]
+    assert "List the rule families you want under `[tool.ruff.lint]`" in " ".join(
+        RUFF_PAGE.read_text().split()
+    )

@@ -8,7 +8,10 @@ import os
 import subprocess
 from pathlib import Path
 
-from handbook.docs_tree import DOCS_DIR
+import yaml
+from claims_support import prose
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
 from handbook.validators import tool_path
 
@@ -38,3 +41,11 @@ def test_task_renders_an_undeclared_variable_as_empty_as_the_page_shows(
     assert quoted.source.strip() == result.stderr.strip(), (
         f"{TASKFILE_PAGE}:{quoted.line}"
     )
+
+
+def test_every_task_of_the_repository_has_a_description() -> None:
+    tasks = yaml.safe_load((REPO_ROOT / "Taskfile.yml").read_text())["tasks"]
+
+    assert len(tasks) >= 10
+    assert [name for name, task in tasks.items() if not task.get("desc")] == []
+    assert "Give every task a `desc`" in prose(TASKFILE_PAGE)
