@@ -188,6 +188,9 @@ def make_copy(destination: Path, files: Iterable[str], root: Path = REPO_ROOT) -
         if (root / name).exists():
             (destination / name).symlink_to(root / name)
     _git(destination, "-c", "init.defaultBranch=scratch", "init", "-q")
+    # .gitignore's "/.tools/" matches a directory, not a symlink to one.
+    exclude = destination / ".git" / "info" / "exclude"
+    exclude.write_text("".join(f"/{name}\n" for name in SHARED_IGNORED))
     _git(destination, "add", "-A")
     _git(
         destination,

@@ -136,6 +136,7 @@ def test_a_scratch_copy_is_its_own_repository_and_is_restored(tmp_path: Path) ->
     source = tmp_path / "source"
     (source / "shop").mkdir(parents=True)
     (source / "shop" / "orders.py").write_text("LIMIT = 100\n")
+    (source / ".tools").mkdir()  # git-ignored tools the copy links to
     copy = tmp_path / "copy"
     make_copy(copy, ["shop/orders.py"], root=source)
     edits = (
@@ -154,4 +155,5 @@ def test_a_scratch_copy_is_its_own_repository_and_is_restored(tmp_path: Path) ->
     assert not (copy / "written-by-a-test.txt").exists()
     # git in the copy answers for the copy, not for the checkout around it.
     assert _git(copy, "ls-files").split() == ["shop/orders.py"]
+    assert _git(copy, "status", "--porcelain") == ""
     assert Path(_git(copy, "rev-parse", "--show-toplevel").strip()) == copy
