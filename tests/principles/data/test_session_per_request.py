@@ -5,9 +5,13 @@ against the real tool, library or service.
 """
 
 import pytest
+from evidence import client_for, prose, running
+from shop_fixtures import MIGRATIONS_DIR, PASSWORD, DatabaseFactory, load_script
 
 from handbook.docs_tree import DOCS_DIR
 from handbook.fences import find_fences
+from shop.core.config import Settings
+from shop.core.main import create_app
 
 SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
 
@@ -24,3 +28,29 @@ def test_the_source_database_module_fails_at_import_as_the_page_says() -> None:
     assert "a global `settings` that the module never defines" in " ".join(
         DB_SESSION_PAGE.read_text().split()
     )
+
+
+async def test_the_apps_own_sessions_keep_committed_objects_readable(
+    create_database: DatabaseFactory, settings: Settings
+) -> None:
+    """Registration builds its 201 from the user it just committed.
+
+    The rolled-back fixtures give the API the test's own session, so this
+    test runs the app as a server does instead: its lifespan, its session
+    factory and ``get_db``, on a database of its own (the commit is real).
+    """
+    url = await create_database()
+    await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
+    app = create_app(settings.model_copy(update={"database_url": url}))
+    account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+
+    async with running(app), client_for(app) as client:
+        response = await client.post("/users", json=account)
+
+    # With expire_on_commit=True, reading user.id after the commit raises
+    # MissingGreenlet in the handler, and the client gets a 500.
+    assert response.status_code == 201, response.text
+    assert response.headers["location"] == f"/users/{response.json()['id']}"
+    page = prose(DB_SESSION_PAGE)
+    assert "every `commit()` unloads every attribute" in page
+    assert "`test_the_apps_own_sessions_keep_committed_objects_readable`" in page

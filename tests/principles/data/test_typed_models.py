@@ -5,7 +5,11 @@ from sqlalchemy import ForeignKey, MetaData, String, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+import shop.catalog.models
+import shop.orders.models
+import shop.users.models  # noqa: F401 - every model registered on Base
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.shared.base_model import Base as ServiceBase
 
 PAGE = DOCS_DIR / "principles" / "data" / "typed-models.md"
 QUOTED = "Constraint names PostgreSQL made up"
@@ -71,3 +75,20 @@ def test_the_annotation_decides_not_null() -> None:
 
     assert Customer.__table__.c.email.nullable is False
     assert Customer.__table__.c.phone.nullable is True
+
+
+def test_every_relationship_of_the_service_names_its_other_end() -> None:
+    """The page's rule, held against every model of the reference service."""
+    relationships = [
+        relationship
+        for mapper in ServiceBase.registry.mappers
+        for relationship in mapper.relationships
+    ]
+
+    assert len(relationships) >= 2  # Order.items and OrderItem.order
+    for relationship in relationships:
+        other = relationship.back_populates
+        assert other, f"{relationship} has no back_populates"
+        assert relationship.mapper.relationships[other].back_populates == (
+            relationship.key
+        ), f"{relationship} and its back_populates {other!r} do not name each other"

@@ -13,7 +13,7 @@ from claims_support import prose
 from docker.errors import DockerException
 from testcontainers.community.postgres import PostgresContainer
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 
 PAGE = DOCS_DIR / "principles" / "testing" / "real-postgresql.md"
 SKIPPING_CONFTEST = Path(__file__).parent / "examples" / "skip_without_database.py"
@@ -58,8 +58,11 @@ def test_test_database_url_wins_and_is_given_the_asyncpg_driver(
 ) -> None:
     monkeypatch.setenv("TEST_DATABASE_URL", "postgresql://ci@db.ci:5432/postgres")
 
-    with postgres_provider.postgres_server(tmp_path) as url:
-        assert url == "postgresql+asyncpg://ci@db.ci:5432/postgres"
+    try:
+        with postgres_provider.postgres_server(tmp_path) as url:
+            assert url == "postgresql+asyncpg://ci@db.ci:5432/postgres"
+    except postgres_provider.NoPostgresError:
+        pytest.fail("TEST_DATABASE_URL is set, yet the provider looked elsewhere")
 
 
 def test_a_skipping_fixture_turns_a_missing_database_into_a_green_run(
@@ -141,5 +144,57 @@ def test_the_pin_is_the_compose_files_postgres_image(tmp_path: Path) -> None:
 def test_the_page_says_another_major_is_refused() -> None:
     assert (
         "binaries of another major are refused, with the package to install"
+        in prose(PAGE)
+    )
+
+
+def test_without_any_postgresql_the_test_session_fails_not_skips(
+    tmp_path: Path,
+) -> None:
+    """The suite's own ``server_url`` fixture, in a fresh pytest with no server.
+
+    The provider is replaced by one that finds nothing (its own search is
+    tested above), so this checks what the fixture does with that answer.
+    """
+    (tmp_path / "conftest.py").write_text(
+        "from contextlib import contextmanager\n\n"
+        "import postgres_provider\n\n\n"
+        "@contextmanager\n"
+        "def nowhere(workdir):\n"
+        '    raise postgres_provider.NoPostgresError("No server: here is how to get one")\n'
+        "    yield\n\n\n"
+        "postgres_provider.postgres_server = nowhere\n"
+        'pytest_plugins = ["shop_fixtures"]\n'
+    )
+    (tmp_path / "test_orders.py").write_text(
+        "def test_an_order_is_saved(server_url):\n    assert server_url\n\n\n"
+        "def test_an_order_is_listed(server_url):\n    assert server_url\n"
+    )
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_default_fixture_loop_scope = session\n"
+    )
+    env = os.environ | {
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO_ROOT / "tests"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+    assert result.returncode == 1, result.stdout
+    assert "2 errors" in result.stdout
+    assert "skipped" not in result.stdout
+    assert "No server: here is how to get one" in result.stdout
+    # The message alone, not a traceback through the fixtures, per test.
+    assert "Traceback" not in result.stdout
+    assert (
+        "it fails every test that needs the database with the instructions alone"
         in prose(PAGE)
     )

@@ -5,7 +5,11 @@ exercised by every service test; these tests check what the page says they
 achieve, against the real PostgreSQL.
 """
 
+import os
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 from claims_support import prose
 from shop_fixtures import UserFactory
@@ -36,3 +40,48 @@ def test_the_event_loop_settings_the_page_names_are_the_repositorys() -> None:
     assert options["asyncio_default_fixture_loop_scope"] == "session"
     assert options["asyncio_default_test_loop_scope"] == "session"
     assert '`asyncio_default_fixture_loop_scope = "session"`' in prose(PAGE)
+
+
+NEXT_TEST_STARTS_EMPTY = """\
+from sqlalchemy import text
+
+
+async def test_one_registers_a_user(register):
+    await register(email="grace@example.com")
+
+
+async def test_the_next_one_starts_from_an_empty_table(session):
+    assert await session.scalar(text("SELECT count(*) FROM users")) == 0
+"""
+
+
+def test_what_one_test_committed_is_gone_when_the_next_starts(
+    tmp_path: Path, server_url: str
+) -> None:
+    """The suite's own fixtures, in a fresh pytest session of two tests, in order."""
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["shop_fixtures"]\n')
+    (tmp_path / "test_two_in_a_row.py").write_text(NEXT_TEST_STARTS_EMPTY)
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_mode = auto\n"
+        "asyncio_default_fixture_loop_scope = session\n"
+        "asyncio_default_test_loop_scope = session\n"
+    )
+    env = os.environ | {
+        "TEST_DATABASE_URL": server_url,  # this session's server, a new database
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO_ROOT / "tests"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
+    assert "still leaves nothing behind" in prose(PAGE)

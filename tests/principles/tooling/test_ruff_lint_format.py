@@ -6,6 +6,7 @@ against the real tool, library or service.
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from claims_support import (
@@ -14,7 +15,7 @@ from claims_support import (
     source_python_files,
 )
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 
 RUFF_PAGE = DOCS_DIR / "principles" / "tooling" / "ruff-lint-format.md"
 
@@ -54,3 +55,18 @@ def test_the_page_lists_what_ruff_reports_on_the_sources_python(tmp_path: Path) 
     assert listed.splitlines() == [
         f"{name} {' '.join(codes)}" for name, codes in found.items()
     ]
+
+
+def test_the_repositorys_rules_are_selected_explicitly_in_the_lint_table() -> None:
+    """An explicit selection, not ruff's defaults plus additions.
+
+    Deprecated top-level settings are caught by the config check of
+    tests/test_repository.py, which fails on any warning ruff prints.
+    """
+    ruff = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["ruff"]
+
+    assert ruff.get("lint", {}).get("select"), "no select in [tool.ruff.lint]"
+    assert "extend-select" not in ruff["lint"]
+    assert "List the rule families you want under `[tool.ruff.lint]`" in " ".join(
+        RUFF_PAGE.read_text().split()
+    )

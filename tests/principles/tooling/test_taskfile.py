@@ -10,9 +10,11 @@ import subprocess
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import yaml
+from claims_support import prose
 from sqlalchemy.engine import make_url
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
 from handbook.validators import tool_path
 
@@ -135,3 +137,11 @@ def test_a_called_task_gets_the_amount_it_reads_from_vars(tmp_path: Path) -> Non
         "2",
     ]
     assert "sees `2` reach atlas" in " ".join(TASKFILE_PAGE.read_text().split())
+
+
+def test_every_task_of_the_repository_has_a_description() -> None:
+    tasks = yaml.safe_load((REPO_ROOT / "Taskfile.yml").read_text())["tasks"]
+
+    assert len(tasks) >= 10
+    assert [name for name, task in tasks.items() if not task.get("desc")] == []
+    assert "Give every task a `desc`" in prose(TASKFILE_PAGE)
