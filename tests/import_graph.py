@@ -10,9 +10,17 @@ imports one-way even there.
 import grimp
 
 
-def build(package: str) -> grimp.ImportGraph:
-    """The graph of ``package``, found on ``sys.path`` (no cache: always current)."""
-    return grimp.build_graph(package, cache_dir=None)
+def build(
+    package: str, *, include_external_packages: bool = False
+) -> grimp.ImportGraph:
+    """The graph of ``package``, found on ``sys.path`` (no cache: always current).
+
+    With ``include_external_packages``, a third-party import appears as its
+    top-level package (``sqlalchemy`` for ``sqlalchemy.ext.asyncio``).
+    """
+    return grimp.build_graph(
+        package, cache_dir=None, include_external_packages=include_external_packages
+    )
 
 
 def cycles(graph: grimp.ImportGraph) -> list[list[str]]:

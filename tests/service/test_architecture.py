@@ -7,6 +7,7 @@ between packages.
 """
 
 from itertools import permutations
+from pathlib import Path
 
 import import_graph
 import pytest
@@ -26,6 +27,12 @@ PUBLIC_INTERFACES = {
 def graph() -> ImportGraph:
     """Every import of the service, relative ones resolved (see import_graph)."""
     return import_graph.build("shop")
+
+
+@pytest.fixture(scope="module")
+def graph_with_libraries() -> ImportGraph:
+    """The same graph with the third-party packages each module imports."""
+    return import_graph.build("shop", include_external_packages=True)
 
 
 # --8<-- [start:import-rules]
@@ -67,39 +74,51 @@ def test_shared_code_and_core_wiring_import_no_domain(
 # --8<-- [start:router-rule]
 # What a router must not import: it calls its service, which owns the
 # session and the repository.
-DATABASE_ACCESS = ("sqlalchemy", "shop.core.database")
+DATABASE_LIBRARIES = {"sqlalchemy", "asyncpg"}
+DATABASE_MODULES = (".core.database", ".repository")
 
 
-def _database_access(router: Path) -> set[str]:
+def _database_access(graph: ImportGraph, router: str) -> set[str]:
     return {
         module
-        for module in _imported_modules(router)
-        if module.startswith(DATABASE_ACCESS) or module.endswith(".repository")
+        for module in graph.find_modules_directly_imported_by(router)
+        if module in DATABASE_LIBRARIES or module.endswith(DATABASE_MODULES)
     }
 
 
 @pytest.mark.parametrize("domain", list(PUBLIC_INTERFACES))
-def test_a_router_reaches_the_database_only_through_its_service(domain: str) -> None:
-    router = SHOP_DIR / domain / "router.py"
+def test_a_router_reaches_the_database_only_through_its_service(
+    graph_with_libraries: ImportGraph, domain: str
+) -> None:
+    router = f"shop.{domain}.router"
+    imported = graph_with_libraries.find_modules_directly_imported_by(router)
 
-    assert _database_access(router) == set()
-    assert f"shop.{domain}.service" in _imported_modules(router)
+    assert _database_access(graph_with_libraries, router) == set()
+    assert f"shop.{domain}.service" in imported
     # --8<-- [end:router-rule]
 
 
 def test_the_router_rule_catches_a_router_that_queries_the_database(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The catalog router as it was, calling its repository on the session.
-    router = tmp_path / "router.py"
-    router.write_text(
+    # The catalog router as it was, calling its repository on the session,
+    # in a scratch package laid out like the service.
+    package = tmp_path / "shop_before"
+    for module in ("catalog/repository", "core/database"):
+        (package / module).parent.mkdir(parents=True, exist_ok=True)
+        (package / module).with_suffix(".py").write_text("")
+    for folder in (package, package / "catalog", package / "core"):
+        (folder / "__init__.py").write_text("")
+    (package / "catalog" / "router.py").write_text(
         "from sqlalchemy.ext.asyncio import AsyncSession\n"
-        "from shop.catalog.repository import ProductRepository\n"
-        "from shop.core.database import get_db\n"
+        "from .repository import ProductRepository\n"
+        "from shop_before.core.database import get_db\n"
     )
+    monkeypatch.syspath_prepend(tmp_path)
+    graph = import_graph.build("shop_before", include_external_packages=True)
 
-    assert _database_access(router) == {
-        "sqlalchemy.ext.asyncio",
-        "shop.catalog.repository",
-        "shop.core.database",
+    assert _database_access(graph, "shop_before.catalog.router") == {
+        "sqlalchemy",
+        "shop_before.catalog.repository",
+        "shop_before.core.database",
     }
