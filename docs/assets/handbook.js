@@ -18,3 +18,26 @@
   });
   nameCodeNavs();
 })();
+
+// A search that finds nothing points at the page of what the handbook
+// leaves out: the pointer is in overrides/partials/search.html, hidden until
+// Material's result line says "No matching documents".
+(function () {
+  var pointer = document.querySelector(".pbp-search-none");
+  var meta = document.querySelector(".md-search-result__meta");
+  var config = document.getElementById("__config");
+  if (!pointer || !meta || !config) return;
+  var none = JSON.parse(config.textContent).translations["search.result.none"];
+  var link = pointer.querySelector("a");
+  // Absolute: the search box stays while instant navigation changes pages.
+  link.setAttribute("href", link.href);
+  function update() {
+    pointer.hidden = meta.textContent.trim() !== none;
+  }
+  new MutationObserver(update).observe(meta, {
+    childList: true,
+    characterData: true,
+    subtree: true,
+  });
+  update();
+})();

@@ -1,5 +1,5 @@
-"""Search understands how readers ask: questions, typos, other word forms
-and their own words for a topic.
+"""Search understands how readers ask: questions, typos, other word forms,
+their own words for a topic, and topics the handbook leaves out.
 
 Each query is typed into the real search box of the built site; its page
 must be in the top three results, as the alias and habit tests require.
@@ -7,13 +7,14 @@ must be in the top three results, as the alias and habit tests require.
 
 from pathlib import Path
 
-from playwright.async_api import Page
-from search_box import open_search, pages_mentioning, search_each
+from playwright.async_api import Page, expect
+from search_box import RESULT_LINKS, open_search, pages_mentioning, search_each
 
 from handbook.docs_tree import DOCS_DIR
 from handbook.registry import load_registry
 
 REGISTRY = load_registry(DOCS_DIR)
+NOT_COVERED = "not-covered/"
 
 # Questions in a new hire's words: "how", "do" and "I" used to match
 # "however", "docstrings", "imports" and "id" and push the topic down.
@@ -88,6 +89,20 @@ READERS_WORDS = {
     "health check endpoint": "OPS-HEALTH",
 }
 
+# Topics the handbook leaves out: the page that says where to look instead.
+LEFT_OUT = [
+    "graphql",
+    "celery",
+    "background jobs",
+    "kafka",
+    "websockets",
+    "multi-tenancy",
+    "refresh token",
+    "rate limiting",
+    "permissions",
+    "idempotency key",
+]
+
 
 async def _not_in_top_three(page: Page, site_url: str, expected: dict[str, str]) -> str:
     """What went wrong, or "" when every query has its page in the top three."""
@@ -134,6 +149,14 @@ async def test_a_readers_own_words_for_a_topic_find_its_page(
     assert not problem, problem
 
 
+async def test_a_topic_the_handbook_leaves_out_finds_the_page_that_says_so(
+    page: Page, site_url: str
+) -> None:
+    expected = dict.fromkeys(LEFT_OUT, NOT_COVERED)
+    problem = await _not_in_top_three(page, site_url, expected)
+    assert not problem, problem
+
+
 async def test_the_words_of_a_question_match_nothing_on_their_own(
     page: Page, site_url: str, built_site: Path
 ) -> None:
@@ -144,3 +167,26 @@ async def test_the_words_of_a_question_match_nothing_on_their_own(
     unrelated = set(found) - expected
     assert found
     assert not unrelated, f"found pages without ETag: {sorted(unrelated)}"
+
+
+async def test_a_search_that_finds_nothing_offers_what_the_handbook_leaves_out(
+    page: Page, site_url: str
+) -> None:
+    await open_search(page, site_url)
+    box = page.get_by_role("textbox", name="Search")
+    await box.fill("zxqvjw")
+    await box.press("End")
+    await expect(page.locator(".md-search-result__meta")).to_have_text(
+        "No matching documents"
+    )
+    await expect(page.locator(RESULT_LINKS)).to_have_count(0)
+    link = page.get_by_role("link", name="what this handbook does not cover")
+    await expect(link).to_be_visible()
+    await link.click()
+    await expect(page).to_have_url(site_url + NOT_COVERED)
+    # Results again: the pointer is for empty results only.
+    await open_search(page, site_url)
+    await box.fill("ETag")
+    await box.press("End")
+    await expect(page.locator(RESULT_LINKS).first).to_be_visible()
+    await expect(link).to_be_hidden()
