@@ -12,7 +12,19 @@
       nav.setAttribute("aria-label", title ? label + ": " + title.textContent.trim() : label);
     });
   }
-  new MutationObserver(nameCodeNavs).observe(document.documentElement, {
+  // Each search result lists its page's tags in a <nav>: name it after the
+  // result, or several unnamed navs share one landmark name (axe).
+  function nameResultTags() {
+    var navs = document.querySelectorAll(".md-search-result .md-tags:not([aria-label])");
+    navs.forEach(function (nav) {
+      var title = nav.closest("article") && nav.closest("article").querySelector("h1, h2");
+      nav.setAttribute("aria-label", "Tags: " + (title ? title.textContent.trim() : "result"));
+    });
+  }
+  new MutationObserver(function () {
+    nameCodeNavs();
+    nameResultTags();
+  }).observe(document.documentElement, {
     childList: true,
     subtree: true,
   });
