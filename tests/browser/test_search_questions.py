@@ -20,7 +20,7 @@ NOT_COVERED = "not-covered/"
 # "however", "docstrings", "imports" and "id" and push the topic down.
 QUESTIONS = {
     "how do I paginate a list endpoint": "API-CURSOR-PAGINATION",
-    "how do I hash passwords": "SEC-PASSWORDS",
+    "how do I hash passwords": "SEC-PASSWORDS",  # pragma: allowlist secret
     "how should I change the database schema": "DB-MIGRATIONS",
     "where do I put business logic": "STRUCT-SERVICE-LAYER",
     "how do I avoid N+1 queries": "PERF-EAGER-LOAD",
@@ -64,7 +64,7 @@ TYPOS = {
 WORD_FORMS = {
     "paginated results": "API-CURSOR-PAGINATION",
     "paginating": "API-CURSOR-PAGINATION",
-    "hashed passwords": "SEC-PASSWORDS",
+    "hashed passwords": "SEC-PASSWORDS",  # pragma: allowlist secret
     "memoized": "PERF-MEMOIZE",
     "memoising": "PERF-MEMOIZE",
     "blocked event loop": "ASYNC-NO-BLOCKING",
