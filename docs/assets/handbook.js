@@ -12,9 +12,44 @@
       nav.setAttribute("aria-label", title ? label + ": " + title.textContent.trim() : label);
     });
   }
-  new MutationObserver(nameCodeNavs).observe(document.documentElement, {
+  // Each search result lists its page's tags in a <nav>: name it after the
+  // result, or several unnamed navs share one landmark name (axe).
+  function nameResultTags() {
+    var navs = document.querySelectorAll(".md-search-result .md-tags:not([aria-label])");
+    navs.forEach(function (nav) {
+      var title = nav.closest("article") && nav.closest("article").querySelector("h1, h2");
+      nav.setAttribute("aria-label", "Tags: " + (title ? title.textContent.trim() : "result"));
+    });
+  }
+  new MutationObserver(function () {
+    nameCodeNavs();
+    nameResultTags();
+  }).observe(document.documentElement, {
     childList: true,
     subtree: true,
   });
   nameCodeNavs();
+})();
+
+// A search that finds nothing points at the page of what the handbook
+// leaves out: the pointer is in overrides/partials/search.html, hidden until
+// Material's result line says "No matching documents".
+(function () {
+  var pointer = document.querySelector(".pbp-search-none");
+  var meta = document.querySelector(".md-search-result__meta");
+  var config = document.getElementById("__config");
+  if (!pointer || !meta || !config) return;
+  var none = JSON.parse(config.textContent).translations["search.result.none"];
+  var link = pointer.querySelector("a");
+  // Absolute: the search box stays while instant navigation changes pages.
+  link.setAttribute("href", link.href);
+  function update() {
+    pointer.hidden = meta.textContent.trim() !== none;
+  }
+  new MutationObserver(update).observe(meta, {
+    childList: true,
+    characterData: true,
+    subtree: true,
+  });
+  update();
 })();

@@ -28,4 +28,7 @@ def test_the_engines_build_from_mkdocs_yml_with_its_defaults_filled_in() -> None
 
     assert config["site_url"] == "http://127.0.0.1:8000/"
     assert config["repo_url"].startswith("https://")
-    assert config["hooks"] == ["handbook/mkdocs_hooks.py"]
+    assert config["hooks"] == [
+        "handbook/mkdocs_hooks.py",
+        "handbook/listing_redirects.py",
+    ]

@@ -6,7 +6,7 @@ no rule is disabled.
 """
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
 from handbook.axe import AXE_JS, SCHEMES, axe_violations, set_scheme
 
@@ -17,6 +17,9 @@ PAGES = {
     "source": "source/",
     # Inline SVG charts and wide tables, generated from the results file.
     "benchmarks": "benchmarks/",
+    "not covered": "not-covered/",
+    # The 404 page of a misspelt short URL, with its closest IDs.
+    "misspelt ID": "id/API-ETAGS/",
 }
 
 
@@ -32,6 +35,29 @@ async def test_page_has_no_axe_violations_in_either_scheme(
     page: Page, site_url: str, name: str
 ) -> None:
     await page.goto(site_url + PAGES[name], wait_until="networkidle")
+    found = {}
+    for scheme in SCHEMES:
+        await set_scheme(page, scheme)
+        if violations := await axe_violations(page):
+            found[scheme] = [str(v) for v in violations]
+    assert not found, found
+
+
+@pytest.mark.parametrize(
+    "query", ["how do I use an etag", "zxqvjw"], ids=["results", "no results"]
+)
+async def test_the_search_dialog_has_no_axe_violations_in_either_scheme(
+    page: Page, site_url: str, query: str
+) -> None:
+    await page.goto(site_url, wait_until="networkidle")
+    box = page.get_by_role("textbox", name="Search")
+    await box.click()
+    await box.fill(query)
+    await box.press("End")
+    answered = page.locator(".md-search-result__item").first.or_(
+        page.get_by_role("link", name="what this handbook does not cover")
+    )
+    await expect(answered).to_be_visible()
     found = {}
     for scheme in SCHEMES:
         await set_scheme(page, scheme)

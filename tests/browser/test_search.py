@@ -1,7 +1,6 @@
 """Site search finds the code terms engineers type, and ranks principles first."""
 
 import functools
-import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -9,95 +8,20 @@ from urllib.parse import urlsplit
 import pytest
 from mkdocs.config import load_config
 from playwright.async_api import Page, expect
+from search_box import open_search, pages_mentioning, search, search_each
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.registry import load_registry
 
 CODE_TERMS = ["expire_on_commit", "N+1", "join_transaction_mode", "SecretStr"]
 REGISTRY = load_registry(DOCS_DIR)
-RESULT_LINKS = ".md-search-result__item > .md-search-result__link"
-
-
-def _pages_mentioning(built_site: Path, term: str) -> set[str]:
-    index = json.loads((built_site / "search" / "search_index.json").read_text())
-    return {
-        doc["location"].split("#")[0]
-        for doc in index["docs"]
-        if term.lower() in doc["text"].lower() + doc["title"].lower()
-    }
-
-
-async def _open_search(page: Page, site_url: str) -> None:
-    await page.goto(site_url, wait_until="networkidle")  # the search index is loaded
-    await page.get_by_role("textbox", name="Search").click()
-
-
-async def _search(page: Page, query: str) -> list[str]:
-    """The result pages for ``query``, best first, as site-relative paths."""
-    box = page.get_by_role("textbox", name="Search")
-    # Material searches on key-up: fill, then release a key that types nothing.
-    await box.fill("")
-    await box.press("End")
-    await expect(page.locator(RESULT_LINKS)).to_have_count(0)
-    await box.fill(query)
-    await box.press("End")
-    await expect(page.locator(RESULT_LINKS).first).to_be_visible(timeout=10_000)
-    hrefs = await page.locator(RESULT_LINKS).evaluate_all(
-        "links => links.map(a => a.href)"
-    )
-    return [urlsplit(href).path.removeprefix("/") for href in hrefs]
-
-
-# The same steps as _search, typed into the same search box, but run inside
-# the page for a whole list of queries: one round trip instead of four per
-# query, for the tests that ask hundreds of them.
-_SEARCH_EACH = """async (queries) => {
-  const box = document.querySelector('input[data-md-component="search-query"]');
-  const list = document.querySelector('.md-search-result__list');
-  const links = () => [...list.querySelectorAll(':scope > li > a.md-search-result__link')]
-    .map(a => a.href);
-  const until = (done, query) => new Promise((resolve, reject) => {
-    if (done()) return resolve();
-    const watcher = new MutationObserver(() => {
-      if (done()) { clearTimeout(timer); watcher.disconnect(); resolve(); }
-    });
-    const timer = setTimeout(() => {
-      watcher.disconnect();
-      reject(new Error(`no results for ${JSON.stringify(query)} within 10 s`));
-    }, 10000);
-    watcher.observe(list, {childList: true, subtree: true});
-  });
-  const type = (text) => {
-    box.value = text;
-    box.dispatchEvent(new Event('input', {bubbles: true}));
-    box.dispatchEvent(new KeyboardEvent('keyup', {key: 'End', bubbles: true}));
-  };
-  const found = {};
-  for (const query of queries) {
-    type('');
-    await until(() => links().length === 0, '');
-    type(query);
-    await until(() => links().length > 0, query);
-    found[query] = links();
-  }
-  return found;
-}"""
-
-
-async def _search_each(page: Page, queries: list[str]) -> dict[str, list[str]]:
-    """The result pages for each query, best first, as site-relative paths."""
-    found = await page.evaluate(_SEARCH_EACH, queries)
-    return {
-        query: [urlsplit(href).path.removeprefix("/") for href in hrefs]
-        for query, hrefs in found.items()
-    }
 
 
 @pytest.mark.parametrize("term", CODE_TERMS)
 async def test_searching_a_code_term_finds_a_page_that_mentions_it(
     page: Page, site_url: str, built_site: Path, term: str
 ) -> None:
-    expected = _pages_mentioning(built_site, term)
+    expected = pages_mentioning(built_site, term)
     assert expected, f"no page mentions {term!r}: the search test has nothing to find"
 
     await page.goto(site_url, wait_until="networkidle")  # the search index is loaded
@@ -120,13 +44,13 @@ async def test_searching_a_code_term_finds_a_page_that_mentions_it(
 async def test_searching_an_id_ranks_its_principle_first(
     page: Page, site_url: str
 ) -> None:
-    await _open_search(page, site_url)
+    await open_search(page, site_url)
     expected = {
         query: principle.url
         for principle in REGISTRY.principles
         for query in (principle.id, principle.id.lower())
     }
-    results = await _search_each(page, list(expected))
+    results = await search_each(page, list(expected))
     wrong = {
         query: results[query][:3]
         for query, url in expected.items()
@@ -162,9 +86,9 @@ async def test_searching_an_alias_ranks_its_principle_first(
     page: Page, site_url: str
 ) -> None:
     """An alias only one principle claims ranks it first; a shared one, in the top 3."""
-    await _open_search(page, site_url)
+    await open_search(page, site_url)
     aliases = [(alias, p) for p in REGISTRY.principles for alias in p.aliases]
-    results = await _search_each(page, list({alias for alias, _ in aliases}))
+    results = await search_each(page, list({alias for alias, _ in aliases}))
     wrong = {}
     for alias, principle in aliases:
         top = 3 if _is_shared(alias, principle.id) else 1
@@ -176,9 +100,9 @@ async def test_searching_an_alias_ranks_its_principle_first(
 async def test_results_show_page_and_heading_not_code_blocks(
     page: Page, site_url: str
 ) -> None:
-    await _open_search(page, site_url)
+    await open_search(page, site_url)
     # A term that lives in code blocks on several pages.
-    await _search(page, "selectinload")
+    await search(page, "selectinload")
     results = page.locator(".md-search-result")
     assert await results.locator("pre").count() > 0, (
         "the test needs a result teaser that contains a code block"
@@ -221,11 +145,11 @@ async def test_searching_a_habit_tool_or_error_ranks_its_principle_in_the_top_th
     page: Page, site_url: str, built_site: Path
 ) -> None:
     for term, answer in SEARCHED_WORDS.items():
-        assert answer in _pages_mentioning(built_site, term), (
+        assert answer in pages_mentioning(built_site, term), (
             f"{answer} does not mention {term!r}: add it to the page's tags"
         )
-    await _open_search(page, site_url)
-    results = await _search_each(page, list(SEARCHED_WORDS))
+    await open_search(page, site_url)
+    results = await search_each(page, list(SEARCHED_WORDS))
     wrong = {
         term: results[term][:3]
         for term, answer in SEARCHED_WORDS.items()

@@ -36,3 +36,56 @@ async def test_a_short_url_keeps_the_fragment(page: Page, site_url: str) -> None
     principle = REGISTRY.principles[0]
     await page.goto(f"{site_url}id/{principle.id}/#how-to-check")
     await expect(page).to_have_url(f"{site_url}{principle.url}#how-to-check")
+
+
+@pytest.mark.parametrize(
+    ("typed", "closest"),
+    [
+        ("API-ETAGS", "API-ETAG"),  # a letter too many
+        ("api-etags", "API-ETAG"),  # and in lower case
+        ("APIETAG", "API-ETAG"),  # the hyphen left out
+        ("PREF-EAGER-LOAD", "PERF-EAGER-LOAD"),  # two letters swapped
+        ("EAGER-LOAD", "PERF-EAGER-LOAD"),  # the area left out
+    ],
+)
+async def test_a_misspelt_short_url_offers_the_closest_id(
+    page: Page, site_url: str, typed: str, closest: str
+) -> None:
+    response = await page.goto(f"{site_url}id/{typed}/")
+    assert response is not None
+    await expect(page.locator("h1")).to_have_text("404 - Not found")
+    await expect(page.locator(".pbp-typed-id")).to_have_text(typed.upper())
+    suggestions = page.locator("ul.pbp-closest a")
+    await expect(suggestions.first).to_have_text(closest)
+    await suggestions.first.click()
+    principle = REGISTRY.by_id(closest)
+    await expect(page).to_have_url(f"{site_url}{principle.url}")
+
+
+async def test_a_short_url_close_to_no_id_says_so_and_offers_none(
+    page: Page, site_url: str
+) -> None:
+    await page.goto(f"{site_url}id/WXYZ-QQQ/")
+    await expect(page.locator(".pbp-did-you-mean")).to_contain_text(
+        "No principle has the ID WXYZ-QQQ."
+    )
+    await expect(page.get_by_text("Did you mean:")).to_be_hidden()
+    await expect(page.locator("ul.pbp-closest a")).to_have_count(0)
+
+
+async def test_any_other_missing_page_offers_no_ids(page: Page, site_url: str) -> None:
+    await page.goto(f"{site_url}no/such/page/")
+    await expect(page.locator("h1")).to_have_text("404 - Not found")
+    await expect(page.locator(".pbp-did-you-mean")).to_be_hidden()
+    link = page.get_by_role("link", name="what this handbook does not cover")
+    await link.click()
+    await expect(page).to_have_url(f"{site_url}not-covered/")
+
+
+@pytest.mark.parametrize("folder", ["id/", "principles/"])
+async def test_the_folder_of_short_urls_or_of_pages_leads_to_the_id_list(
+    page: Page, site_url: str, folder: str
+) -> None:
+    await page.goto(site_url + folder)
+    await expect(page).to_have_url(f"{site_url}ids/")
+    await expect(page.locator("h1")).to_contain_text("Principle IDs")

@@ -75,3 +75,13 @@ def test_llms_txt_uses_the_published_address(sub_path_site: str) -> None:
     status, text = _get(sub_path_site + "llms.txt")
     assert status == 200
     assert f"({sub_path_site}id/PERF-EAGER-LOAD/)" in text
+
+
+def test_the_id_folder_leads_to_the_id_list_under_a_sub_path(
+    sub_path_site: str,
+) -> None:
+    status, html = _get(sub_path_site + "id/")
+    assert status == 200
+    target = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', html)[1]
+    assert urljoin(sub_path_site + "id/", target) == sub_path_site + "ids/"
+    assert _get(sub_path_site + "ids/")[0] == 200

@@ -1,0 +1,173 @@
+// Site search that understands how people ask.
+//
+// Material for MkDocs (written against 9.8.2) searches in a web worker: it
+// splits the query with the plugin's separator, appends "*" to every word
+// and hands the query to lunr. Its own options cannot fix what readers hit:
+//   - every word is a prefix, so "how do I paginate" also matches "however",
+//     "docstrings", "imports" and "id", which outrank the topic;
+//   - a stemmer in the plugin's `pipeline` stems the index, but lunr never
+//     stems a query word with a wildcard, so "pagination" typed whole then
+//     finds nothing at all;
+//   - a one-letter typo finds nothing.
+//
+// This worker runs Material's worker unchanged (overrides/main.html passes
+// its URL as ?material=) and adjusts the lunr it exposes as `self.lunr`:
+// each query that reaches the index, before lunr expands its words,
+//   1. drops stop words (lunr's English list, the one the index was built
+//      with) and one-letter words, unless nothing else is left;
+//   2. matches each word's other forms: the words of the index with the same
+//      stem (lunr's Porter stemmer, run over the index's words and the
+//      query's alike), so "paginated" finds "pagination" and "organization"
+//      finds "organisation";
+//   3. for a word that matches nothing, matches the index's words one edit
+//      away (lunr's fuzzy term~1), so "paginaton" finds "pagination".
+// IDs, aliases and code terms match as before: they are words of the index,
+// so they match themselves first.
+/* global lunr */
+(function () {
+  "use strict";
+
+  var material = new URL(self.location.href).searchParams.get("material");
+  if (!material || new URL(material).origin !== self.location.origin) {
+    throw new Error(
+      "search-worker.js needs ?material=<Material's search worker URL on this site>"
+    );
+  }
+  importScripts(material);
+  if (typeof lunr === "undefined") {
+    throw new Error(
+      "Material's search worker no longer exposes self.lunr: " +
+        "search-worker.js was written against Material 9.8.2"
+    );
+  }
+
+  var WILDCARD = lunr.Query.wildcard;
+  // Words the index was built without are not worth matching as prefixes.
+  function isStopWord(word) {
+    return lunr.stopWordFilter(new lunr.Token(word)) === undefined;
+  }
+
+  // Words are grouped by stem, with British -ise spelt -ize first: the
+  // handbook writes "memoised" and "organisation", readers often "memoized"
+  // and "organization".
+  function stem(word) {
+    var american = word.replace(/(\w{3})is(e|es|ed|ing|ation|ations|er|ers)$/, "$1iz$2");
+    return lunr.stemmer(new lunr.Token(american)).toString();
+  }
+
+  // The index's words grouped by stem, computed once per index.
+  var families = new WeakMap();
+  function familyOf(index, word) {
+    var byStem = families.get(index);
+    if (!byStem) {
+      byStem = new Map();
+      Object.keys(index.invertedIndex).forEach(function (term) {
+        var key = stem(term);
+        if (!byStem.has(key)) byStem.set(key, []);
+        byStem.get(key).push(term);
+      });
+      families.set(index, byStem);
+    }
+    return byStem.get(stem(word)) || [];
+  }
+
+  function wordsMatching(index, tokenSet) {
+    return index.tokenSet.intersect(tokenSet).toArray();
+  }
+
+  // A clause this worker may rewrite: one word, maybe a trailing "*", no
+  // fuzziness of the reader's own ("term~2").
+  function plainWord(clause) {
+    if ("editDistance" in clause) return null;
+    var word = clause.term.replace(/\*$/, "");
+    return word && word.indexOf("*") === -1 ? word : null;
+  }
+
+  function matchingWords(index, word, prefix) {
+    if (!prefix) return word in index.invertedIndex ? [word] : [];
+    return wordsMatching(index, lunr.TokenSet.fromString(word + "*"));
+  }
+
+  function understand(index, query) {
+    var clauses = query.clauses;
+    var kept = clauses.filter(function (clause) {
+      var word = plainWord(clause);
+      return word === null || !isStopWord(word);
+    });
+    // "how do I" alone, or the first letter typed: keep the word being typed.
+    query.clauses = kept.length ? kept : clauses.slice(-1);
+    if (!kept.length) return;
+    kept.forEach(function (clause) {
+      var word = plainWord(clause);
+      if (word === null) return;
+      var prefix = /\*$/.test(clause.term) || (clause.wildcard & WILDCARD.TRAILING) !== 0;
+      if (word.length < 2) {
+        // The "x" of X-Request-ID matches "x", not every word starting with x.
+        if (kept.length > 1) exactly(clause, word, null);
+        return;
+      }
+      var matches = matchingWords(index, word, prefix);
+      var forms = familyOf(index, word).filter(function (term) {
+        return prefix ? term.indexOf(word) !== 0 : term !== word;
+      });
+      if (matches.length && forms.length) {
+        exactly(clause, word, matches.concat(forms));
+      } else if (forms.length) {
+        exactly(clause, word, forms).named = true;
+      } else if (!matches.length && word.length >= 3) {
+        var near = wordsMatching(index, lunr.TokenSet.fromFuzzyString(word, 1));
+        if (near.length) exactly(clause, word, near).named = true;
+      }
+    });
+  }
+
+  // Make a clause match exactly these words of the index (lunr matches the
+  // clause's term itself when there is no list).
+  function exactly(clause, word, words) {
+    clause.term = word;
+    clause.wildcard = WILDCARD.NONE;
+    clause.usePipeline = false;
+    if (words) {
+      clause.word = word;
+      clause.expansions = words.slice().sort();
+    }
+    return clause;
+  }
+
+  var fromClause = lunr.TokenSet.fromClause;
+  lunr.TokenSet.fromClause = function (clause) {
+    return clause.expansions ? lunr.TokenSet.fromArray(clause.expansions) : fromClause(clause);
+  };
+
+  var query = lunr.Index.prototype.query;
+  lunr.Index.prototype.query = function (build) {
+    var index = this;
+    var rewritten = [];
+    var results = query.call(this, function (q) {
+      build.call(q, q);
+      understand(index, q);
+      rewritten = q.clauses.filter(function (clause) {
+        return clause.named;
+      });
+    });
+    // Material marks a query word "missing" from a result unless a matched
+    // word starts with it, and ranks such a result lower. When the index has
+    // no word starting with the reader's, name it on the results that matched
+    // one of its other forms or a word one edit away. Where the index has the
+    // word itself, the pages with it keep that advantage over other forms.
+    results.forEach(function (result) {
+      var metadata = result.matchData.metadata;
+      var matched = Object.keys(metadata);
+      rewritten.forEach(function (clause) {
+        var found = matched.some(function (term) {
+          return clause.expansions.indexOf(term) !== -1;
+        });
+        var named = matched.some(function (term) {
+          return term.indexOf(clause.word) === 0;
+        });
+        if (found && !named) metadata[clause.word] = {};
+      });
+    });
+    return results;
+  };
+})();

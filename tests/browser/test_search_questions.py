@@ -1,0 +1,192 @@
+"""Search understands how readers ask: questions, typos, other word forms,
+their own words for a topic, and topics the handbook leaves out.
+
+Each query is typed into the real search box of the built site; its page
+must be in the top three results, as the alias and habit tests require.
+"""
+
+from pathlib import Path
+
+from playwright.async_api import Page, expect
+from search_box import RESULT_LINKS, open_search, pages_mentioning, search_each
+
+from handbook.docs_tree import DOCS_DIR
+from handbook.registry import load_registry
+
+REGISTRY = load_registry(DOCS_DIR)
+NOT_COVERED = "not-covered/"
+
+# Questions in a new hire's words: "how", "do" and "I" used to match
+# "however", "docstrings", "imports" and "id" and push the topic down.
+QUESTIONS = {
+    "how do I paginate a list endpoint": "API-CURSOR-PAGINATION",
+    "how do I hash passwords": "SEC-PASSWORDS",  # pragma: allowlist secret
+    "how should I change the database schema": "DB-MIGRATIONS",
+    "where do I put business logic": "STRUCT-SERVICE-LAYER",
+    "how do I avoid N+1 queries": "PERF-EAGER-LOAD",
+    "what status code should a create return": "API-REST",
+    "how do I run tests against a real database": "TEST-REAL-DB",
+    "how do I log in JSON": "OPS-JSON-LOGS",
+    "how do I configure CORS": "SEC-CORS",
+    "should I use sqlite in tests": "TEST-REAL-DB",
+    "how do I keep secrets out of git": "SEC-SECRETS",
+    "what goes in the README": "DOC-README",
+    "how do I shut down gracefully": "OPS-GRACEFUL-SHUTDOWN",
+    "how do I add a dependency": "UV-ONLY",
+    "how big should the connection pool be": "DB-POOL",
+    "can I call requests in an async route": "ASYNC-NO-BLOCKING",
+    "how do I validate user input": "SEC-INPUT",
+    "how do I limit upload size": "SEC-BODY-LIMIT",
+    "when should I use asyncio gather": "ASYNC-GATHER",
+    "how do I trace a request across services": "OPS-TRACING",
+    "how do I check that a user owns an order": "SEC-AUTHZ",
+    "how do I set up a new project": "QUICK-START",
+    "do I need type hints everywhere": "DOC-TYPE-HINTS",
+    "is it ok to use global state": "STRUCT-DEPENDS",
+}
+
+# One letter wrong, missing, added or swapped: the word matched nothing.
+TYPOS = {
+    "paginaton": "API-CURSOR-PAGINATION",
+    "pasword hashing": "SEC-PASSWORDS",
+    "migratoins": "DB-MIGRATIONS",
+    "dockerfle": "DEPLOY-DOCKERFILE",
+    "graceful shutdwn": "OPS-GRACEFUL-SHUTDOWN",
+    "corelation id": "OPS-REQUEST-ID",
+    "pydantc": "STACK-PYDANTIC",
+    "prometeus": "OPS-METRICS",
+    "savepiont": "TEST-ROLLBACK",
+    "docstirngs": "DOC-DOCSTRINGS",
+    "test organization": "TEST-ORGANISATION",
+}
+
+# Another form of a word in the page's title, tags or text.
+WORD_FORMS = {
+    "paginated results": "API-CURSOR-PAGINATION",
+    "paginating": "API-CURSOR-PAGINATION",
+    "hashed passwords": "SEC-PASSWORDS",  # pragma: allowlist secret
+    "memoized": "PERF-MEMOIZE",
+    "memoising": "PERF-MEMOIZE",
+    "blocked event loop": "ASYNC-NO-BLOCKING",
+    "rolling back a transaction": "TEST-ROLLBACK",
+    "indexed columns": "DB-INDEXES",
+    "revoked tokens": "SEC-AUTHN",
+    "grouping tests by domain": "TEST-ORGANISATION",
+    "chaining pages": "API-CURSOR-PAGINATION",
+    "validating settings": "CONFIG-TYPED",
+    "migrating the schema": "DB-MIGRATIONS",
+}
+
+# What readers call a topic when they do not know the page's words.
+READERS_WORDS = {
+    "sign in": "SEC-AUTHN",
+    "env vars": "CONFIG-TYPED",
+    "linting": "RUFF-CONFIG",
+    "lazy loading": "PERF-EAGER-LOAD",
+    "circular dependency": "STRUCT-NO-CYCLES",
+    "password storage": "SEC-PASSWORDS",
+    "dependency injection": "STRUCT-DEPENDS",
+    "health check endpoint": "OPS-HEALTH",
+}
+
+# Topics the handbook leaves out: the page that says where to look instead.
+LEFT_OUT = [
+    "graphql",
+    "celery",
+    "background jobs",
+    "kafka",
+    "websockets",
+    "multi-tenancy",
+    "refresh token",
+    "rate limiting",
+    "permissions",
+    "idempotency key",
+]
+
+
+async def _not_in_top_three(page: Page, site_url: str, expected: dict[str, str]) -> str:
+    """What went wrong, or "" when every query has its page in the top three."""
+    await open_search(page, site_url)
+    results = await search_each(page, list(expected))
+    wrong = {
+        query: results[query][:3]
+        for query, url in expected.items()
+        if url not in results[query][:3]
+    }
+    if not wrong:
+        return ""
+    return (
+        f"{len(wrong)} of {len(expected)} queries do not have their page in the "
+        f"top three (top three shown): {wrong}"
+    )
+
+
+def _urls(queries: dict[str, str]) -> dict[str, str]:
+    return {query: REGISTRY.by_id(pid).url for query, pid in queries.items()}
+
+
+async def test_a_question_in_a_new_hires_words_finds_its_page(
+    page: Page, site_url: str
+) -> None:
+    problem = await _not_in_top_three(page, site_url, _urls(QUESTIONS))
+    assert not problem, problem
+
+
+async def test_a_word_one_letter_off_finds_its_page(page: Page, site_url: str) -> None:
+    problem = await _not_in_top_three(page, site_url, _urls(TYPOS))
+    assert not problem, problem
+
+
+async def test_another_form_of_a_word_finds_its_page(page: Page, site_url: str) -> None:
+    problem = await _not_in_top_three(page, site_url, _urls(WORD_FORMS))
+    assert not problem, problem
+
+
+async def test_a_readers_own_words_for_a_topic_find_its_page(
+    page: Page, site_url: str
+) -> None:
+    problem = await _not_in_top_three(page, site_url, _urls(READERS_WORDS))
+    assert not problem, problem
+
+
+async def test_a_topic_the_handbook_leaves_out_finds_the_page_that_says_so(
+    page: Page, site_url: str
+) -> None:
+    expected = dict.fromkeys(LEFT_OUT, NOT_COVERED)
+    problem = await _not_in_top_three(page, site_url, expected)
+    assert not problem, problem
+
+
+async def test_the_words_of_a_question_match_nothing_on_their_own(
+    page: Page, site_url: str, built_site: Path
+) -> None:
+    # "what", "is" and "an" are stop words: only "ETag" is searched for.
+    expected = pages_mentioning(built_site, "etag")
+    await open_search(page, site_url)
+    found = (await search_each(page, ["what is an ETag"]))["what is an ETag"]
+    unrelated = set(found) - expected
+    assert found
+    assert not unrelated, f"found pages without ETag: {sorted(unrelated)}"
+
+
+async def test_a_search_that_finds_nothing_offers_what_the_handbook_leaves_out(
+    page: Page, site_url: str
+) -> None:
+    await open_search(page, site_url)
+    box = page.get_by_role("textbox", name="Search")
+    await box.fill("zxqvjw")
+    await box.press("End")
+    await expect(page.locator(".md-search-result__meta")).to_have_text(
+        "No matching documents"
+    )
+    await expect(page.locator(RESULT_LINKS)).to_have_count(0)
+    link = page.get_by_role("link", name="what this handbook does not cover")
+    await expect(link).to_be_visible()
+    await link.click()
+    await expect(page).to_have_url(site_url + NOT_COVERED)
+    # Results again: the pointer is for empty results only.
+    await open_search(page, site_url)
+    await box.fill("ETag")
+    await box.press("End")
+    await expect(page.locator(RESULT_LINKS).first).to_be_visible()
+    await expect(link).to_be_hidden()

@@ -1,0 +1,97 @@
+"""The page of what the handbook leaves out says true things: no principle
+covers those topics, the reference service has none of them, and each
+points to an official reference."""
+
+import re
+from urllib.parse import urlsplit
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.registry import load_registry
+
+PAGE = DOCS_DIR / "not-covered.md"
+REGISTRY = load_registry(DOCS_DIR)
+
+# The words a principle (in its title, summary, tags or aliases) or the
+# reference service's code would use if it covered the topic.
+TOPIC_WORDS = {
+    "Background jobs and task queues": [
+        "celery",
+        "task queue",
+        "background job",
+        "backgroundtasks",
+    ],
+    "GraphQL": ["graphql", "strawberry"],
+    "Message queues and event streaming": [
+        "kafka",
+        "rabbitmq",
+        "message queue",
+        "event stream",
+        "pub/sub",
+    ],
+    "Refresh tokens": ["refresh token", "refresh_token"],
+    "WebSockets": ["websocket"],
+    "Multi-tenancy": ["tenant", "row level security", "row-level security"],
+    "Roles and permissions": ["permission", "role-based", "securityscopes"],
+    "Rate limiting": ["rate limit", "rate-limit", "throttl", "limit_req"],
+    "Idempotency keys": ["idempoten"],
+    "Full-text search": ["full-text", "full text", "tsvector"],
+}
+# Where "look instead" may point: the projects' and standards' own documentation.
+OFFICIAL_HOSTS = {
+    "fastapi.tiangolo.com",
+    "docs.celeryq.dev",
+    "kafka.apache.org",
+    "www.rabbitmq.com",
+    "datatracker.ietf.org",
+    "www.postgresql.org",
+    "nginx.org",
+    "developer.mozilla.org",
+}
+SERVICE_SOURCES = ("*.py", "*.sql", "*.toml", "*.yaml", "*.yml", "*.json")
+
+
+def _topics() -> dict[str, str]:
+    """Each listed topic (its bold name) and the text of its bullet."""
+    text = PAGE.read_text(encoding="utf-8")
+    items = re.findall(r"^- \*\*(.+?)\*\*(.*?)(?=^- |^\S|\Z)", text, re.M | re.S)
+    return dict(items)
+
+
+def test_the_page_lists_exactly_the_topics_the_tests_know() -> None:
+    assert set(_topics()) == set(TOPIC_WORDS)
+
+
+def test_no_principle_covers_a_topic_the_page_says_is_left_out() -> None:
+    covered = {
+        (topic, p.id, word)
+        for p in REGISTRY.principles
+        for text in [" ".join([p.title, p.summary, *p.tags, *p.aliases]).lower()]
+        for topic, words in TOPIC_WORDS.items()
+        for word in words
+        if word in text
+    }
+    assert not covered, f"a principle covers a topic listed as left out: {covered}"
+
+
+def test_the_reference_service_has_none_of_the_topics_left_out() -> None:
+    found = {
+        (topic, path.relative_to(REPO_ROOT).as_posix(), word)
+        for pattern in SERVICE_SOURCES
+        for path in (REPO_ROOT / "snippets").rglob(pattern)
+        if ".venv" not in path.parts
+        for text in [path.read_text(encoding="utf-8").lower()]
+        for topic, words in TOPIC_WORDS.items()
+        for word in words
+        if word in text
+    }
+    assert not found, f"the service has a topic the page says it leaves out: {found}"
+
+
+def test_each_topic_left_out_points_to_an_official_reference() -> None:
+    for topic, text in _topics().items():
+        urls = re.findall(r"\]\((https?://[^)\s]+)\)", text)
+        assert urls, f"{topic}: no link to where to look instead"
+        for url in urls:
+            parts = urlsplit(url)
+            assert parts.scheme == "https", (topic, url)
+            assert parts.hostname in OFFICIAL_HOSTS, (topic, url)
