@@ -181,7 +181,9 @@ async def test_sign_ins_in_a_worker_thread_leave_the_event_loop_responsive(
 async def test_hashing_on_the_event_loop_would_stall_every_request(
     shop: ShopFactory,
 ) -> None:
-    with shop(HashingOnTheEventLoop(concurrency=1)) as url:
+    with shop(
+        HashingOnTheEventLoop(concurrency=1, queue_timeout_seconds=HANG_GUARD_SECONDS)
+    ) as url:
         async with AsyncClient(base_url=url, timeout=HANG_GUARD_SECONDS) as client:
             slowdown = await _slowdown_under_sign_ins(client)
     assert slowdown >= MAX_SLOWDOWN, f"/health/live only {slowdown:.1f}x slower"
