@@ -16,8 +16,8 @@ from benchmarks.runner import (
     timed_ms,
 )
 from benchmarks.scenarios.shop import service_engine, service_settings
-from shop.core.rate_limit import SharedRateLimiter
 from shop.shared.cache import ResponseCache, create_cache
+from shop.shared.rate_limit import SharedRateLimiter
 from shop.users.security import PasswordHasher
 from shop.users.service import UserService, profile_cache_key
 from shop.users.throttling import create_sign_in_throttle

@@ -621,7 +621,9 @@ async def own_engine(
 async def _add_user(engine: AsyncEngine, email: str) -> int:
     async with create_session_factory(engine)() as session:
         user = User(
-            email=email, name="Ada", password_hash=security._password_hash.hash(PASSWORD)
+            email=email,
+            name="Ada",
+            password_hash=security._password_hash.hash(PASSWORD),
         )
         session.add(user)
         await session.commit()
@@ -681,18 +683,17 @@ async def test_two_password_changes_that_race_both_bump_the_token_version(
         second = asyncio.create_task(change("second", "second new passphrase"))
         # The second change gets as far as it can: to its own commit
         # (read-modify-write) or to the first one's row lock (SQL).
-        while not at_commit["second"].is_set() and not await _locks_awaited(
-            own_engine
-        ):
+        while not at_commit["second"].is_set() and not await _locks_awaited(own_engine):
             await asyncio.sleep(0.02)
         released["first"].set()
         released["second"].set()
         await asyncio.gather(first, second)
 
     async with sessions() as session:
-        assert await session.scalar(
-            select(User.token_version).where(User.id == user_id)
-        ) == 2
+        assert (
+            await session.scalar(select(User.token_version).where(User.id == user_id))
+            == 2
+        )
 
 
 async def test_authenticating_a_request_commits_nothing(

@@ -13,12 +13,12 @@ from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
 from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
 from shop.core.logging import LOGGER_NAME, AccessLogMiddleware, configure_logging
-from shop.core.rate_limit import SharedRateLimiter
 from shop.core.request_id import RequestIdMiddleware, add_request_id_to_logs
 from shop.core.request_limits import BodySizeLimitMiddleware
 from shop.orders import router as orders
 from shop.shared.cache import create_cache
 from shop.shared.pagination import CursorCodec, cursor_key
+from shop.shared.rate_limit import SharedRateLimiter
 from shop.users import router as users
 from shop.users.security import PasswordHasher
 from shop.users.throttling import create_sign_in_throttle

