@@ -641,6 +641,15 @@ async def _locks_awaited(engine: AsyncEngine) -> int:
     return int(waiting or 0)
 
 
+async def _until_held(at_commit: asyncio.Event, engine: AsyncEngine) -> None:
+    """Return once the change is at its commit or waiting for a row lock
+    (polled: a lock wait shows only in pg_stat_activity)."""
+    while not at_commit.is_set():
+        if await _locks_awaited(engine):
+            return
+        await asyncio.sleep(0.02)
+
+
 async def test_two_password_changes_that_race_both_bump_the_token_version(
     own_engine: AsyncEngine, settings: Settings
 ) -> None:
@@ -683,8 +692,7 @@ async def test_two_password_changes_that_race_both_bump_the_token_version(
         second = asyncio.create_task(change("second", "second new passphrase"))
         # The second change gets as far as it can: to its own commit
         # (read-modify-write) or to the first one's row lock (SQL).
-        while not at_commit["second"].is_set() and not await _locks_awaited(own_engine):
-            await asyncio.sleep(0.02)
+        await _until_held(at_commit["second"], own_engine)
         released["first"].set()
         released["second"].set()
         await asyncio.gather(first, second)

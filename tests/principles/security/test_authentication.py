@@ -4,10 +4,13 @@ Each test reproduces a claim docs/principles/security/authentication.md makes,
 through the real API on the real database.
 """
 
+import json
 from typing import Any
 
 import jwt
+import pytest
 from claims_support import prose
+from evidence import build_app
 from httpx import ASGITransport, AsyncClient
 from shop_fixtures import (
     MIGRATIONS_DIR,
@@ -17,6 +20,7 @@ from shop_fixtures import (
     load_script,
     running,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
@@ -139,6 +143,64 @@ async def test_no_request_holds_a_connection_while_it_hashes(
     # register, sign-in, wrong password, decoy, and the password change's
     # check of the current password and hash of the new one: six.
     assert watching.checked_out == [0, 0, 0, 0, 0, 0]
-    assert "reads the user, commits (the connection goes back to the pool)" in prose(
-        PAGE
+    assert "Sign-in reads the user in the same kind of short session" in prose(PAGE)
+
+
+# --8<-- [start:auth-events]
+async def test_auth_events_are_logged_with_account_and_client_never_the_password(
+    settings: Settings, session: AsyncSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = build_app(
+        settings.model_copy(update={"sign_in_failures_per_account": 2}), session
     )
+    transport = ASGITransport(app=app, client=("198.51.100.7", 50_000))
+    async with AsyncClient(transport=transport, base_url="http://t") as client:
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        ada = (await client.post("/users", json=account)).json()
+        sign_in = {"username": "ada@example.com", "password": PASSWORD}
+        token = (await client.post("/auth/token", data=sign_in)).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        fresh, guess = "a brand new passphrase", "wrong guess"
+        new = {"password": fresh, "current_password": guess}
+        await client.patch("/users/me", headers=headers, json=new)
+        await client.patch(
+            "/users/me", headers=headers, json=new | {"current_password": PASSWORD}
+        )
+        for _ in range(3):
+            await client.post("/auth/token", data=sign_in | {"password": guess})
+        await client.post("/auth/token", data=sign_in | {"username": "x@y.z"})
+
+    output = capsys.readouterr().out
+    events = [
+        line
+        for line in map(json.loads, output.splitlines())
+        if line["logger"] == "shop.auth"
+    ]
+    assert [(e["message"], e.get("user_id")) for e in events] == [
+        ("sign-in succeeded", ada["id"]),
+        ("password change refused", ada["id"]),
+        ("password changed", ada["id"]),
+        ("sign-in failed", ada["id"]),
+        ("sign-in failed", ada["id"]),
+        ("sign-in throttled", None),  # before any read: by pseudonym only
+        ("sign-in failed", None),  # an unknown email: no account id
+    ]
+    assert {e["client"] for e in events} == {"198.51.100.7"}
+    # Failures and throttling name the account by pseudonym, never by email.
+    assert events[-1]["account"] != events[-2]["account"] == events[3]["account"]
+    for secret in (
+        PASSWORD,
+        "a brand new passphrase",
+        "wrong guess",
+        "ada@example.com",
+    ):
+        assert secret not in output, secret
+    # --8<-- [end:auth-events]
+
+
+def test_the_sign_in_form_is_named_for_what_it_is_not_the_password_grant() -> None:
+    schemas = (REPO_ROOT / "snippets" / "shop" / "users" / "schemas.py").read_text()
+    text = prose(PAGE)
+    assert "RFC 9700) says that grant MUST NOT be used" in text
+    assert "RFC 9700 says the grant MUST NOT be" in " ".join(schemas.split())
+    assert "a 403: the token is valid" in text
