@@ -222,6 +222,7 @@ async def own_database_app(
     return build
 
 
+# --8<-- [start:parallel]
 async def test_parallel_guesses_cannot_overshoot_the_account_limit(
     own_database_app: AppFactory,
 ) -> None:
@@ -235,6 +236,7 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
 
     statuses = sorted(response.status_code for response in answers)
     assert statuses == [401] * 3 + [429] * 9
+    # --8<-- [end:parallel]
 
 
 # --8<-- [start:shared-store]
