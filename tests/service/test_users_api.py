@@ -666,15 +666,13 @@ async def test_two_password_changes_that_race_both_bump_the_token_version(
     at_commit = {"first": asyncio.Event(), "second": asyncio.Event()}
 
     async def change(name: str, new_password: str) -> None:
-        async with sessions() as session:
-            commit = session.commit
-
-            async def held_commit() -> None:
+        class HeldCommitSession(AsyncSession):
+            async def commit(self) -> None:
                 at_commit[name].set()
                 await released[name].wait()
-                await commit()
+                await super().commit()
 
-            session.commit = held_commit  # type: ignore[method-assign]
+        async with HeldCommitSession(own_engine, expire_on_commit=False) as session:
             service = UserService(
                 session,
                 app.state.password_hasher,
