@@ -37,13 +37,18 @@ def client_group(address: str) -> str:
     """The unit a client address is limited by.
 
     An IPv4 address is one client. An IPv6 client usually holds a whole /64
-    (and can pick any address in it), so it is limited by its /64.
+    (and can pick any address in it), so it is limited by its /64. An IPv4
+    client seen through an IPv6 socket or proxy (``::ffff:203.0.113.9``) is
+    still that IPv4 client: grouped by /64, every such client would share
+    the one group ``::/64``.
     """
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return address  # not an IP (a test client, a Unix socket): as given
-    if ip.version == 6:  # the IP version, not a magic number
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
 

@@ -182,6 +182,27 @@ async def test_an_ipv6_client_is_limited_by_its_64(throttled_app: AppFactory) ->
     assert client_group("testclient") == "testclient"
 
 
+async def test_an_ipv4_client_seen_through_ipv6_is_still_that_ipv4_client(
+    throttled_app: AppFactory,
+) -> None:
+    """A dual-stack socket or a proxy may report ``::ffff:203.0.113.9``."""
+    app = throttled_app(**_limits())  # 5 failures per client
+    answers = []
+    for address in ["::ffff:203.0.113.9", "203.0.113.9"] * 3:
+        async with client_of(app, address=address) as client:
+            response = await sign_in(
+                client, f"victim-{len(answers)}@example.com", WRONG
+            )
+            answers.append(response.status_code)
+    async with client_of(app, address="::ffff:203.0.113.10") as neighbour:
+        other = await sign_in(neighbour, "victim-9@example.com", WRONG)
+
+    # One client, whichever way its address is written; not one with every
+    # other IPv4 client (grouped by /64, all of them would be ::/64).
+    assert answers == [401] * 5 + [429]
+    assert other.status_code == 401
+
+
 async def test_registrations_are_limited_per_client(
     throttled_app: AppFactory,
 ) -> None:
