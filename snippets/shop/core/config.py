@@ -1,5 +1,6 @@
 """Typed application settings, read from the environment and a ``.env`` file."""
 
+import math
 from functools import lru_cache
 from typing import Literal, Self
 
@@ -103,9 +104,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _account_limit_within_asvs(self) -> Self:
-        per_hour = (
-            self.sign_in_failures_per_account * 3600 / self.throttle_window_seconds
-        )
+        # The most failures any hour can hold: a moving window admits a
+        # full allowance again only after its oldest failure is a whole
+        # window old, so an hour holds as many allowances as windows begin
+        # in it (four of 900 s, four of 1,000 s: not 3.6).
+        windows = math.ceil(3600 / self.throttle_window_seconds)
+        per_hour = self.sign_in_failures_per_account * windows
         if per_hour > MAX_ACCOUNT_FAILURES_PER_HOUR:
             raise ValueError(
                 f"SIGN_IN_FAILURES_PER_ACCOUNT over THROTTLE_WINDOW_SECONDS allows "

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.main import create_app
+from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
 from shop.users import security
 from shop.users.throttling import client_group
 
@@ -367,6 +368,30 @@ def test_the_settings_refuse_more_than_100_failures_per_account_per_hour(
 
     with pytest.raises(ValidationError, match="at most 100"):
         Settings.model_validate(fields | {"sign_in_failures_per_account": 26})
+
+
+async def test_the_hourly_ceiling_counts_every_window_that_begins_in_the_hour(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """27 per 1,000 s is 97.2 an hour on average, but four windows begin in
+    an hour (at 0, 1,000, 2,000 and 3,000 s): 108 failures fit in one."""
+    limiter = SharedRateLimiter(None, timeout_seconds=1)
+    limit = limit_per_window(27, 1000)
+    start = time.time()
+    admitted = 0
+    for burst in range(4):
+        at = start + burst * 1000.001  # just past the previous burst's window
+        monkeypatch.setattr(time, "time", lambda at=at: at)
+        admitted += sum([await limiter.hit(limit, "ada") for _ in range(30)])
+    assert admitted == 108
+    assert time.time() - start < 3600
+
+    fields = settings.model_dump() | {"jwt_secret": SecretStr("x" * 40)}
+    window = {"throttle_window_seconds": 1000}
+    Settings.model_validate(fields | window | {"sign_in_failures_per_account": 25})
+
+    with pytest.raises(ValidationError, match="allows 108 failed sign-ins"):
+        Settings.model_validate(fields | window | {"sign_in_failures_per_account": 27})
 
 
 def test_the_defaults_are_the_pages_ten_failures_in_15_minutes() -> None:
