@@ -261,6 +261,58 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
     # --8<-- [end:parallel]
 
 
+class _GatedHash:
+    """A hash whose verifications wait at a gate the test opens, once
+    ``expected`` of them have arrived there."""
+
+    def __init__(self, real: PasswordHash, expected: int) -> None:
+        self.real = real
+        self.expected = expected
+        self.arrived = 0
+        self.lock = threading.Lock()
+        self.loop = asyncio.get_running_loop()
+        self.all_arrived = asyncio.Event()
+        self.gate = threading.Event()
+
+    def hash(self, password: str) -> str:
+        return self.real.hash(password)
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        with self.lock:
+            self.arrived += 1
+            if self.arrived == self.expected:
+                self.loop.call_soon_threadsafe(self.all_arrived.set)
+        self.gate.wait(timeout=30)
+        return self.real.verify(password, password_hash)
+
+
+async def test_requests_in_flight_when_the_client_limit_is_reached_are_still_checked(
+    own_database_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only failures count against a client, so its count grows after the
+    check: a burst already past the check all gets its password checked."""
+    gated = _GatedHash(security._password_hash, expected=4)
+    monkeypatch.setattr(security, "_password_hash", gated)
+    app = own_database_app(
+        **_limits(sign_in_failures_per_client=2),
+        password_hash_concurrency=4,
+        password_hash_queue_timeout_seconds=30,
+    )
+    async with running(app), client_of(app) as client:
+        burst = asyncio.gather(
+            *(sign_in(client, f"victim-{n}@example.com", WRONG) for n in range(4))
+        )
+        async with asyncio.timeout(30):  # all four past the limit check, at the hash
+            await gated.all_arrived.wait()
+        gated.gate.set()
+        answers = await burst
+        after = await sign_in(client, "victim-9@example.com", WRONG)
+
+    # Twice the client's limit of two got checked; the next one did not.
+    assert [response.status_code for response in answers] == [401] * 4
+    assert after.status_code == 429
+
+
 # --8<-- [start:shared-store]
 async def test_two_app_instances_on_one_redis_share_the_count(
     throttled_app: AppFactory, redis_url: str, register: UserFactory
