@@ -8,13 +8,20 @@ the page says Redis.
 """
 
 import asyncio
+import contextlib
 import json
+import os
+import re
+import secrets
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
 from evidence import build_app, prose, running
 from fastapi import FastAPI
@@ -33,7 +40,8 @@ from shop_fixtures import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.ports import free_port
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
@@ -367,6 +375,135 @@ async def test_with_redis_stopped_each_process_still_limits_and_signs_in(
     assert elapsed < 10  # refused connections: no waiting on a dead Redis
     async with client_of(app, "192.0.2.20") as client:
         assert (await sign_in(client, "ada@example.com", WRONG)).status_code == 429
+
+
+# --- the client address behind a proxy, on a real uvicorn ------------------------
+
+DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
+# A client of the server that is not on 127.0.0.1, which uvicorn trusts by
+# default: its X-Forwarded-For must count for nothing.
+CLIENT_ADDRESS = "127.0.0.2"
+
+
+def _image_command() -> list[str]:
+    """The Dockerfile's CMD: the options uvicorn runs with in production."""
+    cmd = re.search(r"^CMD (\[.*\])$", DOCKERFILE.read_text(), re.MULTILINE)
+    assert cmd is not None, f"{DOCKERFILE}: no exec-form CMD"
+    command: list[str] = json.loads(cmd[1])
+    assert command[0] == "uvicorn", command
+    return command
+
+
+@contextlib.contextmanager
+def _image_server(database_url: str, **env: str) -> Iterator[tuple[int, list[str]]]:
+    """uvicorn with the image's CMD options on 127.0.0.1, three failures
+    allowed per client; yields its port and the lines it has printed."""
+    port = free_port()
+    command = [sys.executable, "-m", *_image_command()]
+    command[command.index("--host") + 1] = "127.0.0.1"
+    command[command.index("--port") + 1] = str(port)
+    process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT / "snippets",
+        # Only what the test sets: no FORWARDED_ALLOW_IPS from the caller.
+        env={
+            "PATH": os.environ["PATH"],
+            "DATABASE_URL": database_url,
+            "JWT_SECRET": secrets.token_urlsafe(48),
+            "SIGN_IN_FAILURES_PER_CLIENT": "3",
+            **env,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(
+        target=lambda: lines.extend(line.rstrip() for line in process.stdout or []),
+        daemon=True,
+    )
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "\n".join(lines)
+            assert time.monotonic() < deadline, "\n".join(lines)
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield port, lines
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        reader.join(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+async def _sign_ins_from_behind(port: int, forwarded_for: list[str]) -> list[int]:
+    """One wrong sign-in per X-Forwarded-For value, each for a new email,
+    all sent from CLIENT_ADDRESS."""
+    transport = httpx.AsyncHTTPTransport(local_address=CLIENT_ADDRESS)
+    async with AsyncClient(
+        transport=transport, base_url=f"http://127.0.0.1:{port}", timeout=30
+    ) as client:
+        return [
+            (
+                await client.post(
+                    "/auth/token",
+                    data={"username": f"victim-{n}@example.com", "password": WRONG},
+                    headers={"X-Forwarded-For": value},
+                )
+            ).status_code
+            for n, value in enumerate(forwarded_for)
+        ]
+
+
+# --8<-- [start:forwarded-for]
+async def test_a_clients_own_x_forwarded_for_does_not_change_its_count(
+    database_url: str,
+) -> None:
+    """As the image runs it: uvicorn trusts the header only from 127.0.0.1."""
+    forged = [f"198.51.100.{n}" for n in range(1, 5)]  # a new address each time
+    with _image_server(database_url) as (port, lines):
+        answers = await _sign_ins_from_behind(port, forged)
+
+    assert answers == [401, 401, 401, 429]
+    failures = [json.loads(line) for line in lines if '"sign-in failed"' in line]
+    assert {failure["client"] for failure in failures} == {CLIENT_ADDRESS}
+    # --8<-- [end:forwarded-for]
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_count(
+    database_url: str,
+) -> None:
+    """FORWARDED_ALLOW_IPS names the proxy; uvicorn then takes the rightmost
+    address the proxy did not add itself, so a forged entry before it is
+    ignored."""
+    real, neighbour, forged = "198.51.100.1", "198.51.100.2", "203.0.113.66"
+    with _image_server(database_url, FORWARDED_ALLOW_IPS=CLIENT_ADDRESS) as (
+        port,
+        _,
+    ):
+        answers = await _sign_ins_from_behind(
+            port, [real, real, real, f"{forged}, {real}", neighbour]
+        )
+
+    assert answers == [401, 401, 401, 429, 401]
+
+
+async def test_trusting_every_address_lets_any_client_pick_a_new_count(
+    database_url: str,
+) -> None:
+    """FORWARDED_ALLOW_IPS=* on a server clients reach directly: each forged
+    address is a new client, and the per-client limit is gone."""
+    forged = [f"198.51.100.{n}" for n in range(1, 6)]
+    with _image_server(database_url, FORWARDED_ALLOW_IPS="*") as (port, _):
+        answers = await _sign_ins_from_behind(port, forged)
+
+    assert answers == [401] * 5
 
 
 class _HeldHash:
