@@ -500,9 +500,22 @@ async def test_name_and_password_change_together_in_one_update(
     assert (stored.name, stored.token_version) == ("Alice L.", 1)
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        UserUpdate(),
+        UserUpdate(name="Nobody"),
+        UserUpdate(
+            password=SecretStr("a brand new passphrase"),
+            current_password=SecretStr(PASSWORD),
+        ),
+    ],
+    ids=["nothing", "name", "password"],
+)
 async def test_updating_an_account_that_is_gone_is_a_not_found(
-    session: AsyncSession, settings: Settings
+    session: AsyncSession, settings: Settings, change: UserUpdate
 ) -> None:
+    """The account went between the token check and the update."""
     app = create_app(settings)
     service = UserService(
         session,
@@ -512,7 +525,7 @@ async def test_updating_an_account_that_is_gone_is_a_not_found(
     )
 
     with pytest.raises(NotFoundError):
-        await service.update(999_999_999, UserUpdate(name="Nobody"), client="test")
+        await service.update(999_999_999, change, client="test")
 
 
 @pytest.mark.parametrize(
