@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,7 @@ from httpx import ASGITransport, AsyncClient, Response
 from limits.aio.storage.redis.bridge import RedisBridge
 from pwdlib import PasswordHash
 from pydantic import SecretStr, ValidationError
+from redis.asyncio import Redis
 from redis_provider import RedisServer
 from shop_fixtures import (
     MIGRATIONS_DIR,
@@ -342,6 +344,25 @@ async def test_two_app_instances_on_one_redis_share_the_count(
 
     assert answers == [401, 401, 401, 429]
     # --8<-- [end:shared-store]
+
+
+async def test_redis_holds_the_account_as_a_keyed_hash_not_the_email(
+    throttled_app: AppFactory, redis_url: str
+) -> None:
+    app = throttled_app(redis_url=redis_url)
+    email = f"ada-{uuid.uuid4().hex}@example.com"  # this test's own keys
+    async with running(app), client_of(app, "192.0.2.30") as client:
+        assert (await sign_in(client, email, WRONG)).status_code == 401
+    pseudonym = app.state.sign_in_throttle.pseudonym(email)
+
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        keys = [key async for key in redis.scan_iter(match="shop:throttle*")]
+    finally:
+        await redis.aclose()
+    assert any(pseudonym in key for key in keys), keys
+    assert not [key for key in keys if email in key or "@" in key]
+    assert pseudonym not in email
 
 
 async def test_with_redis_stopped_each_process_still_limits_and_signs_in(
