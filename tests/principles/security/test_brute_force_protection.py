@@ -255,15 +255,20 @@ async def own_database_app(
 
 
 # --8<-- [start:parallel]
+@pytest.mark.parametrize("store", ["redis", "process memory"])
 async def test_parallel_guesses_cannot_overshoot_the_account_limit(
-    own_database_app: AppFactory,
+    own_database_app: AppFactory, request: pytest.FixtureRequest, store: str
 ) -> None:
-    app = own_database_app(**_limits(sign_in_failures_per_client=100))
+    redis_url = request.getfixturevalue("redis_url") if store == "redis" else None
+    app = own_database_app(
+        **_limits(sign_in_failures_per_client=100), redis_url=redis_url
+    )
+    email = f"ada-{uuid.uuid4().hex[:8]}@example.com"  # a count of its own
     async with running(app), client_of(app) as client:
-        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        account = {"email": email, "name": "Ada", "password": PASSWORD}
         assert (await client.post("/users", json=account)).status_code == 201
         answers = await asyncio.gather(
-            *(sign_in(client, "ada@example.com", WRONG) for _ in range(12))
+            *(sign_in(client, email, WRONG) for _ in range(12))
         )
 
     statuses = sorted(response.status_code for response in answers)
