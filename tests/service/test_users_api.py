@@ -423,7 +423,6 @@ async def test_after_changing_the_password_only_the_new_one_signs_in(
     # --8<-- [end:password-change-flow]
 
 
-# --8<-- [start:stolen-token]
 @pytest.mark.parametrize(
     ("current_password", "status", "code"),
     [
@@ -453,7 +452,6 @@ async def test_a_token_alone_cannot_change_the_password(
     assert (await client.get("/users/me", headers=alice["headers"])).status_code == 200
     sign_in = {"username": alice["email"], "password": PASSWORD}
     assert (await client.post("/auth/token", data=sign_in)).status_code == 200
-    # --8<-- [end:stolen-token]
 
 
 async def test_a_wrong_current_password_is_a_403_that_keeps_the_token(

@@ -75,6 +75,23 @@ class SharedRateLimiter:
             )
             self._shared = MovingWindowRateLimiter(storage)
 
+    async def _run[T](
+        self,
+        operation: str,
+        call: Callable[[MovingWindowRateLimiter], Awaitable[T]],
+    ) -> T:
+        """``call`` on the Redis limiter; on a Redis failure, on this process's."""
+        if self._shared is not None:
+            try:
+                return await call(self._shared)
+            except StorageError as exc:
+                logger.warning(
+                    "rate limit store unavailable, counting in this process",
+                    extra={"operation": operation, "error": repr(exc.storage_error)},
+                )
+        return await call(self._local)
+        # --8<-- [end:shared-limiter]
+
     async def hit(self, limit: RateLimitItem, key: str) -> bool:
         """Count one event; False, and nothing counted, if the limit is spent."""
         return await self._run("hit", lambda limiter: limiter.hit(limit, key))
@@ -98,19 +115,3 @@ class SharedRateLimiter:
         """Close the Redis connections (at app shutdown)."""
         if self._pool is not None:
             await self._pool.aclose()
-
-    async def _run[T](
-        self,
-        operation: str,
-        call: Callable[[MovingWindowRateLimiter], Awaitable[T]],
-    ) -> T:
-        if self._shared is not None:
-            try:
-                return await call(self._shared)
-            except StorageError as exc:
-                logger.warning(
-                    "rate limit store unavailable, counting in this process",
-                    extra={"operation": operation, "error": repr(exc.storage_error)},
-                )
-        return await call(self._local)
-        # --8<-- [end:shared-limiter]

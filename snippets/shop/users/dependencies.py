@@ -47,9 +47,12 @@ def get_user_service(
 def client_address(request: Request) -> str:
     """Dependency: the address the request came from, as the server saw it.
 
-    Behind a proxy this is the proxy's, unless uvicorn is told to trust its
-    ``X-Forwarded-For`` (``--forwarded-allow-ips``); the per-client limits
-    would then count every user as one client.
+    uvicorn replaces the peer's address with the one in ``X-Forwarded-For``
+    only for peers listed in ``FORWARDED_ALLOW_IPS`` (127.0.0.1 and ::1 by
+    default). Behind a proxy elsewhere, list the proxy there, or this is
+    the proxy's address and the per-client limits count every user as one
+    client; never list ``*`` where clients can connect directly, or each
+    can claim a new address per request.
     """
     return request.client.host if request.client else "unknown"
 

@@ -101,7 +101,6 @@ class UserService:
             user.id, token_version=user.token_version, secret=secret, lifetime=lifetime
         )
 
-    # --8<-- [start:signed-in-user]
     async def signed_in_user(self, user_id: int, token_version: int) -> UserResponse:
         """The user a valid token names, unless a password change revoked it.
 
@@ -125,7 +124,6 @@ class UserService:
         """
         async with AsyncSession(self.session.bind, expire_on_commit=False) as reading:
             yield UserRepository(reading)
-            # --8<-- [end:signed-in-user]
 
     async def get(self, user_id: int) -> User:
         """The user with this id; ``NotFoundError`` if there is none."""
@@ -149,7 +147,6 @@ class UserService:
         return profile
         # --8<-- [end:cached-profile]
 
-    # --8<-- [start:update]
     async def update(self, user_id: int, data: UserUpdate, *, client: str) -> User:
         """Change the fields present in ``data``.
 
@@ -174,7 +171,6 @@ class UserService:
         await self.cache.delete(profile_cache_key(user.id))
         # --8<-- [end:invalidate]
         return user
-        # --8<-- [end:update]
 
     async def _check_current_password(
         self, user_id: int, current_password: SecretStr | None, client: str

@@ -53,7 +53,6 @@ def client_group(address: str) -> str:
     return str(ip)
 
 
-# --8<-- [start:sign-in-throttle]
 class SignInThrottle:
     """Limits failed password checks per account and per client address.
 
@@ -84,13 +83,17 @@ class SignInThrottle:
         """The account's stand-in in limiter keys and logs."""
         return account_pseudonym(email, key=self.pseudonym_key)
 
+    # --8<-- [start:sign-in-throttle]
     async def before_password_check(self, email: str, client: str) -> None:
         """Refuse with 429 while the client or the account is locked out.
 
         The account's attempt is counted here, before the check, in one
         atomic step: parallel guesses cannot all slip past the limit. The
-        right password is refused too while locked out, or every guess
-        would still be tested and only the wrong ones refused.
+        client's is only read here and counted after a failure, so that
+        successes never count against it: requests already past this point
+        when the client reaches its limit still get their check. The right
+        password is refused too while locked out, or every guess would
+        still be tested and only the wrong ones refused.
         """
         client_key = f"sign-in:client:{client_group(client)}"
         if not await self.limiter.allows(self.per_client, client_key):
@@ -110,6 +113,7 @@ class SignInThrottle:
         await self.limiter.clear(
             self.per_account, f"sign-in:account:{self.pseudonym(email)}"
         )
+        # --8<-- [end:sign-in-throttle]
 
     async def before_registration(self, client: str) -> None:
         """Count a registration; refuse with 429 past the client's limit."""
@@ -144,7 +148,6 @@ class SignInThrottle:
             "Too many failed sign-ins; try again later",
             retry_after_seconds=retry_after,
         )
-        # --8<-- [end:sign-in-throttle]
 
 
 def create_sign_in_throttle(

@@ -139,7 +139,6 @@ async def test_an_unknown_email_is_limited_like_a_registered_one(
     assert answers == [401, 401, 401, 429]
 
 
-# --8<-- [start:per-client]
 async def test_other_accounts_from_the_same_client_meet_the_client_limit(
     throttled_app: AppFactory, register: UserFactory
 ) -> None:
@@ -158,7 +157,6 @@ async def test_other_accounts_from_the_same_client_meet_the_client_limit(
     assert stuffing == [401] * 5 + [429]
     assert own_account.status_code == 429
     assert from_elsewhere.status_code == 200
-    # --8<-- [end:per-client]
 
 
 async def test_a_success_forgets_the_accounts_failures_but_not_the_clients(
@@ -254,7 +252,6 @@ async def own_database_app(
     return build
 
 
-# --8<-- [start:parallel]
 @pytest.mark.parametrize("store", ["redis", "process memory"])
 async def test_parallel_guesses_cannot_overshoot_the_account_limit(
     own_database_app: AppFactory, request: pytest.FixtureRequest, store: str
@@ -273,7 +270,6 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
 
     statuses = sorted(response.status_code for response in answers)
     assert statuses == [401] * 3 + [429] * 9
-    # --8<-- [end:parallel]
 
 
 class _GatedHash:
@@ -349,6 +345,24 @@ async def test_two_app_instances_on_one_redis_share_the_count(
 
     assert answers == [401, 401, 401, 429]
     # --8<-- [end:shared-store]
+
+
+async def test_without_redis_two_app_instances_count_apart(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    first, second = (throttled_app(**_limits()) for _ in range(2))
+    async with (
+        client_of(first, "192.0.2.11") as one,
+        client_of(second, "192.0.2.11") as two,
+    ):
+        answers = [
+            (await sign_in(worker, "ada@example.com", WRONG)).status_code
+            for worker in (one, two, one, two)
+        ]
+
+    # Three allowed per account, four failures: each process saw two.
+    assert answers == [401, 401, 401, 401]
 
 
 async def test_redis_holds_the_account_as_a_keyed_hash_not_the_email(
@@ -470,10 +484,12 @@ def _image_server(database_url: str, **env: str) -> Iterator[tuple[int, list[str
             process.stdout.close()
 
 
-async def _sign_ins_from_behind(port: int, forwarded_for: list[str]) -> list[int]:
+async def _sign_ins_from_behind(
+    port: int, forwarded_for: list[str], via: str = CLIENT_ADDRESS
+) -> list[int]:
     """One wrong sign-in per X-Forwarded-For value, each for a new email,
-    all sent from CLIENT_ADDRESS."""
-    transport = httpx.AsyncHTTPTransport(local_address=CLIENT_ADDRESS)
+    all sent from the address ``via``."""
+    transport = httpx.AsyncHTTPTransport(local_address=via)
     async with AsyncClient(
         transport=transport, base_url=f"http://127.0.0.1:{port}", timeout=30
     ) as client:
@@ -504,6 +520,18 @@ async def test_a_clients_own_x_forwarded_for_does_not_change_its_count(
     # --8<-- [end:forwarded-for]
 
 
+async def test_by_default_a_proxy_on_the_loopback_address_is_trusted(
+    database_url: str,
+) -> None:
+    """FORWARDED_ALLOW_IPS unset: a peer on 127.0.0.1 (a proxy on the same
+    host) names the client, so each forwarded address has its own count."""
+    forwarded = [f"198.51.100.{n}" for n in range(1, 6)]
+    with _image_server(database_url) as (port, _):
+        answers = await _sign_ins_from_behind(port, forwarded, via="127.0.0.1")
+
+    assert answers == [401] * 5
+
+
 async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_count(
     database_url: str,
 ) -> None:
@@ -522,6 +550,7 @@ async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_count(
     assert answers == [401, 401, 401, 429, 401]
 
 
+# --8<-- [start:trust-everyone]
 async def test_trusting_every_address_lets_any_client_pick_a_new_count(
     database_url: str,
 ) -> None:
@@ -532,6 +561,7 @@ async def test_trusting_every_address_lets_any_client_pick_a_new_count(
         answers = await _sign_ins_from_behind(port, forged)
 
     assert answers == [401] * 5
+    # --8<-- [end:trust-everyone]
 
 
 class _HeldHash:
@@ -549,7 +579,6 @@ class _HeldHash:
         return self.real.verify(password, password_hash)
 
 
-# --8<-- [start:queue-bound]
 async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
     throttled_app: AppFactory,
     register: UserFactory,
@@ -572,7 +601,6 @@ async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
     error = assert_error(queued, 503, "service_unavailable")
     assert error["message"] == "Too many password checks in progress; try again shortly"
     assert queued.headers["retry-after"] == "1"
-    # --8<-- [end:queue-bound]
 
 
 def test_the_settings_refuse_more_than_100_failures_per_account_per_hour(

@@ -57,7 +57,6 @@ def test_the_services_hashes_use_the_default_cost_in_one_lane() -> None:
     assert "the service's hashes read `m=65536,t=3,p=1`" in prose(PAGE)
 
 
-# --8<-- [start:decoy-count]
 class _CountingHash:
     """The service's hash, recording each call and whether it ran on the loop."""
 
@@ -75,6 +74,7 @@ class _CountingHash:
         return self.real.verify(password, password_hash)
 
 
+# --8<-- [start:decoy-count]
 async def test_an_unknown_email_costs_one_verification_like_a_known_one(
     settings: Settings, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
 ) -> None:
