@@ -564,21 +564,6 @@ async def test_trusting_every_address_lets_any_client_pick_a_new_count(
     # --8<-- [end:trust-everyone]
 
 
-class _HeldHash:
-    """A hash whose verifications wait until the test lets them finish."""
-
-    def __init__(self, real: PasswordHash) -> None:
-        self.real = real
-        self.release = threading.Event()
-
-    def hash(self, password: str) -> str:
-        return self.real.hash(password)
-
-    def verify(self, password: str, password_hash: str) -> bool:
-        self.release.wait(timeout=30)
-        return self.real.verify(password, password_hash)
-
-
 async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
     throttled_app: AppFactory,
     register: UserFactory,
@@ -586,15 +571,16 @@ async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
 ) -> None:
     await register(email="ada@example.com")
     app = throttled_app(password_hash_queue_timeout_seconds=0.2)
-    held = _HeldHash(security._password_hash)
+    held = _GatedHash(security._password_hash, expected=1)
     monkeypatch.setattr(security, "_password_hash", held)
     async with client_of(app) as client:
         # One sign-in takes the only hashing slot and keeps it.
         holder = asyncio.create_task(sign_in(client, "ada@example.com", PASSWORD))
-        await asyncio.sleep(0.1)
+        async with asyncio.timeout(30):
+            await held.all_arrived.wait()
         async with asyncio.timeout(5):  # far above the 0.2 s wait it has
             queued = await sign_in(client, "ada@example.com", PASSWORD)
-        held.release.set()
+        held.gate.set()
         first = await holder
 
     assert first.status_code == 200
