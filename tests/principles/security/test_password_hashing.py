@@ -152,12 +152,17 @@ async def test_the_decoy_check_hides_which_emails_exist_from_the_clock(
 async def test_the_timing_check_catches_a_leak_of_1_9x(
     production_app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A decoy that costs 1.9 verifications instead of one fails the check."""
-    one_check = _one_production_verification_seconds()
+    """A decoy that costs 1.9 verifications instead of one fails the check.
+
+    The extra 0.9 is measured on each sign-in's own verification, so it
+    grows with the machine's load as the verification does; a fixed delay
+    measured once would shrink into the noise on a loaded machine.
+    """
 
     async def decoy_and_then_some(self: PasswordHasher, password: str) -> None:
+        started = time.perf_counter()
         await original(self, password)
-        await asyncio.sleep(0.9 * one_check)
+        await asyncio.sleep(0.9 * (time.perf_counter() - started))
 
     original = PasswordHasher.verify_against_decoy
     monkeypatch.setattr(PasswordHasher, "verify_against_decoy", decoy_and_then_some)
@@ -165,6 +170,7 @@ async def test_the_timing_check_catches_a_leak_of_1_9x(
         leaking = await _unknown_over_known(client)
 
     assert not _looks_the_same(leaking), f"unknown/known = {leaking:.2f}"
+    assert f"within a factor of {SAME_COST}" in prose(PAGE)
 
 
 PRODUCTION_HASH = PasswordHash((Argon2Hasher(parallelism=1),))
@@ -193,16 +199,6 @@ async def production_app(
         account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
         assert (await client.post("/users", json=account)).status_code == 201
     return app
-
-
-def _one_production_verification_seconds() -> float:
-    stored = PRODUCTION_HASH.hash("correct horse battery staple")
-    durations = []
-    for _ in range(3):
-        started = time.perf_counter()
-        PRODUCTION_HASH.verify("not her password", stored)
-        durations.append(time.perf_counter() - started)
-    return statistics.median(durations)
 
 
 async def _no_decoy(_self: PasswordHasher, _password: str) -> None:
