@@ -80,7 +80,8 @@ async def _burst_with_heartbeat(
 async def run(env: Environment, plan: Plan) -> Scenario:
     del env  # CPU only: no server involved
     concurrency = Settings.model_fields["password_hash_concurrency"].default
-    hasher = PasswordHasher(concurrency)
+    queue_timeout = Settings.model_fields["password_hash_queue_timeout_seconds"].default
+    hasher = PasswordHasher(concurrency, queue_timeout_seconds=queue_timeout)
     hashes_per_sample = 1 if plan.quick else 2
     recorder = Recorder(plan)
     recorder.declare("hash_ms", "one Argon2id hash", "ms")

@@ -400,7 +400,9 @@ def count_statements(connection: AsyncConnection) -> Iterator[list[str]]:
 
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         # Savepoints are the test harness's isolation, not the app's queries.
-        if not statement.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")):
+        if not statement.startswith(
+            ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+        ):
             statements.append(statement)
 
     sync_engine = connection.sync_engine

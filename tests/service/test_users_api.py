@@ -1,22 +1,37 @@
 """Specification of the users endpoints: registration, sign-in, profiles."""
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 import pytest
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
-from shop_fixtures import PASSWORD, UserFactory, assert_error, count_rows
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    UserFactory,
+    assert_error,
+    count_rows,
+    load_script,
+    running,
+)
+from sqlalchemy import event, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from shop.core.config import Settings
+from shop.core.database import create_engine, create_session_factory
+from shop.core.main import create_app
+from shop.shared.exceptions import NotFoundError
 from shop.users import security
 from shop.users.models import User
 from shop.users.repository import UserRepository
+from shop.users.schemas import UserUpdate
 from shop.users.security import create_access_token
+from shop.users.service import UserService
 
 # --- registration -----------------------------------------------------------
 
@@ -390,7 +405,9 @@ async def test_after_changing_the_password_only_the_new_one_signs_in(
 ) -> None:
     new_password = "a brand new passphrase"  # noqa: S105  # a test user's password
     response = await client.patch(
-        "/users/me", headers=alice["headers"], json={"password": new_password}
+        "/users/me",
+        headers=alice["headers"],
+        json={"password": new_password, "current_password": PASSWORD},
     )
     assert response.status_code == 200
 
@@ -407,11 +424,116 @@ async def test_after_changing_the_password_only_the_new_one_signs_in(
 
 
 @pytest.mark.parametrize(
+    ("current_password", "status", "code"),
+    [
+        (None, 422, "validation_error"),
+        ("a guess at her password", 403, "forbidden"),
+    ],
+    ids=["without-current-password", "wrong-current-password"],
+)
+async def test_a_token_alone_cannot_change_the_password(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    current_password: str | None,
+    status: int,
+    code: str,
+) -> None:
+    """Whoever holds a stolen token still needs the password to take over."""
+    body = {"password": "the thief's new passphrase"}
+    if current_password is not None:
+        body["current_password"] = current_password
+
+    response = await client.patch("/users/me", headers=alice["headers"], json=body)
+
+    error = assert_error(response, status, code)
+    if status == 422:
+        assert [d["field"] for d in error["details"]] == ["body.current_password"]
+    # Nothing changed: the owner's token and password both still work.
+    assert (await client.get("/users/me", headers=alice["headers"])).status_code == 200
+    sign_in = {"username": alice["email"], "password": PASSWORD}
+    assert (await client.post("/auth/token", data=sign_in)).status_code == 200
+
+
+async def test_a_wrong_current_password_is_a_403_that_keeps_the_token(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    response = await client.patch(
+        "/users/me",
+        headers=alice["headers"],
+        json={"password": "a brand new passphrase", "current_password": "wrong!"},
+    )
+
+    error = assert_error(response, 403, "forbidden")
+    assert error["message"] == "The current password is incorrect"
+    # Not a 401: the token is fine, and a client must not throw it away.
+    assert "www-authenticate" not in response.headers
+
+
+async def test_a_name_change_needs_no_password_and_keeps_the_token(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    renamed = await client.patch(
+        "/users/me", headers=alice["headers"], json={"name": "Alice L."}
+    )
+
+    assert renamed.json()["name"] == "Alice L."
+    assert (await client.get("/users/me", headers=alice["headers"])).status_code == 200
+
+
+async def test_name_and_password_change_together_in_one_update(
+    client: AsyncClient, alice: dict[str, Any], session: AsyncSession
+) -> None:
+    response = await client.patch(
+        "/users/me",
+        headers=alice["headers"],
+        json={
+            "name": "Alice L.",
+            "password": "a brand new passphrase",
+            "current_password": PASSWORD,
+        },
+    )
+
+    assert response.json()["name"] == "Alice L."
+    stored = await session.get_one(User, alice["id"])
+    assert (stored.name, stored.token_version) == ("Alice L.", 1)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        UserUpdate(),
+        UserUpdate(name="Nobody"),
+        UserUpdate(
+            password=SecretStr("a brand new passphrase"),
+            current_password=SecretStr(PASSWORD),
+        ),
+    ],
+    ids=["nothing", "name", "password"],
+)
+async def test_updating_an_account_that_is_gone_is_a_not_found(
+    session: AsyncSession, settings: Settings, change: UserUpdate
+) -> None:
+    """The account went between the token check and the update."""
+    app = create_app(settings)
+    service = UserService(
+        session,
+        app.state.password_hasher,
+        app.state.cache,
+        app.state.sign_in_throttle,
+    )
+
+    with pytest.raises(NotFoundError):
+        await service.update(999_999_999, change, client="test")
+
+
+@pytest.mark.parametrize(
     "payload",
     [
         {"name": ""},
         {"name": "x" * 101},
-        {"password": "too short"},
+        {"password": "too short", "current_password": PASSWORD},
+        {"password": PASSWORD * 5, "current_password": PASSWORD},
+        {"password": "a brand new passphrase", "current_password": ""},
         {"email": "new@example.com"},
         {"name": 7},
     ],
@@ -490,3 +612,125 @@ async def test_reading_a_user_requires_a_token(
     response = await client.get(f"/users/{alice['id']}")
 
     assert_error(response, 401, "unauthorized")
+
+
+# --- password changes against a database of their own ---------------------------
+
+
+@pytest.fixture
+async def own_engine(
+    create_database: DatabaseFactory, settings: Settings
+) -> AsyncIterator[AsyncEngine]:
+    """An engine on a migrated database of the test's own: commits are real."""
+    url = await create_database()
+    await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
+    engine = create_engine(settings.model_copy(update={"database_url": url}))
+    yield engine
+    await engine.dispose()
+
+
+async def _add_user(engine: AsyncEngine, email: str) -> int:
+    async with create_session_factory(engine)() as session:
+        user = User(
+            email=email,
+            name="Ada",
+            password_hash=security._password_hash.hash(PASSWORD),
+        )
+        session.add(user)
+        await session.commit()
+        return user.id
+
+
+async def _locks_awaited(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        waiting = await conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        )
+    return int(waiting or 0)
+
+
+async def _until_held(at_commit: asyncio.Event, engine: AsyncEngine) -> None:
+    """Return once the change is at its commit or waiting for a row lock
+    (polled: a lock wait shows only in pg_stat_activity)."""
+    while not at_commit.is_set():
+        if await _locks_awaited(engine):
+            return
+        await asyncio.sleep(0.02)
+
+
+async def test_two_password_changes_that_race_both_bump_the_token_version(
+    own_engine: AsyncEngine, settings: Settings
+) -> None:
+    """Each change holds its commit until the other has done all it can.
+
+    With the version bumped in Python, both read version 0 and both write 1:
+    a token issued after the first change survives the second. Bumped in
+    SQL, the second UPDATE waits for the first one's row lock, then adds 1.
+    """
+    user_id = await _add_user(own_engine, "ada@example.com")
+    app = create_app(settings)
+    sessions = create_session_factory(own_engine)
+    released = {"first": asyncio.Event(), "second": asyncio.Event()}
+    at_commit = {"first": asyncio.Event(), "second": asyncio.Event()}
+
+    async def change(name: str, new_password: str) -> None:
+        class HeldCommitSession(AsyncSession):
+            async def commit(self) -> None:
+                at_commit[name].set()
+                await released[name].wait()
+                await super().commit()
+
+        async with HeldCommitSession(own_engine, expire_on_commit=False) as session:
+            service = UserService(
+                session,
+                app.state.password_hasher,
+                app.state.cache,
+                app.state.sign_in_throttle,
+            )
+            data = UserUpdate(
+                password=SecretStr(new_password), current_password=SecretStr(PASSWORD)
+            )
+            await service.update(user_id, data, client="203.0.113.7")
+
+    async with asyncio.timeout(30):
+        first = asyncio.create_task(change("first", "first new passphrase"))
+        await at_commit["first"].wait()
+        second = asyncio.create_task(change("second", "second new passphrase"))
+        # The second change gets as far as it can: to its own commit
+        # (read-modify-write) or to the first one's row lock (SQL).
+        await _until_held(at_commit["second"], own_engine)
+        released["first"].set()
+        released["second"].set()
+        await asyncio.gather(first, second)
+
+    async with sessions() as session:
+        assert (
+            await session.scalar(select(User.token_version).where(User.id == user_id))
+            == 2
+        )
+
+
+async def test_authenticating_a_request_commits_nothing(
+    own_engine: AsyncEngine, settings: Settings
+) -> None:
+    """The token check reads and ends its transaction without a COMMIT."""
+    await _add_user(own_engine, "ada@example.com")
+    url = own_engine.url.render_as_string(hide_password=False)
+    app = create_app(settings.model_copy(update={"database_url": url}))
+    ends: list[str] = []
+    transport = ASGITransport(app=app)
+    async with running(app), AsyncClient(transport=transport, base_url="http://t") as c:
+        engine = app.state.engine.sync_engine
+        sign_in = {"username": "ada@example.com", "password": PASSWORD}
+        token = (await c.post("/auth/token", data=sign_in)).json()["access_token"]
+        event.listen(engine, "commit", lambda _conn: ends.append("commit"))
+        event.listen(engine, "rollback", lambda _conn: ends.append("rollback"))
+        me = await c.get("/users/me", headers={"Authorization": f"Bearer {token}"})
+        checked_out = app.state.engine.pool.checkedout()
+
+    assert me.status_code == 200
+    assert ends == ["rollback"]
+    assert checked_out == 0

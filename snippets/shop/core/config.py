@@ -1,16 +1,27 @@
 """Typed application settings, read from the environment and a ``.env`` file."""
 
+import math
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Self
 
 from fastapi import Request
-from pydantic import Field, PostgresDsn, RedisDsn, SecretStr, field_validator
+from pydantic import (
+    Field,
+    PostgresDsn,
+    RedisDsn,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
 # The value .env.example ships with. It is public, so a service that signs
 # tokens with it lets anyone forge them; `task env-file` replaces it.
 JWT_SECRET_PLACEHOLDER = "replace-me-with-at-least-32-random-characters"  # noqa: S105
+
+# OWASP ASVS V2.2.1: no more than 100 failed attempts per hour on one account.
+MAX_ACCOUNT_FAILURES_PER_HOUR = 100
 
 
 class Settings(BaseSettings):
@@ -61,6 +72,17 @@ class Settings(BaseSettings):
     # Argon2 hashes that may run at once, each in a worker thread. On a
     # 2-core machine, one leaves a core free for the event loop.
     password_hash_concurrency: int = Field(default=1, ge=1, le=64)
+    # --8<-- [start:throttle-settings]
+    # A request waits at most this long for a hashing slot, then gets a 503.
+    password_hash_queue_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # Brute-force limits, shared by every worker through Redis (REDIS_URL).
+    # Failed sign-ins per account and per client address within the window;
+    # ASVS V2.2.1 allows at most 100 failures per account per hour.
+    throttle_window_seconds: int = Field(default=900, ge=60, le=86_400)
+    sign_in_failures_per_account: int = Field(default=10, ge=1, le=100)
+    sign_in_failures_per_client: int = Field(default=100, ge=1, le=10_000)
+    registrations_per_client: int = Field(default=20, ge=1, le=10_000)
+    # --8<-- [end:throttle-settings]
 
     # A request body larger than this is refused with 413 before it is read.
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024**2)
@@ -79,6 +101,22 @@ class Settings(BaseSettings):
                 '`python -c "import secrets; print(secrets.token_urlsafe(48))"`'
             )
         return secret
+
+    @model_validator(mode="after")
+    def _account_limit_within_asvs(self) -> Self:
+        # The most failures any hour can hold: a moving window admits a
+        # full allowance again only after its oldest failure is a whole
+        # window old, so an hour holds as many allowances as windows begin
+        # in it (four of 900 s, four of 1,000 s: not 3.6).
+        windows = math.ceil(3600 / self.throttle_window_seconds)
+        per_hour = self.sign_in_failures_per_account * windows
+        if per_hour > MAX_ACCOUNT_FAILURES_PER_HOUR:
+            raise ValueError(
+                f"SIGN_IN_FAILURES_PER_ACCOUNT over THROTTLE_WINDOW_SECONDS allows "
+                f"{per_hour:g} failed sign-ins per account per hour; "
+                f"ASVS V2.2.1 allows at most {MAX_ACCOUNT_FAILURES_PER_HOUR}"
+            )
+        return self
 
     # --8<-- [start:async-url]
     @property

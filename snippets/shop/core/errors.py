@@ -30,6 +30,7 @@ from shop.shared.exceptions import (
     ForbiddenError,
     NotFoundError,
     ServiceUnavailableError,
+    TooManyRequestsError,
     UnauthorizedError,
     UnprocessableError,
 )
@@ -43,6 +44,7 @@ _DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
     ForbiddenError: HTTPStatus.FORBIDDEN,
     ServiceUnavailableError: HTTPStatus.SERVICE_UNAVAILABLE,
     UnprocessableError: HTTPStatus.UNPROCESSABLE_ENTITY,
+    TooManyRequestsError: HTTPStatus.TOO_MANY_REQUESTS,
 }
 
 # --8<-- [start:error-codes]
@@ -59,6 +61,7 @@ ERROR_CODES: dict[int, str] = {
     413: "content_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    429: "too_many_requests",
     500: "internal_server_error",
     503: "service_unavailable",
 }
@@ -181,11 +184,14 @@ async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
         (code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)),
         HTTPStatus.INTERNAL_SERVER_ERROR,
     )
+    headers = {}
     # RFC 9110: a 401 must say which authentication scheme would work.
-    headers = (
-        {"WWW-Authenticate": "Bearer"} if status == HTTPStatus.UNAUTHORIZED else None
-    )
-    return error_response(status, exc.message, headers=headers)
+    if status == HTTPStatus.UNAUTHORIZED:
+        headers["WWW-Authenticate"] = "Bearer"
+    # A 429 or 503 that retrying cures says when (RFC 9110, section 10.2.3).
+    if exc.retry_after_seconds is not None:
+        headers["Retry-After"] = str(exc.retry_after_seconds)
+    return error_response(status, exc.message, headers=headers or None)
 
 
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -18,8 +18,10 @@ from shop.core.request_limits import BodySizeLimitMiddleware
 from shop.orders import router as orders
 from shop.shared.cache import create_cache
 from shop.shared.pagination import CursorCodec, cursor_key
+from shop.shared.rate_limit import SharedRateLimiter
 from shop.users import router as users
 from shop.users.security import PasswordHasher
+from shop.users.throttling import create_sign_in_throttle
 
 
 # --8<-- [start:lifespan]
@@ -34,6 +36,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await app.state.cache.aclose()
+        await app.state.rate_limiter.aclose()
         # Returns pooled connections to the server instead of letting them
         # be cut when the process exits.
         await engine.dispose()
@@ -61,7 +64,17 @@ def create_app(settings: Settings) -> FastAPI:
     # Shared by every request: one bound on concurrent password hashes, one
     # key for pagination cursors (derived from the app's secret), the cache
     # and the metrics.
-    app.state.password_hasher = PasswordHasher(settings.password_hash_concurrency)
+    app.state.password_hasher = PasswordHasher(
+        settings.password_hash_concurrency,
+        queue_timeout_seconds=settings.password_hash_queue_timeout_seconds,
+    )
+    app.state.rate_limiter = SharedRateLimiter(
+        str(settings.redis_url) if settings.redis_url else None,
+        timeout_seconds=settings.cache_timeout_seconds,
+    )
+    app.state.sign_in_throttle = create_sign_in_throttle(
+        app.state.rate_limiter, settings
+    )
     app.state.cursor_codec = CursorCodec(
         cursor_key(settings.jwt_secret.get_secret_value().encode())
     )

@@ -8,6 +8,10 @@ each one to a status code and the common error body, in one place.
 class DomainError(Exception):
     """Base class of every error a service raises on purpose."""
 
+    # Seconds after which the same request may succeed (``Retry-After``);
+    # None for errors that retrying does not cure.
+    retry_after_seconds: int | None = None
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
@@ -31,6 +35,22 @@ class ForbiddenError(DomainError):
 
 class ServiceUnavailableError(DomainError):
     """A dependency the request needs (e.g. the database) is not reachable."""
+
+
+class ServiceBusyError(ServiceUnavailableError):
+    """Too much of this work is already queued; the request may be retried."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class TooManyRequestsError(DomainError):
+    """The caller (or the account it names) spent its allowance; retry later."""
+
+    def __init__(self, message: str, *, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class UnprocessableError(DomainError):

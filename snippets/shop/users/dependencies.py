@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shop.core.config import Settings, get_app_settings
 from shop.core.database import get_db
 from shop.shared.cache import Cache
-from shop.shared.exceptions import NotFoundError, UnauthorizedError
 from shop.users.schemas import UserResponse
 from shop.users.security import PasswordHasher, read_access_token
 from shop.users.service import UserService
+from shop.users.throttling import SignInThrottle
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token")
 
@@ -28,13 +28,36 @@ def get_password_hasher(request: Request) -> PasswordHasher:
     return hasher
 
 
+def get_sign_in_throttle(request: Request) -> SignInThrottle:
+    """Dependency: the app's brute-force limits, shared by every worker."""
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    return throttle
+
+
 def get_user_service(
     db: Annotated[AsyncSession, Depends(get_db)],
     passwords: Annotated[PasswordHasher, Depends(get_password_hasher)],
     cache: Cache,
+    throttle: Annotated[SignInThrottle, Depends(get_sign_in_throttle)],
 ) -> UserService:
     """Dependency: a ``UserService`` bound to the request's session and the cache."""
-    return UserService(db, passwords, cache)
+    return UserService(db, passwords, cache, throttle)
+
+
+def client_address(request: Request) -> str:
+    """Dependency: the address the request came from, as the server saw it.
+
+    uvicorn replaces the peer's address with the one in ``X-Forwarded-For``
+    only for peers listed in ``FORWARDED_ALLOW_IPS`` (127.0.0.1 and ::1 by
+    default). Behind a proxy elsewhere, list the proxy there, or this is
+    the proxy's address and the per-client limits count every user as one
+    client; never list ``*`` where clients can connect directly, or each
+    can claim a new address per request.
+    """
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
 
 
 # --8<-- [start:current-user]
@@ -46,20 +69,13 @@ async def get_current_user(
     """Dependency: the user the bearer token was issued to.
 
     A valid token is refused if its account no longer exists, or if the
-    password changed after it was issued (the token version moved on).
+    password changed after it was issued (the token version moved on). The
+    check's read is over before the handler runs: the handler may hash a
+    password or call another service, and holds no pooled connection
+    meanwhile.
     """
     user_id, token_version = read_access_token(token, secret=settings.jwt_secret)
-    try:
-        user = await service.get(user_id)
-    except NotFoundError:
-        raise UnauthorizedError("Invalid or expired token") from None
-    if user.token_version != token_version:
-        raise UnauthorizedError("Invalid or expired token")
-    current_user = UserResponse.model_validate(user)
-    # End the read: the handler may hash a password or call another service
-    # before it queries again, and must not hold a pooled connection meanwhile.
-    await service.session.commit()
-    return current_user
+    return await service.signed_in_user(user_id, token_version)
 
 
 CurrentUser = Annotated[UserResponse, Depends(get_current_user)]

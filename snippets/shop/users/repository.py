@@ -1,6 +1,8 @@
 """Database queries of the users domain."""
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.users.models import User
@@ -27,3 +29,27 @@ class UserRepository:
     def add(self, user: User) -> None:
         """Stage a new user for insertion at the next flush."""
         self.session.add(user)
+
+    # --8<-- [start:update-row]
+    async def update(
+        self, user_id: int, *, name: str | None, password_hash: str | None
+    ) -> User | None:
+        """Write the fields given in one UPDATE; the row as it is now, if any.
+
+        A new password hash bumps ``token_version`` in SQL: read-modify-write
+        in Python would let two changes that race both write the same
+        version, and a token issued between them would survive the second.
+        """
+        values: dict[str, Any] = {}
+        if name is not None:
+            values["name"] = name
+        if password_hash is not None:
+            values["password_hash"] = password_hash
+            values["token_version"] = User.token_version + 1
+        statement = (
+            update(User).where(User.id == user_id).values(values).returning(User)
+        )
+        return await self.session.scalar(
+            statement, execution_options={"populate_existing": True}
+        )
+        # --8<-- [end:update-row]

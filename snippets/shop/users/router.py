@@ -9,7 +9,7 @@ from shop.core.config import Settings, get_app_settings
 from shop.core.errors import ERROR_RESPONSES
 from shop.shared.exceptions import NotFoundError
 from shop.shared.pagination import MAX_ID
-from shop.users.dependencies import CurrentUser, get_user_service
+from shop.users.dependencies import ClientAddress, CurrentUser, get_user_service
 from shop.users.schemas import (
     SignInForm,
     TokenResponse,
@@ -27,10 +27,10 @@ Service = Annotated[UserService, Depends(get_user_service)]
 # --8<-- [start:register]
 @router.post("/users", status_code=status.HTTP_201_CREATED)
 async def register(
-    data: UserCreate, service: Service, response: Response
+    data: UserCreate, service: Service, response: Response, client: ClientAddress
 ) -> UserResponse:
     """Create an account. The email must not be registered yet (409 otherwise)."""
-    user = await service.register(data)
+    user = await service.register(data, client=client)
     response.headers["Location"] = f"/users/{user.id}"
     return UserResponse.model_validate(user)
     # --8<-- [end:register]
@@ -41,9 +41,16 @@ async def issue_token(
     form: Annotated[SignInForm, Form()],
     service: Service,
     settings: Annotated[Settings, Depends(get_app_settings)],
+    client: ClientAddress,
 ) -> TokenResponse:
-    """Exchange email (as ``username``) and password for a bearer token."""
-    user = await service.authenticate(form.username, form.password.get_secret_value())
+    """Exchange email (as ``username``) and password for a bearer token.
+
+    Failed attempts are limited per account and per client address: past
+    the limit, a 429 with ``Retry-After``, even for the right password.
+    """
+    user = await service.authenticate(
+        form.username, form.password.get_secret_value(), client=client
+    )
     lifetime = timedelta(minutes=settings.access_token_minutes)
     token = service.issue_token(user, secret=settings.jwt_secret, lifetime=lifetime)
     return TokenResponse(access_token=token, expires_in=int(lifetime.total_seconds()))
@@ -60,14 +67,16 @@ async def read_me(current_user: CurrentUser) -> UserResponse:
 
 @router.patch("/users/me")
 async def update_me(
-    data: UserUpdate, current_user: CurrentUser, service: Service
+    data: UserUpdate, current_user: CurrentUser, service: Service, client: ClientAddress
 ) -> UserResponse:
     """Change the signed-in user's name and/or password.
 
-    A new password signs out every session: tokens issued before it stop
-    working, this request's included.
+    A new password needs ``current_password`` (403 if it is wrong) and signs
+    out every session: tokens issued before it stop working, this
+    request's included.
     """
-    return UserResponse.model_validate(await service.update(current_user.id, data))
+    user = await service.update(current_user.id, data, client=client)
+    return UserResponse.model_validate(user)
     # --8<-- [end:me]
 
 

@@ -14,6 +14,8 @@ from pydantic import (
     EmailStr,
     Field,
     SecretStr,
+    ValidationInfo,
+    field_validator,
 )
 
 from shop.shared.text import DisplayName, EncodableText
@@ -33,6 +35,11 @@ PersonName = DisplayName
 Password = Annotated[SecretStr, Field(min_length=12, max_length=128), EncodableText]
 """A password; SecretStr keeps it out of reprs, logs and tracebacks."""
 
+PasswordToCheck = Annotated[
+    SecretStr, Field(min_length=1, max_length=128), EncodableText
+]
+"""A password typed to be checked, not stored: any length the rules ever allowed."""
+
 
 # --8<-- [start:user-schemas]
 class UserCreate(BaseModel):
@@ -46,12 +53,28 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
-    """Body of ``PATCH /users/me``: only the fields present are changed."""
+    """Body of ``PATCH /users/me``: only the fields present are changed.
+
+    A new ``password`` needs the ``current_password`` with it: a stolen
+    token alone must not be enough to take the account over.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     name: PersonName | None = None
     password: Password | None = None
+    current_password: PasswordToCheck | None = Field(
+        default=None, validate_default=True
+    )
+
+    @field_validator("current_password")
+    @classmethod
+    def _required_with_a_new_password(
+        cls, current: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if current is None and info.data.get("password") is not None:
+            raise ValueError("the current password is required to set a new one")
+        return current
 
 
 class UserResponse(BaseModel):
@@ -68,10 +91,13 @@ class UserResponse(BaseModel):
 
 # --8<-- [start:sign-in-form]
 class SignInForm(BaseModel):
-    """Form body of ``POST /auth/token`` (OAuth2's password grant).
+    """Form body of ``POST /auth/token``: the service's own sign-in form.
 
-    FastAPI's ``OAuth2PasswordRequestForm`` accepts any string, so a NUL
-    byte in ``username`` reached PostgreSQL and came back as a 500.
+    Shaped like OAuth 2.0's password grant only so that OpenAPI's
+    "Authorize" button can use it. It is not that grant: no third-party
+    client ever sees the password, and RFC 9700 says the grant MUST NOT be
+    used. FastAPI's ``OAuth2PasswordRequestForm`` accepts any string, so a
+    NUL byte in ``username`` reached PostgreSQL and came back as a 500.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -84,14 +110,14 @@ class SignInForm(BaseModel):
             min_length=1, max_length=EMAIL_MAX_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$"
         ),
     ]
-    password: Annotated[SecretStr, Field(min_length=1, max_length=128), EncodableText]
+    password: PasswordToCheck
     grant_type: Literal["password"] | None = None
     scope: str = ""
     # --8<-- [end:sign-in-form]
 
 
 class TokenResponse(BaseModel):
-    """Body of ``POST /auth/token``, as OAuth2's password flow specifies it."""
+    """Body of ``POST /auth/token``, shaped as an OAuth 2.0 token response (RFC 6749, 5.1)."""
 
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  # a scheme name, not a secret

@@ -1,15 +1,16 @@
 """Password hashing and access tokens."""
 
 import asyncio
+import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import SecretStr
 
-from shop.shared.exceptions import UnauthorizedError
+from shop.shared.exceptions import ServiceBusyError, UnauthorizedError
 from shop.shared.pagination import MAX_ID
 
 ALGORITHM = "HS256"
@@ -20,35 +21,37 @@ ALGORITHM = "HS256"
 # keeps a core to itself while sign-ins run (see PasswordHasher below).
 _password_hash = PasswordHash((Argon2Hasher(parallelism=1),))
 
-
-@cache
-def _decoy_hash() -> str:
-    return _password_hash.hash("decoy password for unknown accounts")
+# What the decoy hash is a hash of: no account ever has it as a password.
+_DECOY_WORDS = "decoy password for unknown accounts"
 
 
 class PasswordHasher:
-    """Argon2id off the event loop, with at most ``concurrency`` hashes at once.
+    """Argon2id off the event loop: at most ``concurrency`` at once, a bounded wait.
 
-    A hash costs ~0.2 s of CPU. On the event loop it stalls every other
-    request for that long; in unbounded worker threads, a burst of sign-ins
-    takes every core and the event loop still starves. A semaphore in front
-    of the thread keeps a core free: requests queue for a slot instead.
+    A hash costs ~0.2 s of CPU and 64 MiB. On the event loop it stalls every
+    other request for that long. A worker thread keeps the loop free, but
+    bounds nothing: a burst of sign-ins would hash on every core at once,
+    64 MiB each, in a queue that grows as fast as requests arrive. The
+    semaphore admits ``concurrency`` hashes at a time, and a request that
+    waits longer than ``queue_timeout_seconds`` for a slot gets a 503 with
+    ``Retry-After`` instead of an answer that comes too late to matter.
     """
 
-    def __init__(self, concurrency: int) -> None:
+    def __init__(self, concurrency: int, *, queue_timeout_seconds: float) -> None:
         self._slots = asyncio.Semaphore(concurrency)
+        self._queue_timeout_seconds = queue_timeout_seconds
+        # Made once, here: the app is built before the server accepts a
+        # connection, so no request waits for it and an unknown email
+        # costs one verification, like a known one.
+        self._decoy_hash = _password_hash.hash(_DECOY_WORDS)
 
     async def hash(self, password: str) -> str:
         """Hash a password for storage."""
-        async with self._slots:
-            return await asyncio.to_thread(_password_hash.hash, password)
+        return await self._in_a_slot(_password_hash.hash, password)
 
     async def verify(self, password: str, password_hash: str) -> bool:
         """Whether ``password`` matches a hash made by ``hash``."""
-        async with self._slots:
-            return await asyncio.to_thread(
-                _password_hash.verify, password, password_hash
-            )
+        return await self._in_a_slot(_password_hash.verify, password, password_hash)
 
     async def verify_against_decoy(self, password: str) -> None:
         """Spend the time a real check would, for an email nobody registered.
@@ -56,8 +59,22 @@ class PasswordHasher:
         Answering faster for unknown emails would tell an attacker which
         ones exist.
         """
-        await self.verify(password, _decoy_hash())
-        # --8<-- [end:password-hashing]
+        await self.verify(password, self._decoy_hash)
+
+    async def _in_a_slot[T](self, work: Callable[..., T], *args: str) -> T:
+        try:
+            async with asyncio.timeout(self._queue_timeout_seconds):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise ServiceBusyError(
+                "Too many password checks in progress; try again shortly",
+                retry_after_seconds=math.ceil(self._queue_timeout_seconds),
+            ) from None
+        try:
+            return await asyncio.to_thread(work, *args)
+        finally:
+            self._slots.release()
+            # --8<-- [end:password-hashing]
 
 
 # --8<-- [start:tokens]

@@ -1,5 +1,8 @@
 """Business rules of the users domain."""
 
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from pydantic import SecretStr
@@ -7,12 +10,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.shared.cache import ResponseCache
-from shop.shared.exceptions import ConflictError, NotFoundError, UnauthorizedError
+from shop.shared.exceptions import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+)
 from shop.users import security
 from shop.users.models import User
 from shop.users.repository import UserRepository
 from shop.users.schemas import UserCreate, UserResponse, UserUpdate
 from shop.users.security import PasswordHasher
+from shop.users.throttling import SignInThrottle
+
+# Authentication events (ASVS V7.1.3, V7.2.1): the account by id, or by its
+# pseudonym when no account has the email; the client address; never a
+# password or an email.
+auth_log = logging.getLogger("shop.auth")
 
 
 class UserService:
@@ -24,16 +38,22 @@ class UserService:
     """
 
     def __init__(
-        self, session: AsyncSession, passwords: PasswordHasher, cache: ResponseCache
+        self,
+        session: AsyncSession,
+        passwords: PasswordHasher,
+        cache: ResponseCache,
+        throttle: SignInThrottle,
     ) -> None:
         self.session = session
         self.users = UserRepository(session)
         self.passwords = passwords
         self.cache = cache
+        self.throttle = throttle
 
     # --8<-- [start:register-service]
-    async def register(self, data: UserCreate) -> User:
+    async def register(self, data: UserCreate, *, client: str) -> User:
         """Create an account; ``ConflictError`` if the email is taken."""
+        await self.throttle.before_registration(client)
         # Hashed first, before any query: every registration costs the same,
         # and no connection is checked out while the CPU works.
         password_hash = await self.passwords.hash(data.password.get_secret_value())
@@ -52,18 +72,27 @@ class UserService:
         # --8<-- [end:register-service]
 
     # --8<-- [start:authenticate]
-    async def authenticate(self, email: str, password: str) -> User:
+    async def authenticate(self, email: str, password: str, *, client: str) -> User:
         """The user these credentials belong to; ``UnauthorizedError`` otherwise."""
-        user = await self.users.get_by_email(email.lower())
-        # End the read transaction: its connection goes back to the pool
-        # before the slow part. `user` stays usable (expire_on_commit=False).
-        await self.session.commit()
+        email = email.lower()
+        # Before any work: a locked-out account or client costs no hash.
+        await self.throttle.before_password_check(email, client)
+        # Read in a session of its own, closed before the slow part: its
+        # connection goes back to the pool while the password is checked.
+        async with self._reading() as users:
+            user = await users.get_by_email(email)
         if user is None:
             await self.passwords.verify_against_decoy(password)
-            raise UnauthorizedError("Incorrect email or password")
-        if not await self.passwords.verify(password, user.password_hash):
-            raise UnauthorizedError("Incorrect email or password")
-        return user
+        elif await self.passwords.verify(password, user.password_hash):
+            await self.throttle.after_success(email)
+            auth_log.info("sign-in succeeded", extra=_event(user, client))
+            return user
+        await self.throttle.after_failure(client)
+        auth_log.warning(
+            "sign-in failed",
+            extra={**_event(user, client), "account": self.throttle.pseudonym(email)},
+        )
+        raise UnauthorizedError("Incorrect email or password")
         # --8<-- [end:authenticate]
 
     def issue_token(self, user: User, *, secret: SecretStr, lifetime: timedelta) -> str:
@@ -71,6 +100,30 @@ class UserService:
         return security.create_access_token(
             user.id, token_version=user.token_version, secret=secret, lifetime=lifetime
         )
+
+    async def signed_in_user(self, user_id: int, token_version: int) -> UserResponse:
+        """The user a valid token names, unless a password change revoked it.
+
+        Checked against the row, not a cache: a changed password stops every
+        older token on its next use.
+        """
+        async with self._reading() as users:
+            user = await users.get(user_id)
+        if user is None or user.token_version != token_version:
+            raise UnauthorizedError("Invalid or expired token")
+        return UserResponse.model_validate(user)
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[UserRepository]:
+        """A repository on a short session of its own, for a read before slow work.
+
+        Closing it ends its read-only transaction without a commit (there is
+        nothing to commit) and returns its connection to the pool, so the
+        handler that runs next holds none. The request's own session is
+        untouched: nothing staged on it is committed as a side effect.
+        """
+        async with AsyncSession(self.session.bind, expire_on_commit=False) as reading:
+            yield UserRepository(reading)
 
     async def get(self, user_id: int) -> User:
         """The user with this id; ``NotFoundError`` if there is none."""
@@ -94,29 +147,58 @@ class UserService:
         return await self.cache.read_through(key, UserResponse, from_database)
         # --8<-- [end:cached-profile]
 
-    # --8<-- [start:update]
-    async def update(self, user_id: int, data: UserUpdate) -> User:
+    async def update(self, user_id: int, data: UserUpdate, *, client: str) -> User:
         """Change the fields present in ``data``.
 
-        A new password revokes every token issued before it.
+        A new password needs the current one, checked and throttled like a
+        sign-in, and revokes every token issued before it.
         """
         new_hash = None
         if data.password is not None:
+            await self._check_current_password(user_id, data.current_password, client)
             new_hash = await self.passwords.hash(data.password.get_secret_value())
-        user = await self.get(user_id)
-        if data.name is not None:
-            user.name = data.name
-        if new_hash is not None:
-            user.password_hash = new_hash
-            user.token_version += 1
+        if data.name is None and new_hash is None:
+            return await self.get(user_id)
+        user = await self.users.update(user_id, name=data.name, password_hash=new_hash)
+        if user is None:
+            raise NotFoundError("User not found")
         await self.session.commit()
+        if new_hash is not None:
+            auth_log.info("password changed", extra=_event(user, client))
         # --8<-- [start:invalidate]
         # After the commit: invalidating first would let a read in between
         # take a fresh lease, load the old row and store it for a whole TTL.
         await self.cache.invalidate(profile_cache_key(user.id))
         # --8<-- [end:invalidate]
         return user
-        # --8<-- [end:update]
+
+    async def _check_current_password(
+        self, user_id: int, current_password: SecretStr | None, client: str
+    ) -> None:
+        """``ForbiddenError`` unless ``current_password`` is the account's.
+
+        The schema requires it with a new password; a missing one is a
+        wrong one here too, so no other caller can skip the check.
+        """
+        typed = current_password.get_secret_value() if current_password else ""
+        async with self._reading() as users:
+            user = await users.get(user_id)
+        if user is None:
+            raise NotFoundError("User not found")
+        await self.throttle.before_password_check(user.email, client)
+        if await self.passwords.verify(typed, user.password_hash):
+            await self.throttle.after_success(user.email)
+            return
+        await self.throttle.after_failure(client)
+        auth_log.warning("password change refused", extra=_event(user, client))
+        # 403, not 401: the token is valid, so a client must not drop it or
+        # sign in again; the request is refused, not its credentials.
+        raise ForbiddenError("The current password is incorrect")
+
+
+def _event(user: User | None, client: str) -> dict[str, object]:
+    """The fields every authentication event logs."""
+    return {"user_id": user.id if user else None, "client": client}
 
 
 def profile_cache_key(user_id: int) -> str:

@@ -129,9 +129,9 @@ class _SlowHash:
 async def test_password_hashes_run_in_a_bounded_thread_while_the_loop_serves(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    hasher = security.PasswordHasher(concurrency=1, queue_timeout_seconds=10)
     slow = _SlowHash()
     monkeypatch.setattr(security, "_password_hash", slow)
-    hasher = security.PasswordHasher(concurrency=1)
     ticks = 0
 
     async def ticker() -> None:

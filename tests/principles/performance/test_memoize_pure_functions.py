@@ -1,16 +1,20 @@
 """Evidence for PERF-MEMOIZE. The page's examples run in test_python_examples;
 this module checks what the page says about ruff and functools."""
 
+import ast
 import functools
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
 from evidence import prose
 
+import shop
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core import config
 
+SHOP = Path(shop.__file__).parent
 PAGE = DOCS_DIR / "principles" / "performance" / "memoize-pure-functions.md"
 
 CACHED_METHOD = '''\
@@ -56,3 +60,24 @@ def test_get_settings_is_the_lru_cache_the_page_names() -> None:
 
     assert cached == ["get_settings"]
     assert "`get_settings()` in `snippets/shop/core/config.py`" in prose(PAGE)
+
+
+def test_the_service_memoises_nothing_but_get_settings() -> None:
+    """No ``@cache``/``@lru_cache`` anywhere in the service but get_settings."""
+    decorated = []
+    for path in sorted(SHOP.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                names = {ast.unparse(d).split("(")[0] for d in node.decorator_list}
+                if names & {
+                    "cache",
+                    "lru_cache",
+                    "functools.cache",
+                    "functools.lru_cache",
+                }:
+                    decorated.append(node.name)
+
+    assert decorated == ["get_settings"]
+    assert "made once per `PasswordHasher`, in its constructor, not memoised" in prose(
+        PAGE
+    )

@@ -4,10 +4,13 @@ Each test reproduces a claim docs/principles/security/authentication.md makes,
 through the real API on the real database.
 """
 
+import json
 from typing import Any
 
 import jwt
+import pytest
 from claims_support import prose
+from evidence import build_app
 from httpx import ASGITransport, AsyncClient
 from shop_fixtures import (
     MIGRATIONS_DIR,
@@ -17,6 +20,7 @@ from shop_fixtures import (
     load_script,
     running,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
@@ -34,12 +38,18 @@ async def test_a_password_change_revokes_the_token_issued_before(
     assert (await client.get("/users/me", headers=before)).status_code == 200
 
     changed = await client.patch(
-        "/users/me", headers=before, json={"password": "a brand new passphrase"}
+        "/users/me",
+        headers=before,
+        json={"password": "a brand new passphrase", "current_password": PASSWORD},
     )
     after = await client.get("/users/me", headers=before)
+    old_password = await client.post(
+        "/auth/token", data={"username": alice["email"], "password": PASSWORD}
+    )
 
     assert changed.status_code == 200
     assert after.status_code == 401
+    assert old_password.status_code == 401
     assert (
         "changes Alice's password and sends the token she had before: it is a 401"
         in (prose(PAGE))
@@ -87,7 +97,7 @@ class _WatchingHasher(PasswordHasher):
     """Records how many pooled connections are checked out while hashing."""
 
     def __init__(self) -> None:
-        super().__init__(concurrency=1)
+        super().__init__(concurrency=1, queue_timeout_seconds=10)
         self.checked_out: list[int] = []
         self.pool: Any = None
 
@@ -121,7 +131,7 @@ async def test_no_request_holds_a_connection_while_it_hashes(
         changed = await c.patch(
             "/users/me",
             headers={"Authorization": f"Bearer {token}"},
-            json={"password": "a brand new passphrase"},
+            json={"password": "a brand new passphrase", "current_password": PASSWORD},
         )
 
     assert [registered.status_code, wrong.status_code, unknown.status_code] == [
@@ -130,8 +140,62 @@ async def test_no_request_holds_a_connection_while_it_hashes(
         401,
     ]
     assert changed.status_code == 200
-    # register, sign-in, wrong password, decoy, password change: five hashes.
-    assert watching.checked_out == [0, 0, 0, 0, 0]
-    assert "reads the user, commits (the connection goes back to the pool)" in prose(
-        PAGE
+    # register, sign-in, wrong password, decoy, and the password change's
+    # check of the current password and hash of the new one: six.
+    assert watching.checked_out == [0, 0, 0, 0, 0, 0]
+    assert "Sign-in reads the user in the same kind of short session" in prose(PAGE)
+
+
+async def test_auth_events_are_logged_with_account_and_client_never_the_password(
+    settings: Settings, session: AsyncSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = build_app(
+        settings.model_copy(update={"sign_in_failures_per_account": 2}), session
     )
+    transport = ASGITransport(app=app, client=("198.51.100.7", 50_000))
+    async with AsyncClient(transport=transport, base_url="http://t") as client:
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        ada = (await client.post("/users", json=account)).json()
+        sign_in = {"username": "ada@example.com", "password": PASSWORD}
+        token = (await client.post("/auth/token", data=sign_in)).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        fresh, guess = "a brand new passphrase", "wrong guess"
+        new = {"password": fresh, "current_password": guess}
+        await client.patch("/users/me", headers=headers, json=new)
+        await client.patch(
+            "/users/me", headers=headers, json=new | {"current_password": PASSWORD}
+        )
+        for _ in range(3):
+            await client.post("/auth/token", data=sign_in | {"password": guess})
+        await client.post("/auth/token", data=sign_in | {"username": "x@y.z"})
+
+    output = capsys.readouterr().out
+    events = [
+        line
+        for line in map(json.loads, output.splitlines())
+        if line["logger"] == "shop.auth"
+    ]
+    # --8<-- [start:auth-events]
+    assert [(e["message"], e.get("user_id")) for e in events] == [
+        ("sign-in succeeded", ada["id"]),
+        ("password change refused", ada["id"]),
+        ("password changed", ada["id"]),
+        ("sign-in failed", ada["id"]),
+        ("sign-in failed", ada["id"]),
+        ("sign-in throttled", None),  # before any read: by pseudonym only
+        ("sign-in failed", None),  # an unknown email: no account id
+    ]
+    assert {e["client"] for e in events} == {"198.51.100.7"}
+    # Failures and throttling name the account by pseudonym, never by email.
+    assert events[-1]["account"] != events[-2]["account"] == events[3]["account"]
+    for secret in (PASSWORD, fresh, guess, "ada@example.com"):
+        assert secret not in output, secret
+    # --8<-- [end:auth-events]
+
+
+def test_the_sign_in_form_is_named_for_what_it_is_not_the_password_grant() -> None:
+    schemas = (REPO_ROOT / "snippets" / "shop" / "users" / "schemas.py").read_text()
+    text = prose(PAGE)
+    assert "RFC 9700) says that grant MUST NOT be used" in text
+    assert "RFC 9700 says the grant MUST NOT be" in " ".join(schemas.split())
+    assert "a 403: the token is valid" in text

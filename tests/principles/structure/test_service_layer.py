@@ -14,11 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import shop
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.catalog.service import CatalogService
+from shop.core.config import Settings
 from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import ConflictError
+from shop.shared.rate_limit import SharedRateLimiter
 from shop.users.schemas import UserCreate
 from shop.users.security import PasswordHasher
 from shop.users.service import UserService
+from shop.users.throttling import create_sign_in_throttle
 
 PAGE = DOCS_DIR / "principles" / "structure" / "service-layer.md"
 SOURCE = DOCS_DIR / "_data" / "source-document.md"
@@ -26,20 +29,25 @@ SHOP = Path(shop.__file__).parent
 
 
 async def test_the_service_enforces_unique_emails_without_any_http(
-    session: AsyncSession,
+    session: AsyncSession, settings: Settings
 ) -> None:
     # No request, no app: the service's collaborators are plain objects.
     service = UserService(
-        session, PasswordHasher(concurrency=1), ResponseCache(None, ttl_seconds=60)
+        session,
+        PasswordHasher(concurrency=1, queue_timeout_seconds=10),
+        ResponseCache(None, ttl_seconds=60),
+        create_sign_in_throttle(SharedRateLimiter(None, timeout_seconds=1), settings),
     )
     password = SecretStr(PASSWORD)
     await service.register(
-        UserCreate(email="ada@example.com", name="Ada", password=password)
+        UserCreate(email="ada@example.com", name="Ada", password=password),
+        client="203.0.113.7",
     )
 
     with pytest.raises(ConflictError, match="Email already registered"):
         await service.register(
-            UserCreate(email="Ada@Example.COM", name="Ada L.", password=password)
+            UserCreate(email="Ada@Example.COM", name="Ada L.", password=password),
+            client="203.0.113.7",
         )
 
 

@@ -1,0 +1,652 @@
+"""Evidence for SEC-BRUTE-FORCE: failed sign-ins are limited per account and per
+client in a store every worker shares, registrations per client, and the
+password-hashing queue has a bounded wait.
+
+Each test reproduces a claim docs/principles/security/brute-force-protection.md
+makes, through the real API on the real database, and the real Redis where
+the page says Redis.
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from evidence import build_app, prose, running
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient, Response
+from limits.aio.storage.redis.bridge import RedisBridge
+from pwdlib import PasswordHash
+from pydantic import SecretStr, ValidationError
+from redis.asyncio import Redis
+from redis_provider import RedisServer
+from shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    UserFactory,
+    assert_error,
+    load_script,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.ports import free_port
+from shop.core.config import Settings
+from shop.core.main import create_app
+from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
+from shop.users import security
+from shop.users.throttling import client_group
+
+PAGE = DOCS_DIR / "principles" / "security" / "brute-force-protection.md"
+WRONG = "not the password"  # a wrong guess
+
+
+def _limits(**overrides: Any) -> dict[str, Any]:
+    return {"sign_in_failures_per_account": 3, "sign_in_failures_per_client": 5} | (
+        overrides
+    )
+
+
+AppFactory = Callable[..., FastAPI]
+
+
+@pytest.fixture
+def throttled_app(settings: Settings, session: AsyncSession) -> AppFactory:
+    """The app on the test's session, with the limits given."""
+
+    def build(**overrides: Any) -> FastAPI:
+        return build_app(settings.model_copy(update=overrides), session)
+
+    return build
+
+
+@asynccontextmanager
+async def client_of(
+    app: FastAPI, address: str = "198.51.100.7"
+) -> AsyncIterator[AsyncClient]:
+    """An in-process client whose requests come from ``address``."""
+    transport = ASGITransport(app=app, client=(address, 50_000))
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+async def sign_in(client: AsyncClient, email: str, password: str) -> Response:
+    return await client.post(
+        "/auth/token", data={"username": email, "password": password}
+    )
+
+
+# --8<-- [start:lockout]
+async def test_the_attempt_after_the_limit_is_a_429_even_with_the_right_password(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(sign_in_failures_per_account=10)
+    async with client_of(app) as client:
+        failures = [await sign_in(client, "ada@example.com", WRONG) for _ in range(10)]
+        locked_out = await sign_in(client, "ada@example.com", WRONG)
+        right_password = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert [response.status_code for response in failures] == [401] * 10
+    for refused in (locked_out, right_password):
+        error = assert_error(refused, 429, "too_many_requests")
+        assert error["message"] == "Too many failed sign-ins; try again later"
+        assert 0 < int(refused.headers["retry-after"]) <= 900
+    # --8<-- [end:lockout]
+
+
+async def test_the_lockout_ends_when_the_window_has_passed(
+    throttled_app: AppFactory, register: UserFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits())
+    async with client_of(app) as client:
+        for _ in range(3):
+            await sign_in(client, "ada@example.com", WRONG)
+        assert (await sign_in(client, "ada@example.com", PASSWORD)).status_code == 429
+        now = time.time()
+        monkeypatch.setattr(time, "time", lambda: now + 901)
+        later = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert later.status_code == 200
+
+
+async def test_an_unknown_email_is_limited_like_a_registered_one(
+    throttled_app: AppFactory,
+) -> None:
+    app = throttled_app(**_limits())
+    async with client_of(app) as client:
+        answers = [
+            (await sign_in(client, "nobody@example.com", WRONG)).status_code
+            for _ in range(4)
+        ]
+
+    # The same answers as for a registered account: a 429 tells nobody
+    # whether the address has an account.
+    assert answers == [401, 401, 401, 429]
+
+
+async def test_other_accounts_from_the_same_client_meet_the_client_limit(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits())  # 3 per account, 5 per client
+    async with client_of(app) as client:
+        stuffing = [
+            (await sign_in(client, f"victim-{n}@example.com", WRONG)).status_code
+            for n in range(6)
+        ]
+        own_account = await sign_in(client, "ada@example.com", PASSWORD)
+    async with client_of(app, address="203.0.113.9") as elsewhere:
+        from_elsewhere = await sign_in(elsewhere, "ada@example.com", PASSWORD)
+
+    # One failure per account, never the account limit: the client's is hit.
+    assert stuffing == [401] * 5 + [429]
+    assert own_account.status_code == 429
+    assert from_elsewhere.status_code == 200
+
+
+async def test_a_success_forgets_the_accounts_failures_but_not_the_clients(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits())  # 3 per account, 5 per client
+    async with client_of(app) as client:
+        answers = [
+            (await sign_in(client, "ada@example.com", password)).status_code
+            for password in [WRONG, WRONG, PASSWORD, WRONG, WRONG, PASSWORD]
+        ]
+        # Four failures so far: the attacker's own successes reset nothing.
+        answers.append((await sign_in(client, "bob@example.com", WRONG)).status_code)
+        answers.append((await sign_in(client, "ada@example.com", PASSWORD)).status_code)
+
+    assert answers == [401, 401, 200, 401, 401, 200, 401, 429]
+
+
+async def test_an_ipv6_client_is_limited_by_its_64(throttled_app: AppFactory) -> None:
+    app = throttled_app(**_limits())
+    answers = []
+    for host in range(6):  # six addresses, one /64
+        async with client_of(app, address=f"2001:db8:1:2::{host + 1:x}") as client:
+            response = await sign_in(client, f"victim-{host}@example.com", WRONG)
+            answers.append(response.status_code)
+
+    assert answers == [401] * 5 + [429]
+    assert client_group("2001:db8:1:2::1") == client_group("2001:db8:1:2:ffff::1")
+    assert client_group("2001:db8:1:3::1") != client_group("2001:db8:1:2::1")
+    assert client_group("203.0.113.9") == "203.0.113.9"
+    assert client_group("testclient") == "testclient"
+
+
+async def test_an_ipv4_client_seen_through_ipv6_is_still_that_ipv4_client(
+    throttled_app: AppFactory,
+) -> None:
+    """A dual-stack socket or a proxy may report ``::ffff:203.0.113.9``."""
+    app = throttled_app(**_limits())  # 5 failures per client
+    answers = []
+    for address in ["::ffff:203.0.113.9", "203.0.113.9"] * 3:
+        async with client_of(app, address=address) as client:
+            response = await sign_in(
+                client, f"victim-{len(answers)}@example.com", WRONG
+            )
+            answers.append(response.status_code)
+    async with client_of(app, address="::ffff:203.0.113.10") as neighbour:
+        other = await sign_in(neighbour, "victim-9@example.com", WRONG)
+
+    # One client, whichever way its address is written; not one with every
+    # other IPv4 client (grouped by /64, all of them would be ::/64).
+    assert answers == [401] * 5 + [429]
+    assert other.status_code == 401
+
+
+async def test_registrations_are_limited_per_client(
+    throttled_app: AppFactory,
+) -> None:
+    app = throttled_app(registrations_per_client=3)
+    async with client_of(app) as client:
+        answers = [
+            await client.post(
+                "/users",
+                json={
+                    "email": f"new-{n}@example.com",
+                    "name": "N",
+                    "password": PASSWORD,
+                },
+            )
+            for n in range(4)
+        ]
+
+    assert [response.status_code for response in answers] == [201, 201, 201, 429]
+    error = assert_error(answers[-1], 429, "too_many_requests")
+    assert (
+        error["message"] == "Too many registrations from this address; try again later"
+    )
+    assert 0 < int(answers[-1].headers["retry-after"]) <= 3600
+
+
+@pytest.fixture
+async def own_database_app(
+    create_database: DatabaseFactory, settings: Settings
+) -> AppFactory:
+    """Apps on a migrated database of the test's own, each request in its own
+    session (the real ``get_db``), so requests can run in parallel."""
+    url = await create_database()
+    await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
+
+    def build(**overrides: Any) -> FastAPI:
+        return create_app(settings.model_copy(update={"database_url": url} | overrides))
+
+    return build
+
+
+@pytest.mark.parametrize("store", ["redis", "process memory"])
+async def test_parallel_guesses_cannot_overshoot_the_account_limit(
+    own_database_app: AppFactory, request: pytest.FixtureRequest, store: str
+) -> None:
+    redis_url = request.getfixturevalue("redis_url") if store == "redis" else None
+    app = own_database_app(
+        **_limits(sign_in_failures_per_client=100), redis_url=redis_url
+    )
+    email = f"ada-{uuid.uuid4().hex[:8]}@example.com"  # a count of its own
+    async with running(app), client_of(app) as client:
+        account = {"email": email, "name": "Ada", "password": PASSWORD}
+        assert (await client.post("/users", json=account)).status_code == 201
+        answers = await asyncio.gather(
+            *(sign_in(client, email, WRONG) for _ in range(12))
+        )
+
+    statuses = sorted(response.status_code for response in answers)
+    assert statuses == [401] * 3 + [429] * 9
+
+
+class _GatedHash:
+    """A hash whose verifications wait at a gate the test opens, once
+    ``expected`` of them have arrived there."""
+
+    def __init__(self, real: PasswordHash, expected: int) -> None:
+        self.real = real
+        self.expected = expected
+        self.arrived = 0
+        self.lock = threading.Lock()
+        self.loop = asyncio.get_running_loop()
+        self.all_arrived = asyncio.Event()
+        self.gate = threading.Event()
+
+    def hash(self, password: str) -> str:
+        return self.real.hash(password)
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        with self.lock:
+            self.arrived += 1
+            if self.arrived == self.expected:
+                self.loop.call_soon_threadsafe(self.all_arrived.set)
+        self.gate.wait(timeout=30)
+        return self.real.verify(password, password_hash)
+
+
+async def test_requests_in_flight_when_the_client_limit_is_reached_are_still_checked(
+    own_database_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only failures count against a client, so its count grows after the
+    check: a burst already past the check all gets its password checked."""
+    gated = _GatedHash(security._password_hash, expected=4)
+    monkeypatch.setattr(security, "_password_hash", gated)
+    app = own_database_app(
+        **_limits(sign_in_failures_per_client=2),
+        password_hash_concurrency=4,
+        password_hash_queue_timeout_seconds=30,
+    )
+    async with running(app), client_of(app) as client:
+        burst = asyncio.gather(
+            *(sign_in(client, f"victim-{n}@example.com", WRONG) for n in range(4))
+        )
+        async with asyncio.timeout(30):  # all four past the limit check, at the hash
+            await gated.all_arrived.wait()
+        gated.gate.set()
+        answers = await burst
+        after = await sign_in(client, "victim-9@example.com", WRONG)
+
+    # Twice the client's limit of two got checked; the next one did not.
+    assert [response.status_code for response in answers] == [401] * 4
+    assert after.status_code == 429
+
+
+# --8<-- [start:shared-store]
+async def test_two_app_instances_on_one_redis_share_the_count(
+    throttled_app: AppFactory, redis_url: str, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    # Two workers: separate processes in production, separate apps here,
+    # sharing nothing but Redis.
+    first, second = (throttled_app(**_limits(), redis_url=redis_url) for _ in range(2))
+    async with (
+        running(first),
+        running(second),
+        client_of(first, "192.0.2.10") as one,
+        client_of(second, "192.0.2.10") as two,
+    ):
+        answers = [
+            (await sign_in(worker, "ada@example.com", WRONG)).status_code
+            for worker in (one, two, one, two)
+        ]
+
+    assert answers == [401, 401, 401, 429]
+    # --8<-- [end:shared-store]
+
+
+async def test_without_redis_two_app_instances_count_apart(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    first, second = (throttled_app(**_limits()) for _ in range(2))
+    async with (
+        client_of(first, "192.0.2.11") as one,
+        client_of(second, "192.0.2.11") as two,
+    ):
+        answers = [
+            (await sign_in(worker, "ada@example.com", WRONG)).status_code
+            for worker in (one, two, one, two)
+        ]
+
+    # Three allowed per account, four failures: each process saw two.
+    assert answers == [401, 401, 401, 401]
+
+
+async def test_redis_holds_the_account_as_a_keyed_hash_not_the_email(
+    throttled_app: AppFactory, redis_url: str
+) -> None:
+    app = throttled_app(redis_url=redis_url)
+    email = f"ada-{uuid.uuid4().hex}@example.com"  # this test's own keys
+    async with running(app), client_of(app, "192.0.2.30") as client:
+        assert (await sign_in(client, email, WRONG)).status_code == 401
+    pseudonym = app.state.sign_in_throttle.pseudonym(email)
+
+    redis = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        keys = [key async for key in redis.scan_iter(match="shop:throttle*")]
+    finally:
+        await redis.aclose()
+    assert any(pseudonym in key for key in keys), keys
+    assert not [key for key in keys if email in key or "@" in key]
+    assert pseudonym not in email
+
+
+async def test_with_redis_stopped_each_process_still_limits_and_signs_in(
+    throttled_app: AppFactory,
+    own_redis: RedisServer,
+    register: UserFactory,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await register(email="ada@example.com")
+    await register(email="bob@example.com")
+    app = throttled_app(**_limits(), redis_url=own_redis.url)
+    async with running(app), client_of(app, "192.0.2.20") as client:
+        assert (await sign_in(client, "ada@example.com", WRONG)).status_code == 401
+        own_redis.stop()
+        capsys.readouterr()
+        started = time.perf_counter()
+        answers = [
+            (await sign_in(client, "ada@example.com", WRONG)).status_code
+            for _ in range(3)
+        ]
+        elapsed = time.perf_counter() - started
+        bob = await sign_in(client, "bob@example.com", PASSWORD)
+        fourth = await sign_in(client, "ada@example.com", WRONG)
+
+    # The count before the outage is in Redis, out of reach: this process
+    # counts afresh, and its limit still holds.
+    assert answers == [401, 401, 401]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert any(
+        line["message"] == "rate limit store unavailable, counting in this process"
+        for line in lines
+    )
+    assert bob.status_code == 200
+    assert elapsed < 10  # refused connections: no waiting on a dead Redis
+    assert fourth.status_code == 429
+
+
+# --- the client address behind a proxy, on a real uvicorn ------------------------
+
+DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
+# A client of the server that is not on 127.0.0.1, which uvicorn trusts by
+# default: its X-Forwarded-For must count for nothing.
+CLIENT_ADDRESS = "127.0.0.2"
+
+
+def _image_command() -> list[str]:
+    """The Dockerfile's CMD: the options uvicorn runs with in production."""
+    cmd = re.search(r"^CMD (\[.*\])$", DOCKERFILE.read_text(), re.MULTILINE)
+    assert cmd is not None, f"{DOCKERFILE}: no exec-form CMD"
+    command: list[str] = json.loads(cmd[1])
+    assert command[0] == "uvicorn", command
+    return command
+
+
+@contextlib.contextmanager
+def _image_server(database_url: str, **env: str) -> Iterator[tuple[int, list[str]]]:
+    """uvicorn with the image's CMD options on 127.0.0.1, three failures
+    allowed per client; yields its port and the lines it has printed."""
+    port = free_port()
+    command = [sys.executable, "-m", *_image_command()]
+    command[command.index("--host") + 1] = "127.0.0.1"
+    command[command.index("--port") + 1] = str(port)
+    process = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT / "snippets",
+        # Only what the test sets: no FORWARDED_ALLOW_IPS from the caller.
+        env={
+            "PATH": os.environ["PATH"],
+            "DATABASE_URL": database_url,
+            "JWT_SECRET": secrets.token_urlsafe(48),
+            "SIGN_IN_FAILURES_PER_CLIENT": "3",
+            **env,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(
+        target=lambda: lines.extend(line.rstrip() for line in process.stdout or []),
+        daemon=True,
+    )
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, "\n".join(lines)
+            assert time.monotonic() < deadline, "\n".join(lines)
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield port, lines
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+        reader.join(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+async def _sign_ins_from_behind(
+    port: int, forwarded_for: list[str], via: str = CLIENT_ADDRESS
+) -> list[int]:
+    """One wrong sign-in per X-Forwarded-For value, each for a new email,
+    all sent from the address ``via``."""
+    transport = httpx.AsyncHTTPTransport(local_address=via)
+    async with AsyncClient(
+        transport=transport, base_url=f"http://127.0.0.1:{port}", timeout=30
+    ) as client:
+        return [
+            (
+                await client.post(
+                    "/auth/token",
+                    data={"username": f"victim-{n}@example.com", "password": WRONG},
+                    headers={"X-Forwarded-For": value},
+                )
+            ).status_code
+            for n, value in enumerate(forwarded_for)
+        ]
+
+
+# --8<-- [start:forwarded-for]
+async def test_a_clients_own_x_forwarded_for_does_not_change_its_count(
+    database_url: str,
+) -> None:
+    """As the image runs it: uvicorn trusts the header only from 127.0.0.1."""
+    forged = [f"198.51.100.{n}" for n in range(1, 5)]  # a new address each time
+    with _image_server(database_url) as (port, lines):
+        answers = await _sign_ins_from_behind(port, forged)
+
+    assert answers == [401, 401, 401, 429]
+    failures = [json.loads(line) for line in lines if '"sign-in failed"' in line]
+    assert {failure["client"] for failure in failures} == {CLIENT_ADDRESS}
+    # --8<-- [end:forwarded-for]
+
+
+async def test_by_default_a_proxy_on_the_loopback_address_is_trusted(
+    database_url: str,
+) -> None:
+    """FORWARDED_ALLOW_IPS unset: a peer on 127.0.0.1 (a proxy on the same
+    host) names the client, so each forwarded address has its own count."""
+    forwarded = [f"198.51.100.{n}" for n in range(1, 6)]
+    with _image_server(database_url) as (port, _):
+        answers = await _sign_ins_from_behind(port, forwarded, via="127.0.0.1")
+
+    assert answers == [401] * 5
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_count(
+    database_url: str,
+) -> None:
+    """FORWARDED_ALLOW_IPS names the proxy; uvicorn then takes the rightmost
+    address the proxy did not add itself, so a forged entry before it is
+    ignored."""
+    real, neighbour, forged = "198.51.100.1", "198.51.100.2", "203.0.113.66"
+    with _image_server(database_url, FORWARDED_ALLOW_IPS=CLIENT_ADDRESS) as (
+        port,
+        _,
+    ):
+        answers = await _sign_ins_from_behind(
+            port, [real, real, real, f"{forged}, {real}", neighbour]
+        )
+
+    assert answers == [401, 401, 401, 429, 401]
+
+
+# --8<-- [start:trust-everyone]
+async def test_trusting_every_address_lets_any_client_pick_a_new_count(
+    database_url: str,
+) -> None:
+    """FORWARDED_ALLOW_IPS=* on a server clients reach directly: each forged
+    address is a new client, and the per-client limit is gone."""
+    forged = [f"198.51.100.{n}" for n in range(1, 6)]
+    with _image_server(database_url, FORWARDED_ALLOW_IPS="*") as (port, _):
+        answers = await _sign_ins_from_behind(port, forged)
+
+    assert answers == [401] * 5
+    # --8<-- [end:trust-everyone]
+
+
+async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
+    throttled_app: AppFactory,
+    register: UserFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(password_hash_queue_timeout_seconds=0.2)
+    held = _GatedHash(security._password_hash, expected=1)
+    monkeypatch.setattr(security, "_password_hash", held)
+    async with client_of(app) as client:
+        # One sign-in takes the only hashing slot and keeps it.
+        holder = asyncio.create_task(sign_in(client, "ada@example.com", PASSWORD))
+        async with asyncio.timeout(30):
+            await held.all_arrived.wait()
+        async with asyncio.timeout(5):  # far above the 0.2 s wait it has
+            queued = await sign_in(client, "ada@example.com", PASSWORD)
+        held.gate.set()
+        first = await holder
+
+    assert first.status_code == 200
+    error = assert_error(queued, 503, "service_unavailable")
+    assert error["message"] == "Too many password checks in progress; try again shortly"
+    assert queued.headers["retry-after"] == "1"
+
+
+def test_the_settings_refuse_more_than_100_failures_per_account_per_hour(
+    settings: Settings,
+) -> None:
+    # model_validate checks only the fields given: no environment, no .env.
+    fields = settings.model_dump() | {"jwt_secret": SecretStr("x" * 40)}
+    # In the default 15-minute window: 25 is 100 an hour, 26 is 104.
+    Settings.model_validate(fields | {"sign_in_failures_per_account": 25})
+
+    with pytest.raises(ValidationError, match="at most 100"):
+        Settings.model_validate(fields | {"sign_in_failures_per_account": 26})
+
+
+async def test_the_hourly_ceiling_counts_every_window_that_begins_in_the_hour(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """27 per 1,000 s is 97.2 an hour on average, but four windows begin in
+    an hour (at 0, 1,000, 2,000 and 3,000 s): 108 failures fit in one."""
+    limiter = SharedRateLimiter(None, timeout_seconds=1)
+    limit = limit_per_window(27, 1000)
+    start = time.time()
+    admitted = 0
+    for burst in range(4):
+        at = start + burst * 1000.001  # just past the previous burst's window
+        monkeypatch.setattr(time, "time", lambda at=at: at)
+        admitted += sum([await limiter.hit(limit, "ada") for _ in range(30)])
+    assert admitted == 108
+    assert time.time() - start < 3600
+
+    fields = settings.model_dump() | {"jwt_secret": SecretStr("x" * 40)}
+    window = {"throttle_window_seconds": 1000}
+    Settings.model_validate(fields | window | {"sign_in_failures_per_account": 25})
+
+    with pytest.raises(ValidationError, match="allows 108 failed sign-ins"):
+        Settings.model_validate(fields | window | {"sign_in_failures_per_account": 27})
+
+
+def test_the_defaults_are_the_pages_ten_failures_in_15_minutes() -> None:
+    fields = Settings.model_fields
+    assert fields["sign_in_failures_per_account"].default == 10
+    assert fields["throttle_window_seconds"].default == 15 * 60
+    assert fields["password_hash_queue_timeout_seconds"].default == 2.0
+    # limits checks and counts a moving window in one Redis script.
+    script = RedisBridge.SCRIPT_ACQUIRE_MOVING_WINDOW.decode()
+    assert "redis.call('lindex'" in script
+    assert "redis.call('lpush'" in script
+    text = prose(PAGE)
+    assert "The eleventh attempt after ten failures is a 429" in text
+    assert "ends with the window (15 minutes by default)" in text
+
+
+def test_the_page_names_the_store_and_the_sources() -> None:
+    text = prose(PAGE)
+    for claim in (
+        "NIST SP 800-63B",
+        "5.2.2",
+        "ASVS",
+        "V2.2.1",
+        "Redis",
+        "several workers",
+    ):
+        assert claim in text, claim
