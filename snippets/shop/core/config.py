@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     # A request body larger than this is refused with 413 before it is read.
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024**2)
 
+    # --8<-- [start:metrics-listener]
+    # Prometheus metrics are served on a listener of their own, never on the
+    # API's port. Unset: not served at all. Loopback by default; in a
+    # container, 0.0.0.0 with the port left out of the ingress.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # --8<-- [end:metrics-listener]
+
     # --8<-- [start:cors-origins]
     cors_origins: list[str] = Field(default_factory=list)
     # --8<-- [end:cors-origins]

@@ -25,13 +25,18 @@ from shop.users.security import PasswordHasher
 # --8<-- [start:lifespan]
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Own the connection pool: create it at start-up, close it at shutdown."""
+    """Own the pool and the metrics listener: opened at start-up, closed at shutdown."""
     settings: Settings = app.state.settings
     engine = create_engine(settings)
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     try:
-        yield
+        # /metrics has a listener of its own, open while the app runs.
+        async with metrics.serve_metrics(
+            app.state.metrics, settings.metrics_host, settings.metrics_port
+        ) as metrics_port:
+            app.state.metrics_port = metrics_port
+            yield
     finally:
         await app.state.cache.aclose()
         # Returns pooled connections to the server instead of letting them
@@ -100,7 +105,6 @@ def create_app(settings: Settings) -> FastAPI:
     tracing.instrument(app)
     register_exception_handlers(app)
     app.include_router(health.router)
-    app.include_router(metrics.router)
     app.include_router(users.router)
     app.include_router(catalog.router)
     app.include_router(orders.router)
