@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shop.core.config import Settings
 from shop.core.database import get_db
 from shop.core.main import create_app
+from shop.users.models import User
 
 HANG_GUARD_SECONDS = 30
 # What _every_endpoint gets from a healthy service: the unknown order is a
@@ -123,8 +124,9 @@ def _log(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
     return _log_lines(capsys.readouterr().out)
 
 
-def _client(app: FastAPI) -> AsyncClient:
-    return AsyncClient(transport=ASGITransport(app=app), base_url="http://test")
+def _client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClient:
+    transport = ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    return AsyncClient(transport=transport, base_url="http://test")
 
 
 # --8<-- [start:database-down]
@@ -269,3 +271,122 @@ async def test_a_database_bug_is_a_500_logged_once_without_sql_parameters(
     assert "grace@example.com" not in output
     assert "hunter2" not in output
     # --8<-- [end:sql-error-log]
+
+
+# --- what a database error may put in the log ----------------------------------------
+
+# A real Argon2id hash, the shape of every stored password.
+HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g"  # pragma: allowlist secret
+EMAIL = "alice@example.com"
+
+
+def _buggy_app(settings: Settings, session: AsyncSession) -> FastAPI:
+    """The app, plus handlers with the bugs that put user values in SQL errors.
+
+    Each one sends a value a user supplied to PostgreSQL in a way that
+    fails: as the wrong type, as a duplicate key, as a row that breaks a
+    CHECK constraint. Built inside the test, after ``capsys`` has replaced
+    stdout, so the app's JSON log handler writes into the capture.
+    """
+    app = create_app(settings)
+
+    async def same_session() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    app.dependency_overrides[get_db] = same_session
+
+    async def wrong_type(
+        value: str, db: Annotated[AsyncSession, Depends(get_db)]
+    ) -> None:
+        # Looked up as a number by mistake: asyncpg cannot encode the text.
+        await db.execute(text("SELECT CAST(:value AS bigint)"), {"value": value})
+
+    async def bad_cast(
+        value: str, db: Annotated[AsyncSession, Depends(get_db)]
+    ) -> None:
+        # Cast by PostgreSQL this time: its own message quotes the text.
+        await db.execute(
+            text("SELECT CAST(CAST(:value AS text) AS bigint)"), {"value": value}
+        )
+
+    async def duplicate(db: Annotated[AsyncSession, Depends(get_db)]) -> None:
+        # Registered again without the service's conflict check.
+        db.add(User(email=EMAIL, name="Twin", password_hash=HASH))
+        await db.flush()
+
+    async def bad_row(db: Annotated[AsyncSession, Depends(get_db)]) -> None:
+        # Not lower-cased: the CHECK constraint refuses the whole row.
+        db.add(User(email=EMAIL.upper(), name="Upper", password_hash=HASH))
+        await db.flush()
+
+    app.add_api_route("/bugs/wrong-type", wrong_type, methods=["POST"])
+    app.add_api_route("/bugs/bad-cast", bad_cast, methods=["POST"])
+    app.add_api_route("/bugs/duplicate", duplicate, methods=["POST"])
+    app.add_api_route("/bugs/bad-row", bad_row, methods=["POST"])
+    return app
+
+
+async def _logged_error(
+    app: FastAPI, url: str, capsys: pytest.CaptureFixture[str], **params: str
+) -> tuple[dict[str, Any], str]:
+    """POST ``url``: assert a 500; return its one ERROR line and all the output."""
+    capsys.readouterr()
+    async with _client(app, raise_app_exceptions=False) as client:
+        response = await client.post(url, params=params)
+    output = capsys.readouterr().out
+    assert_error(response, 500, "internal_server_error")
+    [error] = [line for line in _log_lines(output) if line["level"] == "ERROR"]
+    return error, output
+
+
+# --8<-- [start:secrets-in-database-errors]
+@pytest.mark.parametrize("value", [PASSWORD, EMAIL, HASH])
+@pytest.mark.parametrize(
+    ("bug", "what_is_left"),
+    [
+        # asyncpg's message names the argument; the value is withheld.
+        ("wrong-type", "invalid input for query argument $1: [value withheld]"),
+        # PostgreSQL's: only the SQLSTATE (22P02, invalid text representation).
+        ("bad-cast", "[message withheld: SQLSTATE 22P02 quotes the input]"),
+    ],
+)
+async def test_a_data_error_logs_no_value_the_user_sent(
+    settings: Settings,
+    session: AsyncSession,
+    value: str,
+    bug: str,
+    what_is_left: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = _buggy_app(settings, session)
+
+    error, output = await _logged_error(app, f"/bugs/{bug}", capsys, value=value)
+
+    assert value not in output
+    assert what_is_left in error["exception"]
+
+
+@pytest.mark.parametrize(
+    ("bug", "constraint"),
+    [("duplicate", "uq_users_email"), ("bad-row", "ck_users_email_lowercase")],
+)
+async def test_a_constraint_violation_logs_the_constraint_but_not_the_row(
+    settings: Settings,
+    session: AsyncSession,
+    bug: str,
+    constraint: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    session.add(User(email=EMAIL, name="Alice", password_hash=HASH))
+    await session.flush()
+    app = _buggy_app(settings, session)
+
+    error, output = await _logged_error(app, f"/bugs/{bug}", capsys)
+
+    assert f'constraint "{constraint}"' in error["exception"]
+    # PostgreSQL's DETAIL ("Key (email)=(...)", "Failing row contains (...)")
+    # is gone, and with it the email and the hash.
+    assert "DETAIL" not in output
+    assert EMAIL not in output.lower()
+    assert HASH not in output
+    # --8<-- [end:secrets-in-database-errors]
