@@ -3,7 +3,8 @@
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -222,6 +223,46 @@ async def test_an_unexpected_exception_is_a_500_that_reveals_nothing(
     error = assert_error(response, 500, "internal_server_error")
     assert error["message"] == "Internal server error"
     assert "hunter2" not in response.text
+
+
+# --8<-- [start:not-a-database-outage]
+async def _missing_template() -> None:
+    # A bug: the file is not where the code looks for it.
+    await asyncio.to_thread(Path("/nonexistent/templates/receipt.html").read_text)
+
+
+async def _slow_partner() -> None:
+    # A call to anything but the database, bounded by the handler itself.
+    async with asyncio.timeout(0.01):
+        await asyncio.sleep(10)
+
+
+@pytest.mark.parametrize(
+    ("handler", "error"),
+    [(_missing_template, "FileNotFoundError"), (_slow_partner, "TimeoutError")],
+)
+async def test_an_os_error_from_outside_the_database_is_a_logged_500(
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    handler: Callable[[], Awaitable[None]],
+    error: str,
+) -> None:
+    app = create_app(settings)
+    app.add_api_route("/receipt", handler)
+    capsys.readouterr()
+
+    async with _client(app, raise_app_exceptions=False) as client:
+        response = await client.get("/receipt")
+
+    # Not "503 Database unavailable": nothing says the database is down.
+    assert_error(response, 500, "internal_server_error")
+    [logged] = [
+        line for line in _log_lines(capsys.readouterr().out) if line["level"] == "ERROR"
+    ]
+    assert logged["message"] == "unhandled error"
+    assert f"{error}" in logged["exception"]
+    assert "Traceback (most recent call last)" in logged["exception"]
+    # --8<-- [end:not-a-database-outage]
 
 
 # --8<-- [start:cors-configured-origin]

@@ -11,6 +11,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import pytest
@@ -60,11 +61,13 @@ def _settings_via(
     return settings.model_copy(update={"database_url": proxy.url()} | overrides)
 
 
-@pytest.fixture
-async def shop(
-    proxy: DatabaseProxy, settings: Settings
-) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
-    """The app through the proxy, with short timeouts, started as a server would."""
+@asynccontextmanager
+async def _shop(proxy: DatabaseProxy, settings: Settings) -> AsyncIterator[AsyncClient]:
+    """The app through the proxy, with short timeouts, started as a server would.
+
+    Built inside the test, after ``capsys`` has replaced stdout, so the app's
+    JSON log handler writes into the capture the test reads.
+    """
     app = create_app(
         _settings_via(
             proxy,
@@ -78,7 +81,7 @@ async def shop(
         running(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
     ):
-        yield app, client
+        yield client
 
 
 async def _signed_in(client: AsyncClient) -> dict[str, str]:
@@ -131,58 +134,84 @@ def _client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClient:
 
 # --8<-- [start:database-down]
 async def test_with_the_database_down_every_endpoint_is_a_503_then_recovers(
-    shop: tuple[FastAPI, AsyncClient],
+    settings: Settings,
     proxy: DatabaseProxy,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _, client = shop
-    headers = await _signed_in(client)
+    async with _shop(proxy, settings) as client:
+        headers = await _signed_in(client)
 
-    await proxy.stop()
-    capsys.readouterr()
-    during = await _every_endpoint(client, headers)
-    log = _log(capsys)
+        await proxy.stop()
+        capsys.readouterr()
+        during = await _every_endpoint(client, headers)
+        log = _log(capsys)
 
-    for response in during:
-        assert_error(response, 503, "service_unavailable")
-    assert (await client.get("/health/live")).status_code == 200
-    # An outage is expected operation, not a bug: warnings, no tracebacks.
-    assert {line["level"] for line in log} <= {"INFO", "WARNING"}
-    assert not any("exception" in line for line in log)
+        for response in during:
+            assert_error(response, 503, "service_unavailable")
+        assert (await client.get("/health/live")).status_code == 200
+        # An outage is expected operation, not a bug: one warning per
+        # request, no tracebacks.
+        warnings = [line for line in log if line["level"] == "WARNING"]
+        assert len(warnings) == len(during)
+        assert {line["level"] for line in log} == {"INFO", "WARNING"}
+        assert not any("exception" in line for line in log)
 
-    await proxy.start()
-    after = await _every_endpoint(client, headers)
+        await proxy.start()
+        after = await _every_endpoint(client, headers)
 
-    # The same app, not restarted: its pool replaced the dead connections.
-    assert [r.status_code for r in after] == RECOVERED
-    # --8<-- [end:database-down]
+        # The same app, not restarted: its pool replaced the dead connections.
+        assert [r.status_code for r in after] == RECOVERED
+        # --8<-- [end:database-down]
 
 
 # --8<-- [start:database-frozen]
 async def test_with_the_database_frozen_requests_end_in_503_not_a_hang(
-    shop: tuple[FastAPI, AsyncClient],
+    settings: Settings,
     proxy: DatabaseProxy,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _, client = shop
-    headers = await _signed_in(client)
+    async with _shop(proxy, settings) as client:
+        headers = await _signed_in(client)
 
-    proxy.freeze()
-    capsys.readouterr()
-    during = await _every_endpoint(client, headers)
-    log = _log(capsys)
+        proxy.freeze()
+        capsys.readouterr()
+        during = await _every_endpoint(client, headers)
+        log = _log(capsys)
 
-    for response in during:
+        for response in during:
+            assert_error(response, 503, "service_unavailable")
+        # A timeout ended each wait: nothing was refused, the database just
+        # never answered.
+        causes = [line.get("error") for line in log if line["level"] == "WARNING"]
+        assert len(causes) == len(during)
+        assert set(causes) <= {"TimeoutError", "TimeoutError()"}, causes
+
+        proxy.thaw()
+        after = await _every_endpoint(client, headers)
+        assert [r.status_code for r in after] == RECOVERED
+        # --8<-- [end:database-frozen]
+
+
+async def test_a_pooled_connection_that_no_longer_answers_is_a_503(
+    settings: Settings,
+    proxy: DatabaseProxy,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with _shop(proxy, settings) as client:
+        # One connection now waits in the pool.
+        assert (await client.get("/products")).status_code == 200
+
+        proxy.freeze()
+        capsys.readouterr()
+        # pool_pre_ping checks the pooled connection first; asyncpg's
+        # command_timeout ends the check with a bare TimeoutError.
+        response = await asyncio.wait_for(client.get("/products"), HANG_GUARD_SECONDS)
+        log = _log(capsys)
+        proxy.thaw()
+
         assert_error(response, 503, "service_unavailable")
-    # A timeout ended each wait: nothing was refused, the database just
-    # never answered.
-    causes = {line.get("error") for line in log if line["level"] == "WARNING"}
-    assert causes <= {"TimeoutError", "TimeoutError()"}, causes
-
-    proxy.thaw()
-    after = await _every_endpoint(client, headers)
-    assert [r.status_code for r in after] == RECOVERED
-    # --8<-- [end:database-frozen]
+        [warning] = [line for line in log if line["level"] == "WARNING"]
+        assert warning["error"] == "TimeoutError"
 
 
 # --8<-- [start:pool-exhausted]

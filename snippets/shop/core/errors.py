@@ -9,6 +9,7 @@ Every 4xx and 5xx response has the shape::
 """
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any, cast
@@ -138,16 +139,28 @@ def is_database_unavailable(exc: BaseException) -> bool:
     Those are 503s: the request was fine and may succeed when retried.
     Anything else from the database is a bug, answered with a 500.
     """
-    # Pool checkout timeout; asyncpg's connect and command timeouts, and
-    # refused or reset connections, which are not always wrapped.
-    if isinstance(exc, PoolTimeoutError | OSError):
+    if isinstance(exc, PoolTimeoutError):  # no free pooled connection in time
         return True
+    if isinstance(exc, OSError):
+        # Refused, reset, timed out: SQLAlchemy passes asyncpg's OSErrors on
+        # unwrapped, from connect, pre-ping and statements alike. Any other
+        # OSError (a missing file, an asyncio.timeout around something else)
+        # is a bug like any other.
+        return raised_by_the_driver(exc)
     if isinstance(exc, DBAPIError):
         sqlstate = getattr(exc.orig, "sqlstate", None) or ""
         return exc.connection_invalidated or sqlstate.startswith(
             _UNAVAILABLE_SQLSTATE_CLASSES
         )
     return False
+
+
+def raised_by_the_driver(exc: BaseException) -> bool:
+    """Whether asyncpg's code is on ``exc``'s traceback, where it was raised."""
+    return any(
+        frame.f_globals.get("__name__", "").startswith("asyncpg.")
+        for frame, _ in traceback.walk_tb(exc.__traceback__)
+    )
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
