@@ -31,7 +31,13 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from shop_fixtures import MIGRATIONS_DIR, PASSWORD, DatabaseFactory, load_script
+from shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    load_script,
+    on_database,
+)
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -110,11 +116,7 @@ async def shop_app(create_database: DatabaseFactory, settings: Settings) -> Fast
             ],
         )
     await engine.dispose()
-    return create_app(
-        settings.model_copy(
-            update={"database_url": url, "jwt_secret": SecretStr(SECRET)}
-        )
-    )
+    return create_app(on_database(settings, url, jwt_secret=SecretStr(SECRET)))
 
 
 def map_body(ctx: schemathesis.HookContext, body: Any) -> Any:

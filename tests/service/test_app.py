@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
-from shop_fixtures import assert_error, running
+from shop_fixtures import assert_error, on_database, running
 
 import shop.core.main
 from shop.core.config import Settings, get_settings
@@ -33,7 +33,7 @@ async def test_readiness_is_200_when_the_database_answers(client: AsyncClient) -
 def app_without_database(settings: Settings, unused_tcp_port: int) -> FastAPI:
     """The app, pointed at a port where no database listens."""
     nowhere = f"postgresql://postgres@127.0.0.1:{unused_tcp_port}/shop"
-    return create_app(settings.model_copy(update={"database_url": nowhere}))
+    return create_app(on_database(settings, nowhere))
 
 
 async def test_liveness_is_200_even_when_the_database_is_down(
@@ -75,11 +75,10 @@ async def test_readiness_is_503_within_the_connect_timeout_when_the_database_han
     # comes back, as from a database host that is stuck or overloaded.
     with socket.create_server(("127.0.0.1", 0)) as silent:
         port = silent.getsockname()[1]
-        hanging = settings.model_copy(
-            update={
-                "database_url": f"postgresql://postgres@127.0.0.1:{port}/shop",
-                "database_connect_timeout_seconds": 0.5,
-            }
+        hanging = on_database(
+            settings,
+            f"postgresql://postgres@127.0.0.1:{port}/shop",
+            database_connect_timeout_seconds=0.5,
         )
         app = create_app(hanging)
 
@@ -124,7 +123,7 @@ async def test_the_module_level_app_is_built_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, tmp_path: Any
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
-    monkeypatch.setenv("DATABASE_URL", str(settings.database_url))
+    monkeypatch.setenv("DATABASE_URL", str(settings.database_url.get_secret_value()))
     monkeypatch.setenv("JWT_SECRET", settings.jwt_secret.get_secret_value())
     get_settings.cache_clear()
     try:

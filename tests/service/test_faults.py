@@ -24,6 +24,7 @@ from shop_fixtures import (
     DatabaseFactory,
     assert_error,
     load_script,
+    on_database,
     running,
 )
 from sqlalchemy import text
@@ -58,7 +59,7 @@ async def proxy(own_database_url: str) -> AsyncIterator[DatabaseProxy]:
 def _settings_via(
     proxy: DatabaseProxy, settings: Settings, **overrides: Any
 ) -> Settings:
-    return settings.model_copy(update={"database_url": proxy.url()} | overrides)
+    return on_database(settings, proxy.url(), **overrides)
 
 
 @asynccontextmanager
@@ -251,12 +252,7 @@ async def test_a_statement_over_the_server_side_timeout_is_a_503(
     own_database_url: str, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = create_app(
-        settings.model_copy(
-            update={
-                "database_url": own_database_url,
-                "database_statement_timeout_ms": 200,
-            }
-        )
+        on_database(settings, own_database_url, database_statement_timeout_ms=200)
     )
 
     async def slow_report(db: Annotated[AsyncSession, Depends(get_db)]) -> None:
@@ -284,7 +280,7 @@ async def test_a_database_bug_is_a_500_logged_once_without_sql_parameters(
 ) -> None:
     # Forgot to migrate: every query fails, a bug rather than an outage.
     unmigrated = await create_database()
-    app = create_app(settings.model_copy(update={"database_url": unmigrated}))
+    app = create_app(on_database(settings, unmigrated))
     async with running(app), _client(app) as client:
         capsys.readouterr()
         response = await client.post(

@@ -30,6 +30,7 @@ from shop_fixtures import (
     PASSWORD,
     DatabaseFactory,
     load_script,
+    on_database,
 )
 
 from shop.core.config import Settings
@@ -91,7 +92,7 @@ def shop(settings: Settings, own_database_url: str) -> ShopFactory:
 
     @contextmanager
     def serve(hasher: PasswordHasher | None) -> Iterator[str]:
-        app = create_app(settings.model_copy(update={"database_url": own_database_url}))
+        app = create_app(on_database(settings, own_database_url))
         if hasher is not None:
             app.state.password_hasher = hasher
         server = uvicorn.Server(

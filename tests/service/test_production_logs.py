@@ -26,6 +26,7 @@ from shop_fixtures import (
     SNIPPETS_DIR,
     DatabaseFactory,
     load_script,
+    on_database,
 )
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -64,7 +65,7 @@ async def migrated_url(create_database: DatabaseFactory) -> str:
 def server(settings: Settings, migrated_url: str, tmp_path: Path) -> Iterator[Server]:
     """The service as ``task app`` runs it, on the migrated database."""
     with serving(
-        settings.model_copy(update={"database_url": migrated_url}),
+        on_database(settings, migrated_url),
         tmp_path,
         PRODUCTION_UVICORN,
     ) as server:
@@ -78,7 +79,7 @@ async def unmigrated_server(
     """The same service on a database that has no tables: queries fail."""
     url = await create_database()
     with serving(
-        settings.model_copy(update={"database_url": url}),
+        on_database(settings, url),
         tmp_path,
         PRODUCTION_UVICORN,
     ) as server:

@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import Literal
 
 from fastapi import Request
-from pydantic import Field, PostgresDsn, RedisDsn, SecretStr, field_validator
+from pydantic import Field, PostgresDsn, RedisDsn, Secret, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
@@ -26,12 +26,19 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         # A typo such as DATABSE_URL in .env should fail loudly, not be ignored.
         extra="forbid",
+        # A rejected value is not repeated in the error: a JWT_SECRET one
+        # character too short would otherwise be printed at start-up.
+        hide_input_in_errors=True,
     )
 
     environment: Literal["development", "test", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    database_url: PostgresDsn
+    # --8<-- [start:secret-dsn]
+    # The URL holds the database password: Secret keeps it out of repr(),
+    # str() and JSON dumps; only get_secret_value() reads it.
+    database_url: Secret[PostgresDsn]
+    # --8<-- [end:secret-dsn]
     # --8<-- [start:database-timeouts]
     # Every wait on the database has a bound, so a stuck database turns into
     # a quick 503 instead of requests (and shutdowns) that hang with it.
@@ -98,7 +105,8 @@ class Settings(BaseSettings):
         ``sslmode=`` (what managed databases hand out) becomes asyncpg's
         ``ssl=``, which takes the same values; asyncpg rejects ``sslmode``.
         """
-        url = make_url(str(self.database_url)).set(drivername="postgresql+asyncpg")
+        dsn = str(self.database_url.get_secret_value())
+        url = make_url(dsn).set(drivername="postgresql+asyncpg")
         if "sslmode" in url.query:
             url = url.difference_update_query(["sslmode"]).update_query_dict(
                 {"ssl": url.query["sslmode"]}

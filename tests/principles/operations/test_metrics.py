@@ -156,9 +156,10 @@ async def test_the_public_app_never_serves_metrics(
         settings.model_copy(update={"environment": environment, "metrics_port": 0})
     )
     transport = ASGITransport(app=app)
-    async with running(app), AsyncClient(
-        transport=transport, base_url="http://shop.example"
-    ) as public:
+    async with (
+        running(app),
+        AsyncClient(transport=transport, base_url="http://shop.example") as public,
+    ):
         response = await public.get("/metrics")
         scraped = await _scrape(f"http://127.0.0.1:{app.state.metrics_port}/metrics")
 
