@@ -217,3 +217,42 @@ async def test_a_refused_preflight_is_in_the_common_error_body(
     assert error["message"] == "Disallowed CORS origin"
     assert response.headers["content-type"] == "application/json"
     # --8<-- [end:cors-on-errors]
+
+
+# --- the Host header ------------------------------------------------------------------
+
+
+# --8<-- [start:no-redirect-from-host]
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/orders/", None),
+        (
+            "POST",
+            "/users/",
+            {"email": "eve@example.com", "name": "Eve", "password": PASSWORD},
+        ),
+    ],
+)
+async def test_a_trailing_slash_is_a_404_never_a_redirect_to_the_host_header(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    session: AsyncSession,
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+) -> None:
+    response = await client.request(
+        method,
+        path,
+        json=body,
+        headers=alice["headers"] | {"Host": "evil.example"},
+    )
+
+    # Starlette's slash redirect would answer 307 Location: http://evil.example/...,
+    # and a 307 makes the client send the same POST body, password included,
+    # to that host.
+    assert_error(response, 404, "not_found")
+    assert "location" not in response.headers
+    assert await count_rows(session, User) == 1  # alice only
+    # --8<-- [end:no-redirect-from-host]
