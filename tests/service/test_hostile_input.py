@@ -5,6 +5,7 @@ must write nothing.
 """
 
 import json
+import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from shop_fixtures import PASSWORD, assert_error, count_rows, running
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
@@ -256,3 +258,76 @@ async def test_a_trailing_slash_is_a_404_never_a_redirect_to_the_host_header(
     assert "location" not in response.headers
     assert await count_rows(session, User) == 1  # alice only
     # --8<-- [end:no-redirect-from-host]
+
+
+# --- one address, many spellings --------------------------------------------------------
+
+
+def _full_width(text: str) -> str:
+    """``text`` in full-width forms, as East Asian keyboards type it."""
+    return "".join(chr(ord(char) + 0xFEE0) for char in text)
+
+
+SPELLINGS = {
+    "decomposed accents (NFD)": unicodedata.normalize("NFD", "josé@bücher.example"),
+    "full-width domain": "ada@" + _full_width("example.com"),
+    "Punycode domain": "ada@xn--bcher-kva.example",
+    "surrounding spaces": "  ada@example.com ",
+    "capitals": "Ada@Example.COM",
+}
+# The same addresses, spelt the plain way.
+PLAIN = {
+    "decomposed accents (NFD)": "josé@bücher.example",
+    "full-width domain": "ada@example.com",
+    "Punycode domain": "ada@bücher.example",
+    "surrounding spaces": "ada@example.com",
+    "capitals": "ada@example.com",
+}
+
+
+# --8<-- [start:email-spellings]
+@pytest.mark.parametrize("spelling", SPELLINGS.values(), ids=SPELLINGS.keys())
+async def test_an_address_signs_in_exactly_as_it_was_registered(
+    client: AsyncClient, spelling: str
+) -> None:
+    registered = await client.post(
+        "/users", json={"email": spelling, "name": "Ada", "password": PASSWORD}
+    )
+    signed_in = await client.post(
+        "/auth/token", data={"username": spelling, "password": PASSWORD}
+    )
+
+    assert registered.status_code == 201, registered.text
+    assert signed_in.status_code == 200, signed_in.text
+
+
+@pytest.mark.parametrize("kind", SPELLINGS.keys())
+async def test_two_spellings_of_one_address_are_one_account(
+    client: AsyncClient, session: AsyncSession, kind: str
+) -> None:
+    first = await client.post(
+        "/users", json={"email": PLAIN[kind], "name": "Ada", "password": PASSWORD}
+    )
+    second = await client.post(
+        "/users", json={"email": SPELLINGS[kind], "name": "Eve", "password": PASSWORD}
+    )
+    # And either spelling signs in to it.
+    signed_in = await client.post(
+        "/auth/token", data={"username": SPELLINGS[kind], "password": PASSWORD}
+    )
+
+    assert first.status_code == 201
+    assert_error(second, 409, "conflict")
+    assert signed_in.status_code == 200
+    assert await count_rows(session, User) == 1
+    # --8<-- [end:email-spellings]
+
+
+async def test_the_database_refuses_an_address_in_another_unicode_form(
+    session: AsyncSession,
+) -> None:
+    decomposed = unicodedata.normalize("NFD", "josé@example.com")
+    session.add(User(email=decomposed, name="José", password_hash="unused"))  # noqa: S106
+
+    with pytest.raises(IntegrityError, match="ck_users_email_nfc"):
+        await session.flush()
