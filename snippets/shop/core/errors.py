@@ -252,10 +252,16 @@ def allowed_methods(request: Request) -> list[str]:
         method
         for method in _METHODS
         if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            # HeadAsGetMiddleware serves HEAD wherever GET is served.
+            route.matches({**request.scope, "method": _routed_as(method)})[0]
+            == Match.FULL
             for route in request.app.router.routes
         )
     ]
+
+
+def _routed_as(method: str) -> str:
+    return "GET" if method == "HEAD" else method
 
 
 # --8<-- [start:unhandled-middleware]

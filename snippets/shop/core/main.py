@@ -12,6 +12,7 @@ from shop.core.config import Settings, get_settings
 from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
 from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
+from shop.core.http_semantics import HeadAsGetMiddleware, ResponseHeadersMiddleware
 from shop.core.logging import LOGGER_NAME, AccessLogMiddleware, configure_logging
 from shop.core.request_id import RequestIdMiddleware, add_request_id_to_logs
 from shop.core.request_limits import BodySizeLimitMiddleware
@@ -85,13 +86,15 @@ def create_app(settings: Settings) -> FastAPI:
     # --8<-- [start:middleware]
     # Each add_middleware wraps what was added before it, so the last one
     # added sees a request first. From the inside out:
-    # 1. unhandled exceptions become a logged 500 in the common body;
+    # 1. a HEAD request is served as the GET it mirrors, without the body;
+    app.add_middleware(HeadAsGetMiddleware)
+    # 2. unhandled exceptions become a logged 500 in the common body;
     app.add_middleware(UnhandledErrorMiddleware)
-    # 2. oversized bodies are refused before they are read;
+    # 3. badly framed and oversized bodies are refused before they are read;
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes
     )
-    # 3. CORS headers go on every response, the 500 and the 413 included;
+    # 4. CORS headers go on every response, the 500 and the 413 included;
     # --8<-- [start:cors]
     app.add_middleware(
         JsonCORSMiddleware,
@@ -101,11 +104,13 @@ def create_app(settings: Settings) -> FastAPI:
         expose_headers=["ETag", "Location"],
     )
     # --8<-- [end:cors]
-    # 4. every request is counted and timed, preflights included;
+    # 5. nosniff and a no-store default go on every response, preflights too;
+    app.add_middleware(ResponseHeadersMiddleware)
+    # 6. every request is counted and timed, preflights included;
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
-    # 5. one access line is logged per request;
+    # 7. one access line is logged per request;
     app.add_middleware(AccessLogMiddleware)
-    # 6. and the request ID is set first, so every line above carries it.
+    # 8. and the request ID is set first, so every line above carries it.
     app.add_middleware(RequestIdMiddleware)
     # --8<-- [end:middleware]
     tracing.instrument(app)
