@@ -232,8 +232,9 @@ def register_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SQLAlchemyError, _database_error)
     app.add_exception_handler(OSError, _database_error)
     # Anything else is caught by UnhandledErrorMiddleware, not by a handler
-    # for Exception: Starlette logs and re-raises those, so every 500 would
-    # reach the log twice, once as uvicorn's plain-text traceback.
+    # for Exception: Starlette sends that handler's response and then
+    # re-raises the exception to the server, which logs it again (uvicorn's
+    # "Exception in ASGI application"), so every 500 would be logged twice.
     # --8<-- [end:error-handlers]
 
 
