@@ -50,7 +50,7 @@ def test_environment_variables_override_dotenv(
 
 
 # --8<-- [start:secrets-out-of-reprs]
-DATABASE_PASSWORD = "Vq7rX2mTz9Lk"  # pragma: allowlist secret
+DATABASE_PASSWORD = "Vq7rX2mTz9Lk"  # noqa: S105  # pragma: allowlist secret
 
 
 def test_secrets_do_not_show_in_reprs_strings_or_dumps() -> None:

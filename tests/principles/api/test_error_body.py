@@ -168,3 +168,22 @@ def _get_when_up(url: str, server: subprocess.Popen[str]) -> httpx.Response:
         except httpx.TransportError:
             assert time.monotonic() < deadline, "the server never answered"
             time.sleep(0.2)
+
+
+async def test_a_fastapi_get_route_alone_answers_head_with_a_405() -> None:
+    app = FastAPI()
+
+    @app.get("/products")
+    async def products() -> list[str]:
+        return []
+
+    async with AsyncClient(
+        transport=ASGITransport(app=app), base_url="http://shop"
+    ) as client:
+        response = await client.head("/products")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert "FastAPI's `@router.get` declares GET alone, so `HEAD` was a 405" in prose(
+        ERROR_BODY_PAGE
+    )

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from evidence import prose
+from uvicorn.config import Config
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
@@ -344,6 +345,11 @@ def _seconds(directive: str) -> int:
     match = re.search(rf"^\s*{directive} (\d+)s;", NGINX_CONF.read_text(), re.M)
     assert match, f"{directive} not in {NGINX_CONF}"
     return int(match.group(1))
+
+
+def test_uvicorns_keep_alive_limit_is_5_seconds_by_default() -> None:
+    assert Config("shop.core.main:app").timeout_keep_alive == 5
+    assert "`--timeout-keep-alive` (5 s by default)" in prose(PAGE)
 
 
 # --8<-- [start:uvicorn-bounds]

