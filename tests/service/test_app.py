@@ -224,7 +224,6 @@ async def test_an_unexpected_exception_is_a_500_that_reveals_nothing(
     assert "hunter2" not in response.text
 
 
-# --8<-- [start:not-a-database-outage]
 async def _missing_template() -> None:
     # A bug: the file is not where the code looks for it.
     await asyncio.to_thread(Path("/nonexistent/templates/receipt.html").read_text)
@@ -261,7 +260,6 @@ async def test_an_os_error_from_outside_the_database_is_a_logged_500(
     assert logged["message"] == "unhandled error"
     assert f"{error}" in logged["exception"]
     assert "Traceback (most recent call last)" in logged["exception"]
-    # --8<-- [end:not-a-database-outage]
 
 
 # --8<-- [start:cors-configured-origin]
@@ -382,7 +380,6 @@ async def test_an_error_after_the_response_started_goes_to_the_server(
 # --- HTTP details every client relies on ---------------------------------------------
 
 
-# --8<-- [start:nosniff-everywhere]
 async def test_every_response_says_nosniff_errors_and_preflights_included(
     app: FastAPI, client: AsyncClient, alice: dict[str, Any]
 ) -> None:
@@ -413,10 +410,8 @@ async def test_every_response_says_nosniff_errors_and_preflights_included(
 
     for status, response in responses.items():
         assert response.headers["x-content-type-options"] == "nosniff", status
-    # --8<-- [end:nosniff-everywhere]
 
 
-# --8<-- [start:no-store]
 async def test_tokens_and_personal_data_are_never_stored_by_a_cache(
     client: AsyncClient, alice: dict[str, Any]
 ) -> None:
@@ -442,7 +437,6 @@ async def test_tokens_and_personal_data_are_never_stored_by_a_cache(
         # RFC 6749, section 5.1, for the token; the same for personal data.
         assert response.headers["cache-control"] == "no-store", operation
         assert response.headers["pragma"] == "no-cache", operation
-    # --8<-- [end:no-store]
 
 
 async def test_an_endpoint_that_chose_a_caching_policy_keeps_it(
@@ -462,7 +456,6 @@ async def test_an_endpoint_that_chose_a_caching_policy_keeps_it(
     assert "pragma" not in order.headers
 
 
-# --8<-- [start:head]
 @pytest.mark.parametrize("path", ["/health/live", "/products", "/users/me"])
 async def test_head_answers_with_the_gets_status_and_headers_and_no_body(
     client: AsyncClient, alice: dict[str, Any], path: str
@@ -474,7 +467,6 @@ async def test_head_answers_with_the_gets_status_and_headers_and_no_body(
     assert head.content == b""
     for name in ("content-type", "content-length", "cache-control"):
         assert head.headers[name] == get.headers[name], name
-    # --8<-- [end:head]
 
 
 async def test_head_keeps_the_etag_and_the_conditional_304(

@@ -247,7 +247,6 @@ async def test_with_the_pool_exhausted_a_request_is_a_quick_503(
     # --8<-- [end:pool-exhausted]
 
 
-# --8<-- [start:statement-timeout]
 async def test_a_statement_over_the_server_side_timeout_is_a_503(
     own_database_url: str, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -269,7 +268,6 @@ async def test_a_statement_over_the_server_side_timeout_is_a_503(
     assert_error(response, 503, "service_unavailable")
     [warning] = [line for line in _log(capsys) if line["level"] == "WARNING"]
     assert warning["error"] == "DBAPIError"
-    # --8<-- [end:statement-timeout]
 
 
 # --8<-- [start:sql-error-log]
@@ -364,7 +362,6 @@ async def _logged_error(
     return error, output
 
 
-# --8<-- [start:secrets-in-database-errors]
 @pytest.mark.parametrize("value", [PASSWORD, EMAIL, HASH])
 @pytest.mark.parametrize(
     ("bug", "what_is_left"),
@@ -414,4 +411,3 @@ async def test_a_constraint_violation_logs_the_constraint_but_not_the_row(
     assert "DETAIL" not in output
     assert EMAIL not in output.lower()
     assert HASH not in output
-    # --8<-- [end:secrets-in-database-errors]

@@ -166,7 +166,6 @@ async def test_a_streamed_body_is_cut_off_at_the_limit(
     # --8<-- [end:body-limit]
 
 
-# --8<-- [start:framing]
 @pytest.mark.parametrize("length", ["-1", "abc", "1e9", "2, 3", ""])
 async def test_a_malformed_content_length_is_a_400_that_closes_the_connection(
     small_limit_client: AsyncClient, length: str
@@ -206,7 +205,6 @@ async def test_content_length_with_transfer_encoding_is_a_400_that_closes(
     error = assert_error(response, 400, "bad_request")
     assert error["message"] == "Content-Length and Transfer-Encoding together"
     assert response.headers["connection"] == "close"
-    # --8<-- [end:framing]
 
 
 async def test_a_body_within_the_limit_is_read_as_usual(
@@ -259,7 +257,6 @@ async def test_a_refused_preflight_is_in_the_common_error_body(
 # --- the Host header ------------------------------------------------------------------
 
 
-# --8<-- [start:no-redirect-from-host]
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
@@ -292,7 +289,6 @@ async def test_a_trailing_slash_is_a_404_never_a_redirect_to_the_host_header(
     assert_error(response, 404, "not_found")
     assert "location" not in response.headers
     assert await count_rows(session, User) == 1  # alice only
-    # --8<-- [end:no-redirect-from-host]
 
 
 # --- one address, many spellings --------------------------------------------------------
@@ -320,7 +316,6 @@ PLAIN = {
 }
 
 
-# --8<-- [start:email-spellings]
 @pytest.mark.parametrize("spelling", SPELLINGS.values(), ids=SPELLINGS.keys())
 async def test_an_address_signs_in_exactly_as_it_was_registered(
     client: AsyncClient, spelling: str
@@ -355,7 +350,6 @@ async def test_two_spellings_of_one_address_are_one_account(
     assert_error(second, 409, "conflict")
     assert signed_in.status_code == 200
     assert await count_rows(session, User) == 1
-    # --8<-- [end:email-spellings]
 
 
 async def test_the_database_refuses_an_address_in_another_unicode_form(

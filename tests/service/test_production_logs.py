@@ -170,7 +170,6 @@ async def test_production_output_is_json_lines_without_secrets(
     assert not any("color_message" in entry for entry in entries)
 
 
-# --8<-- [start:request-id-lines]
 def test_lines_logged_while_a_request_is_handled_carry_its_id_and_no_others(
     server: Server,
 ) -> None:
@@ -187,4 +186,3 @@ def test_lines_logged_while_a_request_is_handled_carry_its_id_and_no_others(
     assert unrelated
     assert not any("request_id" in e for e in unrelated)
     assert README_CLAIM in " ".join(README.read_text().split())
-    # --8<-- [end:request-id-lines]

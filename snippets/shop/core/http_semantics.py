@@ -39,7 +39,6 @@ class ResponseHeadersMiddleware:
         # --8<-- [end:response-headers]
 
 
-# --8<-- [start:head]
 class HeadAsGetMiddleware:
     """Answer ``HEAD`` on every GET route: the GET's status and headers, no body.
 
@@ -70,4 +69,3 @@ class HeadAsGetMiddleware:
             await self.app(scope, receive, send_without_body)
         finally:
             scope["method"] = "HEAD"
-        # --8<-- [end:head]

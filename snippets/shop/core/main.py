@@ -63,12 +63,10 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url="/redoc" if public_docs else None,
     )
     # --8<-- [end:docs-off-in-production]
-    # --8<-- [start:no-slash-redirect]
     # /orders/ is a 404, not a 307 to /orders: Starlette builds that
     # Location from the request's Host header, so a forged Host would send
     # the client, and the body of its POST, to another site.
     app.router.redirect_slashes = False
-    # --8<-- [end:no-slash-redirect]
     app.state.settings = settings
     # Shared by every request: one bound on concurrent password hashes, one
     # key for pagination cursors (derived from the app's secret), the cache

@@ -20,7 +20,6 @@ from collections.abc import Iterator
 
 import asyncpg
 
-# --8<-- [start:redaction]
 # SQLSTATE class 22, "data exception": its messages quote the input.
 _DATA_EXCEPTION_CLASS = "22"
 _QUERY_ARGUMENT = re.compile(r"invalid input for query argument \$\d+")
@@ -37,7 +36,9 @@ def redact_database_errors(text: str, exc: BaseException | None) -> str:
     return text
 
 
+# --8<-- [start:redaction]
 def _replacements(exc: BaseException | None) -> Iterator[tuple[str, str]]:
+    """(text a traceback may hold, what the log shows instead), per database error."""
     for error in _chain(exc):
         if not isinstance(error, asyncpg.PostgresError):
             continue
@@ -59,6 +60,7 @@ def _replacements(exc: BaseException | None) -> Iterator[tuple[str, str]]:
             yield headline, safe
         for detail in details:  # DETAIL, HINT: they quote keys and rows
             yield detail, "[detail withheld]"
+            # --8<-- [end:redaction]
 
 
 def _chain(exc: BaseException | None) -> Iterator[BaseException]:
@@ -75,4 +77,3 @@ def _chain(exc: BaseException | None) -> Iterator[BaseException]:
         if isinstance(error, BaseExceptionGroup):
             linked += error.exceptions
         pending += [e for e in linked if isinstance(e, BaseException)]
-        # --8<-- [end:redaction]

@@ -49,13 +49,13 @@ def sign_in_email(username: str) -> str:
         return canonical_email(username)
     except PydanticCustomError:
         return username
+        # --8<-- [end:canonical-email]
 
 
 Email = Annotated[
     EmailStr, Field(max_length=EMAIL_MAX_LENGTH), AfterValidator(canonical_email)
 ]
 """An email address in its canonical form: uniqueness ignores case and spelling."""
-# --8<-- [end:canonical-email]
 
 PersonName = DisplayName
 """A display name: printable, trimmed, 1 to 100 characters."""

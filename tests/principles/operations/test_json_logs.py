@@ -237,3 +237,20 @@ def test_exc_info_true_outside_an_except_block_is_still_one_line() -> None:
     )
 
     assert json.loads(JsonFormatter().format(record))["exception"] == "NoneType: None"
+
+
+def test_a_data_error_without_a_cause_still_loses_its_value() -> None:
+    try:
+        raise asyncpg.DataError(
+            "invalid input for query argument $1: 'hunter2-hunter2' (not a number)"
+        )
+    except asyncpg.DataError:
+        record = logging.LogRecord(
+            "shop", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+        )
+
+    exception = json.loads(JsonFormatter().format(record))["exception"]
+
+    assert exception.endswith(
+        "DataError: invalid input for query argument $1: [value withheld]"
+    )

@@ -96,7 +96,6 @@ async def test_unknown_paths_share_one_label_value(
     assert _value(metrics["http_requests"], "http_requests_total", **unmatched) == 3
 
 
-# --8<-- [start:method-flood]
 async def test_a_flood_of_invented_methods_is_one_series(
     client: AsyncClient, metrics_url: str
 ) -> None:
@@ -114,7 +113,6 @@ async def test_a_flood_of_invented_methods_is_one_series(
     ]
     other = {"method": "other", "route": "/health/live", "status": "405"}
     assert _value(metrics["http_requests"], "http_requests_total", **other) == 200
-    # --8<-- [end:method-flood]
 
 
 async def test_every_standard_method_keeps_its_own_label(
@@ -149,7 +147,6 @@ async def test_a_crash_is_counted_as_a_500(
     capsys.readouterr()  # the traceback line of the unhandled error
 
 
-# --8<-- [start:not-on-the-public-port]
 @pytest.mark.parametrize("environment", ["development", "test", "production"])
 async def test_the_public_app_never_serves_metrics(
     settings: Settings, environment: str
@@ -170,7 +167,6 @@ async def test_the_public_app_never_serves_metrics(
     assert {"method": "GET", "route": "<unmatched>", "status": "404"} in _series(
         scraped["http_requests"]
     )
-    # --8<-- [end:not-on-the-public-port]
 
 
 async def test_the_metrics_listener_is_on_loopback_by_default_and_closed_at_shutdown(

@@ -185,7 +185,6 @@ def _differences(
     }
 
 
-# --8<-- [start:every-code-point]
 def test_the_display_text_pattern_means_the_same_in_every_engine_for_every_code_point() -> (
     None
 ):
@@ -201,7 +200,6 @@ def test_the_display_text_pattern_means_the_same_in_every_engine_for_every_code_
     # The leaks the old pattern had: C1 controls, bidi overrides, separators.
     for leak in (0x85, 0x9B, 0x202E, 0x2066, 0x2028, 0x2029):
         assert leak in expected["inside"], hex(leak)
-    # --8<-- [end:every-code-point]
 
 
 def test_pythons_dollar_matches_before_a_final_line_feed_so_python_must_fullmatch() -> (
@@ -264,3 +262,8 @@ async def test_starlettes_slash_redirect_sends_a_post_body_to_the_host_header() 
     [followed] = sent_elsewhere
     assert followed.method == "POST"
     assert b"tea-for-two-12" in followed.content
+
+
+def test_the_service_makes_no_slash_redirect(app: FastAPI) -> None:
+    assert app.router.redirect_slashes is False
+    assert "`create_app` sets `app.router.redirect_slashes = False`" in prose(PAGE)
