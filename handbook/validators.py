@@ -232,6 +232,37 @@ def compose_file(content: str, scratch: Path) -> None:
     )
 
 
+NGINX_MISSING = "nginx is not installed: apt-get install nginx-light"
+
+
+def nginx_binary() -> str:
+    """The nginx binary (Debian puts it in /usr/sbin, not always on PATH)."""
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if not found:
+        raise InvalidBlock(NGINX_MISSING)
+    return found
+
+
+def nginx_config(content: str, scratch: Path) -> None:
+    """``nginx -t`` on the block as a whole nginx.conf, in a scratch prefix."""
+    config = _write(scratch, "nginx.conf", content)
+    _run(
+        [
+            nginx_binary(),
+            "-t",
+            "-p",
+            str(scratch),
+            "-c",
+            str(config),
+            "-e",
+            "stderr",
+            "-g",
+            f"pid {scratch / 'nginx.pid'};",
+        ],
+        scratch,
+    )
+
+
 BY_FILE_NAME: dict[str, Validator] = {
     "Taskfile.yml": taskfile,
     ".pre-commit-config.yaml": pre_commit_config,
@@ -246,6 +277,7 @@ BY_FILE_NAME: dict[str, Validator] = {
     "compose.yml": compose_file,
     "docker-compose.yml": compose_file,
     "docker-compose.yaml": compose_file,
+    "nginx.conf": nginx_config,
 }
 BY_LANGUAGE: dict[str, Validator] = {
     "yaml": parse_yaml,
@@ -258,6 +290,7 @@ BY_LANGUAGE: dict[str, Validator] = {
     "shell": shellcheck,
     "dotenv": dotenv,
     "dockerfile": hadolint,
+    "nginx": nginx_config,
 }
 
 

@@ -27,7 +27,7 @@ from httpx import ASGITransport, AsyncClient
 from postgres_provider import NoPostgresError, postgres_server
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from pydantic import SecretStr
+from pydantic import PostgresDsn, Secret, SecretStr, TypeAdapter
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -129,6 +129,20 @@ async def database_url(create_database: DatabaseFactory) -> str:
     url = await create_database()
     await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
     return url
+
+
+_DATABASE_URL = TypeAdapter(Secret[PostgresDsn])
+
+
+def on_database(settings: Settings, url: str, **overrides: Any) -> Settings:
+    """``settings`` with another database URL, validated as the setting is.
+
+    ``model_copy(update=...)`` does not validate: a plain string there would
+    not be the ``Secret[PostgresDsn]`` the app reads the URL from.
+    """
+    return settings.model_copy(
+        update={"database_url": _DATABASE_URL.validate_python(url)} | overrides
+    )
 
 
 @pytest.fixture(scope="session")

@@ -98,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--dir", type=Path, default=MIGRATIONS_DIR, help="migration directory"
     )
     args = parser.parse_args(argv)
-    database_url = args.database_url or str(get_settings().database_url)
+    database_url = args.database_url or str(
+        get_settings().database_url.get_secret_value()
+    )
     versions = asyncio.run(apply_migrations(database_url, args.dir))
     for version in versions:
         print(f"applied {version}")

@@ -52,3 +52,19 @@ def test_block_shown_as_invalid_really_fails(
     assert expected in str(failure.value), (
         f"{block}: the tool did not say {expected!r}:\n{failure.value}"
     )
+
+
+def test_the_nginx_check_fails_where_nginx_does(tmp_path: Path) -> None:
+    broken = "events {}\nhttp { client_header_timeout ten-seconds; }\n"
+
+    with pytest.raises(InvalidBlock, match='"client_header_timeout" directive invalid value'):
+        validator_for("nginx", "nginx.conf")(broken, tmp_path)  # type: ignore[misc]
+
+
+def test_without_nginx_the_check_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("shutil.which", lambda *_, **__: None)
+
+    with pytest.raises(InvalidBlock, match="apt-get install nginx-light"):
+        validator_for("nginx", "nginx.conf")("events {}\n", tmp_path)  # type: ignore[misc]

@@ -46,7 +46,7 @@ class Server:
         self.port = free_port()
         env = {
             **os.environ,
-            "DATABASE_URL": str(settings.database_url),
+            "DATABASE_URL": str(settings.database_url.get_secret_value()),
             "JWT_SECRET": settings.jwt_secret.get_secret_value(),
             "PORT": str(self.port),
             # Entrypoint scripts find uvicorn and uv the way a container would.

@@ -31,7 +31,13 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from shop_fixtures import MIGRATIONS_DIR, PASSWORD, DatabaseFactory, load_script
+from shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    load_script,
+    on_database,
+)
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -111,16 +117,15 @@ async def shop_app(create_database: DatabaseFactory, settings: Settings) -> Fast
         )
     await engine.dispose()
     return create_app(
-        settings.model_copy(
-            update={
-                "database_url": url,
-                "jwt_secret": SecretStr(SECRET),
-                # The contract, not the brute-force limits (SEC-BRUTE-FORCE's
-                # evidence tests those): generated requests from one client
-                # would spend them.
-                "registrations_per_client": 10_000,
-                "sign_in_failures_per_client": 10_000,
-            }
+        on_database(
+            settings,
+            url,
+            jwt_secret=SecretStr(SECRET),
+            # The contract, not the brute-force limits (SEC-BRUTE-FORCE's
+            # evidence tests those): generated requests from one client
+            # would spend them.
+            registrations_per_client=10_000,
+            sign_in_failures_per_client=10_000,
         )
     )
 

@@ -3,14 +3,15 @@
 import asyncio
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
-from shop_fixtures import assert_error, running
+from shop_fixtures import PASSWORD, ProductFactory, assert_error, on_database, running
 
 import shop.core.main
 from shop.core.config import Settings, get_settings
@@ -32,7 +33,7 @@ async def test_readiness_is_200_when_the_database_answers(client: AsyncClient) -
 def app_without_database(settings: Settings, unused_tcp_port: int) -> FastAPI:
     """The app, pointed at a port where no database listens."""
     nowhere = f"postgresql://postgres@127.0.0.1:{unused_tcp_port}/shop"
-    return create_app(settings.model_copy(update={"database_url": nowhere}))
+    return create_app(on_database(settings, nowhere))
 
 
 async def test_liveness_is_200_even_when_the_database_is_down(
@@ -74,11 +75,10 @@ async def test_readiness_is_503_within_the_connect_timeout_when_the_database_han
     # comes back, as from a database host that is stuck or overloaded.
     with socket.create_server(("127.0.0.1", 0)) as silent:
         port = silent.getsockname()[1]
-        hanging = settings.model_copy(
-            update={
-                "database_url": f"postgresql://postgres@127.0.0.1:{port}/shop",
-                "database_connect_timeout_seconds": 0.5,
-            }
+        hanging = on_database(
+            settings,
+            f"postgresql://postgres@127.0.0.1:{port}/shop",
+            database_connect_timeout_seconds=0.5,
         )
         app = create_app(hanging)
 
@@ -123,7 +123,7 @@ async def test_the_module_level_app_is_built_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, tmp_path: Any
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
-    monkeypatch.setenv("DATABASE_URL", str(settings.database_url))
+    monkeypatch.setenv("DATABASE_URL", str(settings.database_url.get_secret_value()))
     monkeypatch.setenv("JWT_SECRET", settings.jwt_secret.get_secret_value())
     get_settings.cache_clear()
     try:
@@ -158,16 +158,16 @@ async def test_an_unsupported_method_is_a_405_in_the_common_body(
     response = await client.delete("/users/me")
 
     assert_error(response, 405, "method_not_allowed")
-    assert response.headers["allow"] == "GET, PATCH"
+    assert response.headers["allow"] == "GET, HEAD, PATCH"
 
 
 # --8<-- [start:allow-header]
 @pytest.mark.parametrize(
     ("path", "allow"),
     [
-        ("/orders", "GET, POST"),
-        ("/users/me", "GET, PATCH"),
-        ("/orders/1", "GET"),
+        ("/orders", "GET, HEAD, POST"),
+        ("/users/me", "GET, HEAD, PATCH"),
+        ("/orders/1", "GET, HEAD"),
         ("/users", "POST"),
     ],
 )
@@ -222,6 +222,44 @@ async def test_an_unexpected_exception_is_a_500_that_reveals_nothing(
     error = assert_error(response, 500, "internal_server_error")
     assert error["message"] == "Internal server error"
     assert "hunter2" not in response.text
+
+
+async def _missing_template() -> None:
+    # A bug: the file is not where the code looks for it.
+    await asyncio.to_thread(Path("/nonexistent/templates/receipt.html").read_text)
+
+
+async def _slow_partner() -> None:
+    # A call to anything but the database, bounded by the handler itself.
+    async with asyncio.timeout(0.01):
+        await asyncio.sleep(10)
+
+
+@pytest.mark.parametrize(
+    ("handler", "error"),
+    [(_missing_template, "FileNotFoundError"), (_slow_partner, "TimeoutError")],
+)
+async def test_an_os_error_from_outside_the_database_is_a_logged_500(
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+    handler: Callable[[], Awaitable[None]],
+    error: str,
+) -> None:
+    app = create_app(settings)
+    app.add_api_route("/receipt", handler)
+    capsys.readouterr()
+
+    async with _client(app, raise_app_exceptions=False) as client:
+        response = await client.get("/receipt")
+
+    # Not "503 Database unavailable": nothing says the database is down.
+    assert_error(response, 500, "internal_server_error")
+    [logged] = [
+        line for line in _log_lines(capsys.readouterr().out) if line["level"] == "ERROR"
+    ]
+    assert logged["message"] == "unhandled error"
+    assert f"{error}" in logged["exception"]
+    assert "Traceback (most recent call last)" in logged["exception"]
 
 
 # --8<-- [start:cors-configured-origin]
@@ -337,3 +375,131 @@ async def test_an_error_after_the_response_started_goes_to_the_server(
 
     # Logged by the server that receives it, not a second time by the app.
     assert all(line["level"] != "ERROR" for line in _log_lines(capsys.readouterr().out))
+
+
+# --- HTTP details every client relies on ---------------------------------------------
+
+
+async def test_every_response_says_nosniff_errors_and_preflights_included(
+    app: FastAPI, client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    app.add_api_route("/broken", broken)
+    auth = alice["headers"]
+    responses = {
+        200: await client.get("/users/me", headers=auth),
+        401: await client.get("/users/me"),
+        404: await client.get("/no/such/page"),
+        405: await client.delete("/users/me"),
+        422: await client.post("/users", json={}),
+        "preflight 400": await client.options(
+            "/orders",
+            headers={
+                "Origin": "https://evil.example",
+                "Access-Control-Request-Method": "POST",
+            },
+        ),
+        "malformed length 400": await client.post(
+            "/users", content=b"{}", headers={"Content-Length": "abc"}
+        ),
+    }
+    async with _client(app, raise_app_exceptions=False) as crashing:
+        responses[500] = await crashing.get("/broken")
+
+    for status, response in responses.items():
+        assert response.headers["x-content-type-options"] == "nosniff", status
+
+
+async def test_tokens_and_personal_data_are_never_stored_by_a_cache(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    auth = alice["headers"]
+    personal = {
+        "POST /auth/token": await client.post(
+            "/auth/token", data={"username": "alice@example.com", "password": PASSWORD}
+        ),
+        "POST /users": await client.post(
+            "/users",
+            json={"email": "bob@example.com", "name": "Bob", "password": PASSWORD},
+        ),
+        "GET /users/me": await client.get("/users/me", headers=auth),
+        "PATCH /users/me": await client.patch(
+            "/users/me", headers=auth, json={"name": "Alice L."}
+        ),
+        "GET /users/{id}": await client.get(f"/users/{alice['id']}", headers=auth),
+        "GET /orders": await client.get("/orders", headers=auth),
+    }
+
+    for operation, response in personal.items():
+        assert response.status_code < 300, (operation, response.text)
+        # RFC 6749, section 5.1, for the token; the same for personal data.
+        assert response.headers["cache-control"] == "no-store", operation
+        assert response.headers["pragma"] == "no-cache", operation
+
+
+async def test_an_endpoint_that_chose_a_caching_policy_keeps_it(
+    client: AsyncClient, alice: dict[str, Any], add_products: ProductFactory
+) -> None:
+    await add_products({"MUG-1": 1250})
+    placed = await client.post(
+        "/orders",
+        headers=alice["headers"],
+        json={"items": [{"sku": "MUG-1", "quantity": 1}]},
+    )
+
+    order = await client.get(placed.headers["location"], headers=alice["headers"])
+
+    # Revalidated with its ETag, never kept by a shared cache (API-ETAG).
+    assert order.headers["cache-control"] == "private, no-cache"
+    assert "pragma" not in order.headers
+
+
+@pytest.mark.parametrize("path", ["/health/live", "/products", "/users/me"])
+async def test_head_answers_with_the_gets_status_and_headers_and_no_body(
+    client: AsyncClient, alice: dict[str, Any], path: str
+) -> None:
+    get = await client.get(path, headers=alice["headers"])
+    head = await client.head(path, headers=alice["headers"])
+
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    for name in ("content-type", "content-length", "cache-control"):
+        assert head.headers[name] == get.headers[name], name
+
+
+async def test_head_keeps_the_etag_and_the_conditional_304(
+    client: AsyncClient, alice: dict[str, Any], add_products: ProductFactory
+) -> None:
+    await add_products({"MUG-1": 1250})
+    placed = await client.post(
+        "/orders",
+        headers=alice["headers"],
+        json={"items": [{"sku": "MUG-1", "quantity": 1}]},
+    )
+    url = placed.headers["location"]
+
+    get = await client.get(url, headers=alice["headers"])
+    head = await client.head(url, headers=alice["headers"])
+    unchanged = await client.head(
+        url, headers=alice["headers"] | {"If-None-Match": get.headers["etag"]}
+    )
+
+    assert (head.status_code, head.headers["etag"]) == (200, get.headers["etag"])
+    assert unchanged.status_code == 304
+
+
+async def test_head_on_a_path_without_get_is_a_405_and_is_logged_as_head(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_app(settings)
+    capsys.readouterr()
+
+    async with _client(app) as client:
+        response = await client.head("/users")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    (line,) = _log_lines(capsys.readouterr().out)
+    assert (line["method"], line["status"]) == ("HEAD", 405)

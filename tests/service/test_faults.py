@@ -11,6 +11,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import pytest
@@ -23,6 +24,7 @@ from shop_fixtures import (
     DatabaseFactory,
     assert_error,
     load_script,
+    on_database,
     running,
 )
 from sqlalchemy import text
@@ -31,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shop.core.config import Settings
 from shop.core.database import get_db
 from shop.core.main import create_app
+from shop.users.models import User
 
 HANG_GUARD_SECONDS = 30
 # What _every_endpoint gets from a healthy service: the unknown order is a
@@ -56,14 +59,16 @@ async def proxy(own_database_url: str) -> AsyncIterator[DatabaseProxy]:
 def _settings_via(
     proxy: DatabaseProxy, settings: Settings, **overrides: Any
 ) -> Settings:
-    return settings.model_copy(update={"database_url": proxy.url()} | overrides)
+    return on_database(settings, proxy.url(), **overrides)
 
 
-@pytest.fixture
-async def shop(
-    proxy: DatabaseProxy, settings: Settings
-) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
-    """The app through the proxy, with short timeouts, started as a server would."""
+@asynccontextmanager
+async def _shop(proxy: DatabaseProxy, settings: Settings) -> AsyncIterator[AsyncClient]:
+    """The app through the proxy, with short timeouts, started as a server would.
+
+    Built inside the test, after ``capsys`` has replaced stdout, so the app's
+    JSON log handler writes into the capture the test reads.
+    """
     app = create_app(
         _settings_via(
             proxy,
@@ -77,7 +82,7 @@ async def shop(
         running(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
     ):
-        yield app, client
+        yield client
 
 
 async def _signed_in(client: AsyncClient) -> dict[str, str]:
@@ -123,64 +128,91 @@ def _log(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
     return _log_lines(capsys.readouterr().out)
 
 
-def _client(app: FastAPI) -> AsyncClient:
-    return AsyncClient(transport=ASGITransport(app=app), base_url="http://test")
+def _client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClient:
+    transport = ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    return AsyncClient(transport=transport, base_url="http://test")
 
 
 # --8<-- [start:database-down]
 async def test_with_the_database_down_every_endpoint_is_a_503_then_recovers(
-    shop: tuple[FastAPI, AsyncClient],
+    settings: Settings,
     proxy: DatabaseProxy,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _, client = shop
-    headers = await _signed_in(client)
+    async with _shop(proxy, settings) as client:
+        headers = await _signed_in(client)
 
-    await proxy.stop()
-    capsys.readouterr()
-    during = await _every_endpoint(client, headers)
-    log = _log(capsys)
+        await proxy.stop()
+        capsys.readouterr()
+        during = await _every_endpoint(client, headers)
+        log = _log(capsys)
 
-    for response in during:
-        assert_error(response, 503, "service_unavailable")
-    assert (await client.get("/health/live")).status_code == 200
-    # An outage is expected operation, not a bug: warnings, no tracebacks.
-    assert {line["level"] for line in log} <= {"INFO", "WARNING"}
-    assert not any("exception" in line for line in log)
+        for response in during:
+            assert_error(response, 503, "service_unavailable")
+        assert (await client.get("/health/live")).status_code == 200
+        # An outage is expected operation, not a bug: one warning per
+        # request, no tracebacks.
+        warnings = [line for line in log if line["level"] == "WARNING"]
+        assert len(warnings) == len(during)
+        assert {line["level"] for line in log} == {"INFO", "WARNING"}
+        assert not any("exception" in line for line in log)
 
-    await proxy.start()
-    after = await _every_endpoint(client, headers)
+        await proxy.start()
+        after = await _every_endpoint(client, headers)
 
-    # The same app, not restarted: its pool replaced the dead connections.
-    assert [r.status_code for r in after] == RECOVERED
-    # --8<-- [end:database-down]
+        # The same app, not restarted: its pool replaced the dead connections.
+        assert [r.status_code for r in after] == RECOVERED
+        # --8<-- [end:database-down]
 
 
 # --8<-- [start:database-frozen]
 async def test_with_the_database_frozen_requests_end_in_503_not_a_hang(
-    shop: tuple[FastAPI, AsyncClient],
+    settings: Settings,
     proxy: DatabaseProxy,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _, client = shop
-    headers = await _signed_in(client)
+    async with _shop(proxy, settings) as client:
+        headers = await _signed_in(client)
 
-    proxy.freeze()
-    capsys.readouterr()
-    during = await _every_endpoint(client, headers)
-    log = _log(capsys)
+        proxy.freeze()
+        capsys.readouterr()
+        during = await _every_endpoint(client, headers)
+        log = _log(capsys)
 
-    for response in during:
+        for response in during:
+            assert_error(response, 503, "service_unavailable")
+        # A timeout ended each wait: nothing was refused, the database just
+        # never answered.
+        causes = [line.get("error") for line in log if line["level"] == "WARNING"]
+        assert len(causes) == len(during)
+        assert set(causes) <= {"TimeoutError", "TimeoutError()"}, causes
+
+        proxy.thaw()
+        after = await _every_endpoint(client, headers)
+        assert [r.status_code for r in after] == RECOVERED
+        # --8<-- [end:database-frozen]
+
+
+async def test_a_pooled_connection_that_no_longer_answers_is_a_503(
+    settings: Settings,
+    proxy: DatabaseProxy,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with _shop(proxy, settings) as client:
+        # One connection now waits in the pool.
+        assert (await client.get("/products")).status_code == 200
+
+        proxy.freeze()
+        capsys.readouterr()
+        # pool_pre_ping checks the pooled connection first; asyncpg's
+        # command_timeout ends the check with a bare TimeoutError.
+        response = await asyncio.wait_for(client.get("/products"), HANG_GUARD_SECONDS)
+        log = _log(capsys)
+        proxy.thaw()
+
         assert_error(response, 503, "service_unavailable")
-    # A timeout ended each wait: nothing was refused, the database just
-    # never answered.
-    causes = {line.get("error") for line in log if line["level"] == "WARNING"}
-    assert causes <= {"TimeoutError", "TimeoutError()"}, causes
-
-    proxy.thaw()
-    after = await _every_endpoint(client, headers)
-    assert [r.status_code for r in after] == RECOVERED
-    # --8<-- [end:database-frozen]
+        [warning] = [line for line in log if line["level"] == "WARNING"]
+        assert warning["error"] == "TimeoutError"
 
 
 # --8<-- [start:pool-exhausted]
@@ -215,17 +247,11 @@ async def test_with_the_pool_exhausted_a_request_is_a_quick_503(
     # --8<-- [end:pool-exhausted]
 
 
-# --8<-- [start:statement-timeout]
 async def test_a_statement_over_the_server_side_timeout_is_a_503(
     own_database_url: str, settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = create_app(
-        settings.model_copy(
-            update={
-                "database_url": own_database_url,
-                "database_statement_timeout_ms": 200,
-            }
-        )
+        on_database(settings, own_database_url, database_statement_timeout_ms=200)
     )
 
     async def slow_report(db: Annotated[AsyncSession, Depends(get_db)]) -> None:
@@ -242,7 +268,6 @@ async def test_a_statement_over_the_server_side_timeout_is_a_503(
     assert_error(response, 503, "service_unavailable")
     [warning] = [line for line in _log(capsys) if line["level"] == "WARNING"]
     assert warning["error"] == "DBAPIError"
-    # --8<-- [end:statement-timeout]
 
 
 # --8<-- [start:sql-error-log]
@@ -253,7 +278,7 @@ async def test_a_database_bug_is_a_500_logged_once_without_sql_parameters(
 ) -> None:
     # Forgot to migrate: every query fails, a bug rather than an outage.
     unmigrated = await create_database()
-    app = create_app(settings.model_copy(update={"database_url": unmigrated}))
+    app = create_app(on_database(settings, unmigrated))
     async with running(app), _client(app) as client:
         capsys.readouterr()
         response = await client.post(
@@ -269,3 +294,120 @@ async def test_a_database_bug_is_a_500_logged_once_without_sql_parameters(
     assert "grace@example.com" not in output
     assert "hunter2" not in output
     # --8<-- [end:sql-error-log]
+
+
+# --- what a database error may put in the log ----------------------------------------
+
+# A real Argon2id hash, the shape of every stored password.
+HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2g"  # pragma: allowlist secret
+EMAIL = "alice@example.com"
+
+
+def _buggy_app(settings: Settings, session: AsyncSession) -> FastAPI:
+    """The app, plus handlers with the bugs that put user values in SQL errors.
+
+    Each one sends a value a user supplied to PostgreSQL in a way that
+    fails: as the wrong type, as a duplicate key, as a row that breaks a
+    CHECK constraint. Built inside the test, after ``capsys`` has replaced
+    stdout, so the app's JSON log handler writes into the capture.
+    """
+    app = create_app(settings)
+
+    async def same_session() -> AsyncIterator[AsyncSession]:
+        yield session
+
+    app.dependency_overrides[get_db] = same_session
+
+    async def wrong_type(
+        value: str, db: Annotated[AsyncSession, Depends(get_db)]
+    ) -> None:
+        # Looked up as a number by mistake: asyncpg cannot encode the text.
+        await db.execute(text("SELECT CAST(:value AS bigint)"), {"value": value})
+
+    async def bad_cast(
+        value: str, db: Annotated[AsyncSession, Depends(get_db)]
+    ) -> None:
+        # Cast by PostgreSQL this time: its own message quotes the text.
+        await db.execute(
+            text("SELECT CAST(CAST(:value AS text) AS bigint)"), {"value": value}
+        )
+
+    async def duplicate(db: Annotated[AsyncSession, Depends(get_db)]) -> None:
+        # Registered again without the service's conflict check.
+        db.add(User(email=EMAIL, name="Twin", password_hash=HASH))
+        await db.flush()
+
+    async def bad_row(db: Annotated[AsyncSession, Depends(get_db)]) -> None:
+        # Not lower-cased: the CHECK constraint refuses the whole row.
+        db.add(User(email=EMAIL.upper(), name="Upper", password_hash=HASH))
+        await db.flush()
+
+    app.add_api_route("/bugs/wrong-type", wrong_type, methods=["POST"])
+    app.add_api_route("/bugs/bad-cast", bad_cast, methods=["POST"])
+    app.add_api_route("/bugs/duplicate", duplicate, methods=["POST"])
+    app.add_api_route("/bugs/bad-row", bad_row, methods=["POST"])
+    return app
+
+
+async def _logged_error(
+    app: FastAPI, url: str, capsys: pytest.CaptureFixture[str], **params: str
+) -> tuple[dict[str, Any], str]:
+    """POST ``url``: assert a 500; return its one ERROR line and all the output."""
+    capsys.readouterr()
+    async with _client(app, raise_app_exceptions=False) as client:
+        response = await client.post(url, params=params)
+    output = capsys.readouterr().out
+    assert_error(response, 500, "internal_server_error")
+    [error] = [line for line in _log_lines(output) if line["level"] == "ERROR"]
+    return error, output
+
+
+@pytest.mark.parametrize("value", [PASSWORD, EMAIL, HASH])
+@pytest.mark.parametrize(
+    ("bug", "what_is_left"),
+    [
+        # asyncpg's message names the argument; the value is withheld.
+        ("wrong-type", "invalid input for query argument $1: [value withheld]"),
+        # PostgreSQL's: only the SQLSTATE (22P02, invalid text representation).
+        ("bad-cast", "[message withheld: SQLSTATE 22P02 quotes the input]"),
+    ],
+)
+async def test_a_data_error_logs_no_value_the_user_sent(
+    settings: Settings,
+    session: AsyncSession,
+    value: str,
+    bug: str,
+    what_is_left: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = _buggy_app(settings, session)
+
+    error, output = await _logged_error(app, f"/bugs/{bug}", capsys, value=value)
+
+    assert value not in output
+    assert what_is_left in error["exception"]
+
+
+@pytest.mark.parametrize(
+    ("bug", "constraint"),
+    [("duplicate", "uq_users_email"), ("bad-row", "ck_users_email_lowercase")],
+)
+async def test_a_constraint_violation_logs_the_constraint_but_not_the_row(
+    settings: Settings,
+    session: AsyncSession,
+    bug: str,
+    constraint: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    session.add(User(email=EMAIL, name="Alice", password_hash=HASH))
+    await session.flush()
+    app = _buggy_app(settings, session)
+
+    error, output = await _logged_error(app, f"/bugs/{bug}", capsys)
+
+    assert f'constraint "{constraint}"' in error["exception"]
+    # PostgreSQL's DETAIL ("Key (email)=(...)", "Failing row contains (...)")
+    # is gone, and with it the email and the hash.
+    assert "DETAIL" not in output
+    assert EMAIL not in output.lower()
+    assert HASH not in output

@@ -30,6 +30,7 @@ from shop_fixtures import (
     PASSWORD,
     DatabaseFactory,
     load_script,
+    on_database,
 )
 
 from shop.core.config import Settings
@@ -92,13 +93,12 @@ def shop(settings: Settings, own_database_url: str) -> ShopFactory:
     @contextmanager
     def serve(hasher: PasswordHasher | None) -> Iterator[str]:
         app = create_app(
-            settings.model_copy(
-                update={
-                    "database_url": own_database_url,
-                    # The loop's responsiveness is measured here, not the
-                    # queue's bound: no sign-in may give up waiting.
-                    "password_hash_queue_timeout_seconds": HANG_GUARD_SECONDS,
-                }
+            on_database(
+                settings,
+                own_database_url,
+                # The loop's responsiveness is measured here, not the
+                # queue's bound: no sign-in may give up waiting.
+                password_hash_queue_timeout_seconds=HANG_GUARD_SECONDS,
             )
         )
         if hasher is not None:

@@ -5,14 +5,19 @@ must write nothing.
 """
 
 import json
-from collections.abc import AsyncIterator
+import socket
+import time
+import unicodedata
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from server_process import UVICORN, Server, serving
 from shop_fixtures import PASSWORD, assert_error, count_rows, running
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
@@ -161,15 +166,45 @@ async def test_a_streamed_body_is_cut_off_at_the_limit(
     # --8<-- [end:body-limit]
 
 
-@pytest.mark.parametrize("length", ["-1", "abc", "1e9"])
-async def test_a_malformed_content_length_is_refused(
+@pytest.mark.parametrize("length", ["-1", "abc", "1e9", "2, 3", ""])
+async def test_a_malformed_content_length_is_a_400_that_closes_the_connection(
     small_limit_client: AsyncClient, length: str
 ) -> None:
     response = await small_limit_client.post(
         "/users", content=b"{}", headers={"Content-Length": length}
     )
 
-    assert response.status_code == 413
+    # RFC 9112, section 6.3: an invalid length is a 400, not a 413: the
+    # body is not too large, its size is unknown.
+    error = assert_error(response, 400, "bad_request")
+    assert error["message"] == "Malformed Content-Length"
+    assert response.headers["connection"] == "close"
+
+
+async def test_a_list_of_equal_lengths_is_that_length(
+    small_limit_client: AsyncClient,
+) -> None:
+    response = await small_limit_client.post(
+        "/users",
+        content=b"{}",
+        headers={"Content-Length": "2, 2", "Content-Type": "application/json"},
+    )
+
+    assert_error(response, 422, "validation_error")  # read, and validated
+
+
+async def test_content_length_with_transfer_encoding_is_a_400_that_closes(
+    small_limit_client: AsyncClient,
+) -> None:
+    response = await small_limit_client.post(
+        "/users",
+        content=b"0\r\n\r\n",
+        headers={"Content-Length": "5", "Transfer-Encoding": "chunked"},
+    )
+
+    error = assert_error(response, 400, "bad_request")
+    assert error["message"] == "Content-Length and Transfer-Encoding together"
+    assert response.headers["connection"] == "close"
 
 
 async def test_a_body_within_the_limit_is_read_as_usual(
@@ -217,3 +252,176 @@ async def test_a_refused_preflight_is_in_the_common_error_body(
     assert error["message"] == "Disallowed CORS origin"
     assert response.headers["content-type"] == "application/json"
     # --8<-- [end:cors-on-errors]
+
+
+# --- the Host header ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/orders/", None),
+        (
+            "POST",
+            "/users/",
+            {"email": "eve@example.com", "name": "Eve", "password": PASSWORD},
+        ),
+    ],
+)
+async def test_a_trailing_slash_is_a_404_never_a_redirect_to_the_host_header(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    session: AsyncSession,
+    method: str,
+    path: str,
+    body: dict[str, str] | None,
+) -> None:
+    response = await client.request(
+        method,
+        path,
+        json=body,
+        headers=alice["headers"] | {"Host": "evil.example"},
+    )
+
+    # Starlette's slash redirect would answer 307 Location: http://evil.example/...,
+    # and a 307 makes the client send the same POST body, password included,
+    # to that host.
+    assert_error(response, 404, "not_found")
+    assert "location" not in response.headers
+    assert await count_rows(session, User) == 1  # alice only
+
+
+# --- one address, many spellings --------------------------------------------------------
+
+
+def _full_width(text: str) -> str:
+    """``text`` in full-width forms, as East Asian keyboards type it."""
+    return "".join(chr(ord(char) + 0xFEE0) for char in text)
+
+
+SPELLINGS = {
+    "decomposed accents (NFD)": unicodedata.normalize("NFD", "josé@bücher.example"),
+    "full-width domain": "ada@" + _full_width("example.com"),
+    "Punycode domain": "ada@xn--bcher-kva.example",
+    "surrounding spaces": "  ada@example.com ",
+    "capitals": "Ada@Example.COM",
+}
+# The same addresses, spelt the plain way.
+PLAIN = {
+    "decomposed accents (NFD)": "josé@bücher.example",
+    "full-width domain": "ada@example.com",
+    "Punycode domain": "ada@bücher.example",
+    "surrounding spaces": "ada@example.com",
+    "capitals": "ada@example.com",
+}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS.values(), ids=SPELLINGS.keys())
+async def test_an_address_signs_in_exactly_as_it_was_registered(
+    client: AsyncClient, spelling: str
+) -> None:
+    registered = await client.post(
+        "/users", json={"email": spelling, "name": "Ada", "password": PASSWORD}
+    )
+    signed_in = await client.post(
+        "/auth/token", data={"username": spelling, "password": PASSWORD}
+    )
+
+    assert registered.status_code == 201, registered.text
+    assert signed_in.status_code == 200, signed_in.text
+
+
+@pytest.mark.parametrize("kind", SPELLINGS.keys())
+async def test_two_spellings_of_one_address_are_one_account(
+    client: AsyncClient, session: AsyncSession, kind: str
+) -> None:
+    first = await client.post(
+        "/users", json={"email": PLAIN[kind], "name": "Ada", "password": PASSWORD}
+    )
+    second = await client.post(
+        "/users", json={"email": SPELLINGS[kind], "name": "Eve", "password": PASSWORD}
+    )
+    # And either spelling signs in to it.
+    signed_in = await client.post(
+        "/auth/token", data={"username": SPELLINGS[kind], "password": PASSWORD}
+    )
+
+    assert first.status_code == 201
+    assert_error(second, 409, "conflict")
+    assert signed_in.status_code == 200
+    assert await count_rows(session, User) == 1
+
+
+async def test_the_database_refuses_an_address_in_another_unicode_form(
+    session: AsyncSession,
+) -> None:
+    decomposed = unicodedata.normalize("NFD", "josé@example.com")
+    session.add(User(email=decomposed, name="José", password_hash="unused"))  # noqa: S106  # pragma: allowlist secret
+
+    with pytest.raises(IntegrityError, match="ck_users_email_nfc"):
+        await session.flush()
+
+
+# --- framing, as the real server parses it ----------------------------------------------
+
+# Longer than any wait below: a connection closed sooner was closed on purpose.
+KEEP_ALIVE_SECONDS = 30
+CLOSE_GUARD_SECONDS = 10
+
+
+@pytest.fixture(scope="module")
+def server(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The service under uvicorn, as deployed; nothing below writes a row."""
+    argv = [*UVICORN, "--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)]
+    with serving(settings, tmp_path_factory.mktemp("server"), argv) as server:
+        yield server
+
+
+def _exchange(port: int, request: bytes) -> tuple[bytes, float]:
+    """Send ``request`` raw; return what came back and when the server closed."""
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.settimeout(CLOSE_GUARD_SECONDS)
+        connection.sendall(request)
+        started = time.monotonic()
+        received = b""
+        while chunk := connection.recv(65536):  # b"" once the server closes
+            received += chunk
+        return received, time.monotonic() - started
+
+
+# --8<-- [start:smuggling]
+def test_content_length_with_transfer_encoding_is_refused_and_the_connection_closed(
+    server: Server,
+) -> None:
+    # Which of the two headers frames the body? A proxy and the server that
+    # disagree see two different requests: the pattern of request smuggling.
+    smuggled = (
+        b"POST /users HTTP/1.1\r\nHost: shop.example\r\n"
+        b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"0\r\n\r\nGET /users/me HTTP/1.1\r\nHost: shop.example\r\n\r\n"
+    )
+
+    received, closed_after = _exchange(server.port, smuggled)
+
+    status_line, _, rest = received.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 400 Bad Request"
+    assert b"Content-Length and Transfer-Encoding together" in rest
+    # RFC 9112, section 6.1: closed after the answer, not kept alive for
+    # whatever the rest of the bytes were. One response only.
+    assert closed_after < KEEP_ALIVE_SECONDS
+    assert received.count(b"HTTP/1.1 ") == 1
+    # --8<-- [end:smuggling]
+
+
+def test_uvicorn_sends_a_head_response_without_the_body(server: Server) -> None:
+    received, _ = _exchange(
+        server.port,
+        b"HEAD /health/live HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n",
+    )
+
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"content-length: 15" in head.lower()  # the GET's {"status":"ok"}
+    assert body == b""

@@ -26,6 +26,7 @@ from shop_fixtures import (
     SNIPPETS_DIR,
     DatabaseFactory,
     load_script,
+    on_database,
 )
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -37,6 +38,12 @@ from shop.core.config import Settings
 # printed before the app (and its logging set-up) is ever imported, so only
 # the log config makes them JSON; uvicorn's plain-text access lines are off
 # (the service logs one JSON line per request itself).
+README = SNIPPETS_DIR / "README.md"
+README_CLAIM = (
+    "one JSON object per log line; each line logged while a request is "
+    "handled carries that request's `request_id`"
+)
+
 PRODUCTION_UVICORN = [
     *UVICORN,
     "--reload",
@@ -64,7 +71,7 @@ async def migrated_url(create_database: DatabaseFactory) -> str:
 def server(settings: Settings, migrated_url: str, tmp_path: Path) -> Iterator[Server]:
     """The service as ``task app`` runs it, on the migrated database."""
     with serving(
-        settings.model_copy(update={"database_url": migrated_url}),
+        on_database(settings, migrated_url),
         tmp_path,
         PRODUCTION_UVICORN,
     ) as server:
@@ -78,7 +85,7 @@ async def unmigrated_server(
     """The same service on a database that has no tables: queries fail."""
     url = await create_database()
     with serving(
-        settings.model_copy(update={"database_url": url}),
+        on_database(settings, url),
         tmp_path,
         PRODUCTION_UVICORN,
     ) as server:
@@ -157,3 +164,25 @@ async def test_production_output_is_json_lines_without_secrets(
     output = "\n".join(lines)
     for secret in (PASSWORD, "$argon2", token, email, email.replace("@", "%40")):
         assert secret not in output
+    # No terminal colours: uvicorn's color_message copy is dropped, and
+    # neither a raw nor a JSON-escaped ESC is anywhere in the stream.
+    assert not any("\x1b" in line or "\\u001b" in line for line in lines)
+    assert not any("color_message" in entry for entry in entries)
+
+
+def test_lines_logged_while_a_request_is_handled_carry_its_id_and_no_others(
+    server: Server,
+) -> None:
+    response = httpx.get(f"http://127.0.0.1:{server.port}/health/ready")
+    _sigterm(server)
+
+    entries = _json_lines(server.lines)
+    # The readiness polls that waited for start-up, then this request.
+    access = [e for e in entries if e["logger"] == "shop.access"]
+    assert all(len(e["request_id"]) == 32 for e in access)
+    assert access[-1]["request_id"] == response.headers["x-request-id"]
+    # Start-up and shutdown happen outside any request: no request_id.
+    unrelated = [e for e in entries if e["logger"].startswith("uvicorn")]
+    assert unrelated
+    assert not any("request_id" in e for e in unrelated)
+    assert README_CLAIM in " ".join(README.read_text().split())

@@ -30,7 +30,7 @@ def test_settings_are_read_from_dotenv_in_the_current_directory(tmp_path: Path) 
 
     settings = Settings()
 
-    assert settings.database_url.hosts()[0]["host"] == "db.internal"
+    assert settings.async_database_url.host == "db.internal"
     assert settings.jwt_secret.get_secret_value() == SECRET
     assert settings.access_token_minutes == 15
     assert settings.cors_origins == ["https://shop.example", "http://localhost:5173"]
@@ -49,13 +49,52 @@ def test_environment_variables_override_dotenv(
     assert Settings().log_level == "ERROR"
 
 
-def test_secrets_do_not_show_in_reprs() -> None:
+# --8<-- [start:secrets-out-of-reprs]
+DATABASE_PASSWORD = "Vq7rX2mTz9Lk"  # noqa: S105  # pragma: allowlist secret
+
+
+def test_secrets_do_not_show_in_reprs_strings_or_dumps() -> None:
     settings = Settings(
-        database_url="postgresql://localhost/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        _env_file=None,
+        database_url=f"postgresql://shop:{DATABASE_PASSWORD}@db.internal/shop",  # type: ignore[arg-type]  # pydantic validates the str
         jwt_secret=SecretStr(SECRET),
     )
 
-    assert SECRET not in repr(settings)
+    for shown in (
+        repr(settings),
+        str(settings),
+        settings.model_dump_json(),
+        f"{settings.database_url}",
+        repr(settings.async_database_url),  # SQLAlchemy masks it too
+    ):
+        assert DATABASE_PASSWORD not in shown
+        assert SECRET not in shown
+    # The connection still gets it.
+    assert settings.async_database_url.password == DATABASE_PASSWORD
+
+
+@pytest.mark.parametrize(
+    ("name", "rejected"),
+    [
+        ("JWT_SECRET", SECRET[:31]),  # one character too short
+        ("DATABASE_URL", f"mysql://shop:{DATABASE_PASSWORD}@db.internal/shop"),
+    ],
+)
+def test_a_rejected_secret_is_not_repeated_in_the_start_up_error(
+    monkeypatch: pytest.MonkeyPatch, name: str, rejected: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/shop")
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv(name, rejected)
+
+    with pytest.raises(ValidationError) as excinfo:
+        Settings()
+
+    # The setting is named; its value is not.
+    assert name.lower() in str(excinfo.value)
+    assert rejected not in str(excinfo.value)
+    assert DATABASE_PASSWORD not in str(excinfo.value)
+    # --8<-- [end:secrets-out-of-reprs]
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from shop_fixtures import (
     assert_error,
     count_rows,
     load_script,
+    on_database,
     running,
 )
 from sqlalchemy import event, select, text
@@ -624,7 +625,7 @@ async def own_engine(
     """An engine on a migrated database of the test's own: commits are real."""
     url = await create_database()
     await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
-    engine = create_engine(settings.model_copy(update={"database_url": url}))
+    engine = create_engine(on_database(settings, url))
     yield engine
     await engine.dispose()
 
@@ -719,7 +720,7 @@ async def test_authenticating_a_request_commits_nothing(
     """The token check reads and ends its transaction without a COMMIT."""
     await _add_user(own_engine, "ada@example.com")
     url = own_engine.url.render_as_string(hide_password=False)
-    app = create_app(settings.model_copy(update={"database_url": url}))
+    app = create_app(on_database(settings, url))
     ends: list[str] = []
     transport = ASGITransport(app=app)
     async with running(app), AsyncClient(transport=transport, base_url="http://t") as c:

@@ -9,6 +9,7 @@ from pydantic import (
     Field,
     PostgresDsn,
     RedisDsn,
+    Secret,
     SecretStr,
     field_validator,
     model_validator,
@@ -37,12 +38,19 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         # A typo such as DATABSE_URL in .env should fail loudly, not be ignored.
         extra="forbid",
+        # A rejected value is not repeated in the error: a JWT_SECRET one
+        # character too short would otherwise be printed at start-up.
+        hide_input_in_errors=True,
     )
 
     environment: Literal["development", "test", "production"] = "development"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-    database_url: PostgresDsn
+    # --8<-- [start:secret-dsn]
+    # The URL holds the database password: Secret keeps it out of repr(),
+    # str() and JSON dumps; only get_secret_value() reads it.
+    database_url: Secret[PostgresDsn]
+    # --8<-- [end:secret-dsn]
     # --8<-- [start:database-timeouts]
     # Every wait on the database has a bound, so a stuck database turns into
     # a quick 503 instead of requests (and shutdowns) that hang with it.
@@ -87,6 +95,14 @@ class Settings(BaseSettings):
     # A request body larger than this is refused with 413 before it is read.
     max_request_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024**2)
 
+    # --8<-- [start:metrics-listener]
+    # Prometheus metrics are served on a listener of their own, never on the
+    # API's port. Unset: not served at all. Loopback by default; in a
+    # container, 0.0.0.0 with the port left out of the ingress.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # --8<-- [end:metrics-listener]
+
     # --8<-- [start:cors-origins]
     cors_origins: list[str] = Field(default_factory=list)
     # --8<-- [end:cors-origins]
@@ -128,7 +144,8 @@ class Settings(BaseSettings):
         ``sslmode=`` (what managed databases hand out) becomes asyncpg's
         ``ssl=``, which takes the same values; asyncpg rejects ``sslmode``.
         """
-        url = make_url(str(self.database_url)).set(drivername="postgresql+asyncpg")
+        dsn = str(self.database_url.get_secret_value())
+        url = make_url(dsn).set(drivername="postgresql+asyncpg")
         if "sslmode" in url.query:
             url = url.difference_update_query(["sslmode"]).update_query_dict(
                 {"ssl": url.query["sslmode"]}

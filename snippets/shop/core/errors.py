@@ -9,6 +9,7 @@ Every 4xx and 5xx response has the shape::
 """
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any, cast
@@ -141,16 +142,28 @@ def is_database_unavailable(exc: BaseException) -> bool:
     Those are 503s: the request was fine and may succeed when retried.
     Anything else from the database is a bug, answered with a 500.
     """
-    # Pool checkout timeout; asyncpg's connect and command timeouts, and
-    # refused or reset connections, which are not always wrapped.
-    if isinstance(exc, PoolTimeoutError | OSError):
+    if isinstance(exc, PoolTimeoutError):  # no free pooled connection in time
         return True
+    if isinstance(exc, OSError):
+        # Refused, reset, timed out: SQLAlchemy passes asyncpg's OSErrors on
+        # unwrapped, from connect, pre-ping and statements alike. Any other
+        # OSError (a missing file, an asyncio.timeout around something else)
+        # is a bug like any other.
+        return raised_by_the_driver(exc)
     if isinstance(exc, DBAPIError):
         sqlstate = getattr(exc.orig, "sqlstate", None) or ""
         return exc.connection_invalidated or sqlstate.startswith(
             _UNAVAILABLE_SQLSTATE_CLASSES
         )
     return False
+
+
+def raised_by_the_driver(exc: BaseException) -> bool:
+    """Whether asyncpg's code is on ``exc``'s traceback, where it was raised."""
+    return any(
+        frame.f_globals.get("__name__", "").startswith("asyncpg.")
+        for frame, _ in traceback.walk_tb(exc.__traceback__)
+    )
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
@@ -225,8 +238,9 @@ def register_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SQLAlchemyError, _database_error)
     app.add_exception_handler(OSError, _database_error)
     # Anything else is caught by UnhandledErrorMiddleware, not by a handler
-    # for Exception: Starlette logs and re-raises those, so every 500 would
-    # reach the log twice, once as uvicorn's plain-text traceback.
+    # for Exception: Starlette sends that handler's response and then
+    # re-raises the exception to the server, which logs it again (uvicorn's
+    # "Exception in ASGI application"), so every 500 would be logged twice.
     # --8<-- [end:error-handlers]
 
 
@@ -245,10 +259,16 @@ def allowed_methods(request: Request) -> list[str]:
         method
         for method in _METHODS
         if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            # HeadAsGetMiddleware serves HEAD wherever GET is served.
+            route.matches({**request.scope, "method": _routed_as(method)})[0]
+            == Match.FULL
             for route in request.app.router.routes
         )
     ]
+
+
+def _routed_as(method: str) -> str:
+    return "GET" if method == "HEAD" else method
 
 
 # --8<-- [start:unhandled-middleware]

@@ -5,10 +5,12 @@ import logging
 import sys
 import time
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shop.core.redaction import redact_database_errors
 from shop.core.response_status import ResponseStatus
 
 LOGGER_NAME = "shop"
@@ -18,6 +20,12 @@ SERVER_LOGGER_NAMES = ("uvicorn", "uvicorn.error")
 
 # Attributes every LogRecord has; anything else came in through `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+ExcInfo = (
+    tuple[type[BaseException], BaseException, TracebackType | None]
+    | tuple[None, None, None]
+)
+# uvicorn passes its message again with ANSI colour codes, for terminals.
+_NOT_LOGGED = _RECORD_ATTRIBUTES | {"color_message"}
 
 
 # --8<-- [start:json-formatter]
@@ -35,12 +43,16 @@ class JsonFormatter(logging.Formatter):
         entry.update(
             (key, value)
             for key, value in vars(record).items()
-            if key not in _RECORD_ATTRIBUTES
+            if key not in _NOT_LOGGED
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         # default=str: an odd value in `extra` must not cost us the log line.
         return json.dumps(entry, default=str)
+
+    def formatException(self, ei: ExcInfo) -> str:
+        """The traceback, without the values database errors quote."""
+        return redact_database_errors(super().formatException(ei), ei[1])
 
 
 def configure_logging(level: str) -> None:

@@ -12,6 +12,7 @@ from shop.core.config import Settings, get_settings
 from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
 from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
+from shop.core.http_semantics import HeadAsGetMiddleware, ResponseHeadersMiddleware
 from shop.core.logging import LOGGER_NAME, AccessLogMiddleware, configure_logging
 from shop.core.request_id import RequestIdMiddleware, add_request_id_to_logs
 from shop.core.request_limits import BodySizeLimitMiddleware
@@ -27,13 +28,18 @@ from shop.users.throttling import create_sign_in_throttle
 # --8<-- [start:lifespan]
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Own the connection pool: create it at start-up, close it at shutdown."""
+    """Own the pool and the metrics listener: opened at start-up, closed at shutdown."""
     settings: Settings = app.state.settings
     engine = create_engine(settings)
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     try:
-        yield
+        # /metrics has a listener of its own, open while the app runs.
+        async with metrics.serve_metrics(
+            app.state.metrics, settings.metrics_host, settings.metrics_port
+        ) as metrics_port:
+            app.state.metrics_port = metrics_port
+            yield
     finally:
         await app.state.cache.aclose()
         await app.state.rate_limiter.aclose()
@@ -60,6 +66,10 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url="/redoc" if public_docs else None,
     )
     # --8<-- [end:docs-off-in-production]
+    # /orders/ is a 404, not a 307 to /orders: Starlette builds that
+    # Location from the request's Host header, so a forged Host would send
+    # the client, and the body of its POST, to another site.
+    app.router.redirect_slashes = False
     app.state.settings = settings
     # Shared by every request: one bound on concurrent password hashes, one
     # key for pagination cursors (derived from the app's secret), the cache
@@ -87,13 +97,15 @@ def create_app(settings: Settings) -> FastAPI:
     # --8<-- [start:middleware]
     # Each add_middleware wraps what was added before it, so the last one
     # added sees a request first. From the inside out:
-    # 1. unhandled exceptions become a logged 500 in the common body;
+    # 1. a HEAD request is served as the GET it mirrors, without the body;
+    app.add_middleware(HeadAsGetMiddleware)
+    # 2. unhandled exceptions become a logged 500 in the common body;
     app.add_middleware(UnhandledErrorMiddleware)
-    # 2. oversized bodies are refused before they are read;
+    # 3. badly framed and oversized bodies are refused before they are read;
     app.add_middleware(
         BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes
     )
-    # 3. CORS headers go on every response, the 500 and the 413 included;
+    # 4. CORS headers go on every response, the 500 and the 413 included;
     # --8<-- [start:cors]
     app.add_middleware(
         JsonCORSMiddleware,
@@ -103,17 +115,18 @@ def create_app(settings: Settings) -> FastAPI:
         expose_headers=["ETag", "Location"],
     )
     # --8<-- [end:cors]
-    # 4. every request is counted and timed, preflights included;
+    # 5. nosniff and a no-store default go on every response, preflights too;
+    app.add_middleware(ResponseHeadersMiddleware)
+    # 6. every request is counted and timed, preflights included;
     app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
-    # 5. one access line is logged per request;
+    # 7. one access line is logged per request;
     app.add_middleware(AccessLogMiddleware)
-    # 6. and the request ID is set first, so every line above carries it.
+    # 8. and the request ID is set first, so every line above carries it.
     app.add_middleware(RequestIdMiddleware)
     # --8<-- [end:middleware]
     tracing.instrument(app)
     register_exception_handlers(app)
     app.include_router(health.router)
-    app.include_router(metrics.router)
     app.include_router(users.router)
     app.include_router(catalog.router)
     app.include_router(orders.router)

@@ -2,22 +2,22 @@
 
 Each app has its own ``CollectorRegistry`` (on ``app.state``), so creating
 several apps in one process, as the tests do, never registers a metric twice.
+The metrics are served on a port of their own, never by the public app.
 """
 
+import asyncio
+import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Request, Response
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-)
+from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shop.core.response_status import ResponseStatus
+
+logger = logging.getLogger(__name__)
 
 # The label of requests no route matched: one value for every unknown path,
 # so a scanner probing random URLs cannot create a series per URL.
@@ -25,6 +25,14 @@ UNMATCHED_ROUTE = "<unmatched>"
 
 
 # --8<-- [start:http-metrics]
+# The methods of RFC 9110 and PATCH (RFC 5789). A client may send any token
+# as a method; each one it invents is counted under "other", not as a series.
+KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"}
+)
+OTHER_METHOD = "other"
+
+
 class HttpMetrics:
     """The two metrics every HTTP service needs, registered in one registry."""
 
@@ -44,6 +52,12 @@ class HttpMetrics:
             registry=registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+
+
+def method_label(scope: Scope) -> str:
+    """The request's method if it is a standard one, else ``other``."""
+    method: str = scope["method"]
+    return method if method in KNOWN_METHODS else OTHER_METHOD
 
 
 def route_label(scope: Scope) -> str:
@@ -69,21 +83,40 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, status.send)
         finally:
-            labels = (scope["method"], route_label(scope), str(status.code))
+            # Every label is bounded: a known method or "other", a route
+            # template or "<unmatched>", and a status the app itself chose.
+            labels = (method_label(scope), route_label(scope), str(status.code))
             self.metrics.requests.labels(*labels).inc()
             self.metrics.duration.labels(*labels).observe(time.perf_counter() - started)
             # --8<-- [end:http-metrics]
 
 
 # --8<-- [start:metrics-endpoint]
-router = APIRouter(tags=["operations"])
+@asynccontextmanager
+async def serve_metrics(
+    metrics: HttpMetrics, host: str, port: int | None
+) -> AsyncIterator[int | None]:
+    """Serve ``/metrics`` on ``host:port`` while the app runs; yield the port.
 
-
-@router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
-    """The app's metrics in the Prometheus text exposition format."""
-    http_metrics: HttpMetrics = request.app.state.metrics
-    return Response(
-        generate_latest(http_metrics.registry), media_type=CONTENT_TYPE_LATEST
+    A separate listener, not a route of the app: the public port, and the
+    proxy in front of it, never serve the metrics. prometheus_client's own
+    server runs in a thread. ``port=None`` serves nothing; ``0`` picks a free
+    port (the tests use it).
+    """
+    if port is None:
+        yield None
+        return
+    server, thread = start_http_server(port, host, metrics.registry)
+    logger.info(
+        "metrics served",
+        extra={"metrics_url": f"http://{host}:{server.server_port}/metrics"},
     )
-    # --8<-- [end:metrics-endpoint]
+    try:
+        yield server.server_port
+    finally:
+        # shutdown() waits for the serving loop to notice (up to 0.5 s):
+        # in a thread, so the event loop is not blocked meanwhile.
+        await asyncio.to_thread(server.shutdown)
+        server.server_close()
+        thread.join()
+        # --8<-- [end:metrics-endpoint]

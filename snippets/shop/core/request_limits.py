@@ -10,7 +10,7 @@ from shop.core.errors import error_response
 
 # --8<-- [start:body-limit]
 class BodySizeLimitMiddleware:
-    """Refuse request bodies over ``max_bytes`` with a 413.
+    """Refuse request bodies over ``max_bytes`` with a 413, badly framed ones with a 400.
 
     A declared ``Content-Length`` over the limit is refused before a byte of
     the body is read. A chunked body is counted as it arrives and refused
@@ -27,9 +27,18 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        declared = headers.get(b"content-length", b"0")
-        if not declared.isdigit() or int(declared) > self.max_bytes:
+        try:
+            declared = declared_length(scope["headers"])
+        except ValueError as problem:
+            # RFC 9112 (sections 6.1 and 6.3): a 400, then close the
+            # connection, since where this body ends, and the next request
+            # starts, is unknown.
+            refusal = error_response(
+                HTTPStatus.BAD_REQUEST, str(problem), headers={"Connection": "close"}
+            )
+            await refusal(scope, receive, send)
+            return
+        if declared > self.max_bytes:
             await self._too_large()(scope, receive, send)
             return
 
@@ -55,3 +64,29 @@ class BodySizeLimitMiddleware:
         return error_response(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, self._message)
 
     # --8<-- [end:body-limit]
+
+
+# --8<-- [start:framing]
+def declared_length(headers: list[tuple[bytes, bytes]]) -> int:
+    """The body length a request declares in ``Content-Length``; 0 without one.
+
+    ``ValueError`` for framing RFC 9112 calls invalid: ``Content-Length``
+    together with ``Transfer-Encoding`` (a request-smuggling pattern), or a
+    length that is not one decimal number. A list of equal numbers
+    (``5, 5``, or two such headers) is that number (section 6.3).
+    """
+    names = {name for name, _ in headers}
+    if {b"content-length", b"transfer-encoding"} <= names:
+        raise ValueError("Content-Length and Transfer-Encoding together")
+    lengths = {
+        length.strip()
+        for name, value in headers
+        if name == b"content-length"
+        for length in value.split(b",")
+    }
+    if not lengths:
+        return 0
+    if len(lengths) > 1 or not (length := lengths.pop()).isdigit():
+        raise ValueError("Malformed Content-Length")
+    return int(length)
+    # --8<-- [end:framing]

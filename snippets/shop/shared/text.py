@@ -11,10 +11,21 @@ from typing import Annotated
 from pydantic import BeforeValidator, StringConstraints
 
 # --8<-- [start:text-types]
-# Printable text with no leading or trailing whitespace: no control
-# characters (NUL included) anywhere. Stripping instead would accept input
-# the schema's maxLength or minLength documents as invalid.
-DISPLAY_TEXT_PATTERN = r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+# Never anywhere: the C0 and C1 controls and DEL (NUL included), the line
+# and paragraph separators, and the bidirectional formatting characters
+# that make text display in another order than it is stored ("Trojan
+# Source", CVE-2021-42574).
+CONTROLS = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Not first or last: white space (Unicode's White_Space, written out) and the
+# invisible zero-width space, joiners and byte order mark. Rejected rather
+# than stripped: stripping would accept input the schema's minLength or
+# maxLength documents as invalid.
+BLANKS = r"\x20\xa0\u1680\u2000-\u200d\u202f\u205f\u3000\ufeff"
+# Every class is written out: no \s, whose meaning differs between ECMA-262
+# (the JSON Schema's), pydantic's Rust regex and Python's re.
+DISPLAY_TEXT_PATTERN = (
+    rf"^[^{CONTROLS}{BLANKS}](?:[^{CONTROLS}]*[^{CONTROLS}{BLANKS}])?$"
+)
 
 
 def display_text(max_length: int) -> StringConstraints:

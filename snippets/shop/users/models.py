@@ -21,10 +21,13 @@ class User(Base):
 
     __tablename__ = "users"
     __table_args__ = (
-        # Emails are unique case-insensitively. Storing them lower-cased and
-        # letting the database insist on it keeps the plain unique index
-        # sufficient, whatever code path writes the row.
+        # Emails are unique whatever their case or spelling. Storing them in
+        # one canonical form and letting the database insist on it keeps the
+        # plain unique index sufficient, whatever code path writes the row.
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # One Unicode spelling too: "josé" composed (NFC) and decomposed
+        # (NFD) are different strings to the unique index.
+        CheckConstraint("email IS NFC NORMALIZED", name="email_nfc"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

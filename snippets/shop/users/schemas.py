@@ -4,6 +4,7 @@ Requests and responses are separate models: ``UserResponse`` has no
 ``password_hash`` field, so no code path can leak it by accident.
 """
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -16,7 +17,9 @@ from pydantic import (
     SecretStr,
     ValidationInfo,
     field_validator,
+    validate_email,
 )
+from pydantic_core import PydanticCustomError
 
 from shop.shared.text import DisplayName, EncodableText
 
@@ -24,10 +27,37 @@ from shop.shared.text import DisplayName, EncodableText
 # 254 characters; email-validator enforces that, so the schema says it too.
 EMAIL_MAX_LENGTH = 254
 
+
+# --8<-- [start:canonical-email]
+def canonical_email(address: str) -> str:
+    """The one spelling an address is stored and looked up in.
+
+    pydantic's ``EmailStr`` normalisation (surrounding spaces stripped, NFC,
+    the domain in its Unicode form: Punycode and full-width spellings become
+    one), then lower-cased. Raises ``PydanticCustomError`` if ``address`` is
+    not an email address.
+    """
+    _, normalized = validate_email(address)
+    return unicodedata.normalize("NFC", normalized.lower())
+
+
+def sign_in_email(username: str) -> str:
+    """``username`` as registration would have stored it, if it is an address.
+
+    Anything else is kept as typed: an account nobody has, so a 401 that
+    says nothing about the rules.
+    """
+    try:
+        return canonical_email(username)
+    except PydanticCustomError:
+        return username
+        # --8<-- [end:canonical-email]
+
+
 Email = Annotated[
-    EmailStr, Field(max_length=EMAIL_MAX_LENGTH), AfterValidator(str.lower)
+    EmailStr, Field(max_length=EMAIL_MAX_LENGTH), AfterValidator(canonical_email)
 ]
-"""An email address, lower-cased so that uniqueness is case-insensitive."""
+"""An email address in its canonical form: uniqueness ignores case and spelling."""
 
 PersonName = DisplayName
 """A display name: printable, trimmed, 1 to 100 characters."""
@@ -102,13 +132,15 @@ class SignInForm(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    # The account's email. Not EmailStr: a malformed one is simply an
-    # unknown account (401), and says nothing about the rules.
+    # The account's email, in the spelling registration stored. Not
+    # EmailStr: a malformed one is simply an unknown account (401), and
+    # says nothing about the rules.
     username: Annotated[
         str,
         Field(
             min_length=1, max_length=EMAIL_MAX_LENGTH, pattern=r"^[^\x00-\x1f\x7f]+$"
         ),
+        AfterValidator(sign_in_email),
     ]
     password: PasswordToCheck
     grant_type: Literal["password"] | None = None

@@ -4,18 +4,25 @@ Each test reproduces a claim docs/principles/api/error-body.md makes,
 against the real tool, library or service.
 """
 
+import json
+import logging
+import os
 import secrets
+import subprocess
 import sys
+import time
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from claims_support import prose
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.ports import free_port
 from shop.core.config import Settings
 from shop.core.errors import ERROR_CODES
 from shop.core.main import create_app
@@ -24,6 +31,8 @@ API_PAGES = DOCS_DIR / "principles" / "api"
 
 
 ERROR_BODY_PAGE = API_PAGES / "error-body.md"
+LOG_CONFIG = REPO_ROOT / "snippets" / "log_config.json"
+UVICORN = [sys.executable, "-m", "uvicorn"]
 
 
 def _openapi() -> dict[str, Any]:
@@ -73,28 +82,109 @@ def test_python_313_renamed_the_phrases_the_codes_no_longer_come_from() -> None:
     )
 
 
-async def test_starlette_reraises_what_an_exception_handler_answered() -> None:
-    app = FastAPI()
+REPORTS_APP = """
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-    handled: list[str] = []
+app = FastAPI()
 
-    async def answer_500(_: Request, exc: Exception) -> JSONResponse:
-        handled.append(str(exc))
-        return JSONResponse({"error": "handled"}, status_code=500)
 
-    app.add_exception_handler(Exception, answer_500)
+async def answer_500(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": "handled"}, status_code=500)
 
-    @app.get("/reports/daily")
-    async def daily_report() -> None:
-        raise RuntimeError("boom")
 
-    transport = ASGITransport(app=app, raise_app_exceptions=True)
+app.add_exception_handler(Exception, answer_500)
+
+
+@app.get("/reports/daily")
+async def daily_report() -> None:
+    raise RuntimeError("boom")
+"""
+
+
+def _reports_app() -> FastAPI:
+    namespace: dict[str, Any] = {}
+    exec(REPORTS_APP, namespace)  # noqa: S102  # the module the server test runs
+    app: FastAPI = namespace["app"]
+    return app
+
+
+async def test_starlette_reraises_what_an_exception_handler_answered_and_logs_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    transport = ASGITransport(app=_reports_app(), raise_app_exceptions=True)
+    caplog.set_level(logging.DEBUG)
+
     async with AsyncClient(transport=transport, base_url="http://shop") as client:
         with pytest.raises(RuntimeError, match="boom"):
             await client.get("/reports/daily")
 
-    # The handler answered, and the exception still reached the server.
-    assert handled == ["boom"]
-    assert "Starlette logs and re-raises what an `Exception` handler answered" in (
-        prose(ERROR_BODY_PAGE)
+    # The exception reached the server (here, the test client); Starlette
+    # itself wrote no log record about it.
+    assert caplog.records == []
+    assert "Starlette answers with its response and then re-raises" in prose(
+        ERROR_BODY_PAGE
+    )
+
+
+def test_uvicorn_logs_what_starlette_reraised(tmp_path: Path) -> None:
+    (tmp_path / "reports.py").write_text(REPORTS_APP)
+    port = free_port()
+    server = subprocess.Popen(
+        [*UVICORN, "reports:app", "--port", str(port), "--log-config", str(LOG_CONFIG)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        response = _get_when_up(f"http://127.0.0.1:{port}/reports/daily", server)
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+
+    assert response.status_code == 500
+    assert response.json() == {"error": "handled"}  # the handler's answer
+    [logged] = [
+        line
+        for line in map(json.loads, output.splitlines())
+        if line["level"] == "ERROR"
+    ]
+    # The second record of the one error: uvicorn's, with the traceback.
+    assert logged["logger"] == "uvicorn.error"
+    assert logged["message"].strip() == "Exception in ASGI application"
+    assert "RuntimeError: boom" in logged["exception"]
+    assert "uvicorn logs it as `Exception in ASGI application`" in prose(
+        ERROR_BODY_PAGE
+    )
+
+
+def _get_when_up(url: str, server: subprocess.Popen[str]) -> httpx.Response:
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, "the server exited"
+        try:
+            return httpx.get(url, timeout=5)
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "the server never answered"
+            time.sleep(0.2)
+
+
+async def test_a_fastapi_get_route_alone_answers_head_with_a_405() -> None:
+    app = FastAPI()
+
+    @app.get("/products")
+    async def products() -> list[str]:
+        return []
+
+    async with AsyncClient(
+        transport=ASGITransport(app=app), base_url="http://shop"
+    ) as client:
+        response = await client.head("/products")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET"
+    assert "FastAPI's `@router.get` declares GET alone, so `HEAD` was a 405" in prose(
+        ERROR_BODY_PAGE
     )

@@ -17,6 +17,8 @@ from shop.core.config import Settings
 from shop.core.database import create_engine
 
 PAGE = DOCS_DIR / "principles" / "data" / "connection-pool.md"
+NUMBERS = {8: "eight", 9: "nine", 10: "ten"}
+ORDINALS = {9: "ninth", 10: "tenth", 11: "eleventh"}
 
 
 def test_the_library_defaults_are_what_the_page_says() -> None:
@@ -55,14 +57,25 @@ async def test_the_servers_defaults_and_the_connection_budget(
         "statement_timeout": "0",  # 0 = no limit
     }
     fields = Settings.model_fields
-    per_process = (
-        fields["database_pool_size"].default + fields["database_max_overflow"].default
+    pool_size = fields["database_pool_size"].default
+    max_overflow = fields["database_max_overflow"].default
+    per_process = pool_size + max_overflow
+    # What a role that is not a superuser may open (PostgreSQL 16 adds
+    # reserved_connections, default 0, which would come off this too).
+    available = int(defaults["max_connections"]) - int(
+        defaults["superuser_reserved_connections"]
     )
-    assert per_process == 10
-    assert (100 - 3) // per_process == 9
+    workers = available // per_process
     page = prose(PAGE)
     assert "(100 by default, 3 of them reserved for superusers)" in page
-    assert "with the service's defaults of 5 + 5, nine worker processes fill" in page
+    assert f"may open {available}." in page
+    assert f"defaults of {pool_size} + {max_overflow}" in page
+    assert (
+        f"{NUMBERS[workers]} worker processes at full pool hold "
+        f"{workers * per_process} of those {available} connections, and a "
+        f"{ORDINALS[workers + 1]} would need {(workers + 1) * per_process}"
+    ) in page
+    assert (workers + 1) * per_process > available >= workers * per_process
 
 
 async def test_the_services_engine_applies_every_bound(settings: Settings) -> None:

@@ -6,7 +6,13 @@ against the real tool, library or service.
 
 import pytest
 from evidence import client_for, prose, running
-from shop_fixtures import MIGRATIONS_DIR, PASSWORD, DatabaseFactory, load_script
+from shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    load_script,
+    on_database,
+)
 
 from handbook.docs_tree import DOCS_DIR
 from handbook.fences import find_fences
@@ -41,7 +47,7 @@ async def test_the_apps_own_sessions_keep_committed_objects_readable(
     """
     url = await create_database()
     await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
-    app = create_app(settings.model_copy(update={"database_url": url}))
+    app = create_app(on_database(settings, url))
     account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
 
     async with running(app), client_for(app) as client:

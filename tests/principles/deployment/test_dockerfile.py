@@ -3,24 +3,28 @@ never built. What is checked: hadolint passes the Dockerfile, the files it
 copies exist, its Python is the project's, and the environment its
 `uv sync` line creates runs its CMD and HEALTHCHECK against a real database."""
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from evidence import prose
+from uvicorn.config import Config
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
 from handbook.ports import free_port
-from handbook.validators import tool_path
+from handbook.validators import InvalidBlock, nginx_binary, tool_path
 
 DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
 PAGE = DOCS_DIR / "principles" / "deployment" / "dockerfile.md"
@@ -212,3 +216,187 @@ def test_hadolint_reports_exactly_three_problems_of_the_donts_dockerfile(
     page = prose(PAGE)
     assert "Besides DL3025 (shell form), it reports DL3013" in page
     assert "and DL3042 (pip's cache left in the image)" in page
+
+
+# --- slow clients: what uvicorn bounds, and the proxy for the rest ----------------------
+
+NGINX_CONF = REPO_ROOT / "snippets" / "nginx.conf"
+# Generous: a guard against a hung test, not a measurement.
+GUARD_SECONDS = 10
+# uvicorn's keep-alive limit in the first test, and how long it then waits
+# to see which connections uvicorn has closed by itself.
+KEEP_ALIVE_SECONDS = 1
+WAIT_SECONDS = 4 * KEEP_ALIVE_SECONDS
+UVICORN = [sys.executable, "-m", "uvicorn", "shop.core.main:app"]
+REQUEST = b"GET /health/live HTTP/1.1\r\nHost: shop.example\r\n\r\n"
+HALF_HEADER = b"GET /health/live HTTP/1.1\r\nHost: shop.exa"
+HALF_BODY = (
+    b"POST /auth/token HTTP/1.1\r\nHost: shop.example\r\n"
+    b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n\r\n"
+    b"username=ada%40example.com"
+)
+
+
+@contextlib.contextmanager
+def _uvicorn(database_url: str, workdir: Path, *options: str) -> Iterator[int]:
+    """The service under uvicorn (the image's command) on a free port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*UVICORN, "--host", "127.0.0.1", "--port", str(port), *options],
+        cwd=workdir,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(REPO_ROOT / "snippets"),
+            "DATABASE_URL": database_url,
+            "JWT_SECRET": "image-test-secret-0123456789abcdef",  # pragma: allowlist secret
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for_port(port, process)
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=GUARD_SECONDS)
+
+
+@contextlib.contextmanager
+def _nginx(upstream_port: int, workdir: Path) -> Iterator[int]:
+    """snippets/nginx.conf, run by a real nginx; only its two ports changed."""
+    try:
+        nginx = nginx_binary()
+    except InvalidBlock as missing:
+        pytest.fail(str(missing), pytrace=False)
+    port = free_port()
+    config = NGINX_CONF.read_text()
+    config = config.replace("listen 8080;", f"listen 127.0.0.1:{port};")
+    config = config.replace(
+        "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};"
+    )
+    (workdir / "nginx.conf").write_text(config)
+    process = subprocess.Popen(
+        [
+            nginx,
+            "-p",
+            str(workdir),
+            "-c",
+            str(workdir / "nginx.conf"),
+            "-e",
+            "stderr",
+            "-g",
+            f"daemon off; pid {workdir / 'nginx.pid'};",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        _wait_for_port(port, process)
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=GUARD_SECONDS)
+        if process.stderr:
+            process.stderr.close()
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, "the process exited before it listened"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on {port}"
+            time.sleep(0.2)
+
+
+def _send(port: int, data: bytes) -> socket.socket:
+    connection = socket.create_connection(("127.0.0.1", port), timeout=GUARD_SECONDS)
+    connection.sendall(data)
+    return connection
+
+
+def _is_closed(connection: socket.socket) -> bool:
+    """Whether the server has closed it, reading whatever it sent first."""
+    connection.setblocking(False)
+    try:
+        while connection.recv(65536):
+            pass
+    except BlockingIOError:
+        return False  # open: nothing more to read yet
+    except ConnectionResetError:
+        return True
+    return True  # recv returned b"": closed
+
+
+def _seconds_until_closed(connection: socket.socket, started: float) -> float:
+    connection.settimeout(GUARD_SECONDS * 3)
+    with contextlib.suppress(ConnectionResetError):
+        while connection.recv(65536):
+            pass
+    return time.monotonic() - started
+
+
+def _seconds(directive: str) -> int:
+    match = re.search(rf"^\s*{directive} (\d+)s;", NGINX_CONF.read_text(), re.M)
+    assert match, f"{directive} not in {NGINX_CONF}"
+    return int(match.group(1))
+
+
+def test_uvicorns_keep_alive_limit_is_5_seconds_by_default() -> None:
+    assert Config("shop.core.main:app").timeout_keep_alive == 5
+    assert "`--timeout-keep-alive` (5 s by default)" in prose(PAGE)
+
+
+# --8<-- [start:uvicorn-bounds]
+def test_uvicorn_closes_an_idle_keep_alive_connection_but_waits_for_a_half_sent_request(
+    database_url: str, tmp_path: Path
+) -> None:
+    options = ("--timeout-keep-alive", str(KEEP_ALIVE_SECONDS))
+    with (
+        _uvicorn(database_url, tmp_path, *options) as port,
+        _send(port, REQUEST) as answered,  # answered, then idle, kept alive
+        _send(port, b"") as silent,  # connected, never sends a byte
+        _send(port, HALF_HEADER) as half_header,
+        _send(port, HALF_BODY) as half_body,
+    ):
+        time.sleep(WAIT_SECONDS)
+
+        assert _is_closed(answered)
+        # Four times the keep-alive limit later, these are all still open:
+        # uvicorn bounds none of them, however long a client takes.
+        assert not _is_closed(silent)
+        assert not _is_closed(half_header)
+        assert not _is_closed(half_body)
+    # --8<-- [end:uvicorn-bounds]
+
+
+# --8<-- [start:nginx-bounds]
+def test_nginx_in_front_closes_a_half_sent_request_after_its_timeout(
+    database_url: str, tmp_path: Path
+) -> None:
+    with (
+        _uvicorn(database_url, tmp_path) as app,
+        _nginx(app, tmp_path) as port,
+    ):
+        proxied = httpx.get(f"http://127.0.0.1:{port}/health/live")
+        started = time.monotonic()
+        with (
+            _send(port, HALF_HEADER) as half_header,
+            _send(port, HALF_BODY) as half_body,
+        ):
+            header_closed = _seconds_until_closed(half_header, started)
+            body_closed = _seconds_until_closed(half_body, started)
+
+    assert proxied.status_code == 200
+    assert re.fullmatch(r"[0-9a-f]{32}", proxied.headers["x-request-id"])  # nginx's
+    header_timeout = _seconds("client_header_timeout")
+    body_timeout = _seconds("client_body_timeout")
+    # Not before the timeout, and not long after it.
+    assert header_timeout <= header_closed < header_timeout + GUARD_SECONDS
+    assert body_timeout <= body_closed < body_timeout + GUARD_SECONDS
+    # --8<-- [end:nginx-bounds]

@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import asyncpg
 import pytest
 from claims_support import prose
 from fastapi import FastAPI, Request, Response
@@ -182,4 +183,74 @@ async def test_a_plain_asgi_middleware_times_the_whole_stream_in_the_requests_ta
     assert decorated_customer is None
     assert "A plain ASGI middleware rather than" in (logging_module.__doc__ or "") + (
         AccessLogMiddleware.__doc__ or ""
+    )
+
+
+# --- what the formatter leaves out ---------------------------------------------------
+
+
+def test_uvicorns_ansi_colour_copy_of_the_message_is_not_logged() -> None:
+    # uvicorn logs "Started server process [%d]" with this extra field.
+    record = logging.LogRecord(
+        "uvicorn.error",
+        logging.INFO,
+        __file__,
+        1,
+        "Started server process [%d]",
+        (7,),
+        None,
+    )
+    record.color_message = "Started server process [\x1b[36m%d\x1b[0m]"
+
+    entry = json.loads(JsonFormatter().format(record))
+
+    assert "color_message" not in entry
+    assert entry["message"] == "Started server process [7]"
+
+
+def _unique_violation() -> asyncpg.UniqueViolationError:
+    error = asyncpg.UniqueViolationError(
+        'duplicate key value violates unique constraint "uq_users_email"'
+    )
+    error.sqlstate = "23505"
+    error.detail = "Key (email)=(ada@example.com) already exists."
+    return error
+
+
+def test_a_database_error_inside_an_exception_group_is_redacted_too() -> None:
+    try:
+        raise ExceptionGroup("tasks failed", [_unique_violation()])
+    except ExceptionGroup:
+        record = logging.LogRecord(
+            "shop", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+        )
+
+    exception = json.loads(JsonFormatter().format(record))["exception"]
+
+    assert 'violates unique constraint "uq_users_email"' in exception
+    assert "ada@example.com" not in exception
+
+
+def test_exc_info_true_outside_an_except_block_is_still_one_line() -> None:
+    record = logging.LogRecord(
+        "shop", logging.ERROR, __file__, 1, "no exception", (), (None, None, None)
+    )
+
+    assert json.loads(JsonFormatter().format(record))["exception"] == "NoneType: None"
+
+
+def test_a_data_error_without_a_cause_still_loses_its_value() -> None:
+    try:
+        raise asyncpg.DataError(
+            "invalid input for query argument $1: 'hunter2-hunter2' (not a number)"
+        )
+    except asyncpg.DataError:
+        record = logging.LogRecord(
+            "shop", logging.ERROR, __file__, 1, "failed", (), sys.exc_info()
+        )
+
+    exception = json.loads(JsonFormatter().format(record))["exception"]
+
+    assert exception.endswith(
+        "DataError: invalid input for query argument $1: [value withheld]"
     )

@@ -1,26 +1,48 @@
-"""Evidence for OPS-METRICS: /metrics exposes request duration and counts by
-method, route template and status, in the Prometheus text format."""
+"""Evidence for OPS-METRICS: request duration and counts by method, route
+template and status, in the Prometheus text format, served on a listener of
+their own and never by the public app."""
 
+import socket
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
-from evidence import prose
+from evidence import build_app, prose, running
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
+from shop_fixtures import assert_error
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR
+from handbook.ports import free_port
 from shop.core.config import Settings
 from shop.core.main import create_app
-from shop.core.metrics import HttpMetrics
+from shop.core.metrics import HttpMetrics, serve_metrics
 
 PAGE = DOCS_DIR / "principles" / "operations" / "metrics.md"
 
 
-async def _scrape(client: AsyncClient) -> dict[str, list[Sample]]:
+@pytest.fixture
+def app(settings: Settings, session: AsyncSession) -> FastAPI:
+    """The app with its metrics listener on a free port (``metrics_port=0``)."""
+    return build_app(settings.model_copy(update={"metrics_port": 0}), session)
+
+
+@pytest.fixture
+async def metrics_url(app: FastAPI) -> AsyncIterator[str]:
+    """The app started as a server starts it; the URL of its metrics listener."""
+    async with running(app):
+        yield f"http://127.0.0.1:{app.state.metrics_port}/metrics"
+
+
+async def _scrape(metrics_url: str) -> dict[str, list[Sample]]:
     """Samples by metric family name, parsed with Prometheus's own parser."""
-    response = await client.get("/metrics")
+    async with httpx.AsyncClient() as scraper:
+        response = await scraper.get(metrics_url)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=")
     return {
@@ -35,15 +57,19 @@ def _value(samples: list[Sample], name: str, **labels: str) -> float:
     return matching[0]
 
 
+def _series(samples: list[Sample]) -> list[dict[str, str]]:
+    return [s.labels for s in samples if s.name == "http_requests_total"]
+
+
 # --8<-- [start:scrape]
 async def test_requests_are_counted_and_timed_by_route_template_and_status(
-    client: AsyncClient, alice: dict[str, Any]
+    client: AsyncClient, alice: dict[str, Any], metrics_url: str
 ) -> None:
     for order_id in (1, 2, 3):  # three raw paths, none of them an order of Alice's
         await client.get(f"/orders/{order_id}", headers=alice["headers"])
     await client.get(f"/users/{alice['id']}", headers=alice["headers"])
 
-    metrics = await _scrape(client)
+    metrics = await _scrape(metrics_url)
 
     not_found = {"method": "GET", "route": "/orders/{order_id}", "status": "404"}
     assert _value(metrics["http_requests"], "http_requests_total", **not_found) == 3
@@ -58,18 +84,53 @@ async def test_requests_are_counted_and_timed_by_route_template_and_status(
     # --8<-- [end:scrape]
 
 
-async def test_unknown_paths_share_one_label_value(client: AsyncClient) -> None:
+async def test_unknown_paths_share_one_label_value(
+    client: AsyncClient, metrics_url: str
+) -> None:
     for path in ("/wp-admin", "/.env", "/admin/login.php"):
         await client.get(path)
 
-    metrics = await _scrape(client)
+    metrics = await _scrape(metrics_url)
 
     unmatched = {"method": "GET", "route": "<unmatched>", "status": "404"}
     assert _value(metrics["http_requests"], "http_requests_total", **unmatched) == 3
 
 
+async def test_a_flood_of_invented_methods_is_one_series(
+    client: AsyncClient, metrics_url: str
+) -> None:
+    for number in range(200):
+        await client.request(f"BREW{number}", "/health/live")
+        await client.request(f"BREW{number}", f"/no/such/path/{number}")
+
+    metrics = await _scrape(metrics_url)
+
+    series = _series(metrics["http_requests"])
+    # 400 requests with 200 methods: each path is one series under "other".
+    assert series == [
+        {"method": "other", "route": "/health/live", "status": "405"},
+        {"method": "other", "route": "<unmatched>", "status": "404"},
+    ]
+    other = {"method": "other", "route": "/health/live", "status": "405"}
+    assert _value(metrics["http_requests"], "http_requests_total", **other) == 200
+
+
+async def test_every_standard_method_keeps_its_own_label(
+    client: AsyncClient, metrics_url: str
+) -> None:
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+    for method in methods:
+        await client.request(method, "/health/live")
+
+    metrics = await _scrape(metrics_url)
+
+    assert sorted(s["method"] for s in _series(metrics["http_requests"])) == sorted(
+        methods
+    )
+
+
 async def test_a_crash_is_counted_as_a_500(
-    app: FastAPI, capsys: pytest.CaptureFixture[str]
+    app: FastAPI, metrics_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     @app.get("/boom")
     async def boom() -> None:
@@ -78,12 +139,56 @@ async def test_a_crash_is_counted_as_a_500(
     transport = ASGITransport(app=app, raise_app_exceptions=False)
     async with AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.get("/boom")
-        metrics = await _scrape(client)
+    metrics = await _scrape(metrics_url)
 
     assert response.status_code == 500
     crashed = {"method": "GET", "route": "/boom", "status": "500"}
     assert _value(metrics["http_requests"], "http_requests_total", **crashed) == 1
     capsys.readouterr()  # the traceback line of the unhandled error
+
+
+@pytest.mark.parametrize("environment", ["development", "test", "production"])
+async def test_the_public_app_never_serves_metrics(
+    settings: Settings, environment: str
+) -> None:
+    app = create_app(
+        settings.model_copy(update={"environment": environment, "metrics_port": 0})
+    )
+    transport = ASGITransport(app=app)
+    async with (
+        running(app),
+        AsyncClient(transport=transport, base_url="http://shop.example") as public,
+    ):
+        response = await public.get("/metrics")
+        scraped = await _scrape(f"http://127.0.0.1:{app.state.metrics_port}/metrics")
+
+    assert_error(response, 404, "not_found")
+    # The listener of its own answered, and counted the public 404.
+    assert {"method": "GET", "route": "<unmatched>", "status": "404"} in _series(
+        scraped["http_requests"]
+    )
+
+
+async def test_the_metrics_listener_is_on_loopback_by_default_and_closed_at_shutdown(
+    settings: Settings,
+) -> None:
+    app = create_app(settings.model_copy(update={"metrics_port": 0}))
+
+    async with running(app):
+        port = app.state.metrics_port
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+
+    assert Settings.model_fields["metrics_host"].default == "127.0.0.1"
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5)
+
+
+async def test_without_a_metrics_port_nothing_is_served(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"metrics_port": None}))
+
+    async with running(app):
+        assert app.state.metrics_port is None
 
 
 def test_each_app_has_its_own_registry_as_one_shared_one_would_fail(
@@ -95,3 +200,14 @@ def test_each_app_has_its_own_registry_as_one_shared_one_would_fail(
     with pytest.raises(ValueError, match="Duplicated timeseries in CollectorRegistry"):
         HttpMetrics(first.state.metrics.registry)
     assert "fails with `Duplicated timeseries in CollectorRegistry`" in prose(PAGE)
+
+
+async def test_a_second_listener_cannot_take_the_same_port() -> None:
+    port = free_port()
+    first, second = (HttpMetrics(CollectorRegistry()) for _ in range(2))
+
+    async with serve_metrics(first, "127.0.0.1", port):
+        with pytest.raises(OSError, match="Address already in use"):
+            async with serve_metrics(second, "127.0.0.1", port):
+                pass
+    assert "which only one of them can hold" in prose(PAGE)

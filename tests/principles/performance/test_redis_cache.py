@@ -26,6 +26,7 @@ from shop_fixtures import (
     PASSWORD,
     DatabaseFactory,
     load_script,
+    on_database,
     running,
 )
 from sqlalchemy import insert, update
@@ -36,11 +37,13 @@ from shop.core.config import Settings
 from shop.core.database import create_engine, create_session_factory, get_db
 from shop.core.main import create_app
 from shop.shared.cache import ResponseCache, create_cache, lease_key
+from shop.shared.rate_limit import SharedRateLimiter
 from shop.users.models import User
 from shop.users.repository import UserRepository
 from shop.users.schemas import UserUpdate
 from shop.users.security import PasswordHasher
 from shop.users.service import UserService, profile_cache_key
+from shop.users.throttling import create_sign_in_throttle
 
 AppFactory = Callable[[str], FastAPI]
 PAGE = DOCS_DIR / "principles" / "performance" / "redis-cache.md"
@@ -146,9 +149,7 @@ async def committing_client(
 ) -> AsyncIterator[AsyncClient]:
     """The app on a real pool (a session per request) and the test's own Redis."""
     app = create_app(
-        settings.model_copy(
-            update={"database_url": committing_database, "redis_url": own_redis.url}
-        )
+        on_database(settings, committing_database, redis_url=own_redis.url)
     )
     async with running(app), client_for(app) as client:
         yield client
@@ -279,12 +280,13 @@ async def test_a_read_between_a_writes_start_and_its_commit_is_dropped_by_it(
 async def test_a_profile_is_read_from_the_database_even_if_the_session_holds_the_row(
     settings: Settings, committing_database: str, own_redis: RedisServer
 ) -> None:
-    engine = create_engine(
-        settings.model_copy(update={"database_url": committing_database})
-    )
+    engine = create_engine(on_database(settings, committing_database))
     sessions = create_session_factory(engine)
     cache = create_cache(own_redis.url, ttl_seconds=60, timeout_seconds=1)
-    hasher = PasswordHasher(concurrency=1)
+    hasher = PasswordHasher(concurrency=1, queue_timeout_seconds=10)
+    throttle = create_sign_in_throttle(
+        SharedRateLimiter(None, timeout_seconds=1), settings
+    )
     try:
         async with sessions() as setup:
             user_id = await setup.scalar(
@@ -299,17 +301,19 @@ async def test_a_profile_is_read_from_the_database_even_if_the_session_holds_the
             await setup.commit()
         assert user_id is not None
         async with sessions() as reading, sessions() as writing:
-            reader = UserService(reading, hasher, cache)
+            reader = UserService(reading, hasher, cache, throttle)
             # The session loads the row (as authentication does) and keeps it.
             held = await reader.get(user_id)
-            await UserService(writing, hasher, cache).update(
-                user_id, UserUpdate(name="Ada Lovelace")
+            await UserService(writing, hasher, cache, throttle).update(
+                user_id, UserUpdate(name="Ada Lovelace"), client="127.0.0.1"
             )
             profile = await reader.get_profile(user_id)
         assert held.name == "Ada Lovelace"  # refreshed in place by the read
         assert profile.name == "Ada Lovelace"
         async with sessions() as later:
-            cached = await UserService(later, hasher, cache).get_profile(user_id)
+            cached = await UserService(later, hasher, cache, throttle).get_profile(
+                user_id
+            )
         assert cached.name == "Ada Lovelace"
     finally:
         await cache.aclose()

@@ -18,6 +18,7 @@ from shop_fixtures import (
     DatabaseFactory,
     UserFactory,
     load_script,
+    on_database,
     running,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,7 +117,7 @@ async def test_no_request_holds_a_connection_while_it_hashes(
     # A database of its own: the app commits for real here.
     url = await create_database()
     await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
-    app = create_app(settings.model_copy(update={"database_url": url}))
+    app = create_app(on_database(settings, url))
     watching = _WatchingHasher()
     app.state.password_hasher = watching
     transport = ASGITransport(app=app)

@@ -39,6 +39,7 @@ from shop_fixtures import (
     UserFactory,
     assert_error,
     load_script,
+    on_database,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -247,7 +248,7 @@ async def own_database_app(
     await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
 
     def build(**overrides: Any) -> FastAPI:
-        return create_app(settings.model_copy(update={"database_url": url} | overrides))
+        return create_app(on_database(settings, url, **overrides))
 
     return build
 

@@ -4,17 +4,25 @@ Each test reproduces a claim docs/principles/security/input-validation.md
 makes, against a real PostgreSQL and the service's published JSON Schema.
 """
 
+import json
 import re
+import shutil
+import subprocess
+import unicodedata
+from typing import Annotated
 
+import httpx
 import pytest
 from claims_support import prose
 from fastapi import FastAPI
+from httpx import ASGITransport
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from handbook.docs_tree import DOCS_DIR
-from shop.shared.text import DISPLAY_TEXT_PATTERN
+from shop.shared.text import DISPLAY_TEXT_PATTERN, display_text
 
 PAGE = DOCS_DIR / "principles" / "security" / "input-validation.md"
 
@@ -80,3 +88,182 @@ def test_every_stored_request_string_is_bounded_and_shaped_in_the_schema(
     assert not re.search(DISPLAY_TEXT_PATTERN, " Ada")
     assert re.search(DISPLAY_TEXT_PATTERN, "Ada Lovelace")
     assert "every string property a request stores has a `maxLength`" in prose(PAGE)
+
+
+# --- one meaning in every regex engine that reads the pattern ---------------------------
+
+# Every Unicode scalar value: code points minus the surrogates, which no
+# UTF-8 text can hold (the service refuses them before any pattern runs).
+CODE_POINTS = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+# Where the character stands in the tested string.
+SHAPES = {"alone": "{}", "first": "{}a", "last": "a{}", "inside": "a{}a"}
+BIDI_FORMATTING = {"LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FSI", "PDI"}
+# ALM, LRM, RLM: invisible, and they reorder neighbouring text too.
+BIDI_MARKS = {0x061C, 0x200E, 0x200F}
+# Zero-width space, non-joiner and joiner, and the byte order mark.
+INVISIBLE = {0x200B, 0x200C, 0x200D, 0xFEFF}
+
+NODE_SCRIPT = r"""
+const [pattern, flags] = process.argv.slice(1);
+const re = new RegExp(pattern, flags);
+const shapes = {alone: c => c, first: c => c + "a", last: c => "a" + c, inside: c => "a" + c + "a"};
+const refused = {};
+for (const [name, make] of Object.entries(shapes)) {
+  refused[name] = [];
+  for (let cp = 0; cp < 0x110000; cp++) {
+    if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+    if (!re.test(make(String.fromCodePoint(cp)))) refused[name].push(cp);
+  }
+}
+console.log(JSON.stringify(refused));
+"""
+
+
+def _never_anywhere(char: str) -> bool:
+    """Controls, line and paragraph separators, bidirectional formatting."""
+    return (
+        unicodedata.category(char) in ("Cc", "Zl", "Zp")
+        or unicodedata.bidirectional(char) in BIDI_FORMATTING
+        or ord(char) in BIDI_MARKS
+    )
+
+
+def _not_at_an_edge(char: str) -> bool:
+    return _never_anywhere(char) or char.isspace() or ord(char) in INVISIBLE
+
+
+def _expected_refusals() -> dict[str, set[int]]:
+    """What the page promises, from the Unicode database, not from the pattern."""
+    anywhere = {c for c in CODE_POINTS if _never_anywhere(chr(c))}
+    edges = {c for c in CODE_POINTS if _not_at_an_edge(chr(c))}
+    return {"alone": edges, "first": edges, "last": edges, "inside": anywhere}
+
+
+def _ecma_refusals(flags: str) -> dict[str, set[int]]:
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the ECMA-262 check: apt-get install nodejs"
+    result = subprocess.run(  # our own script and the service's pattern
+        [node, "-e", NODE_SCRIPT, DISPLAY_TEXT_PATTERN, flags],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {shape: set(cps) for shape, cps in json.loads(result.stdout).items()}
+
+
+def _pydantic_refusals() -> dict[str, set[int]]:
+    names = TypeAdapter(list[Annotated[str, display_text(10)]])
+    refused = {}
+    for shape, template in SHAPES.items():
+        values = [template.format(chr(c)) for c in CODE_POINTS]
+        try:
+            names.validate_python(values)
+            refused[shape] = set()
+        except ValidationError as error:
+            refused[shape] = {CODE_POINTS[e["loc"][0]] for e in error.errors()}  # type: ignore[index]
+    return refused
+
+
+def _python_re_refusals() -> dict[str, set[int]]:
+    pattern = re.compile(DISPLAY_TEXT_PATTERN)
+    return {
+        shape: {
+            c for c in CODE_POINTS if not pattern.fullmatch(template.format(chr(c)))
+        }
+        for shape, template in SHAPES.items()
+    }
+
+
+def _differences(
+    refused: dict[str, set[int]], expected: dict[str, set[int]]
+) -> dict[str, list[str]]:
+    """The code points an engine gets wrong, by shape: empty when it agrees."""
+    return {
+        shape: [f"U+{c:04X}" for c in sorted(refused[shape] ^ expected[shape])]
+        for shape in SHAPES
+        if refused[shape] != expected[shape]
+    }
+
+
+def test_the_display_text_pattern_means_the_same_in_every_engine_for_every_code_point() -> (
+    None
+):
+    expected = _expected_refusals()
+
+    # ECMA-262 is what a JSON Schema `pattern` means: with and without the
+    # `u` flag, as validators differ on it.
+    assert _differences(_ecma_refusals("u"), expected) == {}
+    assert _differences(_ecma_refusals(""), expected) == {}
+    # pydantic validates with its Rust regex engine.
+    assert _differences(_pydantic_refusals(), expected) == {}
+    assert _differences(_python_re_refusals(), expected) == {}
+    # The leaks the old pattern had: C1 controls, bidi overrides, separators.
+    for leak in (0x85, 0x9B, 0x202E, 0x2066, 0x2028, 0x2029):
+        assert leak in expected["inside"], hex(leak)
+
+
+def test_pythons_dollar_matches_before_a_final_line_feed_so_python_must_fullmatch() -> (
+    None
+):
+    # re.search with `$`, as Python JSON Schema validators call it, would
+    # accept one trailing line feed that ECMA-262 and pydantic refuse.
+    assert re.search(DISPLAY_TEXT_PATTERN, "Ada\n")
+    assert not re.fullmatch(DISPLAY_TEXT_PATTERN, "Ada\n")
+    with pytest.raises(ValidationError):
+        TypeAdapter(Annotated[str, display_text(10)]).validate_python("Ada\n")
+
+
+def test_backslash_s_means_something_else_in_ecma_262_than_in_python() -> None:
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the ECMA-262 check: apt-get install nodejs"
+    script = 'console.log(/^\\s$/u.test("\\uFEFF"))'
+
+    ecma = subprocess.run([node, "-e", script], capture_output=True, text=True)
+
+    assert ecma.stdout.strip() == "true"
+    assert not re.fullmatch(r"\s", "\ufeff")
+    with pytest.raises(ValidationError):
+        TypeAdapter(Annotated[str, StringConstraints(pattern=r"^\s$")]).validate_python(
+            "\ufeff"
+        )
+    assert "(ECMA-262 counts U+FEFF as white space, for one)" in prose(PAGE)
+
+
+async def test_starlettes_slash_redirect_sends_a_post_body_to_the_host_header() -> None:
+    # FastAPI's default, redirect_slashes=True, with no service code at all.
+    app = FastAPI()
+
+    @app.post("/users")
+    async def register(body: dict[str, str]) -> dict[str, str]:
+        return body
+
+    sent_elsewhere: list[httpx.Request] = []
+
+    async def route(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "evil.example":
+            sent_elsewhere.append(request)
+            return httpx.Response(204)
+        return await ASGITransport(app=app).handle_async_request(request)
+
+    transport = httpx.MockTransport(route)
+    async with httpx.AsyncClient(transport=transport, follow_redirects=True) as client:
+        response = await client.post(
+            "http://shop.example/users/",
+            json={
+                "email": "ada@example.com",
+                "password": "tea-for-two-12",  # pragma: allowlist secret
+            },
+            headers={"Host": "evil.example"},
+        )
+
+    assert response.history[0].status_code == 307
+    assert response.history[0].headers["location"] == "http://evil.example/users"
+    # The client followed, as a 307 asks: same method, same body, other host.
+    [followed] = sent_elsewhere
+    assert followed.method == "POST"
+    assert b"tea-for-two-12" in followed.content
+
+
+def test_the_service_makes_no_slash_redirect(app: FastAPI) -> None:
+    assert app.router.redirect_slashes is False
+    assert "`create_app` sets `app.router.redirect_slashes = False`" in prose(PAGE)

@@ -6,15 +6,31 @@ against the real tool, library or service.
 
 import json
 import os
+import re
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
 
+import asyncpg
+import pytest
 import yaml
 from claims_support import block_titled, prose, scratch_repo, source_block_starting
+from dotenv import dotenv_values
+from evidence import client_for, running
+from shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    load_script,
+    on_database,
+)
+from sqlalchemy.engine import make_url
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.validators import tool_path
+from shop.core.config import Settings
+from shop.core.main import create_app
 
 SECRETS_PAGE = DOCS_DIR / "principles" / "security" / "secrets.md"
 
@@ -142,3 +158,88 @@ def test_task_env_file_fills_in_a_random_jwt_secret(tmp_path: Path) -> None:
         line for line in example.splitlines() if not line.startswith("JWT_SECRET=")
     ]
     assert "`uv run task env-file` copies it to `snippets/.env`" in prose(SECRETS_PAGE)
+
+
+# --- the app's own database role ---------------------------------------------------------
+
+TASKFILE = REPO_ROOT / "Taskfile.yml"
+ENV_EXAMPLE = REPO_ROOT / "snippets" / ".env.example"
+
+
+def _db_start_statements() -> list[str]:
+    """The SQL `task db-start` runs for the app's role, from the Taskfile."""
+    commands = yaml.safe_load(TASKFILE.read_text())["tasks"]["db-start"]["cmds"]
+    statements = [
+        statement
+        for command in commands
+        for statement in re.findall(r'-c "([^"]+)"', str(command))
+        if statement.startswith(("CREATE ROLE", "GRANT", "ALTER DEFAULT"))
+    ]
+    assert statements, "task db-start creates no role"
+    return statements
+
+
+async def test_the_example_role_may_change_rows_but_not_the_schema(
+    create_database: DatabaseFactory, settings: Settings
+) -> None:
+    role = make_url(
+        dotenv_values(ENV_EXAMPLE)["DATABASE_URL"]  # type: ignore[arg-type]
+    ).username
+    password = secrets.token_urlsafe(16)
+    database = await create_database()
+    # As `task db-start`, then `task migrate` (as postgres), do it.
+    admin = await asyncpg.connect(load_script("apply_migrations").asyncpg_dsn(database))
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+        for statement in _db_start_statements():
+            if statement.startswith("CREATE ROLE") and exists:
+                continue
+            await admin.execute(statement)
+        await admin.execute(f"ALTER ROLE {role} PASSWORD '{password}'")
+    finally:
+        await admin.close()
+    await load_script("apply_migrations").apply_migrations(database, MIGRATIONS_DIR)
+    as_role = (
+        make_url(database)
+        .set(username=role, password=password)
+        .render_as_string(hide_password=False)
+    )
+
+    # The service, connected as that role, registers, signs in and orders.
+    app = create_app(on_database(settings, as_role))
+    async with running(app), client_for(app) as client:
+        email = "role-check@example.com"
+        signup = {"email": email, "name": "Ada", "password": PASSWORD}
+        registered = await client.post("/users", json=signup)
+        signed_in = await client.post(
+            "/auth/token", data={"username": email, "password": PASSWORD}
+        )
+        token = signed_in.json()["access_token"]
+        orders = await client.get(
+            "/orders", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert [registered.status_code, signed_in.status_code, orders.status_code] == [
+        201,
+        200,
+        200,
+    ]
+    # It cannot change the schema, nor make itself more than it is.
+    connection = await asyncpg.connect(
+        load_script("apply_migrations").asyncpg_dsn(as_role)
+    )
+    try:
+        assert not await connection.fetchval(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        )
+        for ddl in (
+            "CREATE TABLE notes (id int)",
+            "DROP TABLE users",
+            "TRUNCATE order_items",
+        ):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                await connection.execute(ddl)
+    finally:
+        await connection.close()
+    assert "`SELECT`, `INSERT` and `UPDATE` on the tables and nothing else" in prose(
+        SECRETS_PAGE
+    )
