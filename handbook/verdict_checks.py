@@ -276,7 +276,8 @@ def check_no_page_claims(verdicts: Verdicts, registry: Registry) -> None:
                 raise LocatedError(
                     v.line_of("no_page"),
                     f"{v.key}: says no page covers {topic!r}, but "
-                    f"{', '.join(covering)} has it in its title, summary, tags or "
+                    f"{', '.join(covering)} {'has' if len(covering) == 1 else 'have'} "
+                    "it in its title, summary, tags or "
                     "aliases: re-examine the verdict against that page",
                 )
 

@@ -15,6 +15,7 @@ NOT_MACHINE_CHECKED = {
     "OPS-REQUEST-ID": "that an ID reaches every log line of a request shows only in the log a real request writes, which a test reads",
     "QUICK-START": "the commands have to be run on a fresh clone; the checker reads files and runs nothing of the project",
     "SEC-AUTHZ": "who owns what is not in the code's shape or the schema: a test asks for another user's object and compares the answer with a missing one's",
+    "SEC-BRUTE-FORCE": "whether failed sign-ins are counted per account and per client, in a store every worker shares, shows only when sign-ins are sent; a test sends them",
     "SEC-BODY-LIMIT": "whether a limit sits in front of every handler depends on the middleware stack at run time; a test sends an oversized body",
     "TEST-ORGANISATION": "branch coverage and the error paths each endpoint declares are measured by running the suite",
 }

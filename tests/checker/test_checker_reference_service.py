@@ -14,6 +14,8 @@ import pytest
 
 from handbook.docs_tree import REPO_ROOT
 
+USERS_ROUTER = REPO_ROOT / "snippets" / "shop" / "users" / "router.py"
+
 # The app reads these at import; nothing connects to them.
 APP_ENVIRONMENT = {
     "DATABASE_URL": "postgresql://shop@127.0.0.1:1/shop",
@@ -59,10 +61,23 @@ def test_its_recorded_departures_are_honoured_and_reported() -> None:
 
     departures = report["departures"]
     assert isinstance(departures, list)
-    assert sorted((d["id"], d["path"], d["line"]) for d in departures) == [
-        ("API-ETAG", "snippets/shop/users/router.py", 55),
-        ("API-ETAG", "snippets/shop/users/router.py", 76),
+    # Each departure is reported at the statement it covers: the first line
+    # after its comment that is code.
+    lines = USERS_ROUTER.read_text().splitlines()
+    recorded = [
+        ("API-ETAG", "snippets/shop/users/router.py", after + 1)
+        for number, line in enumerate(lines)
+        if "# Departs from API-ETAG:" in line
+        for after in [
+            next(
+                i
+                for i in range(number, len(lines))
+                if not lines[i].lstrip().startswith("#")
+            )
+        ]
     ]
+    assert len(recorded) == 2
+    assert sorted((d["id"], d["path"], d["line"]) for d in departures) == recorded
     assert all(d["reason"] for d in departures)
     assert code == 0
 

@@ -32,7 +32,7 @@ TOPIC_WORDS = {
     "WebSockets": ["websocket"],
     "Multi-tenancy": ["tenant", "row level security", "row-level security"],
     "Roles and permissions": ["permission", "role-based", "securityscopes"],
-    "Rate limiting": ["rate limit", "rate-limit", "throttl", "limit_req"],
+    "Request quotas for every endpoint": ["quota", "limit_req", "usage limit"],
     "Idempotency keys": ["idempoten"],
     "Full-text search": ["full-text", "full text", "tsvector"],
 }
