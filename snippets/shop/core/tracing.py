@@ -14,9 +14,9 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.trace import TracerProvider
 
 # --8<-- [start:untraced]
-# Called every few seconds by the orchestrator and the scraper: their spans
+# Called every few seconds by the orchestrator: their spans
 # would drown the traces that matter. Exact paths of routes this app serves.
-UNTRACED_PATHS = ("/health/live", "/health/ready", "/metrics")
+UNTRACED_PATHS = ("/health/live", "/health/ready")
 
 
 def excluded_urls(paths: tuple[str, ...]) -> str:
