@@ -20,6 +20,7 @@ from benchmarks import results as bench_results
 from handbook import bench_citations, benchmarks_page, evidence, pages
 from handbook.anatomy import check_anatomy
 from handbook.api_reference import api_modules, api_page
+from handbook.code_spans import unwrap_plain_tokens
 from handbook.docs_tree import REPO_ROOT
 from handbook.locations import LocatedError
 from handbook.registry import Registry, load_registry, split_front_matter
@@ -49,6 +50,17 @@ _state: _BuildState = {}
 
 def _registry() -> Registry:
     return _state["registry"]
+
+
+def id_word(principle_id: str) -> str:
+    """The ID as one search word, ``dbmigrations`` for DB-MIGRATIONS.
+
+    Search splits an ID at its hyphens, and the words of one ID ("db",
+    "migrations") are often words of its neighbours too; the site's search
+    (docs/assets/search-worker.js) also looks a query's words up joined, so
+    the page whose ID the reader typed ranks first.
+    """
+    return principle_id.replace("-", "").lower()
 
 
 def _site_url(config: MkDocsConfig) -> str:
@@ -181,7 +193,9 @@ def on_page_markdown(
     # Material's search ranks a match in a page's tags above all else.
     page.meta["description"] = html.escape(principle.summary, quote=True)
     page.meta["tags"] = list(
-        dict.fromkeys([principle.id, *principle.tags, *principle.aliases])
+        dict.fromkeys(
+            [principle.id, id_word(principle.id), *principle.tags, *principle.aliases]
+        )
     )
     page.meta["pbp_id"] = principle.id
     docs_dir: Path = _state["docs_dir"]
@@ -217,7 +231,7 @@ def _cite_measurements(markdown: str, page: Page) -> str:
 
 def on_page_content(content: str, page: Page, **_: object) -> str:
     """Name task-list checkboxes; keep each principle's HTML for the print page."""
-    content = _TASK_CHECKBOX.sub(_named_checkbox, content)
+    content = unwrap_plain_tokens(_TASK_CHECKBOX.sub(_named_checkbox, content))
     if _registry().by_path(page.file.src_uri) is not None:
         _state["rendered"][page.file.src_uri] = content
     return content

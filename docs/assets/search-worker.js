@@ -21,8 +21,12 @@
 //      finds "organisation";
 //   3. for a word that matches nothing, matches the index's words one edit
 //      away (lunr's fuzzy term~1), so "paginaton" finds "pagination".
-// IDs, aliases and code terms match as before: they are words of the index,
-// so they match themselves first.
+//   4. looks the query's words up joined as well, boosted: a principle's ID
+//      is indexed as one word too ("dbmigrations", from the page's tags), so
+//      "DB-MIGRATIONS", split at the hyphen into words its neighbours share,
+//      still ranks its own page first, while typing ("db-mig") included.
+// Aliases and code terms match as before: they are words of the index, so
+// they match themselves first.
 /* global lunr */
 (function () {
   "use strict";
@@ -88,7 +92,40 @@
     return wordsMatching(index, lunr.TokenSet.fromString(word + "*"));
   }
 
+  // Boost of the joined words: above any one word's matches on a page.
+  var JOINED_BOOST = 100;
+
+  // The clause for the query's words joined, or null: computed before the
+  // other steps rewrite the clauses, added after them, left alone by them.
+  function joinedWords(index, clauses) {
+    // Material may hand over a word twice ("DB-MIGRATIONS" arrives as
+    // db, migrations*, db, migrations*): each word once, in order.
+    var words = clauses.map(plainWord).filter(function (word, at, all) {
+      return all.indexOf(word) === at;
+    });
+    if (words.length < 2 || words.indexOf(null) !== -1) return null;
+    var last = clauses[clauses.length - 1];
+    var prefix = /\*$/.test(last.term) || (last.wildcard & WILDCARD.TRAILING) !== 0;
+    var joined = words.join("");
+    var matches = matchingWords(index, joined, prefix);
+    if (!matches.length) return null;
+    return {
+      term: joined,
+      expansions: matches,
+      boost: JOINED_BOOST,
+      usePipeline: false,
+      wildcard: WILDCARD.NONE,
+      presence: lunr.Query.presence.OPTIONAL,
+    };
+  }
+
   function understand(index, query) {
+    var joined = joinedWords(index, query.clauses);
+    understandWords(index, query);
+    if (joined) query.clause(joined);
+  }
+
+  function understandWords(index, query) {
     var clauses = query.clauses;
     var kept = clauses.filter(function (clause) {
       var word = plainWord(clause);

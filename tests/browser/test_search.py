@@ -59,6 +59,29 @@ async def test_searching_an_id_ranks_its_principle_first(
     assert not wrong, f"not ranked first (top three shown): {wrong}"
 
 
+async def test_typing_the_start_of_an_id_ranks_its_principle_first(
+    page: Page, site_url: str
+) -> None:
+    """While the reader types an ID ("db-migrat"), its page leads already."""
+    ids = [principle.id for principle in REGISTRY.principles]
+    expected = {}
+    for principle in REGISTRY.principles:
+        start = principle.id[:-2].lower()
+        # Only a start that no other ID shares names one page.
+        if [i for i in ids if i.lower().startswith(start)] == [principle.id]:
+            expected[start] = principle.url
+    assert len(expected) > len(ids) // 2
+
+    await open_search(page, site_url)
+    results = await search_each(page, list(expected))
+    wrong = {
+        query: results[query][:3]
+        for query, url in expected.items()
+        if not results[query] or results[query][0] != url
+    }
+    assert not wrong, f"not ranked first (top three shown): {wrong}"
+
+
 @functools.cache
 def _separator() -> str:
     config = load_config(str(REPO_ROOT / "mkdocs.yml"))

@@ -87,6 +87,8 @@ READERS_WORDS = {
     "password storage": "SEC-PASSWORDS",
     "dependency injection": "STRUCT-DEPENDS",
     "health check endpoint": "OPS-HEALTH",
+    "rate limiting": "SEC-BRUTE-FORCE",
+    "too many login attempts": "SEC-BRUTE-FORCE",
 }
 
 # Topics the handbook leaves out: the page that says where to look instead.
@@ -98,7 +100,7 @@ LEFT_OUT = [
     "websockets",
     "multi-tenancy",
     "refresh token",
-    "rate limiting",
+    "api quota",
     "permissions",
     "idempotency key",
 ]
