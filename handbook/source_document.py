@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from handbook.fences import fenced_lines, find_fences
 from handbook.locations import LocatedError, Location, line_of
@@ -87,6 +86,68 @@ def without_trailing_spaces(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class _Block:
+    """A paragraph, list item or code block of the source, before it is a Statement."""
+
+    kind: str
+    section: str
+    first: int
+    last: int
+    text: str
+    language: str = ""
+
+    def statement(self, anchor: str, lead: "_Block | None") -> Statement:
+        return Statement(
+            anchor=anchor,
+            kind=self.kind,
+            section=self.section,
+            line=lead.first if lead else self.first,
+            text=self.text,
+            lead=lead.text if lead else "",
+            language=self.language,
+            block_line=self.first if self.kind == "code" else 0,
+        )
+
+
+class _Paragraph:
+    """Consecutive prose lines, made one block at a blank line or a new block."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[int, str]] = []
+
+    def add(self, number: int, line: str) -> None:
+        self.lines.append((number, line))
+
+    def flush(self, section: str) -> list[_Block]:
+        if not self.lines:
+            return []
+        text = "\n".join(line for _, line in self.lines)
+        block = _Block("paragraph", section, self.lines[0][0], self.lines[-1][0], text)
+        self.lines = []
+        return [block]
+
+
+class _Anchors:
+    """Anchors handed out so far: ``<section>--<words>``, numbered when taken."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def claim(self, block: _Block) -> str:
+        words = (
+            (block.language or "text")
+            if block.kind == "code"
+            else _words_slug(block.text)
+        )
+        anchor = base = f"{slugify(block.section)}--{words}"
+        suffix = 2
+        while anchor in self.used:
+            anchor, suffix = f"{base}-{suffix}", suffix + 1
+        self.used.add(anchor)
+        return anchor
+
+
+@dataclass(frozen=True)
 class SourceDocument:
     path: Path
     text: str
@@ -108,6 +169,10 @@ class SourceDocument:
         return found
 
     @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @cached_property
     def statements(self) -> tuple[Statement, ...]:
         """Every statement below the title, in order, each with its anchor.
 
@@ -117,90 +182,65 @@ class SourceDocument:
         for its sub-items, and an empty code block (the stray fence the
         document ends with) says nothing: neither is a statement.
         """
-        blocks = {block.line: block for block in find_fences(self.path, self.text)}
-        code_lines = fenced_lines(self.path, self.text)
-        # (kind, section, first line, last line, text, language)
-        found: list[list[Any]] = []
-        section = ""
-        paragraph: list[tuple[int, str]] = []
-
-        def flush() -> None:
-            if paragraph:
-                text = "\n".join(line for _, line in paragraph)
-                found.append(
-                    ["paragraph", section, paragraph[0][0], paragraph[-1][0], text, ""]
-                )
-                paragraph.clear()
-
-        for number, line in enumerate(self.text.splitlines(), start=1):
-            if number in blocks:
-                flush()
-                block = blocks[number]
-                if block.source.strip():
-                    found.append(
-                        ["code", section, number, number, block.source, block.language]
-                    )
-                continue
-            if number in code_lines:
-                continue
-            if heading := _HEADING.match(line):
-                flush()
-                section = heading[2]
-                continue
-            if not line.strip():
-                flush()
-            elif item := _ITEM.match(line):
-                flush()
-                if not _LABEL.match(item["text"]):
-                    found.append(["item", section, number, number, item["text"], ""])
-            else:
-                paragraph.append((number, line))
-        flush()
-
-        statements: list[Statement] = []
-        used: set[str] = set()
-        for index, (kind, section, first, _last, text, language) in enumerate(found):
-            if kind != "code" and index + 1 < len(found):
-                following = found[index + 1]
-                if (
-                    following[0] == "code"
-                    and text.rstrip().endswith(":")
-                    and self._only_blank_between(_last, following[2])
-                ):
-                    continue  # the next block's lead-in
-            lead, line = "", first
-            if kind == "code" and index and self._is_lead_in(found[index - 1], first):
-                lead, line = found[index - 1][4], found[index - 1][2]
-            words = (language or "text") if kind == "code" else _words_slug(text)
-            anchor = base = f"{slugify(section)}--{words}"
-            suffix = 2
-            while anchor in used:
-                anchor, suffix = f"{base}-{suffix}", suffix + 1
-            used.add(anchor)
-            statements.append(
-                Statement(
-                    anchor=anchor,
-                    kind=kind,
-                    section=section,
-                    line=line,
-                    text=text,
-                    lead=lead,
-                    language=language,
-                    block_line=first if kind == "code" else 0,
-                )
-            )
+        blocks = self._blocks()
+        anchors = _Anchors()
+        statements = []
+        for index, block in enumerate(blocks):
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            if following and self._introduces(block, following):
+                continue  # the next code block's lead-in
+            previous = blocks[index - 1] if index else None
+            lead = previous if previous and self._introduces(previous, block) else None
+            statements.append(block.statement(anchors.claim(block), lead))
         return tuple(statements)
 
-    def _only_blank_between(self, after: int, before: int) -> bool:
-        lines = self.text.splitlines()
-        return all(not lines[n - 1].strip() for n in range(after + 1, before))
+    def _blocks(self) -> list["_Block"]:
+        """Paragraphs, list items and code blocks, in order, with their section."""
+        fences = {block.line: block for block in find_fences(self.path, self.text)}
+        code_lines = fenced_lines(self.path, self.text)
+        found: list[_Block] = []
+        paragraph = _Paragraph()
+        section = ""
+        for number, line in enumerate(self.lines, start=1):
+            fence, heading, item = (
+                fences.get(number),
+                _HEADING.match(line),
+                _ITEM.match(line),
+            )
+            if fence or heading or item or not line.strip():
+                found += paragraph.flush(section)
+            if fence:
+                if fence.source.strip():
+                    found.append(
+                        _Block(
+                            "code",
+                            section,
+                            number,
+                            number,
+                            fence.source,
+                            fence.language,
+                        )
+                    )
+            elif number in code_lines:
+                continue
+            elif heading:
+                section = heading[2]
+            elif item:
+                if not _LABEL.match(item["text"]):
+                    found.append(_Block("item", section, number, number, item["text"]))
+            elif line.strip():
+                paragraph.add(number, line)
+        return found + paragraph.flush(section)
 
-    def _is_lead_in(self, previous: list[Any], block_line: int) -> bool:
-        kind, _section, _first, last, text, _language = previous
+    def _introduces(self, block: "_Block", code: "_Block") -> bool:
+        """True if ``block`` is the lead-in of ``code``: it ends with a colon,
+        and only blank lines stand between them."""
+        between = self.lines[block.last : code.first - 1]
         return (
-            kind != "code"
-            and text.rstrip().endswith(":")
-            and self._only_blank_between(last, block_line)
+            block.kind != "code"
+            and code.kind == "code"
+            and block.text.rstrip().endswith(":")
+            and not any(line.strip() for line in between)
         )
 
     def statement(self, anchor: str) -> Statement | None:
