@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from handbook.fences import fenced_lines, find_fences
-from handbook.locations import LocatedError, Location, line_of
+from handbook.locations import LocatedError
 from handbook.registry import Principle
 
 SOURCE_FILE = Path("_data/source-document.md")
@@ -246,16 +246,13 @@ class SourceDocument:
     def statement(self, anchor: str) -> Statement | None:
         return next((s for s in self.statements if s.anchor == anchor), None)
 
-    def anchor_for(self, principle: Principle, docs_dir: Path) -> str:
+    def anchor_for(self, principle: Principle) -> str:
         """Anchor of the principle's main heading; every heading it cites must exist."""
         headings = self.headings
         for heading in principle.sources:
             if heading not in headings:
-                page = docs_dir / principle.path
                 raise LocatedError(
-                    Location(
-                        page, line_of(page.read_text(encoding="utf-8"), "source:")
-                    ),
+                    principle.document.field_location("source"),
                     f"source {heading!r} is not a heading of {self.path.name}; "
                     f"one of: {', '.join(headings)}",
                 )

@@ -57,8 +57,8 @@ def test_a_page_without_a_module_and_a_stray_module_both_fail(tmp_path: Path) ->
 
 def test_verified_by_links_to_the_repository_or_names_the_file() -> None:
     principle = REGISTRY.by_id("TEST-ROLLBACK")
-    linked = verified_by(principle, DOCS_DIR, "https://github.com/shop/handbook/")
-    plain = verified_by(principle, DOCS_DIR, None)
+    linked = verified_by(principle, "https://github.com/shop/handbook/")
+    plain = verified_by(principle, None)
 
     assert linked.startswith(
         "**Verified by** [`tests/principles/testing/test_test_rollback.py`]"
