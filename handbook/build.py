@@ -11,12 +11,14 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from handbook import evidence, pages, placeholders
 from handbook.bench_citations import bench_kind
+from handbook.build_cache import BuildCache
 from handbook.checkboxes import name_checkboxes
 from handbook.markdown_document import MarkdownDocument, parse_document
 from handbook.placeholders import Kind, PageAddress, Placeholder
@@ -39,6 +41,7 @@ class Build:
     """Every page's Markdown, hand-written and generated, by its path."""
     placeholders: dict[str, list[Placeholder]]
     kinds: dict[str, Kind]
+    cache: BuildCache | None
     rendered: dict[str, str] = field(default_factory=dict)
     """Each principle page's HTML, by its path, for the all-in-one page."""
 
@@ -66,7 +69,8 @@ class Build:
         found = {uri: placeholders.find(doc) for uri, doc in documents.items()}
         for page_placeholders in found.values():
             placeholders.check(page_placeholders, kinds)
-        return cls(site, rows, generated, documents, found, kinds, rendered)
+        cache = BuildCache.open(config)
+        return cls(site, rows, generated, documents, found, kinds, cache, rendered)
 
     def navigation(self) -> list[object]:
         return navigation(self.rows, self.site.registry)
@@ -80,8 +84,24 @@ class Build:
             files.append(File.generated(config, uri, content=content))
         return files
 
+    def reuse_rendered(self) -> None:
+        """Search entries from the cache, for pages whose HTML is unchanged."""
+        if self.cache is not None:
+            self.cache.memoise_search()
+
+    def reuse_outputs(self, env: jinja2.Environment) -> None:
+        """Page HTML from the cache, for pages whose context is unchanged."""
+        if self.cache is not None:
+            self.cache.memoise_templates(env)
+
     def page_markdown(self, page: Page) -> str:
-        """The page's Markdown: placeholders expanded, a principle assembled."""
+        """The page's Markdown; its rendering comes from the cache when it can."""
+        if self.cache is not None:
+            self.cache.memoise_render(page)
+        return self._markdown(page)
+
+    def _markdown(self, page: Page) -> str:
+        """Placeholders expanded; a principle page assembled around its sections."""
         uri = page.file.src_uri
         document = self.documents[uri]
         page.meta["search"] = {
@@ -126,7 +146,12 @@ class Build:
             page.content or "", self.placeholders[uri], self.kinds, _address(page)
         )
 
-    def write_redirects(self, site_dir: Path) -> None:
+    def finish(self, site_dir: Path) -> None:
+        self._write_redirects(site_dir)
+        if self.cache is not None:
+            self.cache.finish()
+
+    def _write_redirects(self, site_dir: Path) -> None:
         """A static redirect for every ID ever published: /id/<ID>/.
 
         Static hosts match paths case-sensitively, so the lower-case spelling

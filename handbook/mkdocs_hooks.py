@@ -6,12 +6,17 @@ A flat pipeline, one step per MkDocs event, each a method of the build
 1. ``on_config``: read every page and data file once and check all of it
    (registry, anatomy, verdicts, benchmark results, placeholders), generate
    the pages of the table, set the navigation.
-2. ``on_files``: add the generated pages and files.
-3. ``on_page_markdown``: expand placeholders; assemble a principle page.
-4. ``on_page_content``: name checkboxes; keep principles' HTML for /print/.
-5. ``on_page_context``: no edit link on generated pages; expand the
+2. ``on_pre_build``: Material's search reuses the entries of unchanged pages.
+3. ``on_files``: add the generated pages and files.
+4. ``on_page_markdown``: expand placeholders; assemble a principle page; its
+   rendering comes from the build cache if its inputs are unchanged.
+5. ``on_page_content``: name checkboxes; keep principles' HTML for /print/.
+6. ``on_env``: a page's HTML comes from the build cache if its template
+   context is unchanged.
+7. ``on_page_context``: no edit link on generated pages; expand the
    placeholders that need other pages' HTML.
-6. ``on_post_build``: a redirect for every ID ever published, /id/<ID>/.
+8. ``on_post_build``: a redirect for every ID ever published, /id/<ID>/;
+   the build cache keeps what this build used.
 
 Any problem in the content stops the build in ``on_config`` with
 ``file:line: message``.
@@ -19,6 +24,7 @@ Any problem in the content stops the build in ``on_config`` with
 
 from pathlib import Path
 
+import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -48,6 +54,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+def on_pre_build(config: MkDocsConfig) -> None:
+    del config
+    _current().reuse_rendered()
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     return _current().add_files(files, config)
 
@@ -64,6 +75,11 @@ def on_page_content(html: str, page: Page, **_: object) -> str:
     return _current().page_content(html, page)
 
 
+def on_env(env: jinja2.Environment, **_: object) -> jinja2.Environment:
+    _current().reuse_outputs(env)
+    return env
+
+
 def on_page_context(
     context: dict[str, object], page: Page, **_: object
 ) -> dict[str, object]:
@@ -72,4 +88,4 @@ def on_page_context(
 
 
 def on_post_build(config: MkDocsConfig) -> None:
-    _current().write_redirects(Path(config.site_dir))
+    _current().finish(Path(config.site_dir))
