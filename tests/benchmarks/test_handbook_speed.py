@@ -5,7 +5,12 @@ from benchmarks.stats import summarize
 
 
 def test_the_budgets_are_the_ones_the_readme_states() -> None:
-    assert BUDGETS_SECONDS == {"suite": 90.0, "build": 5.0, "serve_rebuild": 2.0}
+    assert BUDGETS_SECONDS == {
+        "suite": 90.0,
+        "build": 5.0,
+        "warm_build": 2.0,
+        "serve_rebuild": 1.5,
+    }
 
 
 def test_a_median_over_its_budget_is_reported_as_over() -> None:
