@@ -23,12 +23,14 @@ import itertools
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,39 +56,60 @@ QUIET = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 CACHE_VARIABLE = "HANDBOOK_BUILD_CACHE"
 
 
-def _timed(
-    command: Sequence[str], cwd: Path = REPO_ROOT, cache: Path | None = None
-) -> float:
+@dataclass
+class Samples:
+    """Wall-clock seconds of each run, and the CPU seconds it used.
+
+    On a shared machine the wall clock counts the waits for a core too; the
+    CPU seconds say what the work itself cost.
+    """
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(
+    command: Sequence[str],
+    samples: Samples,
+    cwd: Path = REPO_ROOT,
+    cache: Path | None = None,
+) -> None:
+    """Run ``command`` to completion, adding its wall and CPU seconds to ``samples``."""
     env = QUIET if cache is None else {**QUIET, CACHE_VARIABLE: str(cache)}
-    started = time.perf_counter()
+    cpu, started = _children_cpu(), time.perf_counter()
     result = subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
-    elapsed = time.perf_counter() - started
+    samples.wall.append(time.perf_counter() - started)
+    samples.cpu.append(_children_cpu() - cpu)
     if result.returncode != 0:
         raise SystemExit(
             f"{' '.join(command)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
         )
-    return elapsed
 
 
-def _repeat(runs: int, measure: Callable[[], float]) -> list[float]:
-    return [measure() for _ in range(runs)]
+def _timed(command: Sequence[str], cwd: Path = REPO_ROOT) -> float:
+    samples = Samples()
+    _run(command, samples, cwd)
+    return samples.wall[0]
 
 
 MKDOCS_BUILD = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"]
 
 
-def measure_build(runs: int, workdir: Path) -> list[float]:
-    """Wall time of ``mkdocs build --strict`` (what `task build` runs) from
-    clean: each run starts with an empty build cache."""
-    return [
-        _timed(
-            [*MKDOCS_BUILD, "-d", str(workdir / "site")],
-            cache=Path(tempfile.mkdtemp(prefix="clean-cache-", dir=workdir)),
-        )
-        for _ in range(runs)
-    ]
+def measure_build(runs: int, workdir: Path) -> Samples:
+    """``mkdocs build --strict`` (what `task build` runs) from clean: each run
+    starts with an empty build cache."""
+    samples = Samples()
+    for _ in range(runs):
+        cache = Path(tempfile.mkdtemp(prefix="clean-cache-", dir=workdir))
+        _run([*MKDOCS_BUILD, "-d", str(workdir / "site")], samples, cache=cache)
+    return samples
 
 
 @contextlib.contextmanager
@@ -106,21 +129,28 @@ def _edits(page: Path) -> Iterator[Callable[[], None]]:
         page.write_bytes(original)
 
 
-def measure_warm_build(runs: int, workdir: Path) -> list[float]:
-    """Wall time of ``mkdocs build --strict`` after a one-page edit, with the
-    build cache the previous build left."""
+def measure_warm_build(runs: int, workdir: Path) -> Samples:
+    """``mkdocs build --strict`` after a one-page edit, with the build cache
+    the previous build left."""
     cache = workdir / "warm-cache"
     command = [*MKDOCS_BUILD, "-d", str(workdir / "site")]
+    samples = Samples()
     with _edits(EDITED_PAGE) as edit:
-        _timed(command, cache=cache)  # the previous build
-        samples = []
+        _run(command, Samples(), cache=cache)  # the previous build
         for _ in range(runs):
             edit()
-            samples.append(_timed(command, cache=cache))
+            _run(command, samples, cache=cache)
     return samples
 
 
-def measure_serve_rebuild(runs: int, workdir: Path) -> list[float]:
+def _process_cpu(pid: int) -> float:
+    """CPU seconds a running process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    # utime and stime, the 14th and 15th fields, in clock ticks.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_serve_rebuild(runs: int, workdir: Path) -> Samples:
     """Seconds from saving an edited page to ``mkdocs serve`` having rebuilt the site.
 
     The clock starts when the page is written and stops at the line serve
@@ -148,28 +178,32 @@ def measure_serve_rebuild(runs: int, workdir: Path) -> list[float]:
                 break
         raise SystemExit(f"mkdocs serve never logged {pattern!r}")
 
-    samples = []
+    samples = Samples()
     try:
         with _edits(EDITED_PAGE) as edit:
             wait_for(r"Serving on")
             for _ in range(runs):
                 time.sleep(1)  # let the watcher settle after the previous build
-                started = time.perf_counter()
+                cpu, started = _process_cpu(server.pid), time.perf_counter()
                 edit()
                 wait_for(r"Reloading browsers")
-                samples.append(time.perf_counter() - started)
+                samples.wall.append(time.perf_counter() - started)
+                samples.cpu.append(_process_cpu(server.pid) - cpu)
     finally:
         server.terminate()
         server.wait(timeout=30)
     return samples
 
 
-def measure_suite(runs: int) -> list[float]:
-    """Wall time of ``uv run task test``, exactly as a writer runs it."""
+def measure_suite(runs: int) -> Samples:
+    """``uv run task test``, exactly as a writer runs it."""
     uv = shutil.which("uv")
     if uv is None:
         raise SystemExit("uv is not on PATH: install it with `pip install uv`")
-    return _repeat(runs, lambda: _timed([uv, "run", "task", "test"]))
+    samples = Samples()
+    for _ in range(runs):
+        _run([uv, "run", "task", "test"], samples)
+    return samples
 
 
 def _config() -> dict[str, Any]:
@@ -256,14 +290,17 @@ def measure_engines(runs: int, workdir: Path) -> dict[str, list[float]]:
     return samples
 
 
-def _line(name: str, summary: Summary, budget: float | None) -> str:
+def _line(
+    name: str, summary: Summary, budget: float | None, cpu: Summary | None = None
+) -> str:
     verdict = ""
     if budget is not None:
         verdict = "within" if summary.median <= budget else "OVER"
         verdict = f"  budget {budget:g} s: {verdict}"
+    used = f"  cpu median {cpu.median:6.2f} s" if cpu else ""
     return (
         f"{name:<22} median {summary.median:6.2f} s  "
-        f"range {summary.min:6.2f}-{summary.max:6.2f} s  n={summary.n}{verdict}"
+        f"range {summary.min:6.2f}-{summary.max:6.2f} s  n={summary.n}{used}{verdict}"
     )
 
 
@@ -282,9 +319,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "machine": machine.machine(),
         "commit": machine.git_commit(REPO_ROOT),
         "load_average_start": machine.load_average(),
-        "samples_seconds": {},
     }
-    samples: dict[str, list[float]] = report["samples_seconds"]
+    samples: dict[str, Samples] = {}
     with tempfile.TemporaryDirectory(prefix="handbook-speed-") as scratch:
         workdir = Path(scratch)
         if args.build_runs:
@@ -297,17 +333,20 @@ def main(argv: Sequence[str] | None = None) -> None:
             samples["suite"] = measure_suite(args.suite_runs)
         if args.zensical:
             engines = measure_engines(max(args.build_runs, 1), workdir / "engines")
-            samples["same_markdown_mkdocs"] = engines["mkdocs"]
-            samples["same_markdown_zensical"] = engines["zensical"]
+            samples["same_markdown_mkdocs"] = Samples(engines["mkdocs"])
+            samples["same_markdown_zensical"] = Samples(engines["zensical"])
     report["load_average_end"] = machine.load_average()
 
     print(f"{report['date']}, load average {report['load_average_start']:.2f} "
           f"at the start and {report['load_average_end']:.2f} at the end")  # fmt: skip
+    report["samples_seconds"] = {name: s.wall for name, s in samples.items()}
+    report["cpu_seconds"] = {name: s.cpu for name, s in samples.items() if s.cpu}
     report["summaries"] = {}
-    for name, values in samples.items():
-        summary = summarize(values)
+    for name, measured in samples.items():
+        summary = summarize(measured.wall)
+        cpu = summarize(measured.cpu) if measured.cpu else None
         report["summaries"][name] = summary.as_dict()
-        print(_line(name, summary, BUDGETS_SECONDS.get(name)))
+        print(_line(name, summary, BUDGETS_SECONDS.get(name), cpu))
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(report, indent=2) + "\n")

@@ -1,6 +1,8 @@
 """The handbook-speed report: budgets, verdicts, and the config it rebuilds from."""
 
-from benchmarks.handbook_speed import BUDGETS_SECONDS, _config, _line
+import os
+
+from benchmarks.handbook_speed import BUDGETS_SECONDS, _config, _line, _process_cpu
 from benchmarks.stats import summarize
 
 
@@ -29,3 +31,20 @@ def test_the_engines_build_from_mkdocs_yml_with_its_defaults_filled_in() -> None
     assert config["site_url"] == "http://127.0.0.1:8000/"
     assert config["repo_url"].startswith("https://")
     assert config["hooks"] == ["handbook/mkdocs_hooks.py"]
+
+
+def test_the_cpu_seconds_are_reported_beside_the_wall_clock() -> None:
+    line = _line(
+        "warm_build", summarize([3.0, 3.2, 9.0]), 2.0, summarize([1.4, 1.5, 1.6])
+    )
+
+    assert "median   3.20 s" in line
+    assert "cpu median   1.50 s" in line
+    assert line.endswith("budget 2 s: OVER")
+
+
+def test_a_process_s_cpu_seconds_grow_as_it_works() -> None:
+    before = _process_cpu(os.getpid())
+    sum(i * i for i in range(2_000_000))
+
+    assert _process_cpu(os.getpid()) > before
