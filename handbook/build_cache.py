@@ -234,6 +234,7 @@ class BuildCache:
         self.used: set[Path] = set()
         self.written: dict[Path, dict[str, str]] = {}
         self._hashes: dict[str, str] = {}
+        self._modules: dict[str, str] | None = None
         self._files_key: tuple[int, str] | None = None
         self._nav_key: tuple[int, str] | None = None
         self._output_key = self.directory / "html" / "none.json"
@@ -306,11 +307,13 @@ class BuildCache:
         """A page with a ``:::`` block reads every module under the handler paths."""
         if not _AUTODOC.search(markdown):
             return {}
-        return {
-            str(path): self._hash(str(path))
-            for root in self.autodoc_paths
-            for path in sorted(root.rglob("*.py"))
-        }
+        if self._modules is None:
+            self._modules = {
+                str(path): self._hash(str(path))
+                for root in self.autodoc_paths
+                for path in sorted(root.rglob("*.py"))
+            }
+        return self._modules
 
     def _hash(self, path: str) -> str:
         """The hash of a file's text as pymdownx.snippets reads it, or "" if gone;
@@ -492,7 +495,8 @@ class BuildCache:
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
         ) as scratch:
-            json.dump(entry, scratch, separators=(",", ":"))
+            # dumps(), not dump(): only dumps() uses the C encoder.
+            scratch.write(json.dumps(entry, separators=(",", ":")))
         os.replace(scratch.name, path)
         self.used.add(path)
         if isinstance(entry, dict) and "reads" in entry:

@@ -63,7 +63,9 @@ def parse_info(info: str) -> tuple[str, frozenset[str], dict[str, str]]:
     info = info.strip()
     if info.startswith("{") and info.endswith("}"):
         info = info[1:-1]
-    words = shlex.split(info)
+    # shlex only where quoting needs it: most info strings have none, and
+    # shlex is slow enough to count when every page's fences are parsed.
+    words = shlex.split(info) if any(c in info for c in "\"'\\") else info.split()
     language = ""
     classes: set[str] = set()
     attrs: dict[str, str] = {}

@@ -6,6 +6,7 @@ principle's HTML, re-based to work on this page: relative links lead where
 they led, and ids get the principle's prefix so that anchors stay unique.
 """
 
+import functools
 import posixpath
 import re
 from collections.abc import Mapping
@@ -47,6 +48,13 @@ def all_principles_kind(registry: Registry, rendered: Mapping[str, str]) -> Kind
     return Kind(Stage.HTML, no_argument, expand)
 
 
+# Every attribute that holds a URL or an id, or refers to an id: one pass.
+_ATTRIBUTE = re.compile(
+    r'(\s)(href|src|id|for|aria-labelledby|aria-controls|aria-describedby)="([^"]*)"'
+)
+_ABSOLUTE = re.compile(r"^([a-z][a-z0-9+.-]*:|/)")
+
+
 def relocate_html(content: str, from_url: str, to_url: str, prefix: str) -> str:
     """A page's rendered HTML, made to work inside another page.
 
@@ -55,25 +63,29 @@ def relocate_html(content: str, from_url: str, to_url: str, prefix: str) -> str:
     gets ``prefix``, so pages combined on one page keep unique anchors.
     """
 
-    def rebase(match: re.Match[str]) -> str:
-        attr, url = match[1], match[2]
-        if url.startswith("#"):
-            return f'{attr}="#{prefix}-{url[1:]}"'
-        if re.match(r"^([a-z][a-z0-9+.-]*:|/)", url):
+    def relocate(match: re.Match[str]) -> str:
+        space, attr, value = match[1], match[2], match[3]
+        if attr not in ("href", "src"):
+            return f'{space}{attr}="{prefix}-{value}"' if value else match[0]
+        if value.startswith("#"):
+            return f'{space}{attr}="#{prefix}-{value[1:]}"'
+        if _ABSOLUTE.match(value):
             return match[0]  # absolute: unchanged
-        path, _, fragment = url.partition("#")
-        target = posixpath.normpath(posixpath.join("/" + from_url, path))
-        if path.endswith("/") and not target.endswith("/"):
-            target += "/"
-        rebased = posixpath.relpath(target, "/" + to_url)
-        if target.endswith("/"):
-            rebased += "/"
-        return f'{attr}="{rebased}' + (f"#{fragment}" if fragment else "") + '"'
+        path, _, fragment = value.partition("#")
+        rebased = _rebased(path, from_url, to_url) + (
+            f"#{fragment}" if fragment else ""
+        )
+        return f'{space}{attr}="{rebased}"'
 
-    content = re.sub(r'\b(href|src)="([^"]*)"', rebase, content)
-    content = re.sub(r'\b(id|for)="([^"]+)"', rf'\1="{prefix}-\2"', content)
-    return re.sub(
-        r'\b(aria-labelledby|aria-controls|aria-describedby)="([^"]+)"',
-        rf'\1="{prefix}-\2"',
-        content,
-    )
+    return _ATTRIBUTE.sub(relocate, content)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rebased(path: str, from_url: str, to_url: str) -> str:
+    """``path``, relative to ``from_url``, made relative to ``to_url``; the
+    same few paths recur on every page, so each is worked out once."""
+    target = posixpath.normpath(posixpath.join("/" + from_url, path))
+    if path.endswith("/") and not target.endswith("/"):
+        target += "/"
+    rebased = posixpath.relpath(target, "/" + to_url)
+    return rebased + "/" if target.endswith("/") else rebased
