@@ -1,5 +1,6 @@
 """Every principle page has one evidence module, mirrored from its path, and back."""
 
+import ast
 import re
 from pathlib import Path, PurePosixPath
 
@@ -23,10 +24,12 @@ def test_every_page_has_its_evidence_module_and_every_module_its_page() -> None:
 def test_every_evidence_module_holds_tests() -> None:
     for principle in REGISTRY.principles:
         module = REPO_ROOT / evidence_module(principle)
-        text = module.read_text()
-        assert "\ndef test_" in text or "\nasync def test_" in text, (
-            f"{module.relative_to(REPO_ROOT)} has no test for {principle.id}"
-        )
+        tree = ast.parse(module.read_text())
+        assert any(
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name.startswith("test_")
+            for node in tree.body
+        ), f"{module.relative_to(REPO_ROOT)} has no test for {principle.id}"
 
 
 def test_the_module_path_mirrors_the_page_path() -> None:
