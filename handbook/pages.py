@@ -6,8 +6,10 @@ reading order, ID index) is produced here, so no list is kept by hand.
 """
 
 import html
+import itertools
 import json
 import math
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from handbook.anatomy import LEVELS_WITH_EXCEPTIONS
@@ -213,33 +215,49 @@ def reading_order(registry: Registry, minutes: dict[str, int]) -> str:
         "so a new principle takes its place here by itself.",
         "",
     ]
-    number = 0
-    for label, principles in (
-        ("Day one: the must rules", day_one),
-        ("Week one: should and consider", week_one),
-    ):
-        total = sum(minutes[p.id] for p in principles)
-        lines += [
-            f"## {label}",
-            "",
-            f"{len(principles)} principles, about {total} minutes.",
-            "",
-        ]
-        for area in registry.areas:
-            in_area = [p for p in principles if p.area == area.key]
-            if not in_area:
-                continue
-            lines += [f"### {area.title}", "", '<div class="pbp-reading" markdown>', ""]
-            for p in in_area:
-                number += 1
-                lines.append(
-                    f'- <span class="pbp-number">{number}.</span> '
-                    f"[{p.title}]({p.path.as_posix()}) "
-                    f'<span class="pbp-level pbp-level--{p.level}">{LEVEL_LABELS[p.level]}</span> '
-                    f"`{p.id}` · {minutes[p.id]} min"
-                )
-            lines += ["", "</div>", ""]
+    numbers = itertools.count(1)
+    lines += _reading_section(
+        registry, "Day one: the must rules", day_one, numbers, minutes
+    )
+    lines += _reading_section(
+        registry, "Week one: should and consider", week_one, numbers, minutes
+    )
     return "\n".join(lines)
+
+
+def _reading_section(
+    registry: Registry,
+    label: str,
+    principles: list[Principle],
+    numbers: Iterator[int],
+    minutes: dict[str, int],
+) -> list[str]:
+    """One part of the reading list, area by area, numbered on from ``numbers``."""
+    total = sum(minutes[p.id] for p in principles)
+    lines = [
+        f"## {label}",
+        "",
+        f"{len(principles)} principles, about {total} minutes.",
+        "",
+    ]
+    for area in registry.areas:
+        in_area = [p for p in principles if p.area == area.key]
+        if in_area:
+            lines += [f"### {area.title}", "", '<div class="pbp-reading" markdown>', ""]
+            lines += [_reading_item(p, next(numbers), minutes[p.id]) for p in in_area]
+            lines += ["", "</div>", ""]
+    return lines
+
+
+def _reading_item(principle: Principle, number: int, minutes: int) -> str:
+    """One line of the reading list: number, title, level, ID, minutes."""
+    return (
+        f'- <span class="pbp-number">{number}.</span> '
+        f"[{principle.title}]({principle.path.as_posix()}) "
+        f'<span class="pbp-level pbp-level--{principle.level}">'
+        f"{LEVEL_LABELS[principle.level]}</span> "
+        f"`{principle.id}` · {minutes} min"
+    )
 
 
 def id_index(registry: Registry) -> str:

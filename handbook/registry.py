@@ -284,40 +284,52 @@ def load_lock(path: Path) -> list[LockEntry]:
         raise LocatedError(
             Location(path, 1), "the IDs lock must map each ID to its status"
         )
-    seen_lines: dict[str, int] = {}
+    lines = _id_lines(path, text)
+    return [
+        _lock_entry(
+            principle_id, value or {}, Location(path, lines.get(principle_id, 1))
+        )
+        for principle_id, value in data.items()
+    ]
+
+
+def _id_lines(path: Path, text: str) -> dict[str, int]:
+    """Each ID's line in the lock; an ID listed twice is an error (YAML keeps
+    the last silently)."""
+    lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if match := re.match(r"^([A-Z][A-Z0-9-]*):", line):
-            if match[1] in seen_lines:
+            if match[1] in lines:
                 raise LocatedError(
                     Location(path, number),
-                    f"ID {match[1]} is listed twice (first on line {seen_lines[match[1]]})",
+                    f"ID {match[1]} is listed twice (first on line {lines[match[1]]})",
                 )
-            seen_lines[match[1]] = number
-    entries = []
-    for principle_id, value in data.items():
-        location = Location(path, seen_lines.get(principle_id, 1))
-        value = value or {}
-        status = value.get("status")
-        if status not in LOCK_STATUSES:
-            raise LocatedError(
-                location,
-                f"{principle_id}: status must be one of {', '.join(LOCK_STATUSES)}",
-            )
-        if status == "merged-into" and not value.get("target"):
-            raise LocatedError(
-                location,
-                f"{principle_id}: a merged ID needs 'target: <ID it merged into>'",
-            )
-        if status == "retired" and not value.get("reason"):
-            raise LocatedError(
-                location, f"{principle_id}: a retired ID needs a 'reason'"
-            )
-        entries.append(
-            LockEntry(
-                principle_id, status, value.get("target"), value.get("reason"), location
-            )
+            lines[match[1]] = number
+    return lines
+
+
+# What each status needs besides itself, and how to say it is missing.
+_STATUS_NEEDS = {
+    "merged-into": ("target", "a merged ID needs 'target: <ID it merged into>'"),
+    "retired": ("reason", "a retired ID needs a 'reason'"),
+}
+
+
+def _lock_entry(
+    principle_id: str, value: dict[str, Any], location: Location
+) -> LockEntry:
+    status = value.get("status")
+    if status not in LOCK_STATUSES:
+        raise LocatedError(
+            location,
+            f"{principle_id}: status must be one of {', '.join(LOCK_STATUSES)}",
         )
-    return entries
+    needed, problem = _STATUS_NEEDS.get(status, ("status", ""))
+    if not value.get(needed):
+        raise LocatedError(location, f"{principle_id}: {problem}")
+    return LockEntry(
+        principle_id, status, value.get("target"), value.get("reason"), location
+    )
 
 
 def check_against_lock(

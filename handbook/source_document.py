@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from handbook.fences import fenced_lines, find_fences
+from handbook.fences import FencedBlock, fenced_lines, find_fences
 from handbook.locations import LocatedError
 from handbook.registry import Principle
 
@@ -127,6 +127,46 @@ class _Paragraph:
         return [block]
 
 
+class _BlockReader:
+    """Reads the source line by line into blocks, each in its section."""
+
+    def __init__(self, fences: dict[int, FencedBlock], code_lines: set[int]) -> None:
+        self.fences = fences
+        self.code_lines = code_lines
+        self.found: list[_Block] = []
+        self.paragraph = _Paragraph()
+        self.section = ""
+
+    def read(self, number: int, line: str) -> None:
+        if fence := self.fences.get(number):
+            self._flush()
+            if fence.source.strip():  # the stray fence at the end says nothing
+                self._add("code", number, fence.source, fence.language)
+        elif number in self.code_lines:
+            return
+        elif heading := _HEADING.match(line):
+            self._flush()
+            self.section = heading[2]
+        elif item := _ITEM.match(line):
+            self._flush()
+            if not _LABEL.match(item["text"]):  # a bold label heads its sub-items
+                self._add("item", number, item["text"])
+        elif line.strip():
+            self.paragraph.add(number, line)
+        else:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.found += self.paragraph.flush(self.section)
+
+    def _add(self, kind: str, number: int, text: str, language: str = "") -> None:
+        self.found.append(_Block(kind, self.section, number, number, text, language))
+
+    def done(self) -> list[_Block]:
+        self._flush()
+        return self.found
+
+
 class _Anchors:
     """Anchors handed out so far: ``<section>--<words>``, numbered when taken."""
 
@@ -196,41 +236,13 @@ class SourceDocument:
 
     def _blocks(self) -> list["_Block"]:
         """Paragraphs, list items and code blocks, in order, with their section."""
-        fences = {block.line: block for block in find_fences(self.path, self.text)}
-        code_lines = fenced_lines(self.path, self.text)
-        found: list[_Block] = []
-        paragraph = _Paragraph()
-        section = ""
+        reader = _BlockReader(
+            {block.line: block for block in find_fences(self.path, self.text)},
+            fenced_lines(self.path, self.text),
+        )
         for number, line in enumerate(self.lines, start=1):
-            fence, heading, item = (
-                fences.get(number),
-                _HEADING.match(line),
-                _ITEM.match(line),
-            )
-            if fence or heading or item or not line.strip():
-                found += paragraph.flush(section)
-            if fence:
-                if fence.source.strip():
-                    found.append(
-                        _Block(
-                            "code",
-                            section,
-                            number,
-                            number,
-                            fence.source,
-                            fence.language,
-                        )
-                    )
-            elif number in code_lines:
-                continue
-            elif heading:
-                section = heading[2]
-            elif item:
-                if not _LABEL.match(item["text"]):
-                    found.append(_Block("item", section, number, number, item["text"]))
-            elif line.strip():
-                paragraph.add(number, line)
-        return found + paragraph.flush(section)
+            reader.read(number, line)
+        return reader.done()
 
     def _introduces(self, block: "_Block", code: "_Block") -> bool:
         """True if ``block`` is the lead-in of ``code``: it ends with a colon,
@@ -271,18 +283,8 @@ class SourceDocument:
         further ones are list items shown under a code block (one per part of
         it that has its own verdict).
         """
-        citing: dict[str, list[Principle]] = defaultdict(list)
-        for principle in principles:
-            for heading in principle.sources:
-                citing[heading].append(principle)
-        blocks = {block.line: block for block in find_fences(self.path, self.text)}
-        code_lines = fenced_lines(self.path, self.text)
-        # Marks go in front of a code block's summary, after a statement's text.
-        by_line = {
-            (s.block_line if s.kind == "code" else s.line + s.text.count("\n")): s
-            for s in self.statements
-        }
-        out: list[str] = [
+        page = _SourcePage(self, principles, link_prefix, annotate)
+        out = [
             f"# Source: {TITLE}",
             "",
             "The design document this handbook turns into principles, as written. Its prose is "
@@ -298,39 +300,79 @@ class SourceDocument:
                 "on the [Corrections](corrections.md) page, which says what was run.",
                 "",
             ]
-        for number, line in enumerate(self.text.splitlines(), start=1):
-            statement = by_line.get(number)
-            marks = annotate(statement) if annotate and statement else [""]
-            if number in blocks:
-                block = blocks[number]
-                if not block.source.strip():
-                    continue
-                kind = block.language or "text"
-                lines = block.source.count("\n")
-                out.append(
-                    f"{marks[0]} *[{lines}-line {kind} block not reproduced: "
-                    "see the principles citing this section]*".lstrip()
-                )
-                if marks[1:]:
-                    out += ["", *(f"- {mark}" for mark in marks[1:]), ""]
-                continue
-            if number in code_lines:
-                continue
-            match = _HEADING.match(line)
-            if not match:
-                # Python-Markdown nests a list only under four spaces; the
-                # source indents its sub-items by two.
-                if (item := _ITEM.match(line)) and item["indent"]:
-                    line = item["indent"] * 2 + line.lstrip()
-                out.append(f"{line} {marks[0]}" if marks[0] else line)
-                continue
-            if len(match[1]) == 1:
-                continue  # the document title is the page title
-            out.append(f"{match[1]} {match[2]} {{ #{slugify(match[2])} }}")
-            if citing.get(match[2]):
-                links = ", ".join(
-                    f"[{p.id}]({link_prefix}{p.path.as_posix()})"
-                    for p in citing[match[2]]
-                )
-                out.extend(["", f"**Principles from this section:** {links}", ""])
+        for number, line in enumerate(self.lines, start=1):
+            out += page.line(number, line)
         return "\n".join(out) + "\n"
+
+
+class _SourcePage:
+    """The Source page, line by line of the source document."""
+
+    def __init__(
+        self,
+        source: SourceDocument,
+        principles: list[Principle],
+        link_prefix: str,
+        annotate: Callable[[Statement], list[str]] | None,
+    ) -> None:
+        self.citing: dict[str, list[Principle]] = defaultdict(list)
+        for principle in principles:
+            for heading in principle.sources:
+                self.citing[heading].append(principle)
+        self.link_prefix = link_prefix
+        self.annotate = annotate
+        self.blocks = {
+            block.line: block for block in find_fences(source.path, source.text)
+        }
+        self.code_lines = fenced_lines(source.path, source.text)
+        # Marks go in front of a code block's summary, after a statement's text.
+        self.statements = {
+            (s.block_line if s.kind == "code" else s.line + s.text.count("\n")): s
+            for s in source.statements
+        }
+
+    def line(self, number: int, line: str) -> list[str]:
+        """What the page shows for one line of the source."""
+        if number in self.blocks:
+            return self._code_block(number)
+        if number in self.code_lines:
+            return []
+        if heading := _HEADING.match(line):
+            return self._heading(heading[1], heading[2])
+        # Python-Markdown nests a list only under four spaces; the source
+        # indents its sub-items by two.
+        if (item := _ITEM.match(line)) and item["indent"]:
+            line = item["indent"] * 2 + line.lstrip()
+        mark = self._marks(number)[0]
+        return [f"{line} {mark}" if mark else line]
+
+    def _marks(self, number: int) -> list[str]:
+        statement = self.statements.get(number)
+        return self.annotate(statement) if self.annotate and statement else [""]
+
+    def _code_block(self, number: int) -> list[str]:
+        """A summary in place of the block, its verdicts' marks under it."""
+        block = self.blocks[number]
+        if not block.source.strip():
+            return []
+        marks = self._marks(number)
+        lines = block.source.count("\n")
+        summary = (
+            f"{marks[0]} *[{lines}-line {block.language or 'text'} block not "
+            "reproduced: see the principles citing this section]*"
+        ).lstrip()
+        parts = ["", *(f"- {mark}" for mark in marks[1:]), ""] if marks[1:] else []
+        return [summary, *parts]
+
+    def _heading(self, hashes: str, text: str) -> list[str]:
+        """A heading with its anchor, and the principles citing its section."""
+        if len(hashes) == 1:
+            return []  # the document title is the page title
+        out = [f"{hashes} {text} {{ #{slugify(text)} }}"]
+        if self.citing.get(text):
+            links = ", ".join(
+                f"[{p.id}]({self.link_prefix}{p.path.as_posix()})"
+                for p in self.citing[text]
+            )
+            out += ["", f"**Principles from this section:** {links}", ""]
+        return out
