@@ -290,6 +290,17 @@ def measure_engines(runs: int, workdir: Path) -> dict[str, list[float]]:
     return samples
 
 
+def bytecode_note() -> str | None:
+    """Why the figures may be higher than on a writer's machine, if they may."""
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return None
+    return (
+        "note: PYTHONDONTWRITEBYTECODE is set, so Python compiles again, on every "
+        "run, any module without cached bytecode (about 1 s of every build when "
+        "site-packages has none: `uv sync --compile-bytecode` writes it)"
+    )
+
+
 def _line(
     name: str, summary: Summary, budget: float | None, cpu: Summary | None = None
 ) -> str:
@@ -339,6 +350,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     print(f"{report['date']}, load average {report['load_average_start']:.2f} "
           f"at the start and {report['load_average_end']:.2f} at the end")  # fmt: skip
+    if note := bytecode_note():
+        print(note)
     report["samples_seconds"] = {name: s.wall for name, s in samples.items()}
     report["cpu_seconds"] = {name: s.cpu for name, s in samples.items() if s.cpu}
     report["summaries"] = {}

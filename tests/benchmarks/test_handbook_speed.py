@@ -2,7 +2,15 @@
 
 import os
 
-from benchmarks.handbook_speed import BUDGETS_SECONDS, _config, _line, _process_cpu
+import pytest
+
+from benchmarks.handbook_speed import (
+    BUDGETS_SECONDS,
+    _config,
+    _line,
+    _process_cpu,
+    bytecode_note,
+)
 from benchmarks.stats import summarize
 
 
@@ -48,3 +56,12 @@ def test_a_process_s_cpu_seconds_grow_as_it_works() -> None:
     sum(i * i for i in range(2_000_000))
 
     assert _process_cpu(os.getpid()) > before
+
+
+def test_the_report_says_when_python_caches_no_bytecode(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    assert "uv sync --compile-bytecode" in (bytecode_note() or "")
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE")
+    assert bytecode_note() is None
