@@ -519,7 +519,8 @@ class BuildCache:
         for path in self.used:
             with contextlib.suppress(OSError):
                 os.utime(path, (now, now))
-        for path in self.directory.glob("*/*.json"):
+        # Entries, and the scratch files of a build that was killed mid-write.
+        for path in self.directory.glob("*/*"):
             with contextlib.suppress(OSError):
                 if now - path.stat().st_mtime > UNUSED_DAYS * 86400:
                     path.unlink()

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,3 +215,25 @@ def test_code_changed_since_it_was_loaded_turns_the_cache_off(
     monkeypatch.setitem(build_cache._FIRST_LOADED, module, "the source as loaded")
 
     assert build_cache.loaded_code(REPO_ROOT) is None
+
+
+def test_entries_no_build_used_for_a_week_are_deleted(tmp_path: Path) -> None:
+    config = load_config(str(REPO_ROOT / "mkdocs.yml"))
+    cache = BuildCache(tmp_path, "fingerprint", config)
+    old, recent, killed = (
+        tmp_path / "pages" / "old.json",
+        tmp_path / "html" / "recent.json",
+        tmp_path / "search" / "tmp1234.tmp",
+    )
+    for path in (old, recent, killed):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+    eight_days_ago = time.time() - 8 * 86400
+    os.utime(old, (eight_days_ago, eight_days_ago))
+    os.utime(killed, (eight_days_ago, eight_days_ago))
+
+    cache.finish()
+
+    assert not old.exists()
+    assert not killed.exists()
+    assert recent.exists()
