@@ -13,11 +13,11 @@ A rendered page (Markdown to HTML) is keyed by
   registry, the verdicts and the benchmark results put on the page;
 * its path and URL, and every file of the site with its URL, which links
   are resolved against;
-* the site's fingerprint: this cache's format, Python, every installed
-  distribution (name and version), the working directory (snippets are
-  included from it), mkdocs.yml and the settings environment variables or
-  the command line change, the theme overrides, and the source of the
-  build's own code as it was loaded;
+* the site's fingerprint (:mod:`handbook.build_fingerprint`): this cache's
+  format, Python, every installed distribution (name and version), the
+  working directory (snippets are included from it), mkdocs.yml and the
+  settings environment variables or the command line change, the theme
+  overrides, and the source of the build's own code as it was loaded;
 
 and holds the hash of each file the render read: every file
 pymdownx.snippets included (the text it read, nested includes too) and,
@@ -43,12 +43,10 @@ build used for a week are deleted (the one use of a modification time).
 
 import contextlib
 import functools
-import hashlib
 import json
 import logging
 import os
 import re
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, MutableMapping
@@ -65,8 +63,14 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, get_toc
 from pymdownx.snippets import SnippetPreprocessor
 
-FORMAT = 1
-"""Bump when what an entry holds, or how a key is made, changes."""
+from handbook.build_fingerprint import (
+    Json,
+    hash_of,
+    key_of,
+    loaded_code,
+    site_fingerprint,
+)
+
 ENVIRONMENT_VARIABLE = "HANDBOOK_BUILD_CACHE"
 UNUSED_DAYS = 7
 """Entries that no build has used for this long are deleted."""
@@ -74,18 +78,6 @@ UNUSED_DAYS = 7
 _AUTODOC = re.compile(r"^(?:#{1,6} *)?::: ?\S", re.MULTILINE)
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
-
-Json = Any
-"""A value json.dumps writes and json.loads gives back unchanged."""
-
-
-def _digest(data: str | bytes) -> str:
-    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
-
-
-def _key(*parts: Json) -> str:
-    return _digest(json.dumps(parts, sort_keys=True, default=str))
-
 
 # --- What pymdownx.snippets reads -------------------------------------------
 # Every file a page includes goes through SnippetPreprocessor.read_lines,
@@ -105,7 +97,7 @@ def _record_snippet_reads() -> None:
     def read_lines(self: Any, path: str) -> list[str]:
         lines = original(self, path)
         for reads in _snippet_reads:
-            reads[os.path.abspath(path)] = _digest("\n".join(lines))
+            reads[os.path.abspath(path)] = hash_of("\n".join(lines))
         return lines
 
     read_lines.recorded = True  # type: ignore[attr-defined]  # the marker that it is wrapped
@@ -113,77 +105,6 @@ def _record_snippet_reads() -> None:
 
 
 _record_snippet_reads()
-
-
-# --- The site's fingerprint ---------------------------------------------------
-_FIRST_LOADED: dict[str, str] = {}
-"""The source of each module of the build as it was first loaded in this process."""
-
-
-def loaded_code(repo_root: Path) -> dict[str, str] | None:
-    """The source hash of every module of the repository the build has loaded,
-    or None when a file changed since this process loaded it: the code that
-    runs is then not the code on disk (``mkdocs serve`` re-runs the hooks
-    module on a rebuild, but not the modules it imports)."""
-    found: dict[str, str] = {}
-    root, environment = f"{repo_root}{os.sep}", f"{sys.prefix}{os.sep}"
-    for module in list(sys.modules.values()):
-        file = getattr(module, "__file__", None) or ""
-        if not file.startswith(root) or file.startswith(environment):
-            continue
-        digest = _digest(Path(file).read_bytes())
-        if _FIRST_LOADED.setdefault(file, digest) != digest:
-            return None
-        found[file.removeprefix(root)] = digest
-    return found
-
-
-def _distributions() -> list[str]:
-    """Every installed distribution, as its metadata directory names it
-    (``mkdocs-1.6.1.dist-info``): the name and the version, for free."""
-    found: set[str] = set()
-    for entry in sys.path:
-        if entry.endswith("site-packages") and os.path.isdir(entry):
-            found.update(
-                name
-                for name in os.listdir(entry)
-                if name.endswith((".dist-info", ".egg-info"))
-            )
-    return sorted(found)
-
-
-def _tree(directory: Path) -> dict[str, str]:
-    """Every file under ``directory``, by relative path, with its content hash."""
-    if not directory.is_dir():
-        return {}
-    return {
-        path.relative_to(directory).as_posix(): _digest(path.read_bytes())
-        for path in sorted(directory.rglob("*"))
-        if path.is_file()
-    }
-
-
-def site_fingerprint(config: MkDocsConfig, code: dict[str, str]) -> str:
-    """What every page of this site depends on, hashed."""
-    config_file = Path(config.config_file_path)
-    custom_dir = config.theme.custom_dir
-    return _key(
-        FORMAT,
-        sys.version,
-        os.getcwd(),
-        _distributions(),
-        _digest(config_file.read_bytes()),
-        {
-            "site_url": config.site_url,
-            "repo_url": config.repo_url,
-            "edit_uri": config.edit_uri,
-            "use_directory_urls": config.use_directory_urls,
-            "docs_dir": config.docs_dir,
-            "theme": config.theme.name,
-        },
-        _tree(Path(custom_dir)) if custom_dir else {},
-        code,
-    )
 
 
 # --- Entries ------------------------------------------------------------------
@@ -275,7 +196,7 @@ class BuildCache:
     def _render(self, page: Page, config: MkDocsConfig, files: Files) -> None:
         if page.markdown is None:
             raise RuntimeError(f"{page.file.src_uri}: rendered before it was read")
-        key = _key(
+        key = key_of(
             self.fingerprint,
             self._files(files),
             page.file.src_uri,
@@ -300,7 +221,7 @@ class BuildCache:
         """Every file of the site with its URL, hashed once per build."""
         if self._files_key is None or self._files_key[0] != id(files):
             listing = sorted((f.src_uri, f.dest_uri, f.url) for f in files)
-            self._files_key = (id(files), _key(listing))
+            self._files_key = (id(files), key_of(listing))
         return self._files_key[1]
 
     def _autodoc_reads(self, markdown: str) -> dict[str, str]:
@@ -320,7 +241,7 @@ class BuildCache:
         each file is read once per build."""
         if path not in self._hashes:
             try:
-                self._hashes[path] = _digest(Path(path).read_text(encoding="utf-8"))
+                self._hashes[path] = hash_of(Path(path).read_text(encoding="utf-8"))
             except OSError:
                 self._hashes[path] = ""
         return self._hashes[path]
@@ -405,7 +326,7 @@ class BuildCache:
         original = index.add_entry_from_context
 
         def add_entry_from_context(page: Page) -> None:
-            key = _key(
+            key = key_of(
                 self.fingerprint,
                 page.url,
                 page.title,
@@ -454,7 +375,7 @@ class BuildCache:
         page = context.get("page")
         if not isinstance(page, Page) or set(context) - _CONTEXT:
             return None  # a theme template, or a context a plugin extended
-        key = _key(
+        key = key_of(
             self.fingerprint,
             template.name,
             self._navigation(context["nav"]),
@@ -477,7 +398,7 @@ class BuildCache:
     def _navigation(self, nav: Navigation) -> str:
         """The navigation every page shows: titles, URLs, pages' front matter."""
         if self._nav_key is None or self._nav_key[0] != id(nav):
-            self._nav_key = (id(nav), _key([_nav_item(item) for item in nav.items]))
+            self._nav_key = (id(nav), key_of([_nav_item(item) for item in nav.items]))
         return self._nav_key[1]
 
     # Storage ---------------------------------------------------------------

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from mkdocs.config import load_config
 
-from handbook import build_cache
+from handbook import build_cache, build_fingerprint
 from handbook.build_cache import BuildCache
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.registry import Principle, load_registry
@@ -210,11 +210,11 @@ def test_code_changed_since_it_was_loaded_turns_the_cache_off(
 ) -> None:
     """`mkdocs serve` keeps the modules it imported: their output would be
     stored under the new code's fingerprint."""
-    assert build_cache.loaded_code(REPO_ROOT) is not None
+    assert build_fingerprint.loaded_code(REPO_ROOT) is not None
     module = str(Path(build_cache.__file__).resolve())
-    monkeypatch.setitem(build_cache._FIRST_LOADED, module, "the source as loaded")
+    monkeypatch.setitem(build_fingerprint._FIRST_LOADED, module, "the source as loaded")
 
-    assert build_cache.loaded_code(REPO_ROOT) is None
+    assert build_fingerprint.loaded_code(REPO_ROOT) is None
 
 
 def test_entries_no_build_used_for_a_week_are_deleted(tmp_path: Path) -> None:
