@@ -33,8 +33,8 @@ contents and search settings, and the site's fingerprint. A page's final
 HTML (its template's output) is keyed by the site's fingerprint, every file
 of the site, the navigation (each title and URL, and each page's front
 matter), and the page's URL, title, edit and canonical URLs, front matter,
-table of contents and HTML; a template context a plugin extended, or a
-theme override showing the build date, is never cached.
+table of contents and HTML; a template context a plugin extended is never
+cached, nor any page HTML if a template of the theme reads the build date.
 
 The cache lives in ``.tmp/build-cache/`` beside mkdocs.yml (git-ignored);
 ``HANDBOOK_BUILD_CACHE`` names another directory, or ``off``. Entries no
@@ -158,16 +158,7 @@ class BuildCache:
         self._modules: dict[str, str] | None = None
         self._files_key: tuple[int, str] | None = None
         self._nav_key: tuple[int, str] | None = None
-        self._output_key = self.directory / "html" / "none.json"
-        custom_dir = config.theme.custom_dir
-        self.theme_sources = (
-            [
-                path.read_text(errors="replace")
-                for path in Path(custom_dir).rglob("*.html")
-            ]
-            if custom_dir
-            else []
-        )
+        self.theme_dirs = [Path(directory) for directory in config.theme.dirs]
 
     @classmethod
     def open(cls, config: MkDocsConfig) -> "BuildCache | None":
@@ -347,9 +338,13 @@ class BuildCache:
 
     # Templates -------------------------------------------------------------
     def memoise_templates(self, env: jinja2.Environment) -> None:
-        """Make each page's template reuse its output when its context is unchanged."""
-        if any("build_date_utc" in source for source in self.theme_sources):
-            return  # a page that shows the build date differs on every build
+        """Make each page's template reuse its output when its context is unchanged.
+
+        Not if any template of the theme could show the build's date or time,
+        which changes on every build.
+        """
+        if _shows_build_date(self.theme_dirs):
+            return
         original = env.get_template
 
         def get_template(
@@ -368,13 +363,15 @@ class BuildCache:
         # and has no event in between: the environment gets its own method.
         env.get_template = get_template  # type: ignore[method-assign]  # see above
 
-    def page_output(
+    def output_entry(
         self, template: jinja2.Template, context: dict[str, Any]
-    ) -> str | None:
-        """A page's HTML from the cache, or None; the key is kept for ``keep``."""
+    ) -> Path | None:
+        """Where a page's HTML is kept, or None for a template this cache does
+        not keep: a theme template (404.html, sitemap.xml), or a page whose
+        context a plugin extended."""
         page = context.get("page")
         if not isinstance(page, Page) or set(context) - _CONTEXT:
-            return None  # a theme template, or a context a plugin extended
+            return None
         key = key_of(
             self.fingerprint,
             template.name,
@@ -388,12 +385,14 @@ class BuildCache:
             _toc(page.toc.items),
             page.content,
         )
-        self._output_key = self.directory / "html" / f"{key}.json"
-        entry = self._read(self._output_key)
+        return self.directory / "html" / f"{key}.json"
+
+    def output(self, path: Path) -> str | None:
+        entry = self._read(path)
         return None if entry is None else str(entry["html"])
 
-    def keep_output(self, html: str) -> None:
-        self._write(self._output_key, {"html": html})
+    def keep_output(self, path: Path, html: str) -> None:
+        self._write(path, {"html": html})
 
     def _navigation(self, nav: Navigation) -> str:
         """The navigation every page shows: titles, URLs, pages' front matter."""
@@ -491,13 +490,25 @@ class _MemoisedTemplate:
         self.cache = cache
 
     def render(self, context: dict[str, Any]) -> str:
-        cached = self.cache.page_output(self.template, context)
-        if cached is not None:
-            return cached
-        html = self.template.render(context)
-        if isinstance(context.get("page"), Page) and not set(context) - _CONTEXT:
-            self.cache.keep_output(html)
+        path = self.cache.output_entry(self.template, context)
+        if path is None:
+            return self.template.render(context)
+        html = self.cache.output(path)
+        if html is None:
+            html = self.template.render(context)
+            self.cache.keep_output(path, html)
         return html
+
+
+def _shows_build_date(theme_dirs: list[Path]) -> bool:
+    """True if an HTML template of the theme reads the build's date (MkDocs'
+    ``build_date_utc``); the icons are SVG, not templates."""
+    return any(
+        "build_date_utc" in path.read_text(errors="replace")
+        for directory in theme_dirs
+        for path in directory.rglob("*.html")
+        if ".icons" not in path.parts
+    )
 
 
 def _nav_item(item: StructureItem) -> Json:

@@ -237,3 +237,14 @@ def test_entries_no_build_used_for_a_week_are_deleted(tmp_path: Path) -> None:
     assert not old.exists()
     assert not killed.exists()
     assert recent.exists()
+
+
+def test_a_theme_that_shows_the_build_date_keeps_no_page_html(tmp_path: Path) -> None:
+    config = load_config(str(REPO_ROOT / "mkdocs.yml"))
+    theme = [Path(directory) for directory in config.theme.dirs]
+    override = tmp_path / "overrides" / "partials" / "footer.html"
+    override.parent.mkdir(parents=True)
+    override.write_text("Built on {{ build_date_utc.strftime('%Y-%m-%d') }}\n")
+
+    assert not build_cache._shows_build_date(theme)
+    assert build_cache._shows_build_date([override.parents[1], *theme])
