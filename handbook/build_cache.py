@@ -47,7 +47,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
@@ -155,6 +154,7 @@ class BuildCache:
         self.used: set[Path] = set()
         self.written: dict[Path, dict[str, str]] = {}
         self._hashes: dict[str, str] = {}
+        self._folders: set[Path] = set()
         self._modules: dict[str, str] | None = None
         self._files_key: tuple[int, str] | None = None
         self._nav_key: tuple[int, str] | None = None
@@ -411,13 +411,14 @@ class BuildCache:
 
     def _write(self, path: Path, entry: Json) -> None:
         """Write atomically: a build running beside this one reads all or nothing."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, suffix=".tmp", delete=False
-        ) as scratch:
-            # dumps(), not dump(): only dumps() uses the C encoder.
-            scratch.write(json.dumps(entry, separators=(",", ":")))
-        os.replace(scratch.name, path)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        # One scratch name per process: no two writers share it.
+        scratch = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        # dumps(), not dump(): only dumps() uses the C encoder.
+        scratch.write_text(json.dumps(entry, separators=(",", ":")), encoding="utf-8")
+        os.replace(scratch, path)
         self.used.add(path)
         if isinstance(entry, dict) and "reads" in entry:
             self.written[path] = entry["reads"]
