@@ -33,8 +33,9 @@ contents and search settings, and the site's fingerprint. A page's final
 HTML (its template's output) is keyed by the site's fingerprint, every file
 of the site, the navigation (each title and URL, and each page's front
 matter), and the page's URL, title, edit and canonical URLs, front matter,
-table of contents and HTML; a template context a plugin extended is never
-cached, nor any page HTML if a template of the theme reads the build date.
+table of contents and HTML (the 404 page's, by the navigation and the
+files); a template context a plugin extended is never cached, nor any
+page HTML if a template of the theme reads the build date.
 
 The cache lives in ``.tmp/build-cache/`` beside mkdocs.yml (git-ignored);
 ``HANDBOOK_BUILD_CACHE`` names another directory, or ``off``. Entries no
@@ -343,7 +344,12 @@ class BuildCache:
         Not if any template of the theme could show the build's date or time,
         which changes on every build.
         """
-        if _shows_build_date(self.theme_dirs):
+        if self.fingerprint not in _THEME_SHOWS_BUILD_DATE:
+            # The fingerprint holds the overrides and Material's version.
+            _THEME_SHOWS_BUILD_DATE[self.fingerprint] = _shows_build_date(
+                self.theme_dirs
+            )
+        if _THEME_SHOWS_BUILD_DATE[self.fingerprint]:
             return
         original = env.get_template
 
@@ -366,25 +372,33 @@ class BuildCache:
     def output_entry(
         self, template: jinja2.Template, context: dict[str, Any]
     ) -> Path | None:
-        """Where a page's HTML is kept, or None for a template this cache does
-        not keep: a theme template (404.html, sitemap.xml), or a page whose
-        context a plugin extended."""
-        page = context.get("page")
-        if not isinstance(page, Page) or set(context) - _CONTEXT:
+        """Where a template's HTML is kept, or None for one this cache does not
+        keep: a non-HTML theme template (sitemap.xml shows the build date), or
+        a context a plugin extended."""
+        if set(context) - _CONTEXT or self._files_key is None:
             return None
-        key = key_of(
+        page = context.get("page")
+        site = (
             self.fingerprint,
             template.name,
             self._navigation(context["nav"]),
-            self._files_key[1] if self._files_key else None,
-            page.url,
-            page.title,
-            page.canonical_url,
-            page.edit_url,
-            page.meta,
-            _toc(page.toc.items),
-            page.content,
+            self._files_key[1],
         )
+        if page is None and str(template.name).endswith(".html"):
+            key = key_of(*site, context["base_url"])  # 404.html
+        elif isinstance(page, Page):
+            key = key_of(
+                *site,
+                page.url,
+                page.title,
+                page.canonical_url,
+                page.edit_url,
+                page.meta,
+                _toc(page.toc.items),
+                page.content,
+            )
+        else:
+            return None
         return self.directory / "html" / f"{key}.json"
 
     def output(self, path: Path) -> str | None:
@@ -499,6 +513,10 @@ class _MemoisedTemplate:
             html = self.template.render(context)
             self.cache.keep_output(path, html)
         return html
+
+
+_THEME_SHOWS_BUILD_DATE: dict[str, bool] = {}
+"""Per fingerprint, for the rebuilds of one `mkdocs serve`."""
 
 
 def _shows_build_date(theme_dirs: list[Path]) -> bool:

@@ -141,6 +141,7 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
     assert f"# {MARK}" in content.page(QUOTING_PAGE.url), "the edited snippet"
     for url in ("principles/api/etag", "principles/testing/test-rollback", "checklist"):
         assert MARK in content.page(url), f"the new title in the navigation of {url}"
+    assert MARK in (content.site / "404.html").read_text(), "404's navigation"
     cited = content.page("principles/api/etag")
     assert "measured 2026-11-27" in cited, "the new results"
     assert "measured 2026-11-26" not in cited, "the old results"
@@ -155,7 +156,7 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
         f"{{% block extrahead %}}\n  <!-- {MARK} -->\n",
     )
     theme = _build(repo, "site-2")
-    pages = list(theme.site.rglob("index.html"))
+    pages = [*theme.site.rglob("index.html"), theme.site / "404.html"]
     without = [p for p in pages if f"<!-- {MARK} -->" not in p.read_text()]
     # The short URLs' redirect pages are written by the hooks, not the theme.
     assert all("/id/" in p.as_posix() for p in without), without[:3]
