@@ -22,18 +22,20 @@ import contextlib
 import itertools
 import json
 import os
+import queue
 import re
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -119,14 +121,21 @@ def _edits(page: Path) -> Iterator[Callable[[], None]]:
     original = page.read_bytes()
     edits = itertools.count(1)
 
+    def save(content: bytes) -> None:
+        # Atomically, as editors save: a watcher polling the file must never
+        # see it half written, which would be a second change to rebuild for.
+        scratch = page.with_name(f".{page.name}.{os.getpid()}.tmp")
+        scratch.write_bytes(content)
+        os.replace(scratch, page)
+
     def edit() -> None:
         sentence = f"\nEdited for the speed measurement, edit {next(edits)}.\n"
-        page.write_bytes(original + sentence.encode())
+        save(original + sentence.encode())
 
     try:
         yield edit
     finally:
-        page.write_bytes(original)
+        save(original)
 
 
 def measure_warm_build(runs: int, workdir: Path) -> Samples:
@@ -167,32 +176,51 @@ def measure_serve_rebuild(runs: int, workdir: Path) -> Samples:
     )
     if server.stderr is None:  # pragma: no cover - stderr=PIPE always sets it
         raise SystemExit("mkdocs serve has no stderr pipe")
-    lines = server.stderr
-
-    def wait_for(pattern: str, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        for line in lines:
-            if re.search(pattern, line):
-                return
-            if time.monotonic() > deadline:
-                break
-        raise SystemExit(f"mkdocs serve never logged {pattern!r}")
-
+    log = _ServeLog(server.stderr)
     samples = Samples()
     try:
         with _edits(EDITED_PAGE) as edit:
-            wait_for(r"Serving on")
+            log.wait_for(r"Serving on")
             for _ in range(runs):
                 time.sleep(1)  # let the watcher settle after the previous build
+                log.forget()
                 cpu, started = _process_cpu(server.pid), time.perf_counter()
                 edit()
-                wait_for(r"Reloading browsers")
+                # A rebuild that starts after the save, then its end.
+                log.wait_for(r"Detected file changes")
+                log.wait_for(r"Reloading browsers")
                 samples.wall.append(time.perf_counter() - started)
                 samples.cpu.append(_process_cpu(server.pid) - cpu)
     finally:
         server.terminate()
         server.wait(timeout=30)
     return samples
+
+
+class _ServeLog:
+    """The lines `mkdocs serve` logs, read as they come by a thread of their own."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[str]) -> None:
+        for line in stream:
+            self.lines.put(line)
+
+    def forget(self) -> None:
+        """Drop what was logged so far: only what follows counts."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.lines.get_nowait()
+
+    def wait_for(self, pattern: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            with contextlib.suppress(queue.Empty):
+                if re.search(pattern, self.lines.get(timeout=left)):
+                    return
+        raise SystemExit(f"mkdocs serve never logged {pattern!r}")
 
 
 def measure_suite(runs: int) -> Samples:
