@@ -11,11 +11,8 @@ says when departing is the right call. A *must* has no such case; a rule
 that has one is a *should*.
 """
 
-import re
-from pathlib import Path
-
-from handbook.fences import fenced_lines, find_fences
-from handbook.locations import LocatedError, Location
+from handbook.locations import LocatedError
+from handbook.markdown_document import MarkdownDocument, Section
 
 WRITTEN_SECTIONS = ("Why", "Do", "Don't", "How to check", "Related")
 EXCEPTIONS_SECTION = "When it doesn't apply"
@@ -33,20 +30,6 @@ RENDERED_ORDER = (
     "Source",
 )
 SECTIONS_NEEDING_CODE = ("Do", "Don't")
-
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*(?:\{[^}]*\})?\s*$")
-
-
-def headings(path: Path, body: str, first_line: int) -> list[tuple[int, int, str]]:
-    """(line, level, text) of every ATX heading outside code blocks."""
-    in_fence = fenced_lines(path, body)
-    found = []
-    for number, line in enumerate(body.splitlines(), start=1):
-        if number in in_fence:
-            continue
-        if match := _HEADING.match(line):
-            found.append((number + first_line - 1, len(match["hashes"]), match["text"]))
-    return found
 
 
 def written_sections(level: str) -> list[str]:
@@ -69,91 +52,77 @@ def rendered_sections(level: str) -> list[str]:
     ]
 
 
-def check_anatomy(path: Path, body: str, first_line: int, level: str) -> None:
+def check_anatomy(document: MarkdownDocument, level: str) -> None:
     """Raise a LocatedError naming the line where the page departs from the anatomy."""
-    found = headings(path, body, first_line)
-    for line, depth, text in found:
-        if depth == 1:
+    _check_headings(document, level)
+    _check_order(document, level)
+    for section in document.sections:
+        _check_content(document, section)
+
+
+def _check_headings(document: MarkdownDocument, level: str) -> None:
+    """No title, no generated section, no exceptions on a must."""
+    for heading in document.headings:
+        where = document.location(heading.line)
+        if heading.level == 1:
             raise LocatedError(
-                Location(path, line),
+                where,
                 "no '# ' heading on a principle page: the title comes from front matter",
             )
-        if depth == 2 and text in GENERATED_SECTIONS:
+        if heading.level != 2:
+            continue
+        if heading.text in GENERATED_SECTIONS:
             raise LocatedError(
-                Location(path, line),
-                f"'## {text}' is generated from front matter; remove it",
+                where, f"'## {heading.text}' is generated from front matter; remove it"
             )
-    sections = [(line, text) for line, depth, text in found if depth == 2]
-    if level not in LEVELS_WITH_EXCEPTIONS:
-        for line, text in sections:
-            if text == EXCEPTIONS_SECTION:
-                raise LocatedError(
-                    Location(path, line),
-                    f"'## {text}' is for should and consider pages; this one is "
-                    f"a {level}. A rule with a good exception is a should.",
-                )
+        if heading.text == EXCEPTIONS_SECTION and level not in LEVELS_WITH_EXCEPTIONS:
+            raise LocatedError(
+                where,
+                f"'## {heading.text}' is for should and consider pages; this one is "
+                f"a {level}. A rule with a good exception is a should.",
+            )
+
+
+def _check_order(document: MarkdownDocument, level: str) -> None:
+    """The written sections, all of them, in order, and nothing after them."""
+    sections = document.sections
     expected = written_sections(level)
-    if sections and sections[-1][1] == OPTIONAL_LAST:
+    if sections and sections[-1].title == OPTIONAL_LAST:
         expected.append(OPTIONAL_LAST)
     for index, wanted in enumerate(expected):
         if index >= len(sections):
             after = f" after '## {expected[index - 1]}'" if index else ""
-            last_line = first_line + body.count("\n")
             raise LocatedError(
-                Location(path, last_line), f"section '## {wanted}' is missing{after}"
+                document.location(document.end - 1),
+                f"section '## {wanted}' is missing{after}",
             )
-        line, text = sections[index]
-        if text != wanted:
+        if sections[index].title != wanted:
             raise LocatedError(
-                Location(path, line),
-                f"expected section '## {wanted}' here, found '## {text}' "
-                f"(order: {', '.join(RENDERED_ORDER)})",
+                document.location(sections[index].line),
+                f"expected section '## {wanted}' here, found "
+                f"'## {sections[index].title}' (order: {', '.join(RENDERED_ORDER)})",
             )
     if len(sections) > len(expected):
-        line, text = sections[len(expected)]
+        extra = sections[len(expected)]
         raise LocatedError(
-            Location(path, line),
-            f"unexpected section '## {text}' after '## {expected[-1]}'",
+            document.location(extra.line),
+            f"unexpected section '## {extra.title}' after '## {expected[-1]}'",
         )
-    _check_sections_have_code(path, body, first_line, sections)
-    _check_exceptions_are_listed(path, body, first_line, sections)
 
 
-def _spans(
-    body: str, first_line: int, sections: list[tuple[int, str]]
-) -> list[tuple[int, str, int]]:
-    """(heading line, heading, first line after the section) of each section."""
-    if not sections:
-        return []
-    ends = [line for line, _ in sections[1:]] + [first_line + body.count("\n") + 1]
-    return [(line, text, end) for (line, text), end in zip(sections, ends, strict=True)]
-
-
-def _check_sections_have_code(
-    path: Path, body: str, first_line: int, sections: list[tuple[int, str]]
-) -> None:
-    fence_lines = [block.line + first_line - 1 for block in find_fences(path, body)]
-    for line, text, end in _spans(body, first_line, sections):
-        if text in SECTIONS_NEEDING_CODE and not any(
-            line < fence < end for fence in fence_lines
-        ):
-            raise LocatedError(
-                Location(path, line),
-                f"'## {text}' needs at least one tested code block",
-            )
-
-
-def _check_exceptions_are_listed(
-    path: Path, body: str, first_line: int, sections: list[tuple[int, str]]
-) -> None:
-    """'When it doesn't apply' names at least one case, as a list item."""
-    lines = body.splitlines()
-    for line, text, end in _spans(body, first_line, sections):
-        if text != EXCEPTIONS_SECTION:
-            continue
-        section = lines[line - first_line + 1 : end - first_line]
-        if not any(item.startswith(("- ", "* ")) for item in section):
-            raise LocatedError(
-                Location(path, line),
-                f"'## {text}' needs at least one case, as a list item",
-            )
+def _check_content(document: MarkdownDocument, section: Section) -> None:
+    """Do and Don't show tested code; When it doesn't apply lists its cases."""
+    where = document.location(section.line)
+    if section.title in SECTIONS_NEEDING_CODE and not any(
+        section.line < block.line < section.end for block in document.fences
+    ):
+        raise LocatedError(
+            where, f"'## {section.title}' needs at least one tested code block"
+        )
+    lines = document.lines[section.line : section.end - 1]
+    if section.title == EXCEPTIONS_SECTION and not any(
+        line.startswith(("- ", "* ")) for line in lines
+    ):
+        raise LocatedError(
+            where, f"'## {section.title}' needs at least one case, as a list item"
+        )

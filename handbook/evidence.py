@@ -9,7 +9,6 @@ the service tests it quotes), so a reader can see what was run.
 
 from pathlib import Path, PurePosixPath
 
-from handbook.fences import INCLUDE_LINE, find_fences
 from handbook.registry import PRINCIPLES_DIR, Principle
 
 EVIDENCE_DIR = PurePosixPath("tests") / PRINCIPLES_DIR
@@ -56,15 +55,12 @@ def pairing_problems(principles: list[Principle], repo_root: Path) -> list[str]:
     return problems
 
 
-def quoted_test_files(page: Path) -> list[str]:
+def quoted_test_files(principle: Principle) -> list[str]:
     """Files under tests/ whose sections the page quotes, in order of first use."""
     found: list[str] = []
-    for block in find_fences(page):
-        for line in block.source.splitlines():
-            match = INCLUDE_LINE.match(line)
-            if not match:
-                continue
-            path = match["target"].rpartition(":")[0] or match["target"]
+    for block in principle.document.fences:
+        for target in block.includes:
+            path = target.rpartition(":")[0] or target
             if path.startswith("tests/") and path not in found:
                 found.append(path)
     return found
@@ -76,12 +72,10 @@ def _link(path: str, repo_url: str | None) -> str:
     return f"[`{path}`]({repo_url.rstrip('/')}/blob/HEAD/{path})"
 
 
-def verified_by(principle: Principle, docs_dir: Path, repo_url: str | None) -> str:
+def verified_by(principle: Principle, repo_url: str | None) -> str:
     """The generated "Verified by" line of a principle page."""
     module = evidence_module(principle).as_posix()
-    quoted = [
-        path for path in quoted_test_files(docs_dir / principle.path) if path != module
-    ]
+    quoted = [path for path in quoted_test_files(principle) if path != module]
     line = f"**Verified by** {_link(module, repo_url)}"
     if quoted:
         line += ", and the tests it quotes: " + ", ".join(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 _FENCE_OPEN = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*)$")
 _ATTR = re.compile(r"""^(?P<key>[\w-]+)=(?P<value>.*)$""")
+_QUOTING = re.compile(r"""["'\\]""")
 # The line pymdownx.snippets replaces with a file or a named section of one.
 INCLUDE_LINE = re.compile(r"""^\s*-{1,}8<-{1,}\s+(["'])(?P<target>.+?)\1\s*$""")
 
@@ -63,7 +64,7 @@ def parse_info(info: str) -> tuple[str, frozenset[str], dict[str, str]]:
     info = info.strip()
     if info.startswith("{") and info.endswith("}"):
         info = info[1:-1]
-    words = shlex.split(info)
+    words = _words(info)
     language = ""
     classes: set[str] = set()
     attrs: dict[str, str] = {}
@@ -80,6 +81,15 @@ def parse_info(info: str) -> tuple[str, frozenset[str], dict[str, str]]:
         else:
             classes.add(word)
     return language.lower(), frozenset(classes), attrs
+
+
+def _words(info: str) -> list[str]:
+    """The info string's words; shlex only where quoting needs it: most info
+    strings have none, and shlex is slow enough to count when every page's
+    fences are parsed."""
+    if _QUOTING.search(info):
+        return shlex.split(info)
+    return info.split()
 
 
 def _dedent(line: str, indent: int) -> str:

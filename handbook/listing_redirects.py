@@ -6,15 +6,13 @@ who trims a link back to one met a 404, or a folder listing on hosts that
 show one. A static redirect page in each works on any static host, with or
 without JavaScript.
 
-Plugged in as a second MkDocs hooks module (mkdocs.yml ``hooks:``), apart
-from handbook/mkdocs_hooks.py.
+Written by the build's last step (``handbook.build.Build.finish``), beside
+the short URLs' redirects.
 """
 
 import html
 import json
 from pathlib import Path
-
-from mkdocs.config.defaults import MkDocsConfig
 
 ID_LIST = "ids/"
 LISTING_FOLDERS = ("id", "principles")
@@ -46,9 +44,3 @@ def write_listing_redirects(site_dir: Path, site_url: str) -> None:
             raise FileExistsError(f"{page}: the site has a page here already")
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(redirect, encoding="utf-8")
-
-
-def on_post_build(config: MkDocsConfig) -> None:
-    write_listing_redirects(
-        Path(config.site_dir), config.site_url or "http://127.0.0.1:8000/"
-    )

@@ -6,10 +6,10 @@ reading order, ID index) is produced here, so no list is kept by hand.
 """
 
 import html
+import itertools
 import json
 import math
-import posixpath
-import re
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from handbook.anatomy import LEVELS_WITH_EXCEPTIONS
@@ -18,11 +18,6 @@ from handbook.departures import departure_comment
 from handbook.registry import LEVELS, Principle, Registry
 from handbook.source_document import slugify
 
-# Material's search multiplies a page's score by its boost: principles first,
-# pages that only list principles (or document the service's API) after them.
-PRINCIPLE_BOOST = 4
-LISTING_BOOST = 0.4
-API_BOOST = 0.2
 LEVEL_LABELS = {"must": "Must", "should": "Should", "consider": "Consider"}
 # Material's "content-copy" icon, inlined like the theme's own copy buttons.
 COPY_ICON = (
@@ -120,24 +115,33 @@ def record_departure(principle: Principle) -> str:
 def assemble_principle(
     registry: Registry,
     principle: Principle,
-    body: str,
+    lines: list[str],
     anchor: str,
     site_url: str,
     verified_by: str = "",
 ) -> str:
-    """A principle page as rendered: generated parts placed around the author's sections."""
-    before_related, related_marker, rest = body.partition("\n## Related")
-    if not related_marker:
+    """A principle page as rendered: generated parts placed around the author's sections.
+
+    ``lines`` are the page file's lines (placeholders expanded), which the
+    document's section spans index: the header comes first, the departure
+    note and the review comment before Related, the source link at the end.
+    """
+    document = principle.document
+    related, notes = document.section("Related"), document.section("Source")
+    if related is None:  # check_anatomy refuses such a page at load time
         raise ValueError(f"docs/{principle.path}: '## Related' is missing")
-    related, source_marker, source_notes = rest.partition("\n## Source")
+
+    def text(start: int, end: int) -> str:
+        return "\n".join(lines[start - 1 : end - 1])
+
     page = principle_header(registry, principle, site_url) + verified_by
-    page += before_related.strip("\n") + "\n\n"
+    page += text(document.body_line, related.line).strip("\n") + "\n\n"
     if principle.level in LEVELS_WITH_EXCEPTIONS:
         page += record_departure(principle)
     page += review_section(principle, site_url)
-    page += "## Related" + related.rstrip("\n") + "\n\n## Source\n\n"
-    if source_marker:
-        page += source_notes.strip("\n") + "\n\n"
+    page += text(related.line, related.end).rstrip("\n") + "\n\n## Source\n\n"
+    if notes:
+        page += text(notes.line + 1, notes.end).strip("\n") + "\n\n"
     return page + source_link(principle, anchor)
 
 
@@ -212,33 +216,49 @@ def reading_order(registry: Registry, minutes: dict[str, int]) -> str:
         "so a new principle takes its place here by itself.",
         "",
     ]
-    number = 0
-    for label, principles in (
-        ("Day one: the must rules", day_one),
-        ("Week one: should and consider", week_one),
-    ):
-        total = sum(minutes[p.id] for p in principles)
-        lines += [
-            f"## {label}",
-            "",
-            f"{len(principles)} principles, about {total} minutes.",
-            "",
-        ]
-        for area in registry.areas:
-            in_area = [p for p in principles if p.area == area.key]
-            if not in_area:
-                continue
-            lines += [f"### {area.title}", "", '<div class="pbp-reading" markdown>', ""]
-            for p in in_area:
-                number += 1
-                lines.append(
-                    f'- <span class="pbp-number">{number}.</span> '
-                    f"[{p.title}]({p.path.as_posix()}) "
-                    f'<span class="pbp-level pbp-level--{p.level}">{LEVEL_LABELS[p.level]}</span> '
-                    f"`{p.id}` · {minutes[p.id]} min"
-                )
-            lines += ["", "</div>", ""]
+    numbers = itertools.count(1)
+    lines += _reading_section(
+        registry, "Day one: the must rules", day_one, numbers, minutes
+    )
+    lines += _reading_section(
+        registry, "Week one: should and consider", week_one, numbers, minutes
+    )
     return "\n".join(lines)
+
+
+def _reading_section(
+    registry: Registry,
+    label: str,
+    principles: list[Principle],
+    numbers: Iterator[int],
+    minutes: dict[str, int],
+) -> list[str]:
+    """One part of the reading list, area by area, numbered on from ``numbers``."""
+    total = sum(minutes[p.id] for p in principles)
+    lines = [
+        f"## {label}",
+        "",
+        f"{len(principles)} principles, about {total} minutes.",
+        "",
+    ]
+    for area in registry.areas:
+        in_area = [p for p in principles if p.area == area.key]
+        if in_area:
+            lines += [f"### {area.title}", "", '<div class="pbp-reading" markdown>', ""]
+            lines += [_reading_item(p, next(numbers), minutes[p.id]) for p in in_area]
+            lines += ["", "</div>", ""]
+    return lines
+
+
+def _reading_item(principle: Principle, number: int, minutes: int) -> str:
+    """One line of the reading list: number, title, level, ID, minutes."""
+    return (
+        f'- <span class="pbp-number">{number}.</span> '
+        f"[{principle.title}]({principle.path.as_posix()}) "
+        f'<span class="pbp-level pbp-level--{principle.level}">'
+        f"{LEVEL_LABELS[principle.level]}</span> "
+        f"`{principle.id}` · {minutes} min"
+    )
 
 
 def id_index(registry: Registry) -> str:
@@ -354,31 +374,6 @@ def redirect_html(target_url: str, canonical_url: str, principle_id: str) -> str
     )
 
 
-LISTING_PAGES = (
-    "start-here.md",
-    "checklist.md",
-    "ids.md",
-    "changes.md",
-    "source.md",
-    "print.md",
-    "code-review.md",
-    "contributing.md",
-)
-
-
-def search_settings(registry: Registry, src_uri: str) -> dict[str, object]:
-    """Material's per-page ``search`` meta: who ranks first, who is not indexed."""
-    if src_uri == "print.md":
-        return {"exclude": True}  # every principle again, on one page
-    if registry.by_path(src_uri) is not None:
-        return {"boost": PRINCIPLE_BOOST}
-    if src_uri.startswith("reference/") and src_uri != "reference/index.md":
-        return {"boost": API_BOOST}
-    if src_uri in LISTING_PAGES or src_uri == "index.md":
-        return {"boost": LISTING_BOOST}
-    return {}
-
-
 def llms_txt(registry: Registry, site_url: str, description: str) -> str:
     """``/llms.txt`` (llmstxt.org): every principle with its short URL."""
     lines = [
@@ -401,49 +396,3 @@ def llms_txt(registry: Registry, site_url: str, description: str) -> str:
         ]
         lines.append("")
     return "\n".join(lines)
-
-
-def print_page_intro(registry: Registry) -> str:
-    """The all-in-one page's Markdown; the principles' HTML is added at build time."""
-    return (
-        "# All principles on one page\n\n"
-        f"All {len(registry.principles)} principles in reading order, for printing "
-        "or reading offline. Each starts with its ID; its short link is "
-        "`/id/<ID>/`.\n\n"
-        f"{PRINT_MARKER}\n"
-    )
-
-
-PRINT_MARKER = "<!-- pbp:all-principles -->"
-
-
-def relocate_html(content: str, from_url: str, to_url: str, prefix: str) -> str:
-    """A page's rendered HTML, made to work inside another page.
-
-    Relative links are re-based from ``from_url`` to ``to_url`` (both
-    site-relative directory URLs), and every ``id`` with the references to it
-    gets ``prefix``, so pages combined on one page keep unique anchors.
-    """
-
-    def rebase(match: re.Match[str]) -> str:
-        attr, url = match[1], match[2]
-        if url.startswith("#"):
-            return f'{attr}="#{prefix}-{url[1:]}"'
-        if re.match(r"^([a-z][a-z0-9+.-]*:|/)", url):
-            return match[0]  # absolute: unchanged
-        path, _, fragment = url.partition("#")
-        target = posixpath.normpath(posixpath.join("/" + from_url, path))
-        if path.endswith("/") and not target.endswith("/"):
-            target += "/"
-        rebased = posixpath.relpath(target, "/" + to_url)
-        if target.endswith("/"):
-            rebased += "/"
-        return f'{attr}="{rebased}' + (f"#{fragment}" if fragment else "") + '"'
-
-    content = re.sub(r'\b(href|src)="([^"]*)"', rebase, content)
-    content = re.sub(r'\b(id|for)="([^"]+)"', rf'\1="{prefix}-\2"', content)
-    return re.sub(
-        r'\b(aria-labelledby|aria-controls|aria-describedby)="([^"]+)"',
-        rf'\1="{prefix}-\2"',
-        content,
-    )

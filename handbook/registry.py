@@ -16,15 +16,14 @@ and line to fix.
 
 import datetime as dt
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from handbook import yaml_loading
 from handbook.locations import LocatedError, Location, line_of
+from handbook.markdown_document import MarkdownDocument, read_document
 
 PRINCIPLES_DIR = "principles"
 DATA_DIR = "_data"
@@ -60,6 +59,8 @@ class Principle:
     since: dt.date
     path: Path
     """Page path relative to ``docs/``, e.g. ``principles/tooling/uv-only.md``."""
+    document: MarkdownDocument = field(compare=False, repr=False)
+    """The page as read: front matter, body, code blocks, sections."""
     aliases: tuple[str, ...] = ()
     """Words readers search with: tool names, error messages, API names."""
 
@@ -134,113 +135,123 @@ class Registry:
         return targets
 
 
-def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]:
-    """Return (front matter, body, line where the body starts)."""
-    lines = text.splitlines(keepends=True)
-    if not lines or lines[0].strip() != "---":
-        raise LocatedError(
-            Location(path, 1), "no YAML front matter (start the file with '---')"
-        )
-    end = next(
-        (i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None
-    )
-    if end is None:
-        raise LocatedError(
-            Location(path, 1), "front matter is not closed by a '---' line"
-        )
-    try:
-        meta = yaml_loading.safe_load("".join(lines[1:end])) or {}
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        raise LocatedError(
-            Location(path, line), f"front matter is not valid YAML: {error}"
-        ) from error
-    if not isinstance(meta, dict):
-        raise LocatedError(
-            Location(path, 2), "front matter must be a mapping of fields"
-        )
-    return meta, "".join(lines[end + 1 :]), end + 2
-
-
-def _field_location(path: Path, text: str, name: str) -> Location:
-    return Location(path, line_of(text, f"{name}:"))
-
-
-def load_principle(docs_dir: Path, path: Path, areas: dict[str, Area]) -> Principle:
-    """Load and validate one principle page's front matter."""
-    text = path.read_text(encoding="utf-8")
-    meta, _, _ = split_front_matter(path, text)
+def load_principle(
+    docs_dir: Path, document: MarkdownDocument, areas: dict[str, Area]
+) -> Principle:
+    """Validate one principle page's front matter; the first bad field fails."""
     for name in REQUIRED_FIELDS:
-        if meta.get(name) in (None, "", []):
+        if document.meta.get(name) in (None, "", []):
             raise LocatedError(
-                Location(path, 1), f"front matter lacks the required field '{name}'"
+                document.location(1), f"front matter lacks the required field '{name}'"
             )
-
-    def fail(name: str, message: str) -> LocatedError:
-        return LocatedError(_field_location(path, text, name), message)
-
-    if not isinstance(meta["id"], str) or not ID_PATTERN.match(meta["id"]):
-        raise fail(
-            "id", f"id {meta['id']!r} is not an uppercase mnemonic like TEST-ROLLBACK"
-        )
-    if meta["area"] not in areas:
-        raise fail(
-            "area",
-            f"area {meta['area']!r} is not in docs/_data/areas.yml ({', '.join(areas)})",
-        )
-    expected_dir = Path(PRINCIPLES_DIR) / meta["area"]
-    relative = path.relative_to(docs_dir)
-    if relative.parent != expected_dir:
-        raise fail(
-            "area",
-            f"a principle of area {meta['area']!r} belongs in docs/{expected_dir}/",
-        )
-    if meta["level"] not in LEVELS:
-        raise fail(
-            "level", f"level {meta['level']!r} is not one of {', '.join(LEVELS)}"
-        )
-    tags = meta["tags"]
-    if not isinstance(tags, list) or not all(
-        isinstance(tag, str) and tag for tag in tags
-    ):
-        raise fail("tags", "tags must be a list of strings")
-    aliases = meta.get("aliases", [])
-    if not isinstance(aliases, list) or not all(
-        isinstance(alias, str) and alias.strip() for alias in aliases
-    ):
-        raise fail(
-            "aliases",
-            "aliases must be a list of strings (words readers search with)",
-        )
-    if not isinstance(meta["since"], dt.date):
-        raise fail("since", f"since {meta['since']!r} is not a date like 2026-11-26")
-    for name in ("title", "summary"):
-        if not isinstance(meta[name], str):
-            raise fail(name, f"{name} must be a string")
-    # One heading, or a list of them when a page covers several sections.
-    sources = meta["source"] if isinstance(meta["source"], list) else [meta["source"]]
-    if not all(isinstance(s, str) and s.strip() for s in sources):
-        raise fail("source", "source must be a heading, or a list of headings")
-    sources = [s.strip() for s in sources]
-    if len(set(sources)) != len(sources):
-        raise fail("source", "source lists a heading twice")
-    if meta["title"].rstrip().endswith("."):
-        raise fail("title", "a title is a statement without a final full stop")
-    if not meta["summary"].rstrip().endswith("."):
-        raise fail("summary", "the summary is one sentence ending with a full stop")
+    fields = _Fields(document)
     return Principle(
-        id=meta["id"],
-        title=meta["title"].strip(),
-        summary=" ".join(meta["summary"].split()),
-        area=meta["area"],
-        level=meta["level"],
-        tags=tuple(tags),
-        sources=tuple(sources),
-        since=meta["since"],
-        path=relative,
-        aliases=tuple(alias.strip() for alias in aliases),
+        id=fields.check("id", _is_id, "is not an uppercase mnemonic like TEST-ROLLBACK"),
+        area=_area(fields, areas, document.path.relative_to(docs_dir)),
+        level=fields.check("level", LEVELS.__contains__, f"is not one of {', '.join(LEVELS)}"),
+        tags=tuple(fields.strings("tags", "tags must be a list of strings")),
+        aliases=tuple(
+            alias.strip()
+            for alias in fields.strings(
+                "aliases",
+                "aliases must be a list of strings (words readers search with)",
+                default=[],
+            )
+        ),
+        since=fields.check("since", _is_date, "is not a date like 2026-11-26"),
+        title=_title(fields),
+        summary=_summary(fields),
+        sources=_sources(fields),
+        path=document.path.relative_to(docs_dir),
+        document=document,
+    )  # fmt: skip
+
+
+class _Fields:
+    """Front matter fields, read with a check; a failed check names the field's line."""
+
+    def __init__(self, document: MarkdownDocument) -> None:
+        self.document = document
+
+    def fail(self, name: str, message: str) -> LocatedError:
+        return LocatedError(self.document.field_location(name), message)
+
+    def check(self, name: str, valid: Callable[[Any], bool], problem: str) -> Any:
+        value = self.document.meta[name]
+        if not valid(value):
+            raise self.fail(name, f"{name} {value!r} {problem}")
+        return value
+
+    def strings(
+        self, name: str, message: str, default: list[str] | None = None
+    ) -> list[str]:
+        """A list of non-blank strings."""
+        value = self.document.meta.get(name, default)
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and item.strip() for item in value
+        ):
+            raise self.fail(name, message)
+        return value
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and ID_PATTERN.match(value) is not None
+
+
+def _is_date(value: Any) -> bool:
+    return isinstance(value, dt.date)
+
+
+def _area(fields: _Fields, areas: dict[str, Area], relative: Path) -> str:
+    """The area exists, and the page lives in its folder."""
+    area = fields.check(
+        "area",
+        areas.__contains__,
+        f"is not in docs/_data/areas.yml ({', '.join(areas)})",
     )
+    expected_dir = Path(PRINCIPLES_DIR) / area
+    if relative.parent != expected_dir:
+        raise fields.fail(
+            "area", f"a principle of area {area!r} belongs in docs/{expected_dir}/"
+        )
+    return str(area)
+
+
+def _text(fields: _Fields, name: str) -> str:
+    value = fields.document.meta[name]
+    if not isinstance(value, str):
+        raise fields.fail(name, f"{name} must be a string")
+    return value
+
+
+def _title(fields: _Fields) -> str:
+    """A statement, without a final full stop."""
+    value = _text(fields, "title")
+    if value.rstrip().endswith("."):
+        raise fields.fail("title", "a title is a statement without a final full stop")
+    return value.strip()
+
+
+def _summary(fields: _Fields) -> str:
+    """One sentence, ending with a full stop; read as one line."""
+    value = _text(fields, "summary")
+    if not value.rstrip().endswith("."):
+        raise fields.fail(
+            "summary", "the summary is one sentence ending with a full stop"
+        )
+    return " ".join(value.split())
+
+
+def _sources(fields: _Fields) -> tuple[str, ...]:
+    """One heading of the source, or a list of them when a page covers several."""
+    value = fields.document.meta["source"]
+    headings = value if isinstance(value, list) else [value]
+    if not all(isinstance(h, str) and h.strip() for h in headings):
+        raise fields.fail("source", "source must be a heading, or a list of headings")
+    stripped = tuple(h.strip() for h in headings)
+    if len(set(stripped)) != len(stripped):
+        raise fields.fail("source", "source lists a heading twice")
+    return stripped
 
 
 def load_areas(path: Path) -> dict[str, Area]:
@@ -273,106 +284,134 @@ def load_lock(path: Path) -> list[LockEntry]:
         raise LocatedError(
             Location(path, 1), "the IDs lock must map each ID to its status"
         )
-    seen_lines: dict[str, int] = {}
+    lines = _id_lines(path, text)
+    return [
+        _lock_entry(
+            principle_id, value or {}, Location(path, lines.get(principle_id, 1))
+        )
+        for principle_id, value in data.items()
+    ]
+
+
+def _id_lines(path: Path, text: str) -> dict[str, int]:
+    """Each ID's line in the lock; an ID listed twice is an error (YAML keeps
+    the last silently)."""
+    lines: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if match := re.match(r"^([A-Z][A-Z0-9-]*):", line):
-            if match[1] in seen_lines:
+            if match[1] in lines:
                 raise LocatedError(
                     Location(path, number),
-                    f"ID {match[1]} is listed twice (first on line {seen_lines[match[1]]})",
+                    f"ID {match[1]} is listed twice (first on line {lines[match[1]]})",
                 )
-            seen_lines[match[1]] = number
-    entries = []
-    for principle_id, value in data.items():
-        location = Location(path, seen_lines.get(principle_id, 1))
-        value = value or {}
-        status = value.get("status")
-        if status not in LOCK_STATUSES:
-            raise LocatedError(
-                location,
-                f"{principle_id}: status must be one of {', '.join(LOCK_STATUSES)}",
-            )
-        if status == "merged-into" and not value.get("target"):
-            raise LocatedError(
-                location,
-                f"{principle_id}: a merged ID needs 'target: <ID it merged into>'",
-            )
-        if status == "retired" and not value.get("reason"):
-            raise LocatedError(
-                location, f"{principle_id}: a retired ID needs a 'reason'"
-            )
-        entries.append(
-            LockEntry(
-                principle_id, status, value.get("target"), value.get("reason"), location
-            )
+            lines[match[1]] = number
+    return lines
+
+
+# What each status needs besides itself, and how to say it is missing.
+_STATUS_NEEDS = {
+    "merged-into": ("target", "a merged ID needs 'target: <ID it merged into>'"),
+    "retired": ("reason", "a retired ID needs a 'reason'"),
+}
+
+
+def _lock_entry(
+    principle_id: str, value: dict[str, Any], location: Location
+) -> LockEntry:
+    status = value.get("status")
+    if status not in LOCK_STATUSES:
+        raise LocatedError(
+            location,
+            f"{principle_id}: status must be one of {', '.join(LOCK_STATUSES)}",
         )
-    return entries
+    needed, problem = _STATUS_NEEDS.get(status, ("status", ""))
+    if not value.get(needed):
+        raise LocatedError(location, f"{principle_id}: {problem}")
+    return LockEntry(
+        principle_id, status, value.get("target"), value.get("reason"), location
+    )
 
 
 def check_against_lock(
-    principles: Iterable[Principle],
-    lock: list[LockEntry],
-    docs_dir: Path,
-    lock_path: Path,
+    principles: Iterable[Principle], lock: list[LockEntry], lock_path: Path
 ) -> None:
     """IDs are published for good: none disappears, none is reused."""
+    by_id = _unique_ids(principles)
+    locked = {entry.id: entry for entry in lock}
+    for principle in by_id.values():
+        _check_published(principle, locked.get(principle.id), lock_path)
+    for entry in lock:
+        _check_kept(entry, locked, by_id)
+
+
+def _unique_ids(principles: Iterable[Principle]) -> dict[str, Principle]:
     by_id: dict[str, Principle] = {}
     for principle in principles:
-        if principle.id in by_id:
-            first = by_id[principle.id]
+        if first := by_id.get(principle.id):
             raise LocatedError(
-                _field_location(
-                    docs_dir / principle.path,
-                    (docs_dir / principle.path).read_text(),
-                    "id",
-                ),
+                principle.document.field_location("id"),
                 f"duplicate ID {principle.id}: docs/{first.path} already uses it",
             )
         by_id[principle.id] = principle
-    locked = {entry.id: entry for entry in lock}
-    for principle in by_id.values():
-        page = docs_dir / principle.path
-        entry = locked.get(principle.id)
-        if entry is None:
-            raise LocatedError(
-                _field_location(page, page.read_text(), "id"),
-                f"ID {principle.id} is not in {lock_path.as_posix()}: add '{principle.id}: {{status: active}}' to publish it",
-            )
-        if entry.status != "active":
-            raise LocatedError(
-                _field_location(page, page.read_text(), "id"),
-                f"ID {principle.id} was {entry.status} ({entry.location}); IDs are never reused: pick a new one",
-            )
-    for entry in lock:
-        if entry.status == "active" and entry.id not in by_id:
+    return by_id
+
+
+def _check_published(
+    principle: Principle, entry: LockEntry | None, lock_path: Path
+) -> None:
+    """A page's ID is in the lock, and active: never one that was given up."""
+    where = principle.document.field_location("id")
+    if entry is None:
+        raise LocatedError(
+            where,
+            f"ID {principle.id} is not in {lock_path.as_posix()}: add "
+            f"'{principle.id}: {{status: active}}' to publish it",
+        )
+    if entry.status != "active":
+        raise LocatedError(
+            where,
+            f"ID {principle.id} was {entry.status} ({entry.location}); IDs are never "
+            "reused: pick a new one",
+        )
+
+
+def _check_kept(
+    entry: LockEntry, locked: dict[str, LockEntry], by_id: dict[str, Principle]
+) -> None:
+    """A published ID still leads somewhere: its page, or the one it merged into."""
+    if entry.status == "active" and entry.id not in by_id:
+        raise LocatedError(
+            entry.location,
+            f"published ID {entry.id} has no page any more: restore the page, or mark "
+            "the ID 'merged-into' another (its short URL will redirect there) or "
+            "'retired' with a reason",
+        )
+    if entry.status == "merged-into":
+        target = locked.get(entry.target or "")
+        if target is None or target.status != "active" or entry.target not in by_id:
             raise LocatedError(
                 entry.location,
-                f"published ID {entry.id} has no page any more: restore the page, or mark the ID "
-                "'merged-into' another (its short URL will redirect there) or 'retired' with a reason",
+                f"{entry.id} is merged into {entry.target}, which is not an active ID",
             )
-        if entry.status == "merged-into":
-            target = locked.get(entry.target or "")
-            if target is None or target.status != "active" or entry.target not in by_id:
-                raise LocatedError(
-                    entry.location,
-                    f"{entry.id} is merged into {entry.target}, which is not an active ID",
-                )
 
 
 def load_registry(docs_dir: Path) -> Registry:
     """Load every principle page under ``docs/principles`` and validate all of it."""
     docs_dir = Path(docs_dir)
+    pages = sorted((docs_dir / PRINCIPLES_DIR).rglob("*.md"))
+    return registry_of(
+        docs_dir, [read_document(page) for page in pages if page.name != "index.md"]
+    )
+
+
+def registry_of(docs_dir: Path, documents: Iterable[MarkdownDocument]) -> Registry:
+    """The registry of principle pages already read, checked against the data files."""
     data_dir = docs_dir / DATA_DIR
     areas = load_areas(data_dir / "areas.yml")
     lock_path = data_dir / "ids.lock.yml"
     lock = load_lock(lock_path)
-    pages = sorted((docs_dir / PRINCIPLES_DIR).rglob("*.md"))
-    principles = [
-        load_principle(docs_dir, page, areas)
-        for page in pages
-        if page.name != "index.md"
-    ]
-    check_against_lock(principles, lock, docs_dir, lock_path)
+    principles = [load_principle(docs_dir, document, areas) for document in documents]
+    check_against_lock(principles, lock, lock_path)
     return Registry(
         areas=tuple(areas.values()), principles=tuple(principles), lock=tuple(lock)
     )

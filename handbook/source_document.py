@@ -18,10 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
-from handbook.fences import fenced_lines, find_fences
-from handbook.locations import LocatedError, Location, line_of
+from handbook.fences import FencedBlock, fenced_lines, find_fences
+from handbook.locations import LocatedError
 from handbook.registry import Principle
 
 SOURCE_FILE = Path("_data/source-document.md")
@@ -87,6 +86,108 @@ def without_trailing_spaces(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class _Block:
+    """A paragraph, list item or code block of the source, before it is a Statement."""
+
+    kind: str
+    section: str
+    first: int
+    last: int
+    text: str
+    language: str = ""
+
+    def statement(self, anchor: str, lead: "_Block | None") -> Statement:
+        return Statement(
+            anchor=anchor,
+            kind=self.kind,
+            section=self.section,
+            line=lead.first if lead else self.first,
+            text=self.text,
+            lead=lead.text if lead else "",
+            language=self.language,
+            block_line=self.first if self.kind == "code" else 0,
+        )
+
+
+class _Paragraph:
+    """Consecutive prose lines, made one block at a blank line or a new block."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[int, str]] = []
+
+    def add(self, number: int, line: str) -> None:
+        self.lines.append((number, line))
+
+    def flush(self, section: str) -> list[_Block]:
+        if not self.lines:
+            return []
+        text = "\n".join(line for _, line in self.lines)
+        block = _Block("paragraph", section, self.lines[0][0], self.lines[-1][0], text)
+        self.lines = []
+        return [block]
+
+
+class _BlockReader:
+    """Reads the source line by line into blocks, each in its section."""
+
+    def __init__(self, fences: dict[int, FencedBlock], code_lines: set[int]) -> None:
+        self.fences = fences
+        self.code_lines = code_lines
+        self.found: list[_Block] = []
+        self.paragraph = _Paragraph()
+        self.section = ""
+
+    def read(self, number: int, line: str) -> None:
+        if fence := self.fences.get(number):
+            self._flush()
+            if fence.source.strip():  # the stray fence at the end says nothing
+                self._add("code", number, fence.source, fence.language)
+        elif number in self.code_lines:
+            return
+        elif heading := _HEADING.match(line):
+            self._flush()
+            self.section = heading[2]
+        elif item := _ITEM.match(line):
+            self._flush()
+            if not _LABEL.match(item["text"]):  # a bold label heads its sub-items
+                self._add("item", number, item["text"])
+        elif line.strip():
+            self.paragraph.add(number, line)
+        else:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.found += self.paragraph.flush(self.section)
+
+    def _add(self, kind: str, number: int, text: str, language: str = "") -> None:
+        self.found.append(_Block(kind, self.section, number, number, text, language))
+
+    def done(self) -> list[_Block]:
+        self._flush()
+        return self.found
+
+
+class _Anchors:
+    """Anchors handed out so far: ``<section>--<words>``, numbered when taken."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def claim(self, block: _Block) -> str:
+        words = (
+            (block.language or "text")
+            if block.kind == "code"
+            else _words_slug(block.text)
+        )
+        anchor = base = f"{slugify(block.section)}--{words}"
+        suffix = 2
+        while anchor in self.used:
+            anchor, suffix = f"{base}-{suffix}", suffix + 1
+        self.used.add(anchor)
+        return anchor
+
+
+@dataclass(frozen=True)
 class SourceDocument:
     path: Path
     text: str
@@ -108,6 +209,10 @@ class SourceDocument:
         return found
 
     @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @cached_property
     def statements(self) -> tuple[Statement, ...]:
         """Every statement below the title, in order, each with its anchor.
 
@@ -117,105 +222,49 @@ class SourceDocument:
         for its sub-items, and an empty code block (the stray fence the
         document ends with) says nothing: neither is a statement.
         """
-        blocks = {block.line: block for block in find_fences(self.path, self.text)}
-        code_lines = fenced_lines(self.path, self.text)
-        # (kind, section, first line, last line, text, language)
-        found: list[list[Any]] = []
-        section = ""
-        paragraph: list[tuple[int, str]] = []
-
-        def flush() -> None:
-            if paragraph:
-                text = "\n".join(line for _, line in paragraph)
-                found.append(
-                    ["paragraph", section, paragraph[0][0], paragraph[-1][0], text, ""]
-                )
-                paragraph.clear()
-
-        for number, line in enumerate(self.text.splitlines(), start=1):
-            if number in blocks:
-                flush()
-                block = blocks[number]
-                if block.source.strip():
-                    found.append(
-                        ["code", section, number, number, block.source, block.language]
-                    )
-                continue
-            if number in code_lines:
-                continue
-            if heading := _HEADING.match(line):
-                flush()
-                section = heading[2]
-                continue
-            if not line.strip():
-                flush()
-            elif item := _ITEM.match(line):
-                flush()
-                if not _LABEL.match(item["text"]):
-                    found.append(["item", section, number, number, item["text"], ""])
-            else:
-                paragraph.append((number, line))
-        flush()
-
-        statements: list[Statement] = []
-        used: set[str] = set()
-        for index, (kind, section, first, _last, text, language) in enumerate(found):
-            if kind != "code" and index + 1 < len(found):
-                following = found[index + 1]
-                if (
-                    following[0] == "code"
-                    and text.rstrip().endswith(":")
-                    and self._only_blank_between(_last, following[2])
-                ):
-                    continue  # the next block's lead-in
-            lead, line = "", first
-            if kind == "code" and index and self._is_lead_in(found[index - 1], first):
-                lead, line = found[index - 1][4], found[index - 1][2]
-            words = (language or "text") if kind == "code" else _words_slug(text)
-            anchor = base = f"{slugify(section)}--{words}"
-            suffix = 2
-            while anchor in used:
-                anchor, suffix = f"{base}-{suffix}", suffix + 1
-            used.add(anchor)
-            statements.append(
-                Statement(
-                    anchor=anchor,
-                    kind=kind,
-                    section=section,
-                    line=line,
-                    text=text,
-                    lead=lead,
-                    language=language,
-                    block_line=first if kind == "code" else 0,
-                )
-            )
+        blocks = self._blocks()
+        anchors = _Anchors()
+        statements = []
+        for index, block in enumerate(blocks):
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            if following and self._introduces(block, following):
+                continue  # the next code block's lead-in
+            previous = blocks[index - 1] if index else None
+            lead = previous if previous and self._introduces(previous, block) else None
+            statements.append(block.statement(anchors.claim(block), lead))
         return tuple(statements)
 
-    def _only_blank_between(self, after: int, before: int) -> bool:
-        lines = self.text.splitlines()
-        return all(not lines[n - 1].strip() for n in range(after + 1, before))
+    def _blocks(self) -> list["_Block"]:
+        """Paragraphs, list items and code blocks, in order, with their section."""
+        reader = _BlockReader(
+            {block.line: block for block in find_fences(self.path, self.text)},
+            fenced_lines(self.path, self.text),
+        )
+        for number, line in enumerate(self.lines, start=1):
+            reader.read(number, line)
+        return reader.done()
 
-    def _is_lead_in(self, previous: list[Any], block_line: int) -> bool:
-        kind, _section, _first, last, text, _language = previous
+    def _introduces(self, block: "_Block", code: "_Block") -> bool:
+        """True if ``block`` is the lead-in of ``code``: it ends with a colon,
+        and only blank lines stand between them."""
+        between = self.lines[block.last : code.first - 1]
         return (
-            kind != "code"
-            and text.rstrip().endswith(":")
-            and self._only_blank_between(last, block_line)
+            block.kind != "code"
+            and code.kind == "code"
+            and block.text.rstrip().endswith(":")
+            and not any(line.strip() for line in between)
         )
 
     def statement(self, anchor: str) -> Statement | None:
         return next((s for s in self.statements if s.anchor == anchor), None)
 
-    def anchor_for(self, principle: Principle, docs_dir: Path) -> str:
+    def anchor_for(self, principle: Principle) -> str:
         """Anchor of the principle's main heading; every heading it cites must exist."""
         headings = self.headings
         for heading in principle.sources:
             if heading not in headings:
-                page = docs_dir / principle.path
                 raise LocatedError(
-                    Location(
-                        page, line_of(page.read_text(encoding="utf-8"), "source:")
-                    ),
+                    principle.document.field_location("source"),
                     f"source {heading!r} is not a heading of {self.path.name}; "
                     f"one of: {', '.join(headings)}",
                 )
@@ -234,18 +283,8 @@ class SourceDocument:
         further ones are list items shown under a code block (one per part of
         it that has its own verdict).
         """
-        citing: dict[str, list[Principle]] = defaultdict(list)
-        for principle in principles:
-            for heading in principle.sources:
-                citing[heading].append(principle)
-        blocks = {block.line: block for block in find_fences(self.path, self.text)}
-        code_lines = fenced_lines(self.path, self.text)
-        # Marks go in front of a code block's summary, after a statement's text.
-        by_line = {
-            (s.block_line if s.kind == "code" else s.line + s.text.count("\n")): s
-            for s in self.statements
-        }
-        out: list[str] = [
+        page = _SourcePage(self, principles, link_prefix, annotate)
+        out = [
             f"# Source: {TITLE}",
             "",
             "The design document this handbook turns into principles, as written. Its prose is "
@@ -261,39 +300,79 @@ class SourceDocument:
                 "on the [Corrections](corrections.md) page, which says what was run.",
                 "",
             ]
-        for number, line in enumerate(self.text.splitlines(), start=1):
-            statement = by_line.get(number)
-            marks = annotate(statement) if annotate and statement else [""]
-            if number in blocks:
-                block = blocks[number]
-                if not block.source.strip():
-                    continue
-                kind = block.language or "text"
-                lines = block.source.count("\n")
-                out.append(
-                    f"{marks[0]} *[{lines}-line {kind} block not reproduced: "
-                    "see the principles citing this section]*".lstrip()
-                )
-                if marks[1:]:
-                    out += ["", *(f"- {mark}" for mark in marks[1:]), ""]
-                continue
-            if number in code_lines:
-                continue
-            match = _HEADING.match(line)
-            if not match:
-                # Python-Markdown nests a list only under four spaces; the
-                # source indents its sub-items by two.
-                if (item := _ITEM.match(line)) and item["indent"]:
-                    line = item["indent"] * 2 + line.lstrip()
-                out.append(f"{line} {marks[0]}" if marks[0] else line)
-                continue
-            if len(match[1]) == 1:
-                continue  # the document title is the page title
-            out.append(f"{match[1]} {match[2]} {{ #{slugify(match[2])} }}")
-            if citing.get(match[2]):
-                links = ", ".join(
-                    f"[{p.id}]({link_prefix}{p.path.as_posix()})"
-                    for p in citing[match[2]]
-                )
-                out.extend(["", f"**Principles from this section:** {links}", ""])
+        for number, line in enumerate(self.lines, start=1):
+            out += page.line(number, line)
         return "\n".join(out) + "\n"
+
+
+class _SourcePage:
+    """The Source page, line by line of the source document."""
+
+    def __init__(
+        self,
+        source: SourceDocument,
+        principles: list[Principle],
+        link_prefix: str,
+        annotate: Callable[[Statement], list[str]] | None,
+    ) -> None:
+        self.citing: dict[str, list[Principle]] = defaultdict(list)
+        for principle in principles:
+            for heading in principle.sources:
+                self.citing[heading].append(principle)
+        self.link_prefix = link_prefix
+        self.annotate = annotate
+        self.blocks = {
+            block.line: block for block in find_fences(source.path, source.text)
+        }
+        self.code_lines = fenced_lines(source.path, source.text)
+        # Marks go in front of a code block's summary, after a statement's text.
+        self.statements = {
+            (s.block_line if s.kind == "code" else s.line + s.text.count("\n")): s
+            for s in source.statements
+        }
+
+    def line(self, number: int, line: str) -> list[str]:
+        """What the page shows for one line of the source."""
+        if number in self.blocks:
+            return self._code_block(number)
+        if number in self.code_lines:
+            return []
+        if heading := _HEADING.match(line):
+            return self._heading(heading[1], heading[2])
+        # Python-Markdown nests a list only under four spaces; the source
+        # indents its sub-items by two.
+        if (item := _ITEM.match(line)) and item["indent"]:
+            line = item["indent"] * 2 + line.lstrip()
+        mark = self._marks(number)[0]
+        return [f"{line} {mark}" if mark else line]
+
+    def _marks(self, number: int) -> list[str]:
+        statement = self.statements.get(number)
+        return self.annotate(statement) if self.annotate and statement else [""]
+
+    def _code_block(self, number: int) -> list[str]:
+        """A summary in place of the block, its verdicts' marks under it."""
+        block = self.blocks[number]
+        if not block.source.strip():
+            return []
+        marks = self._marks(number)
+        lines = block.source.count("\n")
+        summary = (
+            f"{marks[0]} *[{lines}-line {block.language or 'text'} block not "
+            "reproduced: see the principles citing this section]*"
+        ).lstrip()
+        parts = ["", *(f"- {mark}" for mark in marks[1:]), ""] if marks[1:] else []
+        return [summary, *parts]
+
+    def _heading(self, hashes: str, text: str) -> list[str]:
+        """A heading with its anchor, and the principles citing its section."""
+        if len(hashes) == 1:
+            return []  # the document title is the page title
+        out = [f"{hashes} {text} {{ #{slugify(text)} }}"]
+        if self.citing.get(text):
+            links = ", ".join(
+                f"[{p.id}]({self.link_prefix}{p.path.as_posix()})"
+                for p in self.citing[text]
+            )
+            out += ["", f"**Principles from this section:** {links}", ""]
+        return out

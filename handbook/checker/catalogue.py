@@ -117,14 +117,14 @@ def why_text(body: str) -> str:
 
 def generate(docs_dir: Path, site_url: str = PUBLISHED_SITE_URL) -> dict[str, Any]:
     """The catalogue's data, from the registry and the pages."""
+    from handbook.markdown_document import read_document
     from handbook.pages import absolute, review_comment
-    from handbook.registry import LEVELS, load_registry, split_front_matter
+    from handbook.registry import LEVELS, load_registry
 
     registry = load_registry(docs_dir)
     principles = []
     for p in registry.reading_order():
-        page = docs_dir / p.path
-        _, body, _ = split_front_matter(page, page.read_text(encoding="utf-8"))
+        body = read_document(docs_dir / p.path).body
         principles.append(
             {
                 "id": p.id,

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.results import Results, Scenario, measurement
-from handbook.bench_citations import check, cite, resolve
+from handbook import placeholders
+from handbook.bench_citations import bench_kind
 from handbook.locations import LocatedError
+from handbook.markdown_document import MarkdownDocument, parse_document
+from handbook.placeholders import PageAddress
 
 PAGE_URI = "principles/performance/eager-loading.md"
 
@@ -60,11 +63,18 @@ def results() -> Results:
     )
 
 
-@pytest.fixture
-def page(tmp_path: Path) -> Path:
-    path = tmp_path / "docs" / PAGE_URI
-    path.parent.mkdir(parents=True)
-    return path
+def _page(text: str) -> MarkdownDocument:
+    return parse_document(Path("docs") / PAGE_URI, text, front_matter=False)
+
+
+def _cite(text: str, results: Results, page_uri: str = PAGE_URI) -> str:
+    """``text`` as the build renders it: placeholders checked, then expanded."""
+    document = _page(text)
+    kinds = {"bench": bench_kind(results)}
+    found = placeholders.find(document)
+    placeholders.check(found, kinds)
+    address = PageAddress(page_uri, page_uri.removesuffix(".md") + "/")
+    return "\n".join(placeholders.expand_markdown(document, found, kinds, address))
 
 
 def test_a_known_key_becomes_the_median_with_its_unit_linked_to_its_figure(
@@ -72,7 +82,7 @@ def test_a_known_key_becomes_the_median_with_its_unit_linked_to_its_figure(
 ) -> None:
     text = "Lazily, it took [[bench:n_plus_one.1000.lazy.latency_ms]]."
 
-    cited = resolve(text, results, PAGE_URI)
+    cited = _cite(text, results)
 
     assert cited == (
         "Lazily, it took [412 ms](../../benchmarks.md#n-plus-one "
@@ -81,63 +91,62 @@ def test_a_known_key_becomes_the_median_with_its_unit_linked_to_its_figure(
 
 
 def test_counts_print_as_whole_numbers(results: Results) -> None:
-    cited = resolve("[[bench:n_plus_one.1000.lazy.queries]]", results, "index.md")
+    cited = _cite("[[bench:n_plus_one.1000.lazy.queries]]", results, "index.md")
 
     assert cited.startswith("[1,001 queries](benchmarks.md#n-plus-one ")
 
 
-def test_an_unknown_key_names_the_file_and_line(results: Results, page: Path) -> None:
+def test_two_citations_on_one_line_are_both_replaced(results: Results) -> None:
+    cited = _cite(
+        "From [[bench:n_plus_one.1000.lazy.queries]] to "
+        "[[bench:n_plus_one.1000.lazy.latency_ms]].",
+        results,
+    )
+
+    assert cited.startswith("From [1,001 queries](")
+    assert " to [412 ms](" in cited
+
+
+def test_an_unknown_key_names_the_file_and_line(results: Results) -> None:
     text = "# Title\n\nFine.\nIt took [[bench:n_plus_one.10000.lazy.latency_ms]].\n"
 
     with pytest.raises(
         LocatedError, match=r"eager-loading\.md:4: unknown benchmark key"
     ) as error:
-        check(page, text, results)
+        _cite(text, results)
     assert "'n_plus_one.10000.lazy.latency_ms'" in str(error.value)
 
 
-def test_the_line_counts_from_where_the_text_starts_in_the_file(
-    results: Results, page: Path
-) -> None:
-    with pytest.raises(LocatedError, match=r"eager-loading\.md:12:"):
-        check(page, "\n[[bench:nope.x]]\n", results, first_line=11)
+def test_the_line_counts_from_the_top_of_the_file(results: Results) -> None:
+    text = "---\nid: X\n---\n\nIt took [[bench:nope.x]].\n"
+    document = parse_document(Path("docs") / PAGE_URI, text)
+
+    with pytest.raises(LocatedError, match=r"eager-loading\.md:5:"):
+        placeholders.check(placeholders.find(document), {"bench": bench_kind(results)})
 
 
-def test_a_malformed_placeholder_is_an_error_not_text(
-    results: Results, page: Path
-) -> None:
-    with pytest.raises(LocatedError, match=r":1: malformed benchmark citation"):
-        check(page, "It took [[bench:n_plus_one.1000.lazy.latency_ms].", results)
+def test_a_citation_without_a_key_is_an_error(results: Results) -> None:
+    with pytest.raises(
+        LocatedError, match=r":1: a benchmark citation names its measurement"
+    ):
+        _cite("It took [[bench]].", results)
 
 
-def test_a_placeholder_inside_a_code_block_is_refused(
-    results: Results, page: Path
-) -> None:
+def test_a_malformed_placeholder_is_an_error_not_text(results: Results) -> None:
+    with pytest.raises(LocatedError, match=r":1: malformed placeholder"):
+        _cite("It took [[bench:n_plus_one.1000.lazy.latency_ms].", results)
+
+
+def test_a_placeholder_inside_a_code_block_is_refused(results: Results) -> None:
     text = "Prose.\n\n```python\nx = '[[bench:n_plus_one.1000.lazy.queries]]'\n```\n"
 
-    with pytest.raises(LocatedError, match=r":4: benchmark citations belong in prose"):
-        check(page, text, results)
+    with pytest.raises(
+        LocatedError, match=r":4: \[\[bench:.*\]\] is in a code block.*belong in prose"
+    ):
+        _cite(text, results)
 
 
-def test_inline_code_shows_the_syntax_as_written(results: Results, page: Path) -> None:
-    text = "Write `[[bench:<scenario>.<measurement>]]` in a sentence.\n"
+def test_inline_code_shows_the_syntax_as_written(results: Results) -> None:
+    text = "Write `[[bench:<scenario>.<measurement>]]` in a sentence."
 
-    check(page, text, results)
-    assert resolve(text, results, PAGE_URI) == text
-
-
-def test_cite_checks_the_file_then_resolves_the_body(
-    results: Results, page: Path
-) -> None:
-    source = "---\nid: X\n---\n\nIt issued [[bench:n_plus_one.1000.lazy.queries]].\n"
-    body = source.split("---\n", 2)[2]
-
-    cited = cite(page, source, body, results, PAGE_URI)
-
-    assert cited == body.replace(
-        "[[bench:n_plus_one.1000.lazy.queries]]",
-        '[1,001 queries](../../benchmarks.md#n-plus-one "median of 3 runs, '
-        'the same in every run; measured 2026-11-26")',
-    )
-    with pytest.raises(LocatedError, match=r"eager-loading\.md:5:"):
-        cite(page, source.replace("queries]]", "querys]]"), body, results, PAGE_URI)
+    assert _cite(text, results) == text

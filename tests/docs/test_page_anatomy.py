@@ -7,16 +7,15 @@ import pytest
 from handbook.anatomy import check_anatomy
 from handbook.docs_tree import DOCS_DIR
 from handbook.locations import LocatedError
-from handbook.registry import load_registry, split_front_matter
+from handbook.markdown_document import parse_document
+from handbook.registry import load_registry
 
 PRINCIPLE_PAGES = [DOCS_DIR / p.path for p in load_registry(DOCS_DIR).principles]
 
 
 def _check(path: Path, text: str | None = None) -> None:
-    meta, body, first_line = split_front_matter(
-        path, text if text is not None else path.read_text()
-    )
-    check_anatomy(path, body, first_line, meta["level"])
+    document = parse_document(path, text if text is not None else path.read_text())
+    check_anatomy(document, document.meta["level"])
 
 
 @pytest.mark.parametrize(

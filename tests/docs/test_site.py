@@ -13,7 +13,9 @@ from mkdocs.config import load_config
 
 from handbook.anatomy import rendered_sections
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.registry import load_registry, split_front_matter
+from handbook.markdown_document import read_document
+from handbook.registry import load_registry
+from handbook.site_pages import PRINCIPLE_BOOST, site_pages
 
 SITE_URL = "https://handbook.test/"
 REGISTRY = load_registry(DOCS_DIR)
@@ -130,9 +132,7 @@ def test_reading_list_is_day_one_musts_then_week_one_with_one_numbering(
 def test_reading_times_come_from_each_page_s_words(built_site: Path) -> None:
     minutes = {pid: m for _, pid, _, m in _reading_list(built_site)}
     for principle in REGISTRY.principles:
-        path = DOCS_DIR / principle.path
-        _, body, _ = split_front_matter(path, path.read_text())
-        words = len(body.split())
+        words = len(read_document(DOCS_DIR / principle.path).body.split())
         # Whitespace-separated words at 200 a minute, rounded up.
         assert minutes[principle.id] == max(1, math.ceil(words / 200)), (
             principle.id,
@@ -261,27 +261,31 @@ def test_principle_pages_show_their_search_aliases(built_site: Path) -> None:
             assert alias in text, (principle.id, alias)
 
 
-def test_search_ranks_principles_above_listings_and_api_pages(
-    built_site: Path,
-) -> None:
+def _url(uri: str) -> str:
+    """The directory URL MkDocs gives a page: ``ids.md`` -> ``ids/``."""
+    stem = uri.removesuffix(".md").removesuffix("index").rstrip("/")
+    return f"{stem}/" if stem else ""
+
+
+def test_search_ranks_pages_as_the_table_of_pages_says(built_site: Path) -> None:
     index = json.loads((built_site / "search" / "search_index.json").read_text())
     boosts: dict[str, float] = {}
     for doc in index["docs"]:
         boosts.setdefault(doc["location"].split("#")[0], doc.get("boost", 1))
-    principle_boosts = {boosts[p.url] for p in REGISTRY.principles}
-    assert len(principle_boosts) == 1
-    principle_boost = principle_boosts.pop()
-    demoted = [
-        "start-here/",
-        "checklist/",
-        "ids/",
-        "source/",
-        "changes/",
-        "reference/shop/",
-    ]
-    for url in demoted:
-        assert boosts[url] < 1 < principle_boost, (url, boosts[url])
-    assert not any(url.startswith("print/") for url in boosts), "print page indexed"
+    for principle in REGISTRY.principles:
+        assert boosts[principle.url] == PRINCIPLE_BOOST > 1, principle.id
+    for row in site_pages():
+        if not row.uri.endswith(".md"):
+            continue
+        if not row.searchable:
+            assert not any(url.startswith(_url(row.uri)) for url in boosts), row.uri
+        else:
+            assert boosts[_url(row.uri)] == (row.boost or 1), row.uri
+    demoted = [row for row in site_pages() if row.boost is not None]
+    assert {"start-here.md", "checklist.md", "ids.md", "source.md"} <= {
+        row.uri for row in demoted
+    }
+    assert all(row.boost < 1 for row in demoted)
 
 
 def test_principle_pages_link_to_their_source_for_editing(built_site: Path) -> None:
@@ -291,8 +295,14 @@ def test_principle_pages_link_to_their_source_for_editing(built_site: Path) -> N
         assert links == [
             f"{config.repo_url.rstrip('/')}/edit/main/docs/{principle.path.as_posix()}"
         ], principle.id
-    for generated in ("checklist", "start-here", "ids", "print"):
-        assert not _head(built_site, generated).edit_links, generated
+    for row in site_pages():
+        if row.uri.endswith(".md"):
+            expected = (
+                []
+                if row.generated
+                else [f"{config.repo_url.rstrip('/')}/edit/main/docs/{row.uri}"]
+            )
+            assert _head(built_site, _url(row.uri)).edit_links == expected, row.uri
 
 
 def test_llms_txt_lists_every_principle_with_its_short_url(built_site: Path) -> None:

@@ -1,0 +1,193 @@
+"""One build of the site: the state the MkDocs hooks share, and their steps.
+
+``Build.start`` runs in ``on_config``: it loads and checks the site
+(:mod:`handbook.site_model`), generates the pages of the table
+(:mod:`handbook.site_pages`) and checks every placeholder of every page
+(:mod:`handbook.placeholders`), so that any content error stops the build
+before a page renders. Each later hook is one method here.
+"""
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from handbook import evidence, pages, placeholders
+from handbook.bench_citations import bench_kind
+from handbook.build_cache import BuildCache
+from handbook.checkboxes import name_checkboxes
+from handbook.code_spans import unwrap_plain_tokens
+from handbook.listing_redirects import write_listing_redirects
+from handbook.markdown_document import MarkdownDocument, parse_document
+from handbook.placeholders import Kind, PageAddress, Placeholder
+from handbook.print_page import all_principles_kind
+from handbook.site_model import Site, load_site
+from handbook.site_pages import SitePage, navigation, search_meta, site_pages
+
+DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
+
+
+@dataclass
+class Build:
+    """What one build knows, from ``on_config`` to ``on_post_build``."""
+
+    site: Site
+    rows: tuple[SitePage, ...]
+    generated: dict[str, str]
+    """Each generated file's content, by its path relative to docs/."""
+    documents: dict[str, MarkdownDocument]
+    """Every page's Markdown, hand-written and generated, by its path."""
+    placeholders: dict[str, list[Placeholder]]
+    kinds: dict[str, Kind]
+    cache: BuildCache | None
+    rendered: dict[str, str] = field(default_factory=dict)
+    """Each principle page's HTML, by its path, for the all-in-one page."""
+
+    @classmethod
+    def start(cls, config: MkDocsConfig) -> "Build":
+        """Load and check everything; raises LocatedError at the first problem."""
+        site = load_site(
+            Path(config.docs_dir),
+            site_url=config.site_url or DEFAULT_SITE_URL,
+            repo_url=config.repo_url,
+            description=config.site_description or "",
+        )
+        rows = site_pages()
+        generated = {row.uri: row.render(site) for row in rows if row.render}
+        documents = dict(site.documents) | {
+            uri: parse_document(Path(uri), text, front_matter=False)
+            for uri, text in generated.items()
+            if uri.endswith(".md")
+        }
+        rendered: dict[str, str] = {}
+        kinds = {
+            "bench": bench_kind(site.benchmarks),
+            "all-principles": all_principles_kind(site.registry, rendered),
+        }
+        found = {uri: placeholders.find(doc) for uri, doc in documents.items()}
+        for page_placeholders in found.values():
+            placeholders.check(page_placeholders, kinds)
+        cache = BuildCache.open(config)
+        return cls(site, rows, generated, documents, found, kinds, cache, rendered)
+
+    def navigation(self) -> list[object]:
+        return navigation(self.rows, self.site.registry)
+
+    def add_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """Add the generated files; pages already read are not read again."""
+        for file in files.documentation_pages():
+            if document := self.site.documents.get(file.src_uri):
+                file.content_string = document.text
+        for uri, content in self.generated.items():
+            files.append(File.generated(config, uri, content=content))
+        return files
+
+    def reuse_rendered(self) -> None:
+        """Search entries from the cache, for pages whose HTML is unchanged."""
+        if self.cache is not None:
+            self.cache.memoise_search()
+
+    def reuse_outputs(self, env: jinja2.Environment) -> None:
+        """Page HTML from the cache, for pages whose context is unchanged."""
+        if self.cache is not None:
+            self.cache.memoise_templates(env)
+
+    def page_markdown(self, page: Page) -> str:
+        """The page's Markdown; its rendering comes from the cache when it can."""
+        if self.cache is not None:
+            self.cache.memoise_render(page)
+        return self._markdown(page)
+
+    def _markdown(self, page: Page) -> str:
+        """Placeholders expanded; a principle page assembled around its sections."""
+        uri = page.file.src_uri
+        document = self.documents[uri]
+        page.meta["search"] = {
+            **search_meta(self.rows, self.site.registry, uri),
+            **(page.meta.get("search") or {}),
+        }
+        lines = placeholders.expand_markdown(
+            document, self.placeholders[uri], self.kinds, _address(page)
+        )
+        principle = self.site.principle_at(uri)
+        if principle is None:
+            return "\n".join(lines[document.body_line - 1 :]) + "\n"
+        # Per-page description (meta description, Open Graph) and search terms:
+        # Material's search ranks a match in a page's tags above all else.
+        page.meta["description"] = html.escape(principle.summary, quote=True)
+        page.meta["tags"] = list(
+            dict.fromkeys(
+                [
+                    principle.id,
+                    id_word(principle.id),
+                    *principle.tags,
+                    *principle.aliases,
+                ]
+            )
+        )
+        page.meta["pbp_id"] = principle.id
+        return pages.assemble_principle(
+            self.site.registry,
+            principle,
+            lines,
+            self.site.anchors[principle.id],
+            self.site.site_url,
+            evidence.verified_by(principle, self.site.repo_url),
+        )
+
+    def page_content(self, content: str, page: Page) -> str:
+        """Name task-list checkboxes, drop spans that style nothing; keep each
+        principle's HTML for the print page."""
+        content = unwrap_plain_tokens(name_checkboxes(content))
+        if self.site.principle_at(page.file.src_uri) is not None:
+            self.rendered[page.file.src_uri] = content
+        return content
+
+    def page_context(self, page: Page) -> None:
+        """No edit link without a source file; HTML-stage placeholders expanded."""
+        uri = page.file.src_uri
+        if uri in self.generated:
+            page.edit_url = None
+        page.content = placeholders.expand_html(
+            page.content or "", self.placeholders[uri], self.kinds, _address(page)
+        )
+
+    def finish(self, site_dir: Path) -> None:
+        self._write_redirects(site_dir)
+        write_listing_redirects(site_dir, self.site.site_url)
+        if self.cache is not None:
+            self.cache.finish()
+
+    def _write_redirects(self, site_dir: Path) -> None:
+        """A static redirect for every ID ever published: /id/<ID>/.
+
+        Static hosts match paths case-sensitively, so the lower-case spelling
+        (/id/perf-eager-load/) gets its own redirect too; any other mix of
+        cases is sent to the upper-case URL by the 404 page.
+        """
+        for principle_id, target in self.site.registry.redirects().items():
+            canonical = pages.absolute(self.site.site_url, target)
+            redirect = pages.redirect_html("../../" + target, canonical, principle_id)
+            for spelling in dict.fromkeys((principle_id, principle_id.lower())):
+                directory = site_dir / "id" / spelling
+                directory.mkdir(parents=True, exist_ok=True)
+                (directory / "index.html").write_text(redirect, encoding="utf-8")
+
+
+def _address(page: Page) -> PageAddress:
+    return PageAddress(page.file.src_uri, page.url)
+
+
+def id_word(principle_id: str) -> str:
+    """The ID as one search word, ``dbmigrations`` for DB-MIGRATIONS.
+
+    Search splits an ID at its hyphens, and the words of one ID ("db",
+    "migrations") are often words of its neighbours too; the site's search
+    (docs/assets/search-worker.js) also looks a query's words up joined, so
+    the page whose ID the reader typed ranks first.
+    """
+    return principle_id.replace("-", "").lower()

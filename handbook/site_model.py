@@ -1,0 +1,97 @@
+"""The site, read and checked once per build, before any page renders.
+
+Every hand-written page of docs/ is read and parsed one time
+(:class:`~handbook.markdown_document.MarkdownDocument`); the principle pages
+among them make the registry, and each is held to the anatomy. The source
+document, the verdicts on it and the benchmark results are loaded and
+checked against the registry. A problem anywhere is a
+:class:`~handbook.locations.LocatedError` naming its file and line, raised
+here rather than when the page it concerns renders.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from benchmarks import results as bench_results
+from handbook import benchmarks_page
+from handbook.anatomy import check_anatomy
+from handbook.docs_tree import REPO_ROOT, markdown_pages
+from handbook.markdown_document import MarkdownDocument, read_document
+from handbook.pages import reading_minutes
+from handbook.registry import PRINCIPLES_DIR, Principle, Registry, registry_of
+from handbook.source_document import SourceDocument
+from handbook.verdicts import Verdicts, load_verdicts
+
+BENCHMARKS_FILE = Path("_data/benchmarks.json")
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the pages are built from, checked."""
+
+    docs_dir: Path
+    site_url: str
+    repo_url: str | None
+    description: str
+    documents: dict[str, MarkdownDocument]
+    """Every hand-written page, by its path relative to docs/ (``index.md``)."""
+    registry: Registry
+    source: SourceDocument
+    verdicts: Verdicts
+    benchmarks: bench_results.Results
+    anchors: dict[str, str]
+    """Each principle's ID -> the anchor of its main section on the Source page."""
+
+    @cached_property
+    def principles_by_uri(self) -> dict[str, Principle]:
+        return {p.path.as_posix(): p for p in self.registry.principles}
+
+    def principle_at(self, uri: str) -> Principle | None:
+        return self.principles_by_uri.get(uri)
+
+    @cached_property
+    def reading_minutes(self) -> dict[str, int]:
+        """Each principle's ID -> minutes to read its body."""
+        return {
+            p.id: reading_minutes(p.document.body) for p in self.registry.principles
+        }
+
+
+def load_site(
+    docs_dir: Path, *, site_url: str, repo_url: str | None, description: str
+) -> Site:
+    """Read every page and data file once, and check all of it."""
+    documents = {
+        uri: read_document(path, front_matter=_is_principle(uri))
+        for path in markdown_pages(docs_dir)
+        if (uri := path.relative_to(docs_dir).as_posix())
+    }
+    registry = registry_of(
+        docs_dir,
+        # In the order of their paths, as load_registry reads them.
+        [documents[uri] for uri in sorted(documents, key=Path) if _is_principle(uri)],
+    )
+    for principle in registry.principles:
+        check_anatomy(principle.document, principle.level)
+    source = SourceDocument.load(docs_dir)
+    benchmarks = bench_results.load(docs_dir / BENCHMARKS_FILE)
+    benchmarks_page.check(benchmarks, registry)
+    return Site(
+        docs_dir=docs_dir,
+        site_url=site_url,
+        repo_url=repo_url,
+        description=description,
+        documents=documents,
+        registry=registry,
+        source=source,
+        verdicts=load_verdicts(docs_dir, source, registry, REPO_ROOT),
+        benchmarks=benchmarks,
+        anchors={p.id: source.anchor_for(p) for p in registry.principles},
+    )
+
+
+def _is_principle(uri: str) -> bool:
+    """Every page under principles/ is one, except an index page."""
+    parts = uri.split("/")
+    return parts[0] == PRINCIPLES_DIR and parts[-1] != "index.md"

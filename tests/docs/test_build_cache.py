@@ -1,0 +1,251 @@
+"""The build cache never serves a stale page.
+
+A scratch copy of the repository, with its own cache (``.tmp/build-cache/``
+of the copy), is built, then edited the way a writer would edit it, one
+kind of input at a time, and built again: each edit shows on the pages
+that depend on it, while the pages that do not still come from the cache.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from mkdocs.config import load_config
+
+from handbook import build_cache, build_fingerprint
+from handbook.build_cache import BuildCache
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.registry import Principle, load_registry
+from handbook.validators import tool_path
+
+MARK = "edited-for-the-build-cache-test"
+CACHE_LINE = re.compile(
+    r"Build cache: (?P<reused>\d+) pages reused, (?P<rendered>\d+) rendered"
+)
+
+
+@dataclass(frozen=True)
+class Built:
+    """One build of the scratch repository."""
+
+    site: Path
+    reused: int
+    rendered: int
+
+    def page(self, url: str) -> str:
+        return (self.site / url / "index.html").read_text()
+
+
+def _working_tree(repo: Path) -> Path:
+    """A copy of every file of the working tree git does not ignore."""
+    listed = subprocess.run(
+        [tool_path("git"), "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    for name in listed:
+        source = REPO_ROOT / name
+        if source.is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / name)
+    return repo
+
+
+def _build(repo: Path, name: str) -> Built:
+    """``mkdocs build --strict`` of ``repo``, with the cache in ``repo/.tmp``."""
+    site = repo.parent / name
+    env = {
+        **os.environ,
+        "NO_MKDOCS_2_WARNING": "1",
+        "SITE_URL": "https://handbook.test/",
+    }
+    env.pop("HANDBOOK_BUILD_CACHE", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    counts = CACHE_LINE.search(result.stderr)
+    return Built(
+        site,
+        int(counts["reused"]) if counts else 0,
+        int(counts["rendered"]) if counts else 0,
+    )
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{path}: {old!r} not found"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _quoting_page() -> tuple[Principle, str, str]:
+    """A principle page that quotes a Python section of snippets/ and cites no
+    measurement (new results would change its Markdown): the page, the file
+    and the section."""
+    for principle in load_registry(DOCS_DIR).principles:
+        if "[[bench:" in principle.document.text:
+            continue
+        for block in principle.document.fences:
+            for target in block.includes:
+                path, _, section = target.partition(":")
+                if path.startswith("snippets/") and path.endswith(".py") and section:
+                    return principle, path, section
+    raise LookupError("no page quotes a section of a Python file in snippets/")
+
+
+QUOTING_PAGE, QUOTED_FILE, QUOTED_SECTION = _quoting_page()
+
+
+def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    """One scratch repository, built after each kind of edit in turn.
+
+    One test, not one per edit: each build needs the one before it, and
+    pytest-xdist would otherwise run the chain once per worker.
+    """
+    repo = _working_tree(tmp_path / "repo")
+    first = _build(repo, "site-0")
+    assert first.rendered > 100
+    assert first.reused == 0
+
+    # Neither a quoted snippet, nor another page's title, nor the benchmark
+    # results change the site's fingerprint: only what each page's entry
+    # records as read, or its Markdown, can tell the cache they changed.
+    start = f"# --8<-- [start:{QUOTED_SECTION}]\n"
+    _edit(repo / QUOTED_FILE, start, f"{start}# {MARK}\n")
+    _edit(
+        repo / "docs/principles/api/cursor-pagination.md",
+        "title: List endpoints return pages chained by an opaque cursor",
+        f"title: List endpoints return pages chained by an opaque cursor {MARK}",
+    )
+    _edit(
+        repo / "docs/_data/benchmarks.json",
+        '"date": "2026-11-26T16:26:59+00:00"',
+        '"date": "2026-11-27T16:26:59+00:00"',
+    )
+    content = _build(repo, "site-1")
+    assert f"# {MARK}" in content.page(QUOTING_PAGE.url), "the edited snippet"
+    for url in ("principles/api/etag", "principles/testing/test-rollback", "checklist"):
+        assert MARK in content.page(url), f"the new title in the navigation of {url}"
+    assert MARK in (content.site / "404.html").read_text(), "404's navigation"
+    cited = content.page("principles/api/etag")
+    assert "measured 2026-11-27" in cited, "the new results"
+    assert "measured 2026-11-26" not in cited, "the old results"
+    # Else all of the above would hold without the cache doing anything.
+    assert content.reused > 50
+    assert content.rendered >= 3
+
+    # A theme override changes every page.
+    _edit(
+        repo / "overrides/main.html",
+        "{% block extrahead %}\n",
+        f"{{% block extrahead %}}\n  <!-- {MARK} -->\n",
+    )
+    theme = _build(repo, "site-2")
+    pages = [*theme.site.rglob("index.html"), theme.site / "404.html"]
+    without = [p for p in pages if f"<!-- {MARK} -->" not in p.read_text()]
+    # The short URLs' redirect pages are written by the hooks, not the theme.
+    assert all("/id/" in p.as_posix() for p in without), without[:3]
+    assert len(without) < len(pages)
+
+    # The build's code decides what goes into any page: every page is built
+    # again, as without a cache.
+    _edit(
+        repo / "handbook/pages.py",
+        "Paste this into a review comment; the short link never breaks.",
+        f"Paste this into a review comment; the short link never breaks ({MARK}).",
+    )
+    clean = _build(repo, "site-3")
+    assert clean.reused == 0
+    assert f"never breaks ({MARK})" in clean.page(QUOTING_PAGE.url)
+
+    # Built again from the cache only, the site is byte for byte the same.
+    cached = _build(repo, "site-4")
+    assert cached.rendered == 0
+    assert cached.reused == clean.rendered > 100
+    assert _differences(clean.site, cached.site) == []
+
+
+def _differences(site: Path, other: Path) -> list[str]:
+    """Files of one site missing from, or different in, the other."""
+    files = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
+    others = sorted(p.relative_to(other) for p in other.rglob("*") if p.is_file())
+    return [str(p) for p in set(files) ^ set(others)] + [
+        path.as_posix()
+        for path in files
+        # The sitemap's dates are the day of the build, which may have changed.
+        if not path.name.startswith("sitemap.xml")
+        and (other / path).is_file()
+        and (site / path).read_bytes() != (other / path).read_bytes()
+    ]
+
+
+def test_the_cache_is_off_when_the_environment_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = load_config(str(REPO_ROOT / "mkdocs.yml"))
+    monkeypatch.setenv("HANDBOOK_BUILD_CACHE", "off")
+    assert BuildCache.open(config) is None
+    monkeypatch.setenv("HANDBOOK_BUILD_CACHE", str(REPO_ROOT / ".tmp" / "elsewhere"))
+    cache = BuildCache.open(config)
+    assert cache is not None
+    assert cache.directory == REPO_ROOT / ".tmp" / "elsewhere"
+
+
+def test_code_changed_since_it_was_loaded_turns_the_cache_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`mkdocs serve` keeps the modules it imported: their output would be
+    stored under the new code's fingerprint."""
+    assert build_fingerprint.loaded_code(REPO_ROOT) is not None
+    module = str(Path(build_cache.__file__).resolve())
+    monkeypatch.setitem(build_fingerprint._FIRST_LOADED, module, "the source as loaded")
+
+    assert build_fingerprint.loaded_code(REPO_ROOT) is None
+
+
+def test_entries_no_build_used_for_a_week_are_deleted(tmp_path: Path) -> None:
+    config = load_config(str(REPO_ROOT / "mkdocs.yml"))
+    cache = BuildCache(tmp_path, "fingerprint", config)
+    old, recent, killed = (
+        tmp_path / "pages" / "old.json",
+        tmp_path / "html" / "recent.json",
+        tmp_path / "search" / "tmp1234.tmp",
+    )
+    for path in (old, recent, killed):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+    eight_days_ago = time.time() - 8 * 86400
+    os.utime(old, (eight_days_ago, eight_days_ago))
+    os.utime(killed, (eight_days_ago, eight_days_ago))
+
+    cache.finish()
+
+    assert not old.exists()
+    assert not killed.exists()
+    assert recent.exists()
+
+
+def test_a_theme_that_shows_the_build_date_keeps_no_page_html(tmp_path: Path) -> None:
+    config = load_config(str(REPO_ROOT / "mkdocs.yml"))
+    theme = [Path(directory) for directory in config.theme.dirs]
+    override = tmp_path / "overrides" / "partials" / "footer.html"
+    override.parent.mkdir(parents=True)
+    override.write_text("Built on {{ build_date_utc.strftime('%Y-%m-%d') }}\n")
+
+    assert not build_cache._shows_build_date(theme)
+    assert build_cache._shows_build_date([override.parents[1], *theme])
