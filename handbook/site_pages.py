@@ -120,7 +120,9 @@ PAGES: tuple[SitePage, ...] = (
         render=lambda site: benchmarks_page.render(site.benchmarks, site.registry),
     ),
     SitePage("contributing.md", "Contributing", ABOUT, LISTING_BOOST),
-    SitePage("not-covered.md", "Not covered", ABOUT),
+    # Ranked like a principle: its tags are the topics it points away from,
+    # and a reader asking about one should find where to look instead.
+    SitePage("not-covered.md", "Not covered", ABOUT, PRINCIPLE_BOOST),
     SitePage(
         "principles.json",
         render=lambda site: pages.principles_json(site.registry, site.site_url),

@@ -21,7 +21,9 @@
 //      finds "organisation";
 //   3. for a word that matches nothing, matches the index's words one edit
 //      away (lunr's fuzzy term~1), so "paginaton" finds "pagination".
-//   4. looks the query's words up joined as well, boosted: a principle's ID
+//   4. ignores a bare "*" left of a word cut at a hyphen ("db-"), which
+//      lunr cannot search for and Material passes on;
+//   5. looks the query's words up joined as well, boosted: a principle's ID
 //      is indexed as one word too ("dbmigrations", from the page's tags), so
 //      "DB-MIGRATIONS", split at the hyphen into words its neighbours share,
 //      still ranks its own page first, while typing ("db-mig") included.
@@ -111,15 +113,27 @@
     if (!matches.length) return null;
     return {
       term: joined,
-      expansions: matches,
+      expansions: matches.slice().sort(), // lunr's TokenSet wants them sorted
       boost: JOINED_BOOST,
+      fields: ["tags"], // where a principle's ID is a word
       usePipeline: false,
       wildcard: WILDCARD.NONE,
       presence: lunr.Query.presence.OPTIONAL,
     };
   }
 
+  // A bare "*": what is left of a word cut at a separator, as in "db-"
+  // while the reader types DB-MIGRATIONS. Material passes it on, and lunr
+  // fails on it, so the results would vanish at every hyphen.
+  function bareWildcard(clause) {
+    return clause.term.replace(/\*/g, "") === "";
+  }
+
   function understand(index, query) {
+    var words = query.clauses.filter(function (clause) {
+      return !bareWildcard(clause);
+    });
+    if (words.length) query.clauses = words;
     var joined = joinedWords(index, query.clauses);
     understandWords(index, query);
     if (joined) query.clause(joined);
