@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from pytest_examples import CodeExample, EvalExample, find_examples
+from pytest_examples.run_code import comment_prefix_re as OUTPUT_LINE
+from pytest_examples.run_code import find_print_location
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
 from handbook.fences import INCLUDE_LINE, parse_info
@@ -129,7 +131,61 @@ def test_example_runs_and_prints_what_the_page_says(
     example: CodeExample, eval_example: EvalExample
 ) -> None:
     with located(example):
-        eval_example.run_print_check(example)
+        printed_after = _run_print_check(example, eval_example)
+        _check_every_output_was_printed(example, printed_after)
+
+
+def _run_print_check(example: CodeExample, eval_example: EvalExample) -> set[int]:
+    """``eval_example.run_print_check(example)``; the lines prints wrote after.
+
+    pytest-examples rewrites the ``#>`` output of every print that ran and
+    compares: an output under a print that never ran (in an ``except`` the
+    code no longer reaches, say) is left as written, and passes. Where the
+    prints that did run put their output (1-based lines of the block) is
+    what tells the two apart. Its own steps, through its private ``_run``
+    (pinned by uv.lock), since ``run_print_check`` returns neither.
+    """
+    example.test_id = eval_example._test_id
+    printing, _ = eval_example._run(example, "check", None, True, None)
+    printing.check_print_statements(example)
+    return {
+        find_print_location(example, statement.line_no)[0]
+        for statement in printing.print_statements()
+    }
+
+
+def _check_every_output_was_printed(
+    example: CodeExample, printed_after: set[int]
+) -> None:
+    """Every ``#>`` block follows a print that ran: no output is promised in vain."""
+    lines = example.source.splitlines()
+    for index, line in enumerate(lines):
+        if not OUTPUT_LINE.match(line) or (
+            index and OUTPUT_LINE.match(lines[index - 1])
+        ):
+            continue  # not the first line of an output block
+        if index not in printed_after:  # the line above it, 1-based
+            page_line = example.start_line + index + 1
+            pytest.fail(
+                f"the output at line {page_line} ({line.strip()!r}) was never "
+                "printed: the print above it did not run",
+                pytrace=False,
+            )
+
+
+def test_an_output_whose_print_never_ran_fails_the_check(
+    eval_example: EvalExample, tmp_path: Path
+) -> None:
+    promised = 'try:\n    int("12")\nexcept ValueError as error:\n    print(error)\n'
+    example = CodeExample.create(
+        promised + "    #> invalid literal for int()\n", path=tmp_path / "page.md"
+    )
+
+    printed_after = _run_print_check(example, eval_example)  # passes: nothing ran
+
+    assert printed_after == set()
+    with pytest.raises(pytest.fail.Exception, match=r"line 5 .* was never printed"):
+        _check_every_output_was_printed(example, printed_after)
 
 
 def test_every_opt_out_shows_its_reason_on_the_page() -> None:

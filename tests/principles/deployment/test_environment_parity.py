@@ -9,10 +9,12 @@ import postgres_provider
 import pytest
 import redis_provider
 import yaml
+from docker.errors import DockerException
 from evidence import prose
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from testcontainers.community import postgres as testcontainers_postgres
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.validators import compose_file, tool_path
@@ -123,11 +125,37 @@ async def test_postgresql_rejects_what_sqlite_stores(
     assert "PostgreSQL rejects both rows" in prose(PAGE)
 
 
-def test_the_test_provider_takes_its_image_and_major_from_compose() -> None:
+def test_the_test_provider_takes_its_image_and_major_from_compose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     image = SERVICES["postgres"]["image"]
+    major = int(image.split(":")[1].split("-")[0])
+    asked_for: list[str] = []
 
+    class WithoutDaemon:
+        """testcontainers' PostgresContainer on a machine without Docker."""
+
+        def __init__(self, image: str, **_options: object) -> None:
+            asked_for.append(image)
+
+        def start(self) -> None:
+            raise DockerException("no Docker daemon")
+
+    # What the provider does itself, not only what pinned_image() says: it
+    # asks testcontainers for an image, then looks for local binaries.
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    monkeypatch.setattr(testcontainers_postgres, "PostgresContainer", WithoutDaemon)
+    monkeypatch.setattr(postgres_provider, "POSTGRES_LIB_DIR", tmp_path)  # none
+    with (
+        pytest.raises(postgres_provider.NoPostgresError) as error,
+        postgres_provider.postgres_server(tmp_path),
+    ):
+        pass  # never reached: there is no server to yield
+
+    assert asked_for == [image]
+    assert f"{tmp_path / str(major) / 'bin'}/pg_ctl does not exist" in str(error.value)
     assert postgres_provider.pinned_image() == image
-    assert postgres_provider.pinned_major() == int(image.split(":")[1].split("-")[0])
+    assert postgres_provider.pinned_major() == major
     page = prose(PAGE)
     assert "under Docker, testcontainers starts this very image" in page
     assert "only the local server binaries of its major version are used" in page

@@ -132,12 +132,13 @@ def test_as_pid_1_the_same_clean_stop_exits_0(tmp_path: Path) -> None:
 
 
 def test_the_pages_entrypoint_runs_what_the_image_has() -> None:
-    entrypoint = next(
-        b.source for b in find_fences(SHUTDOWN_PAGE) if b.language == "bash"
-    )
-    exec_line = next(
-        line for line in entrypoint.splitlines() if line.startswith("exec ")
-    )
+    scripts = [b.source for b in find_fences(SHUTDOWN_PAGE) if b.language == "bash"]
+    assert scripts, f"{SHUTDOWN_PAGE}: no entrypoint script"
+    entrypoint = scripts[0]
+    # The shell execs the server, which takes over its PID and its signals.
+    exec_lines = [line for line in entrypoint.splitlines() if line.startswith("exec ")]
+    assert len(exec_lines) == 1, entrypoint
+    exec_line = exec_lines[0]
     dockerfile = (REPO_ROOT / "snippets" / "Dockerfile").read_text()
     runtime = dockerfile.rsplit("\nFROM ", 1)[1]
 

@@ -9,7 +9,7 @@ import pytest
 from evidence import prose
 from httpx import AsyncClient
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
@@ -24,6 +24,13 @@ CALLER_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN_ID = "00f067aa0ba902b7"
 
 
+def the_one_span(spans: InMemorySpanExporter) -> ReadableSpan:
+    """The only span finished so far: a failed assertion if there are more or none."""
+    finished = spans.get_finished_spans()
+    assert len(finished) == 1, [span.name for span in finished]
+    return finished[0]
+
+
 # --8<-- [start:server-span]
 async def test_a_request_is_one_server_span_named_by_its_route(
     spans: InMemorySpanExporter, client: AsyncClient, alice: dict[str, Any]
@@ -32,7 +39,7 @@ async def test_a_request_is_one_server_span_named_by_its_route(
 
     response = await client.get("/orders/12345", headers=alice["headers"])
 
-    (span,) = spans.get_finished_spans()
+    span = the_one_span(spans)
     assert response.status_code == 404
     assert span.name == "GET /orders/{order_id}"
     assert span.kind == SpanKind.SERVER
@@ -54,7 +61,7 @@ async def test_a_request_joins_the_trace_of_the_caller(
         "/users/me", headers={**alice["headers"], "traceparent": traceparent}
     )
 
-    (span,) = spans.get_finished_spans()
+    span = the_one_span(spans)
     assert span.context is not None
     assert span.parent is not None
     assert f"{span.context.trace_id:032x}" == CALLER_TRACE_ID
@@ -94,7 +101,7 @@ async def test_a_request_that_only_looks_like_a_probe_is_traced(
 
     await client.get(path, headers={"Host": host})
 
-    (span,) = spans.get_finished_spans()
+    span = the_one_span(spans)
     assert span.kind == SpanKind.SERVER
     # --8<-- [end:probes]
 
