@@ -27,7 +27,6 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from handbook.evidence import evidence_module
-from handbook.fences import find_fences
 from handbook.includes import expand
 from handbook.locations import LocatedError, Location
 from handbook.registry import Principle, Registry
@@ -40,19 +39,17 @@ TEST_ID = re.compile(r"^(?P<file>tests/[\w/]+\.py)::(?P<name>\w+)(?:\[.+\])?$")
 NO_PAGE_CLAIM = re.compile(r"\bno (?:page|principle)s?\b", re.IGNORECASE)
 
 
-def check_all(
-    verdicts: Verdicts, registry: Registry, docs_dir: Path, repo_root: Path
-) -> None:
+def check_all(verdicts: Verdicts, registry: Registry, repo_root: Path) -> None:
     """Every pass, in the order a contributor would fix things."""
     check_quotes(verdicts)
     check_principle_ids(verdicts, registry)
     check_test_ids(verdicts, repo_root)
     check_defects(verdicts)
     check_complete(verdicts)
-    check_principles_cover(verdicts, registry, docs_dir)
+    check_principles_cover(verdicts, registry)
     check_not_verifiable_is_current(verdicts, registry)
     check_no_page_claims(verdicts, registry)
-    check_corrections_on_pages(verdicts, registry, docs_dir)
+    check_corrections_on_pages(verdicts, registry)
 
 
 def _fold(text: str) -> str:
@@ -182,26 +179,22 @@ def check_complete(verdicts: Verdicts) -> None:
 # --- Current with the registry and the pages -------------------------------------------
 
 
-@functools.cache
-def _page_text(page: Path, modified_ns: int) -> str:
-    """The page as a reader sees it: its Markdown with every include expanded."""
-    del modified_ns  # part of the cache key only
-    text = page.read_text(encoding="utf-8")
-    included = [expand(b) for b in find_fences(page, text) if b.is_include]
-    return "\n".join([text, *included])
+def page_text(principle: Principle) -> str:
+    """The page as a reader sees it: its Markdown with every include expanded.
+
+    Built from the document the registry already read, so checking verdicts
+    costs the build no second read of any page."""
+    document = principle.document
+    included = [b for b in document.fences if b.is_include]
+    return "\n".join([document.text, *(expand(b) for b in included)])
 
 
-def page_text(docs_dir: Path, principle: Principle) -> str:
-    page = docs_dir / principle.path
-    return _page_text(page, page.stat().st_mtime_ns)
-
-
-def covers(principle: Principle, verdict: Verdict, docs_dir: Path) -> bool:
+def covers(principle: Principle, verdict: Verdict) -> bool:
     """The principle cites the statement's section, its page links the
     statement, or its evidence module holds one of the verdict's tests."""
     if verdict.statement.section in principle.sources:
         return True
-    text = page_text(docs_dir, principle)
+    text = page_text(principle)
     anchors = {verdict.key, verdict.statement.anchor}
     if any(
         f"{page}#{a})" in text
@@ -213,13 +206,11 @@ def covers(principle: Principle, verdict: Verdict, docs_dir: Path) -> bool:
     return any(PurePosixPath(t.split("::")[0]) == module for t in verdict.tests)
 
 
-def check_principles_cover(
-    verdicts: Verdicts, registry: Registry, docs_dir: Path
-) -> None:
+def check_principles_cover(verdicts: Verdicts, registry: Registry) -> None:
     for v in verdicts.entries:
         for principle_id in v.principles:
             principle = registry.by_id(principle_id)
-            if not covers(principle, v, docs_dir):
+            if not covers(principle, v):
                 raise LocatedError(
                     v.line_of("principles"),
                     f"{v.key}: {principle_id} does not cover this statement: it does "
@@ -287,9 +278,7 @@ def _missing(words: Iterable[str], text: str) -> list[str]:
     return [w for w in words if _fold(w) not in folded]
 
 
-def check_corrections_on_pages(
-    verdicts: Verdicts, registry: Registry, docs_dir: Path
-) -> None:
+def check_corrections_on_pages(verdicts: Verdicts, registry: Registry) -> None:
     """Each page a correction names links it and carries its corrected form."""
     for v in verdicts.by_kind("corrected"):
         if extra := sorted(set(v.shown) - set(v.principles)):
@@ -311,7 +300,7 @@ def check_corrections_on_pages(
                     "'shown' quotes the correction's own words",
                 )
             principle = registry.by_id(principle_id)
-            text = page_text(docs_dir, principle)
+            text = page_text(principle)
             page = Path("docs") / principle.path
             if f"corrections.md#{v.key})" not in text:
                 raise LocatedError(

@@ -329,7 +329,7 @@ def load_verdicts(
     anchors = {s.anchor: s for s in source.statements}
     entries = tuple(_to_verdict(e, anchors, source) for e in _parse(path))
     verdicts = Verdicts(path, source, entries)
-    verdict_checks.check_all(verdicts, registry, docs_dir, repo_root)
+    verdict_checks.check_all(verdicts, registry, repo_root)
     return verdicts
 
 

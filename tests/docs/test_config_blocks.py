@@ -57,7 +57,9 @@ def test_block_shown_as_invalid_really_fails(
 def test_the_nginx_check_fails_where_nginx_does(tmp_path: Path) -> None:
     broken = "events {}\nhttp { client_header_timeout ten-seconds; }\n"
 
-    with pytest.raises(InvalidBlock, match='"client_header_timeout" directive invalid value'):
+    with pytest.raises(
+        InvalidBlock, match='"client_header_timeout" directive invalid value'
+    ):
         validator_for("nginx", "nginx.conf")(broken, tmp_path)  # type: ignore[misc]
 
 
