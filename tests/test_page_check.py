@@ -1,0 +1,74 @@
+"""`task check -- <page>`: the tests one page depends on, and no others."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from handbook import page_check
+from handbook.docs_tree import REPO_ROOT
+
+ETAG_PAGE = Path("docs/principles/api/etag.md")
+
+
+def _relative(paths: tuple[Path, ...]) -> list[str]:
+    return [p.relative_to(REPO_ROOT).as_posix() for p in paths]
+
+
+def test_a_principle_page_selects_its_evidence_and_its_snippets_tests() -> None:
+    selected = _relative(page_check.select(REPO_ROOT / ETAG_PAGE).modules)
+
+    assert selected[0] == "tests/principles/api/test_etag.py"
+    # The page includes a section of this test module, and quotes
+    # shop/orders/router.py, which this module imports.
+    assert "tests/service/test_orders_api.py" in selected
+    # Nothing on the page comes from the users domain.
+    assert "tests/service/test_users_api.py" not in selected
+    assert not any(m.startswith("tests/docs/") for m in selected)
+
+
+def test_a_page_without_evidence_selects_the_module_that_names_it() -> None:
+    # Spelt in parts, or this module would name the page too.
+    selected = _relative(page_check.select(REPO_ROOT / "docs" / "checker.md").modules)
+
+    assert selected == ["tests/checker/test_checker_page.py"]
+
+
+def test_only_the_pages_own_docs_tests_are_collected() -> None:
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "handbook.page_check", str(ETAG_PAGE)),
+            *("--collect-only", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    node_ids = [line for line in result.stdout.splitlines() if "::" in line]
+    docs_tests = [n for n in node_ids if n.startswith("tests/docs/")]
+    assert any("test_python_examples.py" in n for n in docs_tests), docs_tests
+    assert any("test_page_follows_the_anatomy" in n for n in docs_tests)
+    for node_id in docs_tests:
+        assert "principles/api/etag" in node_id, node_id
+    assert any(n.startswith("tests/principles/api/test_etag.py::") for n in node_ids)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "usage: task check -- docs/principles/<area>/<slug>.md"),
+        (["docs/principles/api/etags.md"], "no such page"),
+        (["docs/_data/areas.yml"], "no such page"),
+        (["README.md"], "is not under"),
+    ],
+    ids=["no page", "misspelt page", "not a Markdown page", "outside docs"],
+)
+def test_a_wrong_page_is_a_usage_error(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert page_check.main(argv) == 2
+    assert message in capsys.readouterr().err
