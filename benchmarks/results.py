@@ -72,7 +72,6 @@ class Scenario(TypedDict):
     name: str
     title: str
     principle: str
-    page: str
     description: str
     parameters: dict[str, Any]
     warmup_runs: int
@@ -179,7 +178,7 @@ def _scenario_problems(scenario: dict[str, Any]) -> list[str]:
     name = scenario.get("name", "?")
     found = [
         f"{name}: no {field!r}"
-        for field in ("title", "principle", "page", "description", "measurements")
+        for field in ("title", "principle", "description", "measurements")
         if not scenario.get(field)
     ]
     runs = scenario.get("measured_runs", 0)

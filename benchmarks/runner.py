@@ -83,12 +83,14 @@ class Recorder:
 
 @dataclass(frozen=True)
 class ScenarioInfo:
-    """What a scenario measures, for the page: its title, principle and method."""
+    """What a scenario measures, for the page: its title, principle and method.
+
+    The principle's ID is the only link to its page: the registry knows where
+    the page is, so nothing here can disagree with it."""
 
     name: str
     title: str
     principle: str
-    page: str
     description: str
 
 
@@ -105,7 +107,6 @@ def scenario_result(
         name=info.name,
         title=info.title,
         principle=info.principle,
-        page=info.page,
         description=info.description,
         parameters=parameters,
         warmup_runs=plan.warmup_runs,

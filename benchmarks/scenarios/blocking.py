@@ -33,7 +33,6 @@ INFO = ScenarioInfo(
     name="blocking",
     title="Blocking versus non-blocking",
     principle="ASYNC-NO-BLOCKING",
-    page="principles/async/no-blocking-calls.md",
     description=(
         f"Three routes of a minimal FastAPI app (`benchmarks/blocking_app.py`) "
         f"that each wait {WAIT_SECONDS * 1000:.0f} ms: with `time.sleep` inside "

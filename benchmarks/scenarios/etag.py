@@ -27,7 +27,6 @@ INFO = ScenarioInfo(
     name="etag",
     title="ETag revalidation versus the full response",
     principle="API-ETAG",
-    page="principles/api/etag.md",
     description=(
         "The service itself (`shop.core.main:app`, production settings, one "
         "uvicorn worker, its JSON request logs written to a file) answering "

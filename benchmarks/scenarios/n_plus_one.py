@@ -30,7 +30,6 @@ INFO = ScenarioInfo(
     name="n_plus_one",
     title="N+1 versus eager loading",
     principle="PERF-EAGER-LOAD",
-    page="principles/performance/eager-loading.md",
     description=(
         f"One user's first N orders, each with its {dataset.FULL.items_per_order} "
         "items, read through the "

@@ -27,7 +27,6 @@ INFO = ScenarioInfo(
     name="pagination",
     title="Offset versus cursor pagination",
     principle="API-CURSOR-PAGINATION",
-    page="principles/api/cursor-pagination.md",
     description=(
         "One page (the service's default limit of 20, fetched as 21 rows to tell "
         "whether a next page exists) of a user with one page more orders than the "

@@ -27,7 +27,6 @@ INFO = ScenarioInfo(
     name="password_hashing",
     title="Argon2 on the event loop versus in a thread",
     principle="SEC-PASSWORDS",
-    page="principles/security/password-hashing.md",
     description=(
         "The service's own Argon2id hasher (`shop.users.security`, parameters in "
         "the table below, read from a hash it made). **One hash**: the mean time "

@@ -26,7 +26,6 @@ INFO = ScenarioInfo(
     name="pooling",
     title="Pooled connections versus one per request",
     principle="DB-POOL",
-    page="principles/data/connection-pool.md",
     description=(
         "What one request's database work costs when it is a single primary-key "
         "read of a user (`UserRepository.get`) in a fresh session, one request "

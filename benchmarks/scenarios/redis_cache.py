@@ -26,7 +26,6 @@ INFO = ScenarioInfo(
     name="redis_cache",
     title="Redis cache hit versus database read",
     principle="PERF-REDIS-CACHE",
-    page="principles/performance/redis-cache.md",
     description=(
         "The service's `UserService.get_profile` (what `GET /users/{id}` calls), "
         "one call after another, each on a fresh session from the service's "

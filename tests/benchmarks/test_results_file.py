@@ -23,8 +23,10 @@ from benchmarks.results import (
 )
 from benchmarks.scenarios import SCENARIOS
 from handbook.docs_tree import DOCS_DIR, markdown_pages
+from handbook.registry import load_registry
 
 PLACEHOLDER = re.compile(r"\[\[bench:([A-Za-z0-9_.\-]+)\]\]")
+REGISTRY = load_registry(DOCS_DIR)
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +87,8 @@ def test_each_scenario_is_cited_by_its_principle_page(results: Results) -> None:
             if key.startswith(scenario["name"] + ".")
             for page in pages
         }
-        assert scenario["page"] in citing, scenario["name"]
+        page = REGISTRY.by_id(scenario["principle"]).path.as_posix()
+        assert page in citing, scenario["name"]
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ async def test_the_n_plus_one_scenario_counts_one_query_per_order_when_lazy(
     for m in scenario["measurements"]:
         assert len(m["samples"]) == plan.measured_runs
         assert len(m["warmup_samples"]) == plan.warmup_runs
-    assert scenario["page"] == "principles/performance/eager-loading.md"
+    assert scenario["principle"] == "PERF-EAGER-LOAD"
 
 
 def test_quick_or_partial_runs_never_overwrite_the_committed_file(
