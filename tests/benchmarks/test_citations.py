@@ -26,7 +26,6 @@ def results() -> Results:
         name="n_plus_one",
         title="N+1 versus eager loading",
         principle="PERF-EAGER-LOAD",
-        page=PAGE_URI,
         description="What was measured.",
         parameters={},
         warmup_runs=1,
