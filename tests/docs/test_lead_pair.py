@@ -1,0 +1,187 @@
+"""A principle page leads with a short Don't / Do pair copied from its own sections."""
+
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from handbook.docs_tree import DOCS_DIR
+from handbook.lead_pair import LEAD_MAX_LINES, fallback_sections, lead_pair
+from handbook.locations import LocatedError
+from handbook.markdown_document import parse_document
+from handbook.registry import Principle, load_registry
+
+REGISTRY = load_registry(DOCS_DIR)
+PAGE = Path("principles/example/page.md")
+
+# Pages whose principle has no short code example on one side: that side
+# leads with its opening sentence. Listed so that a page joining or leaving
+# the list is a decision, not an accident.
+FALLBACKS = {
+    "API-CURSOR-PAGINATION": ["Don't", "Do"],
+    "API-ERROR-BODY": ["Don't"],
+    "API-REST": ["Don't"],
+    "API-SCHEMAS": ["Don't", "Do"],
+    "ASYNC-GATHER": ["Don't"],
+    "ASYNC-NO-BLOCKING": ["Don't", "Do"],
+    "DB-INDEXES": ["Do"],
+    "DB-MIGRATIONS": ["Don't"],
+    "DB-MODELS": ["Don't"],
+    "DB-SESSION": ["Don't"],
+    "DOC-TYPE-HINTS": ["Don't"],
+    "OPS-HEALTH": ["Don't"],
+    "OPS-JSON-LOGS": ["Don't"],
+    "OPS-REQUEST-ID": ["Don't"],
+    "PERF-EAGER-LOAD": ["Don't"],
+    "PERF-MEMOIZE": ["Do"],
+    "PERF-REDIS-CACHE": ["Don't"],
+    "PRECOMMIT-OFFLINE": ["Don't"],
+    "QUICK-START": ["Don't"],
+    "SEC-AUTHZ": ["Don't"],
+    "SEC-BODY-LIMIT": ["Don't"],
+    "SEC-CORS": ["Don't"],
+    "SEC-SECRETS": ["Don't"],
+    "STACK-ASYNC-ROUTES": ["Don't"],
+    "STACK-PYDANTIC": ["Don't", "Do"],
+    "STRUCT-CORE-SHARED": ["Do"],
+    "STRUCT-DEPENDS": ["Don't"],
+    "STRUCT-NO-CYCLES": ["Don't"],
+    "STRUCT-SERVICE-LAYER": ["Don't"],
+    "TEST-FUNCTIONAL": ["Don't"],
+    "TEST-ORGANISATION": ["Don't", "Do"],
+    "TEST-ROLLBACK": ["Do"],
+}
+
+
+def _page(front: str, dont: str, do: str) -> str:
+    return (
+        f"---\nid: EX-ONE\nlevel: must\n{front}---\n\n## Why\n\nBecause.\n\n"
+        f"## Do\n\n{do}\n\n## Don't\n\n{dont}\n\n## How to check\n\nLook.\n\n"
+        "## Related\n\n- none\n"
+    )
+
+
+def _python(lines: int, name: str = "x") -> str:
+    body = "\n".join(f"{name}_{n} = {n}" for n in range(lines))
+    return f"```python\n{body}\n```"
+
+
+TEXT_OUTPUT = "```text\nTraceback (most recent call last)\n```"
+
+
+def test_the_pair_is_dont_then_do_each_the_first_short_code_block_of_its_section() -> (
+    None
+):
+    text = _page(
+        "",
+        dont=f"Don't do this:\n\n{TEXT_OUTPUT}\n\n{_python(3, 'bad')}",
+        do=f"Do this:\n\n{_python(LEAD_MAX_LINES + 1, 'long')}\n\n{_python(2, 'good')}",
+    )
+    dont, do = lead_pair(parse_document(PAGE, text))
+    assert (dont.section, do.section) == ("Don't", "Do")
+    assert dont.block is not None and dont.block.source.startswith("bad_0")
+    assert do.block is not None and do.block.source.startswith("good_0")
+
+
+def test_front_matter_points_at_the_block_that_leads() -> None:
+    text = _page(
+        "lead: {do: 2}\n", dont=_python(2, "bad"), do=f"{_python(2, 'a')}\n\n{_python(2, 'b')}"
+    )
+    _, do = lead_pair(parse_document(PAGE, text))
+    assert do.block is not None and do.block.source.startswith("b_0")
+
+
+def test_a_side_with_no_short_code_block_leads_with_its_opening_sentence() -> None:
+    text = _page(
+        "",
+        dont=f"Don't format values into SQL:\n\n{_python(LEAD_MAX_LINES + 1)}",
+        do=_python(2),
+    )
+    dont, _ = lead_pair(parse_document(PAGE, text))
+    assert dont.block is None
+    assert dont.opening == "Don't format values into SQL."
+
+
+@pytest.mark.parametrize(
+    ("front", "message"),
+    [
+        ("lead: {do: 3}\n", "lead.do is 3, but '## Do' has 2 code blocks"),
+        ("lead: {dont: 0}\n", "lead.dont must be a block number from 1, not 0"),
+        ("lead: {example: 1}\n", "lead must map 'dont' and/or 'do'"),
+        ("lead: 2\n", "lead must map 'dont' and/or 'do'"),
+    ],
+)
+def test_a_bad_pointer_stops_the_build_at_the_lead_line(
+    front: str, message: str
+) -> None:
+    text = _page(front, dont=_python(2), do=f"{_python(2)}\n\n{_python(2)}")
+    with pytest.raises(LocatedError) as error:
+        lead_pair(parse_document(PAGE, text))
+    assert str(error.value).startswith(f"{PAGE}:4: {message}")
+
+
+def test_a_pointer_at_a_long_block_stops_the_build_at_that_block() -> None:
+    text = _page("lead: {dont: 1}\n", dont=_python(LEAD_MAX_LINES + 1), do=_python(2))
+    document = parse_document(PAGE, text)
+    with pytest.raises(LocatedError) as error:
+        lead_pair(document)
+    dont = document.section("Don't")
+    assert dont is not None
+    block_line = next(b.line for b in document.fences if b.line > dont.line)
+    assert str(error.value).startswith(
+        f"{PAGE}:{block_line}: this block leads the page (lead.dont: 1) but is "
+        f"{LEAD_MAX_LINES + 1} lines long"
+    )
+
+
+def test_the_pages_that_lead_with_words_are_the_listed_ones() -> None:
+    found = {
+        p.id: sides
+        for p in REGISTRY.principles
+        if (sides := fallback_sections(p.document))
+    }
+    assert found == FALLBACKS
+
+
+def _code_text(html: str) -> list[str]:
+    """The text of each code block in ``html``, tags and line anchors removed."""
+    return [
+        unescape(re.sub(r"<[^>]+>", "", block))
+        for block in re.findall(r"<pre[^>]*>(.*?)</pre>", html, re.S)
+    ]
+
+
+def _between(html: str, start: str, end: str) -> str:
+    return html[html.index(start) : html.index(end, html.index(start))]
+
+
+@pytest.mark.parametrize("principle", REGISTRY.principles, ids=lambda p: p.id)
+def test_the_lead_copies_a_block_its_section_shows_right_under_the_rule(
+    built_site: Path, principle: Principle
+) -> None:
+    html = (built_site / principle.url / "index.html").read_text()
+    rule = html.index("admonition rule")
+    lead = _between(html, '<div class="pbp-lead">', 'id="why"')
+    # Right under the rule: nothing but the rule box between the two.
+    assert html.index('<div class="pbp-lead">') > rule
+    assert "<h2" not in html[rule : html.index('<div class="pbp-lead">')]
+    labels = re.findall(r'pbp-lead__label--(\w+)"><strong>([^<]+)</strong>', lead)
+    assert [(key, unescape(label)) for key, label in labels] == [
+        ("dont", "Don't"),
+        ("do", "Do"),
+    ]
+    parts = re.split(r'<p class="pbp-lead__label', lead)[1:]
+    sections = {
+        "Don't": _between(html, 'id="dont"', "<h2"),
+        "Do": _between(html, 'id="do"', "<h2"),
+    }
+    for part, item in zip(parts, lead_pair(principle.document), strict=True):
+        shown = _code_text(part)
+        if item.block is None:
+            assert shown == []
+            assert "pbp-lead__opening" in part
+            continue
+        assert len(shown) == 1
+        assert shown[0] in _code_text(sections[item.section]), item.section
+        assert shown[0].count("\n") <= LEAD_MAX_LINES
