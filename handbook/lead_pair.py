@@ -71,9 +71,7 @@ def lead_pair(document: MarkdownDocument) -> list[LeadItem]:
                 ),
                 None,
             )
-        items.append(
-            LeadItem(title, _slug(title), block, _opening(document, section))
-        )
+        items.append(LeadItem(title, _slug(title), block, _opening(document, section)))
     return items
 
 

@@ -106,7 +106,8 @@ def review_section(principle: Principle, site_url: str) -> str:
         "## In code review\n\n"
         "Paste this into a review comment; the short link never breaks.\n\n"
         f"```text\n{review_comment(principle, site_url)}\n```\n\n"
-        "Or the [one-line form](" + relative(principle.path.as_posix(), "code-review.md#the-one-line-form")
+        "Or the [one-line form]("
+        + relative(principle.path.as_posix(), "code-review.md#the-one-line-form")
         + "), when the thread is busy:\n\n"
         f"```text\n{review_line(principle, site_url)}\n```\n\n"
     )

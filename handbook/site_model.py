@@ -16,8 +16,8 @@ from pathlib import Path
 from benchmarks import results as bench_results
 from handbook import benchmarks_page
 from handbook.anatomy import check_anatomy
-from handbook.lead_pair import lead_pair
 from handbook.docs_tree import REPO_ROOT, markdown_pages
+from handbook.lead_pair import lead_pair
 from handbook.markdown_document import MarkdownDocument, read_document
 from handbook.pages import reading_minutes
 from handbook.registry import PRINCIPLES_DIR, Principle, Registry, registry_of

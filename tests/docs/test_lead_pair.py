@@ -75,8 +75,9 @@ def test_the_pair_is_dont_then_do_each_the_first_short_code_block_of_its_section
 ):
     text = _page(
         "",
-        dont=f"Don't do this:\n\n{TEXT_OUTPUT}\n\n{_python(3, 'bad')}",
-        do=f"Do this:\n\n{_python(LEAD_MAX_LINES + 1, 'long')}\n\n{_python(2, 'good')}",
+        dont=f"Don't:\n\n{TEXT_OUTPUT}\n\n{_python(3, 'bad')}\n\n{_python(2, 'worse')}",
+        do=f"Do:\n\n{_python(LEAD_MAX_LINES + 1, 'long')}\n\n{_python(2, 'good')}\n\n"
+        f"{_python(2, 'also')}",
     )
     dont, do = lead_pair(parse_document(PAGE, text))
     assert (dont.section, do.section) == ("Don't", "Do")
