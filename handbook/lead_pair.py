@@ -10,23 +10,29 @@ cannot drift from them.
 Which block leads, per section:
 
 - the block front matter points at, ``lead: {dont: 2, do: 1}`` (the
-  section's code blocks counted from 1, nested ones included); or, without a
-  pointer,
-- the section's first block that is code (not ``text`` output) and at most
-  ``LEAD_MAX_LINES`` lines long, includes expanded.
+  section's code blocks counted from 1, nested ones included);
+- or the named section front matter points at, ``lead: {dont:
+  "tests/x.py:core"}``: a section nested inside one that a block of that
+  page section includes, so the lead is an excerpt of code the section shows,
+  trimmed by markers in the tested file and never by hand;
+- or, without a pointer, the section's first block that is code (not
+  ``text`` output) and at most ``LEAD_MAX_LINES`` lines long, includes
+  expanded.
 
-A pointer at a missing block or at a block longer than ``LEAD_MAX_LINES``
-stops the build at the front matter's or the block's line. A section with no
-short code block leads with its opening sentence and a link to its examples
-instead (the fallback): the pair stays short, and a long block is never cut.
+A pointer at a missing block or section, at a section no block of the page
+section includes around it, or at code longer than ``LEAD_MAX_LINES`` stops
+the build at the line to fix. A section with no short code block and no
+pointer leads with its opening sentence and a link to its examples instead
+(the fallback): the pair stays short, and a long block is never cut.
 """
 
 from dataclasses import dataclass
 
 from handbook.fences import FencedBlock
-from handbook.includes import expand
-from handbook.locations import LocatedError
+from handbook.includes import expand, resolve_target
+from handbook.locations import LocatedError, Location
 from handbook.markdown_document import MarkdownDocument, Section
+from handbook.snippet_sections import sections_in
 
 LEAD_MAX_LINES = 20
 """At most this many lines per lead block: two of them and the rule fit a
@@ -45,8 +51,11 @@ class LeadItem:
     section: str
     anchor: str
     block: FencedBlock | None
+    """The block that leads, or that holds the excerpt that leads."""
     opening: str
     """The section's first paragraph: shown when no block leads."""
+    excerpt: str | None = None
+    """``path:section`` nested inside ``block``'s include, when that leads."""
 
 
 def lead_pair(document: MarkdownDocument) -> list[LeadItem]:
@@ -60,8 +69,14 @@ def lead_pair(document: MarkdownDocument) -> list[LeadItem]:
                 document.location(document.body_line), f"'## {title}' is missing"
             )
         blocks = [b for b in document.fences if section.line < b.line < section.end]
-        if key in pointers:
-            block: FencedBlock | None = _pointed(document, key, pointers[key], blocks)
+        opening = _opening(document, section)
+        pointer = pointers.get(key)
+        if isinstance(pointer, str):
+            holder = _holder(document, key, pointer, blocks)
+            items.append(LeadItem(title, _slug(title), holder, opening, pointer))
+            continue
+        if pointer is not None:
+            block: FencedBlock | None = _pointed(document, key, pointer, blocks)
         else:
             block = next(
                 (
@@ -92,12 +107,15 @@ def lead_markdown(document: MarkdownDocument, lines: list[str]) -> str:
         parts.append("")
         if item.block is None:
             parts += [f'<p class="pbp-lead__opening" markdown>{item.opening}</p>', ""]
+        elif item.excerpt is not None:
+            fence = _block_lines(item.block, lines)
+            parts += [fence[0], f'--8<-- "{item.excerpt}"', fence[-1], ""]
         else:
             parts += [*_block_lines(item.block, lines), ""]
     return "\n".join([*parts, "</div>", "", ""])
 
 
-def _pointers(document: MarkdownDocument) -> dict[str, int]:
+def _pointers(document: MarkdownDocument) -> dict[str, int | str]:
     lead = document.meta.get("lead")
     if lead is None:
         return {}
@@ -105,20 +123,64 @@ def _pointers(document: MarkdownDocument) -> dict[str, int]:
     if not isinstance(lead, dict) or not set(lead) <= set(LEAD_SECTIONS):
         raise LocatedError(
             where,
-            "lead must map 'dont' and/or 'do' to a block number of that section, "
-            "e.g. lead: {dont: 2, do: 1}",
+            "lead must map 'dont' and/or 'do' to a block number of that section "
+            'or a named section it quotes, e.g. lead: {dont: 2, do: "path.py:name"}',
         )
-    for key, number in lead.items():
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+    for key, value in lead.items():
+        if isinstance(value, str) and resolve_target(value)[1]:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise LocatedError(
-                where, f"lead.{key} must be a block number from 1, not {number!r}"
+                where,
+                f"lead.{key} must be a block number from 1 or a 'path:section', "
+                f"not {value!r}",
             )
     return dict(lead)
+
+
+def _holder(
+    document: MarkdownDocument, key: str, target: str, blocks: list[FencedBlock]
+) -> FencedBlock:
+    """The block of the page section whose include encloses the named section."""
+    where = document.field_location("lead")
+    path, name = resolve_target(target)
+    if not path.is_file():
+        raise LocatedError(where, f"lead.{key}: no file {path.name} for {target!r}")
+    by_name = {s.name: s for s in sections_in(path)}
+    if name not in by_name:
+        raise LocatedError(where, f"lead.{key}: {path.name} has no section '{name}'")
+    inner = by_name[name]
+    for block in blocks:
+        for quoted in block.includes:
+            quoted_path, quoted_name = resolve_target(quoted)
+            outer = by_name.get(quoted_name or "") if quoted_path == path else None
+            if (
+                outer
+                and outer.start_line
+                < inner.start_line
+                < inner.end_line
+                < outer.end_line
+            ):
+                length = inner.end_line - inner.start_line - 1
+                if length > LEAD_MAX_LINES:
+                    raise LocatedError(
+                        Location(path, inner.start_line),
+                        f"section '{name}' leads {document.path} but is {length} "
+                        f"lines long; a lead has at most {LEAD_MAX_LINES}",
+                    )
+                return block
+    raise LocatedError(
+        where,
+        f"lead.{key}: section '{name}' is not inside a section that "
+        f"'## {LEAD_SECTIONS[key]}' quotes; a lead excerpt comes from code the "
+        "section shows",
+    )
 
 
 def _pointed(
     document: MarkdownDocument, key: str, number: int, blocks: list[FencedBlock]
 ) -> FencedBlock:
+    """The block a number points at, checked to exist and to be short."""
     title = LEAD_SECTIONS[key]
     if number > len(blocks):
         raise LocatedError(

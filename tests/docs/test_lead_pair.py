@@ -23,7 +23,6 @@ FALLBACKS = {
     "API-ERROR-BODY": ["Don't"],
     "API-REST": ["Don't"],
     "API-SCHEMAS": ["Don't", "Do"],
-    "ASYNC-GATHER": ["Don't"],
     "ASYNC-NO-BLOCKING": ["Don't", "Do"],
     "DB-INDEXES": ["Do"],
     "DB-MIGRATIONS": ["Don't"],
@@ -33,7 +32,6 @@ FALLBACKS = {
     "OPS-HEALTH": ["Don't"],
     "OPS-JSON-LOGS": ["Don't"],
     "OPS-REQUEST-ID": ["Don't"],
-    "PERF-EAGER-LOAD": ["Don't"],
     "PERF-MEMOIZE": ["Do"],
     "PERF-REDIS-CACHE": ["Don't"],
     "PRECOMMIT-OFFLINE": ["Don't"],
@@ -81,16 +79,21 @@ def test_the_pair_is_dont_then_do_each_the_first_short_code_block_of_its_section
     )
     dont, do = lead_pair(parse_document(PAGE, text))
     assert (dont.section, do.section) == ("Don't", "Do")
-    assert dont.block is not None and dont.block.source.startswith("bad_0")
-    assert do.block is not None and do.block.source.startswith("good_0")
+    assert dont.block is not None
+    assert dont.block.source.startswith("bad_0")
+    assert do.block is not None
+    assert do.block.source.startswith("good_0")
 
 
 def test_front_matter_points_at_the_block_that_leads() -> None:
     text = _page(
-        "lead: {do: 2}\n", dont=_python(2, "bad"), do=f"{_python(2, 'a')}\n\n{_python(2, 'b')}"
+        "lead: {do: 2}\n",
+        dont=_python(2, "bad"),
+        do=f"{_python(2, 'a')}\n\n{_python(2, 'b')}",
     )
     _, do = lead_pair(parse_document(PAGE, text))
-    assert do.block is not None and do.block.source.startswith("b_0")
+    assert do.block is not None
+    assert do.block.source.startswith("b_0")
 
 
 def test_a_side_with_no_short_code_block_leads_with_its_opening_sentence() -> None:
@@ -108,7 +111,10 @@ def test_a_side_with_no_short_code_block_leads_with_its_opening_sentence() -> No
     ("front", "message"),
     [
         ("lead: {do: 3}\n", "lead.do is 3, but '## Do' has 2 code blocks"),
-        ("lead: {dont: 0}\n", "lead.dont must be a block number from 1, not 0"),
+        (
+            "lead: {dont: 0}\n",
+            "lead.dont must be a block number from 1 or a 'path:section', not 0",
+        ),
         ("lead: {example: 1}\n", "lead must map 'dont' and/or 'do'"),
         ("lead: 2\n", "lead must map 'dont' and/or 'do'"),
     ],
@@ -134,6 +140,34 @@ def test_a_pointer_at_a_long_block_stops_the_build_at_that_block() -> None:
         f"{PAGE}:{block_line}: this block leads the page (lead.dont: 1) but is "
         f"{LEAD_MAX_LINES + 1} lines long"
     )
+
+
+EAGER = REGISTRY.by_id("PERF-EAGER-LOAD")
+EXCERPT = "tests/service/test_orders_api.py:lead-lazy-per-order"
+
+
+def test_front_matter_may_point_at_a_section_nested_in_one_the_page_quotes() -> None:
+    dont, _ = lead_pair(EAGER.document)
+    assert dont.excerpt == EXCERPT
+    assert dont.block is not None
+    assert dont.block.includes == ["tests/service/test_orders_api.py:lazy-items"]
+
+
+def test_an_excerpt_from_code_the_section_does_not_quote_stops_the_build() -> None:
+    text = _page(f'lead: {{dont: "{EXCERPT}"}}\n', dont=_python(2), do=_python(2))
+    with pytest.raises(LocatedError) as error:
+        lead_pair(parse_document(PAGE, text))
+    assert str(error.value).startswith(
+        f"{PAGE}:4: lead.dont: section 'lead-lazy-per-order' is not inside a "
+        "section that '## Don't' quotes"
+    )
+
+
+def test_an_excerpt_of_a_missing_section_stops_the_build() -> None:
+    target = "tests/service/test_orders_api.py:no-such-section"
+    text = _page(f'lead: {{do: "{target}"}}\n', dont=_python(2), do=_python(2))
+    with pytest.raises(LocatedError, match=r":4: lead.do: .* has no section"):
+        lead_pair(parse_document(PAGE, text))
 
 
 def test_the_pages_that_lead_with_words_are_the_listed_ones() -> None:
@@ -184,5 +218,20 @@ def test_the_lead_copies_a_block_its_section_shows_right_under_the_rule(
             assert "pbp-lead__opening" in part
             continue
         assert len(shown) == 1
-        assert shown[0] in _code_text(sections[item.section]), item.section
         assert shown[0].count("\n") <= LEAD_MAX_LINES
+        in_section = _code_text(sections[item.section])
+        if item.excerpt is None:
+            assert shown[0] in in_section, item.section
+        else:  # whole lines of one of the section's blocks, dedented
+            lines = [line.strip() for line in shown[0].splitlines()]
+            assert any(
+                _contains_lines([x.strip() for x in block.splitlines()], lines)
+                for block in in_section
+            ), item.section
+
+
+def _contains_lines(block: list[str], lines: list[str]) -> bool:
+    return any(
+        block[start : start + len(lines)] == lines
+        for start in range(len(block) - len(lines) + 1)
+    )
