@@ -24,7 +24,6 @@ FALLBACKS = {
     "API-REST": ["Don't"],
     "API-SCHEMAS": ["Don't", "Do"],
     "ASYNC-NO-BLOCKING": ["Don't", "Do"],
-    "DB-INDEXES": ["Do"],
     "DB-MIGRATIONS": ["Don't"],
     "DB-MODELS": ["Don't"],
     "DB-SESSION": ["Don't"],
@@ -41,14 +40,13 @@ FALLBACKS = {
     "SEC-CORS": ["Don't"],
     "SEC-SECRETS": ["Don't"],
     "STACK-ASYNC-ROUTES": ["Don't"],
-    "STACK-PYDANTIC": ["Don't", "Do"],
+    "STACK-PYDANTIC": ["Don't"],
     "STRUCT-CORE-SHARED": ["Do"],
     "STRUCT-DEPENDS": ["Don't"],
     "STRUCT-NO-CYCLES": ["Don't"],
     "STRUCT-SERVICE-LAYER": ["Don't"],
     "TEST-FUNCTIONAL": ["Don't"],
     "TEST-ORGANISATION": ["Don't", "Do"],
-    "TEST-ROLLBACK": ["Do"],
 }
 
 
