@@ -233,3 +233,10 @@ def _contains_lines(block: list[str], lines: list[str]) -> bool:
         block[start : start + len(lines)] == lines
         for start in range(len(block) - len(lines) + 1)
     )
+
+
+def test_the_contributing_guide_gives_the_lead_s_line_limit() -> None:
+    guide = (DOCS_DIR / "contributing.md").read_text(encoding="utf-8")
+    assert f"at most {LEAD_MAX_LINES} lines in each of the two sections" in " ".join(
+        guide.split()
+    )
