@@ -13,8 +13,13 @@ from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from handbook.anatomy import LEVELS_WITH_EXCEPTIONS
-from handbook.checker.coverage import coverage_record
+from handbook.checker.coverage import (
+    checked_by_markdown,
+    checked_by_tools,
+    coverage_record,
+)
 from handbook.departures import departure_comment
+from handbook.lead_pair import lead_markdown
 from handbook.registry import LEVELS, Principle, Registry
 from handbook.source_document import slugify
 
@@ -43,6 +48,23 @@ def review_comment(principle: Principle, site_url: str) -> str:
     return (
         f"{REVIEW_PREFIX[principle.level]} ({principle.id}): {principle.title}. "
         f"{principle.summary} {absolute(site_url, principle.short_url)}"
+    )
+
+
+def short_name(principle: Principle) -> str:
+    """The principle's short name (front matter ``short``), or its title without one."""
+    short = principle.document.meta.get("short")
+    return short if isinstance(short, str) and short.strip() else principle.title
+
+
+def review_line(principle: Principle, site_url: str) -> str:
+    """The one-line review comment: prefix, ID, short name and short link.
+
+    The form is the one docs/code-review.md gives ("The one-line form").
+    """
+    return (
+        f"{REVIEW_PREFIX[principle.level]} ({principle.id}, {short_name(principle)}): "
+        f"{absolute(site_url, principle.short_url)}"
     )
 
 
@@ -75,6 +97,7 @@ def principle_header(registry: Registry, principle: Principle, site_url: str) ->
     return header + (
         f'!!! rule "The rule"\n\n    {principle.summary}\n\n'
         f"    Short link: [{short}]({short})\n\n"
+        f"    {checked_by_markdown(principle.id)}\n\n"
     )
 
 
@@ -83,6 +106,10 @@ def review_section(principle: Principle, site_url: str) -> str:
         "## In code review\n\n"
         "Paste this into a review comment; the short link never breaks.\n\n"
         f"```text\n{review_comment(principle, site_url)}\n```\n\n"
+        "Or the [one-line form]("
+        + relative(principle.path.as_posix(), "code-review.md#the-one-line-form")
+        + "), when the thread is busy:\n\n"
+        f"```text\n{review_line(principle, site_url)}\n```\n\n"
     )
 
 
@@ -134,7 +161,8 @@ def assemble_principle(
     def text(start: int, end: int) -> str:
         return "\n".join(lines[start - 1 : end - 1])
 
-    page = principle_header(registry, principle, site_url) + verified_by
+    page = principle_header(registry, principle, site_url)
+    page += lead_markdown(document, lines) + verified_by
     page += text(document.body_line, related.line).strip("\n") + "\n\n"
     if principle.level in LEVELS_WITH_EXCEPTIONS:
         page += record_departure(principle)
@@ -152,7 +180,8 @@ def checklist(registry: Registry, site_url: str) -> str:
         "",
         "Every principle, grouped by area, one line each. Copy the Markdown below into "
         "an issue or pull request to track a review or an audit; each item links to "
-        "its principle.",
+        "its principle. After each, what `principles check` checks it with "
+        "([the checker](checker.md)), or that no rule can: review it by hand.",
         "",
     ]
     for area, principles in registry.areas_in_use():
@@ -160,7 +189,7 @@ def checklist(registry: Registry, site_url: str) -> str:
         lines += [
             f"- [`{p.id}`]({p.path.as_posix()}) "
             f'<span class="pbp-level pbp-level--{p.level}">{LEVEL_LABELS[p.level]}</span> '
-            f"{p.title}"
+            f"{p.title} {_checked_note(p)}"
             for p in principles
         ]
         lines += ["", "</div>", ""]
@@ -173,6 +202,13 @@ def checklist(registry: Registry, site_url: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _checked_note(principle: Principle) -> str:
+    """What ``principles check`` checks a principle with, after its checklist line."""
+    tools = checked_by_tools(principle.id)
+    text = f"checked by {tools}" if tools else "not machine-checked"
+    return f'<span class="pbp-checked">· {text}</span>'
 
 
 def checklist_markdown(registry: Registry, site_url: str) -> str:

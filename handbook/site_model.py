@@ -17,6 +17,7 @@ from benchmarks import results as bench_results
 from handbook import benchmarks_page
 from handbook.anatomy import check_anatomy
 from handbook.docs_tree import REPO_ROOT, markdown_pages
+from handbook.lead_pair import lead_pair
 from handbook.markdown_document import MarkdownDocument, read_document
 from handbook.pages import reading_minutes
 from handbook.registry import PRINCIPLES_DIR, Principle, Registry, registry_of
@@ -74,6 +75,7 @@ def load_site(
     )
     for principle in registry.principles:
         check_anatomy(principle.document, principle.level)
+        lead_pair(principle.document)  # a bad lead: pointer stops the build here
     source = SourceDocument.load(docs_dir)
     benchmarks = bench_results.load(docs_dir / BENCHMARKS_FILE)
     benchmarks_page.check(benchmarks, registry)

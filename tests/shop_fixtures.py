@@ -166,6 +166,7 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 # --8<-- [start:rollback-fixtures]
+# --8<-- [start:lead-rollback]
 @pytest.fixture
 async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection inside an outer transaction that is always rolled back."""
@@ -173,6 +174,7 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         transaction = await conn.begin()
         yield conn
         await transaction.rollback()
+    # --8<-- [end:lead-rollback]
 
 
 @pytest.fixture

@@ -41,17 +41,27 @@ def coverage_record(principle_id: str) -> dict[str, Any]:
 
 
 def checked_by_markdown(principle_id: str) -> str:
-    """One line for a principle page or the checklist: what checks it, or why nothing does."""
+    """One line for a principle page: what checks it, or why nothing does."""
     rules = rules_for(principle_id)
     if not rules:
         reason = NOT_MACHINE_CHECKED.get(principle_id, "no rule yet")
         return f"**`principles check`:** not machine-checked: {reason}."
-    tools: dict[str, list[str]] = {}
-    for rule in rules:
-        tools.setdefault(rule.tool, []).append(f"`{rule.code}`")
-    listed = "; ".join(f"{tool} {', '.join(codes)}" for tool, codes in tools.items())
     stages = sorted({r.stage for r in rules})
-    return f"**`principles check`:** {listed} ({' and '.join(stages)} stage{'s' if len(stages) > 1 else ''})."
+    return (
+        f"**`principles check`:** {checked_by_tools(principle_id)} "
+        f"({' and '.join(stages)} stage{'s' if len(stages) > 1 else ''})."
+    )
+
+
+def checked_by_tools(principle_id: str) -> str | None:
+    """The tools and codes that check a principle, for a line of the checklist;
+    None when no rule does."""
+    tools: dict[str, list[str]] = {}
+    for rule in rules_for(principle_id):
+        tools.setdefault(rule.tool, []).append(f"`{rule.code}`")
+    if not tools:
+        return None
+    return "; ".join(f"{tool} {', '.join(codes)}" for tool, codes in tools.items())
 
 
 def machine_checked_ids() -> set[str]:

@@ -3,7 +3,7 @@
 from playwright.async_api import Page, expect
 
 from handbook.docs_tree import DOCS_DIR
-from handbook.pages import absolute, checklist_markdown, review_comment
+from handbook.pages import absolute, checklist_markdown, review_comment, review_line
 from handbook.registry import load_registry
 
 REGISTRY = load_registry(DOCS_DIR)
@@ -80,3 +80,15 @@ async def test_the_checklist_copy_button_copies_the_task_list(
     await block.get_by_role("button", name="Copy to clipboard").click()
     copied = await _clipboard(page)
     assert copied.rstrip("\n") == checklist_markdown(REGISTRY, PUBLISHED).rstrip("\n")
+
+
+async def test_the_one_line_comment_copy_button_copies_the_one_line_form(
+    clipboard_page: Page, site_url: str
+) -> None:
+    page = clipboard_page
+    await page.goto(site_url + PRINCIPLE.url)
+    await page.evaluate("navigator.clipboard.writeText('')")
+    block = page.locator("#in-code-review ~ .language-text").nth(1)
+    await block.hover()
+    await block.get_by_role("button", name="Copy to clipboard").click()
+    assert await _clipboard(page) == review_line(PRINCIPLE, PUBLISHED)

@@ -6,7 +6,9 @@ from urllib.parse import urlsplit
 from playwright.async_api import Page, expect
 
 from handbook.docs_tree import DOCS_DIR
-from handbook.registry import load_registry
+from handbook.includes import expand
+from handbook.lead_pair import fallback_sections, lead_pair
+from handbook.registry import Principle, load_registry
 
 REGISTRY = load_registry(DOCS_DIR)
 
@@ -95,3 +97,56 @@ async def test_start_here_is_on_the_first_screen_of_a_phone(
     box = await link.bounding_box()
     assert box is not None
     assert box["y"] + box["height"] <= 844, box
+
+
+def _widest_lead() -> Principle:
+    """Of the pages that lead with two code blocks, the one with the longest
+    line: the hardest to fit."""
+
+    def widest(principle: Principle) -> int:
+        return max(
+            (
+                len(line)
+                for item in lead_pair(principle.document)
+                if item.block is not None
+                for line in (
+                    expand(item.block) if item.block.is_include else item.block.source
+                ).splitlines()
+            ),
+            default=0,
+        )
+
+    paired = [p for p in REGISTRY.principles if not fallback_sections(p.document)]
+    return max(paired, key=widest)
+
+
+async def test_the_lead_pair_stacks_and_fits_a_390_px_phone(
+    phone: Page, site_url: str
+) -> None:
+    principle = _widest_lead()
+    await phone.goto(site_url + principle.url)
+    layout = await phone.evaluate(
+        """() => {
+            const [dont, doBlock] = [...document.querySelectorAll('.pbp-lead .highlight')]
+                .map(b => b.getBoundingClientRect());
+            return {page: document.documentElement.scrollWidth, dont, doBlock};
+        }"""
+    )
+    assert layout["page"] <= 390, (principle.id, layout)
+    # Stacked: Don't above Do, each within the screen's width.
+    assert layout["dont"]["bottom"] <= layout["doBlock"]["top"], layout
+    for box in (layout["dont"], layout["doBlock"]):
+        assert box["left"] >= 0, (principle.id, box)
+        assert box["right"] <= 390, (principle.id, box)
+
+
+async def test_the_lead_pair_starts_on_the_first_screen(
+    page: Page, site_url: str
+) -> None:
+    """On a 1280 x 720 laptop screen, the Don't example begins above the fold."""
+    principle = REGISTRY.by_id("DB-BOUND-PARAMS")
+    await page.goto(site_url + principle.url)
+    code = page.locator(".pbp-lead .highlight code").first
+    box = await code.bounding_box()
+    assert box is not None
+    assert box["y"] + 40 <= 720, box

@@ -81,3 +81,40 @@ def test_the_one_line_form_shares_the_full_comments_start_and_short_link(
         assert full.endswith(line.rsplit(": ", 1)[1]), principle.id
         link = built_site / "id" / principle.id / "index.html"
         assert link.is_file(), principle.id
+
+
+def _review_blocks(built_site: Path, url: str) -> list[str]:
+    """The text of each code block in a page's In code review section."""
+    html = (built_site / url / "index.html").read_text()
+    section = re.search(r'id="in-code-review"(.*?)<h2', html, re.S)
+    assert section, f"{url}: no In code review section"
+    return [
+        unescape(re.sub(r"<[^>]+>", "", block)).strip()
+        for block in re.findall(r"<pre[^>]*>.*?<code>(.*?)</code>", section[1], re.S)
+    ]
+
+
+def test_each_page_offers_the_one_line_comment_after_the_full_one(
+    built_site: Path,
+) -> None:
+    """The one-line form: prefix, ID, short name (the title until the page has
+    one) and short link, the form the code-review page gives."""
+    for principle in REGISTRY.principles:
+        full, line = _review_blocks(built_site, principle.url)
+        prefix = full.split(" (", 1)[0]
+        name = principle.document.meta.get("short") or principle.title
+        assert line == f"{prefix} ({principle.id}, {name}): {SITE_URL}id/{principle.id}/"
+
+
+def test_the_one_line_comment_uses_the_short_name_when_the_page_has_one() -> None:
+    from dataclasses import replace
+
+    from handbook.markdown_document import parse_document
+    from handbook.pages import review_line
+
+    principle = REGISTRY.by_id("PERF-EAGER-LOAD")
+    text = principle.document.text.replace("---\n", "---\nshort: N+1 queries\n", 1)
+    named = replace(principle, document=parse_document(principle.document.path, text))
+    assert review_line(named, SITE_URL) == (
+        f"Blocking (PERF-EAGER-LOAD, N+1 queries): {SITE_URL}id/PERF-EAGER-LOAD/"
+    )

@@ -10,9 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import REPO_ROOT, SNIPPET_ROOTS, block_id, code_blocks
+from handbook.docs_tree import (
+    DOCS_DIR,
+    REPO_ROOT,
+    SNIPPET_ROOTS,
+    block_id,
+    code_blocks,
+)
 from handbook.fences import INCLUDE_LINE
 from handbook.includes import expand, resolve_target
+from handbook.lead_pair import lead_pair
+from handbook.registry import load_registry
 from handbook.snippet_sections import all_sections, quotable_files, sections_in
 
 INCLUDE_BLOCKS = [block for block in code_blocks() if block.is_include]
@@ -48,6 +56,13 @@ def test_section_markers_are_balanced(path: Path) -> None:
 def test_every_section_is_quoted_by_a_page() -> None:
     used = {
         resolve_target(target) for block in INCLUDE_BLOCKS for target in block.includes
+    }
+    # A page's lead pair may quote a section nested in one its Do or Don't quotes.
+    used |= {
+        resolve_target(item.excerpt)
+        for principle in load_registry(DOCS_DIR).principles
+        for item in lead_pair(principle.document)
+        if item.excerpt is not None
     }
     orphans = [
         f"{section.path.relative_to(REPO_ROOT)}:{section.start_line}: section '{section.name}' is used by no page"

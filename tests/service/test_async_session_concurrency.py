@@ -17,6 +17,7 @@ from shop.users.models import User
 
 
 # --8<-- [start:shared-session-gather]
+# --8<-- [start:lead-new-session]
 async def test_gathering_queries_on_a_new_session_fails(session: AsyncSession) -> None:
     # A session that has not run a statement yet, as at the start of a request.
     first, second = await asyncio.gather(
@@ -32,6 +33,7 @@ async def test_gathering_queries_on_a_new_session_fails(session: AsyncSession) -
         "This session is provisioning a new connection; "
         "concurrent operations are not permitted"
     )
+    # --8<-- [end:lead-new-session]
 
 
 async def test_gathering_writes_on_one_session_fails(session: AsyncSession) -> None:

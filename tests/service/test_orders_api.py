@@ -455,6 +455,7 @@ async def test_items_that_were_not_loaded_eagerly_are_not_loaded_per_order(
     for _ in range(20):
         await place(client, alice)
     session.expunge_all()
+    # --8<-- [start:lead-lazy-per-order]
     # The listing query without .options(selectinload(Order.items)).
     query = select(Order).where(Order.user_id == alice["id"])
 
@@ -466,6 +467,7 @@ async def test_items_that_were_not_loaded_eagerly_are_not_loaded_per_order(
     with count_statements(await session.connection()) as statements:
         await session.run_sync(read_all_items)
     assert len(statements) == 1 + 20
+    # --8<-- [end:lead-lazy-per-order]
     session.expunge_all()
 
     # In async code the same hidden query cannot run at all.

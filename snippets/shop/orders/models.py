@@ -19,6 +19,7 @@ from shop.shared.base_model import Base
 
 
 # --8<-- [start:order-model]
+# --8<-- [start:lead-order-index]
 class Order(Base):
     """An order placed by a user."""
 
@@ -28,6 +29,7 @@ class Order(Base):
         # foreign key on user_id, as its leading column.
         Index("ix_orders_user_id_id", "user_id", "id"),
     )
+    # --8<-- [end:lead-order-index]
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     # By table name, not by importing User: orders must not depend on the

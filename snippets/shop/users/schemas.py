@@ -72,6 +72,7 @@ PasswordToCheck = Annotated[
 
 
 # --8<-- [start:user-schemas]
+# --8<-- [start:lead-user-create]
 class UserCreate(BaseModel):
     """Body of ``POST /users``."""
 
@@ -80,6 +81,7 @@ class UserCreate(BaseModel):
     email: Email
     name: PersonName
     password: Password
+    # --8<-- [end:lead-user-create]
 
 
 class UserUpdate(BaseModel):
