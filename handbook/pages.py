@@ -320,6 +320,7 @@ def principles_json(registry: Registry, site_url: str) -> str:
         {
             "id": p.id,
             "title": p.title,
+            "short_name": p.short_name,
             "summary": p.summary,
             "level": p.level,
             "area": p.area,

@@ -36,7 +36,16 @@ def test_principles_json_lists_every_principle_with_working_urls(
     listed = {p["id"]: p for p in principles_json["principles"]}
     assert set(listed) == {p.id for p in REGISTRY.principles}
     for entry in listed.values():
-        assert set(entry) >= {"id", "title", "summary", "level", "area", "tags", "url"}
+        assert set(entry) >= {
+            "id",
+            "title",
+            "short_name",
+            "summary",
+            "level",
+            "area",
+            "tags",
+            "url",
+        }
         assert entry["url"].startswith(SITE_URL)
         assert (
             built_site / entry["url"].removeprefix(SITE_URL) / "index.html"
