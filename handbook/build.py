@@ -10,10 +10,12 @@ before a page renders. Each later hook is one method here.
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from handbook import evidence, pages, placeholders
@@ -25,8 +27,10 @@ from handbook.listing_redirects import write_listing_redirects
 from handbook.markdown_document import MarkdownDocument, parse_document
 from handbook.placeholders import Kind, PageAddress, Placeholder
 from handbook.print_page import all_principles_kind
+from handbook.reading_list import neighbours
 from handbook.site_model import Site, load_site
 from handbook.site_pages import SitePage, navigation, search_meta, site_pages
+from handbook.unbroken_ids import keep_ids_whole
 
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 
@@ -44,8 +48,11 @@ class Build:
     placeholders: dict[str, list[Placeholder]]
     kinds: dict[str, Kind]
     cache: BuildCache | None
+    plugins: Any
     rendered: dict[str, str] = field(default_factory=dict)
     """Each principle page's HTML, by its path, for the all-in-one page."""
+    reading_links: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    """Next and Previous of each page on the reading list, by path."""
 
     @classmethod
     def start(cls, config: MkDocsConfig) -> "Build":
@@ -72,7 +79,17 @@ class Build:
         for page_placeholders in found.values():
             placeholders.check(page_placeholders, kinds)
         cache = BuildCache.open(config)
-        return cls(site, rows, generated, documents, found, kinds, cache, rendered)
+        return cls(
+            site,
+            rows,
+            generated,
+            documents,
+            found,
+            kinds,
+            cache,
+            config.plugins,
+            rendered,
+        )
 
     def navigation(self) -> list[object]:
         return navigation(self.rows, self.site.registry)
@@ -86,10 +103,55 @@ class Build:
             files.append(File.generated(config, uri, content=content))
         return files
 
+    def link_reading_order(self, nav: Navigation) -> None:
+        """Next and Previous follow Start here's list on its pages.
+
+        MkDocs links each page to its sidebar neighbours, which list the
+        principles by area; the reading list has day one's musts first. Each
+        page the list decides a side of is linked to the page it names, and
+        the pages' front matter records the links, so a page whose links
+        change is rendered again (the build cache keys HTML by front matter).
+        """
+        by_uri = {page.file.src_uri: page for page in nav.pages}
+        for uri, (previous, following) in neighbours(self.site.reading_list).items():
+            page = by_uri[uri]
+            if previous is not None:
+                page.previous_page = by_uri[previous]
+            if following is not None:
+                page.next_page = by_uri[following]
+            self.reading_links[uri] = {"previous": previous, "next": following}
+
     def reuse_rendered(self) -> None:
         """Search entries from the cache, for pages whose HTML is unchanged."""
         if self.cache is not None:
             self.cache.memoise_search()
+
+    def label_search_results(self) -> None:
+        """A principle's search result is headed ``ID · short name``.
+
+        Material titles a page's result with its h1, the full rule; like the
+        sidebar, results are scanned, so the label heads them and the rule
+        opens the teaser below it. The rule's words stay in the entry.
+        """
+        search = self.plugins.get("material/search") or self.plugins.get("search")
+        index = getattr(search, "search_index", None)
+        if index is None:
+            return
+        original = index.add_entry_from_context
+
+        def add_entry_from_context(page: Page) -> None:
+            first = len(index.entries)
+            original(page)
+            principle = self.site.principle_at(page.file.src_uri)
+            if principle is None:
+                return
+            for entry in index.entries[first:]:
+                if entry["location"] == page.url:
+                    entry["title"] = principle.label
+                    rule = html.escape(principle.title, quote=False)
+                    entry["text"] = f"<p>{rule}</p>{entry['text']}"
+
+        index.add_entry_from_context = add_entry_from_context
 
     def reuse_outputs(self, env: jinja2.Environment) -> None:
         """Page HTML from the cache, for pages whose context is unchanged."""
@@ -110,6 +172,8 @@ class Build:
             **search_meta(self.rows, self.site.registry, uri),
             **(page.meta.get("search") or {}),
         }
+        if links := self.reading_links.get(uri):
+            page.meta["pbp_reading"] = links
         lines = placeholders.expand_markdown(
             document, self.placeholders[uri], self.kinds, _address(page)
         )
@@ -130,6 +194,9 @@ class Build:
             )
         )
         page.meta["pbp_id"] = principle.id
+        # The page title is the sidebar's "ID · short name"; previews show the rule.
+        page.meta["pbp_title"] = principle.title
+        stop, following = self.site.stop_at(uri) or (None, None)
         return pages.assemble_principle(
             self.site.registry,
             principle,
@@ -137,12 +204,15 @@ class Build:
             self.site.anchors[principle.id],
             self.site.site_url,
             evidence.verified_by(principle, self.site.repo_url),
+            stop,
+            following,
         )
 
     def page_content(self, content: str, page: Page) -> str:
         """Name task-list checkboxes, drop spans that style nothing; keep each
         principle's HTML for the print page."""
         content = unwrap_plain_tokens(name_checkboxes(content))
+        content = keep_ids_whole(content, (e.id for e in self.site.registry.lock))
         if self.site.principle_at(page.file.src_uri) is not None:
             self.rendered[page.file.src_uri] = content
         return content

@@ -6,16 +6,18 @@ A flat pipeline, one step per MkDocs event, each a method of the build
 1. ``on_config``: read every page and data file once and check all of it
    (registry, anatomy, verdicts, benchmark results, placeholders), generate
    the pages of the table, set the navigation.
-2. ``on_pre_build``: Material's search reuses the entries of unchanged pages.
+2. ``on_pre_build``: Material's search reuses the entries of unchanged pages,
+   and names a principle by its ID and short name.
 3. ``on_files``: add the generated pages and files.
-4. ``on_page_markdown``: expand placeholders; assemble a principle page; its
+4. ``on_nav``: Next and Previous follow Start here's reading list.
+5. ``on_page_markdown``: expand placeholders; assemble a principle page; its
    rendering comes from the build cache if its inputs are unchanged.
-5. ``on_page_content``: name checkboxes; keep principles' HTML for /print/.
-6. ``on_env``: a page's HTML comes from the build cache if its template
+6. ``on_page_content``: name checkboxes; keep principles' HTML for /print/.
+7. ``on_env``: a page's HTML comes from the build cache if its template
    context is unchanged.
-7. ``on_page_context``: no edit link on generated pages; expand the
+8. ``on_page_context``: no edit link on generated pages; expand the
    placeholders that need other pages' HTML.
-8. ``on_post_build``: a redirect for every ID ever published, /id/<ID>/;
+9. ``on_post_build``: a redirect for every ID ever published, /id/<ID>/;
    the build cache keeps what this build used.
 
 Any problem in the content stops the build in ``on_config`` with
@@ -29,6 +31,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from benchmarks.results import ResultsError
@@ -54,9 +57,16 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     return config
 
 
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    del config, files
+    _current().link_reading_order(nav)
+    return nav
+
+
 def on_pre_build(config: MkDocsConfig) -> None:
     del config
     _current().reuse_rendered()
+    _current().label_search_results()
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:

@@ -6,10 +6,8 @@ reading order, ID index) is produced here, so no list is kept by hand.
 """
 
 import html
-import itertools
 import json
 import math
-from collections.abc import Iterator
 from pathlib import PurePosixPath
 
 from handbook.anatomy import LEVELS_WITH_EXCEPTIONS
@@ -20,6 +18,7 @@ from handbook.checker.coverage import (
 )
 from handbook.departures import departure_comment
 from handbook.lead_pair import lead_markdown
+from handbook.reading_list import START_HERE, Part, Stop, parts
 from handbook.registry import LEVELS, Principle, Registry
 from handbook.source_document import slugify
 
@@ -51,24 +50,20 @@ def review_comment(principle: Principle, site_url: str) -> str:
     )
 
 
-def short_name(principle: Principle) -> str:
-    """The principle's short name (front matter ``short``), or its title without one."""
-    short = principle.document.meta.get("short")
-    return short if isinstance(short, str) and short.strip() else principle.title
-
-
 def review_line(principle: Principle, site_url: str) -> str:
     """The one-line review comment: prefix, ID, short name and short link.
 
     The form is the one docs/code-review.md gives ("The one-line form").
     """
     return (
-        f"{REVIEW_PREFIX[principle.level]} ({principle.id}, {short_name(principle)}): "
+        f"{REVIEW_PREFIX[principle.level]} ({principle.id}, {principle.short_name}): "
         f"{absolute(site_url, principle.short_url)}"
     )
 
 
-def principle_header(registry: Registry, principle: Principle, site_url: str) -> str:
+def principle_header(
+    registry: Registry, principle: Principle, site_url: str, stop: Stop | None = None
+) -> str:
     area = next(a for a in registry.areas if a.key == principle.area)
     tags = " ".join(f"`{tag}`" for tag in principle.tags)
     short = absolute(site_url, principle.short_url)
@@ -91,6 +86,8 @@ def principle_header(registry: Registry, principle: Principle, site_url: str) ->
         f"</span>"
         f" {area.title} · {tags}</p>\n\n"
     )
+    if stop is not None:
+        header += reading_place(stop)
     if principle.aliases:
         terms = ", ".join(f"`{alias}`" for alias in principle.aliases)
         header += f'<p class="pbp-aliases" data-search-exclude markdown>Also searched as: {terms}</p>\n\n'
@@ -99,6 +96,63 @@ def principle_header(registry: Registry, principle: Principle, site_url: str) ->
         f"    Short link: [{short}]({short})\n\n"
         f"    {checked_by_markdown(principle.id)}\n\n"
     )
+
+
+def reading_place(stop: Stop) -> str:
+    """Where the page is on Start here's list: ``Day one · 4 of 31 · 3 min``,
+    the part linked to its heading there."""
+    page = stop.principle.path.as_posix()
+    part = relative(page, f"{START_HERE}#{stop.part.anchor}")
+    return (
+        f'<p class="pbp-place" data-search-exclude markdown>'
+        f"[{stop.part.name}]({part}) · {stop.number} of {stop.of} · "
+        f"{stop.minutes} min</p>\n\n"
+    )
+
+
+def milestone(stop: Stop, following: Stop | None) -> str:
+    """The end of a part, on its last page: what was read, and what comes next.
+
+    After the last part, what to do with what was read: run the reference
+    service, review a pull request with the checklist, run the checker.
+    """
+    if not stop.ends_part:
+        return ""
+    page = stop.principle.path.as_posix()
+
+    def link(path: str) -> str:
+        return relative(page, path)
+
+    lines = [
+        '<div class="admonition success pbp-milestone" data-search-exclude markdown>',
+        f'<p class="admonition-title">End of {stop.part.name.lower()}</p>',
+        "",
+        f"That was the last of the {stop.of} principles of "
+        f"[{stop.part.name.lower()}]({link(START_HERE + '#' + stop.part.anchor)}).",
+        "",
+    ]
+    if following is not None:
+        nxt = following.principle
+        lines += [
+            f"{following.part.name} starts with "
+            f"[`{nxt.id}` · {nxt.short_name}]({link(nxt.path.as_posix())}), "
+            "the next page.",
+            "",
+        ]
+    else:
+        lines += [
+            "What to do next:",
+            "",
+            f"1. **Run the reference service**, the code these pages quote: "
+            f"[how to start it]({link('reference/index.md#run-it')}).",
+            f"2. **Review a pull request** with the [checklist]({link('checklist.md')}), "
+            f"citing each finding by its ID as [code review]({link('code-review.md')}) "
+            "shows.",
+            f"3. **Run the checker**, `principles check`, on a service: "
+            f"[Checker]({link('checker.md')}).",
+            "",
+        ]
+    return "\n".join([*lines, "</div>", ""]) + "\n"
 
 
 def review_section(principle: Principle, site_url: str) -> str:
@@ -123,8 +177,13 @@ def source_link(principle: Principle, anchor: str) -> str:
         for heading in principle.sources[1:]
     ]
     label = "section" if len(sections) == 1 else "sections"
+    explained = relative(
+        principle.path.as_posix(), f"{START_HERE}#{DESIGN_DOCUMENT_ANCHOR}"
+    )
     return (
-        f"From *Python Backend Design Principles*, {label} {', '.join(sections)}. "
+        "The source of this principle is the design document the handbook checks "
+        f"and corrects, *Python Backend Design Principles* ([what it is]({explained})): "
+        f"{label} {', '.join(sections)}. "
         f"Published in the handbook on {principle.since.isoformat()}.\n"
     )
 
@@ -146,6 +205,8 @@ def assemble_principle(
     anchor: str,
     site_url: str,
     verified_by: str = "",
+    stop: Stop | None = None,
+    following: Stop | None = None,
 ) -> str:
     """A principle page as rendered: generated parts placed around the author's sections.
 
@@ -161,16 +222,18 @@ def assemble_principle(
     def text(start: int, end: int) -> str:
         return "\n".join(lines[start - 1 : end - 1])
 
-    page = principle_header(registry, principle, site_url)
+    page = principle_header(registry, principle, site_url, stop)
     page += lead_markdown(document, lines) + verified_by
     page += text(document.body_line, related.line).strip("\n") + "\n\n"
     if principle.level in LEVELS_WITH_EXCEPTIONS:
         page += record_departure(principle)
     page += review_section(principle, site_url)
     page += text(related.line, related.end).rstrip("\n") + "\n\n## Source\n\n"
+    # What "the source" is comes first, so the notes after it can say "the source".
+    page += source_link(principle, anchor)
     if notes:
-        page += text(notes.line + 1, notes.end).strip("\n") + "\n\n"
-    return page + source_link(principle, anchor)
+        page += "\n" + text(notes.line + 1, notes.end).strip("\n") + "\n"
+    return page + ("\n" + milestone(stop, following) if stop else "")
 
 
 def checklist(registry: Registry, site_url: str) -> str:
@@ -237,10 +300,9 @@ def reading_minutes(page_text: str) -> int:
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
 
 
-def reading_order(registry: Registry, minutes: dict[str, int]) -> str:
-    """Day one: every *must*, in reading order. Week one: the rest. One numbering."""
-    day_one = [p for p in registry.reading_order() if p.level == "must"]
-    week_one = [p for p in registry.reading_order() if p.level != "must"]
+def reading_order(registry: Registry, stops: list[Stop]) -> str:
+    """Day one: every *must*, in reading order. Week one: the rest. Each part
+    numbered from 1, as each page's place on the list counts."""
     lines = [
         "# Start here",
         "",
@@ -251,49 +313,60 @@ def reading_order(registry: Registry, minutes: dict[str, int]) -> str:
         f"{WORDS_PER_MINUTE} words a minute. The list is derived from the registry, "
         "so a new principle takes its place here by itself.",
         "",
+        "Open the first principle and follow **Next** at the foot of each page: it "
+        "goes through this list in this order, and each page shows where you are "
+        "(*Day one · 4 of 31 · 3 min*).",
+        "",
+        f"**The source: what the pages argue with.** {DESIGN_DOCUMENT_NOTE}",
+        f"{{: #{DESIGN_DOCUMENT_ANCHOR} }}",
+        "",
     ]
-    numbers = itertools.count(1)
-    lines += _reading_section(
-        registry, "Day one: the must rules", day_one, numbers, minutes
-    )
-    lines += _reading_section(
-        registry, "Week one: should and consider", week_one, numbers, minutes
-    )
+    for part, part_stops in parts(stops):
+        lines += _reading_section(registry, part, part_stops)
     return "\n".join(lines)
 
 
-def _reading_section(
-    registry: Registry,
-    label: str,
-    principles: list[Principle],
-    numbers: Iterator[int],
-    minutes: dict[str, int],
-) -> list[str]:
-    """One part of the reading list, area by area, numbered on from ``numbers``."""
-    total = sum(minutes[p.id] for p in principles)
+DESIGN_DOCUMENT_ANCHOR = "the-source"
+DESIGN_DOCUMENT_NOTE = (
+    "The handbook grew out of one design document, *Python Backend Design "
+    "Principles*, which you do not need to read first. Every principle cites "
+    "the part it comes from, and where that document is wrong for today's "
+    "tools the page shows what works and says so. The "
+    "[design document](source.md) page shows it whole, with a verdict on each "
+    "statement, and [Corrections](corrections.md) lists what the handbook "
+    "corrects."
+)
+"""What "the source" is, said where a reader first meets the handbook."""
+
+
+def _reading_section(registry: Registry, part: Part, stops: list[Stop]) -> list[str]:
+    """One part of the reading list, area by area."""
+    total = sum(stop.minutes for stop in stops)
     lines = [
-        f"## {label}",
+        f"## {part.heading} {{#{part.anchor}}}",
         "",
-        f"{len(principles)} principles, about {total} minutes.",
+        f"{len(stops)} principles, about {total} minutes.",
         "",
     ]
     for area in registry.areas:
-        in_area = [p for p in principles if p.area == area.key]
+        in_area = [stop for stop in stops if stop.principle.area == area.key]
         if in_area:
             lines += [f"### {area.title}", "", '<div class="pbp-reading" markdown>', ""]
-            lines += [_reading_item(p, next(numbers), minutes[p.id]) for p in in_area]
+            lines += [_reading_item(stop) for stop in in_area]
             lines += ["", "</div>", ""]
     return lines
 
 
-def _reading_item(principle: Principle, number: int, minutes: int) -> str:
-    """One line of the reading list: number, title, level, ID, minutes."""
+def _reading_item(stop: Stop) -> str:
+    """One entry: number, ID · short name, level, minutes; the full rule below."""
+    principle = stop.principle
     return (
-        f'- <span class="pbp-number">{number}.</span> '
-        f"[{principle.title}]({principle.path.as_posix()}) "
+        f'- <span class="pbp-number">{stop.number}.</span> '
+        f"[`{principle.id}` · {principle.short_name}]({principle.path.as_posix()}) "
         f'<span class="pbp-level pbp-level--{principle.level}">'
         f"{LEVEL_LABELS[principle.level]}</span> "
-        f"`{principle.id}` · {minutes} min"
+        f"· {stop.minutes} min<br>"
+        f'<span class="pbp-rule">{html.escape(principle.title)}</span>'
     )
 
 
@@ -356,6 +429,7 @@ def principles_json(registry: Registry, site_url: str) -> str:
         {
             "id": p.id,
             "title": p.title,
+            "short_name": p.short_name,
             "summary": p.summary,
             "level": p.level,
             "area": p.area,

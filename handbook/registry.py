@@ -28,7 +28,20 @@ from handbook.markdown_document import MarkdownDocument, read_document
 PRINCIPLES_DIR = "principles"
 DATA_DIR = "_data"
 LEVELS = ("must", "should", "consider")
-REQUIRED_FIELDS = ("id", "title", "summary", "area", "level", "tags", "source", "since")
+REQUIRED_FIELDS = (
+    "id",
+    "title",
+    "short_name",
+    "summary",
+    "area",
+    "level",
+    "tags",
+    "source",
+    "since",
+)
+# A short name is what the sidebar, search results and Start here show beside
+# the ID: long enough to say what the rule is about, short enough for one line.
+SHORT_NAME_WORDS = (2, 4)
 # Optional: ``aliases``, a list of the words readers search with (tool names,
 # error messages, API names); shown on the page and boosted in search.
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+$")
@@ -50,6 +63,8 @@ class Principle:
 
     id: str
     title: str
+    short_name: str
+    """Two to four words, shown with the ID where a list of principles is scanned."""
     summary: str
     area: str
     level: str
@@ -63,6 +78,11 @@ class Principle:
     """The page as read: front matter, body, code blocks, sections."""
     aliases: tuple[str, ...] = ()
     """Words readers search with: tool names, error messages, API names."""
+
+    @property
+    def label(self) -> str:
+        """``ID · short name``: how lists of principles name one."""
+        return f"{self.id} · {self.short_name}"
 
     @property
     def source(self) -> str:
@@ -160,6 +180,7 @@ def load_principle(
         ),
         since=fields.check("since", _is_date, "is not a date like 2026-11-26"),
         title=_title(fields),
+        short_name=_short_name(fields),
         summary=_summary(fields),
         sources=_sources(fields),
         path=document.path.relative_to(docs_dir),
@@ -230,6 +251,19 @@ def _title(fields: _Fields) -> str:
     if value.rstrip().endswith("."):
         raise fields.fail("title", "a title is a statement without a final full stop")
     return value.strip()
+
+
+def _short_name(fields: _Fields) -> str:
+    """Two to four words, on one line: a name to scan, not a sentence."""
+    value = " ".join(_text(fields, "short_name").split())
+    fewest, most = SHORT_NAME_WORDS
+    if not fewest <= len(value.split()) <= most:
+        raise fields.fail(
+            "short_name",
+            f"short_name {value!r} has {len(value.split())} words: give the "
+            f"principle a name of {fewest} to {most} words (the title holds the rule)",
+        )
+    return value
 
 
 def _summary(fields: _Fields) -> str:
@@ -344,6 +378,20 @@ def check_against_lock(
         _check_kept(entry, locked, by_id)
 
 
+def _unique_short_names(principles: Iterable[Principle]) -> None:
+    """Two principles with one name could not be told apart in the sidebar."""
+    by_name: dict[str, Principle] = {}
+    for principle in principles:
+        key = principle.short_name.casefold()
+        if first := by_name.get(key):
+            raise LocatedError(
+                principle.document.field_location("short_name"),
+                f"short_name {principle.short_name!r} is already the name of "
+                f"{first.id} (docs/{first.path}): pick a name that tells them apart",
+            )
+        by_name[key] = principle
+
+
 def _unique_ids(principles: Iterable[Principle]) -> dict[str, Principle]:
     by_id: dict[str, Principle] = {}
     for principle in principles:
@@ -412,6 +460,7 @@ def registry_of(docs_dir: Path, documents: Iterable[MarkdownDocument]) -> Regist
     lock = load_lock(lock_path)
     principles = [load_principle(docs_dir, document, areas) for document in documents]
     check_against_lock(principles, lock, lock_path)
+    _unique_short_names(principles)
     return Registry(
         areas=tuple(areas.values()), principles=tuple(principles), lock=tuple(lock)
     )

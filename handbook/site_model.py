@@ -20,6 +20,7 @@ from handbook.docs_tree import REPO_ROOT, markdown_pages
 from handbook.lead_pair import lead_pair
 from handbook.markdown_document import MarkdownDocument, read_document
 from handbook.pages import reading_minutes
+from handbook.reading_list import Stop, reading_list
 from handbook.registry import PRINCIPLES_DIR, Principle, Registry, registry_of
 from handbook.source_document import SourceDocument
 from handbook.verdicts import Verdicts, load_verdicts
@@ -57,6 +58,21 @@ class Site:
         return {
             p.id: reading_minutes(p.document.body) for p in self.registry.principles
         }
+
+    @cached_property
+    def reading_list(self) -> list[Stop]:
+        """Start here's list: every principle, day one's musts first."""
+        return reading_list(self.registry, self.reading_minutes)
+
+    def stop_at(self, uri: str) -> tuple[Stop, Stop | None] | None:
+        """A principle page's place on the reading list, and the stop after it."""
+        stops = self.reading_list
+        at = next(
+            (i for i, s in enumerate(stops) if s.principle.path.as_posix() == uri), None
+        )
+        if at is None:
+            return None
+        return stops[at], stops[at + 1] if at + 1 < len(stops) else None
 
 
 def load_site(

@@ -62,7 +62,7 @@ class SitePage:
 
 
 def _start_here(site: Site) -> str:
-    return pages.reading_order(site.registry, site.reading_minutes)
+    return pages.reading_order(site.registry, site.reading_list)
 
 
 def _source(site: Site) -> str:
@@ -104,7 +104,7 @@ PAGES: tuple[SitePage, ...] = (
         LISTING_BOOST,
         render=lambda site: pages.changelog(site.registry),
     ),
-    SitePage("source.md", "Source document", ABOUT, LISTING_BOOST, render=_source),
+    SitePage("source.md", "Design document", ABOUT, LISTING_BOOST, render=_source),
     SitePage(
         "corrections.md",
         "Corrections",
@@ -167,7 +167,8 @@ def navigation(rows: tuple[SitePage, ...], registry: Registry) -> list[Any]:
     listed = [row for row in rows if row.title is not None]
     nav: list[Any] = [{row.title: row.uri} for row in listed if not row.section]
     nav += [
-        {area.title: [{p.title: p.path.as_posix()} for p in principles]}
+        # "ID · short name": one line each, where 55 rules are scanned.
+        {area.title: [{p.label: p.path.as_posix()} for p in principles]}
         for area, principles in registry.areas_in_use()
     ]
     return nav + _sections([row for row in listed if row.section])

@@ -29,6 +29,11 @@
 //      still ranks its own page first, while typing ("db-mig") included.
 // Aliases and code terms match as before: they are words of the index, so
 // they match themselves first.
+//
+// A principle's result is headed "ID · short name" (handbook/build.py). In
+// the results shown, and only there, the ID's hyphens become non-breaking
+// (U+2011), so a phone never shows STACK-/PYDANTIC; the index keeps the ID
+// as published, which is what a query and a copied link use.
 /* global lunr */
 (function () {
   "use strict";
@@ -46,6 +51,34 @@
         "search-worker.js was written against Material 9.8.2"
     );
   }
+
+  // Material's worker answers a search with {type: 3, data: {items}}, each
+  // item a page's list of matching sections; only titles shown are changed.
+  var RESULT = 3;
+  var LABEL = " \u00b7 ";
+  var ID = /^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$/;
+  function unbreakableId(title) {
+    var at = title.indexOf(LABEL);
+    if (at === -1 || !ID.test(title.slice(0, at).replace(/<[^>]*>/g, ""))) return title;
+    // Hyphens of the text only: a <mark data-md-highlight> tag keeps its own.
+    var id = title.slice(0, at).replace(/(<[^>]*>)|-/g, function (match, tag) {
+      return tag || "\u2011";
+    });
+    return id + title.slice(at);
+  }
+  var post = self.postMessage.bind(self);
+  self.postMessage = function (message) {
+    if (message && message.type === RESULT && message.data && message.data.items) {
+      message.data.items.forEach(function (sections) {
+        [].concat(sections).forEach(function (section) {
+          if (section && typeof section.title === "string") {
+            section.title = unbreakableId(section.title);
+          }
+        });
+      });
+    }
+    return post.apply(self, arguments);
+  };
 
   var WILDCARD = lunr.Query.wildcard;
   // Words the index was built without are not worth matching as prefixes.

@@ -36,6 +36,8 @@ class PrincipleInfo:
 
     id: str
     title: str
+    short_name: str
+    """Two to four words, shown after the ID where principles are listed."""
     summary: str
     level: str
     area: str
@@ -129,6 +131,7 @@ def generate(docs_dir: Path, site_url: str = PUBLISHED_SITE_URL) -> dict[str, An
             {
                 "id": p.id,
                 "title": p.title,
+                "short_name": p.short_name,
                 "summary": p.summary,
                 "level": p.level,
                 "area": p.area,

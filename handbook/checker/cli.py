@@ -283,6 +283,7 @@ def rules_json(catalogue: catalogues.Catalogue) -> str:
                 "id": p.id,
                 "level": p.level,
                 "title": p.title,
+                "short_name": p.short_name,
                 "url": p.short_url,
                 **coverage_record(p.id),
             }

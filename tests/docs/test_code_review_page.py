@@ -97,24 +97,23 @@ def _review_blocks(built_site: Path, url: str) -> list[str]:
 def test_each_page_offers_the_one_line_comment_after_the_full_one(
     built_site: Path,
 ) -> None:
-    """The one-line form: prefix, ID, short name (the title until the page has
-    one) and short link, the form the code-review page gives."""
+    """The one-line form: prefix, ID, short name and short link, the form the
+    code-review page gives."""
     for principle in REGISTRY.principles:
         full, line = _review_blocks(built_site, principle.url)
         prefix = full.split(" (", 1)[0]
-        name = principle.document.meta.get("short") or principle.title
-        assert line == f"{prefix} ({principle.id}, {name}): {SITE_URL}id/{principle.id}/"
+        assert line == (
+            f"{prefix} ({principle.id}, {principle.short_name}): "
+            f"{SITE_URL}id/{principle.id}/"
+        )
 
 
-def test_the_one_line_comment_uses_the_short_name_when_the_page_has_one() -> None:
+def test_the_one_line_comment_names_the_principle_by_its_short_name() -> None:
     from dataclasses import replace
 
-    from handbook.markdown_document import parse_document
     from handbook.pages import review_line
 
-    principle = REGISTRY.by_id("PERF-EAGER-LOAD")
-    text = principle.document.text.replace("---\n", "---\nshort: N+1 queries\n", 1)
-    named = replace(principle, document=parse_document(principle.document.path, text))
-    assert review_line(named, SITE_URL) == (
+    principle = replace(REGISTRY.by_id("PERF-EAGER-LOAD"), short_name="N+1 queries")
+    assert review_line(principle, SITE_URL) == (
         f"Blocking (PERF-EAGER-LOAD, N+1 queries): {SITE_URL}id/PERF-EAGER-LOAD/"
     )

@@ -118,7 +118,18 @@ def test_an_unpublished_id_must_be_added_to_the_lock(docs_copy: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "field", ["id", "title", "summary", "area", "level", "tags", "source", "since"]
+    "field",
+    [
+        "id",
+        "title",
+        "short_name",
+        "summary",
+        "area",
+        "level",
+        "tags",
+        "source",
+        "since",
+    ],
 )
 def test_a_page_missing_a_field_fails(docs_copy: Path, field: str) -> None:
     page = _first_page(docs_copy)
@@ -138,6 +149,8 @@ def test_a_page_missing_a_field_fails(docs_copy: Path, field: str) -> None:
         ("level", "may", "is not one of must, should, consider"),
         ("area", "misc", "is not in docs/_data/areas.yml"),
         ("since", "soon", "is not a date"),
+        ("short_name", "Bound every single query parameter", "has 5 words"),
+        ("short_name", "Indexes", "has 1 words"),
     ],
 )
 def test_a_bad_field_value_names_its_line(
@@ -152,3 +165,33 @@ def test_a_bad_field_value_names_its_line(
     page.write_text("".join(lines))
     with pytest.raises(LocatedError, match=rf"{page.name}:{number}: .*{message}"):
         load_registry(docs_copy)
+
+
+def test_short_names_are_two_to_four_words_and_tell_principles_apart(
+    registry,
+) -> None:
+    names = [p.short_name for p in registry.principles]
+    assert all(2 <= len(name.split()) <= 4 for name in names)
+    assert len({name.casefold() for name in names}) == len(names)
+
+
+def test_a_short_name_another_principle_has_fails_naming_its_line(
+    docs_copy: Path, registry
+) -> None:
+    first, second = sorted(registry.principles, key=lambda p: p.path)[:2]
+    page = docs_copy / second.path
+    lines = page.read_text().splitlines(keepends=True)
+    number = next(
+        i for i, line in enumerate(lines, start=1) if line.startswith("short_name:")
+    )
+    lines[number - 1] = f"short_name: {first.short_name.upper()}\n"
+    page.write_text("".join(lines))
+    with pytest.raises(
+        LocatedError,
+        match=rf"{page.name}:{number}: short_name .* is already the name of {first.id}",
+    ):
+        load_registry(docs_copy)
+
+
+def test_a_principle_is_labelled_by_id_and_short_name(registry) -> None:
+    assert registry.by_id("API-ETAG").label == "API-ETAG · ETag conditional requests"

@@ -36,7 +36,16 @@ def test_principles_json_lists_every_principle_with_working_urls(
     listed = {p["id"]: p for p in principles_json["principles"]}
     assert set(listed) == {p.id for p in REGISTRY.principles}
     for entry in listed.values():
-        assert set(entry) >= {"id", "title", "summary", "level", "area", "tags", "url"}
+        assert set(entry) >= {
+            "id",
+            "title",
+            "short_name",
+            "summary",
+            "level",
+            "area",
+            "tags",
+            "url",
+        }
         assert entry["url"].startswith(SITE_URL)
         assert (
             built_site / entry["url"].removeprefix(SITE_URL) / "index.html"
@@ -96,41 +105,42 @@ def test_checklist_lists_every_principle_as_a_task(built_site: Path) -> None:
         assert f"- [ ] [{principle.id}]({SITE_URL}id/{principle.id}/)" in text
 
 
-def _reading_list(built_site: Path) -> list[tuple[int, str, str, int]]:
-    """(number, ID, level, minutes) of every entry on Start here, in page order."""
+def _reading_list(built_site: Path) -> list[tuple[int, str, str, str, int]]:
+    """(number, ID, short name, level, minutes) of every entry on Start here."""
     html = _page(built_site, "start-here")
     return [
-        (int(number), pid, level, int(minutes))
-        for number, level, pid, minutes in re.findall(
-            r'<span class="pbp-number">(\d+)\.</span>.*?'
-            r'<span class="pbp-level pbp-level--(\w+)">.*?<code>([A-Z0-9-]+)</code>'
-            r" · (\d+) min",
+        (int(number), pid, unescape(name), level, int(minutes))
+        for number, pid, name, level, minutes in re.findall(
+            r'<span class="pbp-number">(\d+)\.</span> <a href="[^"]+">'
+            r"<code[^>]*>([A-Z0-9-]+)</code> · ([^<]+)</a> "
+            r'<span class="pbp-level pbp-level--(\w+)">\w+</span> · (\d+) min',
             html,
         )
     ]
 
 
-def test_reading_list_is_day_one_musts_then_week_one_with_one_numbering(
+def test_reading_list_is_day_one_musts_then_week_one_each_numbered_from_one(
     built_site: Path,
 ) -> None:
     entries = _reading_list(built_site)
     order = REGISTRY.reading_order()
-    expected = [p for p in order if p.level == "must"] + [
-        p for p in order if p.level != "must"
+    musts = [p for p in order if p.level == "must"]
+    expected = musts + [p for p in order if p.level != "must"]
+    assert [pid for _, pid, _, _, _ in entries] == [p.id for p in expected]
+    assert [name for _, _, name, _, _ in entries] == [p.short_name for p in expected]
+    assert [number for number, *_ in entries] == [
+        *range(1, len(musts) + 1),
+        *range(1, len(expected) - len(musts) + 1),
     ]
-    assert [pid for _, pid, _, _ in entries] == [p.id for p in expected]
-    assert [number for number, _, _, _ in entries] == list(range(1, len(expected) + 1))
-    assert [level for _, _, level, _ in entries] == [p.level for p in expected]
+    assert [level for _, _, _, level, _ in entries] == [p.level for p in expected]
     html = _page(built_site, "start-here")
-    day_one, week_one = html.index("Day one"), html.index("Week one")
-    first_should = html.index(
-        f"<code>{expected[sum(p.level == 'must' for p in order)].id}</code>"
-    )
+    day_one, week_one = html.index('id="day-one"'), html.index('id="week-one"')
+    first_should = html.index(f">{expected[len(musts)].id}</code>")
     assert day_one < week_one < first_should
 
 
 def test_reading_times_come_from_each_page_s_words(built_site: Path) -> None:
-    minutes = {pid: m for _, pid, _, m in _reading_list(built_site)}
+    minutes = {pid: m for _, pid, _, _, m in _reading_list(built_site)}
     for principle in REGISTRY.principles:
         words = len(read_document(DOCS_DIR / principle.path).body.split())
         # Whitespace-separated words at 200 a minute, rounded up.
@@ -342,7 +352,7 @@ def test_the_checklist_has_one_line_per_principle(built_site: Path) -> None:
     assert "<table" not in html
     for principle in REGISTRY.principles:
         line = re.search(
-            rf"<li><a href=[^>]*><code>{principle.id}</code>.*?</li>", html
+            rf"<li><a href=[^>]*><code[^>]*>{principle.id}</code>.*?</li>", html
         )
         assert line, principle.id
         assert principle.title in unescape(line[0]), principle.id

@@ -1,0 +1,173 @@
+"""Following the reading list in a real browser, and IDs that never wrap."""
+
+import re
+
+from playwright.async_api import Page, expect
+
+from handbook.docs_tree import DOCS_DIR
+from handbook.registry import load_registry
+from tests.browser.search_box import search
+
+REGISTRY = load_registry(DOCS_DIR)
+
+# Start here's entries in page order, each with the part (h2) it is under.
+START_HERE_ENTRIES = """() => {
+  let part = null;
+  const entries = [];
+  for (const el of document.querySelectorAll('.md-content h2[id], .pbp-reading li')) {
+    if (el.tagName === 'H2') { part = el.textContent.split(':')[0].trim(); continue; }
+    entries.push({
+      part,
+      number: Number(el.querySelector('.pbp-number').textContent.replace('.', '')),
+      href: el.querySelector('a').href,
+      minutes: Number(el.textContent.match(/· (\\d+) min/)[1]),
+    });
+  }
+  return entries;
+}"""
+
+
+async def test_next_from_the_first_day_one_page_reads_the_list_to_the_end_of_week_one(
+    page: Page, site_url: str
+) -> None:
+    await page.goto(site_url + "start-here/")
+    entries = await page.evaluate(START_HERE_ENTRIES)
+    assert len(entries) == len(REGISTRY.principles)
+    count = {
+        part: sum(e["part"] == part for e in entries)
+        for part in ("Day one", "Week one")
+    }
+    assert sum(count.values()) == len(entries), count
+
+    await page.locator(".pbp-reading a").first.click()
+    for at, entry in enumerate(entries):
+        await expect(page).to_have_url(entry["href"])
+        place = f"{entry['part']} · {entry['number']} of {count[entry['part']]} · {entry['minutes']} min"
+        await expect(page.locator(".pbp-place")).to_have_text(place)
+        last_of_part = entry["number"] == count[entry["part"]]
+        milestone = page.locator(".pbp-milestone")
+        await expect(milestone).to_have_count(1 if last_of_part else 0)
+        if last_of_part:
+            await expect(milestone.locator(".admonition-title")).to_have_text(
+                f"End of {entry['part'].lower()}"
+            )
+        if at + 1 < len(entries):
+            await page.locator("a.md-footer__link--next").click()
+
+    # The end of week one: what to do next, and Next leads to the first of it.
+    steps = page.locator(".pbp-milestone ol > li")
+    await expect(steps).to_have_count(3)
+    await expect(steps.nth(0)).to_contain_text("Run the reference service")
+    await expect(steps.nth(1)).to_contain_text("Review a pull request")
+    await expect(steps.nth(2)).to_contain_text("principles check")
+    hrefs = await steps.locator("a").evaluate_all("links => links.map(a => a.href)")
+    assert hrefs == [
+        site_url + "reference/#run-it",
+        site_url + "checklist/",
+        site_url + "code-review/",
+        site_url + "checker/",
+    ]
+    await page.locator("a.md-footer__link--next").click()
+    await expect(page).to_have_url(site_url + "reference/")
+    await page.locator("a.md-footer__link--prev").click()
+    await expect(page).to_have_url(entries[-1]["href"])
+
+
+async def test_previous_from_the_first_day_one_page_is_start_here(
+    page: Page, site_url: str
+) -> None:
+    await page.goto(site_url + "start-here/")
+    first = await page.locator(".pbp-reading a").first.get_attribute("href")
+    await page.locator("a.md-footer__link--next").click()
+    await expect(page.locator(".pbp-place")).to_contain_text("Day one · 1 of ")
+    assert first is not None
+    assert page.url.endswith(first.removeprefix("../"))
+    await page.locator("a.md-footer__link--prev").click()
+    await expect(page).to_have_url(site_url + "start-here/")
+
+
+# Every element of the page that shows an ID, whether it is on one line, and
+# whether it still is in a box narrower than the ID: where a hyphen could
+# break the line, a box that narrow breaks it.
+ID_LINES = """(selector) => {
+  const ID = /[A-Z][A-Z0-9]*(?:[-\\u2011][A-Z0-9]+)+/;
+  // How many lines the element's first ID takes: its characters as a range,
+  // across the text nodes (search highlighting splits an ID into <mark>s).
+  const lines = (el) => {
+    const match = ID.exec(el.textContent);
+    if (!match) return {id: null, lines: 0};
+    const range = document.createRange();
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let seen = 0, start = match.index, end = match.index + match[0].length;
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const length = node.textContent.length;
+      if (start >= seen && start < seen + length) range.setStart(node, start - seen);
+      if (end > seen && end <= seen + length) { range.setEnd(node, end - seen); break; }
+      seen += length;
+    }
+    const tops = [...range.getClientRects()].map(r => r.top).sort((a, b) => a - b);
+    const count = tops.filter((top, at) => at === 0 || top - tops[at - 1] > 4).length;
+    return {id: match[0], lines: count};
+  };
+  // Material keeps hidden copies of some titles (the active page's, in the
+  // sidebar): only what is rendered is shown.
+  const shown = [...document.querySelectorAll(selector)].filter(
+    (el) => el.getClientRects().length > 0 && ID.test(el.textContent)
+  );
+  const squeeze = document.createElement('style');
+  squeeze.textContent = `.pbp-test-squeeze { display: inline-block !important; width: 3em !important; }
+    .pbp-test-squeeze, .pbp-test-squeeze * {
+      overflow-wrap: normal !important; word-break: normal !important; }`;
+  document.head.append(squeeze);
+  const found = shown.map((el) => {
+    const natural = lines(el);
+    // Squeezed, with breaks inside words turned off (Material lets a <mark>
+    // break anywhere): what a line may still break at is a hyphen or a space.
+    el.classList.add('pbp-test-squeeze');
+    const squeezed = lines(el);
+    el.classList.remove('pbp-test-squeeze');
+    return {id: natural.id, natural: natural.lines, squeezed: squeezed.lines};
+  });
+  squeeze.remove();
+  return found;
+}"""
+
+
+async def _ids_stay_on_one_line(page: Page, selector: str, least: int) -> None:
+    found = await page.evaluate(ID_LINES, selector)
+    assert len(found) >= least, (selector, found)
+    broken = [f for f in found if f["natural"] != 1 or f["squeezed"] != 1]
+    assert not broken, (selector, broken)
+
+
+async def test_ids_never_wrap_at_the_hyphen_on_a_phone(
+    phone: Page, site_url: str
+) -> None:
+    principle = REGISTRY.by_id("STACK-PYDANTIC")
+    await phone.goto(site_url + principle.url)
+    # The sidebar, opened as a phone reader opens it.
+    await phone.locator(".md-header label[for='__drawer']").click()
+    await _ids_stay_on_one_line(
+        phone, ".md-sidebar--primary .pbp-nav-id", len(REGISTRY.principles)
+    )
+    await _ids_stay_on_one_line(phone, ".md-content a.pbp-id", 1)
+    await _ids_stay_on_one_line(phone, ".md-content .pbp-nowrap", 1)  # review comment
+    await phone.goto(site_url + "start-here/")
+    await _ids_stay_on_one_line(phone, ".pbp-reading code", len(REGISTRY.principles))
+    await phone.goto(site_url + "checklist/")
+    await _ids_stay_on_one_line(phone, ".pbp-checklist code", len(REGISTRY.principles))
+
+
+async def test_a_principle_s_search_result_is_headed_by_id_and_short_name(
+    phone: Page, site_url: str
+) -> None:
+    principle = REGISTRY.by_id("STACK-PYDANTIC")
+    await phone.goto(site_url, wait_until="networkidle")  # the index is loaded
+    await phone.locator("label.md-header__button[for='__search']").click()
+    results = await search(phone, "STACK-PYDANTIC")
+    assert results[0] == principle.url
+    title = phone.locator(".md-search-result__article > h1").first
+    shown = re.sub(r"\s+", " ", await title.inner_text())
+    # Shown with non-breaking hyphens; the index and the link keep the ID.
+    assert shown == f"STACK\u2011PYDANTIC · {principle.short_name}"
+    await _ids_stay_on_one_line(phone, ".md-search-result__article > h1", 1)
