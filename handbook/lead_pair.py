@@ -102,7 +102,7 @@ def lead_markdown(document: MarkdownDocument, lines: list[str]) -> str:
         modifier = "dont" if item.anchor == "dont" else "do"
         parts.append(
             f'<p class="pbp-lead__label pbp-lead__label--{modifier}" markdown>'
-            f"**{item.section}** · [more below](#{item.anchor})</p>"
+            f"**{item.section}** · [see the {item.section} section](#{item.anchor})</p>"
         )
         parts.append("")
         if item.block is None:

@@ -210,6 +210,9 @@ def test_the_lead_copies_a_block_its_section_shows_right_under_the_rule(
         "Do": _between(html, 'id="do"', "<h2"),
     }
     for part, item in zip(parts, lead_pair(principle.document), strict=True):
+        # Each side links to the section it comes from.
+        assert f'href="#{item.anchor}"' in part, item.section
+        assert f'<h2 id="{item.anchor}">' in html, item.section
         shown = _code_text(part)
         if item.block is None:
             assert shown == []
