@@ -32,7 +32,8 @@ What counts as prose: the page's ``title`` and ``summary`` (rendered at the
 top of the page), headings, paragraphs, list items and table rows. Fenced
 code blocks are skipped (their code is verified by other tests), as are the
 words inside inline code spans and link targets: ``never`` in
-```retry=never``` is a name, not a claim. The principle pages have no
+```retry=never``` is a name, not a claim. The text of a link that is a
+principle's title is that principle's claim, recorded on its own page. The principle pages have no
 admonitions or HTML comments; a line that opens one is read as prose.
 
 ``pending`` lists pages whose sentences are not yet all read; their
@@ -40,9 +41,10 @@ unrecorded sentences are counted, not hidden (the test xfails strictly,
 so a page that is finished must leave the list).
 """
 
+import functools
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -58,14 +60,15 @@ PAGES_GLOB = "docs/principles/**/*.md"
 KINDS = ("tested", "rule", "not_absolute")
 STR_TAG = "tag:yaml.org,2002:str"
 
+# A word counts on its own, not inside a compound ("read-only", "no-op").
 # "no" counts when a word follows it that is not one of the comparatives
 # and idioms below ("no longer", "no more than 30"), which bound rather
 # than deny.
 ABSOLUTE_WORD = re.compile(
-    r"\b(?:never|always|every(?:one|thing|where|body)?|only|cannot|can[\u2019']t"
+    r"(?<![\w-])(?:never|always|every(?:one|thing|where|body)?|only|cannot|can[\u2019']t"
     r"|none|nothing|nobody|nowhere"
     r"|no(?=\s+(?!longer\b|more\b|less\b|fewer\b|later\b|sooner\b|matter\b|doubt\b)"
-    r"[\w`\"\u201c(]))\b",
+    r"[\w`\"\u201c(]))\b(?!-)",
     re.IGNORECASE,
 )
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1")
@@ -184,27 +187,48 @@ def _split_sentences(start: int, text: str) -> Iterator[tuple[int, str]]:
         yield start + text.count("\n", 0, begin), text[begin:]
 
 
-def absolute_words(text: str) -> tuple[str, ...]:
-    """The absolute words of a sentence outside code spans and link targets."""
-    prose = _masked(
-        _INLINE_LINK.sub(lambda m: m["text"], _REF_LINK.sub(lambda m: m["text"], text))
-    )
+def absolute_words(text: str, titles: Set[str] = frozenset()) -> tuple[str, ...]:
+    """The absolute words of a sentence outside code spans and link targets.
+
+    A link whose text is a principle's title cites that principle; its words
+    are recorded on the principle's own page, not again on every page that
+    links it.
+    """
+
+    def link_text(match: re.Match[str]) -> str:
+        return "" if fold(match["text"]) in titles else match["text"]
+
+    prose = _masked(_INLINE_LINK.sub(link_text, _REF_LINK.sub(link_text, text)))
     return tuple(m[0].lower() for m in ABSOLUTE_WORD.finditer(prose))
 
 
-def sentences(document: MarkdownDocument, page: str) -> list[Sentence]:
-    """Every sentence of the page's prose that holds an absolute word."""
+def sentences(
+    document: MarkdownDocument, page: str, titles: Set[str] = frozenset()
+) -> list[Sentence]:
+    """Every sentence of the page's prose that holds an absolute word.
+
+    ``titles`` are the principles' titles (see :func:`absolute_words`).
+    """
     found = []
     for start, unit in _prose_units(document):
         for line, sentence in _split_sentences(start, unit):
-            words = absolute_words(sentence)
+            words = absolute_words(sentence, titles)
             if words:
                 found.append(Sentence(page, line, fold(sentence), words))
     return found
 
 
+@functools.cache
+def principle_titles(repo_root: Path) -> frozenset[str]:
+    """Every principle page's title, words folded."""
+    return frozenset(
+        fold(str(read_document(repo_root / page).meta.get("title", "")))
+        for page in principle_pages(repo_root)
+    )
+
+
 def page_sentences(repo_root: Path, page: str) -> list[Sentence]:
-    return sentences(read_document(repo_root / page), page)
+    return sentences(read_document(repo_root / page), page, principle_titles(repo_root))
 
 
 def principle_pages(repo_root: Path) -> list[str]:

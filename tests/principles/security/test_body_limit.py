@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,26 @@ def _connect_when_up(port: int, server: subprocess.Popen[bytes]) -> socket.socke
         except OSError:
             assert time.monotonic() < deadline, "uvicorn never listened"
             time.sleep(0.2)
+
+
+async def test_a_websocket_scope_passes_through_unbounded() -> None:
+    from shop.core.request_limits import BodySizeLimitMiddleware
+
+    large: dict[str, Any] = {"type": "websocket.receive", "bytes": b"x" * 1_000_000}
+    seen: list[dict[str, Any]] = []
+
+    async def endpoint(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(await receive())
+
+    async def receive() -> dict[str, Any]:
+        return large
+
+    async def send(message: Any) -> None:
+        raise AssertionError(f"the middleware answered: {message}")
+
+    limited = BodySizeLimitMiddleware(endpoint, max_bytes=10)
+    scope = {"type": "websocket", "headers": [(b"content-length", b"999999")]}
+    await limited(scope, receive, send)
+
+    assert seen == [large]
+    assert "passes every non-HTTP scope through untouched" in prose(PAGE)
