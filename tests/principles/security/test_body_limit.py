@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from claims_support import prose
@@ -118,7 +118,7 @@ async def test_a_websocket_scope_passes_through_unbounded() -> None:
     large: dict[str, Any] = {"type": "websocket.receive", "bytes": b"x" * 1_000_000}
     seen: list[dict[str, Any]] = []
 
-    async def endpoint(scope: Any, receive: Any, send: Any) -> None:
+    async def endpoint(_scope: Any, receive: Any, _send: Any) -> None:
         seen.append(await receive())
 
     async def receive() -> dict[str, Any]:
