@@ -19,6 +19,7 @@ from shop_fixtures import assert_error
 from handbook.docs_tree import DOCS_DIR
 from handbook.ports import free_port
 from shop.core.config import Settings
+from shop.core.request_limits import BodySizeLimitMiddleware
 
 PAGE = DOCS_DIR / "principles" / "security" / "body-limit.md"
 
@@ -113,8 +114,6 @@ def _connect_when_up(port: int, server: subprocess.Popen[bytes]) -> socket.socke
 
 
 async def test_a_websocket_scope_passes_through_unbounded() -> None:
-    from shop.core.request_limits import BodySizeLimitMiddleware
-
     large: dict[str, Any] = {"type": "websocket.receive", "bytes": b"x" * 1_000_000}
     seen: list[dict[str, Any]] = []
 
