@@ -3,7 +3,8 @@
 A sentence such as ``The source says "always paginate list endpoints"``
 attributes its absolute word to the source; it holds only if the source
 says exactly that. Every quotation that follows "the source says", "writes"
-or "lists" (and each further quotation joined by "and" or a comma) is found
+"lists" or "asks to" (and each further quotation joined by "and", "and
+to" or a comma) is found
 in the source document, case and line breaks aside.
 """
 
@@ -18,8 +19,8 @@ from handbook.markdown_document import read_document
 
 PAGES = sorted((DOCS_DIR / "principles").rglob("*.md"))
 ATTRIBUTION = re.compile(
-    r"[Tt]he source(?: document)? (?:says|writes|lists)(?: only)?"
-    r"(?P<quotes>(?:,? (?:and |or )?[\"“][^\"”]+[\"”])+)"
+    r"[Tt]he source(?: document)? (?:says|writes|lists|asks(?: to)?)(?: only)?"
+    r"(?P<quotes>(?:,? (?:and |or )?(?:to )?[\"“][^\"”]+[\"”])+)"
 )
 QUOTE = re.compile(r"[\"“](?P<text>[^\"”]+)[\"”]")
 
@@ -43,6 +44,8 @@ def attributed_quotes(prose: str) -> list[str]:
 def test_attributions_are_found_with_every_quote_they_join() -> None:
     prose = 'The source says "always paginate" and "use cursors", and stops.'
     assert attributed_quotes(prose) == ["always paginate", "use cursors"]
+    prose = 'The source asks to "avoid blocking" and to "use async", and so on.'
+    assert attributed_quotes(prose) == ["avoid blocking", "use async"]
 
 
 @pytest.mark.parametrize(
