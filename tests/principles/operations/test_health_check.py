@@ -8,9 +8,13 @@ import inspect
 
 import asyncpg
 from claims_support import prose
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from handbook.docs_tree import DOCS_DIR
+from shop.core import health
 from shop.core.config import Settings
+from shop.core.database import get_db
 
 HEALTH_PAGE = DOCS_DIR / "principles" / "operations" / "health-check.md"
 
@@ -25,3 +29,22 @@ def test_connect_timeouts_are_what_the_health_page_says() -> None:
     assert "`connect()` has a default timeout of 60 seconds" in page_text
     assert "asyncpg's default of 60 seconds" in page_text
     assert "`database_connect_timeout_seconds` (default 5)" in page_text
+
+
+def _dependency_calls(dependant: Dependant) -> set[object]:
+    calls: set[object] = {dependant.call}
+    for sub in dependant.dependencies:
+        calls |= _dependency_calls(sub)
+    return calls
+
+
+def test_readiness_reads_through_get_db_and_liveness_through_nothing() -> None:
+    routes = {
+        route.path: route
+        for route in health.router.routes
+        if isinstance(route, APIRoute)
+    }
+
+    assert get_db in _dependency_calls(routes["/health/ready"].dependant)
+    assert routes["/health/live"].dependant.dependencies == []
+    assert "the readiness check uses the same per-request session" in prose(HEALTH_PAGE)

@@ -32,7 +32,7 @@ from shop_fixtures import (
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.database import create_engine, create_session_factory, get_db
 from shop.core.main import create_app
@@ -114,6 +114,57 @@ async def test_a_profile_is_read_from_redis_until_it_expires(
     assert 0 < await redis.ttl(key) <= TTL_SECONDS
     # The fill gave its lease back.
     assert await redis.exists(lease_key(key)) == 0
+
+
+async def test_a_new_key_version_never_reads_a_document_of_the_old_one(
+    app_with_cache: AppFactory,
+    redis: Redis,
+    redis_url: str,
+    alice: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from shop.users import service
+
+    old_key = profile_cache_key(alice["id"])
+    # A document in a shape the new code no longer reads, under the old key.
+    await redis.set(old_key, json.dumps({"full_name": "Alice", "id": alice["id"]}))
+    monkeypatch.setattr(
+        service, "profile_cache_key", lambda user_id: f"shop:users:profile:v2:{user_id}"
+    )
+    async with client_for(app_with_cache(redis_url)) as client:
+        response = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "Alice"
+    assert await redis.exists(f"shop:users:profile:v2:{alice['id']}") == 1
+    assert "the key in one function with a version in it" in prose(PAGE)
+
+
+async def test_a_deleted_account_is_refused_at_once_though_its_profile_is_cached(
+    app_with_cache: AppFactory,
+    redis: Redis,
+    redis_url: str,
+    session: AsyncSession,
+    alice: dict[str, Any],
+) -> None:
+    async with client_for(app_with_cache(redis_url)) as client:
+        cached = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+        await session.delete(await session.get_one(User, alice["id"]))
+        await session.flush()
+        me = await client.get("/users/me", headers=alice["headers"])
+        profile = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+
+    assert cached.status_code == 200
+    assert await redis.exists(profile_cache_key(alice["id"])) == 1
+    assert [me.status_code, profile.status_code] == [401, 401]
+    # The cached read serves one route: GET /users/{id}.
+    callers = [
+        path.name
+        for path in (REPO_ROOT / "snippets" / "shop").rglob("*.py")
+        if ".get_profile(" in path.read_text(encoding="utf-8")
+    ]
+    assert callers == ["router.py"]
+    assert "`get_profile` serves `GET /users/{id}` only" in prose(PAGE)
 
 
 async def test_changing_a_profile_drops_its_cached_copy(

@@ -57,6 +57,26 @@ async def test_a_password_change_revokes_the_token_issued_before(
     )
 
 
+async def test_a_revoked_token_still_verifies_by_itself_so_only_the_server_refuses_it(
+    client: AsyncClient, alice: dict[str, Any], settings: Settings
+) -> None:
+    token = alice["headers"]["Authorization"].removeprefix("Bearer ")
+    changed = await client.patch(
+        "/users/me",
+        headers=alice["headers"],
+        json={"password": "a brand new passphrase", "current_password": PASSWORD},
+    )
+
+    # The signature and expiry still check out: nothing in the token itself
+    # knows it was revoked; the version check against the row refuses it.
+    claims = jwt.decode(
+        token, settings.jwt_secret.get_secret_value(), algorithms=["HS256"]
+    )
+    assert changed.status_code == 200
+    assert claims["ver"] == 0
+    assert (await client.get("/users/me", headers=alice["headers"])).status_code == 401
+
+
 async def test_a_token_lives_30_minutes_and_carries_sub_ver_iat_exp(
     client: AsyncClient, register: UserFactory, settings: Settings
 ) -> None:
@@ -200,3 +220,19 @@ def test_the_sign_in_form_is_named_for_what_it_is_not_the_password_grant() -> No
     assert "RFC 9700) says that grant MUST NOT be used" in text
     assert "RFC 9700 says the grant MUST NOT be" in " ".join(schemas.split())
     assert "a 403: the token is valid" in text
+
+
+def test_the_source_says_only_implement_proper_auth_flows() -> None:
+    source = (REPO_ROOT / "docs" / "_data" / "source-document.md").read_text(
+        encoding="utf-8"
+    )
+    # Every line that speaks of authentication, passwords or signing in,
+    # besides the directory tree's example package name.
+    about_auth = [
+        line.strip()
+        for line in source.splitlines()
+        if any(word in line.lower() for word in ("auth", "sign-in", "login"))
+        and "domain" not in line
+    ]
+    assert about_auth == ["4. **Authentication** - Implement proper auth flows"]
+    assert 'The source says only "implement proper auth flows"' in prose(PAGE)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from claims_support import prose
@@ -18,6 +19,7 @@ from shop_fixtures import assert_error
 from handbook.docs_tree import DOCS_DIR
 from handbook.ports import free_port
 from shop.core.config import Settings
+from shop.core.request_limits import BodySizeLimitMiddleware
 
 PAGE = DOCS_DIR / "principles" / "security" / "body-limit.md"
 
@@ -109,3 +111,24 @@ def _connect_when_up(port: int, server: subprocess.Popen[bytes]) -> socket.socke
         except OSError:
             assert time.monotonic() < deadline, "uvicorn never listened"
             time.sleep(0.2)
+
+
+async def test_a_websocket_scope_passes_through_unbounded() -> None:
+    large: dict[str, Any] = {"type": "websocket.receive", "bytes": b"x" * 1_000_000}
+    seen: list[dict[str, Any]] = []
+
+    async def endpoint(_scope: Any, receive: Any, _send: Any) -> None:
+        seen.append(await receive())
+
+    async def receive() -> dict[str, Any]:
+        return large
+
+    async def send(message: Any) -> None:
+        raise AssertionError(f"the middleware answered: {message}")
+
+    limited = BodySizeLimitMiddleware(endpoint, max_bytes=10)
+    scope = {"type": "websocket", "headers": [(b"content-length", b"999999")]}
+    await limited(scope, receive, send)
+
+    assert seen == [large]
+    assert "passes every non-HTTP scope through untouched" in prose(PAGE)

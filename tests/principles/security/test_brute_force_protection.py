@@ -109,6 +109,29 @@ async def test_the_attempt_after_the_limit_is_a_429_even_with_the_right_password
     # --8<-- [end:lockout]
 
 
+async def test_wrong_current_passwords_count_against_the_account_like_sign_ins(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits())
+    async with client_of(app) as client:
+        token = (await sign_in(client, "ada@example.com", PASSWORD)).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+
+        async def change(current: str) -> Response:
+            body = {"password": "a brand new passphrase", "current_password": current}
+            return await client.patch("/users/me", headers=auth, json=body)
+
+        wrong = [await change(WRONG) for _ in range(3)]
+        right = await change(PASSWORD)
+        signing_in = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert [response.status_code for response in wrong] == [403] * 3
+    assert_error(right, 429, "too_many_requests")
+    assert_error(signing_in, 429, "too_many_requests")
+    assert "calls this on every password check, at" in prose(PAGE)
+
+
 async def test_the_lockout_ends_when_the_window_has_passed(
     throttled_app: AppFactory, register: UserFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

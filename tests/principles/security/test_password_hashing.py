@@ -213,3 +213,20 @@ async def production_app(
 
 async def _no_decoy(_self: PasswordHasher, _password: str) -> None:
     return None
+
+
+def test_the_source_says_nothing_on_storing_passwords_so_nothing_is_contradicted() -> (
+    None
+):
+    source = (DOCS_DIR / "_data" / "source-document.md").read_text(encoding="utf-8")
+    storage_words = ("hash", "argon", "bcrypt", "salt", "plain text", "encrypt")
+    said = [
+        line
+        for line in source.lower().splitlines()
+        if any(word in line for word in storage_words)
+    ]
+
+    assert said == []
+    # A contradiction would be a verdict with a correction, linked from here.
+    assert "corrections.md" not in PAGE.read_text(encoding="utf-8")
+    assert "Nothing in the source is\ncontradicted." in PAGE.read_text(encoding="utf-8")

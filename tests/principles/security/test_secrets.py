@@ -243,3 +243,36 @@ async def test_the_example_role_may_change_rows_but_not_the_schema(
     assert "`SELECT`, `INSERT` and `UPDATE` on the tables and nothing else" in prose(
         SECRETS_PAGE
     )
+
+
+def test_a_secret_deleted_in_a_later_commit_is_still_in_every_clone(
+    tmp_path: Path,
+) -> None:
+    git = tool_path("git")
+    origin = tmp_path / "origin"
+    origin.mkdir()
+
+    def run(*args: str, cwd: Path = origin) -> str:
+        return subprocess.run(
+            [git, "-c", "user.name=Ada", "-c", "user.email=ada@example.com", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    leaked = secrets.token_urlsafe(32)
+    run("init", "--quiet")
+    (origin / "settings.py").write_text(f'JWT_SECRET = "{leaked}"\n')
+    run("add", "settings.py")
+    run("commit", "--quiet", "-m", "Add settings")
+    (origin / "settings.py").write_text("JWT_SECRET = None\n")
+    run("commit", "--quiet", "-am", "Remove the secret")
+    run("clone", "--quiet", str(origin), str(tmp_path / "clone"), cwd=tmp_path)
+
+    clone = tmp_path / "clone"
+    assert leaked not in (clone / "settings.py").read_text()
+    assert leaked in run("log", "-p", "--all", cwd=clone)
+    assert "deleting it in a later commit leaves it in the history" in prose(
+        SECRETS_PAGE
+    )
