@@ -10,10 +10,10 @@ before a page renders. Each later hook is one method here.
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import PluginCollection
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
@@ -48,7 +48,8 @@ class Build:
     placeholders: dict[str, list[Placeholder]]
     kinds: dict[str, Kind]
     cache: BuildCache | None
-    plugins: Any
+    plugins: PluginCollection
+    """The site's plugins: Material's search index is labelled through them."""
     rendered: dict[str, str] = field(default_factory=dict)
     """Each principle page's HTML, by its path, for the all-in-one page."""
     reading_links: dict[str, dict[str, str | None]] = field(default_factory=dict)

@@ -123,15 +123,16 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
     assert first.rendered > 100
     assert first.reused == 0
 
-    # Neither a quoted snippet, nor another page's title, nor the benchmark
+    # Neither a quoted snippet, nor another page's name, nor the benchmark
     # results change the site's fingerprint: only what each page's entry
     # records as read, or its Markdown, can tell the cache they changed.
     start = f"# --8<-- [start:{QUOTED_SECTION}]\n"
     _edit(repo / QUOTED_FILE, start, f"{start}# {MARK}\n")
     _edit(
         repo / "docs/principles/api/cursor-pagination.md",
-        "title: List endpoints return pages chained by an opaque cursor",
-        f"title: List endpoints return pages chained by an opaque cursor {MARK}",
+        # The navigation names a principle by its ID and short name.
+        "short_name: Cursor pagination",
+        f"short_name: Cursor pagination {MARK}",
     )
     _edit(
         repo / "docs/_data/benchmarks.json",
