@@ -46,6 +46,7 @@ class Build:
     cache: BuildCache | None
     rendered: dict[str, str] = field(default_factory=dict)
     """Each principle page's HTML, by its path, for the all-in-one page."""
+    site_name: str = ""
 
     @classmethod
     def start(cls, config: MkDocsConfig) -> "Build":
@@ -55,6 +56,7 @@ class Build:
             site_url=config.site_url or DEFAULT_SITE_URL,
             repo_url=config.repo_url,
             description=config.site_description or "",
+            published_url=config.extra.get("published_url"),
         )
         rows = site_pages()
         generated = {row.uri: row.render(site) for row in rows if row.render}
@@ -72,7 +74,17 @@ class Build:
         for page_placeholders in found.values():
             placeholders.check(page_placeholders, kinds)
         cache = BuildCache.open(config)
-        return cls(site, rows, generated, documents, found, kinds, cache, rendered)
+        return cls(
+            site,
+            rows,
+            generated,
+            documents,
+            found,
+            kinds,
+            cache,
+            rendered,
+            site_name=config.site_name,
+        )
 
     def navigation(self) -> list[object]:
         return navigation(self.rows, self.site.registry)
@@ -110,6 +122,9 @@ class Build:
             **search_meta(self.rows, self.site.registry, uri),
             **(page.meta.get("search") or {}),
         }
+        if page.meta["search"].get("exclude"):
+            # Out of the site's search, out of search engines' too (the print page).
+            page.meta["robots"] = "noindex"
         lines = placeholders.expand_markdown(
             document, self.placeholders[uri], self.kinds, _address(page)
         )
@@ -135,7 +150,7 @@ class Build:
             principle,
             lines,
             self.site.anchors[principle.id],
-            self.site.site_url,
+            self.site.link_url,
             evidence.verified_by(principle, self.site.repo_url),
         )
 
@@ -171,7 +186,12 @@ class Build:
         """
         for principle_id, target in self.site.registry.redirects().items():
             canonical = pages.absolute(self.site.site_url, target)
-            redirect = pages.redirect_html("../../" + target, canonical, principle_id)
+            preview = pages.link_preview(
+                self.site.registry, principle_id, self.site_name
+            )
+            redirect = pages.redirect_html(
+                "../../" + target, canonical, principle_id, preview
+            )
             for spelling in dict.fromkeys((principle_id, principle_id.lower())):
                 directory = site_dir / "id" / spelling
                 directory.mkdir(parents=True, exist_ok=True)
