@@ -6,6 +6,7 @@ reading order, ID index) is produced here, so no list is kept by hand.
 """
 
 import html
+import ipaddress
 import itertools
 import json
 import math
@@ -31,13 +32,16 @@ COPY_ICON = (
 REVIEW_PREFIX = {"must": "Blocking", "should": "Should fix", "consider": "Optional"}
 
 
-# Hosts only this machine can reach: `task docs` serves on 127.0.0.1.
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")  # noqa: S104 (a name, not a bind)
-
-
 def is_local(url: str) -> bool:
+    """Whether only this machine can open ``url``: `task docs` serves on 127.0.0.1."""
     host = urlsplit(url).hostname or ""
-    return host in LOCAL_HOSTS or host.startswith("127.") or host.endswith(".localhost")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # a name, not an address
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 def local_links_warning(link_url: str, indent: str = "") -> str:

@@ -28,6 +28,7 @@ pages (:mod:`handbook.verdict_checks`). Every problem is a
 to fix.
 """
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -363,8 +364,16 @@ def annotator(verdicts: Verdicts, prefix: str = "") -> Callable[[Statement], lis
     return annotate
 
 
-def _fence(text: str, title: str) -> list[str]:
-    return [f'````{{.text title="{title}"}}', text.rstrip("\n"), "````", ""]
+def _transcript(text: str) -> list[str]:
+    """Quoted or captured text, as it is: a bare ``<pre>``, not a code block.
+
+    Nothing here is code to copy, and a code block is five elements and a
+    copy button: 116 of them kept the page over its weight budget.
+    """
+    # "[" as a character reference: a quoted TOML table ("[[rules]]") is not a
+    # placeholder of the handbook's.
+    escaped = html.escape(text.rstrip("\n")).replace("[", "&#91;")
+    return [f'<pre class="pbp-transcript">{escaped}</pre>', ""]
 
 
 def _cell(text: str) -> str:
@@ -400,12 +409,12 @@ def _corrected_entry(verdict: Verdict, registry: Registry) -> list[str]:
         f'<details class="pbp-correction" id="{verdict.key}" markdown>',
         f'<summary markdown="span">{verdict.title}</summary>',
         "",
-        f"**Source:** {_where(verdict)}.",
+        f"**The source writes** ({_where(verdict)}):",
         "",
-        *_fence(verdict.quote, "The source's text"),
-        "**What happens:**",
+        *_transcript(verdict.quote),
+        "**What happens** (output of a run):",
         "",
-        *_fence(verdict.happens, "Output of a run"),
+        *_transcript(verdict.happens),
     ]
     if verdict.defects:
         out += [f"**Defects ({len(verdict.defects)}), each with its own test:**", ""]
@@ -428,12 +437,16 @@ def _corrected_entry(verdict: Verdict, registry: Registry) -> list[str]:
 
 
 def _index_line(verdict: Verdict) -> str:
-    """A correction in the summary: its title, linking to its detail, and where."""
-    ids = ", ".join(f"`{i}`" for i in verdict.principles)
+    """A correction in the summary: its title, linking to its detail."""
     # Titles quote config keys in brackets ("[tool.ruff.isort] is deprecated"):
     # escaped, so they neither end the link text nor read as a [[placeholder]].
     text = _cell(verdict.title).replace("[", "\\[").replace("]", "\\]")
-    return f"- [{text}](#{verdict.key}) · {ids}"
+    return f"- [{text}](#{verdict.key})"
+
+
+def _id_links(registry: Registry, ids: tuple[str, ...]) -> str:
+    """Principles by ID alone: the short form for a list of 95."""
+    return ", ".join(f"[{i}]({registry.by_id(i).path.as_posix()})" for i in ids)
 
 
 def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
@@ -461,8 +474,7 @@ def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
         "",
         "## Summary",
         "",
-        f"The {counts['corrected']} corrections, each with the principles that show it; "
-        "a link opens its detail.",
+        f"The {counts['corrected']} corrections; a link opens its detail.",
         "",
         '<div class="pbp-index" markdown>',
         "",
@@ -497,16 +509,13 @@ def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
     for verdict in verdicts.by_kind("holds"):
         shown = "; ".join(
             x
-            for x in (
-                _principle_links(registry, verdict.principles),
-                _tests(verdict.tests),
-            )
+            for x in (_id_links(registry, verdict.principles), _tests(verdict.tests))
             if x
         )
         note = f" {_cell(verdict.note)}" if verdict.note else ""
         out.append(
             f'- <span id="{verdict.key}"></span>**{_cell(verdict.title)}** ({_where(verdict)}).'
-            + (f" *Shown by:* {_cell(shown)}." if shown else "")
+            + (f" *Shown by:* {shown}." if shown else "")
             + note
         )
     out += ["", "</details>"]
