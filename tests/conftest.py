@@ -7,7 +7,9 @@ modules (tests/principles/) use them, so they are registered for the whole
 suite here. ``postgres_provider.py`` decides where the server comes from.
 """
 
+import functools
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,13 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     a half-built site; the others wait, then reuse it.
     """
     return shared_build(tmp_path_factory, "site", "https://handbook.test/")
+
+
+@pytest.fixture(scope="session")
+def build_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``build_once(name, site_url, published_url="")``: another build of the
+    site, once per run (a local build's copied links, for instance)."""
+    return functools.partial(shared_build, tmp_path_factory)
 
 
 def shared_build(
