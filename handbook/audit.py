@@ -26,13 +26,17 @@ from handbook.static_server import serve
 LIGHTHOUSE = REPO_ROOT / ".tools" / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
-# The pages the issue measures: home, a principle, the checklist, the source.
+# The pages the issue measures: home, a principle, the checklist, the source,
+# and the two data pages read on phones (generated from verdicts.yml and
+# benchmarks.json).
 PAGES = {
     "home": "",
     "principle": "principles/performance/eager-loading/",
     "checklist": "checklist/",
     "start-here": "start-here/",
     "source": "source/",
+    "corrections": "corrections/",
+    "benchmarks": "benchmarks/",
 }
 AUDITS = {
     "dom-size": "DOM nodes",
@@ -97,7 +101,7 @@ async def axe_report(base: str) -> list[str]:
                 violations = await axe_violations(page)
                 nodes = sum(len(v.targets) for v in violations)
                 lines.append(
-                    f"axe {name:<10} {scheme:<7} violations={len(violations)} nodes={nodes}"
+                    f"axe {name:<11} {scheme:<7} violations={len(violations)} nodes={nodes}"
                 )
                 lines += [f"    {v}" for v in violations]
         await browser.close()
@@ -115,7 +119,7 @@ def main(site_dir: str, axe_only: bool = False) -> None:
             for name, path in PAGES.items():
                 result = lighthouse(base + path, preset)
                 print(
-                    f"lighthouse {preset:<7} {name:<10} {summarise(result)}", flush=True
+                    f"lighthouse {preset:<7} {name:<11} {summarise(result)}", flush=True
                 )
 
 

@@ -163,7 +163,8 @@ def _table(scenario: Scenario) -> str:
         )
     runs = scenario["measured_runs"]
     return (
-        f"Each row summarises n = {runs} measured runs.\n\n" + "\n".join(rows) + "\n\n"
+        f"Each row summarises n = {runs} measured runs.\n\n"
+        '<div class="pbp-measured" markdown>\n\n' + "\n".join(rows) + "\n\n</div>\n\n"
     )
 
 
@@ -251,6 +252,9 @@ def render(results: Results, registry: Registry) -> str:
         "`uv run task bench` writes; none is typed by hand. Run it to measure "
         "your own machine.\n\n"
         f"{quick}"
-        f"{_machine(results)}{_method(results)}"
+        f"Measured on {results['date']}, {results['machine']['cores']} cores; the "
+        "[machine, versions and method](#machine-and-versions) follow the results.\n\n"
         + "".join(_scenario(s, registry) for s in results["scenarios"])
+        # Results first: a reader comes for a number, the set-up is for checking it.
+        + f"{_machine(results)}{_method(results)}"
     )

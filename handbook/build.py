@@ -54,6 +54,7 @@ class Build:
     """Each principle page's HTML, by its path, for the all-in-one page."""
     reading_links: dict[str, dict[str, str | None]] = field(default_factory=dict)
     """Next and Previous of each page on the reading list, by path."""
+    site_name: str = ""
 
     @classmethod
     def start(cls, config: MkDocsConfig) -> "Build":
@@ -63,6 +64,7 @@ class Build:
             site_url=config.site_url or DEFAULT_SITE_URL,
             repo_url=config.repo_url,
             description=config.site_description or "",
+            published_url=config.extra.get("published_url"),
         )
         rows = site_pages()
         generated = {row.uri: row.render(site) for row in rows if row.render}
@@ -90,6 +92,7 @@ class Build:
             cache,
             config.plugins,
             rendered,
+            site_name=config.site_name,
         )
 
     def navigation(self) -> list[object]:
@@ -175,6 +178,9 @@ class Build:
         }
         if links := self.reading_links.get(uri):
             page.meta["pbp_reading"] = links
+        if page.meta["search"].get("exclude"):
+            # Out of the site's search, out of search engines' too (the print page).
+            page.meta["robots"] = "noindex"
         lines = placeholders.expand_markdown(
             document, self.placeholders[uri], self.kinds, _address(page)
         )
@@ -203,7 +209,7 @@ class Build:
             principle,
             lines,
             self.site.anchors[principle.id],
-            self.site.site_url,
+            self.site.link_url,
             evidence.verified_by(principle, self.site.repo_url),
             stop,
             following,
@@ -242,7 +248,12 @@ class Build:
         """
         for principle_id, target in self.site.registry.redirects().items():
             canonical = pages.absolute(self.site.site_url, target)
-            redirect = pages.redirect_html("../../" + target, canonical, principle_id)
+            preview = pages.link_preview(
+                self.site.registry, principle_id, self.site_name
+            )
+            redirect = pages.redirect_html(
+                "../../" + target, canonical, principle_id, preview
+            )
             for spelling in dict.fromkeys((principle_id, principle_id.lower())):
                 directory = site_dir / "id" / spelling
                 directory.mkdir(parents=True, exist_ok=True)

@@ -93,6 +93,7 @@ def site_fingerprint(config: MkDocsConfig, code: dict[str, str]) -> str:
         hash_of(config_file.read_bytes()),
         {
             "site_url": config.site_url,
+            "published_url": config.extra.get("published_url"),
             "repo_url": config.repo_url,
             "edit_uri": config.edit_uri,
             "use_directory_urls": config.use_directory_urls,

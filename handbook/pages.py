@@ -6,9 +6,12 @@ reading order, ID index) is produced here, so no list is kept by hand.
 """
 
 import html
+import ipaddress
 import json
 import math
+from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import urlsplit
 
 from handbook.anatomy import LEVELS_WITH_EXCEPTIONS
 from handbook.checker.coverage import (
@@ -31,6 +34,39 @@ COPY_ICON = (
 )
 # Severity prefixes reviewers already use (Google's eng-practices style).
 REVIEW_PREFIX = {"must": "Blocking", "should": "Should fix", "consider": "Optional"}
+
+
+def is_local(url: str) -> bool:
+    """Whether only this machine can open ``url``: `task docs` serves on 127.0.0.1."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:  # a name, not an address
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def local_links_warning(link_url: str, indent: str = "") -> str:
+    """A visible warning beside copy buttons whose links only this machine can open.
+
+    Empty when ``link_url`` is a real address. ``mkdocs serve`` replaces
+    ``site_url`` with its own local address, so under `task docs` the
+    published address has to come from ``extra.published_url``.
+    """
+    if not is_local(link_url):
+        return ""
+    lines = [
+        '!!! warning "Local links"',
+        "",
+        f"    The links you copy here start with `{link_url}`, this build's local "
+        "address: colleagues can't open them. Set `PUBLISHED_URL` to the handbook's "
+        "published address (for example `PUBLISHED_URL=https://handbook.example.com/ "
+        "uv run task docs`) to copy links that work for everyone.",
+        "",
+    ]
+    return "".join(f"{indent}{line}\n" if line else "\n" for line in lines) + "\n"
 
 
 def relative(from_page: str, to_path: str) -> str:
@@ -95,6 +131,7 @@ def principle_header(
         f'!!! rule "The rule"\n\n    {principle.summary}\n\n'
         f"    Short link: [{short}]({short})\n\n"
         f"    {checked_by_markdown(principle.id)}\n\n"
+        + local_links_warning(site_url, indent="    ")
     )
 
 
@@ -159,7 +196,8 @@ def review_section(principle: Principle, site_url: str) -> str:
     return (
         "## In code review\n\n"
         "Paste this into a review comment; the short link never breaks.\n\n"
-        f"```text\n{review_comment(principle, site_url)}\n```\n\n"
+        + local_links_warning(site_url)
+        + f"```text\n{review_comment(principle, site_url)}\n```\n\n"
         "Or the [one-line form]("
         + relative(principle.path.as_posix(), "code-review.md#the-one-line-form")
         + "), when the thread is busy:\n\n"
@@ -241,10 +279,11 @@ def checklist(registry: Registry, site_url: str) -> str:
     lines = [
         "# Checklist",
         "",
-        "Every principle, grouped by area, one line each. Copy the Markdown below into "
-        "an issue or pull request to track a review or an audit; each item links to "
-        "its principle. After each, what `principles check` checks it with "
-        "([the checker](checker.md)), or that no rule can: review it by hand.",
+        "Every principle, grouped by area, one line each. "
+        "[Copy it as Markdown](#copy-as-a-task-list) into an issue or pull request "
+        "to track a review or an audit; each item links to its principle. After "
+        "each, what `principles check` checks it with ([the checker](checker.md)), "
+        "or that no rule can: review it by hand.",
         "",
     ]
     for area, principles in registry.areas_in_use():
@@ -258,6 +297,8 @@ def checklist(registry: Registry, site_url: str) -> str:
         lines += ["", "</div>", ""]
     lines += [
         "## Copy as a task list",
+        "",
+        local_links_warning(site_url).rstrip("\n"),
         "",
         "```markdown",
         checklist_markdown(registry, site_url).rstrip("\n"),
@@ -378,25 +419,25 @@ def id_index(registry: Registry) -> str:
         "`/id/<ID>/` of every one keeps working: merged IDs lead to the principle "
         "that absorbed them, retired IDs lead here.",
         "",
-        "| ID | Status | Where it leads |",
-        "| --- | --- | --- |",
+        # Nearly every ID is active: only the exceptions say what became of them.
+        "| ID | Where it leads |",
+        "| --- | --- |",
     ]
     by_id = {p.id: p for p in registry.principles}
     for entry in sorted(registry.lock, key=lambda e: e.id):
         anchor = f'<span id="{entry.id.lower()}"></span>'
         if entry.status == "active":
             p = by_id[entry.id]
-            lines.append(
-                f"| {anchor}`{entry.id}` | active | [{p.title}]({p.path.as_posix()}) |"
-            )
+            lines.append(f"| {anchor}`{entry.id}` | [{p.title}]({p.path.as_posix()}) |")
         elif entry.status == "merged-into":
             # load_registry refuses a merged-into entry without a target.
             target = by_id[entry.target]  # type: ignore[index]
             lines.append(
-                f"| {anchor}`{entry.id}` | merged into `{target.id}` | [{target.title}]({target.path.as_posix()}) |"
+                f"| {anchor}`{entry.id}` | **Merged into `{target.id}`:** "
+                f"[{target.title}]({target.path.as_posix()}) |"
             )
         else:
-            lines.append(f"| {anchor}`{entry.id}` | retired | {entry.reason} |")
+            lines.append(f"| {anchor}`{entry.id}` | **Retired:** {entry.reason} |")
     return "\n".join(lines) + "\n"
 
 
@@ -463,17 +504,61 @@ def principles_json(registry: Registry, site_url: str) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def redirect_html(target_url: str, canonical_url: str, principle_id: str) -> str:
+@dataclass(frozen=True)
+class LinkPreview:
+    """What a chat app or a pull request shows for a pasted short link."""
+
+    title: str
+    description: str
+    site_name: str
+
+
+def link_preview(registry: Registry, principle_id: str, site_name: str) -> LinkPreview:
+    """The preview of /id/<ID>/: the principle's title and rule, or what became of the ID."""
+    by_id = {p.id: p for p in registry.principles}
+    if principle := by_id.get(principle_id):
+        return LinkPreview(
+            f"{principle.id}: {principle.title}", principle.summary, site_name
+        )
+    entry = next(e for e in registry.lock if e.id == principle_id)
+    if entry.status == "merged-into":
+        # load_registry refuses a merged-into entry without a target.
+        target = by_id[entry.target]  # type: ignore[index]
+        return LinkPreview(
+            f"{principle_id}, merged into {target.id}: {target.title}",
+            target.summary,
+            site_name,
+        )
+    return LinkPreview(
+        f"{principle_id} (retired)", entry.reason or "This ID was retired.", site_name
+    )
+
+
+def redirect_html(
+    target_url: str, canonical_url: str, principle_id: str, preview: LinkPreview
+) -> str:
     """A static redirect page: works on any static host, no server rules needed.
 
     ``target_url`` is relative, so the redirect works wherever the site is
-    served (``task docs`` included); the canonical link is absolute.
+    served (``task docs`` included); the canonical link is absolute. Link
+    previewers (chat apps, code hosts) read the page without following the
+    redirect, so it carries the principle's own description and Open Graph
+    tags, not just its ID.
     """
     url = html.escape(target_url, quote=True)
     canonical = html.escape(canonical_url, quote=True)
+    title = html.escape(preview.title, quote=True)
+    description = html.escape(preview.description, quote=True)
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{principle_id}</title>\n"
+        f"<title>{title}</title>\n"
+        f'<meta name="description" content="{description}">\n'
+        f'<meta property="og:site_name" content="{html.escape(preview.site_name, quote=True)}">\n'
+        f'<meta property="og:title" content="{title}">\n'
+        f'<meta property="og:description" content="{description}">\n'
+        f'<meta property="og:url" content="{canonical}">\n'
+        '<meta property="og:type" content="article">\n'
+        '<meta name="twitter:card" content="summary">\n'
         f'<link rel="canonical" href="{canonical}">\n'
         f'<meta http-equiv="refresh" content="0; url={url}">\n'
         '<meta name="robots" content="noindex">\n'
@@ -494,7 +579,7 @@ def llms_txt(registry: Registry, site_url: str, description: str) -> str:
         "Each principle has a stable ID and a short URL that never breaks. "
         "Levels: must (block the merge), should (the default), consider (depends on "
         f"the service). Machine-readable: {absolute(site_url, 'principles.json')}. "
-        f"All principles on one page: {absolute(site_url, 'print/')}.",
+        f"All principles on one page, for printing: {absolute(site_url, 'print/')}.",
         "",
     ]
     for area, principles in registry.areas_in_use():

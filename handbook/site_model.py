@@ -44,6 +44,14 @@ class Site:
     benchmarks: bench_results.Results
     anchors: dict[str, str]
     """Each principle's ID -> the anchor of its main section on the Source page."""
+    published_url: str | None = None
+    """Where the handbook is published (mkdocs.yml ``extra.published_url``), if set."""
+
+    @property
+    def link_url(self) -> str:
+        """The base of links a reader copies to share: the published address
+        when one is configured, else this build's own ``site_url``."""
+        return self.published_url or self.site_url
 
     @cached_property
     def principles_by_uri(self) -> dict[str, Principle]:
@@ -76,7 +84,12 @@ class Site:
 
 
 def load_site(
-    docs_dir: Path, *, site_url: str, repo_url: str | None, description: str
+    docs_dir: Path,
+    *,
+    site_url: str,
+    repo_url: str | None,
+    description: str,
+    published_url: str | None = None,
 ) -> Site:
     """Read every page and data file once, and check all of it."""
     documents = {
@@ -106,6 +119,7 @@ def load_site(
         verdicts=load_verdicts(docs_dir, source, registry, REPO_ROOT),
         benchmarks=benchmarks,
         anchors={p.id: source.anchor_for(p) for p in registry.principles},
+        published_url=published_url or None,
     )
 
 

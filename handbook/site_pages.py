@@ -77,7 +77,7 @@ PAGES: tuple[SitePage, ...] = (
         "checklist.md",
         "Checklist",
         boost=LISTING_BOOST,
-        render=lambda site: pages.checklist(site.registry, site.site_url),
+        render=lambda site: pages.checklist(site.registry, site.link_url),
     ),
     SitePage("anti-patterns.md", "Anti-patterns"),
     SitePage("code-review.md", "Code review", boost=LISTING_BOOST),
@@ -90,11 +90,12 @@ PAGES: tuple[SitePage, ...] = (
         LISTING_BOOST,
         render=lambda site: pages.id_index(site.registry),
     ),
+    # For printing only: out of the navigation (Previous and Next never lead
+    # there), search and search engines; every principle again, 1.4 MB on one
+    # page. The home page links it as the page to print.
     SitePage(
         "print.md",
-        "All on one page",
-        ABOUT,
-        searchable=False,  # every principle again, on one page
+        searchable=False,
         render=lambda site: print_page.markdown(site.registry),
     ),
     SitePage(

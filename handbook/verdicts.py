@@ -28,6 +28,7 @@ pages (:mod:`handbook.verdict_checks`). Every problem is a
 to fix.
 """
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -363,8 +364,16 @@ def annotator(verdicts: Verdicts, prefix: str = "") -> Callable[[Statement], lis
     return annotate
 
 
-def _fence(text: str, title: str) -> list[str]:
-    return [f'````{{.text title="{title}"}}', text.rstrip("\n"), "````", ""]
+def _transcript(text: str) -> list[str]:
+    """Quoted or captured text, as it is: a bare ``<pre>``, not a code block.
+
+    Nothing here is code to copy, and a code block is five elements and a
+    copy button: 116 of them kept the page over its weight budget.
+    """
+    # "[" as a character reference: a quoted TOML table ("[[rules]]") is not a
+    # placeholder of the handbook's.
+    escaped = html.escape(text.rstrip("\n")).replace("[", "&#91;")
+    return [f'<pre class="pbp-transcript">{escaped}</pre>', ""]
 
 
 def _cell(text: str) -> str:
@@ -391,15 +400,21 @@ def _tests(tests: tuple[str, ...]) -> str:
 
 
 def _corrected_entry(verdict: Verdict, registry: Registry) -> list[str]:
+    """One correction, closed: its title is one line until the reader opens it.
+
+    The ``<details>`` carries the anchor that pages and the Source page link
+    to; Material opens a closed ``<details>`` that holds the URL's target.
+    """
     out = [
-        f"### {verdict.title} {{ #{verdict.key} }}",
+        f'<details class="pbp-correction" id="{verdict.key}" markdown>',
+        f'<summary markdown="span">{verdict.title}</summary>',
         "",
-        f"**Source:** {_where(verdict)}.",
+        f"**The source writes** ({_where(verdict)}):",
         "",
-        *_fence(verdict.quote, "The source's text"),
-        "**What happens:**",
+        *_transcript(verdict.quote),
+        "**What happens** (output of a run):",
         "",
-        *_fence(verdict.happens, "Output of a run"),
+        *_transcript(verdict.happens),
     ]
     if verdict.defects:
         out += [f"**Defects ({len(verdict.defects)}), each with its own test:**", ""]
@@ -418,13 +433,32 @@ def _corrected_entry(verdict: Verdict, registry: Registry) -> list[str]:
         out += [f"**Reproduced by:** {_tests(verdict.tests)}.", ""]
     if verdict.note:
         out += [f"*{' '.join(verdict.note.split())}*", ""]
-    return out
+    return [*out, "</details>", ""]
+
+
+def _index_line(verdict: Verdict) -> str:
+    """A correction in the summary: its title, linking to its detail."""
+    # Titles quote config keys in brackets ("[tool.ruff.isort] is deprecated"):
+    # escaped, so they neither end the link text nor read as a [[placeholder]].
+    text = _cell(verdict.title).replace("[", "\\[").replace("]", "\\]")
+    return f"- [{text}](#{verdict.key})"
+
+
+def _id_links(registry: Registry, ids: tuple[str, ...]) -> str:
+    """Principles by ID alone: the short form for a list of 95."""
+    return ", ".join(f"[{i}]({registry.by_id(i).path.as_posix()})" for i in ids)
 
 
 def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
-    """The generated Corrections page: every verdict, the corrected ones in full."""
+    """The generated Corrections page: a summary of every verdict, then the
+    corrected ones in full, each closed until opened.
+
+    No tables: a statement, its evidence and its notes are long prose, and a
+    three-column table of them overflowed a 390 px phone.
+    """
     counts = verdicts.counts()
     statements = len(verdicts.source.statements)
+    corrected = verdicts.by_kind("corrected")
     out = [
         "# Corrections",
         "",
@@ -434,41 +468,55 @@ def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
         f"**{counts['holds']} hold**, **{counts['not-verifiable']} not verifiable here**.",
         "",
         "A corrected statement fails, misbehaves or is outdated as the source writes it. "
-        "Each entry quotes the source, copies what really happens from a run, gives the "
-        "correction and the principle that shows it, and names the test that reproduces "
-        "the failure; where a statement has several defects, each is listed with its own "
-        "test. The build fails if any of these goes stale: a named test that does not "
-        "exist, a page that no longer carries its correction, or a verdict that a newer "
-        "page contradicts.",
+        "Each correction below quotes the source, copies what really happens from a run, "
+        "gives the correction and the principle that shows it, and names the test that "
+        "reproduces the failure. The build fails if any of these goes stale.",
+        "",
+        "## Summary",
+        "",
+        f"The {counts['corrected']} corrections; a link opens its detail.",
+        "",
+        '<div class="pbp-index" markdown>',
+        "",
+        *(_index_line(v) for v in corrected),
+        "",
+        "</div>",
         "",
         "## Corrected",
         "",
     ]
-    for verdict in verdicts.by_kind("corrected"):
+    for verdict in corrected:
         out += _corrected_entry(verdict, registry)
     out += [
         "## Not verifiable here",
         "",
-        "| Statement | Why not | What was verified instead |",
-        "| --- | --- | --- |",
+        "What each statement would need, and what was verified instead.",
+        "",
     ]
     for verdict in verdicts.by_kind("not-verifiable"):
         out.append(
-            f'| <span id="{verdict.key}"></span>{_cell(verdict.title)} ({_where(verdict)}) '
-            f"| {_cell(verdict.why)} | {_cell(verdict.instead)} |"
+            f'- <span id="{verdict.key}"></span>**{_cell(verdict.title)}** ({_where(verdict)}). '
+            f"*Why not:* {_cell(verdict.why)} *Verified instead:* {_cell(verdict.instead)}"
         )
     out += [
         "",
         "## Holds",
         "",
-        "| Statement | Shown by | Notes |",
-        "| --- | --- | --- |",
+        '<details class="pbp-holds" markdown>',
+        f"<summary>The {counts['holds']} statements that hold, with what shows it</summary>",
+        "",
     ]
     for verdict in verdicts.by_kind("holds"):
-        shown = _principle_links(registry, verdict.principles)
-        tests = _tests(verdict.tests)
-        out.append(
-            f'| <span id="{verdict.key}"></span>{_cell(verdict.title)} ({_where(verdict)}) '
-            f"| {_cell('; '.join(x for x in (shown, tests) if x))} | {_cell(verdict.note)} |"
+        shown = "; ".join(
+            x
+            for x in (_id_links(registry, verdict.principles), _tests(verdict.tests))
+            if x
         )
+        note = f" {_cell(verdict.note)}" if verdict.note else ""
+        out.append(
+            f'- <span id="{verdict.key}"></span>**{_cell(verdict.title)}** ({_where(verdict)}).'
+            + (f" *Shown by:* {shown}." if shown else "")
+            + note
+        )
+    out += ["", "</details>"]
     return "\n".join(out) + "\n"

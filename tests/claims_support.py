@@ -78,8 +78,9 @@ def scratch_repo(path: Path, files: dict[str, str]) -> Path:
     return path
 
 
-def build_site(site_dir: Path, site_url: str) -> None:
-    """``mkdocs build --strict`` of the real docs into ``site_dir`` for ``site_url``."""
+def build_site(site_dir: Path, site_url: str, published_url: str = "") -> None:
+    """``mkdocs build --strict`` of the real docs into ``site_dir`` for ``site_url``,
+    with copied links on ``published_url`` if given (mkdocs.yml ``extra``)."""
     result = subprocess.run(
         [
             sys.executable,
@@ -91,7 +92,12 @@ def build_site(site_dir: Path, site_url: str) -> None:
             str(site_dir),
         ],
         cwd=REPO_ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": site_url},
+        env={
+            **os.environ,
+            "NO_MKDOCS_2_WARNING": "1",
+            "SITE_URL": site_url,
+            "PUBLISHED_URL": published_url,
+        },
         capture_output=True,
         text=True,
         check=False,

@@ -7,7 +7,9 @@ modules (tests/principles/) use them, so they are registered for the whole
 suite here. ``postgres_provider.py`` decides where the server comes from.
 """
 
+import functools
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,13 +39,30 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     into a scratch directory renamed when complete, so no worker ever reads
     a half-built site; the others wait, then reuse it.
     """
+    return shared_build(tmp_path_factory, "site", "https://handbook.test/")
+
+
+@pytest.fixture(scope="session")
+def build_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """``build_once(name, site_url, published_url="")``: another build of the
+    site, once per run (a local build's copied links, for instance)."""
+    return functools.partial(shared_build, tmp_path_factory)
+
+
+def shared_build(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    site_url: str,
+    published_url: str = "",
+) -> Path:
+    """A site built once per run under ``name``, whichever worker asks first."""
     shared = run_temp_dir(tmp_path_factory)
-    site_dir = shared / "site"
-    with FileLock(shared / "site.lock"):
+    site_dir = shared / name
+    with FileLock(shared / f"{name}.lock"):
         if not site_dir.is_dir():
-            scratch = shared / "site.building"
+            scratch = shared / f"{name}.building"
             shutil.rmtree(scratch, ignore_errors=True)
-            build_site(scratch, "https://handbook.test/")
+            build_site(scratch, site_url, published_url)
             scratch.rename(site_dir)
     return site_dir
 

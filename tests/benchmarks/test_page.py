@@ -37,6 +37,17 @@ def page(results: Results, registry: Registry) -> str:
     return render(results, registry)
 
 
+def test_results_come_before_the_machine_and_the_method(
+    page: str, results: Results
+) -> None:
+    first_result = page.index(f"{{#{anchor(results['scenarios'][0]['name'])}}}")
+    assert first_result < page.index("## Machine and versions")
+    assert first_result < page.index("## Method")
+    # The opening still says when, and points at the set-up below.
+    assert page.index(results["date"]) < first_result
+    assert "](#machine-and-versions)" in page[:first_result]
+
+
 def test_the_page_says_when_and_on_what_it_was_measured(
     page: str, results: Results
 ) -> None:
@@ -78,9 +89,10 @@ def test_figures_are_images_with_a_title_and_a_description_of_every_value(
         assert desc is not None
         assert (title.get("id"), desc.get("id")) == (title_id, desc_id)
         labels = [
-            t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"
+            t.text for t in root.iter(f"{SVG}text") if t.get("class") == "pbp-label"
         ]
-        for label in labels[1:]:  # the first is the axis unit
+        assert labels
+        for label in labels:
             assert f"{label}: median" in (desc.text or "")
 
 

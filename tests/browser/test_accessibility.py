@@ -17,6 +17,8 @@ PAGES = {
     "source": "source/",
     # Inline SVG charts and wide tables, generated from the results file.
     "benchmarks": "benchmarks/",
+    # Collapsible corrections and lists of verdicts.
+    "corrections": "corrections/",
     "not covered": "not-covered/",
     # The 404 page of a misspelt short URL, with its closest IDs.
     "misspelt ID": "id/API-ETAGS/",

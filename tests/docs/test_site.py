@@ -369,6 +369,11 @@ def test_the_checklist_has_one_line_per_principle(built_site: Path) -> None:
 # or a shorter quote.
 PAGE_BUDGET_BYTES = 100 * 1024
 ELEMENT_BUDGET = 1_600
+# Corrections holds all 58 corrections, closed, so that a link to one opens
+# it without another request: 2,611 elements on 2026-12-05 (3,510 when each
+# was a section with two code blocks). Over the general budget by design;
+# this ceiling stops it growing.
+ELEMENT_BUDGET_OF = {"corrections": 2_700}
 
 
 def _page_weight(built_site: Path, url: str) -> tuple[int, int]:
@@ -391,10 +396,12 @@ def _page_weight(built_site: Path, url: str) -> tuple[int, int]:
         "checklist",
         "start-here",
         "benchmarks",
+        "corrections",
         *(p.url for p in REGISTRY.principles),
     ],
 )
 def test_page_stays_within_the_weight_budget(built_site: Path, url: str) -> None:
     weight, elements = _page_weight(built_site, url)
-    assert weight <= PAGE_BUDGET_BYTES, f"{url}: {weight / 1024:.0f} KiB"
-    assert elements <= ELEMENT_BUDGET, f"{url}: {elements} elements"
+    assert weight <= PAGE_BUDGET_BYTES, f"{url}: {weight / 1024:.1f} KiB"
+    budget = ELEMENT_BUDGET_OF.get(url, ELEMENT_BUDGET)
+    assert elements <= budget, f"{url}: {elements} elements"

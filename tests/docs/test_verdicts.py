@@ -301,8 +301,8 @@ def test_the_corrections_page_lists_each_correction_with_its_evidence(
     text = _text(html)
 
     for verdict in verdicts.by_kind("corrected"):
-        start = html.index(f'<h3 id="{verdict.key}">')
-        entry = _text(html[start : html.find("<h3 ", start + 1)])
+        start = html.index(f'<details class="pbp-correction" id="{verdict.key}">')
+        entry = _text(html[start : html.index("</details>", start)])
         assert verdict.quote.splitlines()[0].strip() in entry, verdict.key
         assert verdict.happens.splitlines()[0].strip() in entry, verdict.key
         for principle_id in verdict.principles:

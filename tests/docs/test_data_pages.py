@@ -1,0 +1,256 @@
+"""Specification: the data pages and the links readers share, as built.
+
+Short links preview as their principle; copied links warn when only this
+machine can open them, or use the published address; the ID list names a
+status only where it is not active; the checklist's copy block is one link
+away; the print page is reached only as the page to print.
+"""
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from mkdocs.config import load_config
+
+from handbook.build import Build
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.pages import (
+    checklist,
+    id_index,
+    is_local,
+    link_preview,
+    local_links_warning,
+    review_section,
+)
+from handbook.registry import load_registry
+
+REGISTRY = load_registry(DOCS_DIR)
+SITE_NAME = "Python Backend Principles"
+
+
+class _Head(HTMLParser):
+    """The <meta> tags and links of a page, as a link previewer reads them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if tag == "meta" and (key := found.get("property") or found.get("name")):
+            self.meta[key] = found.get("content", "")
+        if tag == "a" and "href" in found:
+            self._href, self._text = found["href"], []
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._href is not None:
+            self.links.append((self._href, " ".join("".join(self._text).split())))
+            self._href = None
+
+
+def _parse(path: Path) -> _Head:
+    parser = _Head()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+# --- Link previews -------------------------------------------------------------------------
+
+
+def test_every_short_link_previews_as_its_principles_id_title_and_rule(
+    built_site: Path,
+) -> None:
+    for principle in REGISTRY.principles:
+        for spelling in (principle.id, principle.id.lower()):
+            meta = _parse(built_site / "id" / spelling / "index.html").meta
+            title = f"{principle.id}: {principle.title}"
+            assert meta["og:title"] == title, spelling
+            assert meta["og:description"] == principle.summary, spelling
+            assert meta["description"] == principle.summary, spelling
+            assert meta["og:url"] == f"https://handbook.test/{principle.url}", spelling
+            assert meta["og:type"] == "article"
+            assert meta["og:site_name"] == SITE_NAME
+            assert meta["twitter:card"] == "summary"
+
+
+def test_a_principle_page_carries_the_same_description_and_open_graph_tags(
+    built_site: Path,
+) -> None:
+    principle = REGISTRY.by_id("API-ETAG")
+    meta = _parse(built_site / principle.url / "index.html").meta
+    assert meta["description"] == meta["og:description"] == principle.summary
+    assert meta["og:title"] == principle.title
+    assert meta["og:url"] == f"https://handbook.test/{principle.url}"
+    assert meta["twitter:card"] == "summary"
+
+
+@pytest.fixture
+def docs_copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(DOCS_DIR, tmp_path / "docs"))
+
+
+def _retire_and_merge(docs: Path) -> tuple[str, str, str]:
+    """Merge the first principle into the second, retire the third: their IDs."""
+    merged, survivor, retired = REGISTRY.principles[:3]
+    lock = docs / "_data" / "ids.lock.yml"
+    text = lock.read_text()
+    text = text.replace(
+        f"{merged.id}: {{status: active}}",
+        f"{merged.id}: {{status: merged-into, target: {survivor.id}}}",
+    ).replace(
+        f"{retired.id}: {{status: active}}",
+        f'{retired.id}: {{status: retired, reason: "Folded into the checklist."}}',
+    )
+    lock.write_text(text)
+    (docs / merged.path).unlink()
+    (docs / retired.path).unlink()
+    return merged.id, survivor.id, retired.id
+
+
+def test_a_merged_or_retired_short_link_previews_what_became_of_it(
+    docs_copy: Path,
+) -> None:
+    merged, survivor_id, retired = _retire_and_merge(docs_copy)
+    registry = load_registry(docs_copy)
+    survivor = registry.by_id(survivor_id)
+
+    moved = link_preview(registry, merged, SITE_NAME)
+    gone = link_preview(registry, retired, SITE_NAME)
+
+    assert moved.title == f"{merged}, merged into {survivor.id}: {survivor.title}"
+    assert moved.description == survivor.summary
+    assert gone.title == f"{retired} (retired)"
+    assert gone.description == "Folded into the checklist."
+
+
+# --- Principle IDs -----------------------------------------------------------------------
+
+
+def test_the_id_list_names_a_status_only_where_it_is_not_active(
+    docs_copy: Path,
+) -> None:
+    merged, survivor, retired = _retire_and_merge(docs_copy)
+    page = id_index(load_registry(docs_copy))
+    rows = {
+        line.split("`")[1]: line for line in page.splitlines() if line.startswith("| <")
+    }
+
+    assert "Status" not in page
+    assert f"**Merged into `{survivor}`:**" in rows[merged]
+    assert "**Retired:** Folded into the checklist." in rows[retired]
+    active = [row for key, row in rows.items() if key not in (merged, retired)]
+    assert active
+    assert not any(re.search(r"active|Merged|Retired", row) for row in active)
+
+
+# --- The checklist ----------------------------------------------------------------------
+
+
+def test_the_checklist_links_its_copy_block_from_the_top(built_site: Path) -> None:
+    html = (built_site / "checklist" / "index.html").read_text()
+    jump = html.index('href="#copy-as-a-task-list"')
+    # Before the first area's list, i.e. on the first screen.
+    assert jump < html.index('class="pbp-checklist"')
+    assert 'id="copy-as-a-task-list"' in html
+
+
+# --- Links copied from a local build ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("http://127.0.0.1:8000/", True),
+        ("http://localhost:8000/handbook/", True),
+        ("http://[::1]:8000/", True),
+        ("http://0.0.0.0:8000/", True),
+        ("http://docs.localhost/", True),
+        ("https://handbook.test/", False),
+        ("https://python-backend-principles.github.io/handbook/", False),
+        ("https://127.example.com/", False),
+    ],
+)
+def test_only_addresses_of_this_machine_count_as_local(url: str, local: bool) -> None:
+    assert is_local(url) is local
+
+
+def test_a_local_link_base_puts_a_warning_beside_each_copy_button() -> None:
+    principle = REGISTRY.by_id("API-ETAG")
+    local = "http://127.0.0.1:8000/"
+
+    assert "colleagues can't open them" in local_links_warning(local)
+    assert local_links_warning("https://handbook.test/") == ""
+    section = review_section(principle, local)
+    assert section.index('!!! warning "Local links"') < section.index("```text")
+    assert '!!! warning "Local links"' not in review_section(
+        principle, "https://handbook.test/"
+    )
+    page = checklist(REGISTRY, local)
+    assert page.index('!!! warning "Local links"') < page.index("```markdown")
+
+
+def _start(docs_dir: Path, site_url: str, published: str | None) -> Build:
+    config = load_config(
+        str(REPO_ROOT / "mkdocs.yml"), docs_dir=str(docs_dir), site_url=site_url
+    )
+    config.extra["published_url"] = published
+    return Build.start(config)
+
+
+def test_a_published_address_is_what_readers_copy_even_from_a_local_build() -> None:
+    """``mkdocs serve`` sets site_url to 127.0.0.1; extra.published_url wins."""
+    build = _start(DOCS_DIR, "http://127.0.0.1:8000/", "https://handbook.example/")
+
+    assert build.site.link_url == "https://handbook.example/"
+    listing = build.generated["checklist.md"]
+    assert "](https://handbook.example/id/" in listing
+    assert "127.0.0.1" not in listing
+    assert "Local links" not in listing
+
+
+def test_without_a_published_address_a_local_build_copies_local_links() -> None:
+    build = _start(DOCS_DIR, "http://127.0.0.1:8000/", "")
+
+    assert build.site.link_url == "http://127.0.0.1:8000/"
+    listing = build.generated["checklist.md"]
+    assert "](http://127.0.0.1:8000/id/" in listing
+    assert '!!! warning "Local links"' in listing
+
+
+# --- The print page ---------------------------------------------------------------------
+
+
+def test_only_a_print_link_leads_to_the_all_in_one_page(built_site: Path) -> None:
+    """No navigation entry, Previous/Next link or reading link: the home page's
+    print link is the only way there."""
+    leading_there = []
+    for page in built_site.rglob("*.html"):
+        if page.parent.name == "print" or page.parent.parent.name == "id":
+            continue
+        url = "https://handbook.test/" + page.relative_to(built_site).as_posix()
+        for href, text in _parse(page).links:
+            if urlsplit(urljoin(url, href)).path == "/print/":
+                leading_there.append((page.relative_to(built_site).as_posix(), text))
+
+    assert leading_there == [("index.html", "Print all principles")]
+
+
+def test_the_print_page_is_kept_out_of_search_and_search_engines(
+    built_site: Path,
+) -> None:
+    meta = _parse(built_site / "print" / "index.html").meta
+    assert meta["robots"] == "noindex"
+    home = _parse(built_site / "index.html").meta
+    assert "robots" not in home
+    index = (built_site / "search" / "search_index.json").read_text()
+    assert '"location":"print/' not in index.replace(" ", "")
