@@ -29,7 +29,8 @@ INFO = ScenarioInfo(
     principle="API-ETAG",
     page="principles/api/etag.md",
     description=(
-        "The service itself (`shop.core.main:app`, production settings, one "
+        "The service itself (`uvicorn --factory shop.core.main:create_app`, "
+        "production settings, one "
         "uvicorn worker, its JSON request logs written to a file) answering "
         f"`GET /orders/{{id}}` for an order with {dataset.FULL.etag_items} items, "
         "signed in with a bearer "
@@ -72,7 +73,8 @@ async def run(env: Environment, plan: Plan) -> Scenario:
         "ENVIRONMENT": "production",
     }
     async with serving(
-        "shop.core.main:app",
+        "shop.core.main:create_app",
+        factory=True,
         workdir=env.workdir,
         ready_path="/health/ready",
         env=environment,
