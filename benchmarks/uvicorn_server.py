@@ -27,15 +27,20 @@ async def serving(
     workdir: Path,
     ready_path: str,
     env: Mapping[str, str] | None = None,
+    factory: bool = False,
 ) -> AsyncIterator[str]:
     """Serve ``app`` (``module:attribute``) with one uvicorn worker; yield its URL.
+
+    With ``factory``, the attribute is a function that returns the app
+    (``uvicorn --factory``).
 
     Its output goes to ``workdir/<module>.log``; the process is always
     stopped afterwards, with anything it started.
     """
     port = free_port()
     log_path = workdir / f"{app.split(':')[0]}.log"
-    argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1"]
+    argv = [sys.executable, "-m", "uvicorn", *(["--factory"] if factory else [])]
+    argv += [app, "--host", "127.0.0.1"]
     argv += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
     with log_path.open("ab") as log:
         process = await asyncio.create_subprocess_exec(

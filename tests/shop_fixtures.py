@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi import FastAPI
@@ -36,11 +36,12 @@ from sqlalchemy.ext.asyncio import (
     AsyncSession,
     create_async_engine,
 )
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shop.catalog.models import Product
 from shop.core.config import Settings
 from shop.core.database import create_engine, get_db
-from shop.core.main import create_app
+from shop.core.main import AppState, create_app
 from shop.shared.base_model import Base
 from shop.users import security
 
@@ -208,32 +209,77 @@ def app(settings: Settings, session: AsyncSession) -> FastAPI:
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    """HTTP client calling the app in-process."""
-    async with AsyncClient(
-        transport=ASGITransport(app=app), base_url="http://test"
-    ) as client:
+    """HTTP client calling the app in-process, its lifespan running."""
+    async with (
+        running(app) as served,
+        AsyncClient(
+            transport=ASGITransport(app=served), base_url="http://test"
+        ) as client,
+    ):
         yield client
 
 
+class LifespanServed:
+    """The app as a server runs it: each request's scope gets the lifespan state.
+
+    uvicorn copies the state the lifespan yielded into every request's scope
+    (``scope["state"]``); httpx's ASGITransport calls the app bare, so the
+    tests call this instead.
+    """
+
+    def __init__(self, app: ASGIApp, state: AppState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Call the app with a shallow copy of the lifespan state, as uvicorn does."""
+        await self.app({**scope, "state": dict(self.state)}, receive, send)
+
+
 @asynccontextmanager
-async def running(app: FastAPI) -> AsyncIterator[None]:
+async def running(app: FastAPI) -> AsyncIterator[LifespanServed]:
     """Run the app's startup and shutdown the way a server does (ASGI lifespan).
 
-    httpx's ASGITransport skips the lifespan; uvicorn does not.
+    httpx's ASGITransport skips the lifespan; uvicorn does not. Yields the app
+    to hand ASGITransport, and the state the lifespan yielded (``.state``).
     """
     to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    state: dict[str, Any] = {}
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": state}
     # Starlette types scopes and messages as MutableMapping, the queues hold dicts.
     task = asyncio.create_task(app(scope, to_app.get, from_app.put))  # type: ignore[arg-type]
     await to_app.put({"type": "lifespan.startup"})
-    assert (await from_app.get())["type"] == "lifespan.startup.complete"
+    started = await from_app.get()
+    assert started["type"] == "lifespan.startup.complete", started
     try:
-        yield
+        # Starlette filled the scope's state with what the lifespan yielded:
+        # the shop's AppState, or nothing for an app without a lifespan.
+        assert not state or state.keys() == AppState.__annotations__.keys(), state
+
+        yield LifespanServed(app, cast(AppState, state))
     finally:
         await to_app.put({"type": "lifespan.shutdown"})
         assert (await from_app.get())["type"] == "lifespan.shutdown.complete"
         await task
+
+
+@asynccontextmanager
+async def lifespan_client(
+    app: FastAPI, *, base_url: str = "http://test", **transport: Any
+) -> AsyncIterator[AsyncClient]:
+    """An in-process HTTP client of ``app``, its lifespan running around it.
+
+    ``transport`` goes to httpx's ASGITransport (``client=``,
+    ``raise_app_exceptions=``).
+    """
+    async with (
+        running(app) as served,
+        AsyncClient(
+            transport=ASGITransport(app=served, **transport), base_url=base_url
+        ) as client,
+    ):
+        yield client
 
 
 async def count_rows(session: AsyncSession, model: type[Base]) -> int:

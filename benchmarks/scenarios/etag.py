@@ -28,7 +28,8 @@ INFO = ScenarioInfo(
     title="ETag revalidation versus the full response",
     principle="API-ETAG",
     description=(
-        "The service itself (`shop.core.main:app`, production settings, one "
+        "The service itself (`uvicorn --factory shop.core.main:create_app`, "
+        "production settings, one "
         "uvicorn worker, its JSON request logs written to a file) answering "
         f"`GET /orders/{{id}}` for an order with {dataset.FULL.etag_items} items, "
         "signed in with a bearer "
@@ -71,7 +72,8 @@ async def run(env: Environment, plan: Plan) -> Scenario:
         "ENVIRONMENT": "production",
     }
     async with serving(
-        "shop.core.main:app",
+        "shop.core.main:create_app",
+        factory=True,
         workdir=env.workdir,
         ready_path="/health/ready",
         env=environment,

@@ -6,7 +6,7 @@
     level = "should"                      # lowest level reported: must, should or consider
     exclude = ["legacy/**"]               # paths to skip (globs, from the project root)
     migrations = ["migrations/*.sql"]     # SQL migration files (globs)
-    app = "shop.core.main:app"            # else [tool.fastapi] entrypoint
+    app = "shop.core.main:create_app"     # else [tool.fastapi] entrypoint
     python = ".venv/bin/python"           # interpreter that imports the app
     public-modules = ["dependencies"]     # a domain's modules other domains may import
 

@@ -85,6 +85,9 @@ def main(spec: str, root: str) -> dict[str, object]:
     with contextlib.redirect_stdout(io.StringIO()):
         module = importlib.import_module(module_name)
         app = getattr(module, attribute or "app")
+        if not hasattr(app, "openapi") and callable(app):
+            # A factory, as `uvicorn --factory` takes: it builds the app.
+            app = app()
         document = app.openapi()
     operations = []
     for route_path, endpoint, methods, in_schema in _routes(getattr(app, "routes", [])):

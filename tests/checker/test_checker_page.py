@@ -64,5 +64,5 @@ def test_the_settings_on_the_page_are_ones_the_checker_accepts(tmp_path: Path) -
 
     assert set(tomllib.loads(block.source)["tool"]["principles"]) == set(config.KEYS)
     assert settings.level == "should"
-    assert settings.app == "shop.core.main:app"
+    assert settings.app == "shop.core.main:create_app"
     assert "DOC-DOCSTRINGS" not in settings.principle_ids(catalogue.load())

@@ -1,13 +1,14 @@
 """Helpers of the evidence modules: build the app on the test's session, read pages."""
 
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
 # Loaded by tests/principles/conftest.py before any evidence module.
-from shop_fixtures import running
+from shop_fixtures import lifespan_client, running
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
@@ -28,9 +29,9 @@ def build_app(settings: Settings, session: AsyncSession) -> FastAPI:
     return app
 
 
-def client_for(app: FastAPI) -> AsyncClient:
-    """An in-process HTTP client of ``app`` (no lifespan; see ``running``)."""
-    return AsyncClient(transport=ASGITransport(app=app), base_url="http://test")
+def client_for(app: FastAPI) -> AbstractAsyncContextManager[AsyncClient]:
+    """An in-process HTTP client of ``app``, its lifespan running around it."""
+    return lifespan_client(app)
 
 
 def prose(page: Path) -> str:

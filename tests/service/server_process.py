@@ -29,7 +29,7 @@ EXIT_TIMEOUT_SECONDS = 30
 SIGN_IN_BODY = b"username=nobody%40example.com&password=not-registered"
 
 # The server command; Server fills in a free port.
-UVICORN = [sys.executable, "-m", "uvicorn", "shop.core.main:app"]
+UVICORN = [sys.executable, "-m", "uvicorn", "--factory", "shop.core.main:create_app"]
 UVICORN += ["--host", "127.0.0.1", "--port", "{port}"]
 
 

@@ -4,6 +4,7 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,23 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
-from shop_fixtures import PASSWORD, ProductFactory, assert_error, on_database, running
+from shop_fixtures import (
+    PASSWORD,
+    ProductFactory,
+    assert_error,
+    lifespan_client,
+    on_database,
+    running,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 import shop.core.main
 from shop.core.config import Settings, get_settings
 from shop.core.main import create_app
+from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import DomainError, ForbiddenError
+from shop.shared.state import LifespanNotRunError, lifespan_resource
 
 # --- health ----------------------------------------------------------------------
 
@@ -41,7 +53,7 @@ async def test_liveness_is_200_even_when_the_database_is_down(
 ) -> None:
     app = app_without_database
 
-    async with running(app), _client(app) as client:
+    async with _client(app) as client:
         live = await client.get("/health/live")
         ready = await client.get("/health/ready")
 
@@ -59,7 +71,7 @@ async def test_readiness_is_503_in_the_common_error_body_when_the_database_is_do
 ) -> None:
     app = app_without_database
 
-    async with running(app), _client(app) as client:
+    async with _client(app) as client:
         response = await client.get("/health/ready")
 
     error = assert_error(response, 503, "service_unavailable")
@@ -82,7 +94,7 @@ async def test_readiness_is_503_within_the_connect_timeout_when_the_database_han
         )
         app = create_app(hanging)
 
-        async with running(app), _client(app) as client:
+        async with _client(app) as client:
             # A guard, not a speed target: asyncpg's own default would wait 60 s.
             response = await asyncio.wait_for(client.get("/health/ready"), timeout=30)
 
@@ -97,10 +109,22 @@ async def test_readiness_is_503_within_the_connect_timeout_when_the_database_han
 # --- lifespan ----------------------------------------------------------------------
 
 
-async def test_the_app_opens_no_connection_before_startup(settings: Settings) -> None:
-    app = create_app(settings)
+async def test_a_request_before_startup_fails_saying_the_lifespan_has_not_run(
+    settings: Settings,
+) -> None:
+    app = create_app(settings)  # opens nothing: every resource is the lifespan's
 
-    assert not hasattr(app.state, "engine")
+    transport = ASGITransport(app=app)  # httpx alone runs no lifespan
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        with pytest.raises(LifespanNotRunError, match="run the app's lifespan first"):
+            await client.get("/health/live")
+
+
+def test_a_lifespan_resource_of_the_wrong_type_is_refused() -> None:
+    scope = {"type": "http", "state": {"cache": "redis://cache:6379/0"}}
+
+    with pytest.raises(TypeError, match="'cache' is a str, not a ResponseCache"):
+        lifespan_resource(scope, "cache", ResponseCache)
 
 
 async def test_requests_use_the_pool_created_at_startup_and_shutdown_closes_it(
@@ -108,18 +132,25 @@ async def test_requests_use_the_pool_created_at_startup_and_shutdown_closes_it(
 ) -> None:
     app = create_app(settings)
 
-    async with running(app):
-        engine = app.state.engine
-        async with _client(app) as client:
+    async with running(app) as served:
+        engine = served.state["engine"]
+        transport = ASGITransport(app=served)
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
             assert (await client.get("/health/ready")).status_code == 200
         # The request's connection went back to the pool, still open.
-        assert engine.sync_engine.pool.checkedin() == 1
+        assert _idle_connections(engine) == 1
 
     # dispose() closed it and left an empty pool behind.
-    assert engine.sync_engine.pool.checkedin() == 0
+    assert _idle_connections(engine) == 0
 
 
-async def test_the_module_level_app_is_built_from_the_environment(
+def _idle_connections(engine: AsyncEngine) -> int:
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, QueuePool), pool
+    return pool.checkedin()
+
+
+async def test_the_factory_uvicorn_calls_reads_the_settings_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, settings: Settings, tmp_path: Any
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -127,25 +158,27 @@ async def test_the_module_level_app_is_built_from_the_environment(
     monkeypatch.setenv("JWT_SECRET", settings.jwt_secret.get_secret_value())
     get_settings.cache_clear()
     try:
-        app = shop.core.main.app
+        app = create_app()  # as `uvicorn --factory shop.core.main:create_app` does
+        async with running(app) as served:
+            read = served.state["settings"]
     finally:
         get_settings.cache_clear()
 
-    assert isinstance(app, FastAPI)
-    assert app.state.settings.database_url == settings.database_url
+    assert read.database_url == settings.database_url
+    assert read.jwt_secret == settings.jwt_secret
 
 
-def test_the_main_module_has_no_other_dynamic_attributes() -> None:
-    with pytest.raises(AttributeError, match="no attribute 'application'"):
-        _ = shop.core.main.application
+def test_importing_the_main_module_builds_no_app() -> None:
+    assert not hasattr(shop.core.main, "app")
 
 
 # --- the common error body -------------------------------------------------------------
 
 
-def _client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClient:
-    transport = ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
-    return AsyncClient(transport=transport, base_url="http://test")
+def _client(
+    app: FastAPI, *, raise_app_exceptions: bool = True
+) -> AbstractAsyncContextManager[AsyncClient]:
+    return lifespan_client(app, raise_app_exceptions=raise_app_exceptions)
 
 
 async def test_an_unknown_path_is_a_404_in_the_common_body(client: AsyncClient) -> None:
@@ -298,7 +331,7 @@ async def test_each_request_logs_one_json_line_with_method_path_status_and_durat
     app = create_app(settings)  # after capsys, so its handler writes to the capture
     capsys.readouterr()
 
-    async with running(app), _client(app) as client:
+    async with _client(app) as client:
         await client.get("/no/such/page")
 
     (line,) = _log_lines(capsys.readouterr().out)

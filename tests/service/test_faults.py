@@ -11,7 +11,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
 import pytest
@@ -23,6 +23,7 @@ from shop_fixtures import (
     PASSWORD,
     DatabaseFactory,
     assert_error,
+    lifespan_client,
     load_script,
     on_database,
     running,
@@ -78,10 +79,7 @@ async def _shop(proxy: DatabaseProxy, settings: Settings) -> AsyncIterator[Async
             database_pool_timeout_seconds=1.0,
         )
     )
-    async with (
-        running(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
-    ):
+    async with lifespan_client(app) as client:
         yield client
 
 
@@ -128,9 +126,10 @@ def _log(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
     return _log_lines(capsys.readouterr().out)
 
 
-def _client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClient:
-    transport = ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
-    return AsyncClient(transport=transport, base_url="http://test")
+def _client(
+    app: FastAPI, *, raise_app_exceptions: bool = True
+) -> AbstractAsyncContextManager[AsyncClient]:
+    return lifespan_client(app, raise_app_exceptions=raise_app_exceptions)
 
 
 # --8<-- [start:database-down]
@@ -229,11 +228,13 @@ async def test_with_the_pool_exhausted_a_request_is_a_quick_503(
         )
     )
     async with (
-        running(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+        running(app) as served,
+        AsyncClient(
+            transport=ASGITransport(app=served), base_url="http://test"
+        ) as client,
     ):
         # Another request (here: the test) holds the only connection.
-        async with app.state.engine.connect():
+        async with served.state["engine"].connect():
             capsys.readouterr()
             response = await asyncio.wait_for(
                 client.get("/products"), HANG_GUARD_SECONDS
@@ -258,7 +259,7 @@ async def test_a_statement_over_the_server_side_timeout_is_a_503(
         await db.execute(text("SELECT pg_sleep(5)"))
 
     app.add_api_route("/reports/slow", slow_report)
-    async with running(app), _client(app) as client:
+    async with _client(app) as client:
         capsys.readouterr()
         response = await asyncio.wait_for(
             client.get("/reports/slow"), HANG_GUARD_SECONDS
@@ -279,7 +280,7 @@ async def test_a_database_bug_is_a_500_logged_once_without_sql_parameters(
     # Forgot to migrate: every query fails, a bug rather than an outage.
     unmigrated = await create_database()
     app = create_app(on_database(settings, unmigrated))
-    async with running(app), _client(app) as client:
+    async with _client(app) as client:
         capsys.readouterr()
         response = await client.post(
             "/auth/token",

@@ -36,6 +36,7 @@ from shop_fixtures import (
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.users import security
+from shop.users.dependencies import get_password_hasher
 from shop.users.security import PasswordHasher
 
 SIGNING_IN_CLIENTS = 6
@@ -102,7 +103,7 @@ def shop(settings: Settings, own_database_url: str) -> ShopFactory:
             )
         )
         if hasher is not None:
-            app.state.password_hasher = hasher
+            app.dependency_overrides[get_password_hasher] = lambda: hasher
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None)
         )

@@ -17,11 +17,13 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from server_process import UVICORN, Server, serving
-from shop_fixtures import PASSWORD, assert_error, count_rows, running
+from shop_fixtures import PASSWORD, assert_error, count_rows, lifespan_client
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Receive, Scope, Send
 
 from shop.core.config import Settings
+from shop.core.cors import JsonCORSMiddleware
 from shop.core.main import create_app
 from shop.orders.models import Order
 from shop.users.models import User
@@ -115,10 +117,7 @@ async def test_bytes_that_are_not_utf8_in_a_form_are_not_a_500(
 async def small_limit_client(settings: Settings) -> AsyncIterator[AsyncClient]:
     """The app with a 2 KiB body limit (the default is 64 KiB)."""
     app = create_app(settings.model_copy(update={"max_request_body_bytes": 2048}))
-    async with (
-        running(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
-    ):
+    async with lifespan_client(app) as client:
         yield client
 
 
@@ -227,8 +226,7 @@ async def test_a_500_still_carries_cors_headers_for_an_allowed_origin(
         raise RuntimeError("boom")
 
     app.add_api_route("/broken", broken)
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test") as client:
+    async with lifespan_client(app, raise_app_exceptions=False) as client:
         response = await client.get(
             "/broken", headers={"Origin": "https://shop.example"}
         )
@@ -253,6 +251,52 @@ async def test_a_refused_preflight_is_in_the_common_error_body(
     assert error["message"] == "Disallowed CORS origin"
     assert response.headers["content-type"] == "application/json"
     # --8<-- [end:cors-on-errors]
+    # The policy's headers stay on the refusal; only the body changed.
+    assert "Origin" in response.headers["vary"].split(", ")
+    assert response.headers["access-control-allow-methods"] == "GET, POST, PATCH"
+    assert int(response.headers["content-length"]) == len(response.content)
+
+
+async def test_an_options_request_that_is_not_a_preflight_keeps_the_apps_answer(
+    client: AsyncClient,
+) -> None:
+    # No Access-Control-Request-Method: CORS passes it to the app, whose 405
+    # is not a CORS refusal.
+    response = await client.options(
+        "/orders", headers={"Origin": "https://evil.example"}
+    )
+
+    assert_error(response, 405, "method_not_allowed")
+
+
+async def test_a_refusal_sent_in_several_body_messages_is_rewritten_whole() -> None:
+    async def refuse_in_parts(_scope: Scope, _receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 400, "headers": []})
+        await send(
+            {"type": "http.response.body", "body": b"Disallowed ", "more_body": True}
+        )
+        await send({"type": "http.response.body", "body": b"CORS origin"})
+
+    middleware = JsonCORSMiddleware(
+        refuse_in_parts,
+        allow_origins=[],
+        allow_methods=["GET"],
+        allow_headers=[],
+        expose_headers=[],
+    )
+    middleware.cors = refuse_in_parts  # stands in for Starlette's refusal
+    transport = ASGITransport(app=middleware)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.options(
+            "/orders",
+            headers={
+                "Origin": "https://evil.example",
+                "Access-Control-Request-Method": "GET",
+            },
+        )
+
+    error = assert_error(response, 400, "cors_rejected")
+    assert error["message"] == "Disallowed CORS origin"
 
 
 # --- the Host header ------------------------------------------------------------------

@@ -14,9 +14,9 @@ from typing import Any
 import jwt
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from pydantic import SecretStr
-from shop_fixtures import ProductFactory, assert_error, running
+from shop_fixtures import ProductFactory, assert_error, lifespan_client, running
 
 from shop.core.config import Settings
 from shop.core.errors import error_code
@@ -193,9 +193,7 @@ async def test_an_unhandled_error_is_logged_once_with_method_and_path(
         raise RuntimeError("secret detail")
 
     capsys.readouterr()
-    async with AsyncClient(
-        transport=ASGITransport(app=app), base_url="http://test"
-    ) as client:
+    async with lifespan_client(app) as client:
         response = await client.get("/boom")
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
@@ -248,9 +246,7 @@ async def test_a_domain_error_without_a_status_is_a_500(settings: Settings) -> N
     async def unmapped() -> None:
         raise UnmappedError("a rule nobody mapped to a status")
 
-    async with AsyncClient(
-        transport=ASGITransport(app=app), base_url="http://test"
-    ) as client:
+    async with lifespan_client(app) as client:
         response = await client.get("/unmapped")
 
     assert_error(response, 500, "internal_server_error")
@@ -259,5 +255,5 @@ async def test_a_domain_error_without_a_status_is_a_500(settings: Settings) -> N
 async def test_the_lifespan_passes_through_every_middleware(settings: Settings) -> None:
     app = create_app(settings)
 
-    async with running(app):
-        assert app.state.engine is not None
+    async with running(app) as served:
+        assert served.state["engine"] is not None

@@ -1,6 +1,6 @@
 """Specification of shutdown: the real service under uvicorn, stopped by a signal.
 
-Each test starts ``uvicorn shop.core.main:app`` as a child process, the way a
+Each test starts ``uvicorn --factory shop.core.main:create_app`` as a child process, the way a
 container does, and signals it. The timeouts guard against hangs on a slow
 machine; they are not speed targets.
 """
@@ -130,7 +130,7 @@ def write_entrypoint(workdir: Path, script: str) -> list[str]:
 ENTRYPOINT_WITHOUT_EXEC = """\
 #!/bin/sh
 set -eu
-uvicorn shop.core.main:app --host 127.0.0.1 --port "$PORT"
+uvicorn --factory shop.core.main:create_app --host 127.0.0.1 --port "$PORT"
 """
 
 
@@ -153,8 +153,8 @@ def test_a_shell_entrypoint_does_not_pass_sigterm_on_to_the_server(
 ENTRYPOINT_WITH_EXEC = """\
 #!/bin/sh
 set -eu
-exec {runner} shop.core.main:app --host 127.0.0.1 --port "$PORT" \\
-  --timeout-graceful-shutdown 8
+exec {runner} --factory shop.core.main:create_app --host 127.0.0.1 \\
+  --port "$PORT" --timeout-graceful-shutdown 8
 """
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from shop_fixtures import lifespan_client
 from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -53,8 +53,7 @@ async def test_a_session_that_expires_on_commit_breaks_the_response(
             yield session
 
     app.dependency_overrides[get_db] = source_get_db
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test") as client:
+    async with lifespan_client(app, raise_app_exceptions=False) as client:
         response = await client.post(
             "/users",
             json={

@@ -22,6 +22,7 @@ from shop_fixtures import (
 )
 from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.pool import QueuePool
 
 from shop.core.config import Settings
 from shop.core.database import create_engine, create_session_factory
@@ -516,16 +517,16 @@ async def test_updating_an_account_that_is_gone_is_a_not_found(
     session: AsyncSession, settings: Settings, change: UserUpdate
 ) -> None:
     """The account went between the token check and the update."""
-    app = create_app(settings)
-    service = UserService(
-        session,
-        app.state.password_hasher,
-        app.state.cache,
-        app.state.sign_in_throttle,
-    )
+    async with running(create_app(settings)) as served:
+        service = UserService(
+            session,
+            served.state["password_hasher"],
+            served.state["cache"],
+            served.state["sign_in_throttle"],
+        )
 
-    with pytest.raises(NotFoundError):
-        await service.update(999_999_999, change, client="test")
+        with pytest.raises(NotFoundError):
+            await service.update(999_999_999, change, client="test")
 
 
 @pytest.mark.parametrize(
@@ -673,7 +674,6 @@ async def test_two_password_changes_that_race_both_bump_the_token_version(
     SQL, the second UPDATE waits for the first one's row lock, then adds 1.
     """
     user_id = await _add_user(own_engine, "ada@example.com")
-    app = create_app(settings)
     sessions = create_session_factory(own_engine)
     released = {"first": asyncio.Event(), "second": asyncio.Event()}
     at_commit = {"first": asyncio.Event(), "second": asyncio.Event()}
@@ -688,16 +688,16 @@ async def test_two_password_changes_that_race_both_bump_the_token_version(
         async with HeldCommitSession(own_engine, expire_on_commit=False) as session:
             service = UserService(
                 session,
-                app.state.password_hasher,
-                app.state.cache,
-                app.state.sign_in_throttle,
+                served.state["password_hasher"],
+                served.state["cache"],
+                served.state["sign_in_throttle"],
             )
             data = UserUpdate(
                 password=SecretStr(new_password), current_password=SecretStr(PASSWORD)
             )
             await service.update(user_id, data, client="203.0.113.7")
 
-    async with asyncio.timeout(30):
+    async with running(create_app(settings)) as served, asyncio.timeout(30):
         first = asyncio.create_task(change("first", "first new passphrase"))
         await at_commit["first"].wait()
         second = asyncio.create_task(change("second", "second new passphrase"))
@@ -723,15 +723,19 @@ async def test_authenticating_a_request_commits_nothing(
     url = own_engine.url.render_as_string(hide_password=False)
     app = create_app(on_database(settings, url))
     ends: list[str] = []
-    transport = ASGITransport(app=app)
-    async with running(app), AsyncClient(transport=transport, base_url="http://t") as c:
-        engine = app.state.engine.sync_engine
+    async with (
+        running(app) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://t") as c,
+    ):
+        engine = served.state["engine"].sync_engine
         sign_in = {"username": "ada@example.com", "password": PASSWORD}
         token = (await c.post("/auth/token", data=sign_in)).json()["access_token"]
         event.listen(engine, "commit", lambda _conn: ends.append("commit"))
         event.listen(engine, "rollback", lambda _conn: ends.append("rollback"))
         me = await c.get("/users/me", headers={"Authorization": f"Bearer {token}"})
-        checked_out = app.state.engine.pool.checkedout()
+        pool = served.state["engine"].pool
+        assert isinstance(pool, QueuePool), pool
+        checked_out = pool.checkedout()
 
     assert me.status_code == 200
     assert ends == ["rollback"]

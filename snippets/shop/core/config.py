@@ -17,6 +17,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
+from shop.shared.state import lifespan_resource
+
 # The value .env.example ships with. It is public, so a service that signs
 # tokens with it lets anyone forge them; `task env-file` replaces it.
 JWT_SECRET_PLACEHOLDER = "replace-me-with-at-least-32-random-characters"  # noqa: S105
@@ -167,5 +169,4 @@ def get_app_settings(request: Request) -> Settings:
     Handlers read settings from the app rather than from ``get_settings()``,
     so tests can build an app with different settings without patching.
     """
-    settings: Settings = request.app.state.settings
-    return settings
+    return lifespan_resource(request.scope, "settings", Settings)

@@ -1,7 +1,8 @@
 """Database connection: engine and session factories, and the session dependency.
 
 Nothing here runs at import time. The app's lifespan creates the engine and
-keeps it on ``app.state``; importing this module never opens a connection.
+the session factory, and disposes of the engine at shutdown; importing this
+module never opens a connection.
 """
 
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from shop.core.config import Settings
+from shop.shared.state import lifespan_resource
 
 
 # --8<-- [start:engine]
@@ -66,8 +68,10 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 # --8<-- [start:get-db]
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     """Dependency: one session per request, closed when the response is sent."""
-    session_factory: async_sessionmaker[AsyncSession] = (
-        request.app.state.session_factory
+    # async_sessionmaker is generic: isinstance checks the class, not the
+    # session type, so the annotation is what says AsyncSession.
+    session_factory: async_sessionmaker[AsyncSession] = lifespan_resource(
+        request.scope, "session_factory", async_sessionmaker
     )
     async with session_factory() as session:
         yield session

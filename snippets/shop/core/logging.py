@@ -1,17 +1,13 @@
-"""Structured logging: one JSON object per line, and one line per request."""
+"""Structured logging: one JSON object per line (``shop.core.observe`` logs each request)."""
 
 import json
 import logging
 import sys
-import time
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
-
 from shop.core.redaction import redact_database_errors
-from shop.core.response_status import ResponseStatus
 
 LOGGER_NAME = "shop"
 ACCESS_LOGGER_NAME = "shop.access"
@@ -70,43 +66,6 @@ def configure_logging(level: str) -> None:
         # a host configured any, would print every line a second time.
         logger.propagate = False
     logging.getLogger(LOGGER_NAME).setLevel(level)
-    # uvicorn's access lines repeat ours (AccessLogMiddleware) in plain text.
+    # uvicorn's access lines repeat ours (ObserveMiddleware) in plain text.
     logging.getLogger("uvicorn.access").disabled = True
     # --8<-- [end:json-formatter]
-
-
-# --8<-- [start:access-log]
-class AccessLogMiddleware:
-    """Log one line per HTTP request: method, path, status and duration.
-
-    A plain ASGI middleware rather than ``@app.middleware("http")``: it times a
-    streaming response to its last byte (``call_next`` returns at the first),
-    and it runs in the request's own task (``call_next`` runs the endpoint in
-    another, so context variables the endpoint sets never come back).
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self.logger = logging.getLogger(ACCESS_LOGGER_NAME)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Handle one ASGI event, timing it when it is an HTTP request."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        status = ResponseStatus(send)
-        started = time.perf_counter()
-        try:
-            await self.app(scope, receive, status.send)
-        finally:
-            self.logger.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status.code,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
-        # --8<-- [end:access-log]

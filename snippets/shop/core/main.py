@@ -1,10 +1,17 @@
-"""The FastAPI application: ``create_app(settings)``, and ``app`` for uvicorn."""
+"""The FastAPI application: ``create_app()``, the factory uvicorn calls.
+
+Serve it with ``uvicorn --factory shop.core.main:create_app``: uvicorn calls
+the factory once, so importing this module reads no environment and builds
+no app, and tests call ``create_app(settings)`` with settings of their own.
+"""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TypedDict
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shop.catalog import router as catalog
 from shop.core import health, metrics, tracing
@@ -13,44 +20,104 @@ from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
 from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
 from shop.core.http_semantics import HeadAsGetMiddleware, ResponseHeadersMiddleware
-from shop.core.logging import LOGGER_NAME, AccessLogMiddleware, configure_logging
+from shop.core.logging import LOGGER_NAME, configure_logging
+from shop.core.observe import ObserveMiddleware
 from shop.core.request_id import RequestIdMiddleware, add_request_id_to_logs
 from shop.core.request_limits import BodySizeLimitMiddleware
 from shop.orders import router as orders
-from shop.shared.cache import create_cache
+from shop.shared.cache import ResponseCache, create_cache
 from shop.shared.pagination import CursorCodec, cursor_key
 from shop.shared.rate_limit import SharedRateLimiter
 from shop.users import router as users
 from shop.users.security import PasswordHasher
-from shop.users.throttling import create_sign_in_throttle
+from shop.users.throttling import SignInThrottle, create_sign_in_throttle
+
+
+# --8<-- [start:app-state]
+class AppState(TypedDict):
+    """Everything requests share, created by the lifespan and closed by it.
+
+    Starlette's lifespan state, as its documentation types it: the lifespan
+    yields this mapping and the server copies it into every request's scope.
+    Nothing lives on ``app.state``, so a resource cannot be created where
+    the lifespan would not close it, nor read after shutdown has closed it.
+    Dependencies read one entry each, type-checked, through
+    ``shop.shared.state.lifespan_resource``.
+    """
+
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    cache: ResponseCache
+    rate_limiter: SharedRateLimiter
+    sign_in_throttle: SignInThrottle
+    password_hasher: PasswordHasher
+    cursor_codec: CursorCodec
+    metrics: metrics.HttpMetrics
+    metrics_port: int | None
+    # --8<-- [end:app-state]
 
 
 # --8<-- [start:lifespan]
 @asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Own the pool and the metrics listener: opened at start-up, closed at shutdown."""
-    settings: Settings = app.state.settings
-    engine = create_engine(settings)
-    app.state.engine = engine
-    app.state.session_factory = create_session_factory(engine)
-    try:
-        # /metrics has a listener of its own, open while the app runs.
-        async with metrics.serve_metrics(
-            app.state.metrics, settings.metrics_host, settings.metrics_port
-        ) as metrics_port:
-            app.state.metrics_port = metrics_port
-            yield
-    finally:
-        await app.state.cache.aclose()
-        await app.state.rate_limiter.aclose()
+async def lifespan(settings: Settings) -> AsyncIterator[AppState]:
+    """Open every shared resource at start-up; close each one at shutdown.
+
+    The exit stack closes them in the reverse order of opening, and closes
+    the ones already open if a later one fails to open.
+    """
+    redis_url = str(settings.redis_url) if settings.redis_url else None
+    async with AsyncExitStack() as opened:
+        engine = create_engine(settings)
         # Returns pooled connections to the server instead of letting them
         # be cut when the process exits.
-        await engine.dispose()
+        opened.push_async_callback(engine.dispose)
+        cache = create_cache(
+            redis_url,
+            ttl_seconds=settings.cache_ttl_seconds,
+            timeout_seconds=settings.cache_timeout_seconds,
+        )
+        opened.push_async_callback(cache.aclose)
+        rate_limiter = SharedRateLimiter(
+            redis_url, timeout_seconds=settings.cache_timeout_seconds
+        )
+        opened.push_async_callback(rate_limiter.aclose)
+        http_metrics = metrics.HttpMetrics(CollectorRegistry())
+        # /metrics has a listener of its own, open while the app runs.
+        metrics_port = await opened.enter_async_context(
+            metrics.serve_metrics(
+                http_metrics, settings.metrics_host, settings.metrics_port
+            )
+        )
+        yield AppState(
+            settings=settings,
+            engine=engine,
+            session_factory=create_session_factory(engine),
+            cache=cache,
+            rate_limiter=rate_limiter,
+            sign_in_throttle=create_sign_in_throttle(rate_limiter, settings),
+            # One bound on concurrent password hashes for the whole process.
+            password_hasher=PasswordHasher(
+                settings.password_hash_concurrency,
+                queue_timeout_seconds=settings.password_hash_queue_timeout_seconds,
+            ),
+            # Pagination cursors are signed with a key derived from the secret.
+            cursor_codec=CursorCodec(
+                cursor_key(settings.jwt_secret.get_secret_value().encode())
+            ),
+            metrics=http_metrics,
+            metrics_port=metrics_port,
+        )
     # --8<-- [end:lifespan]
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the application for ``settings``; nothing connects until start-up."""
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; nothing connects until the lifespan starts.
+
+    Without ``settings`` (as ``uvicorn --factory`` calls it) they are read
+    from the environment.
+    """
+    settings = settings or get_settings()
     configure_logging(settings.log_level)
     add_request_id_to_logs(LOGGER_NAME)
     # --8<-- [start:docs-off-in-production]
@@ -60,7 +127,8 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(
         title="Shop",
         summary="Reference service of the Python backend design handbook.",
-        lifespan=lifespan,
+        # The lifespan needs the settings, not the app.
+        lifespan=lambda _: lifespan(settings),
         openapi_url="/openapi.json" if public_docs else None,
         docs_url="/docs" if public_docs else None,
         redoc_url="/redoc" if public_docs else None,
@@ -70,30 +138,6 @@ def create_app(settings: Settings) -> FastAPI:
     # Location from the request's Host header, so a forged Host would send
     # the client, and the body of its POST, to another site.
     app.router.redirect_slashes = False
-    app.state.settings = settings
-    # Shared by every request: one bound on concurrent password hashes, one
-    # key for pagination cursors (derived from the app's secret), the cache
-    # and the metrics.
-    app.state.password_hasher = PasswordHasher(
-        settings.password_hash_concurrency,
-        queue_timeout_seconds=settings.password_hash_queue_timeout_seconds,
-    )
-    app.state.rate_limiter = SharedRateLimiter(
-        str(settings.redis_url) if settings.redis_url else None,
-        timeout_seconds=settings.cache_timeout_seconds,
-    )
-    app.state.sign_in_throttle = create_sign_in_throttle(
-        app.state.rate_limiter, settings
-    )
-    app.state.cursor_codec = CursorCodec(
-        cursor_key(settings.jwt_secret.get_secret_value().encode())
-    )
-    app.state.cache = create_cache(
-        str(settings.redis_url) if settings.redis_url else None,
-        ttl_seconds=settings.cache_ttl_seconds,
-        timeout_seconds=settings.cache_timeout_seconds,
-    )
-    app.state.metrics = metrics.HttpMetrics(CollectorRegistry())
     # --8<-- [start:middleware]
     # Each add_middleware wraps what was added before it, so the last one
     # added sees a request first. From the inside out:
@@ -117,11 +161,10 @@ def create_app(settings: Settings) -> FastAPI:
     # --8<-- [end:cors]
     # 5. nosniff and a no-store default go on every response, preflights too;
     app.add_middleware(ResponseHeadersMiddleware)
-    # 6. every request is counted and timed, preflights included;
-    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
-    # 7. one access line is logged per request;
-    app.add_middleware(AccessLogMiddleware)
-    # 8. and the request ID is set first, so every line above carries it.
+    # 6. every request is timed once, preflights included: one access line
+    #    is logged and the request is counted in the metrics;
+    app.add_middleware(ObserveMiddleware)
+    # 7. and the request ID is set first, so every line above carries it.
     app.add_middleware(RequestIdMiddleware)
     # --8<-- [end:middleware]
     tracing.instrument(app)
@@ -131,15 +174,3 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(orders.router)
     return app
-
-
-def __getattr__(name: str) -> FastAPI:
-    """Build ``app`` when it is looked up (``uvicorn shop.core.main:app`` does so once).
-
-    A plain ``app = create_app(get_settings())`` would read the environment
-    whenever anything imports this module, so tests could not import
-    ``create_app`` without a production-like environment.
-    """
-    if name == "app":
-        return create_app(get_settings())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,21 +1,19 @@
 """Prometheus metrics: request duration and count, by method, route and status.
 
-Each app has its own ``CollectorRegistry`` (on ``app.state``), so creating
-several apps in one process, as the tests do, never registers a metric twice.
+Each run of the app's lifespan creates its own ``CollectorRegistry``, so
+several apps in one process, as the tests run them, never register a metric
+twice. ``shop.core.observe`` records a request in them.
 The metrics are served on a port of their own, never by the public app.
 """
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from shop.core.response_status import ResponseStatus
+from starlette.types import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -64,31 +62,7 @@ def route_label(scope: Scope) -> str:
     """The route template (``/orders/{order_id}``), never the raw path."""
     route: BaseRoute | None = scope.get("route")
     return getattr(route, "path", UNMATCHED_ROUTE)
-
-
-class MetricsMiddleware:
-    """Count and time every HTTP request."""
-
-    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Observe one request once the app has routed and answered it."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        status = ResponseStatus(send)
-        started = time.perf_counter()
-        try:
-            await self.app(scope, receive, status.send)
-        finally:
-            # Every label is bounded: a known method or "other", a route
-            # template or "<unmatched>", and a status the app itself chose.
-            labels = (method_label(scope), route_label(scope), str(status.code))
-            self.metrics.requests.labels(*labels).inc()
-            self.metrics.duration.labels(*labels).observe(time.perf_counter() - started)
-            # --8<-- [end:http-metrics]
+    # --8<-- [end:http-metrics]
 
 
 # --8<-- [start:metrics-endpoint]

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from shop.shared.state import lifespan_resource
+
 logger = logging.getLogger(__name__)
 
 # --8<-- [start:scripts]
@@ -150,9 +152,8 @@ def create_cache(
 
 
 def get_cache(request: Request) -> ResponseCache:
-    """Dependency: the cache the running app was created with."""
-    cache: ResponseCache = request.app.state.cache
-    return cache
+    """Dependency: the cache the app's lifespan opened."""
+    return lifespan_resource(request.scope, "cache", ResponseCache)
 
 
 Cache = Annotated[ResponseCache, Depends(get_cache)]

@@ -19,6 +19,8 @@ from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, WithJsonSchema
 
+from shop.shared.state import lifespan_resource
+
 _CURSOR_VERSION = 1
 # Upper bound of a PostgreSQL BIGINT: a larger id would make the database,
 # not the validation layer, reject the request.
@@ -140,7 +142,7 @@ def page_request(
 
     A cursor this server did not sign is a 422, like any invalid parameter.
     """
-    codec: CursorCodec = request.app.state.cursor_codec
+    codec = lifespan_resource(request.scope, "cursor_codec", CursorCodec)
     after_id = 0
     if cursor is not None:
         try:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shop.core.config import Settings, get_app_settings
 from shop.core.database import get_db
 from shop.shared.cache import Cache
+from shop.shared.state import lifespan_resource
 from shop.users.schemas import UserResponse
 from shop.users.security import PasswordHasher, read_access_token
 from shop.users.service import UserService
@@ -24,14 +25,12 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token")
 
 def get_password_hasher(request: Request) -> PasswordHasher:
     """Dependency: the app's one hasher, which bounds concurrent hashes."""
-    hasher: PasswordHasher = request.app.state.password_hasher
-    return hasher
+    return lifespan_resource(request.scope, "password_hasher", PasswordHasher)
 
 
 def get_sign_in_throttle(request: Request) -> SignInThrottle:
     """Dependency: the app's brute-force limits, shared by every worker."""
-    throttle: SignInThrottle = request.app.state.sign_in_throttle
-    return throttle
+    return lifespan_resource(request.scope, "sign_in_throttle", SignInThrottle)
 
 
 def get_user_service(

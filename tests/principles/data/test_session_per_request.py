@@ -5,7 +5,7 @@ against the real tool, library or service.
 """
 
 import pytest
-from evidence import client_for, prose, running
+from evidence import client_for, prose
 from shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
@@ -50,7 +50,7 @@ async def test_the_apps_own_sessions_keep_committed_objects_readable(
     app = create_app(on_database(settings, url))
     account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
 
-    async with running(app), client_for(app) as client:
+    async with client_for(app) as client:
         response = await client.post("/users", json=account)
 
     # With expire_on_commit=True, reading user.id after the commit raises

@@ -227,7 +227,7 @@ GUARD_SECONDS = 10
 # to see which connections uvicorn has closed by itself.
 KEEP_ALIVE_SECONDS = 1
 WAIT_SECONDS = 4 * KEEP_ALIVE_SECONDS
-UVICORN = [sys.executable, "-m", "uvicorn", "shop.core.main:app"]
+UVICORN = [sys.executable, "-m", "uvicorn", "--factory", "shop.core.main:create_app"]
 REQUEST = b"GET /health/live HTTP/1.1\r\nHost: shop.example\r\n\r\n"
 HALF_HEADER = b"GET /health/live HTTP/1.1\r\nHost: shop.exa"
 HALF_BODY = (
@@ -348,7 +348,7 @@ def _seconds(directive: str) -> int:
 
 
 def test_uvicorns_keep_alive_limit_is_5_seconds_by_default() -> None:
-    assert Config("shop.core.main:app").timeout_keep_alive == 5
+    assert Config("shop.core.main:create_app", factory=True).timeout_keep_alive == 5
     assert "`--timeout-keep-alive` (5 s by default)" in prose(PAGE)
 
 

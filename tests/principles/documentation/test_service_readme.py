@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from evidence import client_for, running
+from evidence import client_for
 
 import shop
 from handbook.docs_tree import REPO_ROOT
@@ -128,7 +128,7 @@ async def test_the_endpoints_the_readme_names_exist() -> None:
     named = sorted(set(re.findall(r"`GET (/[\w/]+)`", README.read_text())))
 
     app = create_app(settings)
-    async with running(app), client_for(app) as client:
+    async with client_for(app) as client:
         statuses = [(await client.get(path)).status_code for path in named]
 
     assert named == ["/health/live", "/health/ready"]

@@ -4,23 +4,37 @@ Each test reproduces a claim docs/principles/operations/graceful-shutdown.md mak
 against the real tool, library or service.
 """
 
+import asyncio
 import inspect
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from claims_support import prose
+from evidence import build_app
+from httpx import ASGITransport, AsyncClient
+from redis.asyncio import Redis
+from shop_fixtures import PASSWORD, running
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.pool import QueuePool
 from uvicorn import Config, Server
 from uvicorn.main import main as uvicorn_cli
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
 from handbook.ports import free_port
+from shop.core.config import Settings
+from shop.core.main import AppState, create_app, lifespan
+from shop.shared.cache import ResponseCache
+from shop.shared.rate_limit import SharedRateLimiter
 
 SHUTDOWN_PAGE = DOCS_DIR / "principles" / "operations" / "graceful-shutdown.md"
 
@@ -29,7 +43,10 @@ def test_uvicorn_waits_for_requests_without_limit_unless_told() -> None:
     options = {option for param in uvicorn_cli.params for option in param.opts}
     shutdown = inspect.getsource(Server.shutdown)
 
-    assert Config(app="shop.core.main:app").timeout_graceful_shutdown is None
+    assert (
+        Config(app="shop.core.main:create_app", factory=True).timeout_graceful_shutdown
+        is None
+    )
     assert "--timeout-graceful-shutdown" in options
     # On timeout the running tasks are cancelled, then the lifespan shuts down.
     assert shutdown.index("t.cancel(") < shutdown.index("self.lifespan.shutdown()")
@@ -59,7 +76,7 @@ def _serve_then_sigterm(pid_1: bool, workdir: Path) -> tuple[int, str]:
     The signal comes from outside the namespace, as a container runtime's does.
     """
     port = free_port()
-    uvicorn = [sys.executable, "-m", "uvicorn", "shop.core.main:app",
+    uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "shop.core.main:create_app",
                "--host", "127.0.0.1", "--port", str(port),
                "--timeout-graceful-shutdown", "8"]  # fmt: skip
     unshare = shutil.which("unshare")
@@ -147,3 +164,141 @@ def test_the_pages_entrypoint_runs_what_the_image_has() -> None:
     assert 'ENV PATH="/app/.venv/bin:$PATH"' in runtime
     assert exec_line.split()[1] == "uvicorn", exec_line
     assert "uv run" not in entrypoint
+
+
+# --- The lifespan owns every resource ----------------------------------------------
+
+# What the lifespan creates; the settings come from create_app's caller, and
+# the metrics port is a number, not a resource.
+RESOURCES = AppState.__annotations__.keys() - {"settings", "metrics_port"}
+
+
+def _idle_connections(engine: AsyncEngine) -> int:
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, QueuePool), pool
+    return pool.checkedin()
+
+
+async def _connected_clients(redis: Redis) -> int:
+    return len(await redis.client_list())
+
+
+# --8<-- [start:lifespan-owns]
+async def test_each_start_up_creates_every_resource_anew(
+    settings: Settings, redis_url: str
+) -> None:
+    app = create_app(settings.model_copy(update={"redis_url": redis_url}))
+
+    async with running(app) as first:
+        # Nothing is kept on app.state, even while the app runs.
+        assert [
+            name for name in AppState.__annotations__ if hasattr(app.state, name)
+        ] == []
+    async with running(app) as second:
+        pass
+
+    # One made in create_app would be the same object on both starts.
+    assert {
+        name for name in RESOURCES if first.state[name] is second.state[name]
+    } == set()
+
+
+async def test_shutdown_closes_every_connection_the_app_opened(
+    settings: Settings, session: AsyncSession, redis_url: str
+) -> None:
+    app = build_app(settings.model_copy(update={"redis_url": redis_url}), session)
+    observer = Redis.from_url(redis_url)
+    before = await _connected_clients(observer)
+
+    async with (
+        running(app) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://t") as client,
+    ):
+        # A sign-in is counted in Redis by the rate limiter; a profile read
+        # goes through the cache's own Redis client.
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        ada = (await client.post("/users", json=account)).json()
+        sign_in = {"username": "ada@example.com", "password": PASSWORD}
+        token = (await client.post("/auth/token", data=sign_in)).json()["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        profile = await client.get(f"/users/{ada['id']}", headers=bearer)
+        # The requests use the test's session; the pool is opened directly.
+        engine = served.state["engine"]
+        async with engine.connect():
+            pass
+        running_clients = await _connected_clients(observer)
+        idle_while_running = _idle_connections(engine)
+
+    after = await _connected_clients(observer)
+    for _ in range(200):  # a 10 s guard: the server notices a closed socket soon
+        if after <= before:
+            break
+        await asyncio.sleep(0.05)
+        after = await _connected_clients(observer)
+    await observer.aclose()
+
+    assert profile.status_code == 200, profile.text
+    # The cache's client and the rate limiter's each had a connection open.
+    assert running_clients >= before + 2
+    assert idle_while_running == 1
+    assert after == before
+    assert _idle_connections(engine) == 0
+    # --8<-- [end:lifespan-owns]
+
+
+async def test_a_resource_that_fails_to_open_closes_the_ones_opened_before_it(
+    settings: Settings, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[str] = []
+    for owner, method in (
+        (AsyncEngine, "dispose"),
+        (ResponseCache, "aclose"),
+        (SharedRateLimiter, "aclose"),
+    ):
+        original = getattr(owner, method)
+
+        async def recording(
+            self: Any,
+            *args: Any,
+            _original: Any = original,
+            _name: str = owner.__name__,
+        ) -> Any:
+            closed.append(_name)
+            return await _original(self, *args)
+
+        monkeypatch.setattr(owner, method, recording)
+
+    # The metrics listener opens last, on a port something else holds.
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        busy = settings.model_copy(
+            update={"redis_url": redis_url, "metrics_port": taken.getsockname()[1]}
+        )
+        with pytest.raises(OSError, match="in use"):
+            async with lifespan(busy):
+                pass  # pragma: no cover - start-up fails before this
+
+    assert closed == ["SharedRateLimiter", "ResponseCache", "AsyncEngine"]
+    assert "if one fails to open, it closes the ones already open" in prose(
+        SHUTDOWN_PAGE
+    )
+
+
+def test_importing_the_service_reads_no_environment_and_builds_no_app() -> None:
+    # No DATABASE_URL or JWT_SECRET: building the app would fail without them.
+    environment = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(REPO_ROOT / "snippets"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import shop.core.main as m; print(hasattr(m, 'app'))"],
+        cwd=REPO_ROOT / "snippets",
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert (result.returncode, result.stdout.strip()) == (0, "False"), result.stderr
+    assert "importing `shop.core.main` builds nothing and reads no environment" in (
+        prose(SHUTDOWN_PAGE)
+    )

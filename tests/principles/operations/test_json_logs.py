@@ -23,10 +23,14 @@ from claims_support import prose
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
+from prometheus_client import CollectorRegistry
+from starlette.types import Receive, Scope, Send
 
 import shop.core.logging as logging_module
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from shop.core.logging import AccessLogMiddleware, JsonFormatter, configure_logging
+from shop.core.logging import JsonFormatter, configure_logging
+from shop.core.metrics import HttpMetrics
+from shop.core.observe import ObserveMiddleware
 
 JSON_LOGS_PAGE = DOCS_DIR / "principles" / "operations" / "json-logs.md"
 LOG_CONFIG = REPO_ROOT / "snippets" / "log_config.json"
@@ -82,7 +86,8 @@ def test_uvicorns_own_lines_are_json_too(tmp_path: Path, extra: list[str]) -> No
             sys.executable,
             "-m",
             "uvicorn",
-            "shop.core.main:app",
+            "--factory",
+            "shop.core.main:create_app",
             "--port",
             str(port),
             *extra,
@@ -161,9 +166,15 @@ async def test_a_plain_asgi_middleware_times_the_whole_stream_in_the_requests_ta
         )
         return response
 
-    plain = _export_app()
+    observed = ObserveMiddleware(_export_app())
+    metrics = HttpMetrics(CollectorRegistry())
+
+    async def plain(scope: Scope, receive: Receive, send: Send) -> None:
+        # The metrics the lifespan would have put in the request's state.
+        await observed({**scope, "state": {"metrics": metrics}}, receive, send)
+
     configure_logging("INFO")
-    for app in (decorated, AccessLogMiddleware(plain)):
+    for app in (decorated, plain):
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://shop") as client:
             assert (await client.get("/orders/export")).status_code == 200
@@ -182,7 +193,7 @@ async def test_a_plain_asgi_middleware_times_the_whole_stream_in_the_requests_ta
     # endpoint set is gone by the time the decorated middleware looks.
     assert decorated_customer is None
     assert "A plain ASGI middleware rather than" in (logging_module.__doc__ or "") + (
-        AccessLogMiddleware.__doc__ or ""
+        ObserveMiddleware.__doc__ or ""
     )
 
 

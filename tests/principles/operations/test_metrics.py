@@ -14,7 +14,7 @@ from httpx import ASGITransport, AsyncClient
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
-from shop_fixtures import assert_error
+from shop_fixtures import LifespanServed, assert_error
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR
@@ -33,10 +33,24 @@ def app(settings: Settings, session: AsyncSession) -> FastAPI:
 
 
 @pytest.fixture
-async def metrics_url(app: FastAPI) -> AsyncIterator[str]:
-    """The app started as a server starts it; the URL of its metrics listener."""
-    async with running(app):
-        yield f"http://127.0.0.1:{app.state.metrics_port}/metrics"
+async def served(app: FastAPI) -> AsyncIterator[LifespanServed]:
+    """The app started as a server starts it: one lifespan, one listener."""
+    async with running(app) as served:
+        yield served
+
+
+@pytest.fixture
+async def client(served: LifespanServed) -> AsyncIterator[AsyncClient]:
+    """A client of the same running app whose listener the test scrapes."""
+    transport = ASGITransport(app=served, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture
+def metrics_url(served: LifespanServed) -> str:
+    """The URL of the running app's metrics listener."""
+    return f"http://127.0.0.1:{served.state['metrics_port']}/metrics"
 
 
 async def _scrape(metrics_url: str) -> dict[str, list[Sample]]:
@@ -130,15 +144,16 @@ async def test_every_standard_method_keeps_its_own_label(
 
 
 async def test_a_crash_is_counted_as_a_500(
-    app: FastAPI, metrics_url: str, capsys: pytest.CaptureFixture[str]
+    app: FastAPI,
+    client: AsyncClient,
+    metrics_url: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     @app.get("/boom")
     async def boom() -> None:
         raise RuntimeError("payment provider returned garbage")
 
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.get("/boom")
+    response = await client.get("/boom")
     metrics = await _scrape(metrics_url)
 
     assert response.status_code == 500
@@ -154,15 +169,17 @@ async def test_the_public_app_never_serves_metrics(
     app = create_app(
         settings.model_copy(update={"environment": environment, "metrics_port": 0})
     )
-    transport = ASGITransport(app=app)
     async with (
-        running(app),
-        AsyncClient(transport=transport, base_url="http://shop.example") as public,
+        running(app) as served,
+        AsyncClient(
+            transport=ASGITransport(app=served), base_url="http://shop.example"
+        ) as public,
     ):
         # prometheus_client's recipe mounts its app at /metrics, which then
         # serves /metrics/ (this app never redirects a slash): ask for both.
         responses = [await public.get(path) for path in ("/metrics", "/metrics/")]
-        scraped = await _scrape(f"http://127.0.0.1:{app.state.metrics_port}/metrics")
+        port = served.state["metrics_port"]
+        scraped = await _scrape(f"http://127.0.0.1:{port}/metrics")
 
     for response in responses:
         assert_error(response, 404, "not_found")
@@ -177,8 +194,8 @@ async def test_the_metrics_listener_is_on_loopback_by_default_and_closed_at_shut
 ) -> None:
     app = create_app(settings.model_copy(update={"metrics_port": 0}))
 
-    async with running(app):
-        port = app.state.metrics_port
+    async with running(app) as served:
+        port = served.state["metrics_port"]
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
 
@@ -190,18 +207,22 @@ async def test_the_metrics_listener_is_on_loopback_by_default_and_closed_at_shut
 async def test_without_a_metrics_port_nothing_is_served(settings: Settings) -> None:
     app = create_app(settings.model_copy(update={"metrics_port": None}))
 
-    async with running(app):
-        assert app.state.metrics_port is None
+    async with running(app) as served:
+        assert served.state["metrics_port"] is None
 
 
-def test_each_app_has_its_own_registry_as_one_shared_one_would_fail(
+async def test_each_app_has_its_own_registry_as_one_shared_one_would_fail(
     settings: Settings,
 ) -> None:
     first, second = create_app(settings), create_app(settings)
 
-    assert first.state.metrics.registry is not second.state.metrics.registry
-    with pytest.raises(ValueError, match="Duplicated timeseries in CollectorRegistry"):
-        HttpMetrics(first.state.metrics.registry)
+    async with running(first) as one, running(second) as other:
+        registry = one.state["metrics"].registry
+        assert registry is not other.state["metrics"].registry
+        with pytest.raises(
+            ValueError, match="Duplicated timeseries in CollectorRegistry"
+        ):
+            HttpMetrics(registry)
     assert "fails with `Duplicated timeseries in CollectorRegistry`" in prose(PAGE)
 
 

@@ -131,7 +131,7 @@ import asyncio
 from httpx import ASGITransport, AsyncClient
 from opentelemetry import trace
 from shop.core.config import Settings
-from shop.core.main import create_app
+from shop.core.main import create_app, lifespan
 
 settings = Settings(
     _env_file=None, database_url="postgresql://shop@127.0.0.1:1/shop", jwt_secret="x" * 32
@@ -144,8 +144,13 @@ async def probe_span() -> None:
     recording.append(trace.get_current_span().is_recording())
 
 async def main() -> None:
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as c:
-        await c.get("/probe-span")
+    async with lifespan(settings) as state:
+        async def served(scope, receive, send):  # what uvicorn does with the state
+            await app({**scope, "state": dict(state)}, receive, send)
+
+        transport = ASGITransport(app=served)
+        async with AsyncClient(transport=transport, base_url="http://t") as c:
+            await c.get("/probe-span")
     print(type(trace.get_tracer_provider()).__name__, recording)
 
 asyncio.run(main())

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from evidence import client_for, prose
+from evidence import client_for, prose, running
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel
@@ -25,9 +25,9 @@ from shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
     DatabaseFactory,
+    lifespan_client,
     load_script,
     on_database,
-    running,
 )
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,11 +51,8 @@ TTL_SECONDS = Settings.model_fields["cache_ttl_seconds"].default
 
 
 @pytest.fixture
-async def app_with_cache(
-    settings: Settings, session: AsyncSession
-) -> AsyncIterator[AppFactory]:
+def app_with_cache(settings: Settings, session: AsyncSession) -> AppFactory:
     """Build the app with its cache on a given Redis URL, sharing the test's session."""
-    apps: list[FastAPI] = []
 
     def build(redis_url: str) -> FastAPI:
         app = create_app(
@@ -68,12 +65,10 @@ async def app_with_cache(
             yield session
 
         app.dependency_overrides[get_db] = override_get_db
-        apps.append(app)
         return app
 
-    yield build
-    for app in apps:
-        await app.state.cache.aclose()
+    # Each app's lifespan closes its cache (client_for runs it).
+    return build
 
 
 @pytest.fixture
@@ -202,7 +197,7 @@ async def committing_client(
     app = create_app(
         on_database(settings, committing_database, redis_url=own_redis.url)
     )
-    async with running(app), client_for(app) as client:
+    async with client_for(app) as client:
         yield client
 
 
@@ -439,13 +434,18 @@ async def test_an_invalidation_that_fails_leaves_the_old_copy_until_its_ttl(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     app = app_with_cache(redis_url)
-    async with client_for(app) as client:
+    async with (
+        running(app) as served,
+        AsyncClient(
+            transport=ASGITransport(app=served), base_url="http://test"
+        ) as client,
+    ):
         await client.get(f"/users/{alice['id']}", headers=alice["headers"])
 
         async def unreachable(*_keys: str) -> int:
             raise RedisConnectionError("Redis went away for this one call")
 
-        monkeypatch.setattr(app.state.cache.redis, "delete", unreachable)
+        monkeypatch.setattr(served.state["cache"].redis, "delete", unreachable)
         patched = await client.patch(
             "/users/me", json={"name": "Alice Liddell"}, headers=alice["headers"]
         )
@@ -501,8 +501,7 @@ async def test_without_the_guard_a_stopped_redis_is_a_500(
     monkeypatch.setattr(ResponseCache, "_lookup", unguarded_lookup)
     app = app_with_cache(own_redis.url)
     own_redis.stop()
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
-    async with AsyncClient(transport=transport, base_url="http://test") as client:
+    async with lifespan_client(app, raise_app_exceptions=False) as client:
         response = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
 
     assert response.status_code == 500
@@ -636,10 +635,16 @@ async def test_from_url_gives_up_after_one_attempt_the_constructor_after_eleven(
 
 
 async def test_without_a_redis_url_every_read_goes_to_the_database(
-    app: FastAPI, client: AsyncClient, alice: dict[str, Any]
+    app: FastAPI, alice: dict[str, Any]
 ) -> None:
-    response = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+    async with (
+        running(app) as served,
+        AsyncClient(
+            transport=ASGITransport(app=served), base_url="http://test"
+        ) as client,
+    ):
+        response = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
 
-    assert app.state.cache.redis is None
+    assert served.state["cache"].redis is None
     assert response.status_code == 200
     assert response.json()["name"] == "Alice"

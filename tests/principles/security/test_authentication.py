@@ -17,6 +17,7 @@ from shop_fixtures import (
     PASSWORD,
     DatabaseFactory,
     UserFactory,
+    lifespan_client,
     load_script,
     on_database,
     running,
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.main import create_app
+from shop.users.dependencies import get_password_hasher
 from shop.users.security import PasswordHasher
 
 PAGE = DOCS_DIR / "principles" / "security" / "authentication.md"
@@ -139,10 +141,12 @@ async def test_no_request_holds_a_connection_while_it_hashes(
     await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
     app = create_app(on_database(settings, url))
     watching = _WatchingHasher()
-    app.state.password_hasher = watching
-    transport = ASGITransport(app=app)
-    async with running(app), AsyncClient(transport=transport, base_url="http://t") as c:
-        watching.pool = app.state.engine.pool
+    app.dependency_overrides[get_password_hasher] = lambda: watching
+    async with (
+        running(app) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://t") as c,
+    ):
+        watching.pool = served.state["engine"].pool
         account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
         registered = await c.post("/users", json=account)
         sign_in = {"username": "ada@example.com", "password": PASSWORD}
@@ -173,8 +177,9 @@ async def test_auth_events_are_logged_with_account_and_client_never_the_password
     app = build_app(
         settings.model_copy(update={"sign_in_failures_per_account": 2}), session
     )
-    transport = ASGITransport(app=app, client=("198.51.100.7", 50_000))
-    async with AsyncClient(transport=transport, base_url="http://t") as client:
+    async with lifespan_client(
+        app, client=("198.51.100.7", 50_000), base_url="http://t"
+    ) as client:
         account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
         ada = (await client.post("/users", json=account)).json()
         sign_in = {"username": "ada@example.com", "password": PASSWORD}

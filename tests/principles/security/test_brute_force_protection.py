@@ -36,8 +36,10 @@ from shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
     DatabaseFactory,
+    LifespanServed,
     UserFactory,
     assert_error,
+    lifespan_client,
     load_script,
     on_database,
 )
@@ -76,11 +78,19 @@ def throttled_app(settings: Settings, session: AsyncSession) -> AppFactory:
 
 @asynccontextmanager
 async def client_of(
-    app: FastAPI, address: str = "198.51.100.7"
+    app: FastAPI | LifespanServed, address: str = "198.51.100.7"
 ) -> AsyncIterator[AsyncClient]:
-    """An in-process client whose requests come from ``address``."""
-    transport = ASGITransport(app=app, client=(address, 50_000))
-    async with AsyncClient(transport=transport, base_url="http://test") as client:
+    """An in-process client whose requests come from ``address``.
+
+    Given a bare app, it runs the app's lifespan around the client; given
+    one already running, several clients share its limits.
+    """
+    if isinstance(app, LifespanServed):
+        transport = ASGITransport(app=app, client=(address, 50_000))
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+        return
+    async with lifespan_client(app, client=(address, 50_000)) as client:
         yield client
 
 
@@ -168,14 +178,15 @@ async def test_other_accounts_from_the_same_client_meet_the_client_limit(
 ) -> None:
     await register(email="ada@example.com")
     app = throttled_app(**_limits())  # 3 per account, 5 per client
-    async with client_of(app) as client:
-        stuffing = [
-            (await sign_in(client, f"victim-{n}@example.com", WRONG)).status_code
-            for n in range(6)
-        ]
-        own_account = await sign_in(client, "ada@example.com", PASSWORD)
-    async with client_of(app, address="203.0.113.9") as elsewhere:
-        from_elsewhere = await sign_in(elsewhere, "ada@example.com", PASSWORD)
+    async with running(app) as served:
+        async with client_of(served) as client:
+            stuffing = [
+                (await sign_in(client, f"victim-{n}@example.com", WRONG)).status_code
+                for n in range(6)
+            ]
+            own_account = await sign_in(client, "ada@example.com", PASSWORD)
+        async with client_of(served, address="203.0.113.9") as elsewhere:
+            from_elsewhere = await sign_in(elsewhere, "ada@example.com", PASSWORD)
 
     # One failure per account, never the account limit: the client's is hit.
     assert stuffing == [401] * 5 + [429]
@@ -203,10 +214,12 @@ async def test_a_success_forgets_the_accounts_failures_but_not_the_clients(
 async def test_an_ipv6_client_is_limited_by_its_64(throttled_app: AppFactory) -> None:
     app = throttled_app(**_limits())
     answers = []
-    for host in range(6):  # six addresses, one /64
-        async with client_of(app, address=f"2001:db8:1:2::{host + 1:x}") as client:
-            response = await sign_in(client, f"victim-{host}@example.com", WRONG)
-            answers.append(response.status_code)
+    async with running(app) as served:
+        for host in range(6):  # six addresses, one /64
+            address = f"2001:db8:1:2::{host + 1:x}"
+            async with client_of(served, address=address) as client:
+                response = await sign_in(client, f"victim-{host}@example.com", WRONG)
+                answers.append(response.status_code)
 
     assert answers == [401] * 5 + [429]
     assert client_group("2001:db8:1:2::1") == client_group("2001:db8:1:2:ffff::1")
@@ -221,14 +234,15 @@ async def test_an_ipv4_client_seen_through_ipv6_is_still_that_ipv4_client(
     """A dual-stack socket or a proxy may report ``::ffff:203.0.113.9``."""
     app = throttled_app(**_limits())  # 5 failures per client
     answers = []
-    for address in ["::ffff:203.0.113.9", "203.0.113.9"] * 3:
-        async with client_of(app, address=address) as client:
-            response = await sign_in(
-                client, f"victim-{len(answers)}@example.com", WRONG
-            )
-            answers.append(response.status_code)
-    async with client_of(app, address="::ffff:203.0.113.10") as neighbour:
-        other = await sign_in(neighbour, "victim-9@example.com", WRONG)
+    async with running(app) as served:
+        for address in ["::ffff:203.0.113.9", "203.0.113.9"] * 3:
+            async with client_of(served, address=address) as client:
+                response = await sign_in(
+                    client, f"victim-{len(answers)}@example.com", WRONG
+                )
+                answers.append(response.status_code)
+        async with client_of(served, address="::ffff:203.0.113.10") as neighbour:
+            other = await sign_in(neighbour, "victim-9@example.com", WRONG)
 
     # One client, whichever way its address is written; not one with every
     # other IPv4 client (grouped by /64, all of them would be ::/64).
@@ -285,7 +299,7 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
         **_limits(sign_in_failures_per_client=100), redis_url=redis_url
     )
     email = f"ada-{uuid.uuid4().hex[:8]}@example.com"  # a count of its own
-    async with running(app), client_of(app) as client:
+    async with client_of(app) as client:
         account = {"email": email, "name": "Ada", "password": PASSWORD}
         assert (await client.post("/users", json=account)).status_code == 201
         answers = await asyncio.gather(
@@ -333,7 +347,7 @@ async def test_requests_in_flight_when_the_client_limit_is_reached_are_still_che
         password_hash_concurrency=4,
         password_hash_queue_timeout_seconds=30,
     )
-    async with running(app), client_of(app) as client:
+    async with client_of(app) as client:
         burst = asyncio.gather(
             *(sign_in(client, f"victim-{n}@example.com", WRONG) for n in range(4))
         )
@@ -357,8 +371,6 @@ async def test_two_app_instances_on_one_redis_share_the_count(
     # sharing nothing but Redis.
     first, second = (throttled_app(**_limits(), redis_url=redis_url) for _ in range(2))
     async with (
-        running(first),
-        running(second),
         client_of(first, "192.0.2.10") as one,
         client_of(second, "192.0.2.10") as two,
     ):
@@ -394,9 +406,11 @@ async def test_redis_holds_the_account_as_a_keyed_hash_not_the_email(
 ) -> None:
     app = throttled_app(redis_url=redis_url)
     email = f"ada-{uuid.uuid4().hex}@example.com"  # this test's own keys
-    async with running(app), client_of(app, "192.0.2.30") as client:
-        assert (await sign_in(client, email, WRONG)).status_code == 401
-    pseudonym = app.state.sign_in_throttle.pseudonym(email)
+    async with running(app) as served:
+        transport = ASGITransport(app=served, client=("192.0.2.30", 50_000))
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            assert (await sign_in(client, email, WRONG)).status_code == 401
+        pseudonym = served.state["sign_in_throttle"].pseudonym(email)
 
     redis = Redis.from_url(redis_url, decode_responses=True)
     try:
@@ -417,7 +431,7 @@ async def test_with_redis_stopped_each_process_still_limits_and_signs_in(
     await register(email="ada@example.com")
     await register(email="bob@example.com")
     app = throttled_app(**_limits(), redis_url=own_redis.url)
-    async with running(app), client_of(app, "192.0.2.20") as client:
+    async with client_of(app, "192.0.2.20") as client:
         assert (await sign_in(client, "ada@example.com", WRONG)).status_code == 401
         own_redis.stop()
         capsys.readouterr()

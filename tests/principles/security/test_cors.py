@@ -7,10 +7,12 @@ against the real tool, library or service.
 import secrets
 
 from claims_support import prose
-from httpx import ASGITransport, AsyncClient
+from shop_fixtures import lifespan_client
+from starlette.middleware.cors import CORSMiddleware
 
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
+from shop.core.cors import JsonCORSMiddleware
 from shop.core.main import create_app
 
 CORS_PAGE = DOCS_DIR / "principles" / "security" / "cors.md"
@@ -27,8 +29,7 @@ async def test_the_services_default_lets_no_browser_origin_in() -> None:
     )
     app = create_app(settings)  # connects to nothing until start-up
 
-    transport = ASGITransport(app=app)
-    async with AsyncClient(transport=transport, base_url="http://test") as client:
+    async with lifespan_client(app) as client:
         preflight = await client.options(
             "/orders",
             headers={
@@ -51,3 +52,14 @@ def test_the_source_document_says_only_configure_appropriately_about_cors() -> N
 
     assert mentions == ["5. **CORS** - Configure appropriately for your frontend"]
     assert 'says only "Configure appropriately for your frontend"' in prose(CORS_PAGE)
+
+
+def test_the_json_refusal_wraps_starlettes_middleware_instead_of_subclassing_it() -> (
+    None
+):
+    assert not issubclass(JsonCORSMiddleware, CORSMiddleware)
+    assert "preflight_response" not in vars(JsonCORSMiddleware)
+    assert (
+        "rather than subclassing it and overriding its `preflight_response`"
+        in prose(CORS_PAGE)
+    )

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from claims_support import block_titled, prose, scratch_repo, source_block_starting
 from dotenv import dotenv_values
-from evidence import client_for, running
+from evidence import client_for
 from shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
@@ -207,7 +207,7 @@ async def test_the_example_role_may_change_rows_but_not_the_schema(
 
     # The service, connected as that role, registers, signs in and orders.
     app = create_app(on_database(settings, as_role))
-    async with running(app), client_for(app) as client:
+    async with client_for(app) as client:
         email = "role-check@example.com"
         signup = {"email": email, "name": "Ada", "password": PASSWORD}
         registered = await client.post("/users", json=signup)

@@ -286,9 +286,7 @@ def test_the_db_start_check_fails_when_pg_ctl_does_not_exist(clone: Clone) -> No
 def test_the_app_check_fails_when_the_app_module_does_not_exist(clone: Clone) -> None:
     if not (clone.root / ".venv").exists():
         _sync(clone)
-    broken = _broken(
-        clone, "uvicorn shop.core.main:app", "uvicorn shop.core.missing:app"
-    )
+    broken = _broken(clone, "shop.core.main:create_app", "shop.core.missing:create_app")
 
     with pytest.raises(AssertionError, match="Error loading ASGI app"):
         _app(broken)
