@@ -125,6 +125,38 @@ async def test_the_lockout_ends_when_the_window_has_passed(
     assert later.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("limit", "emails"),
+    [
+        ("account", ["ada@example.com"] * 3),  # 3 failures per account
+        ("client", [f"victim-{n}@example.com" for n in range(5)]),  # 5 per client
+    ],
+)
+async def test_a_refusal_says_when_the_lockout_ends_and_the_log_which_limit_it_met(
+    throttled_app: AppFactory,
+    register: UserFactory,
+    capsys: pytest.CaptureFixture[str],
+    limit: str,
+    emails: list[str],
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits())  # both within 15 minutes
+    async with client_of(app) as client:
+        started = time.time()
+        for email in emails:
+            assert (await sign_in(client, email, WRONG)).status_code == 401
+        refused = await sign_in(client, "ada@example.com", PASSWORD)
+        elapsed = time.time() - started
+
+    # The lockout ends when the first failure leaves the 15-minute window.
+    retry_after = int(refused.headers["retry-after"])
+    assert 900 - elapsed - 1 <= retry_after <= 900
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [throttled] = [line for line in lines if line["message"] == "sign-in throttled"]
+    assert throttled["limit"] == limit
+    assert throttled["retry_after_seconds"] == retry_after
+
+
 async def test_an_unknown_email_is_limited_like_a_registered_one(
     throttled_app: AppFactory,
 ) -> None:
