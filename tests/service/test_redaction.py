@@ -23,7 +23,6 @@ def _unique_violation() -> asyncpg.UniqueViolationError:
         'duplicate key value violates unique constraint "uq_users_email"\n'
         f"DETAIL:  Key (email)=({EMAIL}) already exists."
     )
-    error.sqlstate = "23505"
     return error
 
 
