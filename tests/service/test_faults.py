@@ -333,6 +333,20 @@ def _buggy_app(settings: Settings, session: AsyncSession) -> FastAPI:
             text("SELECT CAST(CAST(:value AS text) AS bigint)"), {"value": value}
         )
 
+    async def wrong_uuid(
+        value: str, db: Annotated[AsyncSession, Depends(get_db)]
+    ) -> None:
+        # Looked up as a UUID: asyncpg's encoder quotes the text in its own
+        # error, the cause of the DataError.
+        await db.execute(text("SELECT CAST(:value AS uuid)"), {"value": value})
+
+    async def out_of_range(
+        value: int, db: Annotated[AsyncSession, Depends(get_db)]
+    ) -> None:
+        # A number the column cannot hold (a path or query int has no bound):
+        # asyncpg's message quotes it, then the encoder's own message.
+        await db.execute(text("SELECT CAST(:value AS bigint)"), {"value": value})
+
     async def duplicate(db: Annotated[AsyncSession, Depends(get_db)]) -> None:
         # Registered again without the service's conflict check.
         db.add(User(email=EMAIL, name="Twin", password_hash=HASH))
@@ -345,6 +359,8 @@ def _buggy_app(settings: Settings, session: AsyncSession) -> FastAPI:
 
     app.add_api_route("/bugs/wrong-type", wrong_type, methods=["POST"])
     app.add_api_route("/bugs/bad-cast", bad_cast, methods=["POST"])
+    app.add_api_route("/bugs/wrong-uuid", wrong_uuid, methods=["POST"])
+    app.add_api_route("/bugs/out-of-range", out_of_range, methods=["POST"])
     app.add_api_route("/bugs/duplicate", duplicate, methods=["POST"])
     app.add_api_route("/bugs/bad-row", bad_row, methods=["POST"])
     return app
@@ -371,6 +387,8 @@ async def _logged_error(
         ("wrong-type", "invalid input for query argument $1: [value withheld]"),
         # PostgreSQL's: only the SQLSTATE (22P02, invalid text representation).
         ("bad-cast", "[message withheld: SQLSTATE 22P02 quotes the input]"),
+        # The encoder's error ("invalid UUID '<the value>'") goes as a whole.
+        ("wrong-uuid", "[withheld: error encoding the argument]"),
     ],
 )
 async def test_a_data_error_logs_no_value_the_user_sent(
@@ -387,6 +405,18 @@ async def test_a_data_error_logs_no_value_the_user_sent(
 
     assert value not in output
     assert what_is_left in error["exception"]
+
+
+async def test_a_number_the_column_cannot_hold_is_not_logged(
+    settings: Settings, session: AsyncSession, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = _buggy_app(settings, session)
+    number = str(2**70)  # past bigint: "... $1: <number> (value out of int64 range)"
+
+    error, output = await _logged_error(app, "/bugs/out-of-range", capsys, value=number)
+
+    assert number not in output
+    assert "invalid input for query argument $1: [value withheld]" in error["exception"]
 
 
 @pytest.mark.parametrize(
@@ -408,7 +438,8 @@ async def test_a_constraint_violation_logs_the_constraint_but_not_the_row(
 
     assert f'constraint "{constraint}"' in error["exception"]
     # PostgreSQL's DETAIL ("Key (email)=(...)", "Failing row contains (...)")
-    # is gone, and with it the email and the hash.
+    # is gone, and with it the email and the hash; the log says it was there.
     assert "DETAIL" not in output
+    assert "[detail withheld]" in error["exception"]
     assert EMAIL not in output.lower()
     assert HASH not in output

@@ -1,10 +1,14 @@
 """Specification of the shared rate limiter's in-process fallback store."""
 
 import asyncio
+import logging
+import time
 
-from limits.aio.strategies import MovingWindowRateLimiter
+import pytest
+from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
-from shop.shared.rate_limit import _ProcessMemory, limit_per_window
+from handbook.ports import free_port
+from shop.shared.rate_limit import SharedRateLimiter, _ProcessMemory, limit_per_window
 
 
 async def test_clearing_a_key_the_expiry_task_is_about_to_read_leaves_it_running() -> (
@@ -35,3 +39,45 @@ async def test_clearing_a_key_never_counted_stores_nothing() -> None:
     await storage.clear("shop:never-counted")
 
     assert (storage.events, storage.storage, storage.expirations) == ({}, {}, {})
+
+
+async def test_clearing_a_fixed_window_count_starts_it_afresh() -> None:
+    """The storage clears every kind of count limits keeps, as limits' own
+    ``clear`` does: a fixed window's counter and its expiry too."""
+    storage = _ProcessMemory()
+    limiter = FixedWindowRateLimiter(storage)
+    limit = limit_per_window(1, 60)
+    assert await limiter.hit(limit, "ada")
+    assert await limiter.hit(limit, "bob")
+
+    await limiter.clear(limit, "ada")
+    await limiter.clear(limit, "bob")
+
+    assert await limiter.hit(limit, "ada")  # a full window for the next event
+    # and none running until then
+    assert (await limiter.get_window_stats(limit, "bob")).reset_time <= time.time()
+
+
+async def test_with_redis_unreachable_each_call_counts_here_and_logs_which(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    nobody_listens = f"redis://127.0.0.1:{free_port()}/0"
+    limiter = SharedRateLimiter(nobody_listens, timeout_seconds=1)
+    limit = limit_per_window(1, 60)
+    try:
+        with caplog.at_level(logging.WARNING, logger="shop.shared.rate_limit"):
+            assert await limiter.allows(limit, "ada")
+            assert await limiter.hit(limit, "ada")
+            assert not await limiter.hit(limit, "ada")  # counted in this process
+            assert await limiter.retry_after_seconds(limit, "ada") in (59, 60)
+            await limiter.clear(limit, "ada")
+            assert await limiter.allows(limit, "ada")
+    finally:
+        await limiter.aclose()
+
+    fallbacks = [
+        record.__dict__["operation"]
+        for record in caplog.records
+        if record.message == "rate limit store unavailable, counting in this process"
+    ]
+    assert fallbacks == ["test", "hit", "hit", "stats", "clear", "test"]

@@ -479,10 +479,15 @@ async def test_with_redis_stopped_the_service_answers_from_the_database(
     assert reread.json()["name"] == "Alice Liddell"
     warnings = _cache_warnings(capsys.readouterr().out)
     # Each read: a failed lookup, so no lease and no fill; the write: a
-    # failed invalidation.
-    assert [w["operation"] for w in warnings] == ["lookup", "invalidate", "lookup"]
+    # failed invalidation. Each names the key and the error it met.
+    key = profile_cache_key(alice["id"])
+    assert [(w["operation"], w["key"]) for w in warnings] == [
+        ("lookup", key),
+        ("invalidate", key),
+        ("lookup", key),
+    ]
     assert {w["level"] for w in warnings} == {"WARNING"}
-    assert "ConnectionError" in warnings[0]["error"]
+    assert all("ConnectionError" in w["error"] for w in warnings)
     # --8<-- [end:redis-down]
 
 
@@ -575,6 +580,7 @@ async def test_a_redis_that_hangs_after_the_lookup_costs_the_store_one_timeout(
     (warning,) = [r for r in caplog.records if r.message == "cache unavailable"]
     assert warning.levelname == "WARNING"
     assert warning.__dict__["operation"] == "fill"
+    assert warning.__dict__["key"] == "shop:test:greeting:frozen"
     assert "Timeout" in warning.__dict__["error"]
 
 

@@ -158,6 +158,48 @@ async def test_the_lockout_ends_when_the_window_has_passed(
     assert later.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("limit", "emails"),
+    [
+        ("account", ["ada@example.com"] * 3),  # 3 failures per account
+        ("client", [f"victim-{n}@example.com" for n in range(5)]),  # 5 per client
+    ],
+)
+async def test_a_refusal_says_when_the_lockout_ends_and_the_log_which_limit_it_met(
+    throttled_app: AppFactory,
+    register: UserFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    limit: str,
+    emails: list[str],
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits())  # both within 15 minutes
+    clock = {"now": time.time()}
+    monkeypatch.setattr(time, "time", lambda: clock["now"])
+    async with client_of(app) as client:
+        for email in emails:
+            assert (await sign_in(client, email, WRONG)).status_code == 401
+        clock["now"] += 300
+        five_minutes_on = await sign_in(client, "ada@example.com", PASSWORD)
+        clock["now"] += 599.5
+        half_a_second_left = await sign_in(client, "ada@example.com", PASSWORD)
+
+    # The lockout ends when the failures leave the 15-minute window; under
+    # a second left is still a second, never "retry after 0".
+    retry_after = [
+        int(response.headers["retry-after"])
+        for response in (five_minutes_on, half_a_second_left)
+    ]
+    assert retry_after == [600, 1]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    throttled = [line for line in lines if line["message"] == "sign-in throttled"]
+    assert [(t["limit"], t["retry_after_seconds"]) for t in throttled] == [
+        (limit, 600),
+        (limit, 1),
+    ]
+
+
 async def test_an_unknown_email_is_limited_like_a_registered_one(
     throttled_app: AppFactory,
 ) -> None:
@@ -273,6 +315,39 @@ async def test_registrations_are_limited_per_client(
         error["message"] == "Too many registrations from this address; try again later"
     )
     assert 0 < int(answers[-1].headers["retry-after"]) <= 3600
+
+
+async def test_a_refused_registration_says_when_to_retry_and_spares_other_clients(
+    throttled_app: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = throttled_app(registrations_per_client=1)
+    clock = {"now": time.time()}
+    monkeypatch.setattr(time, "time", lambda: clock["now"])
+
+    async def register_from(address: str, email: str) -> Response:
+        async with client_of(app, address) as client:
+            account = {"email": email, "name": "N", "password": PASSWORD}
+            return await client.post("/users", json=account)
+
+    first = await register_from("198.51.100.7", "first@example.com")
+    clock["now"] += 600
+    again = await register_from("198.51.100.7", "again@example.com")
+    elsewhere = await register_from("203.0.113.9", "elsewhere@example.com")
+
+    assert [first.status_code, again.status_code] == [201, 429]
+    # An hour from the first registration, not from the refusal.
+    assert again.headers["retry-after"] == "3000"
+    assert elsewhere.status_code == 201
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [throttled] = [
+        line for line in lines if line["message"] == "registration throttled"
+    ]
+    assert (throttled["client"], throttled["retry_after_seconds"]) == (
+        "198.51.100.7",
+        3000,
+    )
 
 
 @pytest.fixture
