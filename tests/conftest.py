@@ -4,7 +4,7 @@ The reference service's fixtures (a real PostgreSQL, one rolled-back
 transaction per test, signed-in users) live in ``shop_fixtures.py``: both
 the service's own tests (tests/service/) and the principles' evidence
 modules (tests/principles/) use them, so they are registered for the whole
-suite here. ``postgres_provider.py`` decides where the server comes from.
+suite here. ``throwaway.postgres`` decides where the server comes from.
 """
 
 import shutil

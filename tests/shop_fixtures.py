@@ -24,7 +24,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from postgres_provider import NoPostgresError, postgres_server
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import PostgresDsn, Secret, SecretStr, TypeAdapter
@@ -43,6 +42,7 @@ from shop.core.database import create_engine, get_db
 from shop.core.main import create_app
 from shop.shared.base_model import Base
 from shop.users import security
+from throwaway.postgres import NoPostgresError, postgres_server
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS_DIR = REPO_ROOT / "snippets"

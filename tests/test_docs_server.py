@@ -19,7 +19,7 @@ import pytest
 
 from handbook.docs_server import ancestors_up_to_task, writes_by
 from handbook.docs_tree import REPO_ROOT
-from handbook.ports import free_port
+from throwaway.ports import free_port
 
 SERVE_WITHIN_SECONDS = 120
 EXIT_WITHIN_SECONDS = 20

@@ -15,7 +15,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
-from redis_provider import NoRedisError, RedisServer, redis_server
+
+from throwaway.redis import NoRedisError, RedisServer, redis_server
 
 
 @pytest.fixture(scope="session")

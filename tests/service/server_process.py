@@ -18,8 +18,8 @@ import httpx
 import pytest
 from shop_fixtures import REPO_ROOT
 
-from handbook.ports import free_port
 from shop.core.config import Settings
+from throwaway.ports import free_port
 
 STARTUP_TIMEOUT_SECONDS = 30
 EXIT_TIMEOUT_SECONDS = 30

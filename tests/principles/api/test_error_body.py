@@ -22,10 +22,10 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.ports import free_port
 from shop.core.config import Settings
 from shop.core.errors import ERROR_CODES
 from shop.core.main import create_app
+from throwaway.ports import free_port
 
 API_PAGES = DOCS_DIR / "principles" / "api"
 

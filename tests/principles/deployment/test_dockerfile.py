@@ -23,8 +23,8 @@ from uvicorn.config import Config
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
-from handbook.ports import free_port
 from handbook.validators import InvalidBlock, nginx_binary, tool_path
+from throwaway.ports import free_port
 
 DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
 PAGE = DOCS_DIR / "principles" / "deployment" / "dockerfile.md"

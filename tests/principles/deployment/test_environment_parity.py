@@ -5,9 +5,7 @@ import re
 import subprocess
 from pathlib import Path
 
-import postgres_provider
 import pytest
-import redis_provider
 import yaml
 from docker.errors import DockerException
 from evidence import prose
@@ -19,6 +17,8 @@ from testcontainers.community import postgres as testcontainers_postgres
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.validators import compose_file, tool_path
 from shop.core.config import Settings
+from throwaway import postgres as postgres_provider
+from throwaway import redis as redis_provider
 
 COMPOSE_PATH = REPO_ROOT / "snippets" / "compose.yaml"
 COMPOSE = yaml.safe_load(COMPOSE_PATH.read_text())

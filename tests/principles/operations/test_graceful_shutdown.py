@@ -20,7 +20,7 @@ from uvicorn.main import main as uvicorn_cli
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
-from handbook.ports import free_port
+from throwaway.ports import free_port
 
 SHUTDOWN_PAGE = DOCS_DIR / "principles" / "operations" / "graceful-shutdown.md"
 

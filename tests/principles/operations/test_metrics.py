@@ -18,10 +18,10 @@ from shop_fixtures import assert_error
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR
-from handbook.ports import free_port
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.core.metrics import HttpMetrics, serve_metrics
+from throwaway.ports import free_port
 
 PAGE = DOCS_DIR / "principles" / "operations" / "metrics.md"
 

@@ -20,7 +20,6 @@ from redis.asyncio import Redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from redis_provider import RedisServer
 from shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
@@ -44,6 +43,7 @@ from shop.users.schemas import UserUpdate
 from shop.users.security import PasswordHasher
 from shop.users.service import UserService, profile_cache_key
 from shop.users.throttling import create_sign_in_throttle
+from throwaway.redis import RedisServer
 
 AppFactory = Callable[[str], FastAPI]
 PAGE = DOCS_DIR / "principles" / "performance" / "redis-cache.md"

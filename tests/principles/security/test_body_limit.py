@@ -16,8 +16,8 @@ from httpx import AsyncClient
 from shop_fixtures import assert_error
 
 from handbook.docs_tree import DOCS_DIR
-from handbook.ports import free_port
 from shop.core.config import Settings
+from throwaway.ports import free_port
 
 PAGE = DOCS_DIR / "principles" / "security" / "body-limit.md"
 

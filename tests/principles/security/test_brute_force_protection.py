@@ -31,7 +31,6 @@ from limits.aio.storage.redis.bridge import RedisBridge
 from pwdlib import PasswordHash
 from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
-from redis_provider import RedisServer
 from shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
@@ -44,12 +43,13 @@ from shop_fixtures import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.ports import free_port
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
 from shop.users import security
 from shop.users.throttling import client_group
+from throwaway.ports import free_port
+from throwaway.redis import RedisServer
 
 PAGE = DOCS_DIR / "principles" / "security" / "brute-force-protection.md"
 WRONG = "not the password"  # a wrong guess

@@ -7,13 +7,13 @@ import sys
 import warnings
 from pathlib import Path
 
-import postgres_provider
 import pytest
 from claims_support import prose
 from docker.errors import DockerException
 from testcontainers.community.postgres import PostgresContainer
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from throwaway import postgres as postgres_provider
 
 PAGE = DOCS_DIR / "principles" / "testing" / "real-postgresql.md"
 SKIPPING_CONFTEST = Path(__file__).parent / "examples" / "skip_without_database.py"
@@ -158,7 +158,7 @@ def test_without_any_postgresql_the_test_session_fails_not_skips(
     """
     (tmp_path / "conftest.py").write_text(
         "from contextlib import contextmanager\n\n"
-        "import postgres_provider\n\n\n"
+        "from throwaway import postgres as postgres_provider\n\n\n"
         "@contextmanager\n"
         "def nowhere(workdir):\n"
         '    raise postgres_provider.NoPostgresError("No server: here is how to get one")\n'

@@ -26,8 +26,8 @@ import pytest
 from claims_support import block_titled, prose
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
-from handbook.ports import free_port
 from handbook.validators import tool_path
+from throwaway.ports import free_port
 
 PAGE = DOCS_DIR / "principles" / "tooling" / "quick-start.md"
 STEP_TIMEOUT_SECONDS = 240
