@@ -8,7 +8,6 @@ tests; the Corrections page copies their output.
 """
 
 import asyncio
-import importlib.util
 import json
 import os
 import re
@@ -34,6 +33,7 @@ from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
 from handbook.source_document import SourceDocument
 from handbook.validators import tool_path
+from throwaway.postgres import NoPostgresError, postgres_server
 
 SOURCE = SourceDocument.load(DOCS_DIR)
 TIMEOUT_SECONDS = 180
@@ -455,27 +455,16 @@ def test_the_sources_fixtures_need_an_engine_fixture_it_never_defines(
     assert "fail as written with \"fixture 'engine' not found\"" in page
 
 
-def _load_postgres_provider() -> ModuleType:
-    path = REPO_ROOT / "tests" / "postgres_provider.py"
-    spec = importlib.util.spec_from_file_location("postgres_provider_docs", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
     """A real PostgreSQL, from the same provider as the service's tests."""
-    provider = _load_postgres_provider()
     # Under the system temp dir: when the tests run as root, the server runs
     # as postgres, which must be able to reach it.
     workdir = Path(tempfile.gettempdir()) / "handbook-docs-postgres"
     try:
-        with provider.postgres_server(workdir) as url:
+        with postgres_server(workdir) as url:
             yield url
-    except provider.NoPostgresError as error:
+    except NoPostgresError as error:
         pytest.fail(str(error), pytrace=False)
 
 
