@@ -12,7 +12,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from checker_support import check, copy_fixture, git_repository
+
+from tests.checker.checker_support import check, copy_fixture, git_repository
 
 SARIF_SCHEMA = Path(__file__).parent / "sarif" / "sarif-schema-2.1.0.json"
 

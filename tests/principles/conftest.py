@@ -2,7 +2,7 @@
 
 Evidence modules (``tests/principles/<area>/test_<slug>.py``) prove what a
 page claims against the same real PostgreSQL and rolled-back session as the
-service tests: those fixtures come from tests/shop_fixtures.py, loaded for
+service tests: those fixtures come from tests/support/shop_fixtures.py, loaded for
 every test by tests/conftest.py.
 """
 

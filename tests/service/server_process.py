@@ -16,8 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from shop_fixtures import REPO_ROOT
 
+from handbook.docs_tree import REPO_ROOT
 from shop.core.config import Settings
 from throwaway.ports import free_port
 

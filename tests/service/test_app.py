@@ -11,12 +11,18 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
-from shop_fixtures import PASSWORD, ProductFactory, assert_error, on_database, running
 
 import shop.core.main
 from shop.core.config import Settings, get_settings
 from shop.core.main import create_app
 from shop.shared.exceptions import DomainError, ForbiddenError
+from tests.support.shop_fixtures import (
+    PASSWORD,
+    ProductFactory,
+    assert_error,
+    on_database,
+    running,
+)
 
 # --- health ----------------------------------------------------------------------
 

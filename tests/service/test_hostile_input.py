@@ -16,8 +16,6 @@ from urllib.parse import quote
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from server_process import UVICORN, Server, serving
-from shop_fixtures import PASSWORD, assert_error, count_rows, running
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +23,8 @@ from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.orders.models import Order
 from shop.users.models import User
+from tests.service.server_process import UVICORN, Server, serving
+from tests.support.shop_fixtures import PASSWORD, assert_error, count_rows, running
 
 NUL = "\x00"
 LONE_SURROGATE = "\ud800"

@@ -8,13 +8,13 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from claims_support import prose
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel, ConfigDict
 
 from handbook.docs_tree import DOCS_DIR
 from handbook.fences import find_fences
+from tests.support.pages import prose
 
 API_PAGES = DOCS_DIR / "principles" / "api"
 
@@ -47,7 +47,8 @@ def test_the_return_type_filters_the_response_and_names_it_in_openapi() -> None:
     async def fetch() -> dict[str, Any]:
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://shop") as client:
-            return (await client.get("/users/me")).json()
+            body: dict[str, Any] = (await client.get("/users/me")).json()
+            return body
 
     assert asyncio.run(fetch()) == {"id": 1, "email": "ada@example.com"}
     ok = app.openapi()["paths"]["/users/me"]["get"]["responses"]["200"]

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from evidence import prose
 from uvicorn.config import Config
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
 from handbook.validators import InvalidBlock, nginx_binary, tool_path
+from tests.support.pages import prose
 from throwaway.ports import free_port
 
 DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
@@ -44,7 +44,8 @@ def _exec_form(instruction: str) -> list[str]:
     arguments = next(args for name, args in _instructions() if name == instruction)
     if instruction == "HEALTHCHECK":
         arguments = arguments.split("CMD", 1)[1]
-    return json.loads(arguments)
+    exec_form: list[str] = json.loads(arguments)
+    return exec_form
 
 
 # --8<-- [start:hadolint]

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import yaml
 from docker.errors import DockerException
-from evidence import prose
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -17,6 +16,7 @@ from testcontainers.community import postgres as testcontainers_postgres
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.validators import compose_file, tool_path
 from shop.core.config import Settings
+from tests.support.pages import prose
 from throwaway import postgres as postgres_provider
 from throwaway import redis as redis_provider
 
@@ -84,7 +84,7 @@ def test_the_app_environment_is_valid_settings() -> None:
 
     assert set(environment) <= {name.upper() for name in Settings.model_fields}
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         **{name.lower(): value for name, value in environment.items()},
     )
     assert settings.async_database_url.host == "postgres"

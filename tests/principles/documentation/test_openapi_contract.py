@@ -5,18 +5,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from evidence import client_for, prose
 from fastapi import FastAPI
 from fastapi import Response as FastAPIResponse
 from httpx import AsyncClient, Response
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
-from shop_fixtures import ProductFactory
 
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.orders.schemas import OrderCreate
+from tests.support.pages import prose
+from tests.support.shop_fixtures import ProductFactory, client_for
 
 PAGE = DOCS_DIR / "principles" / "documentation" / "openapi-contract.md"
 

@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 
 import httpx
-from claims_support import prose
 from uvicorn import Config, Server
 from uvicorn.main import main as uvicorn_cli
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
+from tests.support.pages import prose
 from throwaway.ports import free_port
 
 SHUTDOWN_PAGE = DOCS_DIR / "principles" / "operations" / "graceful-shutdown.md"

@@ -7,10 +7,10 @@ against the real tool, library or service.
 import inspect
 
 import asyncpg
-from claims_support import prose
 
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
+from tests.support.pages import prose
 
 HEALTH_PAGE = DOCS_DIR / "principles" / "operations" / "health-check.md"
 

@@ -11,12 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from claims_support import prose
 from httpx import AsyncClient
-from shop_fixtures import assert_error
 
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
+from tests.support.pages import prose
+from tests.support.shop_fixtures import assert_error
 from throwaway.ports import free_port
 
 PAGE = DOCS_DIR / "principles" / "security" / "body-limit.md"

@@ -24,22 +24,12 @@ from typing import Any
 
 import httpx
 import pytest
-from evidence import build_app, prose, running
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 from limits.aio.storage.redis.bridge import RedisBridge
 from pwdlib import PasswordHash
 from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
-from shop_fixtures import (
-    MIGRATIONS_DIR,
-    PASSWORD,
-    DatabaseFactory,
-    UserFactory,
-    assert_error,
-    load_script,
-    on_database,
-)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
@@ -48,6 +38,18 @@ from shop.core.main import create_app
 from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
 from shop.users import security
 from shop.users.throttling import client_group
+from tests.support.pages import prose
+from tests.support.shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    UserFactory,
+    assert_error,
+    build_app,
+    load_script,
+    on_database,
+    running,
+)
 from throwaway.ports import free_port
 from throwaway.redis import RedisServer
 
@@ -197,7 +199,7 @@ async def test_an_ipv4_client_seen_through_ipv6_is_still_that_ipv4_client(
 ) -> None:
     """A dual-stack socket or a proxy may report ``::ffff:203.0.113.9``."""
     app = throttled_app(**_limits())  # 5 failures per client
-    answers = []
+    answers: list[int] = []
     for address in ["::ffff:203.0.113.9", "203.0.113.9"] * 3:
         async with client_of(app, address=address) as client:
             response = await sign_in(

@@ -6,12 +6,12 @@ against the real tool, library or service.
 
 import secrets
 
-from claims_support import prose
 from httpx import ASGITransport, AsyncClient
 
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.main import create_app
+from tests.support.pages import prose
 
 CORS_PAGE = DOCS_DIR / "principles" / "security" / "cors.md"
 
@@ -21,7 +21,7 @@ SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
 
 async def test_the_services_default_lets_no_browser_origin_in() -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]
         jwt_secret=secrets.token_urlsafe(48),  # type: ignore[arg-type]
     )
