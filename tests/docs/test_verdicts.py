@@ -245,7 +245,7 @@ def test_a_test_that_does_not_exist_fails_with_file_and_line(docs_copy: Path) ->
     line = _edit(
         docs_copy,
         "  tests: [tests/docs/source_claims/test_taskfile.py::test_the_shell_task_imports_from_an_empty_project_name]",
-        "  tests: [tests/docs/test_claims_source.py::test_shell_works]",
+        "  tests: [tests/docs/source_claims/test_taskfile.py::test_shell_works]",
     )
 
     with pytest.raises(LocatedError) as error:
