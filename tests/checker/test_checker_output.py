@@ -305,6 +305,7 @@ def test_on_a_terminal_the_text_is_coloured_unless_no_color(
             return True
 
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # A stand-in stream: isatty() is all use_colour reads of it.
     assert use_colour(Terminal(), "auto") is True  # type: ignore[arg-type]
     monkeypatch.setenv("NO_COLOR", "1")
-    assert use_colour(Terminal(), "auto") is False  # type: ignore[arg-type]
+    assert use_colour(Terminal(), "auto") is False  # type: ignore[arg-type]  # likewise

@@ -181,14 +181,14 @@ class _ResourceCollector(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if tag in ("script", "img", "iframe", "source") and values.get("src"):
-            self.fetched.append(values["src"])  # type: ignore[arg-type]
+        if tag in ("script", "img", "iframe", "source") and (src := values.get("src")):
+            self.fetched.append(src)
         if (
             tag == "link"
             and values.get("rel") not in ("canonical", "alternate", None)
-            and values.get("href")
+            and (href := values.get("href"))
         ):
-            self.fetched.append(values["href"])  # type: ignore[arg-type]
+            self.fetched.append(href)
 
 
 def test_the_site_makes_no_third_party_requests(built_site: Path) -> None:

@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
@@ -96,8 +97,8 @@ def test_the_repository_selects_ruffs_async_rules() -> None:
 async def test_the_service_talks_to_postgresql_through_asyncpg() -> None:
     settings = Settings(
         _env_file=None,
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]
-        jwt_secret=secrets.token_urlsafe(32),  # type: ignore[arg-type]
+        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
     )
     engine = create_engine(settings)  # opens no connection yet
     try:

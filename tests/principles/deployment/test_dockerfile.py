@@ -30,6 +30,12 @@ DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
 PAGE = DOCS_DIR / "principles" / "deployment" / "dockerfile.md"
 
 
+def _output(process: subprocess.Popen[bytes]) -> str:
+    """What a server started with ``stdout=PIPE`` has printed so far."""
+    assert process.stdout is not None, "started without stdout=PIPE"
+    return process.stdout.read().decode()
+
+
 def _instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) with continuation lines joined."""
     joined = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text())
@@ -176,14 +182,14 @@ def test_the_cmd_serves_and_the_healthcheck_passes_with_runtime_dependencies_onl
 
     deadline = time.monotonic() + 30
     while subprocess.run(healthcheck, capture_output=True, check=False).returncode:
-        assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+        assert process.poll() is None, _output(process)
         assert time.monotonic() < deadline, "the server never became healthy"
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
 
     # uvicorn re-raises the signal once it has shut down: "killed by SIGTERM".
     assert process.wait(timeout=25) == -signal.SIGTERM
-    output = process.stdout.read().decode()  # type: ignore[union-attr]
+    output = _output(process)
     assert "Application shutdown complete." in output
     # --8<-- [end:cmd-and-healthcheck]
 

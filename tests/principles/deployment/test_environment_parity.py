@@ -93,7 +93,9 @@ def test_the_app_environment_is_valid_settings() -> None:
 
 def test_the_grace_period_outlasts_uvicorns_shutdown_limit() -> None:
     dockerfile = (REPO_ROOT / "snippets" / "Dockerfile").read_text()
-    limit = int(re.search(r'"--timeout-graceful-shutdown", "(\d+)"', dockerfile)[1])  # type: ignore[index]
+    flag = re.search(r'"--timeout-graceful-shutdown", "(\d+)"', dockerfile)
+    assert flag, "the Dockerfile's CMD sets no --timeout-graceful-shutdown"
+    limit = int(flag[1])
     grace = int(SERVICES["app"]["stop_grace_period"].removesuffix("s"))
 
     assert limit < grace

@@ -7,6 +7,7 @@ against the real tool, library or service.
 import secrets
 
 from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
 
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
@@ -22,8 +23,8 @@ SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
 async def test_the_services_default_lets_no_browser_origin_in() -> None:
     settings = Settings(
         _env_file=None,
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]
-        jwt_secret=secrets.token_urlsafe(48),  # type: ignore[arg-type]
+        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(secrets.token_urlsafe(48)),
     )
     app = create_app(settings)  # connects to nothing until start-up
 

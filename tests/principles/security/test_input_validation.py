@@ -161,6 +161,7 @@ def _pydantic_refusals() -> dict[str, set[int]]:
             names.validate_python(values)
             refused[shape] = set()
         except ValidationError as error:
+            # A list's errors are located by item index (int); pydantic types loc as str | int.
             refused[shape] = {CODE_POINTS[e["loc"][0]] for e in error.errors()}  # type: ignore[index]
     return refused
 

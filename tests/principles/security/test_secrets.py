@@ -187,6 +187,7 @@ async def test_the_example_role_may_change_rows_but_not_the_schema(
     create_database: DatabaseFactory, settings: Settings
 ) -> None:
     role = make_url(
+        # .env.example sets DATABASE_URL (its own test checks); dotenv types values as optional.
         dotenv_values(ENV_EXAMPLE)["DATABASE_URL"]  # type: ignore[arg-type]
     ).username
     password = secrets.token_urlsafe(16)
