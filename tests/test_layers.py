@@ -9,6 +9,7 @@ holds handbook, shop, benchmarks and throwaway) needs the test suite.
 """
 
 import importlib.util
+import re
 from pathlib import Path
 
 import grimp
@@ -116,3 +117,18 @@ def test_the_allowed_arrows_never_lead_back_to_where_they_start(package: str) ->
             frontier |= MAY_IMPORT[current]
 
     assert package not in seen
+
+
+def _readme_house() -> dict[str, frozenset[str]]:
+    """The README's Architecture section: each package and what it may import."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("\n## Architecture\n", 1)[1].split("\n## ", 1)[0]
+    house = {}
+    for line in section.splitlines():
+        if match := re.match(r"- `(\w+)`.*Imports: (.*)$", line):
+            house[match[1]] = frozenset(re.findall(r"`(\w+)`", match[2]))
+    return house
+
+
+def test_the_readme_draws_the_house_this_test_enforces() -> None:
+    assert _readme_house() == MAY_IMPORT
