@@ -42,7 +42,7 @@ import yaml
 
 from benchmarks import machine
 from benchmarks.stats import Summary, summarize
-from handbook.ports import free_port
+from throwaway.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUDGETS_SECONDS = {

@@ -1,17 +1,17 @@
-"""The real servers: PostgreSQL and Redis from the test suite's own providers.
+"""The real servers: PostgreSQL and Redis from the ``throwaway`` package.
 
-``tests/postgres_provider.py`` gives a server (``TEST_DATABASE_URL``, a
-Docker container, or a throwaway cluster from the local binaries, run as
-the ``postgres`` user when root) and ``tests/redis_provider.py`` a
-``redis-server`` on a free port. A missing prerequisite stops the run with
-the provider's message saying how to get it; nothing is skipped.
+``throwaway.postgres`` gives a server (``TEST_DATABASE_URL``, a Docker
+container, or a throwaway cluster from the local binaries, run as the
+``postgres`` user when root) and ``throwaway.redis`` a ``redis-server`` on
+a free port; the test suite starts its servers from the same package. A
+missing prerequisite stops the run with the provider's message saying how
+to get it; nothing is skipped.
 
 The database is created here and migrated with the service's own migration
 files (``snippets/scripts/apply_migrations.py``), as the test suite does.
 """
 
 import importlib.util
-import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -24,18 +24,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks.results import REPO_ROOT
+from throwaway import postgres as postgres_provider
+from throwaway import redis as redis_provider
 
-TESTS_DIR = REPO_ROOT / "tests"
 SCRIPTS_DIR = REPO_ROOT / "snippets" / "scripts"
 MIGRATIONS_DIR = REPO_ROOT / "snippets" / "migrations"
-
-# The providers are modules of the test suite, not a package: tests/ is on
-# sys.path under pytest, and is put there for `python -m benchmarks` too.
-if str(TESTS_DIR) not in sys.path:
-    sys.path.append(str(TESTS_DIR))
-
-import postgres_provider  # noqa: E402  # importable only once tests/ is on sys.path
-import redis_provider  # noqa: E402  # likewise
 
 NoPostgresError = postgres_provider.NoPostgresError
 NoRedisError = redis_provider.NoRedisError

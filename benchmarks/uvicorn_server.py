@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from benchmarks.load import fetch_once
-from handbook.ports import free_port
+from throwaway.ports import free_port
 
 STARTUP_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10

@@ -12,6 +12,7 @@ DOCS_DIR = REPO_ROOT / "docs"
 SNIPPET_ROOTS = (
     REPO_ROOT / "snippets",
     REPO_ROOT / "tests",
+    REPO_ROOT / "throwaway",
     REPO_ROOT / ".pre-commit-config.yaml",
     REPO_ROOT / "Taskfile.yml",
     REPO_ROOT / "pyproject.toml",

@@ -1,10 +1,10 @@
 """Fixtures shared across test folders: the site, built once per test run.
 
 The reference service's fixtures (a real PostgreSQL, one rolled-back
-transaction per test, signed-in users) live in ``shop_fixtures.py``: both
+transaction per test, signed-in users) live in ``tests/support/shop_fixtures.py``: both
 the service's own tests (tests/service/) and the principles' evidence
 modules (tests/principles/) use them, so they are registered for the whole
-suite here. ``postgres_provider.py`` decides where the server comes from.
+suite here. ``throwaway.postgres`` decides where the server comes from.
 """
 
 import functools
@@ -13,12 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from claims_support import build_site
 from filelock import FileLock
+
+from tests.support.site import build_site
 
 # The reference service's fixtures (a real PostgreSQL, sessions, users), shared
 # by tests/service/ and the evidence modules in tests/principles/.
-pytest_plugins = ["shop_fixtures"]
+pytest_plugins = ["tests.support.shop_fixtures"]
 
 
 def run_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -19,7 +19,7 @@ import pytest
 
 from handbook.docs_server import ancestors_up_to_task, writes_by
 from handbook.docs_tree import REPO_ROOT
-from handbook.ports import free_port
+from throwaway.ports import free_port
 
 SERVE_WITHIN_SECONDS = 120
 EXIT_WITHIN_SECONDS = 20
@@ -140,6 +140,7 @@ def test_task_writes_nothing_while_its_command_runs_until_it_is_signalled(
             time.sleep(0.1)
         assert ancestors_up_to_task(children[0]) == [task.pid]
         before = writes_by(task.pid)
+        assert before is not None, "task's write count is unreadable"
         time.sleep(1)
         assert writes_by(task.pid) == before
         os.kill(task.pid, signal.SIGTERM)

@@ -1,16 +1,17 @@
 """`task prerequisites`: a fresh machine gets what the tests need, or the
 exact command to get it; a ready machine is left alone."""
 
+import os
 import shlex
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from postgres_provider import pinned_major
 
 from handbook import prerequisites
 from handbook.docs_tree import REPO_ROOT
+from throwaway.postgres import pinned_major
 
 REAL_WHICH = shutil.which
 
@@ -25,7 +26,9 @@ def bare_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return bin_dir
 
 
-def test_this_machine_has_everything_so_nothing_runs(capsys) -> None:
+def test_this_machine_has_everything_so_nothing_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     major = pinned_major()
 
     todo = prerequisites.plan(major, REPO_ROOT, as_root=True)
@@ -50,9 +53,9 @@ def test_missing_tools_are_named_with_their_debian_packages() -> None:
 
 
 def test_without_root_it_stops_with_the_exact_command(
-    monkeypatch: pytest.MonkeyPatch, capsys
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(prerequisites.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
 
     assert prerequisites.main(["--postgres-major", "99"]) == 1
 
@@ -64,20 +67,22 @@ def test_without_root_it_stops_with_the_exact_command(
 
 
 def test_as_root_it_installs_with_apt_then_npm_and_checks_again(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """The commands run in order; a tool still missing afterwards is an error,
     not a pass (here the recorded install changes nothing)."""
     ran: list[list[str]] = []
-    monkeypatch.setattr(prerequisites.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(prerequisites.shutil, "which", _which_but_no_redis)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(shutil, "which", _which_but_no_redis)
 
     def record(command: list[str], *, check: bool) -> subprocess.CompletedProcess[str]:
         assert check, "a failed install must stop the task"
         ran.append(command)
         return subprocess.CompletedProcess(command, 0)
 
-    monkeypatch.setattr(prerequisites.subprocess, "run", record)
+    monkeypatch.setattr(subprocess, "run", record)
     monkeypatch.chdir(tmp_path)  # no .tools/ here: actionlint is missing too
 
     status = prerequisites.main(["--postgres-major", str(pinned_major())])
@@ -89,13 +94,15 @@ def test_as_root_it_installs_with_apt_then_npm_and_checks_again(
     assert "still missing after installing: redis-server" in capsys.readouterr().err
 
 
-def test_check_only_reports(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    monkeypatch.setattr(prerequisites.shutil, "which", _which_but_no_redis)
+def test_check_only_reports(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(shutil, "which", _which_but_no_redis)
 
     def refuse(command: list[str], **_: object) -> None:
         pytest.fail(f"--check ran {command}")
 
-    monkeypatch.setattr(prerequisites.subprocess, "run", refuse)
+    monkeypatch.setattr(subprocess, "run", refuse)
 
     assert prerequisites.main(["--check", "--postgres-major", "15"]) == 1
     assert "redis-server" in capsys.readouterr().err

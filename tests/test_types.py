@@ -1,8 +1,8 @@
 """The repository's Python is statically typed, and says why wherever it is not.
 
 mypy runs in strict mode with the pydantic plugin over the files listed in
-pyproject.toml's ``[tool.mypy]`` (the service, its scripts, the site's code
-and the service's tests). Every type-ignore comment names the error it
+pyproject.toml's ``[tool.mypy]``: every Python file of the repository but
+the checker's fixture repositories, which break rules on purpose. Every type-ignore comment names the error it
 silences (mypy's ``ignore-without-code``), is still needed
 (``warn_unused_ignores``) and says why, on its line or the line above.
 """
@@ -13,11 +13,11 @@ import sys
 import tomllib
 from pathlib import Path
 
-from handbook.docs_tree import REPO_ROOT
+from handbook.docs_tree import REPO_ROOT, tracked_files
 
-MYPY_FILES: list[str] = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())[
-    "tool"
-]["mypy"]["files"]
+MYPY = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+MYPY_FILES: list[str] = MYPY["files"]
+EXCLUDED = [re.compile(pattern) for pattern in MYPY["exclude"]]
 IGNORE = re.compile(r"#\s*type:\s*ignore(?P<codes>\[[^\]]*\])?(?P<rest>.*)$")
 
 
@@ -31,8 +31,23 @@ def _checked_python() -> list[Path]:
             if path.is_dir()
             for module in path.rglob("*.py")
             if "__pycache__" not in module.parts
+            and not any(
+                e.search(module.relative_to(REPO_ROOT).as_posix()) for e in EXCLUDED
+            )
         }
     )
+
+
+def test_every_tracked_python_file_is_type_checked() -> None:
+    checked = {path.relative_to(REPO_ROOT).as_posix() for path in _checked_python()}
+    unchecked = [
+        name
+        for name in tracked_files()
+        if name.endswith(".py")
+        and name not in checked
+        and not any(e.search(name) for e in EXCLUDED)
+    ]
+    assert not unchecked, unchecked
 
 
 def test_mypy_strict_finds_nothing() -> None:

@@ -10,13 +10,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 
 from benchmarks import dataset
 from benchmarks.__main__ import main
 from benchmarks.results import problems
 from benchmarks.runner import Environment, Plan
 from benchmarks.scenarios import n_plus_one
+from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ PUBLISHED = "https://handbook.test/"
 
 
 async def _clipboard(page: Page) -> str:
-    return await page.evaluate("navigator.clipboard.readText()")
+    text: str = await page.evaluate("navigator.clipboard.readText()")
+    return text
 
 
 async def test_the_id_badge_button_copies_the_short_url(
@@ -47,7 +48,7 @@ async def test_the_review_comment_copy_button_copies_the_comment(
 
 async def _copy_button_overlaps_text(page: Page) -> bool:
     """Whether the copy button's box meets any line box of the comment's text."""
-    return await page.evaluate(
+    overlaps: bool = await page.evaluate(
         """() => {
             const block = document.querySelector('#in-code-review ~ .language-text');
             const button = block.querySelector('.md-code__button, .md-clipboard');
@@ -59,6 +60,7 @@ async def _copy_button_overlaps_text(page: Page) -> bool:
                 r.top < b.bottom && r.bottom > b.top);
         }"""
     )
+    return overlaps
 
 
 async def test_the_copy_button_does_not_cover_the_comment(

@@ -41,7 +41,7 @@ READ_PREVIEW = """async (url) => {
 
 @pytest.mark.parametrize("spelling", [str.upper, str.lower], ids=["ID", "id"])
 async def test_a_pasted_short_link_previews_as_its_principle(
-    page: Page, site_url: str, spelling
+    page: Page, site_url: str, spelling: Callable[[str], str]
 ) -> None:
     await page.goto(site_url)
     meta = await page.evaluate(READ_PREVIEW, f"{site_url}id/{spelling(PRINCIPLE.id)}/")

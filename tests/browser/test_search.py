@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 from mkdocs.config import load_config
 from playwright.async_api import Page, expect
-from search_box import open_search, pages_mentioning, search, search_each
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.registry import load_registry
+from tests.browser.search_box import open_search, pages_mentioning, search, search_each
 
 CODE_TERMS = ["expire_on_commit", "N+1", "join_transaction_mode", "SecretStr"]
 REGISTRY = load_registry(DOCS_DIR)
@@ -86,7 +86,8 @@ async def test_typing_the_start_of_an_id_ranks_its_principle_first(
 def _separator() -> str:
     config = load_config(str(REPO_ROOT / "mkdocs.yml"))
     search = config.plugins.get("material/search") or config.plugins["search"]
-    return search.config["separator"]
+    separator: str = search.config["separator"]
+    return separator
 
 
 def _tokens(term: str) -> set[str]:

@@ -8,10 +8,15 @@ must be in the top three results, as the alias and habit tests require.
 from pathlib import Path
 
 from playwright.async_api import Page, expect
-from search_box import RESULT_LINKS, open_search, pages_mentioning, search_each
 
 from handbook.docs_tree import DOCS_DIR
 from handbook.registry import load_registry
+from tests.browser.search_box import (
+    RESULT_LINKS,
+    open_search,
+    pages_mentioning,
+    search_each,
+)
 
 REGISTRY = load_registry(DOCS_DIR)
 NOT_COVERED = "not-covered/"

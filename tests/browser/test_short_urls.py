@@ -1,5 +1,7 @@
 """Short URLs land on the principle's page in a real browser, in any case."""
 
+from collections.abc import Callable
+
 import pytest
 from playwright.async_api import Page, expect
 
@@ -23,7 +25,7 @@ async def test_short_urls_land_on_their_principles(page: Page, site_url: str) ->
     ids=["lower", "Title", "Mixed"],
 )
 async def test_a_short_url_lands_in_any_case(
-    page: Page, site_url: str, spelling
+    page: Page, site_url: str, spelling: Callable[[str], str]
 ) -> None:
     """Lower case has its own static redirect; any other mix goes via the 404 page."""
     principle = REGISTRY.by_id("PERF-EAGER-LOAD")

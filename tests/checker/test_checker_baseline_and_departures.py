@@ -5,11 +5,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from checker_support import check
 
 from handbook.checker import catalogue
 from handbook.checker.suppressions import departures_in
 from handbook.departures import IdRules
+from tests.checker.checker_support import check
 
 SERVICE = '''"""Orders."""
 
@@ -239,7 +239,8 @@ def test_a_departure_in_a_docstring_is_not_one(rules: IdRules) -> None:
 
     recorded, problems = departures_in(Path("guide.py"), source, rules)
 
-    assert recorded == problems == []
+    assert recorded == []
+    assert problems == []
 
 
 def test_sql_departures_use_double_dashes_and_cover_the_statement(

@@ -25,9 +25,11 @@ def test_the_shipped_rule_data_is_what_the_registry_gives_today() -> None:
 def test_short_urls_are_built_on_the_address_the_site_is_published_at() -> None:
     # The workflow publishes to GitHub Pages of the repository mkdocs.yml names.
     mkdocs = (REPO_ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    owner, name = re.search(
+    repo_url = re.search(
         r'repo_url: !ENV \[REPO_URL, "https://github\.com/([^/"]+)/([^/"]+)"\]', mkdocs
-    ).groups()  # type: ignore[union-attr]
+    )
+    assert repo_url, "mkdocs.yml names no GitHub repo_url"
+    owner, name = repo_url.groups()
     published = f"https://{owner}.github.io/{name}/"
     assert published == catalogue.PUBLISHED_SITE_URL
     loaded = catalogue.load()

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from checker_support import (
+
+from handbook.checker.registry import RULES
+from tests.checker.checker_support import (
     FIXTURES,
     check,
     copy_fixture,
@@ -20,8 +22,6 @@ from checker_support import (
     git_repository,
     summary_lines,
 )
-
-from handbook.checker.registry import RULES
 
 CASES = sorted(path.name for path in FIXTURES.iterdir() if (path / "bad").is_dir())
 # Files git would ignore in this repository, written into the copy instead.

@@ -9,7 +9,8 @@ real findings the run also gave, so the rules are shown still to fire.
 from pathlib import Path
 
 import pytest
-from checker_support import check, git_repository
+
+from tests.checker.checker_support import check, git_repository
 
 PYPROJECT = """\
 [project]

@@ -12,7 +12,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from checker_support import check, copy_fixture, git_repository
+
+from tests.checker.checker_support import check, copy_fixture, git_repository
 
 SARIF_SCHEMA = Path(__file__).parent / "sarif" / "sarif-schema-2.1.0.json"
 
@@ -304,6 +305,7 @@ def test_on_a_terminal_the_text_is_coloured_unless_no_color(
             return True
 
     monkeypatch.delenv("NO_COLOR", raising=False)
+    # A stand-in stream: isatty() is all use_colour reads of it.
     assert use_colour(Terminal(), "auto") is True  # type: ignore[arg-type]
     monkeypatch.setenv("NO_COLOR", "1")
-    assert use_colour(Terminal(), "auto") is False  # type: ignore[arg-type]
+    assert use_colour(Terminal(), "auto") is False  # type: ignore[arg-type]  # likewise

@@ -16,9 +16,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from checker_support import copy_fixture, expected_lines, git_repository, summary_lines
 
 from handbook.docs_tree import REPO_ROOT
+from tests.checker.checker_support import (
+    copy_fixture,
+    expected_lines,
+    git_repository,
+    summary_lines,
+)
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from transcripts import prepare, run, steps
 
 from handbook.checker import catalogue, config
 from handbook.docs_tree import DOCS_DIR, block_id, code_blocks
 from handbook.fences import FencedBlock
+from tests.checker.transcripts import prepare, run, steps
 
 TRANSCRIPTS = [block for block in code_blocks() if block.language == "console"]
 PAGE = DOCS_DIR / "checker.md"

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from checker_support import check, git_repository
 
 from handbook.checker import tools
+from tests.checker.checker_support import check, git_repository
 
 ENGINE_AT_IMPORT = '"""Orders."""\n\nfrom sqlalchemy import create_engine\n\nengine = create_engine("postgresql://shop@db/shop")\n'
 PYPROJECT = '[project]\nname = "shop"\nversion = "0.1.0"\n\n[tool.principles]\nselect = ["STRUCT-DEPENDS", "ASYNC-NO-BLOCKING"]\n'

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from checker_support import check, copy_fixture, git_repository
 
 from handbook.checker import catalogue
+from tests.checker.checker_support import check, copy_fixture, git_repository
 
 SETTINGS = '\n[tool.principles]\nselect = ["ASYNC-NO-BLOCKING", "STACK-ASYNC-ROUTES", "PERF-MEMOIZE"]\n'
 

@@ -9,8 +9,9 @@ why in the notes below.
 from pathlib import Path
 
 import pytest
-from checker_support import check, git_repository, summary_lines
-from source_example import assemble
+
+from tests.checker.checker_support import check, git_repository, summary_lines
+from tests.checker.source_example import assemble
 
 EXPECTED = Path(__file__).parent / "source_example.expected"
 # Not found, and why (so a reader of the expected list knows what it leaves out):

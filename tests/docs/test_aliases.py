@@ -38,7 +38,9 @@ def test_every_principle_declares_search_aliases() -> None:
 def test_aliases_are_optional(page_copy: Path) -> None:
     _set_aliases(page_copy, None)
     registry = load_registry(page_copy.parents[2])
-    assert registry.by_path(page_copy.relative_to(page_copy.parents[2])).aliases == ()
+    principle = registry.by_path(page_copy.relative_to(page_copy.parents[2]))
+    assert principle is not None
+    assert principle.aliases == ()
 
 
 def test_aliases_are_read_as_stripped_strings(page_copy: Path) -> None:
@@ -46,6 +48,7 @@ def test_aliases_are_read_as_stripped_strings(page_copy: Path) -> None:
     principle = load_registry(page_copy.parents[2]).by_path(
         page_copy.relative_to(page_copy.parents[2])
     )
+    assert principle is not None
     assert principle.aliases == ("MissingGreenlet", "requirements.txt")
 
 

@@ -33,7 +33,8 @@ def _review_comment(built_site: Path, url: str) -> str:
 
 @pytest.fixture(scope="module")
 def levels(built_site: Path) -> list[str]:
-    return json.loads((built_site / "principles.json").read_text())["levels"]
+    levels: list[str] = json.loads((built_site / "principles.json").read_text())["levels"]
+    return levels
 
 
 def test_the_table_gives_every_level_one_prefix(levels: list[str]) -> None:

@@ -14,12 +14,18 @@ import pytest
 from handbook.docs_tree import block_id, code_blocks
 from handbook.fences import FencedBlock
 from handbook.includes import expand
-from handbook.validators import InvalidBlock, validator_for
+from handbook.validators import InvalidBlock, Validator, validator_for
 
 CONFIG_BLOCKS = [
     block for block in code_blocks() if block.language not in ("python", "py")
 ]
 SHOWN_INVALID = "invalid"
+
+
+def _nginx() -> Validator:
+    validate = validator_for("nginx", "nginx.conf")
+    assert validate is not None, "no validator for nginx.conf"
+    return validate
 
 
 def _validate(block: FencedBlock, scratch: Path) -> None:
@@ -60,7 +66,7 @@ def test_the_nginx_check_fails_where_nginx_does(tmp_path: Path) -> None:
     with pytest.raises(
         InvalidBlock, match='"client_header_timeout" directive invalid value'
     ):
-        validator_for("nginx", "nginx.conf")(broken, tmp_path)  # type: ignore[misc]
+        _nginx()(broken, tmp_path)
 
 
 def test_without_nginx_the_check_says_how_to_install_it(
@@ -69,4 +75,4 @@ def test_without_nginx_the_check_says_how_to_install_it(
     monkeypatch.setattr("shutil.which", lambda *_, **__: None)
 
     with pytest.raises(InvalidBlock, match="apt-get install nginx-light"):
-        validator_for("nginx", "nginx.conf")("events {}\n", tmp_path)  # type: ignore[misc]
+        _nginx()("events {}\n", tmp_path)

@@ -4,6 +4,7 @@ And nothing promises a page that does not exist: each topic an area's
 description names is delivered by a principle of that area.
 """
 
+from handbook.registry import Area
 import re
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def test_an_area_promising_a_missing_topic_fails(
     ]
 
 
-def _area(registry: Registry, key: str):
+def _area(registry: Registry, key: str) -> Area:
     return next(a for a in registry.areas if a.key == key)
 
 

@@ -71,7 +71,7 @@ def test_verified_by_links_to_the_repository_or_names_the_file() -> None:
         "**Verified by** `tests/principles/testing/test_test_rollback.py`"
     )
     # The page quotes the fixtures and a pitfall test: both are named.
-    assert "`tests/shop_fixtures.py`" in plain
+    assert "`tests/support/shop_fixtures.py`" in plain
     assert "`tests/service/test_source_pitfalls.py`" in plain
 
 

@@ -1,12 +1,12 @@
 """/id/ and /principles/ redirect to the ID list, and never replace a page."""
 
-import re
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 
 from handbook.listing_redirects import LISTING_FOLDERS, write_listing_redirects
+from tests.support.site import redirect_target
 
 SITE_URL = "https://handbook.test/"
 
@@ -16,7 +16,7 @@ def test_the_built_site_sends_the_folder_to_the_id_list(
     built_site: Path, folder: str
 ) -> None:
     html = (built_site / folder / "index.html").read_text()
-    target = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', html)[1]
+    target = redirect_target(html)
     assert urljoin(f"{SITE_URL}{folder}/", target) == f"{SITE_URL}ids/"
     assert (built_site / "ids" / "index.html").is_file()
     assert f'<link rel="canonical" href="{SITE_URL}ids/">' in html

@@ -1,19 +1,15 @@
 """Published under a sub-path (a GitHub Pages project site), the site still works."""
 
-import os
 import re
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from claims_support import build_site
 
-from handbook.docs_tree import REPO_ROOT
 from handbook.static_server import serve
+from tests.support.site import build_site, redirect_target
 
 MOUNT = "/sub/path/"
 
@@ -61,7 +57,7 @@ def test_a_principle_page_and_its_short_url_work_under_a_sub_path(
 ) -> None:
     status, html = _get(sub_path_site + "id/perf-eager-load/")
     assert status == 200
-    target = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', html)[1]
+    target = redirect_target(html)
     page_url = urljoin(sub_path_site + "id/perf-eager-load/", target)
     assert page_url == sub_path_site + "principles/performance/eager-loading/"
     status, html = _get(page_url)
@@ -82,6 +78,6 @@ def test_the_id_folder_leads_to_the_id_list_under_a_sub_path(
 ) -> None:
     status, html = _get(sub_path_site + "id/")
     assert status == 200
-    target = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', html)[1]
+    target = redirect_target(html)
     assert urljoin(sub_path_site + "id/", target) == sub_path_site + "ids/"
     assert _get(sub_path_site + "ids/")[0] == 200

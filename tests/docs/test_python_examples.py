@@ -33,7 +33,9 @@ def inline_examples() -> list[CodeExample]:
     return [example for example in examples if not _is_include(example)]
 
 
-def _classes_and_attrs(example: CodeExample):
+def _classes_and_attrs(
+    example: CodeExample,
+) -> tuple[frozenset[str], dict[str, str]]:
     _, classes, attrs = parse_info(example.prefix)
     return classes, attrs
 
@@ -92,6 +94,8 @@ def eval_example(
     eval_example.set_config(
         line_length=88,
         quotes="double",
+        # pytest-examples types this as a Literal that stops at "py311";
+        # the ruff it runs knows py312.
         target_version="py312",  # type: ignore[arg-type]
         isort=True,
         upgrade=True,

@@ -1,11 +1,9 @@
 """The reference service's overview page shows the tree as it is."""
 
 import re
-import subprocess
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
 from handbook.fences import find_fences
-from handbook.validators import tool_path
 
 PAGE = DOCS_DIR / "reference" / "index.md"
 

@@ -7,7 +7,7 @@ import pytest
 
 from handbook.docs_tree import DOCS_DIR
 from handbook.locations import LocatedError
-from handbook.registry import load_registry
+from handbook.registry import Registry, load_registry
 from handbook.source_document import SourceDocument
 
 
@@ -18,7 +18,7 @@ def docs_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def registry():
+def registry() -> Registry:
     return load_registry(DOCS_DIR)
 
 
@@ -34,17 +34,17 @@ def _first_page(docs: Path) -> Path:
     return sorted((docs / "principles").rglob("*.md"))[0]
 
 
-def test_the_real_registry_loads(registry) -> None:
+def test_the_real_registry_loads(registry: Registry) -> None:
     assert len(registry.principles) >= 3
 
 
-def test_every_source_section_cited_exists(registry) -> None:
+def test_every_source_section_cited_exists(registry: Registry) -> None:
     source = SourceDocument.load(DOCS_DIR)
     for principle in registry.principles:
         source.anchor_for(principle)
 
 
-def test_reading_order_follows_areas_then_level(registry) -> None:
+def test_reading_order_follows_areas_then_level(registry: Registry) -> None:
     order = registry.reading_order()
     area_rank = [a.key for a in registry.areas]
     ranks = [
@@ -69,7 +69,7 @@ def test_a_removed_id_fails_naming_the_lock_line(docs_copy: Path) -> None:
         load_registry(docs_copy)
 
 
-def test_a_merged_id_keeps_redirecting(docs_copy: Path, registry) -> None:
+def test_a_merged_id_keeps_redirecting(docs_copy: Path, registry: Registry) -> None:
     survivor, absorbed = registry.principles[0], registry.principles[1]
     (docs_copy / absorbed.path).unlink()
     _set_lock_entry(
@@ -79,7 +79,7 @@ def test_a_merged_id_keeps_redirecting(docs_copy: Path, registry) -> None:
     assert merged.redirects()[absorbed.id] == survivor.url
 
 
-def test_a_retired_id_leads_to_the_id_index(docs_copy: Path, registry) -> None:
+def test_a_retired_id_leads_to_the_id_index(docs_copy: Path, registry: Registry) -> None:
     retired = registry.principles[0]
     (docs_copy / retired.path).unlink()
     _set_lock_entry(docs_copy, retired.id, '{status: retired, reason: "superseded"}')
@@ -88,7 +88,7 @@ def test_a_retired_id_leads_to_the_id_index(docs_copy: Path, registry) -> None:
     )
 
 
-def test_an_id_cannot_be_reused(docs_copy: Path, registry) -> None:
+def test_an_id_cannot_be_reused(docs_copy: Path, registry: Registry) -> None:
     old = registry.principles[0]
     _set_lock_entry(docs_copy, old.id, '{status: retired, reason: "gone"}')
     with pytest.raises(
@@ -168,7 +168,7 @@ def test_a_bad_field_value_names_its_line(
 
 
 def test_short_names_are_two_to_four_words_and_tell_principles_apart(
-    registry,
+    registry: Registry,
 ) -> None:
     names = [p.short_name for p in registry.principles]
     assert all(2 <= len(name.split()) <= 4 for name in names)
@@ -176,7 +176,7 @@ def test_short_names_are_two_to_four_words_and_tell_principles_apart(
 
 
 def test_a_short_name_another_principle_has_fails_naming_its_line(
-    docs_copy: Path, registry
+    docs_copy: Path, registry: Registry
 ) -> None:
     first, second = sorted(registry.principles, key=lambda p: p.path)[:2]
     page = docs_copy / second.path
@@ -193,5 +193,5 @@ def test_a_short_name_another_principle_has_fails_naming_its_line(
         load_registry(docs_copy)
 
 
-def test_a_principle_is_labelled_by_id_and_short_name(registry) -> None:
+def test_a_principle_is_labelled_by_id_and_short_name(registry: Registry) -> None:
     assert registry.by_id("API-ETAG").label == "API-ETAG · ETag conditional requests"

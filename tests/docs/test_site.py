@@ -1,5 +1,7 @@
 """The built site: strict build, generated pages, short URLs, no third-party requests."""
 
+from typing import Any
+from collections.abc import Callable
 import gzip
 import json
 import math
@@ -16,14 +18,23 @@ from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.markdown_document import read_document
 from handbook.registry import load_registry
 from handbook.site_pages import PRINCIPLE_BOOST, site_pages
+from tests.support.site import redirect_target
 
 SITE_URL = "https://handbook.test/"
 REGISTRY = load_registry(DOCS_DIR)
 
 
+
+def _repo_url() -> str:
+    """mkdocs.yml's ``repo_url``, without a trailing slash."""
+    repo_url = load_config(str(REPO_ROOT / "mkdocs.yml")).repo_url
+    assert repo_url, "mkdocs.yml sets no repo_url"
+    return repo_url.rstrip("/")
+
 @pytest.fixture(scope="module")
-def principles_json(built_site: Path) -> dict:
-    return json.loads((built_site / "principles.json").read_text())
+def principles_json(built_site: Path) -> dict[str, Any]:
+    listing: dict[str, Any] = json.loads((built_site / "principles.json").read_text())
+    return listing
 
 
 def _page(site: Path, url: str) -> str:
@@ -31,7 +42,7 @@ def _page(site: Path, url: str) -> str:
 
 
 def test_principles_json_lists_every_principle_with_working_urls(
-    principles_json: dict, built_site: Path
+    principles_json: dict[str, Any], built_site: Path
 ) -> None:
     listed = {p["id"]: p for p in principles_json["principles"]}
     assert set(listed) == {p.id for p in REGISTRY.principles}
@@ -53,7 +64,7 @@ def test_principles_json_lists_every_principle_with_working_urls(
 
 
 def test_principles_json_gives_review_bots_the_departure_comment(
-    principles_json: dict,
+    principles_json: dict[str, Any],
 ) -> None:
     listed = {p["id"]: p for p in principles_json["principles"]}
 
@@ -69,13 +80,13 @@ def test_principles_json_gives_review_bots_the_departure_comment(
 
 @pytest.mark.parametrize("spelling", [str.upper, str.lower], ids=["ID", "id"])
 def test_every_published_id_has_a_short_url_landing_on_its_page(
-    built_site: Path, spelling
+    built_site: Path, spelling: Callable[[str], str]
 ) -> None:
     """Upper and lower case: a static host matches paths case-sensitively."""
     for entry in REGISTRY.lock:
         redirect = built_site / "id" / spelling(entry.id) / "index.html"
         html = redirect.read_text()
-        target = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', html)[1]
+        target = redirect_target(html)
         landing = (redirect.parent / target).resolve()
         assert (landing / "index.html").is_file() or landing.with_suffix(
             ""
@@ -165,7 +176,7 @@ def test_the_api_reference_is_rendered_with_a_link_to_each_modules_source(
     assert (built_site / "reference" / "shop" / "index.html").is_file()
     html = _page(built_site, "reference/shop.shared.pagination/")
     assert "CursorCodec" in _text(html)
-    repo_url = load_config(str(REPO_ROOT / "mkdocs.yml")).repo_url.rstrip("/")
+    repo_url = _repo_url()
     source = "snippets/shop/shared/pagination.py"
     assert f'href="{repo_url}/blob/main/{source}"' in html
     assert (REPO_ROOT / source).is_file()
@@ -180,14 +191,14 @@ class _ResourceCollector(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if tag in ("script", "img", "iframe", "source") and values.get("src"):
-            self.fetched.append(values["src"])  # type: ignore[arg-type]
+        if tag in ("script", "img", "iframe", "source") and (src := values.get("src")):
+            self.fetched.append(src)
         if (
             tag == "link"
             and values.get("rel") not in ("canonical", "alternate", None)
-            and values.get("href")
+            and (href := values.get("href"))
         ):
-            self.fetched.append(values["href"])  # type: ignore[arg-type]
+            self.fetched.append(href)
 
 
 def test_the_site_makes_no_third_party_requests(built_site: Path) -> None:
@@ -302,18 +313,18 @@ def test_search_ranks_pages_as_the_table_of_pages_says(built_site: Path) -> None
 
 
 def test_principle_pages_link_to_their_source_for_editing(built_site: Path) -> None:
-    config = load_config(str(REPO_ROOT / "mkdocs.yml"))
+    repo_url = _repo_url()
     for principle in REGISTRY.principles:
         links = _head(built_site, principle.url).edit_links
         assert links == [
-            f"{config.repo_url.rstrip('/')}/edit/main/docs/{principle.path.as_posix()}"
+            f"{repo_url}/edit/main/docs/{principle.path.as_posix()}"
         ], principle.id
     for row in site_pages():
         if row.uri.endswith(".md"):
             expected = (
                 []
                 if row.generated
-                else [f"{config.repo_url.rstrip('/')}/edit/main/docs/{row.uri}"]
+                else [f"{repo_url}/edit/main/docs/{row.uri}"]
             )
             assert _head(built_site, _url(row.uri)).edit_links == expected, row.uri
 

@@ -6,6 +6,7 @@ file and line to fix. (That the quoted Python is ruff-clean is checked for
 the whole repository in tests/test_repository.py.)
 """
 
+from handbook.fences import FencedBlock
 from pathlib import Path
 
 import pytest
@@ -27,14 +28,14 @@ INCLUDE_BLOCKS = [block for block in code_blocks() if block.is_include]
 
 
 @pytest.mark.parametrize("block", INCLUDE_BLOCKS, ids=block_id)
-def test_include_resolves_to_the_named_section(block) -> None:
+def test_include_resolves_to_the_named_section(block: FencedBlock) -> None:
     expanded = expand(block)
     left = [line for line in expanded.splitlines() if INCLUDE_LINE.match(line)]
     assert not left, f"{block}: includes left unexpanded: {left}"
 
 
 @pytest.mark.parametrize("block", INCLUDE_BLOCKS, ids=block_id)
-def test_include_block_holds_only_includes(block) -> None:
+def test_include_block_holds_only_includes(block: FencedBlock) -> None:
     """Mixing typed code with included code would leave the typed part untested."""
     stray = [
         line

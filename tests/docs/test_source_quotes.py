@@ -11,7 +11,7 @@ in the source document, case and line breaks aside.
 import re
 
 import pytest
-from claims_support import SOURCE_DOCUMENT
+from tests.support.source_code import SOURCE_DOCUMENT
 
 from handbook.absolutes import fold
 from handbook.docs_tree import DOCS_DIR

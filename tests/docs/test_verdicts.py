@@ -244,8 +244,8 @@ def test_a_line_of_a_block_no_part_quotes_fails_naming_it(docs_copy: Path) -> No
 def test_a_test_that_does_not_exist_fails_with_file_and_line(docs_copy: Path) -> None:
     line = _edit(
         docs_copy,
-        "  tests: [tests/docs/test_claims_source.py::test_the_shell_task_imports_from_an_empty_project_name]",
-        "  tests: [tests/docs/test_claims_source.py::test_shell_works]",
+        "  tests: [tests/docs/source_claims/test_taskfile.py::test_the_shell_task_imports_from_an_empty_project_name]",
+        "  tests: [tests/docs/source_claims/test_taskfile.py::test_shell_works]",
     )
 
     with pytest.raises(LocatedError) as error:
@@ -485,8 +485,8 @@ def test_shown_words_must_be_the_corrections_own(docs_copy: Path) -> None:
 def test_every_defect_of_a_statement_needs_a_test_of_its_own(docs_copy: Path) -> None:
     line = _edit(
         docs_copy,
-        "        - tests/docs/test_claims_source.py::test_migrate_down_drops_an_amount_however_it_is_passed\n",
-        "        - tests/docs/test_claims_source.py::test_db_reset_calls_a_task_named_with_its_arguments\n",
+        "        - tests/docs/source_claims/test_taskfile.py::test_migrate_down_drops_an_amount_however_it_is_passed\n",
+        "        - tests/docs/source_claims/test_taskfile.py::test_db_reset_calls_a_task_named_with_its_arguments\n",
     )
 
     error = _error(docs_copy)

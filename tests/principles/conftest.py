@@ -2,7 +2,7 @@
 
 Evidence modules (``tests/principles/<area>/test_<slug>.py``) prove what a
 page claims against the same real PostgreSQL and rolled-back session as the
-service tests: those fixtures come from tests/shop_fixtures.py, loaded for
+service tests: those fixtures come from tests/support/shop_fixtures.py, loaded for
 every test by tests/conftest.py.
 """
 
@@ -15,7 +15,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
-from redis_provider import NoRedisError, RedisServer, redis_server
+
+from throwaway.redis import NoRedisError, RedisServer, redis_server
 
 
 @pytest.fixture(scope="session")

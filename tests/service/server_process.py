@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from shop_fixtures import REPO_ROOT
 
-from handbook.ports import free_port
+from handbook.docs_tree import REPO_ROOT
 from shop.core.config import Settings
+from throwaway.ports import free_port
 
 STARTUP_TIMEOUT_SECONDS = 30
 EXIT_TIMEOUT_SECONDS = 30

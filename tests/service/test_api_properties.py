@@ -31,13 +31,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from shop_fixtures import (
-    MIGRATIONS_DIR,
-    PASSWORD,
-    DatabaseFactory,
-    load_script,
-    on_database,
-)
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -45,6 +38,13 @@ from shop.catalog.models import Product
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.shared.pagination import CURSOR_FORMAT, MAX_ID, CursorCodec, cursor_key
+from tests.support.shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    load_script,
+    on_database,
+)
 
 EXAMPLES_PER_OPERATION = 30
 CATALOG = {"MUG-1": 1250, "TEE-2": 2000, "CAP-3": 900}

@@ -12,14 +12,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
-from shop_fixtures import (
-    PASSWORD,
-    ProductFactory,
-    assert_error,
-    lifespan_client,
-    on_database,
-    running,
-)
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
@@ -29,6 +21,14 @@ from shop.core.main import create_app
 from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import DomainError, ForbiddenError
 from shop.shared.state import LifespanNotRunError, lifespan_resource
+from tests.support.shop_fixtures import (
+    PASSWORD,
+    ProductFactory,
+    assert_error,
+    lifespan_client,
+    on_database,
+    running,
+)
 
 # --- health ----------------------------------------------------------------------
 

@@ -9,9 +9,10 @@ between packages.
 from itertools import permutations
 from pathlib import Path
 
-import import_graph
 import pytest
 from grimp import ImportGraph
+
+from tests.support import import_graph
 
 # --8<-- [start:public-interfaces]
 # What other packages may import from each domain; everything else is internal.

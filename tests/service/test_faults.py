@@ -15,10 +15,17 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
 import pytest
-from db_proxy import DatabaseProxy, database_proxy
 from fastapi import Depends, FastAPI
 from httpx import ASGITransport, AsyncClient
-from shop_fixtures import (
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shop.core.config import Settings
+from shop.core.database import get_db
+from shop.core.main import create_app
+from shop.users.models import User
+from tests.service.db_proxy import DatabaseProxy, database_proxy
+from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
     DatabaseFactory,
@@ -28,13 +35,6 @@ from shop_fixtures import (
     on_database,
     running,
 )
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from shop.core.config import Settings
-from shop.core.database import get_db
-from shop.core.main import create_app
-from shop.users.models import User
 
 HANG_GUARD_SECONDS = 30
 # What _every_endpoint gets from a healthy service: the unknown order is a

@@ -25,19 +25,19 @@ import uvicorn
 from httpx import AsyncClient
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from shop_fixtures import (
-    MIGRATIONS_DIR,
-    PASSWORD,
-    DatabaseFactory,
-    load_script,
-    on_database,
-)
 
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.users import security
 from shop.users.dependencies import get_password_hasher
 from shop.users.security import PasswordHasher
+from tests.support.shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    load_script,
+    on_database,
+)
 
 SIGNING_IN_CLIENTS = 6
 # Probes of /health/live: this many at most, one per interval, for at most

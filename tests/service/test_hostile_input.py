@@ -16,8 +16,6 @@ from urllib.parse import quote
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from server_process import UVICORN, Server, serving
-from shop_fixtures import PASSWORD, assert_error, count_rows, lifespan_client
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Receive, Scope, Send
@@ -27,6 +25,13 @@ from shop.core.cors import JsonCORSMiddleware
 from shop.core.main import create_app
 from shop.orders.models import Order
 from shop.users.models import User
+from tests.service.server_process import UVICORN, Server, serving
+from tests.support.shop_fixtures import (
+    PASSWORD,
+    assert_error,
+    count_rows,
+    lifespan_client,
+)
 
 NUL = "\x00"
 LONE_SURROGATE = "\ud800"

@@ -8,14 +8,14 @@ from typing import Any
 
 import asyncpg
 import pytest
-from atlas_sum import atlas_sum
-from shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shop.core.config import get_settings
 from shop.shared.base_model import Base
+from tests.service.atlas_sum import atlas_sum
+from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 
 FIXTURES = Path(__file__).parent / "fixtures"
 apply_migrations = load_script("apply_migrations")

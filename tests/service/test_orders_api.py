@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from shop_fixtures import ProductFactory, assert_error, count_rows
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import InvalidRequestError, MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from shop.catalog.models import Product
 from shop.orders.models import Order, OrderItem
+from tests.support.shop_fixtures import ProductFactory, assert_error, count_rows
 
 TWO_LINES = {
     "items": [

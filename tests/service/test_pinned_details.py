@@ -16,7 +16,6 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from pydantic import SecretStr
-from shop_fixtures import ProductFactory, assert_error, lifespan_client, running
 
 from shop.core.config import Settings
 from shop.core.errors import error_code
@@ -25,6 +24,12 @@ from shop.shared.exceptions import DomainError, UnauthorizedError
 from shop.shared.http_cache import matches_if_none_match, strong_etag
 from shop.shared.pagination import MAX_ID, CursorCodec, cursor_key
 from shop.users.security import ALGORITHM, read_access_token
+from tests.support.shop_fixtures import (
+    ProductFactory,
+    assert_error,
+    lifespan_client,
+    running,
+)
 
 codec = CursorCodec(cursor_key(b"a key only the server knows"))
 SECRET = SecretStr("k" * 48)

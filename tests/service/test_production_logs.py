@@ -19,8 +19,13 @@ from typing import Any
 
 import httpx
 import pytest
-from server_process import UVICORN, Server, serving
-from shop_fixtures import (
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shop.catalog.models import Product
+from shop.core.config import Settings
+from tests.service.server_process import UVICORN, Server, serving
+from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
     SNIPPETS_DIR,
@@ -28,11 +33,6 @@ from shop_fixtures import (
     load_script,
     on_database,
 )
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import create_async_engine
-
-from shop.catalog.models import Product
-from shop.core.config import Settings
 
 # As in Taskfile.yml's `app` task: with the reloader, whose lines are
 # printed before the app (and its logging set-up) is ever imported, so only

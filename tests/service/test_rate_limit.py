@@ -7,8 +7,8 @@ import time
 import pytest
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
-from handbook.ports import free_port
 from shop.shared.rate_limit import SharedRateLimiter, _ProcessMemory, limit_per_window
+from throwaway.ports import free_port
 
 
 async def test_clearing_a_key_the_expiry_task_is_about_to_read_leaves_it_running() -> (

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from server_process import (
+
+from shop.core.config import Settings
+from tests.service.server_process import (
     EXIT_TIMEOUT_SECONDS,
     SIGN_IN_BODY,
     UVICORN,
     Server,
     serving,
 )
-
-from shop.core.config import Settings
 
 
 @pytest.fixture

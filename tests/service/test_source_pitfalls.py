@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fastapi import FastAPI
-from shop_fixtures import lifespan_client
 from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -17,6 +16,7 @@ from shop.core.config import Settings
 from shop.core.database import get_db
 from shop.core.main import create_app
 from shop.users.models import User
+from tests.support.shop_fixtures import lifespan_client
 
 
 # --8<-- [start:expired-after-commit]

@@ -9,17 +9,6 @@ import jwt
 import pytest
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
-from shop_fixtures import (
-    MIGRATIONS_DIR,
-    PASSWORD,
-    DatabaseFactory,
-    UserFactory,
-    assert_error,
-    count_rows,
-    load_script,
-    on_database,
-    running,
-)
 from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import QueuePool
@@ -34,6 +23,17 @@ from shop.users.repository import UserRepository
 from shop.users.schemas import UserUpdate
 from shop.users.security import create_access_token
 from shop.users.service import UserService
+from tests.support.shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    UserFactory,
+    assert_error,
+    count_rows,
+    load_script,
+    on_database,
+    running,
+)
 
 # --- registration -----------------------------------------------------------
 

@@ -5,14 +5,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from claims_support import prose
-from shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from benchmarks import dataset, results
 from handbook.docs_tree import DOCS_DIR
 from shop.orders.repository import OrderRepository
+from tests.support.pages import prose
+from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 
 PAGE = DOCS_DIR / "principles" / "api" / "cursor-pagination.md"
 CUSTOMERS = 500

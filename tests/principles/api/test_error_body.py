@@ -17,15 +17,16 @@ from typing import Any
 
 import httpx
 import pytest
-from claims_support import prose
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.ports import free_port
 from shop.core.config import Settings
 from shop.core.errors import ERROR_CODES
 from shop.core.main import create_app
+from tests.support.pages import prose
+from throwaway.ports import free_port
 
 API_PAGES = DOCS_DIR / "principles" / "api"
 
@@ -37,8 +38,8 @@ UVICORN = [sys.executable, "-m", "uvicorn"]
 
 def _openapi() -> dict[str, Any]:
     settings = Settings(
-        database_url="postgresql://shop@db.internal:5432/shop",
-        jwt_secret=secrets.token_urlsafe(32),
+        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
     )
     # Building the app and its schema opens no connection.
     return create_app(settings).openapi()

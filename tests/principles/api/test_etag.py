@@ -1,9 +1,9 @@
 """Evidence for API-ETAG: browsers on other origins may send and read the tags."""
 
-from claims_support import prose
 from httpx import AsyncClient
 
 from handbook.docs_tree import DOCS_DIR
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "api" / "etag.md"
 ORIGIN = "https://shop.example"  # the test settings' allowed origin

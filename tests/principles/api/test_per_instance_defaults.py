@@ -4,10 +4,11 @@ Each test reproduces a claim docs/principles/api/per-instance-defaults.md makes,
 against the real tool, library or service.
 """
 
-from claims_support import ruff_check_code
+from typing import Any
 
 from handbook.docs_tree import DOCS_DIR
 from handbook.fences import find_fences
+from tests.support.linting import ruff_check_code
 
 PAGE = DOCS_DIR / "principles" / "api" / "per-instance-defaults.md"
 
@@ -20,7 +21,7 @@ def _shown_function() -> str:
 
 
 def test_a_mutable_default_argument_is_shared_between_calls() -> None:
-    namespace: dict = {}
+    namespace: dict[str, Any] = {}
     exec(_shown_function(), namespace)  # noqa: S102 - the page's own example
     namespace["add_sku"]("BOOK-001")
     assert namespace["add_sku"]("PEN-042") == ["BOOK-001", "PEN-042"]

@@ -6,20 +6,21 @@ against the real tool, library or service.
 
 import secrets
 
-from claims_support import prose
+from pydantic import SecretStr
 
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.main import create_app
+from tests.support.pages import prose
 
 REST_PAGE = DOCS_DIR / "principles" / "api" / "rest-status-codes.md"
 
 
 def _routes() -> set[tuple[str, str]]:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]
-        jwt_secret=secrets.token_urlsafe(32),  # type: ignore[arg-type]
+        _env_file=None,
+        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
     )
     openapi = create_app(settings).openapi()
     return {

@@ -8,13 +8,13 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from claims_support import prose
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel, ConfigDict
 
 from handbook.docs_tree import DOCS_DIR
 from handbook.fences import find_fences
+from tests.support.pages import prose
 
 API_PAGES = DOCS_DIR / "principles" / "api"
 
@@ -42,12 +42,14 @@ def test_the_return_type_filters_the_response_and_names_it_in_openapi() -> None:
 
     @app.get("/users/me")
     async def read_me() -> UserResponse:
+        # The point: a row with more fields than the schema, which FastAPI filters.
         return Row(1, "ada@example.com", "$argon2id$...")  # type: ignore[return-value]
 
     async def fetch() -> dict[str, Any]:
         transport = ASGITransport(app=app)
         async with AsyncClient(transport=transport, base_url="http://shop") as client:
-            return (await client.get("/users/me")).json()
+            body: dict[str, Any] = (await client.get("/users/me")).json()
+            return body
 
     assert asyncio.run(fetch()) == {"id": 1, "email": "ada@example.com"}
     ok = app.openapi()["paths"]["/users/me"]["get"]["responses"]["200"]

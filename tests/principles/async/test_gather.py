@@ -7,10 +7,10 @@ against the real tool, library or service.
 import asyncio
 
 import pytest
-from claims_support import prose
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR
+from tests.support.pages import prose
 
 ASYNC_PAGES = DOCS_DIR / "principles" / "async"
 

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from claims_support import prose, ruff_check_code
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
@@ -20,6 +20,8 @@ from handbook.fences import find_fences
 from shop.core.config import Settings
 from shop.core.database import create_engine
 from shop.users import security
+from tests.support.linting import ruff_check_code
+from tests.support.pages import prose
 
 ASYNC_PAGES = DOCS_DIR / "principles" / "async"
 
@@ -94,9 +96,9 @@ def test_the_repository_selects_ruffs_async_rules() -> None:
 
 async def test_the_service_talks_to_postgresql_through_asyncpg() -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]
-        jwt_secret=secrets.token_urlsafe(32),  # type: ignore[arg-type]
+        _env_file=None,
+        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
     )
     engine = create_engine(settings)  # opens no connection yet
     try:

@@ -5,7 +5,7 @@ these tests check the reference service's Settings class.
 """
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from handbook.docs_tree import DOCS_DIR
@@ -19,9 +19,9 @@ JWT_SECRET = "x" * 48  # long enough for HS256; a test value, never a real key
 def test_a_wrong_setting_fails_at_start_up_naming_it() -> None:
     with pytest.raises(ValidationError) as error:
         Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            database_url="mysql://db.internal/shop",  # type: ignore[arg-type]
-            jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+            _env_file=None,
+            database_url="mysql://db.internal/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+            jwt_secret=SecretStr(JWT_SECRET),
             access_token_minutes="thirty",  # type: ignore[arg-type]  # noqa: S106 - not a password
         )
 
@@ -38,18 +38,18 @@ def test_every_postgres_url_spelling_gets_the_asyncpg_driver() -> None:
         "postgresql+psycopg://shop@db.internal:5432/shop",
     ):
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            database_url=url,  # type: ignore[arg-type]
-            jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+            _env_file=None,
+            database_url=url,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+            jwt_secret=SecretStr(JWT_SECRET),
         )
         assert settings.async_database_url.drivername == "postgresql+asyncpg"
 
 
 def test_the_secret_is_masked_when_printed() -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]
-        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+        _env_file=None,
+        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(JWT_SECRET),
     )
     assert JWT_SECRET not in repr(settings)
     assert JWT_SECRET not in str(settings.jwt_secret)
@@ -66,9 +66,9 @@ async def test_asyncpg_refuses_libpqs_sslmode_which_the_settings_translate() -> 
     finally:
         await raw.dispose()
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url="postgresql://shop@127.0.0.1:1/shop?sslmode=require",  # type: ignore[arg-type]
-        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+        _env_file=None,
+        database_url="postgresql://shop@127.0.0.1:1/shop?sslmode=require",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(JWT_SECRET),
     )
     assert settings.async_database_url.query == {"ssl": "require"}
     assert "asyncpg does not accept, to asyncpg's `ssl=`" in " ".join(

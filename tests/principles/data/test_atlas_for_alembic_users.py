@@ -5,33 +5,18 @@ The Atlas CLI cannot run here; atlas.sum is computed with the reimplementation
 in tests/service/atlas_sum.py, checked against a file the real CLI wrote.
 """
 
-import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from claims_support import prose
-from shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.service.atlas_sum import atlas_sum
+from tests.support.pages import prose
+from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 
 PAGE = DOCS_DIR / "principles" / "data" / "atlas-for-alembic-users.md"
-
-
-def _atlas_sum_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "atlas_sum", REPO_ROOT / "tests" / "service" / "atlas_sum.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-atlas_sum = _atlas_sum_module().atlas_sum
 
 
 # --8<-- [start:atlas-sum-pins]

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import yaml
-from claims_support import block_titled, prose
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.pages import block_titled, prose
 
 MIGRATIONS_PAGE = DOCS_DIR / "principles" / "data" / "atlas-migrations.md"
 

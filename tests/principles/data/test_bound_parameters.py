@@ -3,13 +3,14 @@
 Run against the real PostgreSQL, on the migrated schema, with two real users.
 """
 
-from claims_support import block_titled, ruff_check_code
-from shop_fixtures import UserFactory
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR
 from shop.users.models import User
+from tests.support.linting import ruff_check_code
+from tests.support.pages import block_titled
+from tests.support.shop_fixtures import UserFactory
 
 PAGE = DOCS_DIR / "principles" / "data" / "bound-parameters.md"
 ATTACK = "' OR '1'='1"

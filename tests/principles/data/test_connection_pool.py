@@ -7,7 +7,6 @@ against the real libraries, the service's engine and a real PostgreSQL.
 import inspect
 
 import asyncpg
-from claims_support import prose
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import QueuePool
@@ -15,6 +14,7 @@ from sqlalchemy.pool import QueuePool
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.database import create_engine
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "data" / "connection-pool.md"
 NUMBERS = {8: "eight", 9: "nine", 10: "ten"}
@@ -40,7 +40,7 @@ def test_the_library_defaults_are_what_the_page_says() -> None:
 async def test_the_servers_defaults_and_the_connection_budget(
     connection: AsyncConnection,
 ) -> None:
-    defaults = dict(
+    defaults: dict[str, str] = dict(
         (
             await connection.execute(
                 text(

@@ -5,11 +5,11 @@ Plans are compared by node type and index name, never by timing.
 
 from typing import Any
 
-from claims_support import prose
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "data" / "indexes.md"
 

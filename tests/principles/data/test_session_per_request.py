@@ -5,19 +5,20 @@ against the real tool, library or service.
 """
 
 import pytest
-from evidence import client_for, prose
-from shop_fixtures import (
-    MIGRATIONS_DIR,
-    PASSWORD,
-    DatabaseFactory,
-    load_script,
-    on_database,
-)
 
 from handbook.docs_tree import DOCS_DIR
 from handbook.fences import find_fences
 from shop.core.config import Settings
 from shop.core.main import create_app
+from tests.support.pages import prose
+from tests.support.shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    client_for,
+    load_script,
+    on_database,
+)
 
 SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
 

@@ -1,6 +1,5 @@
 """Evidence for DB-MODELS: what PostgreSQL names constraints when the models don't."""
 
-from claims_support import block_titled
 from sqlalchemy import ForeignKey, MetaData, String, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -10,6 +9,7 @@ import shop.orders.models
 import shop.users.models  # noqa: F401 - every model registered on Base
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.shared.base_model import Base as ServiceBase
+from tests.support.pages import block_titled
 
 PAGE = DOCS_DIR / "principles" / "data" / "typed-models.md"
 QUOTED = "Constraint names PostgreSQL made up"

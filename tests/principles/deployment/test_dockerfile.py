@@ -18,16 +18,22 @@ from pathlib import Path
 
 import httpx
 import pytest
-from evidence import prose
 from uvicorn.config import Config
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
-from handbook.ports import free_port
 from handbook.validators import InvalidBlock, nginx_binary, tool_path
+from tests.support.pages import prose
+from throwaway.ports import free_port
 
 DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
 PAGE = DOCS_DIR / "principles" / "deployment" / "dockerfile.md"
+
+
+def _output(process: subprocess.Popen[bytes]) -> str:
+    """What a server started with ``stdout=PIPE`` has printed so far."""
+    assert process.stdout is not None, "started without stdout=PIPE"
+    return process.stdout.read().decode()
 
 
 def _instructions() -> list[tuple[str, str]]:
@@ -44,7 +50,8 @@ def _exec_form(instruction: str) -> list[str]:
     arguments = next(args for name, args in _instructions() if name == instruction)
     if instruction == "HEALTHCHECK":
         arguments = arguments.split("CMD", 1)[1]
-    return json.loads(arguments)
+    exec_form: list[str] = json.loads(arguments)
+    return exec_form
 
 
 # --8<-- [start:hadolint]
@@ -175,14 +182,14 @@ def test_the_cmd_serves_and_the_healthcheck_passes_with_runtime_dependencies_onl
 
     deadline = time.monotonic() + 30
     while subprocess.run(healthcheck, capture_output=True, check=False).returncode:
-        assert process.poll() is None, process.stdout.read().decode()  # type: ignore[union-attr]
+        assert process.poll() is None, _output(process)
         assert time.monotonic() < deadline, "the server never became healthy"
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
 
     # uvicorn re-raises the signal once it has shut down: "killed by SIGTERM".
     assert process.wait(timeout=25) == -signal.SIGTERM
-    output = process.stdout.read().decode()  # type: ignore[union-attr]
+    output = _output(process)
     assert "Application shutdown complete." in output
     # --8<-- [end:cmd-and-healthcheck]
 

@@ -5,12 +5,9 @@ import re
 import subprocess
 from pathlib import Path
 
-import postgres_provider
 import pytest
-import redis_provider
 import yaml
 from docker.errors import DockerException
-from evidence import prose
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +16,9 @@ from testcontainers.community import postgres as testcontainers_postgres
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.validators import compose_file, tool_path
 from shop.core.config import Settings
+from tests.support.pages import prose
+from throwaway import postgres as postgres_provider
+from throwaway import redis as redis_provider
 
 COMPOSE_PATH = REPO_ROOT / "snippets" / "compose.yaml"
 COMPOSE = yaml.safe_load(COMPOSE_PATH.read_text())
@@ -84,7 +84,7 @@ def test_the_app_environment_is_valid_settings() -> None:
 
     assert set(environment) <= {name.upper() for name in Settings.model_fields}
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         **{name.lower(): value for name, value in environment.items()},
     )
     assert settings.async_database_url.host == "postgres"
@@ -93,7 +93,9 @@ def test_the_app_environment_is_valid_settings() -> None:
 
 def test_the_grace_period_outlasts_uvicorns_shutdown_limit() -> None:
     dockerfile = (REPO_ROOT / "snippets" / "Dockerfile").read_text()
-    limit = int(re.search(r'"--timeout-graceful-shutdown", "(\d+)"', dockerfile)[1])  # type: ignore[index]
+    flag = re.search(r'"--timeout-graceful-shutdown", "(\d+)"', dockerfile)
+    assert flag, "the Dockerfile's CMD sets no --timeout-graceful-shutdown"
+    limit = int(flag[1])
     grace = int(SERVICES["app"]["stop_grace_period"].removesuffix("s"))
 
     assert limit < grace

@@ -7,10 +7,9 @@ import pkgutil
 import subprocess
 import sys
 
-from evidence import prose
-
 import shop
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "documentation" / "docstrings.md"
 MISSING_DOCSTRING_RULES = "D100,D101,D102,D103,D104,D105,D106"

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from evidence import prose
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
+from tests.support.pages import prose
 
 MypyRunner = Callable[..., subprocess.CompletedProcess[str]]
 PAGE = DOCS_DIR / "principles" / "documentation" / "type-hints.md"

@@ -7,7 +7,6 @@ against the real tool, library or service.
 import inspect
 
 import asyncpg
-from claims_support import prose
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
@@ -15,6 +14,7 @@ from handbook.docs_tree import DOCS_DIR
 from shop.core import health
 from shop.core.config import Settings
 from shop.core.database import get_db
+from tests.support.pages import prose
 
 HEALTH_PAGE = DOCS_DIR / "principles" / "operations" / "health-check.md"
 

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from claims_support import prose
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
@@ -31,6 +30,7 @@ from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.logging import JsonFormatter, configure_logging
 from shop.core.metrics import HttpMetrics
 from shop.core.observe import ObserveMiddleware
+from tests.support.pages import prose
 
 JSON_LOGS_PAGE = DOCS_DIR / "principles" / "operations" / "json-logs.md"
 LOG_CONFIG = REPO_ROOT / "snippets" / "log_config.json"
@@ -223,7 +223,6 @@ def _unique_violation() -> asyncpg.UniqueViolationError:
     error = asyncpg.UniqueViolationError(
         'duplicate key value violates unique constraint "uq_users_email"'
     )
-    error.sqlstate = "23505"
     error.detail = "Key (email)=(ada@example.com) already exists."
     return error
 

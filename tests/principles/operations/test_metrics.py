@@ -8,20 +8,20 @@ from typing import Any
 
 import httpx
 import pytest
-from evidence import build_app, prose, running
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
-from shop_fixtures import LifespanServed, assert_error
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR
-from handbook.ports import free_port
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.core.metrics import HttpMetrics, serve_metrics
+from tests.support.pages import prose
+from tests.support.shop_fixtures import LifespanServed, assert_error, build_app, running
+from throwaway.ports import free_port
 
 PAGE = DOCS_DIR / "principles" / "operations" / "metrics.md"
 

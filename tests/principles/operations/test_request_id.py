@@ -12,11 +12,11 @@ import uuid
 from typing import Any
 
 import pytest
-from evidence import build_app, client_for
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
 from shop.core.request_id import request_id_var
+from tests.support.shop_fixtures import build_app, client_for
 
 
 def _log_lines(out: str) -> list[dict[str, Any]]:
@@ -58,7 +58,9 @@ async def test_a_missing_or_malformed_request_id_is_replaced_by_a_new_one(
     session: AsyncSession,
     sent: str | None,
 ) -> None:
-    headers = {} if sent is None else {"X-Request-ID": sent.encode()}
+    headers: dict[bytes, bytes] = (
+        {} if sent is None else {b"X-Request-ID": sent.encode()}
+    )
 
     async with client_for(build_app(settings, session)) as client:
         response = await client.get("/health", headers=headers)

@@ -6,7 +6,6 @@ import sys
 from typing import Any
 
 import pytest
-from evidence import prose
 from httpx import AsyncClient
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -17,6 +16,7 @@ from opentelemetry.trace import SpanKind
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.tracing import UNTRACED_PATHS
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "operations" / "tracing.md"
 

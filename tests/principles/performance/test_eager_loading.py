@@ -6,9 +6,8 @@ against the real tool, library or service.
 
 import re
 
-from claims_support import prose
-
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.pages import prose
 
 EAGER_PAGE = DOCS_DIR / "principles" / "performance" / "eager-loading.md"
 

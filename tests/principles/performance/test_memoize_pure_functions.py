@@ -8,11 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from evidence import prose
-
 import shop
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core import config
+from tests.support.pages import prose
 
 SHOP = Path(shop.__file__).parent
 PAGE = DOCS_DIR / "principles" / "performance" / "memoize-pure-functions.md"

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from evidence import client_for, prose, running
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel
@@ -20,15 +19,6 @@ from redis.asyncio import Redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from redis_provider import RedisServer
-from shop_fixtures import (
-    MIGRATIONS_DIR,
-    PASSWORD,
-    DatabaseFactory,
-    lifespan_client,
-    load_script,
-    on_database,
-)
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,10 +34,28 @@ from shop.users.schemas import UserUpdate
 from shop.users.security import PasswordHasher
 from shop.users.service import UserService, profile_cache_key
 from shop.users.throttling import create_sign_in_throttle
+from tests.support.pages import prose
+from tests.support.shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    client_for,
+    lifespan_client,
+    load_script,
+    on_database,
+    running,
+)
+from throwaway.redis import RedisServer
 
 AppFactory = Callable[[str], FastAPI]
 PAGE = DOCS_DIR / "principles" / "performance" / "redis-cache.md"
 TTL_SECONDS = Settings.model_fields["cache_ttl_seconds"].default
+
+
+def _present(value: bytes | str | None) -> bytes | str:
+    """A value read back from Redis, which must be there."""
+    assert value is not None, "the key is not in Redis"
+    return value
 
 
 @pytest.fixture
@@ -105,7 +113,7 @@ async def test_a_profile_is_read_from_redis_until_it_expires(
     assert first.json() == second.json()
     assert second.json()["name"] == "Alice"
     key = profile_cache_key(alice["id"])
-    assert json.loads(await redis.get(key)) == first.json()
+    assert json.loads(_present(await redis.get(key))) == first.json()
     assert 0 < await redis.ttl(key) <= TTL_SECONDS
     # The fill gave its lease back.
     assert await redis.exists(lease_key(key)) == 0
@@ -290,7 +298,7 @@ async def test_a_read_that_loaded_the_row_before_a_write_cannot_store_it_after(
     assert reread.json()["name"] == "Alice Liddell"
     async with Redis.from_url(own_redis.url, decode_responses=True) as redis:
         cached = await redis.get(profile_cache_key(alice["id"]))
-    assert json.loads(cached)["name"] == "Alice Liddell"
+    assert json.loads(_present(cached))["name"] == "Alice Liddell"
 
 
 async def test_a_read_between_a_writes_start_and_its_commit_is_dropped_by_it(
@@ -396,7 +404,7 @@ async def test_a_miss_while_another_reader_fills_reads_the_database_and_stores_n
         await cache.aclose()
 
     assert second.text == "from the second reader"
-    assert Greeting.model_validate_json(await redis.get(key)).text == (
+    assert Greeting.model_validate_json(_present(await redis.get(key))).text == (
         "from the first reader"
     )
 

@@ -9,19 +9,7 @@ from typing import Any
 
 import jwt
 import pytest
-from claims_support import prose
-from evidence import build_app
 from httpx import ASGITransport, AsyncClient
-from shop_fixtures import (
-    MIGRATIONS_DIR,
-    PASSWORD,
-    DatabaseFactory,
-    UserFactory,
-    lifespan_client,
-    load_script,
-    on_database,
-    running,
-)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
@@ -29,6 +17,18 @@ from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.users.dependencies import get_password_hasher
 from shop.users.security import PasswordHasher
+from tests.support.pages import prose
+from tests.support.shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    UserFactory,
+    build_app,
+    lifespan_client,
+    load_script,
+    on_database,
+    running,
+)
 
 PAGE = DOCS_DIR / "principles" / "security" / "authentication.md"
 USERS_API_TESTS = REPO_ROOT / "tests" / "service" / "test_users_api.py"

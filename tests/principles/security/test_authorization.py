@@ -6,11 +6,11 @@ against the service's OpenAPI document and its real API.
 
 from typing import Any
 
-from claims_support import prose
 from fastapi import FastAPI
 from httpx import AsyncClient
 
 from handbook.docs_tree import DOCS_DIR
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "security" / "authorization.md"
 

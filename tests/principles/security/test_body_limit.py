@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from claims_support import prose
 from httpx import AsyncClient
-from shop_fixtures import assert_error
 
 from handbook.docs_tree import DOCS_DIR
-from handbook.ports import free_port
 from shop.core.config import Settings
 from shop.core.request_limits import BodySizeLimitMiddleware
+from tests.support.pages import prose
+from tests.support.shop_fixtures import assert_error
+from throwaway.ports import free_port
 
 PAGE = DOCS_DIR / "principles" / "security" / "body-limit.md"
 

@@ -24,34 +24,36 @@ from typing import Any
 
 import httpx
 import pytest
-from evidence import build_app, prose, running
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 from limits.aio.storage.redis.bridge import RedisBridge
 from pwdlib import PasswordHash
 from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
-from redis_provider import RedisServer
-from shop_fixtures import (
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.core.config import Settings
+from shop.core.main import create_app
+from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
+from shop.users import security
+from shop.users.throttling import client_group
+from tests.support.pages import prose
+from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
     DatabaseFactory,
     LifespanServed,
     UserFactory,
     assert_error,
+    build_app,
     lifespan_client,
     load_script,
     on_database,
+    running,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.ports import free_port
-from shop.core.config import Settings
-from shop.core.main import create_app
-from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
-from shop.users import security
-from shop.users.throttling import client_group
+from throwaway.ports import free_port
+from throwaway.redis import RedisServer
 
 PAGE = DOCS_DIR / "principles" / "security" / "brute-force-protection.md"
 WRONG = "not the password"  # a wrong guess
@@ -255,7 +257,7 @@ async def test_a_success_forgets_the_accounts_failures_but_not_the_clients(
 
 async def test_an_ipv6_client_is_limited_by_its_64(throttled_app: AppFactory) -> None:
     app = throttled_app(**_limits())
-    answers = []
+    answers: list[int] = []
     async with running(app) as served:
         for host in range(6):  # six addresses, one /64
             address = f"2001:db8:1:2::{host + 1:x}"
@@ -275,7 +277,7 @@ async def test_an_ipv4_client_seen_through_ipv6_is_still_that_ipv4_client(
 ) -> None:
     """A dual-stack socket or a proxy may report ``::ffff:203.0.113.9``."""
     app = throttled_app(**_limits())  # 5 failures per client
-    answers = []
+    answers: list[int] = []
     async with running(app) as served:
         for address in ["::ffff:203.0.113.9", "203.0.113.9"] * 3:
             async with client_of(served, address=address) as client:

@@ -6,14 +6,15 @@ against the real tool, library or service.
 
 import secrets
 
-from claims_support import prose
-from shop_fixtures import lifespan_client
+from pydantic import SecretStr
 from starlette.middleware.cors import CORSMiddleware
 
 from handbook.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.cors import JsonCORSMiddleware
 from shop.core.main import create_app
+from tests.support.pages import prose
+from tests.support.shop_fixtures import lifespan_client
 
 CORS_PAGE = DOCS_DIR / "principles" / "security" / "cors.md"
 
@@ -23,9 +24,9 @@ SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
 
 async def test_the_services_default_lets_no_browser_origin_in() -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]
-        jwt_secret=secrets.token_urlsafe(48),  # type: ignore[arg-type]
+        _env_file=None,
+        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(secrets.token_urlsafe(48)),
     )
     app = create_app(settings)  # connects to nothing until start-up
 

@@ -9,11 +9,10 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from claims_support import prose
 from fastapi import FastAPI
 from httpx import ASGITransport
 from pydantic import StringConstraints, TypeAdapter, ValidationError
@@ -23,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from handbook.docs_tree import DOCS_DIR
 from shop.shared.text import DISPLAY_TEXT_PATTERN, display_text
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "security" / "input-validation.md"
 
@@ -48,9 +48,10 @@ async def test_postgresql_refuses_what_a_plain_str_accepts(
     assert "PostgreSQL refuses both" in prose(PAGE)
 
 
-def _string(spec: dict[str, object]) -> dict[str, object]:
+def _string(spec: dict[str, Any]) -> dict[str, Any]:
     """The string branch of a property (``X | None`` is an ``anyOf``)."""
-    for option in spec.get("anyOf", [spec]):  # type: ignore[attr-defined]
+    options: list[dict[str, Any]] = spec.get("anyOf", [spec])
+    for option in options:
         if option.get("type") == "string":
             return option
     raise AssertionError(spec)
@@ -153,13 +154,14 @@ def _ecma_refusals(flags: str) -> dict[str, set[int]]:
 
 def _pydantic_refusals() -> dict[str, set[int]]:
     names = TypeAdapter(list[Annotated[str, display_text(10)]])
-    refused = {}
+    refused: dict[str, set[int]] = {}
     for shape, template in SHAPES.items():
         values = [template.format(chr(c)) for c in CODE_POINTS]
         try:
             names.validate_python(values)
             refused[shape] = set()
         except ValidationError as error:
+            # A list's errors are located by item index (int); pydantic types loc as str | int.
             refused[shape] = {CODE_POINTS[e["loc"][0]] for e in error.errors()}  # type: ignore[index]
     return refused
 

@@ -2,24 +2,24 @@
 and a wrong password, as the page says, through the real API and database."""
 
 import asyncio
-import importlib.util
 import statistics
 import threading
 import time
 
 import pytest
-from evidence import build_app, client_for, prose
 from fastapi import FastAPI
 from httpx import AsyncClient
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from shop_fixtures import PASSWORD, UserFactory
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.users import security
 from shop.users.security import PasswordHasher
+from tests.support.modules import module_from_file
+from tests.support.pages import prose
+from tests.support.shop_fixtures import PASSWORD, UserFactory, build_app, client_for
 
 PAGE = DOCS_DIR / "principles" / "security" / "password-hashing.md"
 SECURITY = REPO_ROOT / "snippets" / "shop" / "users" / "security.py"
@@ -51,11 +51,7 @@ def _the_services_own_hash() -> PasswordHash:
     The tests run with a cheap hash patched over it (shop_fixtures); a
     module of its own reads the definition as shipped, whatever its spelling.
     """
-    spec = importlib.util.spec_from_file_location("security_as_shipped", SECURITY)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = module_from_file("security_as_shipped", SECURITY)
     shipped: PasswordHash = module._password_hash
     return shipped
 

@@ -11,26 +11,29 @@ import secrets
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 import yaml
-from claims_support import block_titled, prose, scratch_repo, source_block_starting
 from dotenv import dotenv_values
-from evidence import client_for
-from shop_fixtures import (
-    MIGRATIONS_DIR,
-    PASSWORD,
-    DatabaseFactory,
-    load_script,
-    on_database,
-)
 from sqlalchemy.engine import make_url
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.validators import tool_path
 from shop.core.config import Settings
 from shop.core.main import create_app
+from tests.support.git_repos import scratch_repo
+from tests.support.pages import block_titled, prose
+from tests.support.shop_fixtures import (
+    MIGRATIONS_DIR,
+    PASSWORD,
+    DatabaseFactory,
+    client_for,
+    load_script,
+    on_database,
+)
+from tests.support.source_code import source_block_starting
 
 SECRETS_PAGE = DOCS_DIR / "principles" / "security" / "secrets.md"
 
@@ -98,7 +101,7 @@ def test_the_secret_hook_blocks_the_hard_coded_credential(tmp_path: Path) -> Non
     )
 
 
-def _findings(baseline: dict) -> set[tuple[str, str, str]]:
+def _findings(baseline: dict[str, Any]) -> set[tuple[str, str, str]]:
     return {
         (name, found["type"], found["hashed_secret"])
         for name, results in baseline["results"].items()
@@ -183,6 +186,7 @@ async def test_the_example_role_may_change_rows_but_not_the_schema(
     create_database: DatabaseFactory, settings: Settings
 ) -> None:
     role = make_url(
+        # .env.example sets DATABASE_URL (its own test checks); dotenv types values as optional.
         dotenv_values(ENV_EXAMPLE)["DATABASE_URL"]  # type: ignore[arg-type]
     ).username
     password = secrets.token_urlsafe(16)

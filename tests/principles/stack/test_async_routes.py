@@ -9,12 +9,12 @@ import inspect
 import pkgutil
 
 import anyio.to_thread
-from claims_support import prose
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 import shop
 from handbook.docs_tree import DOCS_DIR
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "stack" / "async-routes.md"
 

@@ -8,12 +8,12 @@ import sqlite3
 from contextlib import closing
 
 import pytest
-from claims_support import block_titled
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.pages import block_titled
 
 PAGE = DOCS_DIR / "principles" / "stack" / "postgresql.md"
 QUOTED_ERRORS = "Output of the three INSERTs on PostgreSQL"
@@ -53,6 +53,7 @@ async def test_the_page_quotes_postgresqls_messages(session: AsyncSession) -> No
         with pytest.raises(DBAPIError) as error:
             async with session.begin_nested():
                 await session.execute(text(insert))
+        assert error.value.orig is not None
         messages.append(str(error.value.orig.__cause__).splitlines()[0])
 
     assert block_titled(PAGE, QUOTED_ERRORS).source.splitlines() == messages
@@ -94,7 +95,7 @@ async def test_the_schema_uses_identity_columns_and_timestamptz(
 
 
 def test_the_test_fixtures_drop_their_databases_with_force() -> None:
-    fixtures = (REPO_ROOT / "tests" / "shop_fixtures.py").read_text()
+    fixtures = (REPO_ROOT / "tests" / "support" / "shop_fixtures.py").read_text()
     assert 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' in fixtures
 
 

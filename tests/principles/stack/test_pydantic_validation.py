@@ -4,9 +4,8 @@ import subprocess
 import sys
 import tomllib
 
-from claims_support import block_titled, prose
-
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.pages import block_titled, prose
 
 PAGE = DOCS_DIR / "principles" / "stack" / "pydantic-validation.md"
 

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from claims_support import block_titled, prose
 
 import shop
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.validators import tool_path
+from tests.support.pages import block_titled, prose
 
 PAGE = DOCS_DIR / "principles" / "structure" / "core-and-shared.md"
 SHOP = Path(shop.__file__).parent
@@ -56,7 +56,6 @@ def test_a_shared_module_importing_a_domain_fails_the_architecture_test(
         DOMAIN_CODE_IN_SHARED.replace("from shop.users.models import User", import_line)
     )
     shutil.copy(ARCHITECTURE_TEST, tmp_path / "test_architecture.py")
-    shutil.copy(ARCHITECTURE_TEST.parent.parent / "import_graph.py", tmp_path)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
 
     result = subprocess.run(

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from claims_support import prose
 from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.database import get_db
 from shop.users.router import update_me
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "structure" / "dependency-injection.md"
 

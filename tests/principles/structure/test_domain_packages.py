@@ -6,9 +6,8 @@ against the real tool, library or service.
 
 import re
 
-from claims_support import block_titled
-
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.pages import block_titled
 
 DOMAINS_PAGE = DOCS_DIR / "principles" / "structure" / "domain-packages.md"
 

@@ -4,11 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import import_graph
 import pytest
-from claims_support import prose
 
 from handbook.docs_tree import DOCS_DIR
+from tests.support import import_graph
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "structure" / "no-circular-imports.md"
 

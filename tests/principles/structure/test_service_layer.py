@@ -1,14 +1,11 @@
 """Evidence for STRUCT-SERVICE-LAYER: the rules live in services that know no HTTP."""
 
-import ast
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from claims_support import prose
 from pydantic import SecretStr
-from shop_fixtures import PASSWORD
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import shop
@@ -22,6 +19,9 @@ from shop.users.schemas import UserCreate
 from shop.users.security import PasswordHasher
 from shop.users.service import UserService
 from shop.users.throttling import create_sign_in_throttle
+from tests.support import import_graph
+from tests.support.pages import prose
+from tests.support.shop_fixtures import PASSWORD
 
 PAGE = DOCS_DIR / "principles" / "structure" / "service-layer.md"
 SOURCE = DOCS_DIR / "_data" / "source-document.md"
@@ -52,22 +52,18 @@ async def test_the_service_enforces_unique_emails_without_any_http(
 
 
 def test_no_service_or_repository_imports_fastapi() -> None:
-    modules = [*SHOP.glob("*/service.py"), *SHOP.glob("*/repository.py")]
+    graph = import_graph.build("shop", include_external_packages=True)
+    modules = sorted(
+        module
+        for module in graph.modules
+        if module.startswith("shop.") and module.endswith((".service", ".repository"))
+    )
     assert len(modules) >= 4
-    for path in modules:
-        imported = {
-            node.module
-            for node in ast.walk(ast.parse(path.read_text()))
-            if isinstance(node, ast.ImportFrom) and node.module
-        } | {
-            alias.name
-            for node in ast.walk(ast.parse(path.read_text()))
-            if isinstance(node, ast.Import)
-            for alias in node.names
-        }
+    for module in modules:
+        imported = graph.find_modules_directly_imported_by(module)
         assert not {
             m for m in imported if m.split(".")[0] in {"fastapi", "starlette"}
-        }, path
+        }, module
     assert "no `service.py` or `repository.py` in the service imports FastAPI" in prose(
         PAGE
     )

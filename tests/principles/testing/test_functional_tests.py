@@ -10,9 +10,9 @@ import sys
 import tomllib
 from pathlib import Path
 
-from claims_support import block_titled, prose, ruff_check_code
-
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.linting import ruff_check_code
+from tests.support.pages import block_titled, prose
 
 FUNCTIONAL_PAGE = DOCS_DIR / "principles" / "testing" / "functional-tests.md"
 

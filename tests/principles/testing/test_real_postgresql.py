@@ -7,13 +7,13 @@ import sys
 import warnings
 from pathlib import Path
 
-import postgres_provider
 import pytest
-from claims_support import prose
 from docker.errors import DockerException
 from testcontainers.community.postgres import PostgresContainer
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.pages import prose
+from throwaway import postgres as postgres_provider
 
 PAGE = DOCS_DIR / "principles" / "testing" / "real-postgresql.md"
 SKIPPING_CONFTEST = Path(__file__).parent / "examples" / "skip_without_database.py"
@@ -158,13 +158,13 @@ def test_without_any_postgresql_the_test_session_fails_not_skips(
     """
     (tmp_path / "conftest.py").write_text(
         "from contextlib import contextmanager\n\n"
-        "import postgres_provider\n\n\n"
+        "from throwaway import postgres as postgres_provider\n\n\n"
         "@contextmanager\n"
         "def nowhere(workdir):\n"
         '    raise postgres_provider.NoPostgresError("No server: here is how to get one")\n'
         "    yield\n\n\n"
         "postgres_provider.postgres_server = nowhere\n"
-        'pytest_plugins = ["shop_fixtures"]\n'
+        'pytest_plugins = ["tests.support.shop_fixtures"]\n'
     )
     (tmp_path / "test_orders.py").write_text(
         "def test_an_order_is_saved(server_url):\n    assert server_url\n\n\n"
@@ -175,7 +175,7 @@ def test_without_any_postgresql_the_test_session_fails_not_skips(
     )
     env = os.environ | {
         "PYTHONPATH": os.pathsep.join(
-            [str(REPO_ROOT / "tests"), *filter(None, [os.environ.get("PYTHONPATH")])]
+            [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
         )
     }
 

@@ -4,11 +4,11 @@ flow runs through the real API and database."""
 import ast
 from pathlib import Path
 
-from claims_support import prose
 from httpx import AsyncClient
-from shop_fixtures import PASSWORD, ProductFactory
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.pages import prose
+from tests.support.shop_fixtures import PASSWORD, ProductFactory
 
 PAGE = DOCS_DIR / "principles" / "testing" / "test-organisation.md"
 SERVICE_TESTS = REPO_ROOT / "tests" / "service"

@@ -1,6 +1,6 @@
 """Evidence for TEST-ROLLBACK: Tests run inside a rolled-back transaction.
 
-The rollback fixtures themselves are quoted from tests/shop_fixtures.py and
+The rollback fixtures themselves are quoted from tests/support/shop_fixtures.py and
 exercised by every service test; these tests check what the page says they
 achieve, against the real PostgreSQL.
 """
@@ -11,12 +11,12 @@ import sys
 import tomllib
 from pathlib import Path
 
-from claims_support import prose
-from shop_fixtures import UserFactory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.pages import prose
+from tests.support.shop_fixtures import UserFactory
 
 PAGE = DOCS_DIR / "principles" / "testing" / "test-rollback.md"
 
@@ -59,7 +59,9 @@ def test_what_one_test_committed_is_gone_when_the_next_starts(
     tmp_path: Path, server_url: str
 ) -> None:
     """The suite's own fixtures, in a fresh pytest session of two tests, in order."""
-    (tmp_path / "conftest.py").write_text('pytest_plugins = ["shop_fixtures"]\n')
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["tests.support.shop_fixtures"]\n'
+    )
     (tmp_path / "test_two_in_a_row.py").write_text(NEXT_TEST_STARTS_EMPTY)
     (tmp_path / "pytest.ini").write_text(
         "[pytest]\nasyncio_mode = auto\n"
@@ -69,7 +71,7 @@ def test_what_one_test_committed_is_gone_when_the_next_starts(
     env = os.environ | {
         "TEST_DATABASE_URL": server_url,  # this session's server, a new database
         "PYTHONPATH": os.pathsep.join(
-            [str(REPO_ROOT / "tests"), *filter(None, [os.environ.get("PYTHONPATH")])]
+            [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
     }
 

@@ -12,14 +12,17 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from claims_support import block_titled, prose, scratch_repo, source_block_starting
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import FencedBlock, find_fences
 from handbook.validators import tool_path
+from tests.support.git_repos import scratch_repo
+from tests.support.pages import block_titled, prose
+from tests.support.source_code import source_block_starting
 
 PRE_COMMIT_PAGE = DOCS_DIR / "principles" / "tooling" / "pre-commit.md"
 
@@ -27,7 +30,9 @@ PRE_COMMIT_PAGE = DOCS_DIR / "principles" / "tooling" / "pre-commit.md"
 TIMEOUT_SECONDS = 300
 
 
-def _pre_commit(repo: Path, cache: Path, **env: str) -> subprocess.CompletedProcess:
+def _pre_commit(
+    repo: Path, cache: Path, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [tool_path("pre-commit"), "run", "--all-files"],
         cwd=repo,
@@ -99,8 +104,11 @@ needs_no_github = pytest.mark.skipif(
 )
 
 
-def _source_config() -> dict:
-    return yaml.safe_load(source_block_starting("default_language_version:"))
+def _source_config() -> dict[str, Any]:
+    config: dict[str, Any] = yaml.safe_load(
+        source_block_starting("default_language_version:")
+    )
+    return config
 
 
 def _sources_excerpt() -> FencedBlock:
@@ -142,7 +150,7 @@ def test_the_sources_hosted_hooks_fail_without_network(tmp_path: Path) -> None:
     )
 
 
-def _hosted_repositories() -> list[dict]:
+def _hosted_repositories() -> list[dict[str, Any]]:
     return [r for r in _source_config()["repos"] if r["repo"] != "local"]
 
 
@@ -151,7 +159,7 @@ def _hosted_repositories() -> list[dict]:
     "hosted", _hosted_repositories(), ids=lambda r: r["repo"].rsplit("/", 1)[-1]
 )
 def test_each_hosted_repository_alone_fails_the_same_way(
-    hosted: dict, tmp_path: Path
+    hosted: dict[str, Any], tmp_path: Path
 ) -> None:
     config = yaml.safe_dump({"repos": [hosted]}, sort_keys=False)
     repo = scratch_repo(

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from claims_support import block_titled, prose
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
-from handbook.ports import free_port
 from handbook.validators import tool_path
+from tests.support.pages import block_titled, prose
+from throwaway.ports import free_port
 
 PAGE = DOCS_DIR / "principles" / "tooling" / "quick-start.md"
 STEP_TIMEOUT_SECONDS = 240

@@ -9,13 +9,10 @@ import sys
 import tomllib
 from pathlib import Path
 
-from claims_support import (
-    block_titled,
-    ruff_codes_with_the_sources_configuration,
-    source_python_files,
-)
-
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.linting import ruff_codes_with_the_sources_configuration
+from tests.support.pages import block_titled
+from tests.support.source_code import source_python_files
 
 RUFF_PAGE = DOCS_DIR / "principles" / "tooling" / "ruff-lint-format.md"
 

@@ -11,12 +11,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import yaml
-from claims_support import prose
 from sqlalchemy.engine import make_url
 
 from handbook.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.fences import find_fences
 from handbook.validators import tool_path
+from tests.support.pages import prose
 
 TASKFILE_PAGE = DOCS_DIR / "principles" / "tooling" / "taskfile.md"
 

@@ -32,14 +32,18 @@ def test_hand_editing_pyproject_makes_uv_lock_check_fail_as_the_page_says(
     )
     env = {**os.environ, "UV_PYTHON": sys.executable, "NO_COLOR": "1"}
     env.pop("VIRTUAL_ENV", None)
-    run = {
-        "cwd": project,
-        "env": env,
-        "capture_output": True,
-        "text": True,
-        "check": False,
-    }
-    assert subprocess.run([_uv(), "lock"], **run).returncode == 0
+
+    def uv(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [_uv(), *arguments],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert uv("lock").returncode == 0
 
     # The hand edit the page warns about: a dependency typed into pyproject.toml.
     pyproject = project / "pyproject.toml"
@@ -48,7 +52,7 @@ def test_hand_editing_pyproject_makes_uv_lock_check_fail_as_the_page_says(
             "dependencies = []", 'dependencies = ["fastapi>=0.115"]'
         )
     )
-    result = subprocess.run([_uv(), "lock", "--check"], **run)
+    result = uv("lock", "--check")
 
     assert result.returncode == 1
     quoted = next(

@@ -34,7 +34,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import make_url
 
-from handbook.ports import free_port
+from throwaway.ports import free_port
 
 
 class NoPostgresError(RuntimeError):

@@ -2,7 +2,8 @@
 
 Loaded for every test as a plugin (``pytest_plugins`` in tests/conftest.py), so
 the service tests and the evidence modules share one server and one set of
-definitions; the helpers below are imported by name: ``from shop_fixtures import``.
+definitions; the helpers below are imported by name:
+``from tests.support.shop_fixtures import``.
 
 Every test talks to the API through ``client``; the API and the test share
 one ``AsyncSession``, joined to an outer transaction that is rolled back when
@@ -10,13 +11,12 @@ the test ends, so tests never see each other's rows and need no cleanup.
 """
 
 import asyncio
-import importlib.util
 import secrets
 import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import ExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any, cast
@@ -24,7 +24,6 @@ from typing import Any, cast
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from postgres_provider import NoPostgresError, postgres_server
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import PostgresDsn, Secret, SecretStr, TypeAdapter
@@ -38,14 +37,16 @@ from sqlalchemy.ext.asyncio import (
 )
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from handbook.docs_tree import REPO_ROOT
 from shop.catalog.models import Product
 from shop.core.config import Settings
 from shop.core.database import create_engine, get_db
 from shop.core.main import AppState, create_app
 from shop.shared.base_model import Base
 from shop.users import security
+from tests.support.modules import module_from_file
+from throwaway.postgres import NoPostgresError, postgres_server
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS_DIR = REPO_ROOT / "snippets"
 MIGRATIONS_DIR = SNIPPETS_DIR / "migrations"
 PASSWORD = "correct horse battery staple"  # noqa: S105  # a test user's password
@@ -55,14 +56,8 @@ def load_script(name: str) -> ModuleType:
     """Import ``snippets/scripts/<name>.py`` (scripts are not a package)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, SNIPPETS_DIR / "scripts" / f"{name}.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
+    module = module_from_file(name, SNIPPETS_DIR / "scripts" / f"{name}.py")
     sys.modules[name] = module
-    spec.loader.exec_module(module)
     return module
 
 
@@ -194,9 +189,8 @@ async def session(connection: AsyncConnection) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-@pytest.fixture
-def app(settings: Settings, session: AsyncSession) -> FastAPI:
-    """The app, with ``get_db`` yielding the test's session."""
+def build_app(settings: Settings, session: AsyncSession) -> FastAPI:
+    """``create_app(settings)`` with ``get_db`` yielding the test's session."""
     app = create_app(settings)
 
     async def override_get_db() -> AsyncIterator[AsyncSession]:
@@ -204,18 +198,24 @@ def app(settings: Settings, session: AsyncSession) -> FastAPI:
 
     app.dependency_overrides[get_db] = override_get_db
     return app
+
+
+@pytest.fixture
+def app(settings: Settings, session: AsyncSession) -> FastAPI:
+    """The app on the test's settings and session."""
+    return build_app(settings, session)
     # --8<-- [end:rollback-fixtures]
+
+
+def client_for(app: FastAPI) -> AbstractAsyncContextManager[AsyncClient]:
+    """An in-process HTTP client of ``app``, its lifespan running around it."""
+    return lifespan_client(app)
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     """HTTP client calling the app in-process, its lifespan running."""
-    async with (
-        running(app) as served,
-        AsyncClient(
-            transport=ASGITransport(app=served), base_url="http://test"
-        ) as client,
-    ):
+    async with lifespan_client(app) as client:
         yield client
 
 

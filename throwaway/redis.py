@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from handbook.ports import free_port
+from throwaway.ports import free_port
 
 NO_REDIS_MESSAGE = (
     "No redis-server binary for the tests: apt-get install redis-server "

@@ -1,0 +1,18 @@
+"""Scratch git repositories for tests of tools that read only tracked files."""
+
+import subprocess
+from pathlib import Path
+
+from handbook.validators import tool_path
+
+
+def scratch_repo(path: Path, files: dict[str, str]) -> Path:
+    """A git repository at ``path`` with ``files`` staged."""
+    path.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(content)
+    git = tool_path("git")
+    subprocess.run([git, "init", "-q"], cwd=path, check=True)
+    subprocess.run([git, "add", "-A"], cwd=path, check=True)
+    return path
