@@ -40,9 +40,9 @@ class PasswordHasher:
     def __init__(self, concurrency: int, *, queue_timeout_seconds: float) -> None:
         self._slots = asyncio.Semaphore(concurrency)
         self._queue_timeout_seconds = queue_timeout_seconds
-        # Made once, here: the app is built before the server accepts a
-        # connection, so no request waits for it and an unknown email
-        # costs one verification, like a known one.
+        # Made once, here: the lifespan builds the hasher before the server
+        # accepts a connection, so no request waits for it and an unknown
+        # email costs one verification, like a known one.
         self._decoy_hash = _password_hash.hash(_DECOY_WORDS)
 
     async def hash(self, password: str) -> str:

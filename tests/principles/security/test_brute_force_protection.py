@@ -328,15 +328,17 @@ async def test_a_refused_registration_says_when_to_retry_and_spares_other_client
     clock = {"now": time.time()}
     monkeypatch.setattr(time, "time", lambda: clock["now"])
 
-    async def register_from(address: str, email: str) -> Response:
-        async with client_of(app, address) as client:
-            account = {"email": email, "name": "N", "password": PASSWORD}
-            return await client.post("/users", json=account)
+    async with running(app) as served:  # one lifespan: one limiter for all
 
-    first = await register_from("198.51.100.7", "first@example.com")
-    clock["now"] += 600
-    again = await register_from("198.51.100.7", "again@example.com")
-    elsewhere = await register_from("203.0.113.9", "elsewhere@example.com")
+        async def register_from(address: str, email: str) -> Response:
+            async with client_of(served, address) as client:
+                account = {"email": email, "name": "N", "password": PASSWORD}
+                return await client.post("/users", json=account)
+
+        first = await register_from("198.51.100.7", "first@example.com")
+        clock["now"] += 600
+        again = await register_from("198.51.100.7", "again@example.com")
+        elsewhere = await register_from("203.0.113.9", "elsewhere@example.com")
 
     assert [first.status_code, again.status_code] == [201, 429]
     # An hour from the first registration, not from the refusal.
