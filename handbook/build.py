@@ -23,6 +23,7 @@ from handbook.bench_citations import bench_kind
 from handbook.build_cache import BuildCache
 from handbook.checkboxes import name_checkboxes
 from handbook.code_spans import unwrap_plain_tokens
+from handbook.css_comments import strip_site_stylesheet
 from handbook.listing_redirects import write_listing_redirects
 from handbook.markdown_document import MarkdownDocument, parse_document
 from handbook.placeholders import Kind, PageAddress, Placeholder
@@ -236,6 +237,7 @@ class Build:
     def finish(self, site_dir: Path) -> None:
         self._write_redirects(site_dir)
         write_listing_redirects(site_dir, self.site.site_url)
+        strip_site_stylesheet(site_dir)
         if self.cache is not None:
             self.cache.finish()
 

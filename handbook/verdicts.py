@@ -467,10 +467,9 @@ def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
         f"judged part by part). **{counts['corrected']} corrected**, "
         f"**{counts['holds']} hold**, **{counts['not-verifiable']} not verifiable here**.",
         "",
-        "A corrected statement fails, misbehaves or is outdated as the source writes it. "
-        "Each correction below quotes the source, copies what really happens from a run, "
-        "gives the correction and the principle that shows it, and names the test that "
-        "reproduces the failure. The build fails if any of these goes stale.",
+        "A corrected statement fails, misbehaves or is outdated as written. Each "
+        "correction quotes it, shows what a run does, corrects it, and names the "
+        "principle and the test that shows it; the build fails if any goes stale.",
         "",
         "## Summary",
         "",

@@ -384,7 +384,14 @@ ELEMENT_BUDGET = 1_600
 # it without another request: 2,611 elements on 2026-12-05 (3,510 when each
 # was a section with two code blocks). Over the general budget by design;
 # this ceiling stops it growing.
-ELEMENT_BUDGET_OF = {"corrections": 2_700}
+# Graceful shutdown quotes the lifespan, the typed state it yields, how a
+# dependency reads it, and the test that each start-up makes every resource
+# anew: 1,722 elements on 2026-12-06, 81 KiB, within the byte budget. Due a
+# shorter quote; this ceiling stops it growing meanwhile.
+ELEMENT_BUDGET_OF = {
+    "corrections": 2_700,
+    "principles/operations/graceful-shutdown/": 1_750,
+}
 
 
 def _page_weight(built_site: Path, url: str) -> tuple[int, int]:
