@@ -71,12 +71,19 @@ SEARCH_EACH = """async (queries) => {
     box.dispatchEvent(new KeyboardEvent('keyup', {key: 'End', bubbles: true}));
   };
   const found = {};
-  for (const query of queries) {
+  const ask = async (query) => {
     type('');
     await until(() => links().length === 0 && !nothing(), '');
     type(query);
     // Results, or Material's "No matching documents": both are an answer.
     await until(() => links().length > 0 || nothing(), query);
+  };
+  for (const query of queries) {
+    await ask(query);
+    // The worker answers queries in turn, so "nothing" may be a late answer
+    // to an earlier one. Ask once more from an empty box: a query that truly
+    // finds nothing gets "No matching documents" again.
+    if (nothing()) await ask(query);
     found[query] = links();
   }
   return found;

@@ -123,7 +123,7 @@ class _SlowHash:
         self.running += 1
         self.most_at_once = max(self.most_at_once, self.running)
         self.threads.add(threading.get_ident())
-        time.sleep(0.05)
+        time.sleep(0.1)
         self.running -= 1
         return f"hashed {password}"
 
@@ -149,7 +149,9 @@ async def test_password_hashes_run_in_a_bounded_thread_while_the_loop_serves(
     assert hashes == ["hashed pw-0", "hashed pw-1", "hashed pw-2"]
     assert threading.get_ident() not in slow.threads  # never on the loop's thread
     assert slow.most_at_once == 1  # the semaphore's bound
-    assert ticks >= 10  # 3 x 50 ms of hashing; the loop kept running
+    # 3 x 100 ms of hashing: ~60 ticks when the loop runs alongside, at most
+    # a tick between hashes (4 in all) when they block it.
+    assert ticks >= 10
     page = prose(NO_BLOCKING_PAGE)
     assert (
         "a semaphore admits `password_hash_concurrency` hashes at once (default 1)"
