@@ -24,9 +24,6 @@ repository as it is today, so that ``task test`` catches drift. Every
 problem is a :class:`LocatedError` naming the line of the file to fix.
 """
 
-import ast
-import functools
-import re
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -35,11 +32,11 @@ import yaml
 
 from handbook import yaml_loading
 from handbook.locations import LocatedError, Location
+from handbook.verdict_checks import check_test_id
 
 COUNTERFACTUALS_FILE = Path("tests/principles/counterfactuals.yml")
 ENTRY_FIELDS = ("claim", "edits", "fails")
 EDIT_FIELDS = {"file", "old", "new", "create"}
-NODE_ID = re.compile(r"^(?P<file>tests/[\w/]+\.py)::(?P<name>\w+)(?P<params>\[.+\])?$")
 STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -108,34 +105,6 @@ def _check_occurs_once(edit: Edit, text: str) -> None:
             edit.location,
             f"the 'old' text occurs {count} times in {edit.file}; it must occur "
             f"exactly once, so the edit lands where it is meant to: {edit.old!r}",
-        )
-
-
-@functools.cache
-def _function_names(path: Path, modified_ns: int) -> frozenset[str]:
-    """Test functions a file defines; parsed once per version of the file."""
-    del modified_ns  # part of the cache key only
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return frozenset(
-        node.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    )
-
-
-def _check_node_id(node_id: str, where: Location, repo_root: Path) -> None:
-    match = NODE_ID.match(node_id)
-    if not match:
-        raise LocatedError(
-            where,
-            f"{node_id!r} is not a pytest node id (tests/<path>.py::<test>[<param>])",
-        )
-    path = repo_root / match["file"]
-    if not path.is_file():
-        raise LocatedError(where, f"{node_id!r}: {match['file']} does not exist")
-    if match["name"] not in _function_names(path, path.stat().st_mtime_ns):
-        raise LocatedError(
-            where, f"{node_id!r}: {match['file']} defines no {match['name']}()"
         )
 
 
@@ -305,7 +274,7 @@ def load_counterfactuals(
             for node in _items(path, fields["fails"], f"{name}: 'fails'"):
                 node_id = _text(path, node, f"{name}: a test in 'fails'")
                 if check_tests:
-                    _check_node_id(node_id, _where(path, node), repo_root)
+                    check_test_id(node_id, _where(path, node), repo_root)
                 fails.append(node_id)
                 fail_locations.append(_where(path, node))
             entries.append(
