@@ -29,6 +29,7 @@ from handbook.markdown_document import MarkdownDocument, parse_document
 from handbook.placeholders import Kind, PageAddress, Placeholder
 from handbook.print_page import all_principles_kind
 from handbook.reading_list import neighbours
+from handbook.review_comments import absolute
 from handbook.site_model import Site, load_site
 from handbook.site_pages import SitePage, navigation, search_meta, site_pages
 from handbook.unbroken_ids import keep_ids_whole
@@ -249,7 +250,7 @@ class Build:
         cases is sent to the upper-case URL by the 404 page.
         """
         for principle_id, target in self.site.registry.redirects().items():
-            canonical = pages.absolute(self.site.site_url, target)
+            canonical = absolute(self.site.site_url, target)
             preview = pages.link_preview(
                 self.site.registry, principle_id, self.site_name
             )

@@ -23,6 +23,7 @@ from handbook.departures import departure_comment
 from handbook.lead_pair import lead_markdown
 from handbook.reading_list import START_HERE, Part, Stop, parts
 from handbook.registry import LEVELS, Principle, Registry
+from handbook.review_comments import absolute, review_comment, review_line
 from handbook.source_document import slugify
 
 LEVEL_LABELS = {"must": "Must", "should": "Should", "consider": "Consider"}
@@ -32,8 +33,6 @@ COPY_ICON = (
     '<path d="M19 21H8V7h11m0-2H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 '
     '2-2V7a2 2 0 0 0-2-2m-3-4H4a2 2 0 0 0-2 2v14h2V3h12z"/></svg>'
 )
-# Severity prefixes reviewers already use (Google's eng-practices style).
-REVIEW_PREFIX = {"must": "Blocking", "should": "Should fix", "consider": "Optional"}
 
 
 def is_local(url: str) -> bool:
@@ -73,28 +72,6 @@ def relative(from_page: str, to_path: str) -> str:
     """Relative link from one docs/ page to another docs/ path or site URL."""
     depth = len(PurePosixPath(from_page).parent.parts)
     return "../" * depth + to_path
-
-
-def absolute(site_url: str, path: str) -> str:
-    return site_url.rstrip("/") + "/" + path
-
-
-def review_comment(principle: Principle, site_url: str) -> str:
-    return (
-        f"{REVIEW_PREFIX[principle.level]} ({principle.id}): {principle.title}. "
-        f"{principle.summary} {absolute(site_url, principle.short_url)}"
-    )
-
-
-def review_line(principle: Principle, site_url: str) -> str:
-    """The one-line review comment: prefix, ID, short name and short link.
-
-    The form is the one docs/code-review.md gives ("The one-line form").
-    """
-    return (
-        f"{REVIEW_PREFIX[principle.level]} ({principle.id}, {principle.short_name}): "
-        f"{absolute(site_url, principle.short_url)}"
-    )
 
 
 def principle_header(

@@ -120,8 +120,8 @@ def why_text(body: str) -> str:
 def generate(docs_dir: Path, site_url: str = PUBLISHED_SITE_URL) -> dict[str, Any]:
     """The catalogue's data, from the registry and the pages."""
     from handbook.markdown_document import read_document
-    from handbook.pages import absolute, review_comment
     from handbook.registry import LEVELS, load_registry
+    from handbook.review_comments import absolute, review_comment
 
     registry = load_registry(docs_dir)
     principles = []

@@ -3,8 +3,9 @@
 from playwright.async_api import Page, expect
 
 from handbook.docs_tree import DOCS_DIR
-from handbook.pages import absolute, checklist_markdown, review_comment, review_line
+from handbook.pages import checklist_markdown
 from handbook.registry import load_registry
+from handbook.review_comments import absolute, review_comment, review_line
 
 REGISTRY = load_registry(DOCS_DIR)
 PRINCIPLE = REGISTRY.by_id("PERF-EAGER-LOAD")
