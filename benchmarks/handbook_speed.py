@@ -56,7 +56,7 @@ BUDGETS_SECONDS = {
 EDITED_PAGE = REPO_ROOT / "docs" / "principles" / "performance" / "eager-loading.md"
 ZENSICAL = "zensical==0.0.73"
 QUIET = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-# The variable handbook/build_cache.py reads: where the build cache lives.
+# The variable handbook/site/build_cache.py reads: where the build cache lives.
 CACHE_VARIABLE = "HANDBOOK_BUILD_CACHE"
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from handbook.departures import MARKER, departure_comment, find_departures
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
-from handbook.locations import LocatedError, Location
-from handbook.registry import LockEntry, Registry, load_registry
+from handbook.content.departures import MARKER, departure_comment, find_departures
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
+from handbook.content.locations import LocatedError, Location
+from handbook.content.registry import LockEntry, Registry, load_registry
 
 # The pages show the form with placeholders; the code is what is checked.
 # The checker's fixtures hold bad departures on purpose (tests/checker/).

@@ -1,7 +1,7 @@
 """`uv run task docs` stops, server and all, when its own PID is signalled.
 
 go-task passes no signal sent to its PID on to its commands; the docs task
-runs mkdocs through handbook/docs_server.py, which notices and stops it.
+runs mkdocs through handbook/tools/docs_server.py, which notices and stops it.
 The site served here is a one-page one (mkdocs -f), for speed: the chain of
 processes (uv, task, uv, docs_server, mkdocs) is the real one.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_server import ancestors_up_to_task, writes_by
-from handbook.docs_tree import REPO_ROOT
+from handbook.content.docs_tree import REPO_ROOT
+from handbook.tools.docs_server import ancestors_up_to_task, writes_by
 from throwaway.ports import free_port
 
 SERVE_WITHIN_SECONDS = 120

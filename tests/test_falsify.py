@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from handbook.counterfactuals import Counterfactual, Edit
-from handbook.falsify import Result, against_baseline, judge, make_copy, restore
-from handbook.locations import Location
-from handbook.validators import tool_path
+from handbook.checks.counterfactuals import Counterfactual, Edit
+from handbook.content.locations import Location
+from handbook.content.validators import tool_path
+from handbook.tools.falsify import Result, against_baseline, judge, make_copy, restore
 
 NODE = "tests/service/test_orders_api.py::test_if_none_match_is_a_304"
 WHERE = Location(Path("counterfactuals.yml"), 3)

@@ -6,16 +6,21 @@ ours; ``benchmarks`` measures the service on those servers; ``handbook``
 builds the site and reads the benchmarks' results file; ``tests`` may use
 everything, and nothing imports ``tests``, so no shipped package (the wheel
 holds handbook, shop, benchmarks and throwaway) needs the test suite.
+
+Inside ``handbook`` the sub-packages are floors of the same house:
+``content`` at the bottom, ``checker`` and ``checks`` on it, ``site`` on
+``content`` and ``checker``, ``tools`` at the top.
 """
 
 import importlib.util
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import grimp
 import pytest
 
-from handbook.docs_tree import REPO_ROOT
+from handbook.content.docs_tree import REPO_ROOT
 
 # Each package, and the packages of this repository it may import.
 MAY_IMPORT: dict[str, frozenset[str]] = {
@@ -28,6 +33,23 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
 # The one module of benchmarks the site reads: the results file. The rest
 # of benchmarks starts servers and load generators the build never needs.
 HANDBOOK_READS_FROM_BENCHMARKS = frozenset({"benchmarks.results"})
+
+# Each sub-package of handbook, and the modules of ours outside it that it
+# may import (a package, or one module). The content model is the floor: it
+# imports none of the others. The checker shows no page; the site shows
+# which checker rules check each principle; the checks and the build never
+# run a developer command; only the build reads the benchmark results.
+HANDBOOK_MAY_IMPORT: dict[str, frozenset[str]] = {
+    "handbook.content": frozenset(),
+    "handbook.checker": frozenset({"handbook.content"}),
+    "handbook.checks": frozenset({"handbook.content"}),
+    "handbook.site": frozenset(
+        {"handbook.content", "handbook.checker", "benchmarks.results"}
+    ),
+    "handbook.tools": frozenset(
+        {"handbook.content", "handbook.checks", "handbook.site"}
+    ),
+}
 
 
 def _graph() -> grimp.ImportGraph:
@@ -119,6 +141,65 @@ def test_the_allowed_arrows_never_lead_back_to_where_they_start(package: str) ->
     assert package not in seen
 
 
+def _within(module: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` that is ``module`` or a package holding it."""
+    return next(
+        (name for name in names if module == name or module.startswith(f"{name}.")),
+        None,
+    )
+
+
+def handbook_layer_violations(graph: grimp.ImportGraph) -> list[str]:
+    """Every import between handbook's sub-packages (or from one into
+    benchmarks) that ``HANDBOOK_MAY_IMPORT`` forbids."""
+    found: list[str] = []
+    for importer in sorted(graph.modules):
+        floor = _within(importer, HANDBOOK_MAY_IMPORT)
+        if floor is None:
+            continue
+        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+            if _top(imported) not in {"handbook", "benchmarks"}:
+                continue  # the table of top-level packages rules on those
+            if _within(imported, [floor, *HANDBOOK_MAY_IMPORT[floor]]):
+                continue
+            found += [
+                f"{line}  ({floor} may not import {imported})"
+                for line in _where(graph, importer, imported)
+            ]
+    return found
+
+
+def test_each_handbook_sub_package_imports_only_the_ones_below_it() -> None:
+    violations = handbook_layer_violations(_graph())
+
+    assert not violations, "\n".join(violations)
+
+
+def test_every_module_of_handbook_lives_in_a_sub_package_of_the_table() -> None:
+    graph = _graph()
+    homeless = sorted(
+        module
+        for module in graph.find_descendants("handbook")
+        if _within(module, HANDBOOK_MAY_IMPORT) is None
+        and module not in HANDBOOK_MAY_IMPORT
+    )
+
+    assert not homeless, f"put each in a sub-package of handbook: {homeless}"
+
+
+@pytest.mark.parametrize("floor", sorted(HANDBOOK_MAY_IMPORT))
+def test_the_handbook_arrows_never_lead_back_to_where_they_start(floor: str) -> None:
+    seen: set[str] = set()
+    frontier = {f for f in HANDBOOK_MAY_IMPORT[floor] if f in HANDBOOK_MAY_IMPORT}
+    while frontier:
+        current = frontier.pop()
+        if current not in seen:
+            seen.add(current)
+            frontier |= HANDBOOK_MAY_IMPORT[current] & HANDBOOK_MAY_IMPORT.keys()
+
+    assert floor not in seen
+
+
 def _readme_house() -> dict[str, frozenset[str]]:
     """The README's Architecture section: each package and what it may import."""
     readme = (REPO_ROOT / "README.md").read_text()
@@ -130,5 +211,20 @@ def _readme_house() -> dict[str, frozenset[str]]:
     return house
 
 
+def _readme_handbook_floors() -> dict[str, frozenset[str]]:
+    """The README's list of handbook's sub-packages, nested under ``handbook``."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("\n## Architecture\n", 1)[1].split("\n## ", 1)[0]
+    floors = {}
+    for line in section.splitlines():
+        if match := re.match(r"\s+- `(handbook\.\w+)`.*Imports: (.*)$", line):
+            floors[match[1]] = frozenset(re.findall(r"`([\w.]+)`", match[2]))
+    return floors
+
+
 def test_the_readme_draws_the_house_this_test_enforces() -> None:
     assert _readme_house() == MAY_IMPORT
+
+
+def test_the_readme_draws_the_floors_of_handbook_this_test_enforces() -> None:
+    assert _readme_handbook_floors() == HANDBOOK_MAY_IMPORT

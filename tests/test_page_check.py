@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from handbook import page_check
-from handbook.docs_tree import REPO_ROOT
+from handbook.content.docs_tree import REPO_ROOT
+from handbook.tools import page_check
 
 ETAG_PAGE = Path("docs/principles/api/etag.md")
 
@@ -38,7 +38,7 @@ def test_a_page_without_evidence_selects_the_module_that_names_it() -> None:
 def test_only_the_pages_own_docs_tests_are_collected() -> None:
     result = subprocess.run(
         [
-            *(sys.executable, "-m", "handbook.page_check", str(ETAG_PAGE)),
+            *(sys.executable, "-m", "handbook.tools.page_check", str(ETAG_PAGE)),
             *("--collect-only", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"),
         ],
         cwd=REPO_ROOT,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from handbook import prerequisites
-from handbook.docs_tree import REPO_ROOT
+from handbook.content.docs_tree import REPO_ROOT
+from handbook.tools import prerequisites
 from throwaway.postgres import pinned_major
 
 REAL_WHICH = shutil.which

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import REPO_ROOT, tracked_files
-from handbook.validators import (
+from handbook.content.docs_tree import REPO_ROOT, tracked_files
+from handbook.content.validators import (
     InvalidBlock,
     pre_commit_config,
     pyproject,

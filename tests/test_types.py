@@ -13,7 +13,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from handbook.docs_tree import REPO_ROOT, tracked_files
+from handbook.content.docs_tree import REPO_ROOT, tracked_files
 
 MYPY = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
 MYPY_FILES: list[str] = MYPY["files"]

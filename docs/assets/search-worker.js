@@ -30,7 +30,7 @@
 // Aliases and code terms match as before: they are words of the index, so
 // they match themselves first.
 //
-// A principle's result is headed "ID · short name" (handbook/build.py). In
+// A principle's result is headed "ID · short name" (handbook/site/build.py). In
 // the results shown, and only there, the ID's hyphens become non-breaking
 // (U+2011), so a phone never shows STACK-/PYDANTIC; the index keeps the ID
 // as published, which is what a query and a copied link use.

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from handbook.departures import IdRules, gone_message
+from handbook.content.departures import IdRules, gone_message
 
 REGENERATE = "uv run python -m handbook.checker.catalogue"
 DATA_FILE = "principles.json"
@@ -119,9 +119,9 @@ def why_text(body: str) -> str:
 
 def generate(docs_dir: Path, site_url: str = PUBLISHED_SITE_URL) -> dict[str, Any]:
     """The catalogue's data, from the registry and the pages."""
-    from handbook.markdown_document import read_document
-    from handbook.registry import LEVELS, load_registry
-    from handbook.review_comments import absolute, review_comment
+    from handbook.content.markdown_document import read_document
+    from handbook.content.registry import LEVELS, load_registry
+    from handbook.content.review_comments import absolute, review_comment
 
     registry = load_registry(docs_dir)
     principles = []
@@ -164,7 +164,7 @@ def data_path() -> Path:
 
 
 def main() -> int:
-    from handbook.docs_tree import DOCS_DIR
+    from handbook.content.docs_tree import DOCS_DIR
 
     data_path().write_text(render(generate(DOCS_DIR)), encoding="utf-8")
     print(f"wrote {data_path()}")

@@ -24,8 +24,8 @@ from handbook.checker.coverage import NOT_MACHINE_CHECKED, coverage_record
 from handbook.checker.output import github, json_format, sarif, text
 from handbook.checker.project import Project
 from handbook.checker.registry import RULES, rules_for
-from handbook.departures import departure_comment
-from handbook.locations import Location
+from handbook.content.departures import departure_comment
+from handbook.content.locations import Location
 
 FORMATS = ("text", "json", "sarif", "github")
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

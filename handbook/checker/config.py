@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from handbook.checker.catalogue import Catalogue
-from handbook.locations import LocatedError, Location, line_of
+from handbook.content.locations import LocatedError, Location, line_of
 
 DEFAULT_MIGRATIONS = ("**/migrations/*.sql", "**/migrations/**/*.sql")
 DEFAULT_PUBLIC_MODULES = ("dependencies",)

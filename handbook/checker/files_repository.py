@@ -11,7 +11,7 @@ from handbook.checker.context import Context
 from handbook.checker.files import CannotCheck, Hit, file_check, project_rule
 from handbook.checker.files_tooling import TASKFILES
 from handbook.checker.yaml_lines import Located, load
-from handbook.locations import line_of
+from handbook.content.locations import line_of
 
 ENV_EXAMPLES = re.compile(
     r"(?i)\.(example|sample|template|dist|defaults?|tpl)$|example|sample|template"

@@ -10,7 +10,7 @@ from handbook.checker.context import Context
 from handbook.checker.files import CannotCheck, Hit, file_check, project_rule
 from handbook.checker.project import Unreadable
 from handbook.checker.yaml_lines import Located, load
-from handbook.locations import line_of
+from handbook.content.locations import line_of
 
 # Settings Ruff moved under [tool.ruff.lint] (ruff 0.2); at the top level they
 # still work, with a deprecation warning, until they don't.

@@ -9,7 +9,7 @@ next line that is not a comment. Comments in between (a reason that runs
 over two lines) are skipped.
 
 A departure is checked the way this repository checks its own
-(``handbook.departures``): an unknown, merged or retired ID, a *must*, or
+(``handbook.content.departures``): an unknown, merged or retired ID, a *must*, or
 no reason is an error, and suppresses nothing. One that suppresses nothing
 is reported as unused, as Ruff's RUF100 reports a ``noqa`` that silences
 nothing, but only where every rule of its principle ran on the file.
@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from handbook.checker.findings import Departed, Finding, Problem
-from handbook.departures import (
+from handbook.content.departures import (
     MARKER,
     Departure,
     IdRules,
@@ -31,7 +31,7 @@ from handbook.departures import (
     marker_in_comment,
     scan_departures,
 )
-from handbook.locations import LocatedError, Location
+from handbook.content.locations import LocatedError, Location
 
 
 @dataclass(frozen=True)

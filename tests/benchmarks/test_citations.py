@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.results import Results, Scenario, measurement
-from handbook import placeholders
-from handbook.bench_citations import bench_kind
-from handbook.locations import LocatedError
-from handbook.markdown_document import MarkdownDocument, parse_document
-from handbook.placeholders import PageAddress
+from handbook.content import placeholders
+from handbook.content.locations import LocatedError
+from handbook.content.markdown_document import MarkdownDocument, parse_document
+from handbook.content.placeholders import PageAddress
+from handbook.site.bench_citations import bench_kind
 
 PAGE_URI = "principles/performance/eager-loading.md"
 

@@ -14,10 +14,10 @@ from benchmarks.results import (
     format_value,
     load,
 )
-from handbook.benchmarks_page import anchor, check, render
-from handbook.charts import Bar, bar_chart, nice_step
-from handbook.docs_tree import DOCS_DIR
-from handbook.registry import Registry, load_registry
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import Registry, load_registry
+from handbook.site.benchmarks_page import anchor, check, render
+from handbook.site.charts import Bar, bar_chart, nice_step
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -22,8 +22,8 @@ from benchmarks.results import (
     problems,
 )
 from benchmarks.scenarios import SCENARIOS
-from handbook.docs_tree import DOCS_DIR, markdown_pages
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR, markdown_pages
+from handbook.content.registry import load_registry
 
 PLACEHOLDER = re.compile(r"\[\[bench:([A-Za-z0-9_.\-]+)\]\]")
 REGISTRY = load_registry(DOCS_DIR)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from handbook.static_server import serve
+from handbook.tools.static_server import serve
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
 # Without these, Chromium phones home at start-up; this machine's closed

@@ -8,7 +8,7 @@ no rule is disabled.
 import pytest
 from playwright.async_api import Page, expect
 
-from handbook.axe import AXE_JS, SCHEMES, axe_violations, set_scheme
+from handbook.tools.axe import AXE_JS, SCHEMES, axe_violations, set_scheme
 
 PAGES = {
     "home": "",

@@ -2,10 +2,10 @@
 
 from playwright.async_api import Page, expect
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.pages import checklist_markdown
-from handbook.registry import load_registry
-from handbook.review_comments import absolute, review_comment, review_line
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import load_registry
+from handbook.content.review_comments import absolute, review_comment, review_line
+from handbook.site.pages import checklist_markdown
 
 REGISTRY = load_registry(DOCS_DIR)
 PRINCIPLE = REGISTRY.by_id("PERF-EAGER-LOAD")

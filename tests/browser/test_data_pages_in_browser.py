@@ -13,9 +13,9 @@ import pytest
 from playwright.async_api import Page, expect
 
 from benchmarks.results import DEFAULT_PATH, load
-from handbook.docs_tree import DOCS_DIR
-from handbook.registry import load_registry
-from handbook.static_server import serve
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import load_registry
+from handbook.tools.static_server import serve
 
 REGISTRY = load_registry(DOCS_DIR)
 PRINCIPLE = REGISTRY.by_id("API-ETAG")

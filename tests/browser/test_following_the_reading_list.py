@@ -4,8 +4,8 @@ import re
 
 from playwright.async_api import Page, expect
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import load_registry
 from tests.browser.search_box import search
 
 REGISTRY = load_registry(DOCS_DIR)

@@ -9,8 +9,8 @@ import pytest
 from mkdocs.config import load_config
 from playwright.async_api import Page, expect
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.registry import load_registry
 from tests.browser.search_box import open_search, pages_mentioning, search, search_each
 
 CODE_TERMS = ["expire_on_commit", "N+1", "join_transaction_mode", "SecretStr"]

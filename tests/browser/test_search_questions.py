@@ -9,8 +9,8 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import load_registry
 from tests.browser.search_box import (
     RESULT_LINKS,
     open_search,

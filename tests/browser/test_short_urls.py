@@ -5,8 +5,8 @@ from collections.abc import Callable
 import pytest
 from playwright.async_api import Page, expect
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import load_registry
 
 REGISTRY = load_registry(DOCS_DIR)
 

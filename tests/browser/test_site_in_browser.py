@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Page, expect
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.includes import expand
-from handbook.lead_pair import fallback_sections, lead_pair
-from handbook.registry import Principle, load_registry
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.includes import expand
+from handbook.content.registry import Principle, load_registry
+from handbook.site.lead_pair import fallback_sections, lead_pair
 
 REGISTRY = load_registry(DOCS_DIR)
 

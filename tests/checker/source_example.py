@@ -10,8 +10,8 @@ left out.
 import re
 from pathlib import Path
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.fences import find_fences
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.fences import find_fences
 
 SOURCE = DOCS_DIR / "_data" / "source-document.md"
 _NAMED = re.compile(r"^# ([\w./-]+\.\w+)$")

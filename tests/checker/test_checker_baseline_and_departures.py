@@ -8,7 +8,7 @@ import pytest
 
 from handbook.checker import catalogue
 from handbook.checker.suppressions import departures_in
-from handbook.departures import IdRules
+from handbook.content.departures import IdRules
 from tests.checker.checker_support import check
 
 SERVICE = '''"""Orders."""

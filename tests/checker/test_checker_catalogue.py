@@ -11,7 +11,7 @@ from pathlib import Path
 from handbook.checker import catalogue
 from handbook.checker.coverage import NOT_MACHINE_CHECKED, machine_checked_ids
 from handbook.checker.registry import RULES
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 
 
 def test_the_shipped_rule_data_is_what_the_registry_gives_today() -> None:
@@ -62,8 +62,8 @@ def test_the_catalogue_is_read_from_the_package_not_from_docs() -> None:
 def test_principles_json_says_what_checks_each_principle() -> None:
     import json
 
-    from handbook import pages
-    from handbook.registry import load_registry
+    from handbook.content.registry import load_registry
+    from handbook.site import pages
 
     document = json.loads(
         pages.principles_json(load_registry(DOCS_DIR), "https://example.org/")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import REPO_ROOT
+from handbook.content.docs_tree import REPO_ROOT
 from tests.checker.checker_support import (
     copy_fixture,
     expected_lines,

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from handbook.checker import catalogue, config
-from handbook.docs_tree import DOCS_DIR, block_id, code_blocks
-from handbook.fences import FencedBlock
+from handbook.content.docs_tree import DOCS_DIR, block_id, code_blocks
+from handbook.content.fences import FencedBlock
 from tests.checker.transcripts import prepare, run, steps
 
 TRANSCRIPTS = [block for block in code_blocks() if block.language == "console"]

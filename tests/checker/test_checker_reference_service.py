@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from handbook.docs_tree import REPO_ROOT
+from handbook.content.docs_tree import REPO_ROOT
 
 USERS_ROUTER = REPO_ROOT / "snippets" / "shop" / "users" / "router.py"
 

@@ -15,8 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from handbook.fences import FencedBlock
-from handbook.validators import tool_path
+from handbook.content.fences import FencedBlock
+from handbook.content.validators import tool_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOWN_ROOT = "/work/shop"

@@ -3,9 +3,9 @@
 A sentence with "never", "always", "every", "only", "cannot" or "no
 <noun>" names the test of the case that would break it, or is recorded as
 a rule the page gives the reader, or is narrowed until it no longer claims
-the absolute (``handbook/absolutes.py`` says what counts). A new such
+the absolute (``handbook/checks/absolutes.py`` says what counts). A new such
 sentence, or a ledger entry whose sentence is gone, fails here naming the
-file and line; ``uv run python -m handbook.absolutes PAGE`` prints the
+file and line; ``uv run python -m handbook.checks.absolutes PAGE`` prints the
 entries a page is missing.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from handbook.absolutes import (
+from handbook.checks.absolutes import (
     LEDGER_FILE,
     Ledger,
     describe_stale,
@@ -25,9 +25,9 @@ from handbook.absolutes import (
     stale,
     unrecorded,
 )
-from handbook.docs_tree import REPO_ROOT
-from handbook.locations import LocatedError
-from handbook.markdown_document import parse_document
+from handbook.content.docs_tree import REPO_ROOT
+from handbook.content.locations import LocatedError
+from handbook.content.markdown_document import parse_document
 
 PAGES = principle_pages(REPO_ROOT)
 

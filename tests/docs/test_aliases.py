@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.locations import LocatedError
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.locations import LocatedError
+from handbook.content.registry import load_registry
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 import re
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import load_registry
 
 PAGE = DOCS_DIR / "anti-patterns.md"
 SOURCE = DOCS_DIR / "_data" / "source-document.md"

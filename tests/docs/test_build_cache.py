@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from mkdocs.config import load_config
 
-from handbook import build_cache, build_fingerprint
-from handbook.build_cache import BuildCache
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.listing_redirects import LISTING_FOLDERS
-from handbook.registry import Principle, load_registry
-from handbook.validators import tool_path
+from handbook.site import build_cache, build_fingerprint
+from handbook.site.build_cache import BuildCache
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.site.listing_redirects import LISTING_FOLDERS
+from handbook.content.registry import Principle, load_registry
+from handbook.content.validators import tool_path
 
 MARK = "edited-for-the-build-cache-test"
 CACHE_LINE = re.compile(
@@ -169,7 +169,7 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
     # The build's code decides what goes into any page: every page is built
     # again, as without a cache.
     _edit(
-        repo / "handbook/pages.py",
+        repo / "handbook/site/pages.py",
         "Paste this into a review comment; the short link never breaks.",
         f"Paste this into a review comment; the short link never breaks ({MARK}).",
     )

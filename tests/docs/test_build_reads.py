@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
 
 # Runs `mkdocs build` in a fresh interpreter that counts, with an audit
 # hook, every time a file under docs/ is opened.

@@ -8,8 +8,8 @@ import pytest
 
 from handbook.checker.coverage import NOT_MACHINE_CHECKED
 from handbook.checker.registry import rules_for
-from handbook.docs_tree import DOCS_DIR
-from handbook.registry import Principle, load_registry
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import Principle, load_registry
 
 REGISTRY = load_registry(DOCS_DIR)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import load_registry
 
 PAGE = DOCS_DIR / "code-review.md"
 REGISTRY = load_registry(DOCS_DIR)
@@ -112,7 +112,7 @@ def test_each_page_offers_the_one_line_comment_after_the_full_one(
 def test_the_one_line_comment_names_the_principle_by_its_short_name() -> None:
     from dataclasses import replace
 
-    from handbook.review_comments import review_line
+    from handbook.content.review_comments import review_line
 
     principle = replace(REGISTRY.by_id("PERF-EAGER-LOAD"), short_name="N+1 queries")
     assert review_line(principle, SITE_URL) == (

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import block_id, code_blocks
-from handbook.fences import FencedBlock
-from handbook.includes import expand
-from handbook.validators import InvalidBlock, Validator, validator_for
+from handbook.content.docs_tree import block_id, code_blocks
+from handbook.content.fences import FencedBlock
+from handbook.content.includes import expand
+from handbook.content.validators import InvalidBlock, Validator, validator_for
 
 CONFIG_BLOCKS = [
     block for block in code_blocks() if block.language not in ("python", "py")

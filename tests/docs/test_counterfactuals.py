@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from handbook.counterfactuals import (
+from handbook.checks.counterfactuals import (
     COUNTERFACTUALS_FILE,
     Counterfactuals,
     check_collected,
     check_every_principle_has_one,
     load_counterfactuals,
 )
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.locations import LocatedError
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.locations import LocatedError
+from handbook.content.registry import load_registry
 
 PRINCIPLE_IDS = [p.id for p in load_registry(DOCS_DIR).principles]
 PATH = REPO_ROOT / COUNTERFACTUALS_FILE

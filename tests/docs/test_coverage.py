@@ -4,23 +4,23 @@ And nothing promises a page that does not exist: each topic an area's
 description names is delivered by a principle of that area.
 """
 
-from handbook.registry import Area
+from handbook.content.registry import Area
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from handbook.coverage import (
+from handbook.checks.coverage import (
     broken_area_promises,
     guidance_headings,
     uncovered_headings,
 )
-from handbook.docs_tree import DOCS_DIR, markdown_pages
-from handbook.fences import fenced_lines
-from handbook.registry import Registry, load_registry
-from handbook.site_pages import site_pages
-from handbook.source_document import SourceDocument
+from handbook.content.docs_tree import DOCS_DIR, markdown_pages
+from handbook.content.fences import fenced_lines
+from handbook.content.registry import Registry, load_registry
+from handbook.site.site_pages import site_pages
+from handbook.content.source_document import SourceDocument
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from mkdocs.config import load_config
 
-from handbook.build import Build
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.pages import (
+from handbook.site.build import Build
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.site.pages import (
     checklist,
     id_index,
     is_local,
@@ -25,7 +25,7 @@ from handbook.pages import (
     local_links_warning,
     review_section,
 )
-from handbook.registry import load_registry
+from handbook.content.registry import load_registry
 
 REGISTRY = load_registry(DOCS_DIR)
 SITE_NAME = "Python Backend Principles"

@@ -4,14 +4,14 @@ import ast
 import re
 from pathlib import Path, PurePosixPath
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.evidence import (
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.evidence import (
     evidence_module,
     page_for_module,
     pairing_problems,
     verified_by,
 )
-from handbook.registry import load_registry
+from handbook.content.registry import load_registry
 
 REGISTRY = load_registry(DOCS_DIR)
 

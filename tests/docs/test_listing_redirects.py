@@ -5,7 +5,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from handbook.listing_redirects import LISTING_FOLDERS, write_listing_redirects
+from handbook.site.listing_redirects import LISTING_FOLDERS, write_listing_redirects
 from tests.support.site import redirect_target
 
 SITE_URL = "https://handbook.test/"

@@ -5,8 +5,8 @@ points to an official reference."""
 import re
 from urllib.parse import urlsplit
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.registry import load_registry
 
 PAGE = DOCS_DIR / "not-covered.md"
 REGISTRY = load_registry(DOCS_DIR)

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from handbook.anatomy import check_anatomy
-from handbook.docs_tree import DOCS_DIR
-from handbook.locations import LocatedError
-from handbook.markdown_document import parse_document
-from handbook.registry import load_registry
+from handbook.content.anatomy import check_anatomy
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.locations import LocatedError
+from handbook.content.markdown_document import parse_document
+from handbook.content.registry import load_registry
 
 PRINCIPLE_PAGES = [DOCS_DIR / p.path for p in load_registry(DOCS_DIR).principles]
 

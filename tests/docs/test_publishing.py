@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from handbook.static_server import serve
+from handbook.tools.static_server import serve
 from tests.support.site import build_site, redirect_target
 
 MOUNT = "/sub/path/"

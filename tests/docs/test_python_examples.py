@@ -15,8 +15,8 @@ from pytest_examples import CodeExample, EvalExample, find_examples
 from pytest_examples.run_code import comment_prefix_re as OUTPUT_LINE
 from pytest_examples.run_code import find_print_location
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
-from handbook.fences import INCLUDE_LINE, parse_info
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
+from handbook.content.fences import INCLUDE_LINE, parse_info
 
 NOT_RUN = "no-run"
 NOT_RUN_TITLE_PREFIX = "Not run: "

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.pages import milestone, reading_minutes
-from handbook.reading_list import (
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.site.pages import milestone, reading_minutes
+from handbook.site.reading_list import (
     AFTER_READING,
     DAY_ONE,
     START_HERE,
@@ -17,7 +17,7 @@ from handbook.reading_list import (
     neighbours,
     reading_list,
 )
-from handbook.registry import Registry, load_registry
+from handbook.content.registry import Registry, load_registry
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 
 import re
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
-from handbook.fences import find_fences
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
+from handbook.content.fences import find_fences
 
 PAGE = DOCS_DIR / "reference" / "index.md"
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.locations import LocatedError
-from handbook.registry import Registry, load_registry
-from handbook.source_document import SourceDocument
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.locations import LocatedError
+from handbook.content.registry import Registry, load_registry
+from handbook.content.source_document import SourceDocument
 
 
 @pytest.fixture

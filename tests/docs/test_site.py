@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from mkdocs.config import load_config
 
-from handbook.anatomy import rendered_sections
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.markdown_document import read_document
-from handbook.registry import load_registry
-from handbook.site_pages import PRINCIPLE_BOOST, site_pages
+from handbook.content.anatomy import rendered_sections
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.markdown_document import read_document
+from handbook.content.registry import load_registry
+from handbook.site.site_pages import PRINCIPLE_BOOST, site_pages
 from tests.support.site import redirect_target
 
 SITE_URL = "https://handbook.test/"

@@ -3,9 +3,9 @@
 from collections.abc import Iterator
 from typing import Any
 
-from handbook.docs_tree import DOCS_DIR, markdown_pages
-from handbook.registry import load_registry
-from handbook.site_pages import (
+from handbook.content.docs_tree import DOCS_DIR, markdown_pages
+from handbook.content.registry import load_registry
+from handbook.site.site_pages import (
     ABOUT,
     LISTING_BOOST,
     PRINCIPLE_BOOST,

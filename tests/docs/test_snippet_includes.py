@@ -6,23 +6,23 @@ file and line to fix. (That the quoted Python is ruff-clean is checked for
 the whole repository in tests/test_repository.py.)
 """
 
-from handbook.fences import FencedBlock
+from handbook.content.fences import FencedBlock
 from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import (
+from handbook.content.docs_tree import (
     DOCS_DIR,
     REPO_ROOT,
     SNIPPET_ROOTS,
     block_id,
     code_blocks,
 )
-from handbook.fences import INCLUDE_LINE
-from handbook.includes import expand, resolve_target
-from handbook.lead_pair import lead_pair
-from handbook.registry import load_registry
-from handbook.snippet_sections import all_sections, quotable_files, sections_in
+from handbook.content.fences import INCLUDE_LINE
+from handbook.content.includes import expand, resolve_target
+from handbook.site.lead_pair import lead_pair
+from handbook.content.registry import load_registry
+from handbook.content.snippet_sections import all_sections, quotable_files, sections_in
 
 INCLUDE_BLOCKS = [block for block in code_blocks() if block.is_include]
 

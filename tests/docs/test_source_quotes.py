@@ -13,9 +13,9 @@ import re
 import pytest
 from tests.support.source_code import SOURCE_DOCUMENT
 
-from handbook.absolutes import fold
-from handbook.docs_tree import DOCS_DIR
-from handbook.markdown_document import read_document
+from handbook.checks.absolutes import fold
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.markdown_document import read_document
 
 PAGES = sorted((DOCS_DIR / "principles").rglob("*.md"))
 ATTRIBUTION = re.compile(

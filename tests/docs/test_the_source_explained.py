@@ -4,8 +4,8 @@ import re
 from html import unescape
 from pathlib import Path
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.registry import load_registry
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import load_registry
 
 REGISTRY = load_registry(DOCS_DIR)
 

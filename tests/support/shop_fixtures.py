@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from handbook.docs_tree import REPO_ROOT
+from handbook.content.docs_tree import REPO_ROOT
 from shop.catalog.models import Product
 from shop.core.config import Settings
 from shop.core.database import create_engine, get_db

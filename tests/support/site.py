@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from handbook.docs_tree import REPO_ROOT
+from handbook.content.docs_tree import REPO_ROOT
 
 
 def build_site(site_dir: Path, site_url: str, published_url: str = "") -> None:

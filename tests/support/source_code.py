@@ -2,9 +2,9 @@
 
 import re
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.fences import find_fences
-from handbook.source_document import SourceDocument
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.fences import find_fences
+from handbook.content.source_document import SourceDocument
 
 SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
 

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.source_document import SourceDocument
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.source_document import SourceDocument
 
 SOURCE = SourceDocument.load(DOCS_DIR)
 TIMEOUT_SECONDS = 180

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from tests.support.linting import (
     ruff_check_code,
 )

@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 from httpx import ASGITransport, AsyncClient
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import prose
 from tests.support.source_runs import (
     SOURCE,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.fences import find_fences
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.fences import find_fences
 from tests.support.pages import prose
 from tests.support.source_runs import (
     SOURCE,

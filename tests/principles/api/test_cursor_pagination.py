@@ -9,7 +9,7 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from benchmarks import dataset, results
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from shop.orders.repository import OrderRepository
 from tests.support.pages import prose
 from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.errors import ERROR_CODES
 from shop.core.main import create_app

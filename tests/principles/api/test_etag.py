@@ -2,7 +2,7 @@
 
 from httpx import AsyncClient
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "api" / "etag.md"

@@ -6,8 +6,8 @@ against the real tool, library or service.
 
 from typing import Any
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.fences import find_fences
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.fences import find_fences
 from tests.support.linting import ruff_check_code
 
 PAGE = DOCS_DIR / "principles" / "api" / "per-instance-defaults.md"

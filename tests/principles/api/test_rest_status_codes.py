@@ -8,7 +8,7 @@ import secrets
 
 from pydantic import SecretStr
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.main import create_app
 from tests.support.pages import prose

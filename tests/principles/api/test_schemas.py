@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel, ConfigDict
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.fences import find_fences
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.fences import find_fences
 from tests.support.pages import prose
 
 API_PAGES = DOCS_DIR / "principles" / "api"

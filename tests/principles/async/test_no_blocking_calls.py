@@ -15,8 +15,8 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.fences import find_fences
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.fences import find_fences
 from shop.core.config import Settings
 from shop.core.database import create_engine
 from shop.users import security

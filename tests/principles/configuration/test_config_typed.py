@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 
 PAGE = DOCS_DIR / "principles" / "configuration" / "config-typed.md"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.service.atlas_sum import atlas_sum
 from tests.support.pages import prose
 from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import block_titled, prose
 
 MIGRATIONS_PAGE = DOCS_DIR / "principles" / "data" / "atlas-migrations.md"

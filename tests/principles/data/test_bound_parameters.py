@@ -6,7 +6,7 @@ Run against the real PostgreSQL, on the migrated schema, with two real users.
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from shop.users.models import User
 from tests.support.linting import ruff_check_code
 from tests.support.pages import block_titled

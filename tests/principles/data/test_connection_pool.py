@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import QueuePool
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.database import create_engine
 from tests.support.pages import prose

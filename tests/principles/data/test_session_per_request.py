@@ -6,8 +6,8 @@ against the real tool, library or service.
 
 import pytest
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.fences import find_fences
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.fences import find_fences
 from shop.core.config import Settings
 from shop.core.main import create_app
 from tests.support.pages import prose

@@ -7,7 +7,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 import shop.catalog.models
 import shop.orders.models
 import shop.users.models  # noqa: F401 - every model registered on Base
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.shared.base_model import Base as ServiceBase
 from tests.support.pages import block_titled
 

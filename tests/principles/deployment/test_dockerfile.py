@@ -20,9 +20,9 @@ import httpx
 import pytest
 from uvicorn.config import Config
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.fences import find_fences
-from handbook.validators import InvalidBlock, nginx_binary, tool_path
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.fences import find_fences
+from handbook.content.validators import InvalidBlock, nginx_binary, tool_path
 from tests.support.pages import prose
 from throwaway.ports import free_port
 

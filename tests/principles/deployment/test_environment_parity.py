@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from testcontainers.community import postgres as testcontainers_postgres
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.validators import compose_file, tool_path
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.validators import compose_file, tool_path
 from shop.core.config import Settings
 from tests.support.pages import prose
 from throwaway import postgres as postgres_provider

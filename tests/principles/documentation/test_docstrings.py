@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import shop
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "documentation" / "docstrings.md"

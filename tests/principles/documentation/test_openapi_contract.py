@@ -11,7 +11,7 @@ from httpx import AsyncClient, Response
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, ValidationError
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.orders.schemas import OrderCreate

@@ -12,9 +12,9 @@ import yaml
 from pydantic import SecretStr
 
 import shop
-from handbook.docs_tree import REPO_ROOT
-from handbook.fences import find_fences
-from handbook.validators import compose_file, tool_path
+from handbook.content.docs_tree import REPO_ROOT
+from handbook.content.fences import find_fences
+from handbook.content.validators import compose_file, tool_path
 from shop.core.config import Settings
 from shop.core.main import create_app
 from tests.service.test_architecture import PUBLIC_INTERFACES

@@ -25,8 +25,8 @@ from sqlalchemy.pool import QueuePool
 from uvicorn import Config, Server
 from uvicorn.main import main as uvicorn_cli
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.fences import find_fences
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.fences import find_fences
 from shop.core.config import Settings
 from shop.core.main import AppState, create_app, lifespan
 from shop.shared.cache import ResponseCache

@@ -10,7 +10,7 @@ import asyncpg
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from shop.core import health
 from shop.core.config import Settings
 from shop.core.database import get_db

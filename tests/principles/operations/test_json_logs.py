@@ -26,7 +26,7 @@ from prometheus_client import CollectorRegistry
 from starlette.types import Receive, Scope, Send
 
 import shop.core.logging as logging_module
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.logging import JsonFormatter, configure_logging
 from shop.core.metrics import HttpMetrics
 from shop.core.observe import ObserveMiddleware

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.core.metrics import HttpMetrics, serve_metrics

@@ -6,7 +6,7 @@ against the real tool, library or service.
 
 import re
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import prose
 
 EAGER_PAGE = DOCS_DIR / "principles" / "performance" / "eager-loading.md"

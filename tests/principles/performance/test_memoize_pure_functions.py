@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import shop
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core import config
 from tests.support.pages import prose
 

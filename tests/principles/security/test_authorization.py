@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "security" / "authorization.md"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.request_limits import BodySizeLimitMiddleware
 from tests.support.pages import prose

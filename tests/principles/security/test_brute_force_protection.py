@@ -32,7 +32,7 @@ from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.shared.rate_limit import SharedRateLimiter, limit_per_window

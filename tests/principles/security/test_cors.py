@@ -9,7 +9,7 @@ import secrets
 from pydantic import SecretStr
 from starlette.middleware.cors import CORSMiddleware
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.cors import JsonCORSMiddleware
 from shop.core.main import create_app

@@ -19,8 +19,8 @@ import yaml
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.validators import tool_path
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.validators import tool_path
 from shop.core.config import Settings
 from shop.core.main import create_app
 from tests.support.git_repos import scratch_repo

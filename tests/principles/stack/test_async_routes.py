@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
 import shop
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "stack" / "async-routes.md"

@@ -4,7 +4,7 @@ import subprocess
 import sys
 import tomllib
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import block_titled, prose
 
 PAGE = DOCS_DIR / "principles" / "stack" / "pydantic-validation.md"

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import shop
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.validators import tool_path
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.validators import tool_path
 from tests.support.pages import block_titled, prose
 
 PAGE = DOCS_DIR / "principles" / "structure" / "core-and-shared.md"

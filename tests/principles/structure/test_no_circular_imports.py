@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handbook.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR
 from tests.support import import_graph
 from tests.support.pages import prose
 

@@ -10,7 +10,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.linting import ruff_check_code
 from tests.support.pages import block_titled, prose
 

@@ -11,7 +11,7 @@ import pytest
 from docker.errors import DockerException
 from testcontainers.community.postgres import PostgresContainer
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import prose
 from throwaway import postgres as postgres_provider
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from httpx import AsyncClient
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import prose
 from tests.support.shop_fixtures import PASSWORD, ProductFactory
 

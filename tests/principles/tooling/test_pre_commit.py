@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.fences import FencedBlock, find_fences
-from handbook.validators import tool_path
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.fences import FencedBlock, find_fences
+from handbook.content.validators import tool_path
 from tests.support.git_repos import scratch_repo
 from tests.support.pages import block_titled, prose
 from tests.support.source_code import source_block_starting

@@ -24,8 +24,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
-from handbook.validators import tool_path
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
+from handbook.content.validators import tool_path
 from tests.support.pages import block_titled, prose
 from throwaway.ports import free_port
 

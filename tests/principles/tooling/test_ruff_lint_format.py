@@ -9,7 +9,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from handbook.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.linting import ruff_codes_with_the_sources_configuration
 from tests.support.pages import block_titled
 from tests.support.source_code import source_python_files

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from handbook.docs_tree import DOCS_DIR
-from handbook.fences import find_fences
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.fences import find_fences
 
 UV_ONLY_PAGE = DOCS_DIR / "principles" / "tooling" / "uv-only.md"
 

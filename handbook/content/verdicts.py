@@ -1,0 +1,521 @@
+"""Verdicts on every statement of the source document, and the Corrections page.
+
+``docs/_data/verdicts.yml`` maps the anchor of each statement of the source
+(see :class:`~handbook.content.source_document.Statement`) to what running it showed:
+
+* ``holds`` — it runs and does what the source says; ``principles`` and/or
+  ``tests`` name where that is shown.
+* ``corrected`` — the source's form fails, misbehaves or is outdated. The
+  entry quotes the source (``quote``, verbatim), copies what really happens
+  (``happens``, output of a run), gives the ``correction``, the principle
+  pages that show it, ``shown`` (per page, the words of the correction that
+  page carries) and the ``tests`` that reproduce the failure. A statement
+  with several defects lists them under ``defects``, each with its own tests.
+* ``not-verifiable`` — it cannot be run here; ``why`` says why and
+  ``instead`` what was verified in its place.
+
+A code block gets one verdict, or one per part: a key
+``<block anchor>--<part>`` with a ``title`` and a ``quote`` of the lines it
+judges. The parts of a block must cover every line of it that is not blank
+or a comment.
+
+Loading goes in three steps: the YAML is parsed once into entries that
+remember their lines (:func:`_parse`), each entry becomes a typed
+:class:`Verdict` after its own fields are checked (:func:`_to_verdict`),
+then the whole set is checked against the source, the registry and the
+pages (:mod:`handbook.content.verdict_checks`). Every problem is a
+:class:`LocatedError` naming the line of ``verdicts.yml`` (or of the source)
+to fix.
+"""
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from handbook.content import verdict_checks, yaml_loading
+from handbook.content.locations import LocatedError, Location
+from handbook.content.registry import Registry
+from handbook.content.source_document import SourceDocument, Statement
+from handbook.content.verdict_records import KINDS, LABELS, Defect, Verdict, Verdicts
+
+__all__ = [
+    "KINDS",
+    "Defect",
+    "Verdict",
+    "Verdicts",
+    "annotator",
+    "corrections_page",
+    "load_verdicts",
+]
+
+VERDICTS_FILE = Path("_data/verdicts.yml")
+FIELDS = {
+    "verdict",
+    "title",
+    "quote",
+    "happens",
+    "correction",
+    "shown",
+    "defects",
+    "principles",
+    "tests",
+    "why",
+    "instead",
+    "not_shown_on",
+    "no_page",
+    "note",
+}
+REQUIRED = {
+    "holds": (),
+    "corrected": ("title", "quote", "happens", "correction", "principles", "shown"),
+    "not-verifiable": ("why", "instead"),
+}
+CORRECTIONS_PAGE = "corrections.md"
+
+
+# --- Parsing ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One top-level key of verdicts.yml, its value, and where things are written."""
+
+    key: str
+    location: Location
+    body: Any
+    field_lines: dict[str, int]
+    item_lines: dict[str, list[int]]
+    """For list fields, the line of each item."""
+
+
+def _parse(path: Path) -> list[_Entry]:
+    """Compose the YAML once; values are constructed from the same nodes."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        root = yaml_loading.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise LocatedError(Location(path, line), f"not valid YAML: {error}") from error
+    if not isinstance(root, yaml.MappingNode):
+        raise LocatedError(Location(path, 1), "expected a mapping of anchor: verdict")
+    constructor = yaml.SafeLoader("")
+    entries: list[_Entry] = []
+    seen: set[str] = set()
+    for key_node, value_node in root.value:
+        where = Location(path, key_node.start_mark.line + 1)
+        if key_node.value in seen:
+            raise LocatedError(
+                where,
+                f"{key_node.value!r} has a verdict already; one verdict per statement",
+            )
+        seen.add(key_node.value)
+        lines: dict[str, int] = {}
+        items: dict[str, list[int]] = {}
+        if isinstance(value_node, yaml.MappingNode):
+            for name, value in value_node.value:
+                lines[name.value] = name.start_mark.line + 1
+                if isinstance(value, yaml.SequenceNode):
+                    items[name.value] = [i.start_mark.line + 1 for i in value.value]
+        entries.append(
+            _Entry(
+                key=key_node.value,
+                location=where,
+                body=constructor.construct_document(value_node),
+                field_lines=lines,
+                item_lines=items,
+            )
+        )
+    return entries
+
+
+# --- One entry -> a typed record ------------------------------------------------------
+
+
+def _plain(text: str, words: int = 10) -> str:
+    """The first words of a statement, without Markdown markup."""
+    flat = " ".join(re.sub(r"[*`]|\[ \]", "", text).split())
+    cut = flat.split(" ")
+    return " ".join(cut[:words]) + (" …" if len(cut) > words else "")
+
+
+def _title(statement: Statement, title: str) -> str:
+    if title:
+        return title
+    if statement.kind == "code":
+        return _plain(statement.lead) or f"{statement.language} block"
+    return _plain(statement.text)
+
+
+def _statement_of(
+    entry: _Entry, anchors: dict[str, Statement], source: SourceDocument
+) -> tuple[Statement, str | None]:
+    statement, part = anchors.get(entry.key), None
+    if statement is None and "--" in entry.key:
+        block, _, part = entry.key.rpartition("--")
+        statement = anchors.get(block)
+        if statement is not None and statement.kind != "code":
+            statement = None
+    if statement is None:
+        raise LocatedError(
+            entry.location,
+            f"{entry.key!r} is not the anchor of a statement of {source.path.name} "
+            "(nor <code block anchor>--<part>); see the anchors on the Source page",
+        )
+    return statement, part
+
+
+def _strings(entry: _Entry, name: str) -> tuple[str, ...]:
+    """A field that holds one string or a list of them."""
+    value = entry.body.get(name) or ()
+    values = (value,) if isinstance(value, str) else tuple(value)
+    if not all(isinstance(v, str) and v.strip() for v in values):
+        raise LocatedError(
+            Location(entry.location.path, entry.field_lines[name]),
+            f"{entry.key}: {name!r} takes a string or a list of non-empty strings",
+        )
+    return values
+
+
+def _defects(entry: _Entry) -> tuple[Defect, ...]:
+    raw = entry.body.get("defects") or []
+    where = Location(entry.location.path, entry.field_lines.get("defects", 0))
+    if not isinstance(raw, list) or len(raw) < 2:
+        raise LocatedError(
+            where,
+            f"{entry.key}: 'defects' lists two or more defects, each "
+            "{defect: ..., tests: [...]}; a single defect goes in 'tests'",
+        )
+    defects = []
+    for item, line in zip(raw, entry.item_lines["defects"], strict=True):
+        here = Location(entry.location.path, line)
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"defect", "tests"}
+            or not str(item["defect"]).strip()
+            or not item["tests"]
+        ):
+            raise LocatedError(
+                here,
+                f"{entry.key}: each defect is {{defect: <what is wrong>, tests: "
+                "[<the tests that show it>]}",
+            )
+        tests = item["tests"]
+        defects.append(
+            Defect(
+                text=" ".join(str(item["defect"]).split()),
+                tests=(tests,) if isinstance(tests, str) else tuple(tests),
+                location=here,
+            )
+        )
+    return tuple(defects)
+
+
+def _shown(entry: _Entry) -> dict[str, tuple[str, ...]]:
+    raw = entry.body.get("shown") or {}
+    where = Location(entry.location.path, entry.field_lines.get("shown", 0))
+    if not isinstance(raw, dict):
+        raise LocatedError(
+            where,
+            f"{entry.key}: 'shown' maps each principle ID to the words of the "
+            "correction its page carries",
+        )
+    shown = {}
+    for principle, words in raw.items():
+        values = (words,) if isinstance(words, str) else tuple(words or ())
+        if not values or not all(isinstance(v, str) and v.strip() for v in values):
+            raise LocatedError(
+                where, f"{entry.key}: 'shown' gives {principle} no words to look for"
+            )
+        shown[str(principle)] = values
+    return shown
+
+
+def _check_fields(entry: _Entry, part: str | None) -> str:
+    """The entry's own shape: known fields, a kind, what that kind requires."""
+    body, key = entry.body, entry.key
+    if not isinstance(body, dict):
+        raise LocatedError(entry.location, f"{key}: expected a mapping of fields")
+    lines = entry.field_lines
+    if unknown := sorted(set(body) - FIELDS):
+        raise LocatedError(
+            Location(entry.location.path, lines[unknown[0]]),
+            f"{key}: unknown field {unknown[0]!r}; fields: {', '.join(sorted(FIELDS))}",
+        )
+    kind = body.get("verdict")
+    if kind not in KINDS:
+        raise LocatedError(
+            Location(entry.location.path, lines.get("verdict", entry.location.line)),
+            f"{key}: verdict must be one of {', '.join(KINDS)}, not {kind!r}",
+        )
+    required = list(REQUIRED[kind]) + (["title", "quote"] if part else [])
+    for name in required:
+        if not body.get(name):
+            raise LocatedError(
+                entry.location, f"{key}: a {kind!r} verdict needs {name!r}"
+            )
+    if kind == "corrected" and not (body.get("tests") or body.get("defects")):
+        raise LocatedError(
+            entry.location, f"{key}: a 'corrected' verdict needs 'tests' or 'defects'"
+        )
+    if body.get("tests") and body.get("defects"):
+        raise LocatedError(
+            Location(entry.location.path, lines["tests"]),
+            f"{key}: with 'defects', each defect names its tests; drop 'tests'",
+        )
+    if kind == "holds" and not (body.get("principles") or body.get("tests")):
+        raise LocatedError(
+            entry.location, f"{key}: a 'holds' verdict names its principles or tests"
+        )
+    for name, only in (("shown", "corrected"), ("defects", "corrected")):
+        if name in body and kind != only:
+            raise LocatedError(
+                Location(entry.location.path, lines[name]),
+                f"{key}: {name!r} belongs to a {only!r} verdict only",
+            )
+    if "not_shown_on" in body and kind != "not-verifiable":
+        raise LocatedError(
+            Location(entry.location.path, lines["not_shown_on"]),
+            f"{key}: 'not_shown_on' belongs to a 'not-verifiable' verdict only",
+        )
+    if "{" in str(body.get("title", "")):
+        raise LocatedError(
+            Location(entry.location.path, lines["title"]),
+            f"{key}: no braces in a title, they end up read as heading attributes",
+        )
+    return str(kind)
+
+
+def _to_verdict(
+    entry: _Entry, anchors: dict[str, Statement], source: SourceDocument
+) -> Verdict:
+    statement, part = _statement_of(entry, anchors, source)
+    kind = _check_fields(entry, part)
+    body = entry.body
+    defects = _defects(entry) if "defects" in body else ()
+    tests = tuple(body.get("tests") or ()) + tuple(t for d in defects for t in d.tests)
+    return Verdict(
+        key=entry.key,
+        statement=statement,
+        part=part,
+        verdict=kind,
+        title=_title(statement, str(body.get("title", ""))),
+        quote=str(body.get("quote", "")),
+        happens=str(body.get("happens", "")),
+        correction=str(body.get("correction", "")),
+        shown=_shown(entry),
+        defects=defects,
+        principles=tuple(body.get("principles") or ()),
+        tests=tests,
+        why=str(body.get("why", "")),
+        instead=str(body.get("instead", "")),
+        not_shown_on=tuple(body.get("not_shown_on") or ()),
+        no_page=_strings(entry, "no_page") if "no_page" in body else (),
+        note=str(body.get("note", "")),
+        location=entry.location,
+        field_lines=entry.field_lines,
+    )
+
+
+def load_verdicts(
+    docs_dir: Path, source: SourceDocument, registry: Registry, repo_root: Path
+) -> Verdicts:
+    """Parse, type and check verdicts.yml; the first problem found is raised."""
+    path = docs_dir / VERDICTS_FILE
+    anchors = {s.anchor: s for s in source.statements}
+    entries = tuple(_to_verdict(e, anchors, source) for e in _parse(path))
+    verdicts = Verdicts(path, source, entries)
+    verdict_checks.check_all(verdicts, registry, repo_root)
+    return verdicts
+
+
+# --- Rendering -------------------------------------------------------------------
+
+
+def _mark(verdict: Verdict, prefix: str) -> str:
+    return (
+        f"[Verdict: {verdict.label.lower()}]({prefix}{CORRECTIONS_PAGE}#{verdict.key})"
+        f"{{ #{verdict.key} .pbp-verdict .pbp-verdict--{verdict.verdict} }}"
+    )
+
+
+def annotator(verdicts: Verdicts, prefix: str = "") -> Callable[[Statement], list[str]]:
+    """The marks the Source page puts on each statement (see SourceDocument.render)."""
+
+    def annotate(statement: Statement) -> list[str]:
+        found = verdicts.of(statement)
+        if len(found) == 1 and not found[0].part:
+            return [_mark(found[0], prefix)]
+        counts = {kind: sum(v.verdict == kind for v in found) for kind in KINDS}
+        summary = ", ".join(
+            f"{n} {LABELS[kind].lower()}" for kind, n in counts.items() if n
+        )
+        head = (
+            f'<span id="{statement.anchor}"></span>'
+            f"**Verdicts on its {len(found)} parts** ({summary}): "
+        )
+        return [head] + [f"{_mark(v, prefix)} {v.title}" for v in found]
+
+    return annotate
+
+
+def _transcript(text: str) -> list[str]:
+    """Quoted or captured text, as it is: a bare ``<pre>``, not a code block.
+
+    Nothing here is code to copy, and a code block is five elements and a
+    copy button: 116 of them kept the page over its weight budget.
+    """
+    # "[" as a character reference: a quoted TOML table ("[[rules]]") is not a
+    # placeholder of the handbook's.
+    escaped = html.escape(text.rstrip("\n")).replace("[", "&#91;")
+    return [f'<pre class="pbp-transcript">{escaped}</pre>', ""]
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _principle_links(registry: Registry, ids: tuple[str, ...]) -> str:
+    return ", ".join(
+        f"[{registry.by_id(i).title}]({registry.by_id(i).path.as_posix()}) (`{i}`)"
+        for i in ids
+    )
+
+
+def _where(verdict: Verdict) -> str:
+    statement = verdict.statement
+    return (
+        f"[{statement.section}](source.md#{verdict.key}), "
+        f"line {statement.block_line or statement.line}"
+    )
+
+
+def _tests(tests: tuple[str, ...]) -> str:
+    return ", ".join(f"`{t}`" for t in tests)
+
+
+def _corrected_entry(verdict: Verdict, registry: Registry) -> list[str]:
+    """One correction, closed: its title is one line until the reader opens it.
+
+    The ``<details>`` carries the anchor that pages and the Source page link
+    to; Material opens a closed ``<details>`` that holds the URL's target.
+    """
+    out = [
+        f'<details class="pbp-correction" id="{verdict.key}" markdown>',
+        f'<summary markdown="span">{verdict.title}</summary>',
+        "",
+        f"**The source writes** ({_where(verdict)}):",
+        "",
+        *_transcript(verdict.quote),
+        "**What happens** (output of a run):",
+        "",
+        *_transcript(verdict.happens),
+    ]
+    if verdict.defects:
+        out += [f"**Defects ({len(verdict.defects)}), each with its own test:**", ""]
+        out += [
+            f"{number}. {d.text} Reproduced by {_tests(d.tests)}."
+            for number, d in enumerate(verdict.defects, start=1)
+        ]
+        out.append("")
+    out += [
+        f"**Correction:** {' '.join(verdict.correction.split())}",
+        "",
+        f"**Shown on:** {_principle_links(registry, verdict.principles)}.",
+        "",
+    ]
+    if not verdict.defects:
+        out += [f"**Reproduced by:** {_tests(verdict.tests)}.", ""]
+    if verdict.note:
+        out += [f"*{' '.join(verdict.note.split())}*", ""]
+    return [*out, "</details>", ""]
+
+
+def _index_line(verdict: Verdict) -> str:
+    """A correction in the summary: its title, linking to its detail."""
+    # Titles quote config keys in brackets ("[tool.ruff.isort] is deprecated"):
+    # escaped, so they neither end the link text nor read as a [[placeholder]].
+    text = _cell(verdict.title).replace("[", "\\[").replace("]", "\\]")
+    return f"- [{text}](#{verdict.key})"
+
+
+def _id_links(registry: Registry, ids: tuple[str, ...]) -> str:
+    """Principles by ID alone: the short form for a list of 95."""
+    return ", ".join(f"[{i}]({registry.by_id(i).path.as_posix()})" for i in ids)
+
+
+def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
+    """The generated Corrections page: a summary of every verdict, then the
+    corrected ones in full, each closed until opened.
+
+    No tables: a statement, its evidence and its notes are long prose, and a
+    three-column table of them overflowed a 390 px phone.
+    """
+    counts = verdicts.counts()
+    statements = len(verdicts.source.statements)
+    corrected = verdicts.by_kind("corrected")
+    out = [
+        "# Corrections",
+        "",
+        f"Every statement of the [source document](source.md) was checked by running it: "
+        f"{statements} statements, {len(verdicts.entries)} verdicts (code blocks are "
+        f"judged part by part). **{counts['corrected']} corrected**, "
+        f"**{counts['holds']} hold**, **{counts['not-verifiable']} not verifiable here**.",
+        "",
+        "A corrected statement fails, misbehaves or is outdated as written. Each "
+        "correction quotes it, shows what a run does, corrects it, and names the "
+        "principle and the test that shows it; the build fails if any goes stale.",
+        "",
+        "## Summary",
+        "",
+        f"The {counts['corrected']} corrections; a link opens its detail.",
+        "",
+        '<div class="pbp-index" markdown>',
+        "",
+        *(_index_line(v) for v in corrected),
+        "",
+        "</div>",
+        "",
+        "## Corrected",
+        "",
+    ]
+    for verdict in corrected:
+        out += _corrected_entry(verdict, registry)
+    out += [
+        "## Not verifiable here",
+        "",
+        "What each statement would need, and what was verified instead.",
+        "",
+    ]
+    for verdict in verdicts.by_kind("not-verifiable"):
+        out.append(
+            f'- <span id="{verdict.key}"></span>**{_cell(verdict.title)}** ({_where(verdict)}). '
+            f"*Why not:* {_cell(verdict.why)} *Verified instead:* {_cell(verdict.instead)}"
+        )
+    out += [
+        "",
+        "## Holds",
+        "",
+        '<details class="pbp-holds" markdown>',
+        f"<summary>The {counts['holds']} statements that hold, with what shows it</summary>",
+        "",
+    ]
+    for verdict in verdicts.by_kind("holds"):
+        shown = "; ".join(
+            x
+            for x in (_id_links(registry, verdict.principles), _tests(verdict.tests))
+            if x
+        )
+        note = f" {_cell(verdict.note)}" if verdict.note else ""
+        out.append(
+            f'- <span id="{verdict.key}"></span>**{_cell(verdict.title)}** ({_where(verdict)}).'
+            + (f" *Shown by:* {shown}." if shown else "")
+            + note
+        )
+    out += ["", "</details>"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,279 @@
+"""One build of the site: the state the MkDocs hooks share, and their steps.
+
+``Build.start`` runs in ``on_config``: it loads and checks the site
+(:mod:`handbook.site.site_model`), generates the pages of the table
+(:mod:`handbook.site.site_pages`) and checks every placeholder of every page
+(:mod:`handbook.content.placeholders`), so that any content error stops the build
+before a page renders. Each later hook is one method here.
+"""
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import PluginCollection
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from handbook.content import evidence, placeholders
+from handbook.content.markdown_document import MarkdownDocument, parse_document
+from handbook.content.placeholders import Kind, PageAddress, Placeholder
+from handbook.content.review_comments import absolute
+from handbook.site import pages
+from handbook.site.bench_citations import bench_kind
+from handbook.site.build_cache import BuildCache
+from handbook.site.checkboxes import name_checkboxes
+from handbook.site.code_spans import unwrap_plain_tokens
+from handbook.site.css_comments import strip_site_stylesheet
+from handbook.site.listing_redirects import write_listing_redirects
+from handbook.site.print_page import all_principles_kind
+from handbook.site.reading_list import neighbours
+from handbook.site.site_model import Site, load_site
+from handbook.site.site_pages import SitePage, navigation, search_meta, site_pages
+from handbook.site.unbroken_ids import keep_ids_whole
+
+DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
+
+
+@dataclass
+class Build:
+    """What one build knows, from ``on_config`` to ``on_post_build``."""
+
+    site: Site
+    rows: tuple[SitePage, ...]
+    generated: dict[str, str]
+    """Each generated file's content, by its path relative to docs/."""
+    documents: dict[str, MarkdownDocument]
+    """Every page's Markdown, hand-written and generated, by its path."""
+    placeholders: dict[str, list[Placeholder]]
+    kinds: dict[str, Kind]
+    cache: BuildCache | None
+    plugins: PluginCollection
+    """The site's plugins: Material's search index is labelled through them."""
+    rendered: dict[str, str] = field(default_factory=dict)
+    """Each principle page's HTML, by its path, for the all-in-one page."""
+    reading_links: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    """Next and Previous of each page on the reading list, by path."""
+    site_name: str = ""
+
+    @classmethod
+    def start(cls, config: MkDocsConfig) -> "Build":
+        """Load and check everything; raises LocatedError at the first problem."""
+        site = load_site(
+            Path(config.docs_dir),
+            site_url=config.site_url or DEFAULT_SITE_URL,
+            repo_url=config.repo_url,
+            description=config.site_description or "",
+            published_url=config.extra.get("published_url"),
+        )
+        rows = site_pages()
+        generated = {row.uri: row.render(site) for row in rows if row.render}
+        documents = dict(site.documents) | {
+            uri: parse_document(Path(uri), text, front_matter=False)
+            for uri, text in generated.items()
+            if uri.endswith(".md")
+        }
+        rendered: dict[str, str] = {}
+        kinds = {
+            "bench": bench_kind(site.benchmarks),
+            "all-principles": all_principles_kind(site.registry, rendered),
+        }
+        found = {uri: placeholders.find(doc) for uri, doc in documents.items()}
+        for page_placeholders in found.values():
+            placeholders.check(page_placeholders, kinds)
+        cache = BuildCache.open(config)
+        return cls(
+            site,
+            rows,
+            generated,
+            documents,
+            found,
+            kinds,
+            cache,
+            config.plugins,
+            rendered,
+            site_name=config.site_name,
+        )
+
+    def navigation(self) -> list[object]:
+        return navigation(self.rows, self.site.registry)
+
+    def add_files(self, files: Files, config: MkDocsConfig) -> Files:
+        """Add the generated files; pages already read are not read again."""
+        for file in files.documentation_pages():
+            if document := self.site.documents.get(file.src_uri):
+                file.content_string = document.text
+        for uri, content in self.generated.items():
+            files.append(File.generated(config, uri, content=content))
+        return files
+
+    def link_reading_order(self, nav: Navigation) -> None:
+        """Next and Previous follow Start here's list on its pages.
+
+        MkDocs links each page to its sidebar neighbours, which list the
+        principles by area; the reading list has day one's musts first. Each
+        page the list decides a side of is linked to the page it names, and
+        the pages' front matter records the links, so a page whose links
+        change is rendered again (the build cache keys HTML by front matter).
+        """
+        by_uri = {page.file.src_uri: page for page in nav.pages}
+        for uri, (previous, following) in neighbours(self.site.reading_list).items():
+            page = by_uri[uri]
+            if previous is not None:
+                page.previous_page = by_uri[previous]
+            if following is not None:
+                page.next_page = by_uri[following]
+            self.reading_links[uri] = {"previous": previous, "next": following}
+
+    def reuse_rendered(self) -> None:
+        """Search entries from the cache, for pages whose HTML is unchanged."""
+        if self.cache is not None:
+            self.cache.memoise_search()
+
+    def label_search_results(self) -> None:
+        """A principle's search result is headed ``ID · short name``.
+
+        Material titles a page's result with its h1, the full rule; like the
+        sidebar, results are scanned, so the label heads them and the rule
+        opens the teaser below it. The rule's words stay in the entry.
+        """
+        search = self.plugins.get("material/search") or self.plugins.get("search")
+        index = getattr(search, "search_index", None)
+        if index is None:
+            return
+        original = index.add_entry_from_context
+
+        def add_entry_from_context(page: Page) -> None:
+            first = len(index.entries)
+            original(page)
+            principle = self.site.principle_at(page.file.src_uri)
+            if principle is None:
+                return
+            for entry in index.entries[first:]:
+                if entry["location"] == page.url:
+                    entry["title"] = principle.label
+                    rule = html.escape(principle.title, quote=False)
+                    entry["text"] = f"<p>{rule}</p>{entry['text']}"
+
+        index.add_entry_from_context = add_entry_from_context
+
+    def reuse_outputs(self, env: jinja2.Environment) -> None:
+        """Page HTML from the cache, for pages whose context is unchanged."""
+        if self.cache is not None:
+            self.cache.memoise_templates(env)
+
+    def page_markdown(self, page: Page) -> str:
+        """The page's Markdown; its rendering comes from the cache when it can."""
+        if self.cache is not None:
+            self.cache.memoise_render(page)
+        return self._markdown(page)
+
+    def _markdown(self, page: Page) -> str:
+        """Placeholders expanded; a principle page assembled around its sections."""
+        uri = page.file.src_uri
+        document = self.documents[uri]
+        page.meta["search"] = {
+            **search_meta(self.rows, self.site.registry, uri),
+            **(page.meta.get("search") or {}),
+        }
+        if links := self.reading_links.get(uri):
+            page.meta["pbp_reading"] = links
+        if page.meta["search"].get("exclude"):
+            # Out of the site's search, out of search engines' too (the print page).
+            page.meta["robots"] = "noindex"
+        lines = placeholders.expand_markdown(
+            document, self.placeholders[uri], self.kinds, _address(page)
+        )
+        principle = self.site.principle_at(uri)
+        if principle is None:
+            return "\n".join(lines[document.body_line - 1 :]) + "\n"
+        # Per-page description (meta description, Open Graph) and search terms:
+        # Material's search ranks a match in a page's tags above all else.
+        page.meta["description"] = html.escape(principle.summary, quote=True)
+        page.meta["tags"] = list(
+            dict.fromkeys(
+                [
+                    principle.id,
+                    id_word(principle.id),
+                    *principle.tags,
+                    *principle.aliases,
+                ]
+            )
+        )
+        page.meta["pbp_id"] = principle.id
+        # The page title is the sidebar's "ID · short name"; previews show the rule.
+        page.meta["pbp_title"] = principle.title
+        stop, following = self.site.stop_at(uri) or (None, None)
+        return pages.assemble_principle(
+            self.site.registry,
+            principle,
+            lines,
+            self.site.anchors[principle.id],
+            self.site.link_url,
+            evidence.verified_by(principle, self.site.repo_url),
+            stop,
+            following,
+        )
+
+    def page_content(self, content: str, page: Page) -> str:
+        """Name task-list checkboxes, drop spans that style nothing; keep each
+        principle's HTML for the print page."""
+        content = unwrap_plain_tokens(name_checkboxes(content))
+        content = keep_ids_whole(content, (e.id for e in self.site.registry.lock))
+        if self.site.principle_at(page.file.src_uri) is not None:
+            self.rendered[page.file.src_uri] = content
+        return content
+
+    def page_context(self, page: Page) -> None:
+        """No edit link without a source file; HTML-stage placeholders expanded."""
+        uri = page.file.src_uri
+        if uri in self.generated:
+            page.edit_url = None
+        page.content = placeholders.expand_html(
+            page.content or "", self.placeholders[uri], self.kinds, _address(page)
+        )
+
+    def finish(self, site_dir: Path) -> None:
+        self._write_redirects(site_dir)
+        write_listing_redirects(site_dir, self.site.site_url)
+        strip_site_stylesheet(site_dir)
+        if self.cache is not None:
+            self.cache.finish()
+
+    def _write_redirects(self, site_dir: Path) -> None:
+        """A static redirect for every ID ever published: /id/<ID>/.
+
+        Static hosts match paths case-sensitively, so the lower-case spelling
+        (/id/perf-eager-load/) gets its own redirect too; any other mix of
+        cases is sent to the upper-case URL by the 404 page.
+        """
+        for principle_id, target in self.site.registry.redirects().items():
+            canonical = absolute(self.site.site_url, target)
+            preview = pages.link_preview(
+                self.site.registry, principle_id, self.site_name
+            )
+            redirect = pages.redirect_html(
+                "../../" + target, canonical, principle_id, preview
+            )
+            for spelling in dict.fromkeys((principle_id, principle_id.lower())):
+                directory = site_dir / "id" / spelling
+                directory.mkdir(parents=True, exist_ok=True)
+                (directory / "index.html").write_text(redirect, encoding="utf-8")
+
+
+def _address(page: Page) -> PageAddress:
+    return PageAddress(page.file.src_uri, page.url)
+
+
+def id_word(principle_id: str) -> str:
+    """The ID as one search word, ``dbmigrations`` for DB-MIGRATIONS.
+
+    Search splits an ID at its hyphens, and the words of one ID ("db",
+    "migrations") are often words of its neighbours too; the site's search
+    (docs/assets/search-worker.js) also looks a query's words up joined, so
+    the page whose ID the reader typed ranks first.
+    """
+    return principle_id.replace("-", "").lower()

@@ -1,0 +1,101 @@
+"""MkDocs hooks: build the site around the principle registry.
+
+A flat pipeline, one step per MkDocs event, each a method of the build
+(:class:`handbook.site.build.Build`) that ``on_config`` starts:
+
+1. ``on_config``: read every page and data file once and check all of it
+   (registry, anatomy, verdicts, benchmark results, placeholders), generate
+   the pages of the table, set the navigation.
+2. ``on_pre_build``: Material's search reuses the entries of unchanged pages,
+   and names a principle by its ID and short name.
+3. ``on_files``: add the generated pages and files.
+4. ``on_nav``: Next and Previous follow Start here's reading list.
+5. ``on_page_markdown``: expand placeholders; assemble a principle page; its
+   rendering comes from the build cache if its inputs are unchanged.
+6. ``on_page_content``: name checkboxes; keep principles' HTML for /print/.
+7. ``on_env``: a page's HTML comes from the build cache if its template
+   context is unchanged.
+8. ``on_page_context``: no edit link on generated pages; expand the
+   placeholders that need other pages' HTML.
+9. ``on_post_build``: a redirect for every ID ever published, /id/<ID>/;
+   the build cache keeps what this build used.
+
+Any problem in the content stops the build in ``on_config`` with
+``file:line: message``.
+"""
+
+from pathlib import Path
+
+import jinja2
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
+
+from benchmarks.results import ResultsError
+from handbook.content.locations import LocatedError
+from handbook.site.build import Build
+
+_build: Build | None = None
+
+
+def _current() -> Build:
+    if _build is None:
+        raise PluginError("the handbook's on_config hook has not run")
+    return _build
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    global _build
+    try:
+        _build = Build.start(config)
+    except (LocatedError, ResultsError) as error:
+        raise PluginError(str(error)) from error
+    config.nav = _build.navigation()
+    return config
+
+
+def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+    del config, files
+    _current().link_reading_order(nav)
+    return nav
+
+
+def on_pre_build(config: MkDocsConfig) -> None:
+    del config
+    _current().reuse_rendered()
+    _current().label_search_results()
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    return _current().add_files(files, config)
+
+
+# First, so that the page's Markdown is the model's, and other plugins see
+# the page as assembled.
+@event_priority(100)
+def on_page_markdown(markdown: str, page: Page, **_: object) -> str:
+    del markdown  # the same text, already read and parsed in on_config
+    return _current().page_markdown(page)
+
+
+def on_page_content(html: str, page: Page, **_: object) -> str:
+    return _current().page_content(html, page)
+
+
+def on_env(env: jinja2.Environment, **_: object) -> jinja2.Environment:
+    _current().reuse_outputs(env)
+    return env
+
+
+def on_page_context(
+    context: dict[str, object], page: Page, **_: object
+) -> dict[str, object]:
+    _current().page_context(page)
+    return context
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    _current().finish(Path(config.site_dir))
