@@ -18,7 +18,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from pydantic import SecretStr
+from pydantic import SecretStr, TypeAdapter
 
 from shop.core.config import Settings
 from shop.core.errors import error_code
@@ -26,6 +26,7 @@ from shop.core.main import create_app
 from shop.shared.exceptions import DomainError, UnauthorizedError
 from shop.shared.http_cache import matches_if_none_match, strong_etag
 from shop.shared.pagination import MAX_ID, CursorCodec, cursor_key
+from shop.shared.text import DISPLAY_TEXT_PATTERN, DisplayName
 from shop.users.security import ALGORITHM, create_access_token, read_access_token
 from tests.support.shop_fixtures import (
     ProductFactory,
@@ -293,3 +294,19 @@ async def test_the_lifespan_passes_through_every_middleware(settings: Settings) 
 
     async with running(app) as served:
         assert served.state["engine"] is not None
+
+
+# --- text --------------------------------------------------------------------
+
+
+def test_a_display_name_documents_each_bound_it_enforces() -> None:
+    # The pattern alone already refuses "": the schema must still say
+    # minLength 1, or a client generated from it learns a weaker contract.
+    schema = TypeAdapter(DisplayName).json_schema()
+
+    assert schema == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 100,
+        "pattern": DISPLAY_TEXT_PATTERN,
+    }
