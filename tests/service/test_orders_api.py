@@ -5,7 +5,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import InvalidRequestError, MissingGreenlet
@@ -348,24 +347,6 @@ async def test_a_page_exactly_full_has_no_next_cursor(
 
     assert len(page["items"]) == 2
     assert page["next_cursor"] is None
-
-
-async def test_without_a_limit_a_page_holds_the_documented_20(
-    client: AsyncClient, alice: dict[str, Any], app: FastAPI
-) -> None:
-    for _ in range(21):
-        await place(client, alice)
-
-    page = (await client.get("/orders", headers=alice["headers"])).json()
-
-    assert len(page["items"]) == 20
-    assert page["next_cursor"] is not None
-    [limit] = [
-        parameter
-        for parameter in app.openapi()["paths"]["/orders"]["get"]["parameters"]
-        if parameter["name"] == "limit"
-    ]
-    assert limit["schema"]["default"] == 20
 
 
 @pytest.mark.parametrize(
