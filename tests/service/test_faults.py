@@ -9,19 +9,23 @@ The hang guards are generous limits against a stuck test, not speed targets.
 
 import asyncio
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
+import asyncpg
 import pytest
 from fastapi import Depends, FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
 from shop.core.database import get_db
+from shop.core.errors import is_database_unavailable
 from shop.core.main import create_app
 from shop.users.models import User
 from tests.service.db_proxy import DatabaseProxy, database_proxy
@@ -266,9 +270,15 @@ async def test_a_statement_over_the_server_side_timeout_is_a_503(
         )
 
     # PostgreSQL cancelled it (SQLSTATE 57014): the database protected itself.
-    assert_error(response, 503, "service_unavailable")
+    error = assert_error(response, 503, "service_unavailable")
+    assert error["message"] == "Database unavailable"
     [warning] = [line for line in _log(capsys) if line["level"] == "WARNING"]
     assert warning["error"] == "DBAPIError"
+    # What an operator greps for, and which request it cost.
+    assert (warning["message"], warning["path"]) == (
+        "database unavailable",
+        "/reports/slow",
+    )
 
 
 # --8<-- [start:sql-error-log]
@@ -290,6 +300,12 @@ async def test_a_database_bug_is_a_500_logged_once_without_sql_parameters(
 
     assert_error(response, 500, "internal_server_error")
     [error] = [line for line in _log_lines(output) if line["level"] == "ERROR"]
+    assert (error["method"], error["path"]) == ("POST", "/auth/token")
+    # Logged by the database-error handler itself: the last exception of its
+    # traceback is the database's error, not one raised while handling it.
+    raised = re.findall(r"^([\w.]+(?:Error|Exception)):", error["exception"], re.M)
+    assert raised[-1] == "sqlalchemy.exc.ProgrammingError"
+    assert "During handling of the above exception" not in error["exception"]
     assert 'relation "users" does not exist' in error["exception"]
     assert "[SQL parameters hidden due to hide_parameters=True]" in error["exception"]
     assert "grace@example.com" not in output
@@ -443,3 +459,36 @@ async def test_a_constraint_violation_logs_the_constraint_but_not_the_row(
     assert "[detail withheld]" in error["exception"]
     assert EMAIL not in output.lower()
     assert HASH not in output
+
+
+# --- which errors mean "the database is unavailable" ----------------------------------
+
+
+class _DriverErrorWithoutSqlstate(Exception):
+    """A driver error that carries no SQLSTATE, as a DBAPI adapter may raise."""
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        MultipleResultsFound("two users share an email"),
+        DBAPIError("SELECT 1", None, _DriverErrorWithoutSqlstate("closed cursor")),
+        DBAPIError("INSERT", None, asyncpg.UniqueViolationError("duplicate key")),
+    ],
+    ids=["not-from-the-driver", "no-sqlstate", "integrity-error"],
+)
+def test_a_database_error_that_is_not_an_outage_is_a_bug(error: Exception) -> None:
+    assert not is_database_unavailable(error)
+
+
+def test_an_os_error_raised_by_code_without_a_module_name_is_a_bug() -> None:
+    # exec'd code (a template engine, a plugin loader) runs in globals that
+    # may have no __name__: still not the driver.
+    namespace: dict[str, Any] = {}
+    exec(  # noqa: S102 - the point of the test: code with no module name
+        "def read_receipt():\n    open('/nonexistent/receipt.html')\n", namespace
+    )
+    with pytest.raises(FileNotFoundError) as raised:
+        namespace["read_receipt"]()
+
+    assert not is_database_unavailable(raised.value)

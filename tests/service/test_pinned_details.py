@@ -9,13 +9,16 @@ to its exact value, so changing it is a visible decision.
 import base64
 import json
 import re
+import time
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import jwt
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from pydantic import SecretStr
+from pydantic import SecretStr, TypeAdapter
 
 from shop.core.config import Settings
 from shop.core.errors import error_code
@@ -23,7 +26,8 @@ from shop.core.main import create_app
 from shop.shared.exceptions import DomainError, UnauthorizedError
 from shop.shared.http_cache import matches_if_none_match, strong_etag
 from shop.shared.pagination import MAX_ID, CursorCodec, cursor_key
-from shop.users.security import ALGORITHM, read_access_token
+from shop.shared.text import DISPLAY_TEXT_PATTERN, DisplayName
+from shop.users.security import ALGORITHM, create_access_token, read_access_token
 from tests.support.shop_fixtures import (
     ProductFactory,
     assert_error,
@@ -64,9 +68,14 @@ def test_a_signed_payload_is_read_with_the_url_safe_alphabet() -> None:
     assert codec.decode(f"{payload}.{codec._signature(payload)}") == 7
 
 
-def test_a_signed_payload_with_a_character_outside_base64_is_refused() -> None:
+# Four of them keep the padding right: a lenient decoder would skip them and
+# read the same document.
+@pytest.mark.parametrize("outside", ["!", "!!!!"])
+def test_a_signed_payload_with_a_character_outside_base64_is_refused(
+    outside: str,
+) -> None:
     payload = _payload({"v": 1, "after": 7})
-    junk = payload[:4] + "!" + payload[4:]
+    junk = payload[:4] + outside + payload[4:]
 
     with pytest.raises(ValueError, match=r"^malformed cursor$"):
         codec.decode(f"{junk}.{codec._signature(junk)}")
@@ -137,6 +146,29 @@ def test_a_token_for_the_first_or_the_last_possible_id_is_accepted(
     token = _token({"sub": str(user_id)})
 
     assert read_access_token(token, secret=SECRET) == (user_id, 0)
+
+
+@pytest.fixture
+def server_clock_in_los_angeles(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time zone 7 to 8 hours behind UTC, as on a laptop."""
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("server_clock_in_los_angeles")
+def test_a_token_made_off_utc_is_dated_in_utc_and_reads_back() -> None:
+    # A naive local time would be read as UTC: 7 to 8 hours in the past,
+    # so a token would expire before it was issued.
+    token = create_access_token(
+        41, token_version=0, secret=SECRET, lifetime=timedelta(minutes=30)
+    )
+
+    claims = jwt.decode(token, SECRET.get_secret_value(), algorithms=[ALGORITHM])
+    assert abs(claims["iat"] - time.time()) < 60
+    assert read_access_token(token, secret=SECRET) == (41, 0)
 
 
 @pytest.mark.parametrize("user_id", [0, MAX_ID + 1])
@@ -262,3 +294,19 @@ async def test_the_lifespan_passes_through_every_middleware(settings: Settings) 
 
     async with running(app) as served:
         assert served.state["engine"] is not None
+
+
+# --- text --------------------------------------------------------------------
+
+
+def test_a_display_name_documents_each_bound_it_enforces() -> None:
+    # The pattern alone already refuses "": the schema must still say
+    # minLength 1, or a client generated from it learns a weaker contract.
+    schema = TypeAdapter(DisplayName).json_schema()
+
+    assert schema == {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 100,
+        "pattern": DISPLAY_TEXT_PATTERN,
+    }

@@ -77,3 +77,55 @@ def test_an_error_reached_twice_does_not_hide_the_rest_of_the_chain() -> None:
 
     assert EMAIL not in redacted
     assert 'violates unique constraint "uq_users_email"' in redacted
+
+
+def test_each_withheld_part_says_what_was_withheld() -> None:
+    """The log keeps the shape of the error: a reader sees that a value
+    was there and was withheld, not a message that silently lost a line."""
+    violation = _unique_violation()
+    text = "".join(traceback.format_exception(violation))
+
+    redacted = redact_database_errors(text, violation)
+
+    assert "[detail withheld]" in redacted.splitlines()
+    assert 'violates unique constraint "uq_users_email"' in redacted
+
+
+def test_a_value_asyncpg_could_not_encode_is_withheld_with_its_cause() -> None:
+    """asyncpg raises "invalid input for query argument" from the
+    encoder's error, and both quote the value the user sent."""
+    encoder_error = ValueError("invalid literal for int() with base 10: 'hunter2'")
+    data_error = asyncpg.DataError(
+        "invalid input for query argument $1: 'hunter2' (invalid literal)"
+    )
+    data_error.__cause__ = encoder_error
+    text = "".join(traceback.format_exception(data_error))
+    assert text.count("hunter2") == 2
+
+    redacted = redact_database_errors(text, data_error)
+
+    assert "hunter2" not in redacted
+    assert "invalid input for query argument $1: [value withheld]" in redacted
+    assert "ValueError: [withheld: error encoding the argument]" in (
+        redacted.splitlines()
+    )
+
+
+def test_a_task_group_raised_from_a_database_error_is_redacted() -> None:
+    """The group's own cause, not only its members, is followed."""
+    violation = _unique_violation()
+    try:
+        try:
+            raise violation
+        except asyncpg.UniqueViolationError as error:
+            raise ExceptionGroup(
+                "order placement failed", [RuntimeError("stock not reserved")]
+            ) from error
+    except ExceptionGroup as raised:
+        group = raised
+    text = "".join(traceback.format_exception(group))
+    assert EMAIL in text
+
+    redacted = redact_database_errors(text, group)
+
+    assert EMAIL not in redacted
