@@ -20,7 +20,7 @@ def pages_mentioning(built_site: Path, term: str) -> set[str]:
 
 
 async def open_search(page: Page, site_url: str) -> None:
-    await page.goto(site_url, wait_until="networkidle")  # the search index is loaded
+    await page.goto(site_url, wait_until="networkidle")
     await page.get_by_role("textbox", name="Search").click()
 
 

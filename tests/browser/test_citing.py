@@ -95,3 +95,25 @@ async def test_the_one_line_comment_copy_button_copies_the_one_line_form(
     await block.hover()
     await block.get_by_role("button", name="Copy to clipboard").click()
     assert await _clipboard(page) == review_line(PRINCIPLE, PUBLISHED)
+
+
+async def test_the_checklist_task_list_wraps_on_a_phone_and_copies_unchanged(
+    phone: Page, site_url: str
+) -> None:
+    await phone.context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/")
+    )
+    await phone.goto(site_url + "checklist/")
+    block = phone.locator("#copy-as-a-task-list ~ .language-markdown").first
+    # Every line fits the 390 px screen: nothing to scroll sideways to.
+    sideways = await block.locator("pre > code").evaluate(
+        "code => code.scrollWidth - code.clientWidth"
+    )
+    assert sideways <= 1, f"the task list scrolls {sideways} px sideways"
+    right = await block.evaluate("block => block.getBoundingClientRect().right")
+    assert right <= await phone.evaluate("document.documentElement.clientWidth")
+    # Wrapped on screen only: the copy is the task list, line for line.
+    await block.hover()
+    await block.get_by_role("button", name="Copy to clipboard").click()
+    copied = await _clipboard(phone)
+    assert copied.rstrip("\n") == checklist_markdown(REGISTRY, PUBLISHED).rstrip("\n")

@@ -162,7 +162,7 @@ async def test_a_principle_s_search_result_is_headed_by_id_and_short_name(
     phone: Page, site_url: str
 ) -> None:
     principle = REGISTRY.by_id("STACK-PYDANTIC")
-    await phone.goto(site_url, wait_until="networkidle")  # the index is loaded
+    await phone.goto(site_url, wait_until="networkidle")
     await phone.locator("label.md-header__button[for='__search']").click()
     results = await search(phone, "STACK-PYDANTIC")
     assert results[0] == principle.url

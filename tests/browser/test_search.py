@@ -24,7 +24,7 @@ async def test_searching_a_code_term_finds_a_page_that_mentions_it(
     expected = pages_mentioning(built_site, term)
     assert expected, f"no page mentions {term!r}: the search test has nothing to find"
 
-    await page.goto(site_url, wait_until="networkidle")  # the search index is loaded
+    await page.goto(site_url, wait_until="networkidle")
     await page.get_by_role("textbox", name="Search").press_sequentially(term, delay=50)
     first_result = page.locator(".md-search-result__item a").first
     await expect(first_result).to_be_visible(timeout=10_000)
@@ -180,3 +180,59 @@ async def test_searching_a_habit_tool_or_error_ranks_its_principle_in_the_top_th
         if answer not in results[term][:3]
     }
     assert not wrong, f"not in the top three (top three shown): {wrong}"
+
+
+# --- The index loads when the reader reaches for search ---------------------------------
+
+INDEX_PATH = "/search/search_index.json"
+
+
+def _paths_requested(screen: Page) -> list[str]:
+    """The paths ``screen`` requests from now on, as they are requested."""
+    requested: list[str] = []
+    screen.on("request", lambda request: requested.append(urlsplit(request.url).path))
+    return requested
+
+
+async def test_a_page_loads_without_the_search_index_until_the_reader_opens_search(
+    page: Page, phone: Page, site_url: str
+) -> None:
+    principle = REGISTRY.by_id("PERF-EAGER-LOAD")
+    # On a desktop the box is in the header; a phone opens it with a button.
+    for screen, open_box in (
+        (page, page.get_by_role("textbox", name="Search")),
+        (phone, phone.locator("label.md-header__button[for='__search']")),
+    ):
+        requested = _paths_requested(screen)
+        await screen.goto(site_url + "checklist/", wait_until="networkidle")
+        # 255 KiB compressed, three quarters of a first load: not for reading.
+        assert INDEX_PATH not in requested, screen.viewport_size
+        await open_box.click()
+        results = await search(screen, "eager loading")
+        assert INDEX_PATH in requested
+        assert results[0] == principle.url, screen.viewport_size
+
+
+async def test_a_shared_search_link_searches_without_a_click(
+    page: Page, site_url: str
+) -> None:
+    # search.share copies such a link: ?q= opens search with the query typed.
+    await page.goto(site_url + "?q=eager+loading")
+    first = page.locator(".md-search-result__item > .md-search-result__link").first
+    await expect(first).to_be_visible(timeout=10_000)
+    assert urlsplit(await first.get_attribute("href") or "").path.endswith(
+        REGISTRY.by_id("PERF-EAGER-LOAD").url
+    )
+
+
+async def test_a_link_from_a_search_result_highlights_the_words_on_a_fresh_load(
+    page: Page, site_url: str
+) -> None:
+    # A result links to its page with ?h=: opened in a new tab, nothing of
+    # search is on screen, and the highlight still needs the index.
+    principle = REGISTRY.by_id("PERF-EAGER-LOAD")
+    await page.goto(site_url + principle.url + "?h=selectinload")
+    highlighted = page.locator(".md-content mark[data-md-highlight]").first
+    await expect(highlighted).to_have_text(
+        re.compile("selectinload", re.I), timeout=10_000
+    )

@@ -371,8 +371,8 @@ def test_the_checklist_has_one_line_per_principle(built_site: Path) -> None:
 
 # Page-weight budget, per page, gzip-compressed as a static host serves it:
 # the HTML plus the stylesheets and scripts it loads before it can render
-# (the search index comes later, fetched by a worker). 100 KiB is about
-# 0.5 s on Lighthouse's mobile network (1.6 Mbit/s), half of a 2.5 s
+# (the search index comes later, when the reader opens search). 100 KiB is
+# about 0.5 s on Lighthouse's mobile network (1.6 Mbit/s), half of a 2.5 s
 # largest-paint target, the rest left to a slow phone's CPU. Measured on
 # 2026-11-26: 71-77 KiB. Elements: Lighthouse flags more than 1,400 DOM
 # nodes; the longest principle page has ~1,470 elements, so 1,600 stops
