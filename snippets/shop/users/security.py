@@ -28,13 +28,15 @@ _DECOY_WORDS = "decoy password for unknown accounts"
 class PasswordHasher:
     """Argon2id off the event loop: at most ``concurrency`` at once, a bounded wait.
 
-    A hash costs ~0.2 s of CPU and 64 MiB. On the event loop it stalls every
-    other request for that long. A worker thread keeps the loop free, but
-    bounds nothing: a burst of sign-ins would hash on every core at once,
-    64 MiB each, in a queue that grows as fast as requests arrive. The
-    semaphore admits ``concurrency`` hashes at a time, and a request that
-    waits longer than ``queue_timeout_seconds`` for a slot gets a 503 with
-    ``Retry-After`` instead of an answer that comes too late to matter.
+    A hash costs a fraction of a second of CPU (the password-hashing page
+    has the benchmark) and 64 MiB. On the event loop it stalls every other
+    request for that long. A bare ``asyncio.to_thread`` keeps the loop free
+    but bounds only the thread count, min(32, cores + 4): a burst of
+    sign-ins hashes on every core at once, 64 MiB each, and the rest queue
+    without limit. The semaphore admits ``concurrency`` hashes at a time,
+    and a request that waits longer than ``queue_timeout_seconds`` for a
+    slot gets a 503 with ``Retry-After`` instead of an answer that comes
+    too late to matter.
     """
 
     def __init__(self, concurrency: int, *, queue_timeout_seconds: float) -> None:

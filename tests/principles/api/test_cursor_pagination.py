@@ -1,15 +1,19 @@
 """Evidence for API-CURSOR-PAGINATION: the index the page says matches the query,
 and the plans PostgreSQL makes for the service's own cursor query."""
 
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from benchmarks import dataset, results
 from handbook.content.docs_tree import DOCS_DIR
+from shop.core.config import Settings
+from shop.core.main import create_app
 from shop.orders.repository import OrderRepository
 from tests.support.pages import prose
 from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
@@ -207,3 +211,62 @@ def test_the_page_says_what_the_plans_show() -> None:
         f"{ORDERS:,} analysed orders: three in four spread over {CUSTOMERS} customers"
         in page
     )
+
+
+def _scan_rows(plan: dict[str, Any]) -> int:
+    """The rows the scan under the plan's Limit node produced."""
+    limit = plan["Plan"]
+    assert limit["Node Type"] == "Limit", limit
+    [scan] = limit["Plans"]
+    rows: int = scan["Actual Rows"]
+    return rows
+
+
+async def test_offset_reads_every_row_it_skips_and_a_cursor_does_not(
+    session: AsyncSession,
+) -> None:
+    await session.execute(
+        text("CREATE TEMPORARY TABLE numbered (id bigint PRIMARY KEY)")
+    )
+    await session.execute(text("INSERT INTO numbered SELECT generate_series(1, 5000)"))
+    await session.execute(text("ANALYZE numbered"))
+    offset = "SELECT id FROM numbered ORDER BY id LIMIT 20 OFFSET 4000"
+    cursor = "SELECT id FROM numbered WHERE id > 4000 ORDER BY id LIMIT 20"
+
+    [offset_plan] = await session.scalar(
+        text(f"EXPLAIN (ANALYZE, FORMAT JSON) {offset}")
+    )
+    [cursor_plan] = await session.scalar(
+        text(f"EXPLAIN (ANALYZE, FORMAT JSON) {cursor}")
+    )
+
+    # The same twenty rows: OFFSET reads the 4,000 before them too.
+    assert _scan_rows(offset_plan) == 4020
+    assert _scan_rows(cursor_plan) == 20
+
+
+def test_every_list_endpoint_is_a_page_with_a_cursor_and_a_limit() -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
+    )
+    openapi = create_app(settings).openapi()
+    pages = []
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            schema = (
+                operation["responses"]
+                .get("200", {})
+                .get("content", {})
+                .get("application/json", {})
+                .get("schema", {})
+            )
+            # No bare array: a list is always a page.
+            assert schema.get("type") != "array", (method, path)
+            if schema.get("$ref", "").startswith("#/components/schemas/Page_"):
+                names = {parameter["name"] for parameter in operation["parameters"]}
+                assert {"cursor", "limit"} <= names, (method, path)
+                pages.append(path)
+
+    assert sorted(pages) == ["/orders", "/products"]

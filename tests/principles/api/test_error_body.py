@@ -4,6 +4,7 @@ Each test reproduces a claim docs/principles/api/error-body.md makes,
 against the real tool, library or service.
 """
 
+import ast
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
 
@@ -189,3 +190,90 @@ async def test_a_fastapi_get_route_alone_answers_head_with_a_405() -> None:
     assert "FastAPI's `@router.get` declares GET alone, so `HEAD` was a 405" in prose(
         ERROR_BODY_PAGE
     )
+
+
+def _app_at_fastapis_defaults() -> FastAPI:
+    """No exception handlers of its own: FastAPI's error bodies as they come."""
+    app = FastAPI()
+
+    @app.get("/orders/{order_id}")
+    async def read_order(order_id: int) -> dict[str, int]:
+        if order_id == 404:
+            raise HTTPException(status_code=404, detail="Order not found")
+        if order_id == 500:
+            raise RuntimeError("the database said something")
+        return {"id": order_id}
+
+    return app
+
+
+async def test_fastapis_defaults_give_a_client_a_body_shape_per_kind_of_error() -> None:
+    transport = ASGITransport(
+        app=_app_at_fastapis_defaults(), raise_app_exceptions=False
+    )
+    async with AsyncClient(transport=transport, base_url="http://shop.test") as client:
+        invalid = await client.get("/orders/twelve")
+        missing_order = await client.get("/orders/404")
+        mistyped_url = await client.get("/order/1")
+        unexpected = await client.get("/orders/500")
+
+    assert invalid.status_code == 422
+    assert isinstance(invalid.json()["detail"], list)  # a list of objects
+    assert (missing_order.status_code, missing_order.json()) == (
+        404,
+        {"detail": "Order not found"},
+    )
+    assert (mistyped_url.status_code, mistyped_url.json()) == (
+        404,
+        {"detail": "Not Found"},
+    )
+    # Same status, same shape: only the message text tells them apart.
+    assert unexpected.status_code == 500
+    assert unexpected.headers["content-type"].startswith("text/plain")
+    assert unexpected.text == "Internal Server Error"
+    # None of them has a code a client could branch on.
+    assert not any(
+        "code" in response.text for response in (invalid, missing_order, mistyped_url)
+    )
+
+
+SHOP = REPO_ROOT / "snippets" / "shop"
+
+
+def _modules_naming(name: str) -> set[str]:
+    """The service's modules that use ``name`` (imports and uses, not text)."""
+    found = set()
+    for path in SHOP.rglob("*.py"):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            named = (
+                (isinstance(node, ast.Name) and node.id == name)
+                or (isinstance(node, ast.Attribute) and node.attr == name)
+                or (
+                    isinstance(node, ast.ImportFrom)
+                    and any(alias.name == name for alias in node.names)
+                )
+            )
+            if named:
+                found.add(path.relative_to(SHOP).as_posix())
+    return found
+
+
+def test_every_error_body_is_built_in_the_error_module() -> None:
+    assert _modules_naming("JSONResponse") == {"core/errors.py"}
+    # The one other hit of the page's search: the body limit raises what
+    # the error module's handler answers (its 413 is checked in
+    # test_body_limit).
+    assert _modules_naming("HTTPException") == {
+        "core/errors.py",
+        "core/request_limits.py",
+    }
+    # Middleware that refuses a request itself asks the error module for
+    # the body.
+    assert _modules_naming("error_response") == {
+        "core/errors.py",
+        "core/cors.py",
+        "core/request_limits.py",
+    }
+    page = prose(ERROR_BODY_PAGE)
+    assert "the one hit is the body limit" in page

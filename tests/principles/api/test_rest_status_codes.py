@@ -4,13 +4,16 @@ Each test reproduces a claim docs/principles/api/rest-status-codes.md makes,
 against the real tool, library or service.
 """
 
+import ast
 import secrets
 
 from pydantic import SecretStr
 
-from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.main import create_app
+from shop.shared import exceptions
+from shop.shared.exceptions import DomainError
 from tests.support.pages import prose
 
 REST_PAGE = DOCS_DIR / "principles" / "api" / "rest-status-codes.md"
@@ -43,3 +46,29 @@ def test_the_service_has_no_delete_and_no_nested_orders_as_the_rest_page_says() 
     assert "the reference service has no `DELETE` endpoint" in page_text
     assert "`DELETE /users/me` is a 405" in page_text
     assert "instead of nesting orders as `/users/{id}/orders`" in page_text
+
+
+ROUTERS = sorted((REPO_ROOT / "snippets" / "shop").glob("*/router.py"))
+ERROR_BUILDERS = {"HTTPException", "JSONResponse", "error_response"}
+
+
+def test_no_router_builds_a_failure() -> None:
+    assert len(ROUTERS) >= 3, ROUTERS
+    for path in ROUTERS:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            where = f"{path}:{getattr(node, 'lineno', 0)}"
+            # No error response or HTTP error of its own...
+            if isinstance(node, ast.Name | ast.Attribute):
+                name = node.id if isinstance(node, ast.Name) else node.attr
+                assert name not in ERROR_BUILDERS, where
+            # ...no status of 400 or more on what it returns...
+            if isinstance(node, ast.Attribute) and node.attr.startswith("HTTP_"):
+                assert int(node.attr.split("_")[1]) < 400, where
+            # ...and what it raises is a domain error, for the handlers.
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                raised = node.exc.func
+                assert isinstance(raised, ast.Name), where
+                kind = getattr(exceptions, raised.id, None)
+                assert isinstance(kind, type), f"{where}: {raised.id}"
+                assert issubclass(kind, DomainError), where

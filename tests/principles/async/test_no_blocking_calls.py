@@ -12,6 +12,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -165,3 +167,68 @@ def test_argon2_runs_with_one_lane_as_the_page_says() -> None:
     source = (REPO_ROOT / "snippets" / "shop" / "users" / "security.py").read_text()
     assert "PasswordHash((Argon2Hasher(parallelism=1),))" in source
     assert "Argon2 runs with one lane (`parallelism=1`)" in prose(NO_BLOCKING_PAGE)
+
+
+async def test_every_async_handler_runs_on_the_event_loops_thread() -> None:
+    app = FastAPI()
+    threads: list[int] = []
+
+    @app.get("/orders")
+    async def list_orders() -> list[int]:
+        threads.append(threading.get_ident())
+        await asyncio.sleep(0.01)  # a turn for the others
+        return []
+
+    @app.get("/products")
+    async def list_products() -> list[int]:
+        threads.append(threading.get_ident())
+        await asyncio.sleep(0.01)
+        return []
+
+    async with AsyncClient(
+        transport=ASGITransport(app=app), base_url="http://shop.test"
+    ) as client:
+        answers = await asyncio.gather(
+            *(client.get(path) for path in ["/orders", "/products"] * 5)
+        )
+
+    assert [answer.status_code for answer in answers] == [200] * 10
+    # Ten requests in parallel, one thread: the loop's, this test's own.
+    assert threads == [threading.get_ident()] * 10
+
+
+BLOCKED_SECONDS = 0.2
+
+
+async def test_a_blocking_call_fails_nothing_and_the_health_check_waits_for_it() -> (
+    None
+):
+    app = FastAPI()
+
+    @app.get("/reports/{month}")
+    async def export_report(month: int) -> dict[str, int]:
+        time.sleep(BLOCKED_SECONDS)  # noqa: ASYNC251 - the mistake the page describes
+        return {"month": month}
+
+    @app.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    async with AsyncClient(
+        transport=ASGITransport(app=app), base_url="http://shop.test"
+    ) as client:
+        started = time.perf_counter()
+
+        async def answered_after(path: str) -> tuple[int, float]:
+            response = await client.get(path)
+            return response.status_code, time.perf_counter() - started
+
+        reports = [answered_after(f"/reports/{month}") for month in range(1, 5)]
+        *exports, probe = await asyncio.gather(*reports, answered_after("/health/live"))
+
+    # Nothing fails: every answer is a 200.
+    assert [status for status, _ in [*exports, probe]] == [200] * 5
+    # The four exports ran one after another, and the probe, sent with
+    # them, waited for all four.
+    assert max(seconds for _, seconds in exports) >= 4 * BLOCKED_SECONDS
+    assert probe[1] >= 4 * BLOCKED_SECONDS

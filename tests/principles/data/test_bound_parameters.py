@@ -3,10 +3,14 @@
 Run against the real PostgreSQL, on the migrated schema, with two real users.
 """
 
+import ast
+
+import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.users.models import User
 from tests.support.linting import ruff_check_code
 from tests.support.pages import block_titled
@@ -67,3 +71,53 @@ def test_ruff_flags_the_string_built_query_as_quoted() -> None:
 
     quoted = block_titled(PAGE, "Output of ruff check").source.strip()
     assert quoted in result.stdout, result.stdout
+
+
+REPOSITORIES = sorted((REPO_ROOT / "snippets" / "shop").glob("*/repository.py"))
+
+
+def _calls_of(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == name)
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == name)
+        )
+    ]
+
+
+def test_every_repository_of_the_service_uses_the_query_builder() -> None:
+    assert len(REPOSITORIES) >= 3, REPOSITORIES
+    for path in REPOSITORIES:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        # No SQL text of its own: no text(), no string handed to execute.
+        assert not _calls_of(tree, "text"), path
+        for call in _calls_of(tree, "execute") + _calls_of(tree, "scalars"):
+            first = call.args[0] if call.args else None
+            assert not isinstance(first, ast.Constant | ast.JoinedStr), (
+                f"{path}:{call.lineno}"
+            )
+        assert _calls_of(tree, "select"), path
+
+
+async def test_a_table_name_cannot_be_a_bound_parameter(
+    session: AsyncSession,
+) -> None:
+    with pytest.raises(ProgrammingError, match="syntax error"):
+        async with session.begin_nested():
+            await session.execute(text("SELECT email FROM :table"), {"table": "users"})
+
+
+async def test_a_bound_column_name_is_a_value_not_the_column(
+    session: AsyncSession, register: UserFactory
+) -> None:
+    await register(email="bob@example.com")
+    await register(email="alice@example.com")
+    query = text("SELECT :column AS selected FROM users")
+
+    rows = (await session.execute(query, {"column": "email"})).all()
+
+    # Every row holds the word itself: the parameter named no column.
+    assert [row.selected for row in rows] == ["email", "email"]

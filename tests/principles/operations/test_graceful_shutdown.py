@@ -147,6 +147,108 @@ def test_as_pid_1_the_same_clean_stop_exits_0(tmp_path: Path) -> None:
     assert "the same stop exits with status 0" in page
 
 
+# --- Connections that never finish by themselves -------------------------------------
+
+# An endless server-sent event stream, served by the real uvicorn on its own.
+ORDER_EVENTS_APP = """\
+import asyncio
+import itertools
+
+from starlette.applications import Starlette
+from starlette.responses import StreamingResponse
+from starlette.routing import Route
+
+
+async def order_events(request):
+    async def events():
+        for n in itertools.count():
+            yield f"data: order status {n}\\n\\n"
+            await asyncio.sleep(0.1)
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
+app = Starlette(routes=[Route("/orders/events", order_events)])
+"""
+GRACE_SECONDS = 3
+
+
+def _read_events_sigterm_at_the_first(
+    server: "subprocess.Popen[bytes]", port: int, after_sigterm: list[float]
+) -> None:
+    """Read the event stream; SIGTERM the server at the first event, then
+    note when each later one came, in seconds from the signal."""
+    url = f"http://127.0.0.1:{port}/orders/events"
+    signalled = None
+    with httpx.stream("GET", url, timeout=30) as stream:
+        for line in stream.iter_lines():
+            if not line.startswith("data: "):
+                continue
+            if signalled is None:
+                server.send_signal(signal.SIGTERM)
+                signalled = time.monotonic()
+            else:
+                after_sigterm.append(time.monotonic() - signalled)
+
+
+def test_a_streamed_response_runs_on_after_sigterm_until_the_graceful_timeout(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "order_events.py").write_text(ORDER_EVENTS_APP)
+    port = free_port()
+    log = tmp_path / "server.log"
+    argv = [sys.executable, "-m", "uvicorn", "order_events:app",
+            "--host", "127.0.0.1", "--port", str(port),
+            "--timeout-graceful-shutdown", str(GRACE_SECONDS)]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("w") as out:
+        server = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=out, stderr=out)
+        try:
+            deadline = time.monotonic() + 60  # a guard against hangs, not a target
+            while True:
+                assert server.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                with socket.socket() as probe:
+                    if probe.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                time.sleep(0.1)
+            after_sigterm: list[float] = []  # when each event came, from SIGTERM
+            with pytest.raises(httpx.RemoteProtocolError):  # cut off mid-stream
+                _read_events_sigterm_at_the_first(server, port, after_sigterm)
+            status = server.wait(timeout=60)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+    text = log.read_text()
+
+    # The stream went on after SIGTERM until the timeout cancelled it; nothing
+    # else ended it, and the server then shut down as usual.
+    assert after_sigterm, text
+    assert after_sigterm[-1] >= GRACE_SECONDS - 1, (after_sigterm[-1], text)
+    assert "Waiting for connections to close." in text
+    assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in text
+    assert status == -signal.SIGTERM, text
+
+
+def test_uvicorn_closes_an_open_websocket_at_once_with_code_1012() -> None:
+    """Each of uvicorn's WebSocket implementations, read from the installed
+    package (none of their libraries is a dependency here, so none runs)."""
+    package = Path(inspect.getfile(Server)).parent / "protocols" / "websockets"
+    implementations = sorted(package.glob("*_impl.py"))
+
+    assert len(implementations) == 3, implementations
+    for implementation in implementations:
+        source = implementation.read_text()
+        shutdown = source[source.index("    def shutdown(self)") :]
+        shutdown = shutdown[: shutdown.index("\n    def ", 1)]
+        # No waiting for the application: the close goes out in the call.
+        assert "1012" in shutdown, implementation
+        assert "await" not in shutdown, implementation
+    page = prose(SHUTDOWN_PAGE)
+    assert "uvicorn closes open WebSockets at once, with close code 1012" in page
+
+
 def test_the_pages_entrypoint_runs_what_the_image_has() -> None:
     scripts = [b.source for b in find_fences(SHUTDOWN_PAGE) if b.language == "bash"]
     assert scripts, f"{SHUTDOWN_PAGE}: no entrypoint script"

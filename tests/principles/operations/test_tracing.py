@@ -6,7 +6,8 @@ import sys
 from typing import Any
 
 import pytest
-from httpx import AsyncClient
+from fastapi import FastAPI, Request
+from httpx import ASGITransport, AsyncClient
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
@@ -104,6 +105,52 @@ async def test_a_request_that_only_looks_like_a_probe_is_traced(
     span = the_one_span(spans)
     assert span.kind == SpanKind.SERVER
     # --8<-- [end:probes]
+
+
+HAND_MADE = "shop.orders"  # the hand-made spans' tracer
+
+
+def _orders_app_with_hand_made_spans() -> FastAPI:
+    """The Don't: no instrumentor, a span started in the handler and named
+    by the raw path."""
+    app = FastAPI()
+    tracer = trace.get_tracer(HAND_MADE)
+
+    @app.get("/orders/{order_id}")
+    async def read_order(order_id: int, request: Request) -> dict[str, int]:
+        with tracer.start_as_current_span(f"GET {request.url.path}"):
+            return {"id": order_id}
+
+    return app
+
+
+def _hand_made(spans: InMemorySpanExporter) -> list[str]:
+    """The names of the hand-made spans. FastAPI (0.165) records spans of
+    its own too, under its own scope; they are not the Don't's."""
+    return [
+        span.name
+        for span in spans.get_finished_spans()
+        if span.instrumentation_scope is not None
+        and span.instrumentation_scope.name == HAND_MADE
+    ]
+
+
+async def test_hand_made_spans_miss_404s_and_validation_errors_and_name_each_order(
+    spans: InMemorySpanExporter,
+) -> None:
+    transport = ASGITransport(app=_orders_app_with_hand_made_spans())
+    async with AsyncClient(transport=transport, base_url="http://shop.test") as c:
+        spans.clear()
+        unrouted = await c.get("/orders/12345/notes")  # no route: a 404
+        invalid = await c.get("/orders/twelve")  # no int: a 422
+        assert (unrouted.status_code, invalid.status_code) == (404, 422)
+        assert _hand_made(spans) == []  # the handler never ran
+
+        for order_id in (1, 2, 3):
+            assert (await c.get(f"/orders/{order_id}")).status_code == 200
+
+    # One operation per order, where the route template would make one.
+    assert _hand_made(spans) == ["GET /orders/1", "GET /orders/2", "GET /orders/3"]
 
 
 def test_the_page_names_the_untraced_paths() -> None:

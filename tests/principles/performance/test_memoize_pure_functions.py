@@ -3,10 +3,13 @@ this module checks what the page says about ruff and functools."""
 
 import ast
 import functools
+import gc
 import inspect
 import subprocess
 import sys
+import weakref
 from pathlib import Path
+from typing import Any
 
 import shop
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
@@ -48,6 +51,76 @@ def test_ruff_b019_reports_a_cached_method_with_the_projects_rules() -> None:
     assert result.returncode == 1
     assert "B019" in result.stdout
     assert "ruff's rule B019 reports it" in prose(PAGE)
+
+
+CACHED_ENUM_METHOD = '''\
+"""Order statuses."""
+
+from enum import Enum
+from functools import cache
+
+
+class OrderStatus(Enum):
+    """Where an order is."""
+
+    PAID = "paid"
+    SHIPPED = "shipped"
+
+    @cache
+    def label(self) -> str:
+        """The status as customers read it."""
+        return self.value.title()
+'''
+
+
+def _ruff_codes(source: str) -> str:
+    command = [sys.executable, "-m", "ruff", "check", "--no-cache"]
+    command += ["--stdin-filename", "shop/orders/status.py", "-"]
+    result = subprocess.run(
+        command,
+        input=source,
+        cwd=REPO_ROOT,  # the repository's own rule selection
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout
+
+
+def test_ruff_b019_passes_the_same_cache_on_an_enum_method() -> None:
+    assert "B019" not in _ruff_codes(CACHED_ENUM_METHOD)
+    # The same method on an ordinary class is reported: the rule ran.
+    ordinary = CACHED_ENUM_METHOD.replace("(Enum)", "")
+    assert "B019" in _ruff_codes(ordinary)
+
+
+def _load(source: str, name: str) -> type:
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "shop/orders/status.py", "exec"), namespace)  # noqa: S102
+    cls: type = namespace[name]
+    return cls
+
+
+def test_a_cache_on_an_enum_method_keeps_nothing_alive_past_the_enum() -> None:
+    """The cache lives on the class, its keys are the class's members: when
+    the enum goes, all of it goes. On an ordinary class the cache keeps each
+    instance it saw alive, which is what B019 is about."""
+    statuses = _load(CACHED_ENUM_METHOD, "OrderStatus")
+    labels = [member.label() for member in statuses]  # type: ignore[attr-defined]
+    assert labels == ["Paid", "Shipped"]
+    enum_alive = weakref.ref(statuses)
+    member_alive = weakref.ref(next(iter(statuses)))  # type: ignore[call-overload]
+    del statuses
+    gc.collect()
+    assert (enum_alive(), member_alive()) == (None, None)
+
+    rates = _load(CACHED_METHOD, "ShippingRates")
+    instance = rates()
+    assert instance.for_country("NL") == 499
+    instance_alive = weakref.ref(instance)
+    del instance
+    gc.collect()
+    assert instance_alive() is not None  # held by the cache on its class
 
 
 def test_get_settings_is_the_lru_cache_the_page_names() -> None:

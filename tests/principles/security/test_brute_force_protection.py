@@ -37,7 +37,7 @@ from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
 from shop.users import security
-from shop.users.throttling import client_group
+from shop.users.throttling import SignInThrottle, client_group
 from tests.support.pages import prose
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
@@ -119,6 +119,27 @@ async def test_the_attempt_after_the_limit_is_a_429_even_with_the_right_password
         assert error["message"] == "Too many failed sign-ins; try again later"
         assert 0 < int(refused.headers["retry-after"]) <= 900
     # --8<-- [end:lockout]
+
+
+async def test_without_the_limit_every_guess_is_checked_and_the_right_one_signs_in(
+    throttled_app: AppFactory, register: UserFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the limit is for: with the throttle taken out, nothing refuses."""
+
+    async def no_limit(*_: object) -> None:
+        return None
+
+    monkeypatch.setattr(SignInThrottle, "before_password_check", no_limit)
+    monkeypatch.setattr(SignInThrottle, "after_failure", no_limit)
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits())  # 3 per account, 5 per client, unenforced
+    async with client_of(app) as client:
+        # Ten times the account limit the app was given.
+        guesses = [await sign_in(client, "ada@example.com", WRONG) for _ in range(30)]
+        right_one = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert [response.status_code for response in guesses] == [401] * 30
+    assert right_one.status_code == 200
 
 
 async def test_wrong_current_passwords_count_against_the_account_like_sign_ins(
@@ -704,6 +725,68 @@ async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
     error = assert_error(queued, 503, "service_unavailable")
     assert error["message"] == "Too many password checks in progress; try again shortly"
     assert queued.headers["retry-after"] == "1"
+
+
+async def test_with_no_bound_on_the_queue_a_real_sign_in_waits_behind_every_bogus_one(
+    own_database_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One hashing slot and a queue wait far longer than the test: the real
+    sign-in, sent last, is checked after every bogus one before it."""
+    flood = 8
+    held = _GatedHash(security._password_hash, expected=1)
+    monkeypatch.setattr(security, "_password_hash", held)
+    # (start or end, password) of each check, as the hashing thread runs it.
+    checks: list[tuple[str, str]] = []
+    queued = 0
+    all_queued = asyncio.Event()
+    verify = security.PasswordHasher.verify
+
+    async def arrive(
+        hasher: security.PasswordHasher, password: str, password_hash: str
+    ) -> bool:
+        nonlocal queued
+        queued += 1
+        if queued == flood:
+            all_queued.set()
+        return await verify(hasher, password, password_hash)
+
+    def verify_in_slot(password: str, password_hash: str) -> bool:
+        checks.append(("start", password))
+        try:
+            return _GatedHash.verify(held, password, password_hash)
+        finally:
+            checks.append(("end", password))
+
+    monkeypatch.setattr(security.PasswordHasher, "verify", arrive)
+    monkeypatch.setattr(held, "verify", verify_in_slot)
+    app = own_database_app(
+        sign_in_failures_per_client=100,
+        password_hash_concurrency=1,
+        password_hash_queue_timeout_seconds=60,  # the most settings allow
+    )
+    async with client_of(app) as client:
+        email = f"ada-{uuid.uuid4().hex[:8]}@example.com"
+        account = {"email": email, "name": "Ada", "password": PASSWORD}
+        assert (await client.post("/users", json=account)).status_code == 201
+        checks.clear()
+        bogus = asyncio.gather(
+            *(
+                sign_in(client, f"bot-{n}@example.com", f"guess {n}")
+                for n in range(flood)
+            )
+        )
+        async with asyncio.timeout(30):  # every bogus sign-in at the hasher
+            await all_queued.wait()
+        real = asyncio.create_task(sign_in(client, email, PASSWORD))
+        held.gate.set()
+        answers, signed_in = await bogus, await real
+
+    assert [response.status_code for response in answers] == [401] * flood
+    assert signed_in.status_code == 200
+    # One check at a time, the decoy check of each bogus sign-in ending
+    # before the next starts, and the real password's last of all.
+    assert [kind for kind, _ in checks] == ["start", "end"] * (flood + 1)
+    assert checks[-2:] == [("start", PASSWORD), ("end", PASSWORD)]
 
 
 def test_the_settings_refuse_more_than_100_failures_per_account_per_hour(

@@ -2,6 +2,7 @@
 and a wrong password, as the page says, through the real API and database."""
 
 import asyncio
+import os
 import statistics
 import threading
 import time
@@ -61,6 +62,51 @@ def test_the_services_hashes_use_the_default_cost_in_one_lane() -> None:
 
     assert stored.rsplit("$", 2)[0] == "$argon2id$v=19$m=65536,t=3,p=1"
     assert "the service's hashes read `m=65536,t=3,p=1`" in prose(PAGE)
+
+
+class _HeldHash:
+    """A hash that blocks its thread at a gate, counting how many are inside;
+    ``filled`` is set once ``expected`` of them are."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.inside = 0
+        self.lock = threading.Lock()
+        self.loop = asyncio.get_running_loop()
+        self.filled = asyncio.Event()
+        self.gate = threading.Event()
+
+    def hash(self, password: str) -> str:
+        with self.lock:
+            self.inside += 1
+            if self.inside == self.expected:
+                self.loop.call_soon_threadsafe(self.filled.set)
+        self.gate.wait(timeout=30)
+        return f"hashed {password}"
+
+
+async def test_bare_worker_threads_hash_on_every_core_at_once_and_queue_the_rest() -> (
+    None
+):
+    """What the PasswordHasher docstring says of ``asyncio.to_thread`` alone:
+    the default executor's min(32, cores + 4) threads, more than the cores,
+    all hash at once, and every request beyond them waits, none refused."""
+    cores = len(os.sched_getaffinity(0))  # os.process_cpu_count() on Linux
+    threads = min(32, cores + 4)  # ThreadPoolExecutor's default size
+    held = _HeldHash(expected=threads)
+    burst = threads + 5
+    hashes = asyncio.gather(
+        *(asyncio.to_thread(held.hash, f"pw-{n}") for n in range(burst))
+    )
+    async with asyncio.timeout(30):  # the loop stays free meanwhile
+        await held.filled.wait()
+    await asyncio.sleep(0.2)  # time for one more to start, if one could
+    inside = held.inside
+    held.gate.set()
+
+    assert threads > cores
+    assert inside == threads  # the other five queued behind them
+    assert len(await hashes) == burst  # and each was hashed in the end
 
 
 class _CountingHash:
