@@ -41,7 +41,6 @@ FALLBACKS = {
     "SEC-SECRETS": ["Don't"],
     "STACK-ASYNC-ROUTES": ["Don't"],
     "STACK-PYDANTIC": ["Don't"],
-    "STRUCT-CORE-SHARED": ["Do"],
     "STRUCT-DEPENDS": ["Don't"],
     "STRUCT-NO-CYCLES": ["Don't"],
     "STRUCT-SERVICE-LAYER": ["Don't"],
