@@ -36,7 +36,6 @@ FALLBACKS = {
     "PRECOMMIT-OFFLINE": ["Don't"],
     "QUICK-START": ["Don't"],
     "TEST-FUNCTIONAL": ["Don't"],
-    "TEST-ORGANISATION": ["Don't", "Do"],
 }
 
 
