@@ -35,7 +35,6 @@ FALLBACKS = {
     "PERF-REDIS-CACHE": ["Don't"],
     "PRECOMMIT-OFFLINE": ["Don't"],
     "QUICK-START": ["Don't"],
-    "TEST-FUNCTIONAL": ["Don't"],
 }
 
 
