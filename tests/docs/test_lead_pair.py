@@ -35,18 +35,6 @@ FALLBACKS = {
     "PERF-REDIS-CACHE": ["Don't"],
     "PRECOMMIT-OFFLINE": ["Don't"],
     "QUICK-START": ["Don't"],
-    "SEC-AUTHZ": ["Don't"],
-    "SEC-BODY-LIMIT": ["Don't"],
-    "SEC-CORS": ["Don't"],
-    "SEC-SECRETS": ["Don't"],
-    "STACK-ASYNC-ROUTES": ["Don't"],
-    "STACK-PYDANTIC": ["Don't"],
-    "STRUCT-CORE-SHARED": ["Do"],
-    "STRUCT-DEPENDS": ["Don't"],
-    "STRUCT-NO-CYCLES": ["Don't"],
-    "STRUCT-SERVICE-LAYER": ["Don't"],
-    "TEST-FUNCTIONAL": ["Don't"],
-    "TEST-ORGANISATION": ["Don't", "Do"],
 }
 
 

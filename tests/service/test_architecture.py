@@ -54,6 +54,7 @@ def test_a_domain_uses_another_only_through_its_public_interface(
     assert reaching_in == set()
 
 
+# --8<-- [start:lead-no-domain]
 @pytest.mark.parametrize("package", ["shared", "core"])
 def test_shared_code_and_core_wiring_import_no_domain(
     graph: ImportGraph, package: str
@@ -69,6 +70,7 @@ def test_shared_code_and_core_wiring_import_no_domain(
     }
 
     assert imports == set()
+    # --8<-- [end:lead-no-domain]
     # --8<-- [end:import-rules]
 
 

@@ -6,8 +6,8 @@ against the service's OpenAPI document and its real API.
 
 from typing import Any
 
-from fastapi import FastAPI
-from httpx import AsyncClient
+from fastapi import FastAPI, Header, HTTPException
+from httpx import ASGITransport, AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR
 from tests.support.pages import prose
@@ -96,3 +96,32 @@ async def test_sequential_ids_show_a_customer_the_orders_placed_between_theirs(
     page = prose(PAGE)
     assert "It does not keep the shop's order volume secret" in page
     assert "the ids past their last one answer exactly like ids never used" in page
+
+
+# --8<-- [start:forbidden-leaks]
+# --8<-- [start:lead-403]
+ORDERS = {1: "alice", 2: "bob", 3: "alice"}  # order id -> owner, from a sequence
+leaky_app = FastAPI()
+
+
+@leaky_app.get("/orders/{order_id}")
+async def read_order(order_id: int, user: str = Header()) -> dict[str, int]:
+    if order_id not in ORDERS:
+        raise HTTPException(404, "Order not found")
+    if ORDERS[order_id] != user:
+        raise HTTPException(403, "Not your order")
+    return {"id": order_id}
+    # --8<-- [end:lead-403]
+
+
+async def test_a_403_tells_bob_which_ids_are_someone_elses_orders() -> None:
+    transport = ASGITransport(app=leaky_app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        statuses = [
+            (await client.get(f"/orders/{n}", headers={"user": "bob"})).status_code
+            for n in range(1, 6)
+        ]
+
+    # 1 and 3 exist and are not his, 2 is his, and nothing lies beyond 3.
+    assert statuses == [403, 200, 403, 404, 404]
+    # --8<-- [end:forbidden-leaks]

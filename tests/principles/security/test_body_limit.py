@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from httpx import AsyncClient
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
@@ -132,3 +133,24 @@ async def test_a_websocket_scope_passes_through_unbounded() -> None:
 
     assert seen == [large]
     assert "passes every non-HTTP scope through untouched" in prose(PAGE)
+
+
+# --8<-- [start:fastapi-limit]
+plain_limit_app = FastAPI(max_body_size=2048)
+
+
+@plain_limit_app.post("/orders")
+async def place_order(body: dict[str, str]) -> dict[str, str]:
+    return body
+
+
+async def test_fastapis_own_body_limit_answers_in_plain_text() -> None:
+    transport = ASGITransport(app=plain_limit_app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        response = await client.post(
+            "/orders", content=b"x" * 4096, headers={"Content-Type": "application/json"}
+        )
+
+    assert (response.status_code, response.text) == (413, "Content Too Large")
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    # --8<-- [end:fastapi-limit]

@@ -6,6 +6,8 @@ against the real tool, library or service.
 
 import secrets
 
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
 from starlette.middleware.cors import CORSMiddleware
 
@@ -64,3 +66,37 @@ def test_the_json_refusal_wraps_starlettes_middleware_instead_of_subclassing_it(
         "rather than subclassing it and overriding its `preflight_response`"
         in prose(CORS_PAGE)
     )
+
+
+# --8<-- [start:wildcard-credentials]
+# --8<-- [start:lead-wildcard-credentials]
+open_app = FastAPI()
+open_app.add_middleware(
+    CORSMiddleware,
+    allow_origins=["*"],
+    allow_credentials=True,
+    allow_methods=["*"],
+    allow_headers=["*"],
+)
+
+
+@open_app.get("/users/me")
+async def read_me() -> dict[str, str]:
+    return {"email": "alice@example.com"}
+    # --8<-- [end:lead-wildcard-credentials]
+
+
+async def test_a_wildcard_with_credentials_grants_any_origin_the_users_data() -> None:
+    transport = ASGITransport(app=open_app)
+    stranger = {"Origin": "https://evil.example"}
+    async with AsyncClient(transport=transport, base_url="https://api.test") as client:
+        preflight = await client.options(
+            "/users/me", headers={**stranger, "Access-Control-Request-Method": "GET"}
+        )
+        response = await client.get("/users/me", headers=stranger)
+
+    for answer in (preflight, response):
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == "https://evil.example"
+        assert answer.headers["access-control-allow-credentials"] == "true"
+    # --8<-- [end:wildcard-credentials]

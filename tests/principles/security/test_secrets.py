@@ -24,6 +24,7 @@ from handbook.content.validators import tool_path
 from shop.core.config import Settings
 from shop.core.main import create_app
 from tests.support.git_repos import scratch_repo
+from tests.support.linting import ruff_check_code
 from tests.support.pages import block_titled, prose
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
@@ -99,6 +100,27 @@ def test_the_secret_hook_blocks_the_hard_coded_credential(tmp_path: Path) -> Non
     _assert_quoted(
         SECRETS_PAGE, "Output of the detect-secrets hook", result.stdout + result.stderr
     )
+
+
+def test_ruff_reports_the_secret_default_but_not_the_password_in_the_url() -> None:
+    draft = block_titled(
+        SECRETS_PAGE, "snippets/shop/core/settings_draft.py (never committed)"
+    ).source
+    unsuppressed = re.sub(r"  # noqa: .*", "", draft)
+    result = ruff_check_code(
+        unsuppressed,
+        "snippets/shop/core/settings_draft.py",
+        "--select",
+        "S",
+        "--output-format",
+        "concise",
+    )
+
+    findings = re.findall(r"settings_draft\.py:(\d+):\d+: (\w+)", result.stdout)
+    assert findings == [("6", "S105")], result.stdout
+    assert "postgres://shop:" in draft.splitlines()[4]
+    assert "reports the secret on line 6" in prose(SECRETS_PAGE)
+    assert "but not the password inside the URL on line 5" in prose(SECRETS_PAGE)
 
 
 def _findings(baseline: dict[str, Any]) -> set[tuple[str, str, str]]:

@@ -1,16 +1,22 @@
 """Evidence for STACK-ASYNC-ROUTES: async handlers, and a threadpool of 40 for sync ones.
 
-The page's two examples (which thread runs which handler; 40 of 50 blocking
-requests running) are run by tests/docs/test_python_examples.py.
+The page's example of which thread runs which handler is run by
+tests/docs/test_python_examples.py; its 40 of 50 blocking requests are
+reproduced here.
 """
 
+import asyncio
 import importlib
 import inspect
 import pkgutil
+import threading
+import time
+from collections.abc import Callable
 
 import anyio.to_thread
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from httpx import ASGITransport, AsyncClient
 
 import shop
 from handbook.content.docs_tree import DOCS_DIR
@@ -41,3 +47,42 @@ def test_every_route_of_the_reference_service_is_async_def() -> None:
 async def test_anyio_lends_sync_handlers_40_threads_by_default() -> None:
     assert anyio.to_thread.current_default_thread_limiter().total_tokens == 40
     assert "AnyIO's default limit is **40 threads**" in prose(PAGE)
+
+
+# --8<-- [start:threads-run-out]
+# --8<-- [start:lead-blocking-def]
+release = threading.Event()
+running: list[int] = []
+blocking_app = FastAPI()
+
+
+@blocking_app.get("/orders/export")
+def export_orders() -> dict[str, int]:
+    running.append(1)
+    release.wait(timeout=10)  # stands for a blocking call: a report, `requests`
+    running.pop()
+    return {"orders": 0}
+    # --8<-- [end:lead-blocking-def]
+
+
+async def test_fifty_blocking_requests_run_forty_at_a_time() -> None:
+    release.clear()
+    transport = ASGITransport(app=blocking_app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        calls = [asyncio.create_task(client.get("/orders/export")) for _ in range(50)]
+        await _until(lambda: len(running) >= 40)
+        await asyncio.sleep(0.5)  # time enough for the other ten, if they could
+        at_once = len(running)
+        release.set()
+        statuses = {r.status_code for r in await asyncio.gather(*calls)}
+
+    assert at_once == 40  # the other ten wait for a free thread
+    assert statuses == {200}
+    # --8<-- [end:threads-run-out]
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the blocking requests never started"
+        await asyncio.sleep(0.01)

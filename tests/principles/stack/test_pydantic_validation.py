@@ -3,8 +3,13 @@
 import subprocess
 import sys
 import tomllib
+from typing import Any
+
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.users.schemas import UserCreate
 from tests.support.pages import block_titled, prose
 
 PAGE = DOCS_DIR / "principles" / "stack" / "pydantic-validation.md"
@@ -44,3 +49,31 @@ def test_the_repository_depends_on_the_email_extra() -> None:
     assert "`pyproject.toml` has `pydantic[email]` among its dependencies" in prose(
         PAGE
     )
+
+
+# --8<-- [start:unchecked-dict]
+two_ways_in = FastAPI()
+
+
+# --8<-- [start:lead-unchecked-dict]
+@two_ways_in.post("/unchecked/users", status_code=201)
+async def register_unchecked(payload: dict[str, Any]) -> dict[str, Any]:
+    return payload  # whatever arrived goes on to the service and the database
+    # --8<-- [end:lead-unchecked-dict]
+
+
+@two_ways_in.post("/users", status_code=201)
+async def register(data: UserCreate) -> dict[str, str]:
+    return {"email": data.email}
+
+
+async def test_a_dict_body_takes_what_the_model_refuses() -> None:
+    body = {"email": "not-an-email", "name": "", "password": "x", "is_admin": True}
+    transport = ASGITransport(app=two_ways_in)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        unchecked = await client.post("/unchecked/users", json=body)
+        checked = await client.post("/users", json=body)
+
+    assert (unchecked.status_code, unchecked.json()) == (201, body)
+    assert checked.status_code == 422
+    # --8<-- [end:unchecked-dict]

@@ -1,13 +1,14 @@
 """Evidence for STRUCT-DEPENDS: one session per request, however many dependencies ask."""
 
+import asyncio
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
-from httpx import AsyncClient
+from fastapi import FastAPI, Header
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
@@ -68,3 +69,31 @@ def test_the_pages_search_finds_global_state_and_none_in_the_service(
 
     assert grep(REPO_ROOT / "snippets" / "shop").returncode == 1  # no line matched
     assert len(grep(tmp_path).stdout.splitlines()) == 3
+
+
+# --8<-- [start:global-state]
+# --8<-- [start:lead-global-state]
+current_user: str | None = None  # module level: one value for every request
+global_state_app = FastAPI()
+
+
+@global_state_app.get("/orders")
+async def list_orders(x_user: Annotated[str, Header()]) -> dict[str, str | None]:
+    global current_user
+    current_user = x_user
+    await asyncio.sleep(0.1)  # the database query; other requests run meanwhile
+    return {"orders_of": current_user}
+    # --8<-- [end:lead-global-state]
+
+
+async def test_two_requests_at_once_and_alice_gets_bobs_orders() -> None:
+    transport = ASGITransport(app=global_state_app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        alice, bob = await asyncio.gather(
+            client.get("/orders", headers={"X-User": "alice"}),
+            client.get("/orders", headers={"X-User": "bob"}),
+        )
+
+    assert alice.json() == {"orders_of": "bob"}
+    assert bob.json() == {"orders_of": "bob"}
+    # --8<-- [end:global-state]

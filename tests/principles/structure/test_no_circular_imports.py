@@ -101,7 +101,8 @@ def test_two_modules_importing_each_other_fail_with_the_quoted_message(
     assert message in result.stderr
     page = PAGE.read_text()
     assert (
-        "#> cannot import name 'User' from partially initialized module 'users'" in page
+        "#> ImportError: cannot import name 'User' from partially initialized "
+        "module 'users'" in page
     )
     assert "#> most likely due to a circular import" in page
     assert "refers to the `users.id` *table* by name" in prose(PAGE)

@@ -5,6 +5,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI, HTTPException
+from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -102,3 +104,38 @@ def test_the_pages_search_for_database_access_in_routers_finds_nothing() -> None
     assert result.returncode == 1, result.stdout  # grep: no line matched
     assert result.stdout == ""
     assert f"`{command}`" in prose(PAGE)
+
+
+# --8<-- [start:rule-in-the-route]
+# --8<-- [start:lead-rule-in-the-route]
+users: dict[str, str] = {}  # stands for the users table
+rule_in_route_app = FastAPI()
+
+
+@rule_in_route_app.post("/users", status_code=201)
+async def register(email: str, name: str) -> dict[str, str]:
+    if email.lower() in users:  # the rule lives in the route...
+        raise HTTPException(status_code=409, detail="Email already registered")
+    users[email.lower()] = name
+    return {"email": email.lower()}
+
+
+def import_customers(rows: list[tuple[str, str]]) -> None:
+    """The nightly CSV import: a second way in, which never saw the rule."""
+    for email, name in rows:
+        users[email] = name
+    # --8<-- [end:lead-rule-in-the-route]
+
+
+async def test_a_rule_in_the_route_is_skipped_by_the_nightly_import() -> None:
+    users.clear()
+    transport = ASGITransport(app=rule_in_route_app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        ada = {"email": "ada@example.com", "name": "Ada"}
+        assert (await client.post("/users", params=ada)).status_code == 201
+        assert (await client.post("/users", params=ada)).status_code == 409
+    import_customers([("Ada@Example.com", "Ada Lovelace")])
+
+    # Two accounts for one person: the import never asked the route.
+    assert sorted(users) == ["Ada@Example.com", "ada@example.com"]
+    # --8<-- [end:rule-in-the-route]

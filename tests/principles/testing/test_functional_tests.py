@@ -4,20 +4,68 @@ Each test reproduces a claim docs/principles/testing/functional-tests.md makes,
 against the real tool, library or service.
 """
 
+# The unittest class below is the page's bad example, kept on purpose; the
+# tests run ruff on it without this line and check what it reports.
+# ruff: noqa: PT009, PT027
+
 import re
 import subprocess
 import sys
 import tomllib
+import unittest
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.snippet_sections import sections_in
+from shop.orders.schemas import OrderCreate
 from tests.support.linting import ruff_check_code
 from tests.support.pages import block_titled, prose
 
 FUNCTIONAL_PAGE = DOCS_DIR / "principles" / "testing" / "functional-tests.md"
 
 
-UNITTEST_TITLE = "tests/test_orders_unittest.py (never committed)"
+# --8<-- [start:unittest-class]
+class TestOrderCreate(unittest.TestCase):
+    def setUp(self) -> None:
+        self.line = {"sku": "TEA-001", "quantity": 2}
+
+    def test_a_valid_line_is_kept(self) -> None:
+        order = OrderCreate.model_validate({"items": [self.line]})
+        self.assertEqual(order.items[0].quantity, 2)
+
+    def test_a_zero_quantity_is_rejected(self) -> None:
+        with self.assertRaises(ValidationError):
+            OrderCreate.model_validate({"items": [{**self.line, "quantity": 0}]})
+
+    def test_alice_is_signed_in(self, alice: dict[str, Any]) -> None:
+        self.assertIn("Authorization", alice["headers"])
+        # --8<-- [end:unittest-class]
+
+
+# Not a test of this suite: the tests below run it on its own.
+TestOrderCreate.__test__ = False  # type: ignore[attr-defined]
+
+UNITTEST_IMPORTS = """\
+import unittest
+from typing import Any
+
+from pydantic import ValidationError
+
+from shop.orders.schemas import OrderCreate
+
+
+"""
+
+
+def _unittest_module() -> str:
+    """The class as the page shows it, with the imports a test file needs."""
+    path = Path(__file__)
+    section = next(s for s in sections_in(path) if s.name == "unittest-class")
+    lines = path.read_text().splitlines()[section.start_line : section.end_line - 1]
+    return UNITTEST_IMPORTS + "\n".join(lines) + "\n"
 
 
 TIMEOUT_SECONDS = 120
@@ -30,8 +78,7 @@ def _quoted_lines(page: Path, title: str) -> list[str]:
 
 
 def _ruff_on_unittest_class() -> subprocess.CompletedProcess[str]:
-    code = block_titled(FUNCTIONAL_PAGE, UNITTEST_TITLE).source
-    return ruff_check_code(code, "tests/test_example.py")
+    return ruff_check_code(_unittest_module(), "tests/test_example.py")
 
 
 def test_ruff_reports_the_unittest_assertions_the_page_quotes() -> None:
@@ -46,7 +93,7 @@ def test_ruff_reports_the_unittest_assertions_the_page_quotes() -> None:
 
 
 def test_ruff_reports_nothing_on_the_class_line_or_set_up() -> None:
-    source = block_titled(FUNCTIONAL_PAGE, UNITTEST_TITLE).source.splitlines()
+    source = _unittest_module().splitlines()
     reported = {
         int(match[1])
         for match in re.finditer(
@@ -77,7 +124,7 @@ def test_a_test_case_method_gets_no_fixture_as_the_page_says(tmp_path: Path) -> 
         '    return {"headers": {"Authorization": "Bearer token"}}\n'
     )
     test_file = tmp_path / "test_orders_unittest.py"
-    test_file.write_text(block_titled(FUNCTIONAL_PAGE, UNITTEST_TITLE).source)
+    test_file.write_text(_unittest_module())
 
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test_file],

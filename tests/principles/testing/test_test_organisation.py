@@ -4,7 +4,9 @@ flow runs through the real API and database."""
 import ast
 from pathlib import Path
 
-from httpx import AsyncClient
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic import BaseModel
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import prose
@@ -16,6 +18,7 @@ TEA = {"sku": "TEA-001", "quantity": 2}
 
 
 # --8<-- [start:complete-flow]
+# --8<-- [start:lead-flow]
 async def test_a_customer_registers_signs_in_orders_and_rereads_the_order(
     client: AsyncClient, add_products: ProductFactory
 ) -> None:
@@ -36,6 +39,7 @@ async def test_a_customer_registers_signs_in_orders_and_rereads_the_order(
     assert placed.status_code == 201
     order = placed.json()
     assert order["total_cents"] == 2 * 450  # at the catalog's price
+    # --8<-- [end:lead-flow]
 
     listed = await client.get("/orders", headers=auth)
     assert listed.json() == {"items": [order], "next_cursor": None}
@@ -108,3 +112,30 @@ def test_the_error_tests_the_page_names_exist() -> None:
     assert "test_another_users_order_is_a_404_indistinguishable_from_a_missing_one" in (
         _test_names("test_orders_api.py")
     )
+
+
+# --8<-- [start:happy-path-only]
+# --8<-- [start:lead-happy-path-only]
+class OrderLine(BaseModel):
+    sku: str
+    quantity: int  # the rule "at least 1" was forgotten: Field(gt=0)
+
+
+forgetful_app = FastAPI()
+
+
+@forgetful_app.post("/orders", status_code=201)
+async def place_order(line: OrderLine) -> OrderLine:
+    return line
+    # --8<-- [end:lead-happy-path-only]
+
+
+async def test_only_the_error_path_request_notices_the_missing_rule() -> None:
+    transport = ASGITransport(app=forgetful_app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        happy = await client.post("/orders", json={"sku": "TEA-001", "quantity": 2})
+        zero = await client.post("/orders", json={"sku": "TEA-001", "quantity": 0})
+
+    assert happy.status_code == 201  # a suite with only this request is green
+    assert zero.status_code == 201  # a test that expects 422 here fails
+    # --8<-- [end:happy-path-only]
