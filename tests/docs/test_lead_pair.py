@@ -19,7 +19,6 @@ PAGE = Path("principles/example/page.md")
 # leads with its opening sentence. Listed so that a page joining or leaving
 # the list is a decision, not an accident.
 FALLBACKS = {
-    "API-CURSOR-PAGINATION": ["Don't", "Do"],
     "API-ERROR-BODY": ["Don't"],
     "API-REST": ["Don't"],
     "API-SCHEMAS": ["Don't", "Do"],
@@ -30,7 +29,6 @@ FALLBACKS = {
     "OPS-JSON-LOGS": ["Don't"],
     "OPS-REQUEST-ID": ["Don't"],
     "PERF-MEMOIZE": ["Do"],
-    "PERF-REDIS-CACHE": ["Don't"],
     "PRECOMMIT-OFFLINE": ["Don't"],
     "QUICK-START": ["Don't"],
     "SEC-AUTHZ": ["Don't"],
