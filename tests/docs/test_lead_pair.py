@@ -21,7 +21,6 @@ PAGE = Path("principles/example/page.md")
 FALLBACKS = {
     "API-ERROR-BODY": ["Don't"],
     "API-REST": ["Don't"],
-    "API-SCHEMAS": ["Don't", "Do"],
     "ASYNC-NO-BLOCKING": ["Don't", "Do"],
     "DB-MODELS": ["Don't"],
     "DOC-TYPE-HINTS": ["Don't"],
