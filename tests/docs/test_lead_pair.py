@@ -21,7 +21,7 @@ PAGE = Path("principles/example/page.md")
 FALLBACKS = {
     "API-ERROR-BODY": ["Don't"],
     "API-REST": ["Don't"],
-    "ASYNC-NO-BLOCKING": ["Don't", "Do"],
+    "ASYNC-NO-BLOCKING": ["Don't"],
     "DB-MODELS": ["Don't"],
     "DOC-TYPE-HINTS": ["Don't"],
     "OPS-HEALTH": ["Don't"],
