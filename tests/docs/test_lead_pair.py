@@ -26,7 +26,6 @@ FALLBACKS = {
     "DOC-TYPE-HINTS": ["Don't"],
     "OPS-HEALTH": ["Don't"],
     "OPS-JSON-LOGS": ["Don't"],
-    "OPS-REQUEST-ID": ["Don't"],
     "PERF-MEMOIZE": ["Do"],
     "PRECOMMIT-OFFLINE": ["Don't"],
     "QUICK-START": ["Don't"],
