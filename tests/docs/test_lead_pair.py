@@ -25,7 +25,6 @@ FALLBACKS = {
     "DB-MODELS": ["Don't"],
     "DOC-TYPE-HINTS": ["Don't"],
     "OPS-HEALTH": ["Don't"],
-    "OPS-JSON-LOGS": ["Don't"],
     "PERF-MEMOIZE": ["Do"],
     "PRECOMMIT-OFFLINE": ["Don't"],
     "QUICK-START": ["Don't"],
