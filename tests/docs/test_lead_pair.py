@@ -23,7 +23,6 @@ FALLBACKS = {
     "API-REST": ["Don't"],
     "ASYNC-NO-BLOCKING": ["Don't"],
     "DB-MODELS": ["Don't"],
-    "DOC-TYPE-HINTS": ["Don't"],
     "OPS-HEALTH": ["Don't"],
     "PERF-MEMOIZE": ["Do"],
     "PRECOMMIT-OFFLINE": ["Don't"],
