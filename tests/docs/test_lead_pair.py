@@ -23,7 +23,6 @@ FALLBACKS = {
     "API-REST": ["Don't"],
     "ASYNC-NO-BLOCKING": ["Don't"],
     "DB-MODELS": ["Don't"],
-    "OPS-HEALTH": ["Don't"],
     "PERF-MEMOIZE": ["Do"],
     "PRECOMMIT-OFFLINE": ["Don't"],
     "QUICK-START": ["Don't"],
