@@ -21,7 +21,6 @@ PAGE = Path("principles/example/page.md")
 FALLBACKS = {
     "API-ERROR-BODY": ["Don't"],
     "API-REST": ["Don't"],
-    "ASYNC-NO-BLOCKING": ["Don't"],
     "DB-MODELS": ["Don't"],
     "PERF-MEMOIZE": ["Do"],
     "PRECOMMIT-OFFLINE": ["Don't"],
