@@ -22,7 +22,6 @@ FALLBACKS = {
     "API-ERROR-BODY": ["Don't"],
     "API-REST": ["Don't"],
     "DB-MODELS": ["Don't"],
-    "PERF-MEMOIZE": ["Do"],
     "PRECOMMIT-OFFLINE": ["Don't"],
     "QUICK-START": ["Don't"],
     "SEC-AUTHZ": ["Don't"],
