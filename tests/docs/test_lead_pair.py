@@ -21,7 +21,6 @@ PAGE = Path("principles/example/page.md")
 FALLBACKS = {
     "API-ERROR-BODY": ["Don't"],
     "API-REST": ["Don't"],
-    "DB-MODELS": ["Don't"],
     "PRECOMMIT-OFFLINE": ["Don't"],
     "QUICK-START": ["Don't"],
     "SEC-AUTHZ": ["Don't"],
