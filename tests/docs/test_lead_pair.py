@@ -19,7 +19,6 @@ PAGE = Path("principles/example/page.md")
 # leads with its opening sentence. Listed so that a page joining or leaving
 # the list is a decision, not an accident.
 FALLBACKS = {
-    "QUICK-START": ["Don't"],
     "SEC-AUTHZ": ["Don't"],
     "SEC-BODY-LIMIT": ["Don't"],
     "SEC-CORS": ["Don't"],
