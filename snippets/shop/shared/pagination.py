@@ -120,7 +120,7 @@ class PageRequest:
             page = list(rows[: self.limit])
             return page, self.codec.encode(page[-1].id)
         return list(rows), None
-    # --8<-- [end:lead-split]
+        # --8<-- [end:lead-split]
 
 
 def page_request(
