@@ -231,6 +231,8 @@ async def test_fastapis_defaults_answer_errors_in_three_shapes() -> None:
     assert (crashed.status_code, crashed.text) == (500, "Internal Server Error")
     assert crashed.headers["content-type"] == "text/plain; charset=utf-8"  # not JSON
     # --8<-- [end:lead-three-shapes]
+    # --8<-- [end:default-errors]
+    # The whole 422 body, not shown on the page for its length:
     assert invalid.json() == {
         "detail": [
             {
@@ -242,4 +244,3 @@ async def test_fastapis_defaults_answer_errors_in_three_shapes() -> None:
             }
         ]
     }
-    # --8<-- [end:default-errors]
