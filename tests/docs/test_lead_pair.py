@@ -17,25 +17,8 @@ PAGE = Path("principles/example/page.md")
 
 # Pages whose principle has no short code example on one side: that side
 # leads with its opening sentence. Listed so that a page joining or leaving
-# the list is a decision, not an accident.
-FALLBACKS = {
-    "API-CURSOR-PAGINATION": ["Don't", "Do"],
-    "API-ERROR-BODY": ["Don't"],
-    "API-REST": ["Don't"],
-    "API-SCHEMAS": ["Don't", "Do"],
-    "ASYNC-NO-BLOCKING": ["Don't", "Do"],
-    "DB-MIGRATIONS": ["Don't"],
-    "DB-MODELS": ["Don't"],
-    "DB-SESSION": ["Don't"],
-    "DOC-TYPE-HINTS": ["Don't"],
-    "OPS-HEALTH": ["Don't"],
-    "OPS-JSON-LOGS": ["Don't"],
-    "OPS-REQUEST-ID": ["Don't"],
-    "PERF-MEMOIZE": ["Do"],
-    "PERF-REDIS-CACHE": ["Don't"],
-    "PRECOMMIT-OFFLINE": ["Don't"],
-    "QUICK-START": ["Don't"],
-}
+# the list is a decision, not an accident. Today every page leads with code.
+FALLBACKS: dict[str, list[str]] = {}
 
 
 def _page(front: str, dont: str, do: str) -> str:

@@ -265,6 +265,7 @@ async def test_create_all_never_changes_an_existing_table(
     class Release2(DeclarativeBase):
         pass
 
+    # --8<-- [start:lead-create-all]
     class OrderWithNote(Release2):
         __tablename__ = "orders"
         id: Mapped[int] = mapped_column(primary_key=True)
@@ -281,4 +282,5 @@ async def test_create_all_never_changes_an_existing_table(
     await engine.dispose()
 
     assert columns == ["id"]  # ...and no "note" column, ever
+    # --8<-- [end:lead-create-all]
     # --8<-- [end:create-all-is-not-a-migration]

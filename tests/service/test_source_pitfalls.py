@@ -45,6 +45,7 @@ async def test_a_session_that_expires_on_commit_breaks_the_response(
 ) -> None:
     app: FastAPI = create_app(settings)
 
+    # --8<-- [start:lead-source-get-db]
     async def source_get_db() -> AsyncIterator[AsyncSession]:
         # The source's get_db: AsyncSession(...) with its defaults.
         async with AsyncSession(
@@ -63,7 +64,7 @@ async def test_a_session_that_expires_on_commit_breaks_the_response(
             },
         )
 
-    # The user was committed, then serialising it for the response failed.
-    assert response.status_code == 500
+    assert response.status_code == 500  # committed, then the response failed
     assert response.json()["error"]["code"] == "internal_server_error"
+    # --8<-- [end:lead-source-get-db]
     # --8<-- [end:source-get-db]

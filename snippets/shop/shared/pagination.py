@@ -101,6 +101,7 @@ class Page[ItemT](BaseModel):
     next_cursor: str | None
 
 
+# --8<-- [start:lead-split]
 class PageRequest:
     """Where a list request starts, how much it wants, and how to answer it."""
 
@@ -119,6 +120,7 @@ class PageRequest:
             page = list(rows[: self.limit])
             return page, self.codec.encode(page[-1].id)
         return list(rows), None
+        # --8<-- [end:lead-split]
 
 
 def page_request(

@@ -109,6 +109,7 @@ class UserUpdate(BaseModel):
         return current
 
 
+# --8<-- [start:lead-user-response]
 class UserResponse(BaseModel):
     """A user as the API shows it."""
 
@@ -118,6 +119,7 @@ class UserResponse(BaseModel):
     email: str
     name: str
     created_at: datetime
+    # --8<-- [end:lead-user-response]
     # --8<-- [end:user-schemas]
 
 

@@ -63,6 +63,7 @@ class PasswordHasher:
         """
         await self.verify(password, self._decoy_hash)
 
+    # --8<-- [start:lead-in-a-slot]
     async def _in_a_slot[T](self, work: Callable[..., T], *args: str) -> T:
         try:
             async with asyncio.timeout(self._queue_timeout_seconds):
@@ -76,6 +77,7 @@ class PasswordHasher:
             return await asyncio.to_thread(work, *args)
         finally:
             self._slots.release()
+            # --8<-- [end:lead-in-a-slot]
             # --8<-- [end:password-hashing]
 
 

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, HTTPException
 from httpx import ASGITransport, AsyncClient
-from pydantic import SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
@@ -277,3 +277,58 @@ def test_every_error_body_is_built_in_the_error_module() -> None:
     }
     page = prose(ERROR_BODY_PAGE)
     assert "the one hit is the body limit" in page
+
+
+# --8<-- [start:default-errors]
+class Signup(BaseModel):
+    email: str
+    password: str = Field(min_length=12)
+
+
+async def test_fastapis_defaults_answer_errors_in_three_shapes() -> None:
+    app = FastAPI()
+
+    @app.post("/users")
+    async def register(signup: Signup) -> dict[str, str]:
+        return {"email": signup.email}
+
+    @app.get("/orders/{order_id}")
+    async def read_order(order_id: int) -> dict[str, int]:
+        raise HTTPException(status_code=404, detail=f"Order {order_id} not found")
+
+    @app.get("/reports/daily")
+    async def daily_report() -> dict[str, int]:
+        raise RuntimeError("connection to db.internal refused")
+
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    # --8<-- [start:lead-three-shapes]
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        signup = {"email": "ada@example.com", "password": "tea-for-two"}
+        invalid = await client.post("/users", json=signup)
+        missing = await client.get("/orders/42")
+        unknown = await client.get("/ordres/42")
+        crashed = await client.get("/reports/daily")
+
+    assert invalid.status_code == 422  # detail: a list of objects...
+    assert invalid.json()["detail"][0]["input"] == "tea-for-two"  # ...with the password
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"detail": "Order 42 not found"},
+    )
+    assert (unknown.status_code, unknown.json()) == (404, {"detail": "Not Found"})
+    assert (crashed.status_code, crashed.text) == (500, "Internal Server Error")
+    assert crashed.headers["content-type"] == "text/plain; charset=utf-8"  # not JSON
+    # --8<-- [end:lead-three-shapes]
+    # --8<-- [end:default-errors]
+    # The whole 422 body, not shown on the page for its length:
+    assert invalid.json() == {
+        "detail": [
+            {
+                "type": "string_too_short",
+                "loc": ["body", "password"],
+                "msg": "String should have at least 12 characters",
+                "input": "tea-for-two",
+                "ctx": {"min_length": 12},
+            }
+        ]
+    }

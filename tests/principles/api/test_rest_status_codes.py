@@ -6,8 +6,11 @@ against the real tool, library or service.
 
 import ast
 import secrets
+from typing import Any
 
-from pydantic import SecretStr
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic import BaseModel, SecretStr
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
@@ -72,3 +75,42 @@ def test_no_router_builds_a_failure() -> None:
                 kind = getattr(exceptions, raised.id, None)
                 assert isinstance(kind, type), f"{where}: {raised.id}"
                 assert issubclass(kind, DomainError), where
+
+
+# --8<-- [start:action-endpoints]
+class NewOrder(BaseModel):
+    sku: str
+    quantity: int
+
+
+async def test_action_endpoints_answer_every_outcome_with_a_200() -> None:
+    app = FastAPI()
+    orders: dict[int, dict[str, Any]] = {}
+
+    # --8<-- [start:lead-all-200]
+    @app.post("/createOrder")
+    async def create_order(order: NewOrder) -> dict[str, Any]:
+        if order.quantity < 1:
+            return {"error": "quantity must be at least 1"}
+        order_id = len(orders) + 1
+        orders[order_id] = {"id": order_id, **order.model_dump()}
+        return orders[order_id]
+
+    @app.post("/getOrder")
+    async def get_order(order_id: int) -> dict[str, Any]:
+        return orders.get(order_id, {"error": "no such order"})
+
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://shop") as api:
+        created = await api.post("/createOrder", json={"sku": "MUG", "quantity": 2})
+        rejected = await api.post("/createOrder", json={"sku": "MUG", "quantity": 0})
+        missing = await api.post("/getOrder", params={"order_id": 42})
+
+    assert [r.status_code for r in (created, rejected, missing)] == [200, 200, 200]
+    assert rejected.json() == {"error": "quantity must be at least 1"}
+    assert missing.json() == {"error": "no such order"}
+    # --8<-- [end:lead-all-200]
+    assert created.json() == {"id": 1, "sku": "MUG", "quantity": 2}
+    assert all(r.is_success for r in (created, rejected, missing))
+    responses = app.openapi()["paths"]["/createOrder"]["post"]["responses"]
+    assert list(responses) == ["200", "422"]  # the failures are not in the contract
+    # --8<-- [end:action-endpoints]

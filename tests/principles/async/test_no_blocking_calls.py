@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import find_fences
+from handbook.content.includes import expand
 from shop.core.config import Settings
 from shop.core.database import create_engine
 from shop.users import security
@@ -72,17 +73,43 @@ def test_ruff_flags_only_the_direct_blocking_calls_as_the_page_shows(
     )
 
 
+# --8<-- [start:blocking-export]
+def fetch_report(month: str) -> str:
+    time.sleep(0.2)
+    return f"report {month}"
+
+
+async def test_a_blocking_call_in_an_async_def_holds_up_every_other_request() -> None:
+    events: list[str] = []
+
+    async def export_report() -> None:
+        report = fetch_report("2026-11")  # blocks the event loop
+        events.append(f"export finished: {report}")
+
+    async def health_check() -> None:
+        events.append("health check answered")
+
+    await asyncio.gather(export_report(), health_check())
+
+    assert events == ["export finished: report 2026-11", "health check answered"]
+    # --8<-- [end:blocking-export]
+
+
 def test_the_pages_blocking_example_passes_ruff(tmp_path: Path) -> None:
     [dont] = [
-        b
+        expand(b)
         for b in find_fences(NO_BLOCKING_PAGE)
-        if b.language == "python" and "# blocks the event loop" in b.source
+        if b.language == "python" and "# blocks the event loop" in expand(b)
     ]
     result = ruff_check_code(
-        dont.source, "example.py", "--select", "ASYNC", cwd=tmp_path
+        "import asyncio\nimport time\n\n\n" + dont,
+        "example.py",
+        "--select",
+        "ASYNC",
+        cwd=tmp_path,
     )
 
-    assert result.returncode == 0, f"{dont}: ruff now flags it:\n{result.stdout}"
+    assert result.returncode == 0, f"ruff now flags it:\n{dont}\n{result.stdout}"
     assert "neither is the Don't example above, which passes the repository's lint" in (
         prose(NO_BLOCKING_PAGE)
     )

@@ -1,8 +1,10 @@
-"""Evidence for DB-MODELS: what PostgreSQL names constraints when the models don't."""
+"""Evidence for DB-MODELS: constraint names, NOT NULL, and relationships that name their other end."""
 
+import pytest
 from sqlalchemy import ForeignKey, MetaData, String, text
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 import shop.catalog.models
 import shop.orders.models
@@ -79,16 +81,37 @@ def test_the_annotation_decides_not_null() -> None:
 
 def test_every_relationship_of_the_service_names_its_other_end() -> None:
     """The page's rule, held against every model of the reference service."""
-    relationships = [
-        relationship
-        for mapper in ServiceBase.registry.mappers
-        for relationship in mapper.relationships
+    links = [
+        link for mapper in ServiceBase.registry.mappers for link in mapper.relationships
     ]
 
-    assert len(relationships) >= 2  # Order.items and OrderItem.order
-    for relationship in relationships:
-        other = relationship.back_populates
-        assert other, f"{relationship} has no back_populates"
-        assert relationship.mapper.relationships[other].back_populates == (
-            relationship.key
-        ), f"{relationship} and its back_populates {other!r} do not name each other"
+    assert len(links) >= 2  # Order.items and OrderItem.order
+    for link in links:
+        other = link.back_populates
+        assert other, f"{link} has no back_populates"
+        assert link.mapper.relationships[other].back_populates == link.key, (
+            f"{link} and its back_populates {other!r} do not name each other"
+        )
+
+
+# --8<-- [start:one-sided-relationships]
+def test_two_one_sided_relationships_are_two_unrelated_links() -> None:
+    class Base(DeclarativeBase):
+        pass
+
+    class Order(Base):
+        __tablename__ = "orders"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        items: Mapped[list["OrderItem"]] = relationship()  # no back_populates
+
+    class OrderItem(Base):
+        __tablename__ = "order_items"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+        order: Mapped[Order | None] = relationship()  # a second, unrelated link
+
+    with pytest.warns(SAWarning, match="should be linked with back_populates"):
+        item = OrderItem()
+    Order(items=[item])
+    assert item.order is None  # the item was added, but does not know its order
+    # --8<-- [end:one-sided-relationships]

@@ -7,8 +7,11 @@ against the real tool, library or service.
 import inspect
 
 import asyncpg
+import pytest
+from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from httpx import ASGITransport, AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR
 from shop.core import health
@@ -48,3 +51,21 @@ def test_readiness_reads_through_get_db_and_liveness_through_nothing() -> None:
     assert get_db in _dependency_calls(routes["/health/ready"].dependant)
     assert routes["/health/live"].dependant.dependencies == []
     assert "the readiness check uses the same per-request session" in prose(HEALTH_PAGE)
+
+
+# --8<-- [start:constant-readiness]
+async def test_a_constant_readiness_check_is_200_while_the_database_is_down() -> None:
+    app = FastAPI()
+
+    @app.get("/health/ready")
+    async def ready() -> dict[str, str]:
+        return {"status": "healthy"}
+
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        response = await client.get("/health/ready")
+
+    assert (response.status_code, response.json()) == (200, {"status": "healthy"})
+    with pytest.raises(ConnectionRefusedError):  # nothing listens on port 1
+        await asyncpg.connect("postgresql://shop@127.0.0.1:1/shop")
+    # --8<-- [end:constant-readiness]

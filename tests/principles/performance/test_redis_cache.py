@@ -507,6 +507,7 @@ async def test_without_the_guard_a_stopped_redis_is_a_500(
     alice: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # --8<-- [start:lead-unguarded]
     async def unguarded_lookup(self: ResponseCache, key: str) -> tuple[None, None]:
         await self._lookup_script(keys=[key, lease_key(key)], args=["t", 1000])
         return None, None
@@ -521,6 +522,7 @@ async def test_without_the_guard_a_stopped_redis_is_a_500(
     logged = _log_lines(capsys.readouterr().out)
     (error,) = [line for line in logged if line["message"] == "unhandled error"]
     assert "redis.exceptions.ConnectionError" in error["exception"]
+    # --8<-- [end:lead-unguarded]
     # --8<-- [end:unguarded]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.snippet_sections import sections_in
+from handbook.content.snippet_sections import sections_in
 from shop.orders.schemas import OrderCreate
 from tests.support.linting import ruff_check_code
 from tests.support.pages import block_titled, prose

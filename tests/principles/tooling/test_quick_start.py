@@ -27,6 +27,7 @@ import pytest
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
 from handbook.content.validators import tool_path
 from tests.support.pages import block_titled, prose
+from tests.support.source_code import source_block_starting
 from throwaway.ports import free_port
 
 PAGE = DOCS_DIR / "principles" / "tooling" / "quick-start.md"
@@ -303,3 +304,12 @@ def test_the_sources_docker_up_step_fails_as_quoted() -> None:
     assert quoted in result.stderr
     assert not (REPO_ROOT / "requirements.txt").exists()
     assert not (REPO_ROOT / "poetry.lock").exists()
+
+
+def test_the_pages_dont_block_is_the_sources_initial_setup() -> None:
+    shown = block_titled(PAGE, "The source's initial setup").source.splitlines()
+    source = source_block_starting("# Initial setup").splitlines()
+
+    assert source[0] == "# Initial setup"
+    assert shown == source[1 : source.index("")]
+    assert "task docker-up" in shown
