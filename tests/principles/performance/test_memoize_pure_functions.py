@@ -105,11 +105,11 @@ def test_a_cache_on_an_enum_method_keeps_nothing_alive_past_the_enum() -> None:
     """The cache lives on the class, its keys are the class's members: when
     the enum goes, all of it goes. On an ordinary class the cache keeps each
     instance it saw alive, which is what B019 is about."""
-    statuses = _load(CACHED_ENUM_METHOD, "OrderStatus")
-    labels = [member.label() for member in statuses]  # type: ignore[attr-defined]
+    statuses: Any = _load(CACHED_ENUM_METHOD, "OrderStatus")
+    labels = [member.label() for member in statuses]
     assert labels == ["Paid", "Shipped"]
     enum_alive = weakref.ref(statuses)
-    member_alive = weakref.ref(next(iter(statuses)))  # type: ignore[call-overload]
+    member_alive = weakref.ref(next(iter(statuses)))
     del statuses
     gc.collect()
     assert (enum_alive(), member_alive()) == (None, None)
