@@ -8,6 +8,11 @@ module and in total::
 
     score = (killed + timed out) / (mutants run - equivalent)
 
+Some survivors are out of mutmut's reach rather than equivalent: code that
+runs once, at import or when a route is registered, before mutmut switches
+a mutant on. The list names each with ``killed_by``, the test that fails
+when the mutant is applied to the source by hand, and they count as killed.
+
 A listed mutant that no longer survives, or that mutmut no longer makes,
 is reported too: the list must not hide a mutant a test now kills.
 
@@ -79,39 +84,45 @@ def read_outcomes(mutants_dir: Path) -> dict[str, dict[str, str]]:
     return outcomes
 
 
-def equivalent_names(path: Path = EQUIVALENTS) -> set[str]:
-    """The mutants listed as equivalent, each with its reason."""
+def listed_names(path: Path = EQUIVALENTS) -> tuple[set[str], set[str]]:
+    """The mutants listed as equivalent, and those killed by hand."""
     entries = yaml.safe_load(path.read_text())
-    names = set()
+    equivalent: set[str] = set()
+    by_hand: set[str] = set()
     for number, entry in enumerate(entries, 1):
         if not entry.get("reason"):
             raise ValueError(f"{path}: entry {number} ({entry}) gives no reason")
-        names.add(entry["mutant"])
-    return names
+        (by_hand if entry.get("killed_by") else equivalent).add(entry["mutant"])
+    return equivalent, by_hand
 
 
 def tally(
-    outcomes: dict[str, dict[str, str]], equivalent: set[str]
+    outcomes: dict[str, dict[str, str]],
+    equivalent: set[str],
+    by_hand: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Tally], list[str]]:
-    """Per-module tallies, and the problems with the equivalent list."""
+    """Per-module tallies, and the problems with the list."""
     tallies: dict[str, Tally] = {}
     seen: set[str] = set()
     problems = []
     for module, statuses in outcomes.items():
         module_tally = tallies.setdefault(module, Tally())
         for name, status in statuses.items():
-            module_tally.outcomes[status] += 1
-            if name in equivalent:
+            listed = name in equivalent or name in by_hand
+            if listed:
                 seen.add(name)
-                if status != "survived":
-                    problems.append(f"{name} is listed as equivalent but {status}")
-                else:
-                    module_tally.equivalent += 1
+            if listed and status not in ("survived", "not run"):
+                problems.append(f"{name} is listed but {status}: take it off the list")
+            elif name in by_hand and status == "survived":
+                status = "killed"  # out of mutmut's reach; see killed_by
+            module_tally.outcomes[status] += 1
+            if name in equivalent and status == "survived":
+                module_tally.equivalent += 1
             elif status == "survived":
                 module_tally.survivors.append(name)
     problems += [
         f"{name} is listed but mutmut made no such mutant"
-        for name in sorted(equivalent - seen)
+        for name in sorted((equivalent | by_hand) - seen)
     ]
     return tallies, problems
 
@@ -143,7 +154,10 @@ def _row(label: str, row: Tally) -> str:
 
 
 def main() -> int:
-    tallies, problems = tally(read_outcomes(Path("mutants")), equivalent_names())
+    equivalent, by_hand = listed_names()
+    tallies, problems = tally(
+        read_outcomes(Path("mutants")), equivalent, frozenset(by_hand)
+    )
     print(report(tallies, problems))
     return 1 if problems else 0
 

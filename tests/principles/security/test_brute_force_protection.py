@@ -239,10 +239,13 @@ async def test_an_unknown_email_is_limited_like_a_registered_one(
 
 
 async def test_other_accounts_from_the_same_client_meet_the_client_limit(
-    throttled_app: AppFactory, register: UserFactory
+    throttled_app: AppFactory,
+    register: UserFactory,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     await register(email="ada@example.com")
     app = throttled_app(**_limits())  # 3 per account, 5 per client
+    capsys.readouterr()
     async with running(app) as served:
         async with client_of(served) as client:
             stuffing = [
@@ -257,6 +260,13 @@ async def test_other_accounts_from_the_same_client_meet_the_client_limit(
     assert stuffing == [401] * 5 + [429]
     assert own_account.status_code == 429
     assert from_elsewhere.status_code == 200
+    # The operator sees which client met which limit.
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    throttled = [line for line in lines if line["message"] == "sign-in throttled"]
+    assert [(line["limit"], line["client"]) for line in throttled] == [
+        ("client", "198.51.100.7"),
+        ("client", "198.51.100.7"),
+    ]
 
 
 async def test_a_success_forgets_the_accounts_failures_but_not_the_clients(
@@ -517,6 +527,7 @@ async def test_redis_holds_the_account_as_a_keyed_hash_not_the_email(
         keys = [key async for key in redis.scan_iter(match="shop:throttle*")]
     finally:
         await redis.aclose()
+    assert re.fullmatch(r"[0-9a-f]{16}", pseudonym)  # 64 bits of a keyed hash
     assert any(pseudonym in key for key in keys), keys
     assert not [key for key in keys if email in key or "@" in key]
     assert pseudonym not in email
@@ -548,10 +559,14 @@ async def test_with_redis_stopped_each_process_still_limits_and_signs_in(
     # counts afresh, and its limit still holds.
     assert answers == [401, 401, 401]
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert any(
-        line["message"] == "rate limit store unavailable, counting in this process"
+    fallbacks = [
+        line
         for line in lines
-    )
+        if line["message"] == "rate limit store unavailable, counting in this process"
+    ]
+    # Which operation fell back, and the store's own error, for the operator.
+    assert fallbacks
+    assert all(line["operation"] and line["error"] for line in fallbacks)
     assert bob.status_code == 200
     assert elapsed < 10  # refused connections: no waiting on a dead Redis
     assert fourth.status_code == 429
