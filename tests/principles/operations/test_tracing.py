@@ -216,3 +216,38 @@ def test_without_an_installed_provider_nothing_is_recorded() -> None:
 
     assert result.stdout.splitlines()[-1] == "ProxyTracerProvider [False]"
     assert "the API's default provider records nothing" in prose(PAGE)
+
+
+async def test_fastapi_itself_traces_each_request_once_a_provider_is_installed(
+    spans: InMemorySpanExporter,
+) -> None:
+    """FastAPI 0.165 has tracing of its own: without the instrumentation
+    package, each request is still a server span joined to the caller."""
+    app = FastAPI()
+
+    @app.get("/orders/{order_id}")
+    async def read_order(order_id: int) -> dict[str, int]:
+        return {"id": order_id}
+
+    traceparent = f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-01"
+    seen = []
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://t") as c:
+        for path in ["/orders/7", "/orders/seven", "/nowhere"]:
+            spans.clear()
+            response = await c.get(path, headers={"traceparent": traceparent})
+            # One server span; FastAPI adds internal ones for its own steps.
+            [span] = [
+                s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER
+            ]
+            assert span.instrumentation_scope is not None
+            assert span.instrumentation_scope.name == "fastapi"
+            assert span.context is not None
+            assert f"{span.context.trace_id:032x}" == CALLER_TRACE_ID
+            seen.append((response.status_code, span.name))
+
+    assert seen == [
+        (200, "GET /orders/{order_id}"),
+        (422, "GET /orders/{order_id}"),
+        (404, "GET"),
+    ]
+    assert "FastAPI itself (0.165, the version locked here)" in prose(PAGE)
