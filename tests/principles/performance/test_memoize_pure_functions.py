@@ -5,15 +5,14 @@ import ast
 import functools
 import gc
 import inspect
-import subprocess
-import sys
 import weakref
 from pathlib import Path
 from typing import Any
 
 import shop
-from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR
 from shop.core import config
+from tests.support.linting import ruff_check_code
 from tests.support.pages import prose
 
 SHOP = Path(shop.__file__).parent
@@ -36,17 +35,8 @@ class ShippingRates:
 
 
 def test_ruff_b019_reports_a_cached_method_with_the_projects_rules() -> None:
-    command = [sys.executable, "-m", "ruff", "check", "--no-cache"]
-    command += ["--stdin-filename", "shop/orders/shipping.py", "-"]
-
-    result = subprocess.run(
-        command,
-        input=CACHED_METHOD,
-        cwd=REPO_ROOT,  # the repository's own rule selection
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # From the repository root: the repository's own rule selection.
+    result = ruff_check_code(CACHED_METHOD, "shop/orders/shipping.py")
 
     assert result.returncode == 1
     assert "B019" in result.stdout
@@ -74,17 +64,7 @@ class OrderStatus(Enum):
 
 
 def _ruff_codes(source: str) -> str:
-    command = [sys.executable, "-m", "ruff", "check", "--no-cache"]
-    command += ["--stdin-filename", "shop/orders/status.py", "-"]
-    result = subprocess.run(
-        command,
-        input=source,
-        cwd=REPO_ROOT,  # the repository's own rule selection
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout
+    return ruff_check_code(source, "shop/orders/status.py").stdout
 
 
 def test_ruff_b019_passes_the_same_cache_on_an_enum_method() -> None:
