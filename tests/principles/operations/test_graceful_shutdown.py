@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,38 @@ def test_uvicorn_raises_the_signal_again_after_shutting_down() -> None:
 # --- The exit status, as an ordinary process and as PID 1 ------------------------------
 
 
+def _wait_until_answering(
+    process: subprocess.Popen[bytes],
+    log: Path,
+    *,
+    seconds: float,
+    answers: Callable[[], bool],
+) -> None:
+    """Poll ``answers`` until it is true, while the server is alive.
+
+    ``seconds`` is a guard against hangs, not a target; either failure shows
+    what the server logged.
+    """
+    deadline = time.monotonic() + seconds
+    while not answers():
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+
+
+def _live(port: int) -> bool:
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
+    except httpx.TransportError:
+        return False
+    return True
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _serve_then_sigterm(pid_1: bool, workdir: Path) -> tuple[int, str]:
     """Run the real uvicorn on the shop, SIGTERM it once it answers; (status, log).
 
@@ -97,15 +130,9 @@ def _serve_then_sigterm(pid_1: bool, workdir: Path) -> tuple[int, str]:
     with log.open("w") as out:
         process = subprocess.Popen(argv, cwd=workdir, env=env, stdout=out, stderr=out)
         try:
-            deadline = time.monotonic() + 120  # a guard against hangs, not a target
-            while True:
-                assert process.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            _wait_until_answering(
+                process, log, seconds=120, answers=lambda: _live(port)
+            )
             target = process.pid
             if pid_1:  # the server is unshare's child: signal it, not unshare
                 children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
@@ -204,14 +231,9 @@ def test_a_streamed_response_runs_on_after_sigterm_until_the_graceful_timeout(
     with log.open("w") as out:
         server = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=out, stderr=out)
         try:
-            deadline = time.monotonic() + 60  # a guard against hangs, not a target
-            while True:
-                assert server.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                with socket.socket() as probe:
-                    if probe.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                time.sleep(0.1)
+            _wait_until_answering(
+                server, log, seconds=60, answers=lambda: _accepts(port)
+            )
             after_sigterm: list[float] = []  # when each event came, from SIGTERM
             with pytest.raises(httpx.RemoteProtocolError):  # cut off mid-stream
                 _read_events_sigterm_at_the_first(server, port, after_sigterm)
