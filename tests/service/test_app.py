@@ -226,19 +226,36 @@ async def test_a_forbidden_error_is_a_403_in_the_common_body(app: FastAPI) -> No
     assert assert_error(response, 403, "forbidden")["message"] == "Administrators only"
 
 
-async def test_a_domain_error_without_an_http_mapping_is_a_500(app: FastAPI) -> None:
+async def test_a_domain_error_without_an_http_mapping_is_a_500(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     class InventoryError(DomainError):
         pass
 
     async def reserve_stock() -> None:
         raise InventoryError("Stock ledger unavailable")
 
+    app = create_app(settings)
     app.add_api_route("/reserve", reserve_stock)
+    capsys.readouterr()
 
     async with _client(app) as client:
         response = await client.get("/reserve")
 
-    assert_error(response, 500, "internal_server_error")
+    # A rule nobody mapped to a status is the service's bug: the client gets
+    # the one 500 body, and the log gets the error with its traceback.
+    error = assert_error(response, 500, "internal_server_error")
+    assert error["message"] == "Internal server error"
+    [logged] = [
+        line for line in _log_lines(capsys.readouterr().out) if line["level"] == "ERROR"
+    ]
+    assert logged["message"] == "unhandled error"
+    assert (logged["method"], logged["path"]) == ("GET", "/reserve")
+    assert (
+        logged["exception"]
+        .rstrip()
+        .endswith("InventoryError: Stock ledger unavailable")
+    )
 
 
 async def test_an_unexpected_exception_is_a_500_that_reveals_nothing(

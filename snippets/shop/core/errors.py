@@ -191,12 +191,16 @@ def _handles[E: Exception](
 
 
 # --8<-- [start:error-handlers]
-async def _domain_error(_: Request, exc: DomainError) -> JSONResponse:
-    # An unmapped DomainError subclass is a bug here, not the client's fault.
+async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
     status = next(
         (code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)),
-        HTTPStatus.INTERNAL_SERVER_ERROR,
+        None,
     )
+    if status is None:
+        # A DomainError subclass nobody mapped is a bug here, not the
+        # client's fault: logged with its traceback like any other 500.
+        _log_unhandled(request.scope, exc)
+        return _internal_error()
     headers = {}
     # RFC 9110: a 401 must say which authentication scheme would work.
     if status == HTTPStatus.UNAUTHORIZED:
