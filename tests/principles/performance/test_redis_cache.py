@@ -9,6 +9,7 @@ import json
 import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -44,6 +45,10 @@ from tests.support.shop_fixtures import (
     load_script,
     on_database,
     running,
+)
+from tests.support.stalled_servers import (
+    server_that_never_accepts,
+    server_that_never_replies,
 )
 from throwaway.redis import RedisServer
 
@@ -431,6 +436,60 @@ async def test_a_read_that_outlives_its_lease_stores_nothing(
 
     assert greeting.text == "read too slowly"
     assert await redis.exists(key) == 0
+
+
+async def test_a_reader_holds_its_lease_for_ten_seconds(
+    redis_url: str, redis: Redis
+) -> None:
+    cache = create_cache(redis_url, ttl_seconds=60, timeout_seconds=1)
+    key = "shop:test:greeting:leased"
+    lease_left_ms: int | None = None
+
+    async def load_and_read_the_lease() -> Greeting:
+        nonlocal lease_left_ms
+        lease_left_ms = await redis.pttl(lease_key(key))
+        return Greeting(text="from the database")
+
+    try:
+        await cache.read_through(key, Greeting, load_and_read_the_lease)
+    finally:
+        await cache.aclose()
+
+    # Set with PX 10000 just before the load began; Redis counts it down.
+    assert lease_left_ms is not None
+    assert 9_000 < lease_left_ms <= 10_000
+    assert "**A read slower than its lease** (10 seconds)" in prose(PAGE)
+
+
+@pytest.mark.parametrize(
+    "stalled_redis",
+    [server_that_never_accepts, server_that_never_replies],
+    ids=["connect-hangs", "reply-never-comes"],
+)
+async def test_a_stalled_redis_holds_a_read_for_the_cache_timeout_not_redis_pys(
+    stalled_redis: Callable[[], AbstractContextManager[str]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def load() -> Greeting:
+        return Greeting(text="from the database")
+
+    # What a client that set no timeout of its own, for the connect or for
+    # the reply, waits: 5 s in redis-py 8.
+    redis_pys_wait = inspect.signature(Redis.__init__).parameters["socket_timeout"]
+    with stalled_redis() as url:
+        cache = create_cache(url, ttl_seconds=60, timeout_seconds=0.2)
+        try:
+            async with asyncio.timeout(redis_pys_wait.default / 2):
+                greeting = await cache.read_through(
+                    "shop:test:greeting:stalled", Greeting, load
+                )
+        finally:
+            await cache.aclose()
+
+    assert greeting.text == "from the database"
+    (warning,) = [r for r in caplog.records if r.message == "cache unavailable"]
+    assert warning.__dict__["operation"] == "lookup"
+    assert "Timeout" in warning.__dict__["error"]
 
 
 async def test_an_invalidation_that_fails_leaves_the_old_copy_until_its_ttl(
