@@ -7,6 +7,7 @@ the task installs it when missing) and drives the system Chromium.
     uv run python -m handbook.tools.audit SITE_DIR
 """
 
+import argparse
 import asyncio
 import json
 import os
@@ -109,6 +110,11 @@ async def axe_report(base: str) -> list[str]:
 
 
 def main(site_dir: str, axe_only: bool = False) -> None:
+    if not (Path(site_dir) / "index.html").is_file():
+        raise SystemExit(
+            f"{site_dir}: no built site here (no index.html); "
+            "`uv run task audit` builds one into .tmp/audit-site first"
+        )
     with serve(Path(site_dir)) as base:
         print(f"Serving {site_dir} gzip-compressed at {base}")
         for line in asyncio.run(axe_report(base)):
@@ -123,6 +129,20 @@ def main(site_dir: str, axe_only: bool = False) -> None:
                 )
 
 
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m handbook.tools.audit",
+        description="Lighthouse and axe figures for a built site, served compressed.",
+    )
+    parser.add_argument(
+        "site_dir", nargs="?", default="site", help="the built site (default: site)"
+    )
+    parser.add_argument(
+        "--axe-only", action="store_true", help="run axe only, not Lighthouse"
+    )
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    arguments = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(arguments[0] if arguments else "site", axe_only="--axe-only" in sys.argv)
+    arguments = parse_arguments(sys.argv[1:])
+    main(arguments.site_dir, axe_only=arguments.axe_only)

@@ -19,6 +19,7 @@ from handbook.checks.absolutes import (
     describe_stale,
     describe_unrecorded,
     load_ledger,
+    main,
     page_sentences,
     principle_pages,
     sentences,
@@ -156,3 +157,23 @@ def test_an_entry_gives_exactly_one_answer(tmp_path: Path) -> None:
             f"pages:\n  {page}:\n    - sentence: Secrets never reach the repository\n"
             "      rule: the name.\n      not_absolute: a count.\n",
         )
+
+
+def test_the_command_explains_itself_and_refuses_a_path_that_is_no_page(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    with pytest.raises(SystemExit) as asked_for_help:
+        main(["--help"])
+    assert asked_for_help.value.code == 0
+    assert "usage: python -m handbook.checks.absolutes [-h] [PAGE ...]" in (
+        capsys.readouterr().out
+    )
+
+    with pytest.raises(SystemExit) as refused:
+        main(["docs/principles/api/no-such-page.md"])
+    assert refused.value.code == 2
+    assert (
+        "not a principle page: docs/principles/api/no-such-page.md"
+        in capsys.readouterr().err
+    )
