@@ -1,8 +1,13 @@
-"""Run ``mutmut run`` and stop the mutant runs its CPU-time limit cannot stop.
+"""Run ``mutmut run`` and stop a mutant run that waits sooner than mutmut does.
 
-mutmut bounds each mutant's test run by CPU time (RLIMIT_CPU). A mutant that
-makes a test wait in epoll (a socket timeout removed, say) uses no CPU, so
-the limit never fires and the whole run hangs on it. While mutmut runs, this
+mutmut bounds each mutant's test run by CPU time (RLIMIT_CPU) and, from a
+timer in its own process, by wall-clock time: (estimate + timeout_constant)
+x timeout_multiplier, 15 by default (mutmut/workers/isolation.py, ForkRunner).
+A mutant that makes a test wait in epoll (a socket timeout removed, say) uses
+no CPU, so only the wall-clock limit stops it: 600 s for the 39 s estimate of
+the tests that cover the Redis clients. A smaller timeout_multiplier would
+shorten that, but also the limit of every fast mutant, which a busy machine
+could then time out by mistake. Instead, while mutmut runs, this
 sends each mutant's process (titled ``mutmut: <mutant name>``) that has been
 alive longer than a wall-clock limit the signal the CPU limit would have
 sent, SIGXCPU, which mutmut records as a timeout: the mutant is caught.
