@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from handbook.content.docs_tree import DOCS_DIR
 from shop.core import health
@@ -55,17 +57,29 @@ def test_readiness_reads_through_get_db_and_liveness_through_nothing() -> None:
 
 # --8<-- [start:constant-readiness]
 async def test_a_constant_readiness_check_is_200_while_the_database_is_down() -> None:
+    # --8<-- [start:lead-constant-readiness]
+    # Nothing listens on port 1: the database is down from the start.
+    engine = create_async_engine("postgresql+asyncpg://shop@127.0.0.1:1/shop")
     app = FastAPI()
 
     @app.get("/health/ready")
     async def ready() -> dict[str, str]:
         return {"status": "healthy"}
 
-    transport = ASGITransport(app=app)
-    async with AsyncClient(transport=transport, base_url="http://shop") as client:
-        response = await client.get("/health/ready")
+    @app.get("/orders/count")
+    async def count_orders() -> dict[str, int | None]:
+        async with engine.connect() as connection:
+            count = await connection.scalar(text("SELECT count(*) FROM orders"))
+        return {"orders": count}
 
-    assert (response.status_code, response.json()) == (200, {"status": "healthy"})
-    with pytest.raises(ConnectionRefusedError):  # nothing listens on port 1
-        await asyncpg.connect("postgresql://shop@127.0.0.1:1/shop")
+    async with AsyncClient(
+        transport=ASGITransport(app), base_url="http://shop"
+    ) as client:
+        probe = await client.get("/health/ready")  # 200 {"status": "healthy"}
+        with pytest.raises(ConnectionRefusedError):  # the first real query
+            await client.get("/orders/count")
+    # --8<-- [end:lead-constant-readiness]
+    await engine.dispose()
+
+    assert (probe.status_code, probe.json()) == (200, {"status": "healthy"})
     # --8<-- [end:constant-readiness]

@@ -50,18 +50,26 @@ async def test_anyio_lends_sync_handlers_40_threads_by_default() -> None:
 
 
 # --8<-- [start:threads-run-out]
-# --8<-- [start:lead-blocking-def]
 release = threading.Event()
 running: list[int] = []
+
+
+def fetch_warehouse_report() -> list[dict[str, int]]:
+    """Stands for any blocking call: `requests`, a sync driver, a slow file."""
+    running.append(1)
+    release.wait(timeout=10)
+    running.pop()
+    return []
+
+
 blocking_app = FastAPI()
 
 
+# --8<-- [start:lead-blocking-def]
 @blocking_app.get("/orders/export")
 def export_orders() -> dict[str, int]:
-    running.append(1)
-    release.wait(timeout=10)  # stands for a blocking call: a report, `requests`
-    running.pop()
-    return {"orders": 0}
+    rows = fetch_warehouse_report()  # blocks this thread until it returns
+    return {"orders": len(rows)}
     # --8<-- [end:lead-blocking-def]
 
 
