@@ -4,6 +4,7 @@ Each test reproduces a claim docs/principles/api/per-instance-defaults.md makes,
 against the real tool, library or service.
 """
 
+import json
 from typing import Any
 
 from handbook.content.docs_tree import DOCS_DIR
@@ -33,3 +34,46 @@ def test_ruff_reports_the_mutable_default_with_the_quoted_rule() -> None:
         b for b in find_fences(PAGE) if b.language == "text" and b.title is None
     )
     assert quoted.source.strip() in result.stdout, result.stdout
+
+
+_CALLED_DEFAULTS = """\
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel
+
+
+{decorator}class OrderDraft({base}):
+    draft_id: UUID = uuid4()
+    created_at: datetime = datetime.now(UTC)
+"""
+
+
+def _rules_on_the_default_lines(code: str) -> set[str]:
+    default_lines = {
+        number
+        for number, line in enumerate(code.splitlines(), start=1)
+        if line.startswith("    ") and " = " in line
+    }
+    assert len(default_lines) == 2, code
+    # Every rule ruff has, preview ones included, and none of the repository's
+    # ignores: "no ruff rule" is a claim about ruff, not about this config.
+    result = ruff_check_code(
+        code, "drafts.py", "--isolated", "--select", "ALL", "--preview",
+        "--output-format", "json",
+    )  # fmt: skip
+    return {
+        d["code"]
+        for d in json.loads(result.stdout)
+        if d["location"]["row"] in default_lines
+    }
+
+
+def test_no_ruff_rule_flags_a_call_in_a_pydantic_fields_default() -> None:
+    pydantic_model = _CALLED_DEFAULTS.format(decorator="", base="BaseModel")
+    # The same two defaults on a dataclass are flagged (RUF009), so the check
+    # would see a rule that reported them on the model.
+    dataclass_ = _CALLED_DEFAULTS.format(decorator="@dataclass\n", base="")
+    assert _rules_on_the_default_lines(dataclass_) == {"RUF009"}
+    assert _rules_on_the_default_lines(pydantic_model) == set()

@@ -5,12 +5,20 @@ against the real tool, library or service.
 """
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from handbook.content.docs_tree import DOCS_DIR
 from tests.support.pages import prose
+from tests.support.shop_fixtures import DatabaseFactory
 
 ASYNC_PAGES = DOCS_DIR / "principles" / "async"
 
@@ -70,4 +78,56 @@ async def test_sequential_awaits_start_each_call_after_the_previous_answer() -> 
     ]
     assert "test_sequential_awaits_start_each_call_after_the_previous_answer" in (
         prose(GATHER_PAGE)
+    )
+
+
+# --- Reads that must agree ------------------------------------------------------
+
+COUNT_ORDERS = text("SELECT count(*) FROM orders")
+
+
+@pytest.fixture
+async def committing_engine(
+    create_database: DatabaseFactory,
+) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database of its own, where a commit is really a commit."""
+    engine = create_async_engine(await create_database())
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE orders (id int)"))
+    yield engine
+    await engine.dispose()
+
+
+async def _commit_an_order(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO orders VALUES (1)"))
+
+
+async def test_a_commit_between_two_sessions_reads_shows_in_one_and_not_the_other(
+    committing_engine: AsyncEngine,
+) -> None:
+    sessions = async_sessionmaker(committing_engine)
+    async with sessions() as first, sessions() as second:
+        first_count = await first.scalar(COUNT_ORDERS)
+        await _commit_an_order(committing_engine)
+        second_count = await second.scalar(COUNT_ORDERS)
+    assert (first_count, second_count) == (0, 1)
+    assert "a commit between their reads shows in one and not the other" in prose(
+        GATHER_PAGE
+    )
+
+
+async def test_two_reads_in_one_repeatable_read_transaction_agree(
+    committing_engine: AsyncEngine,
+) -> None:
+    sessions = async_sessionmaker(
+        committing_engine.execution_options(isolation_level="REPEATABLE READ")
+    )
+    async with sessions() as session:
+        before = await session.scalar(COUNT_ORDERS)
+        await _commit_an_order(committing_engine)
+        after = await session.scalar(COUNT_ORDERS)
+    assert before == after == 0
+    assert "one after the other in a transaction at `REPEATABLE READ`" in prose(
+        GATHER_PAGE
     )

@@ -13,6 +13,7 @@ import pytest
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.service.atlas_sum import atlas_sum
+from tests.service.test_migrations import _schema_dump as schema_dump
 from tests.support.pages import prose
 from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 
@@ -113,3 +114,42 @@ def test_two_branches_each_adding_a_migration_conflict_on_atlas_sum(
     assert merged.returncode != 0
     assert "CONFLICT (content): Merge conflict in migrations/atlas.sum" in merged.stdout
     assert "conflict in Git on that file rather than after deployment" in prose(PAGE)
+
+
+def test_the_source_names_alembic_once_with_no_reason_or_path() -> None:
+    source = (REPO_ROOT / "docs" / "_data" / "source-document.md").read_text(
+        encoding="utf-8"
+    )
+    lines = [line.strip() for line in source.splitlines()]
+    assert [line for line in lines if "alembic" in line.lower()] == [
+        "- Never use Alembic"
+    ]
+    # The Atlas item's sub-items: the rule and a link to Atlas's SQLAlchemy
+    # guide, which neither says why nor how to move from Alembic.
+    atlas = lines.index("- **Atlas** for database migrations")
+    assert lines[atlas + 1 : atlas + 4] == [
+        "- Never use Alembic",
+        "- Reference: https://atlasgo.io/guides/orms/sqlalchemy/script",
+        "- **Taskfile** for development command automation",
+    ]
+    assert 'The source says "Never use Alembic" and gives no reason or path.' in (
+        prose(PAGE)
+    )
+
+
+async def test_a_data_fix_leaves_the_schema_the_diff_compares_as_it_was(
+    create_database: DatabaseFactory, tmp_path: Path
+) -> None:
+    apply_migrations = load_script("apply_migrations").apply_migrations
+    with_fix = Path(shutil.copytree(MIGRATIONS_DIR, tmp_path / "migrations"))
+    (with_fix / "20261206090000_backfill_user_names.sql").write_text(
+        "UPDATE users SET name = initcap(name) WHERE name = lower(name);\n"
+    )
+    without, with_ = await create_database(), await create_database()
+    await apply_migrations(without, MIGRATIONS_DIR)
+    await apply_migrations(with_, with_fix)
+
+    # migrate diff plans from the models' schema against the directory's
+    # replayed schema; a data fix changes neither, so there is nothing to plan.
+    assert schema_dump(with_) == schema_dump(without)
+    assert "a backfill or a data fix gives it nothing to write" in prose(PAGE)

@@ -1,6 +1,7 @@
 """Evidence for DOC-DOCSTRINGS: every public name of the service has a
 docstring, and every example in one runs."""
 
+import ast
 import doctest
 import importlib
 import pkgutil
@@ -68,3 +69,26 @@ def test_the_rules_the_page_names_report_a_missing_docstring() -> None:
     assert result.returncode == 1
     assert "D103 Missing docstring in public function" in result.stdout
     assert f"--select {MISSING_DOCSTRING_RULES} snippets/shop" in prose(PAGE)
+
+
+def test_only_get_profiles_docstring_says_auth_must_not_use_it() -> None:
+    path = REPO_ROOT / "snippets" / "shop" / "users" / "service.py"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    function = next(
+        node
+        for node in ast.walk(ast.parse("\n".join(lines)))
+        if isinstance(node, ast.AsyncFunctionDef) and node.name == "get_profile"
+    )
+    docstring = ast.get_docstring(function) or ""
+    docstring_node = function.body[0]
+    assert function.end_lineno
+    assert docstring_node.end_lineno
+    # The function's lines, comments included, without its docstring.
+    code = lines[function.lineno - 1 : docstring_node.lineno - 1]
+    code += lines[docstring_node.end_lineno : function.end_lineno]
+    assert "Not for authentication" in docstring
+    assert "cache" in "\n".join(code)  # the cache lookup the reader sees
+    assert [line for line in code if "auth" in line.lower()] == []
+    assert "nothing in the code says that authentication must not use it" in (
+        prose(PAGE)
+    )

@@ -17,6 +17,7 @@ import pytest
 import shop
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.validators import tool_path
+from tests.support import import_graph
 from tests.support.pages import block_titled, prose
 
 PAGE = DOCS_DIR / "principles" / "structure" / "core-and-shared.md"
@@ -160,3 +161,30 @@ def test_the_pages_search_finds_a_domain_import_in_shared(
     found = _grep(tmp_path)
 
     assert f"snippets/shop/shared/leak.py:1:{import_line}" in found
+
+
+def test_one_domain_uses_each_cache_module_and_neither_imports_a_domain() -> None:
+    graph = import_graph.build("shop")
+    domains = {
+        path.name
+        for path in SHOP.iterdir()
+        if (path / "__init__.py").exists() and path.name not in {"core", "shared"}
+    }
+
+    def domains_importing(module: str) -> set[str]:
+        importers = graph.find_modules_that_directly_import(module)
+        return {m.split(".")[1] for m in importers} & domains
+
+    def domains_imported_by(module: str) -> set[str]:
+        # Directly or through other modules.
+        imported = graph.find_upstream_modules(module)
+        return {m.split(".")[1] for m in imported if m.count(".")} & domains
+
+    assert domains_importing("shop.shared.http_cache") == {"orders"}
+    assert domains_importing("shop.shared.cache") == {"users"}
+    assert domains_imported_by("shop.shared.http_cache") == set()
+    assert domains_imported_by("shop.shared.cache") == set()
+    assert (
+        "only orders use `shared/http_cache.py` and only users use `shared/cache.py`"
+        in prose(PAGE)
+    )

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header
+from fastapi import Depends, FastAPI, Header
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -97,3 +97,43 @@ async def test_two_requests_at_once_and_alice_gets_bobs_orders() -> None:
     assert alice.json() == {"orders_of": "bob"}
     assert bob.json() == {"orders_of": "bob"}
     # --8<-- [end:global-state]
+
+
+# A setting read from a module-level variable, beside the same setting read
+# through a dependency, in one app.
+DATABASE_URL = "postgresql+asyncpg://shop@db.internal/shop"
+
+
+def get_database_url() -> str:
+    return DATABASE_URL
+
+
+settings_app = FastAPI()
+
+
+@settings_app.get("/through-depends")
+async def through_depends(
+    database_url: Annotated[str, Depends(get_database_url)],
+) -> dict[str, str]:
+    return {"database": database_url}
+
+
+@settings_app.get("/through-the-global")
+async def through_the_global() -> dict[str, str]:
+    return {"database": DATABASE_URL}
+
+
+async def test_dependency_overrides_replace_a_dependency_but_not_a_global() -> None:
+    test_database = "postgresql+asyncpg://shop@localhost/shop_test"
+    settings_app.dependency_overrides[get_database_url] = lambda: test_database
+    transport = ASGITransport(app=settings_app)
+    try:
+        async with AsyncClient(transport=transport, base_url="http://shop") as client:
+            overridden = await client.get("/through-depends")
+            global_ = await client.get("/through-the-global")
+    finally:
+        settings_app.dependency_overrides.clear()
+
+    assert overridden.json() == {"database": test_database}
+    assert global_.json() == {"database": DATABASE_URL}
+    assert "does not reach them" in prose(PAGE)

@@ -5,9 +5,16 @@ against the real tool, library or service.
 """
 
 import re
+from typing import Any, get_type_hints
+
+from fastapi import FastAPI
+from httpx import AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from tests.support.pages import block_titled
+from shop.users.dependencies import CurrentUser, get_current_user
+from shop.users.schemas import UserResponse
+from tests.support import import_graph
+from tests.support.pages import block_titled, prose
 
 DOMAINS_PAGE = DOCS_DIR / "principles" / "structure" / "domain-packages.md"
 
@@ -44,4 +51,41 @@ def test_the_domain_tree_on_the_page_is_the_real_layout_of_snippets_shop() -> No
     assert shown == real, (
         f"{DOMAINS_PAGE}: the tree is out of date; "
         f"missing {sorted(real - shown)}, not there {sorted(shown - real)}"
+    )
+
+
+async def test_the_signed_in_user_reaches_handlers_as_the_schema_not_the_model(
+    app: FastAPI, client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    received: list[object] = []
+
+    @app.get("/whoami")
+    async def whoami(current_user: CurrentUser) -> None:
+        received.append(current_user)
+
+    response = await client.get("/whoami", headers=alice["headers"])
+
+    assert response.status_code == 200, response.text
+    assert [type(user) for user in received] == [UserResponse]
+    assert get_type_hints(get_current_user)["return"] is UserResponse
+    assert "returns the public `UserResponse` schema, never the ORM model" in prose(
+        DOMAINS_PAGE
+    )
+
+
+def test_every_domains_dependencies_take_the_session_from_core_database() -> None:
+    graph = import_graph.build("shop")
+    domains = sorted(
+        path.name
+        for path in (SNIPPETS / "shop").iterdir()
+        if (path / "__init__.py").exists() and path.name not in {"core", "shared"}
+    )
+    assert domains
+    for domain in domains:
+        dependencies = f"shop.{domain}.dependencies"
+        assert dependencies in graph.modules
+        imported = graph.find_modules_directly_imported_by(dependencies)
+        assert "shop.core.database" in imported, domain
+    assert "`core/database.py` is the wiring every domain's dependencies use" in (
+        prose(DOMAINS_PAGE)
     )

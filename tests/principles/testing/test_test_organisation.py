@@ -2,8 +2,11 @@
 flow runs through the real API and database."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
+import yaml
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel
@@ -139,3 +142,52 @@ async def test_only_the_error_path_request_notices_the_missing_rule() -> None:
     assert happy.status_code == 201  # a suite with only this request is green
     assert zero.status_code == 201  # a test that expects 422 here fails
     # --8<-- [end:happy-path-only]
+
+
+# A guard on one line: line coverage counts it run by the happy path alone,
+# so only branch coverage sees that its error branch was never taken.
+UNTESTED_ERROR_BRANCH = """\
+def checked_quantity(quantity: int) -> int:
+    if quantity < 1: raise ValueError("quantity must be at least 1")
+    return quantity
+"""
+HAPPY_PATH_ONLY = """\
+from quantities import checked_quantity
+
+
+def test_two_is_two():
+    assert checked_quantity(2) == 2
+"""
+
+
+def test_an_error_branch_no_test_takes_fails_the_coverage_of_task_test(
+    tmp_path: Path,
+) -> None:
+    taskfile = yaml.safe_load((REPO_ROOT / "Taskfile.yml").read_text())
+    [pytest_command] = [c for c in taskfile["tasks"]["test"]["cmds"] if "pytest" in c]
+    assert " --cov " in pytest_command
+    # The repository's coverage settings, as they are, in a scratch project
+    # whose one module sits where theirs does: snippets/.
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text()
+    start = pyproject.index("[tool.coverage.run]")
+    end = pyproject.index("\n[", pyproject.index("[tool.coverage.report]"))
+    (tmp_path / "pyproject.toml").write_text(pyproject[start:end])
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "snippets" / "quantities.py").write_text(UNTESTED_ERROR_BRANCH)
+    (tmp_path / "test_quantities.py").write_text(HAPPY_PATH_ONLY)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider",
+         "--cov", "--cov-report=term-missing", "test_quantities.py"],
+        cwd=tmp_path, env={"PYTHONPATH": "snippets", "PATH": ""},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    assert "1 passed" in result.stdout, result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "snippets/quantities.py" in result.stdout
+    assert "2->exit" in result.stdout  # the branch to the raise, never taken
+    assert "Required test coverage of 100.0% not reached" in result.stdout
+    assert "fails under 100%; a branch for an error nobody tested shows up" in (
+        prose(PAGE)
+    )

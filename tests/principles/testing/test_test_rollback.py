@@ -11,12 +11,16 @@ import sys
 import tomllib
 from pathlib import Path
 
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.core.config import Settings
+from shop.core.database import get_db
+from shop.core.main import create_app
 from tests.support.pages import prose
-from tests.support.shop_fixtures import UserFactory
+from tests.support.shop_fixtures import UserFactory, build_app
 
 PAGE = DOCS_DIR / "principles" / "testing" / "test-rollback.md"
 
@@ -87,3 +91,18 @@ def test_what_one_test_committed_is_gone_when_the_next_starts(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
     assert "still leaves nothing behind" in prose(PAGE)
+
+
+def test_the_get_db_override_is_on_the_tests_own_app_only(
+    app: FastAPI, settings: Settings, session: AsyncSession
+) -> None:
+    assert set(app.dependency_overrides) == {get_db}
+    # Another app from the same factory, as another test or fixture builds
+    # it, starts without the override and gets its own.
+    other = create_app(settings)
+    assert other is not app
+    assert other.dependency_overrides == {}
+    rebuilt = build_app(settings, session)
+    assert rebuilt is not app
+    assert app.dependency_overrides[get_db] is not rebuilt.dependency_overrides[get_db]
+    assert "override `get_db` on that app only" in prose(PAGE)

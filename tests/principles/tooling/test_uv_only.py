@@ -4,14 +4,19 @@ Each test reproduces a claim docs/principles/tooling/uv-only.md makes,
 against the real tool, library or service.
 """
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-from handbook.content.docs_tree import DOCS_DIR
+import pytest
+
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import find_fences
+from tests.support.pages import prose
 
 UV_ONLY_PAGE = DOCS_DIR / "principles" / "tooling" / "uv-only.md"
 
@@ -67,3 +72,27 @@ def test_hand_editing_pyproject_makes_uv_lock_check_fail_as_the_page_says(
         assert " ".join(line.split()) in printed, (
             f"{UV_ONLY_PAGE}:{quoted.line}: uv no longer prints {line!r}:\n{result.stderr}"
         )
+
+
+def test_uv_lock_records_what_linux_macos_and_windows_each_get() -> None:
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    lock = tomllib.loads((REPO_ROOT / "uv.lock").read_text())
+    # No narrowing of the lock to some platforms.
+    assert "environments" not in pyproject["tool"]["uv"]
+    assert "supported-markers" not in lock
+    packages = {p["name"]: p for p in lock["package"]}
+
+    # A package only Windows installs is locked, on this Linux machine...
+    assert sys.platform == "linux"
+    pywin32 = [w["url"].rsplit("/", 1)[1] for w in packages["pywin32"]["wheels"]]
+    assert pywin32
+    assert all("-win" in wheel for wheel in pywin32), pywin32
+    with pytest.raises(importlib.metadata.PackageNotFoundError):
+        importlib.metadata.distribution("pywin32")
+    # ...and a compiled one has its wheel for each of the three.
+    pydantic_core = " ".join(w["url"] for w in packages["pydantic-core"]["wheels"])
+    for platform_tag in ("manylinux", "macosx", "win_amd64"):
+        assert platform_tag in pydantic_core
+    assert "`uv.lock` records exactly what it gets, for every platform" in prose(
+        UV_ONLY_PAGE
+    )
