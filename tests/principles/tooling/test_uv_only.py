@@ -74,6 +74,40 @@ def test_hand_editing_pyproject_makes_uv_lock_check_fail_as_the_page_says(
         )
 
 
+def test_a_hand_edit_of_tool_uv_makes_uv_lock_check_fail(tmp_path: Path) -> None:
+    project = tmp_path / "orders-api"
+    project.mkdir()
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "orders-api"\nversion = "0.1.0"\n'
+        'requires-python = ">=3.12"\ndependencies = []\n'
+    )
+    env = {**os.environ, "UV_PYTHON": sys.executable, "NO_COLOR": "1"}
+    env.pop("VIRTUAL_ENV", None)
+
+    def uv_offline(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [_uv(), *arguments, "--offline"],
+            cwd=project, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    assert uv_offline("lock").returncode == 0
+    # A setting of uv itself, typed in by hand: unlike [tool.ruff], it narrows
+    # what the lock resolves for.
+    pyproject.write_text(
+        pyproject.read_text()
+        + "\n[tool.uv]\nenvironments = [\"sys_platform == 'linux'\"]\n"
+    )
+    stale = uv_offline("lock", "--check")
+    assert uv_offline("lock").returncode == 0
+    relocked = uv_offline("lock", "--check")
+
+    assert stale.returncode == 1
+    assert "needs to be updated" in stale.stderr, stale.stderr
+    assert relocked.returncode == 0, relocked.stderr
+    assert "such as `environments`, change what uv resolves" in prose(UV_ONLY_PAGE)
+
+
 def test_uv_lock_records_what_linux_macos_and_windows_each_get() -> None:
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     lock = tomllib.loads((REPO_ROOT / "uv.lock").read_text())
