@@ -4,13 +4,17 @@ Each test reproduces a claim docs/principles/structure/domain-packages.md makes,
 against the real tool, library or service.
 """
 
+import importlib
+import inspect
 import re
+from types import ModuleType
 from typing import Any, get_type_hints
 
-from fastapi import FastAPI
+from fastapi import FastAPI, params
 from httpx import AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.core.database import get_db
 from shop.users.dependencies import CurrentUser, get_current_user
 from shop.users.schemas import UserResponse
 from tests.support import import_graph
@@ -73,6 +77,20 @@ async def test_the_signed_in_user_reaches_handlers_as_the_schema_not_the_model(
     )
 
 
+def _functions_taking_get_db(module: ModuleType) -> list[str]:
+    """The module's own functions with a parameter declared ``Depends(get_db)``."""
+    return [
+        name
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__
+        and any(
+            isinstance(marker, params.Depends) and marker.dependency is get_db
+            for hint in get_type_hints(function, include_extras=True).values()
+            for marker in getattr(hint, "__metadata__", ())
+        )
+    ]
+
+
 def test_every_domains_dependencies_take_the_session_from_core_database() -> None:
     graph = import_graph.build("shop")
     domains = sorted(
@@ -86,6 +104,9 @@ def test_every_domains_dependencies_take_the_session_from_core_database() -> Non
         assert dependencies in graph.modules
         imported = graph.find_modules_directly_imported_by(dependencies)
         assert "shop.core.database" in imported, domain
+        # Imported and used: a dependency of the domain declares the session
+        # as core's get_db, not one it builds itself.
+        assert _functions_taking_get_db(importlib.import_module(dependencies)), domain
     assert "`core/database.py` is the wiring every domain's dependencies use" in (
         prose(DOMAINS_PAGE)
     )
