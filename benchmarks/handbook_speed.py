@@ -246,14 +246,26 @@ def measure_suite(runs: int) -> Samples:
     return samples
 
 
+class _EnvDefaultsLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml's ``!ENV`` tags as their defaults, wherever they are."""
+
+
+def _env_default(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    # `!ENV [NAME, ..., default]`: the last item is the default, as MkDocs
+    # reads it with no variable set; `!ENV NAME` has none.
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)[-1]
+    return None
+
+
+_EnvDefaultsLoader.add_constructor("!ENV", _env_default)
+
+
 def _config() -> dict[str, Any]:
     """mkdocs.yml as data, each ``!ENV [NAME, default]`` as its default."""
-    config: dict[str, Any] = yaml.safe_load(
-        (REPO_ROOT / "mkdocs.yml").read_text().replace("!ENV ", "")
-    )
-    for key in ("site_url", "repo_url"):
-        if isinstance(config.get(key), list):
-            config[key] = config[key][-1]
+    text = (REPO_ROOT / "mkdocs.yml").read_text()
+    # A SafeLoader subclass: nothing but plain data and `!ENV` is built.
+    config: dict[str, Any] = yaml.load(text, Loader=_EnvDefaultsLoader)  # noqa: S506
     return config
 
 

@@ -40,6 +40,9 @@ def test_the_engines_build_from_mkdocs_yml_with_its_defaults_filled_in() -> None
     assert config["site_url"] == "http://127.0.0.1:8000/"
     assert config["repo_url"].startswith("https://")
     assert config["hooks"] == ["handbook/site/mkdocs_hooks.py"]
+    # Nested too: a `!ENV` read as its [NAME, default] list broke the
+    # exported build (`extra.published_url` became a list).
+    assert config["extra"]["published_url"] == ""
 
 
 def test_the_cpu_seconds_are_reported_beside_the_wall_clock() -> None:
