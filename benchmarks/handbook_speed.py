@@ -307,6 +307,10 @@ def _materialise(export_dir: Path) -> Path:
     # Paths relative to the config, which sits beside its docs: Zensical
     # 0.0.73 panics on an absolute docs_dir.
     shutil.copytree(REPO_ROOT / "overrides", export_dir / "overrides")
+    # Both engines take Material's own nav item: ours splits a principle's
+    # title with str.partition, which Zensical 0.0.73's templates lack
+    # ("string has no method named partition"), and has no split either.
+    (export_dir / "overrides" / "partials" / "nav-item.html").unlink()
     plain |= {"docs_dir": "docs", "site_dir": "site", "strict": False}
     plain["markdown_extensions"] = [
         {
