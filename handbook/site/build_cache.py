@@ -344,6 +344,13 @@ class BuildCache:
         Not if any template of the theme could show the build's date or time,
         which changes on every build.
         """
+        # Compiling the theme's 45 templates from source took about 0.4 s of
+        # every build and every `mkdocs serve` rebuild. Jinja keys each
+        # compiled template by its source's checksum, so an edited template
+        # is compiled afresh; it writes each file whole (temp file, replace).
+        compiled = self.directory / "jinja"
+        compiled.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(compiled))
         if self.fingerprint not in _THEME_SHOWS_BUILD_DATE:
             # The fingerprint holds the overrides and Material's version.
             _THEME_SHOWS_BUILD_DATE[self.fingerprint] = _shows_build_date(
