@@ -6,6 +6,7 @@ anchor and run it as written in a scratch directory.
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,29 @@ def run_command(
         timeout=TIMEOUT_SECONDS,
         env={**os.environ, "NO_COLOR": "1", **env},
     )
+
+
+def uv_offline(project: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """``uv ARGUMENTS`` in ``project``, offline, with the Python running the tests."""
+    uv = shutil.which("uv")
+    assert uv, "uv is not on PATH: install it with `pip install uv` (see README)"
+    return run_command(
+        [uv, *arguments], project, UV_PYTHON=sys.executable, UV_OFFLINE="1"
+    )
+
+
+def locked_empty_project(root: Path) -> Path:
+    """A project without dependencies under ``root``, locked: its pyproject.toml."""
+    project = root / "orders-api"
+    project.mkdir()
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "orders-api"\nversion = "0.1.0"\n'
+        'requires-python = ">=3.12"\ndependencies = []\n'
+    )
+    locked = uv_offline(project, "lock")
+    assert locked.returncode == 0, locked.stderr
+    return pyproject
 
 
 def path_without(*executables: str) -> str:

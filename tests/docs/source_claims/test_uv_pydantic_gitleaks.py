@@ -14,31 +14,23 @@ from handbook.content.fences import find_fences
 from tests.support.pages import prose
 from tests.support.source_runs import (
     SOURCE,
+    locked_empty_project,
     run_command,
     source_example,
     source_settings_module,
     source_text,
+    uv_offline,
 )
 
 
 def test_tool_settings_edited_by_hand_leave_the_lock_valid(tmp_path: Path) -> None:
-    uv = shutil.which("uv")
-    assert uv, "uv is not on PATH: install it with `pip install uv` (see README)"
-    project = tmp_path / "orders-api"
-    project.mkdir()
-    pyproject = project / "pyproject.toml"
-    pyproject.write_text(
-        '[project]\nname = "orders-api"\nversion = "0.1.0"\n'
-        'requires-python = ">=3.12"\ndependencies = []\n'
-    )
-    env = {"UV_PYTHON": sys.executable, "UV_OFFLINE": "1"}
-    assert run_command([uv, "lock"], project, **env).returncode == 0
+    pyproject = locked_empty_project(tmp_path)
 
     # The source's own instruction: add a ruff configuration to pyproject.toml.
     pyproject.write_text(
         pyproject.read_text() + "\n" + source_text("pre-commit-configuration--toml")
     )
-    result = run_command([uv, "lock", "--check"], project, **env)
+    result = uv_offline(pyproject.parent, "lock", "--check")
 
     assert result.returncode == 0, result.stderr
 
@@ -105,7 +97,9 @@ def test_the_shutdown_pages_entrypoint_sets_the_graceful_timeout() -> None:
     assert textwrap.dedent(tested_script).startswith("#!/bin/sh\nset -eu\nexec ")
 
 
-def test_the_sources_url_replace_misses_the_postgres_scheme(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sources_url_replace_misses_the_postgres_scheme(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from sqlalchemy.exc import NoSuchModuleError
     from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -194,6 +188,7 @@ def test_the_example_schemas_need_an_extra_the_source_never_installs() -> None:
 def test_the_example_model_imports_shared_as_a_top_level_package() -> None:
     models = source_example("users/models.py")
     assert "from shared.base_model import Base" in models
+
     # In the source's tree, shared/ sits inside the project's package, as
     # snippets/shop/shared does in the reference service.
     def python(code: str) -> subprocess.CompletedProcess[str]:

@@ -17,6 +17,7 @@ import pytest
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import find_fences
 from tests.support.pages import prose
+from tests.support.source_runs import locked_empty_project, uv_offline
 
 UV_ONLY_PAGE = DOCS_DIR / "principles" / "tooling" / "uv-only.md"
 
@@ -75,32 +76,17 @@ def test_hand_editing_pyproject_makes_uv_lock_check_fail_as_the_page_says(
 
 
 def test_a_hand_edit_of_tool_uv_makes_uv_lock_check_fail(tmp_path: Path) -> None:
-    project = tmp_path / "orders-api"
-    project.mkdir()
-    pyproject = project / "pyproject.toml"
-    pyproject.write_text(
-        '[project]\nname = "orders-api"\nversion = "0.1.0"\n'
-        'requires-python = ">=3.12"\ndependencies = []\n'
-    )
-    env = {**os.environ, "UV_PYTHON": sys.executable, "NO_COLOR": "1"}
-    env.pop("VIRTUAL_ENV", None)
+    pyproject = locked_empty_project(tmp_path)
 
-    def uv_offline(*arguments: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [_uv(), *arguments, "--offline"],
-            cwd=project, env=env, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-
-    assert uv_offline("lock").returncode == 0
     # A setting of uv itself, typed in by hand: unlike [tool.ruff], it narrows
     # what the lock resolves for.
     pyproject.write_text(
         pyproject.read_text()
         + "\n[tool.uv]\nenvironments = [\"sys_platform == 'linux'\"]\n"
     )
-    stale = uv_offline("lock", "--check")
-    assert uv_offline("lock").returncode == 0
-    relocked = uv_offline("lock", "--check")
+    stale = uv_offline(pyproject.parent, "lock", "--check")
+    assert uv_offline(pyproject.parent, "lock").returncode == 0
+    relocked = uv_offline(pyproject.parent, "lock", "--check")
 
     assert stale.returncode == 1
     assert "needs to be updated" in stale.stderr, stale.stderr
