@@ -1,20 +1,17 @@
 """Specification of the shared rate limiter's in-process fallback store."""
 
 import asyncio
-import inspect
 import logging
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 
 import pytest
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
-from redis.asyncio import Redis
 
 from shop.shared.rate_limit import SharedRateLimiter, _ProcessMemory, limit_per_window
 from tests.support.stalled_servers import (
-    server_that_never_accepts,
-    server_that_never_replies,
+    REDIS_PY_DEFAULT_TIMEOUT,
+    StalledServer,
+    each_stall,
 )
 from throwaway.ports import free_port
 
@@ -91,24 +88,17 @@ async def test_with_redis_unreachable_each_call_counts_here_and_logs_which(
     assert fallbacks == ["test", "hit", "hit", "stats", "clear", "test"]
 
 
-@pytest.mark.parametrize(
-    "stalled_redis",
-    [server_that_never_accepts, server_that_never_replies],
-    ids=["connect-hangs", "reply-never-comes"],
-)
+@each_stall
 async def test_a_stalled_redis_holds_a_call_for_the_timeout_then_counts_here(
-    stalled_redis: Callable[[], AbstractContextManager[str]],
+    stalled_redis: StalledServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    # What a pool that set no timeout of its own, for the connect or for
-    # the reply, waits: 5 s in redis-py 8 (or, for None, for ever).
-    redis_pys_wait = inspect.signature(Redis.__init__).parameters["socket_timeout"]
     limit = limit_per_window(1, 60)
     with stalled_redis() as url:
         limiter = SharedRateLimiter(url, timeout_seconds=0.2)
         try:
             with caplog.at_level(logging.WARNING, logger="shop.shared.rate_limit"):
-                async with asyncio.timeout(redis_pys_wait.default / 2):
+                async with asyncio.timeout(REDIS_PY_DEFAULT_TIMEOUT / 2):
                     assert await limiter.hit(limit, "ada")
         finally:
             await limiter.aclose()

@@ -2,12 +2,20 @@
 
 A client's timeouts are only tested by a server that makes it wait: one
 whose connect never completes, and one that accepts and never replies.
-Each yields a ``redis://`` URL, the only kind of client pointed at them.
+Each yields a ``redis://`` URL, the only kind of client pointed at them;
+``each_stall`` runs a test against both, and ``REDIS_PY_DEFAULT_TIMEOUT`` is
+what a client without timeouts of its own would wait instead.
 """
 
+import inspect
 import socket
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+
+import pytest
+from redis.asyncio import Redis
+
+StalledServer = Callable[[], AbstractContextManager[str]]
 
 
 @contextmanager
@@ -49,3 +57,18 @@ def _assert_a_connect_hangs(address: tuple[str, int]) -> None:
 def _redis_url(listener: socket.socket) -> str:
     host, port = listener.getsockname()[:2]
     return f"redis://{host}:{port}/0"
+
+
+# What a redis-py client that sets no timeout of its own waits for a connect
+# and for a reply: 5 s in redis-py 8 (one set to None waits for ever). A
+# client bounded by its own timeout gives up well before.
+REDIS_PY_DEFAULT_TIMEOUT: float = (
+    inspect.signature(Redis.__init__).parameters["socket_timeout"].default
+)
+
+each_stall = pytest.mark.parametrize(
+    "stalled_redis",
+    [server_that_never_accepts, server_that_never_replies],
+    ids=["connect-hangs", "reply-never-comes"],
+)
+"""Run a test once per way to stall a client, as ``stalled_redis: StalledServer``."""

@@ -9,7 +9,6 @@ import json
 import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -47,8 +46,9 @@ from tests.support.shop_fixtures import (
     running,
 )
 from tests.support.stalled_servers import (
-    server_that_never_accepts,
-    server_that_never_replies,
+    REDIS_PY_DEFAULT_TIMEOUT,
+    StalledServer,
+    each_stall,
 )
 from throwaway.redis import RedisServer
 
@@ -461,25 +461,18 @@ async def test_a_reader_holds_its_lease_for_ten_seconds(
     assert "**A read slower than its lease** (10 seconds)" in prose(PAGE)
 
 
-@pytest.mark.parametrize(
-    "stalled_redis",
-    [server_that_never_accepts, server_that_never_replies],
-    ids=["connect-hangs", "reply-never-comes"],
-)
+@each_stall
 async def test_a_stalled_redis_holds_a_read_for_the_cache_timeout_not_redis_pys(
-    stalled_redis: Callable[[], AbstractContextManager[str]],
+    stalled_redis: StalledServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def load() -> Greeting:
         return Greeting(text="from the database")
 
-    # What a client that set no timeout of its own, for the connect or for
-    # the reply, waits: 5 s in redis-py 8.
-    redis_pys_wait = inspect.signature(Redis.__init__).parameters["socket_timeout"]
     with stalled_redis() as url:
         cache = create_cache(url, ttl_seconds=60, timeout_seconds=0.2)
         try:
-            async with asyncio.timeout(redis_pys_wait.default / 2):
+            async with asyncio.timeout(REDIS_PY_DEFAULT_TIMEOUT / 2):
                 greeting = await cache.read_through(
                     "shop:test:greeting:stalled", Greeting, load
                 )
