@@ -246,9 +246,7 @@ async def test_a_domain_error_without_an_http_mapping_is_a_500(
     # the one 500 body, and the log gets the error with its traceback.
     error = assert_error(response, 500, "internal_server_error")
     assert error["message"] == "Internal server error"
-    [logged] = [
-        line for line in _log_lines(capsys.readouterr().out) if line["level"] == "ERROR"
-    ]
+    logged = _the_one_error_logged(capsys.readouterr().out)
     assert logged["message"] == "unhandled error"
     assert (logged["method"], logged["path"]) == ("GET", "/reserve")
     assert (
@@ -304,9 +302,7 @@ async def test_an_os_error_from_outside_the_database_is_a_logged_500(
 
     # Not "503 Database unavailable": nothing says the database is down.
     assert_error(response, 500, "internal_server_error")
-    [logged] = [
-        line for line in _log_lines(capsys.readouterr().out) if line["level"] == "ERROR"
-    ]
+    logged = _the_one_error_logged(capsys.readouterr().out)
     assert logged["message"] == "unhandled error"
     assert f"{error}" in logged["exception"]
     assert "Traceback (most recent call last)" in logged["exception"]
@@ -339,6 +335,12 @@ async def test_cors_allows_the_configured_origin_only(client: AsyncClient) -> No
 
 def _log_lines(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def _the_one_error_logged(output: str) -> dict[str, Any]:
+    """The ERROR line of ``output``; it fails unless there is exactly one."""
+    [logged] = [line for line in _log_lines(output) if line["level"] == "ERROR"]
+    return logged
 
 
 # --8<-- [start:access-log-line]
