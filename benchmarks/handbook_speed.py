@@ -3,7 +3,7 @@
     uv run task speed            # clean and warm build x5, serve rebuild x5, checker x5, suite x1
     uv run python -m benchmarks.handbook_speed --suite-runs 0 --zensical
 
-Budgets on a 2-core machine: ``uv run task test`` in 90 s; ``mkdocs build
+Budgets on a 2-core machine: ``uv run task test`` in 150 s; ``mkdocs build
 --strict`` in 5 s from clean (an empty build cache) and in 2 s warm (the
 cache of the previous build, one page edited since); ``mkdocs serve``
 showing an edited page again in 1.5 s; ``principles check --stage static
@@ -46,7 +46,7 @@ from throwaway.ports import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUDGETS_SECONDS = {
-    "suite": 90.0,
+    "suite": 150.0,
     "build": 5.0,
     "warm_build": 2.0,
     "serve_rebuild": 1.5,

@@ -16,7 +16,7 @@ from benchmarks.stats import summarize
 
 def test_the_budgets_are_the_ones_the_readme_states() -> None:
     assert BUDGETS_SECONDS == {
-        "suite": 90.0,
+        "suite": 150.0,
         "build": 5.0,
         "warm_build": 2.0,
         "serve_rebuild": 1.5,
