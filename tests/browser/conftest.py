@@ -8,6 +8,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from handbook.tools.static_server import serve
+from tests.browser.search_box import clear_search, open_search
 
 # Chromium's headless shell, Debian's build of it: the browser Playwright
 # itself runs headless Chromium on, the same Blink and V8 as `chromium`,
@@ -86,3 +87,28 @@ async def clipboard_page(browser: Browser, site_url: str) -> AsyncIterator[Page]
     page = await context.new_page()
     yield page
     await context.close()
+
+
+# Search needs its index fetched and built in the search worker (~0.7 s of
+# CPU) before the first answer. A module's ranking tests ask their queries in
+# one page, as a reader asks one query after another: each query is typed
+# into an emptied box and waits for its own answer (search_box.py), so what
+# one test asked never shows in another's results. Tests about loading the
+# page or the index itself load their own page.
+@pytest.fixture(scope="module")
+async def _module_search_page(browser: Browser, site_url: str) -> AsyncIterator[Page]:
+    context = await browser.new_context()
+    page = await context.new_page()
+    await open_search(page, site_url)
+    yield page
+    await context.close()
+
+
+@pytest.fixture
+async def search_page(_module_search_page: Page, site_url: str) -> Page:
+    """The home page with search open, shared by the module's ranking tests;
+    the box is empty and no result is shown."""
+    page = _module_search_page
+    assert page.url == site_url, f"a search test left the home page for {page.url}"
+    await clear_search(page)
+    return page
