@@ -112,3 +112,18 @@ async def search_page(_module_search_page: Page, site_url: str) -> Page:
     assert page.url == site_url, f"a search test left the home page for {page.url}"
     await clear_search(page)
     return page
+
+
+@pytest.fixture(scope="module")
+async def module_page(browser: Browser) -> AsyncIterator[Page]:
+    """One page for a module whose tests each begin by loading what they check.
+
+    A new context costs a new renderer process and compiling every script
+    again (axe-core's 560 KB, per test); navigating the same page does not.
+    Only for tests that neither change the context (storage, permissions)
+    nor depend on arriving without history.
+    """
+    context = await browser.new_context()
+    page = await context.new_page()
+    yield page
+    await context.close()
