@@ -119,7 +119,7 @@ async def module_page(browser: Browser) -> AsyncIterator[Page]:
     """One page for a module whose tests each begin by loading what they check.
 
     A new context costs a new renderer process and compiling every script
-    again (axe-core's 560 KB, per test); navigating the same page does not.
+    again (axe-core's 650 KB, per test); navigating the same page does not.
     Only for tests that neither change the context (storage, permissions)
     nor depend on arriving without history.
     """
