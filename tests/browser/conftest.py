@@ -8,8 +8,14 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from handbook.tools.static_server import serve
+from tests.browser.search_box import clear_search, open_search
 
-CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+# Chromium's headless shell, Debian's build of it: the browser Playwright
+# itself runs headless Chromium on, the same Blink and V8 as `chromium`,
+# without the desktop browser's windows and services around each page. A page
+# loaded in a fresh context costs a third of the CPU it costs in `chromium
+# --headless` (0.3 s against 0.9 s on this machine), for the same rendering.
+HEADLESS_SHELL = "chromium-headless-shell"
 # Without these, Chromium phones home at start-up; this machine's closed
 # network refuses those connections, many at a time.
 QUIET_FLAGS = [
@@ -23,12 +29,12 @@ QUIET_FLAGS = [
 
 
 def _chromium() -> str:
-    for name in CHROMIUM_CANDIDATES:
-        if path := shutil.which(name):
-            return path
+    if path := shutil.which(HEADLESS_SHELL):
+        return path
     pytest.fail(
-        "no Chromium found for the browser tests: install it with "
-        "`apt-get install chromium` (Playwright cannot download browsers here)",
+        f"no {HEADLESS_SHELL} found for the browser tests: install it with "
+        f"`apt-get install {HEADLESS_SHELL}` (`task prerequisites` does; "
+        "Playwright cannot download browsers here)",
         pytrace=False,
     )
 
@@ -78,6 +84,46 @@ async def clipboard_page(browser: Browser, site_url: str) -> AsyncIterator[Page]
     await context.grant_permissions(
         ["clipboard-read", "clipboard-write"], origin=site_url.rstrip("/")
     )
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+# Search needs its index fetched and built in the search worker (~0.7 s of
+# CPU) before the first answer. A module's ranking tests ask their queries in
+# one page, as a reader asks one query after another: each query is typed
+# into an emptied box and waits for its own answer (search_box.py), so what
+# one test asked never shows in another's results. Tests about loading the
+# page or the index itself load their own page.
+@pytest.fixture(scope="module")
+async def _module_search_page(browser: Browser, site_url: str) -> AsyncIterator[Page]:
+    context = await browser.new_context()
+    page = await context.new_page()
+    await open_search(page, site_url)
+    yield page
+    await context.close()
+
+
+@pytest.fixture
+async def search_page(_module_search_page: Page, site_url: str) -> Page:
+    """The home page with search open, shared by the module's ranking tests;
+    the box is empty and no result is shown."""
+    page = _module_search_page
+    assert page.url == site_url, f"a search test left the home page for {page.url}"
+    await clear_search(page)
+    return page
+
+
+@pytest.fixture(scope="module")
+async def module_page(browser: Browser) -> AsyncIterator[Page]:
+    """One page for a module whose tests each begin by loading what they check.
+
+    A new context costs a new renderer process and compiling every script
+    again (axe-core's 650 KB, per test); navigating the same page does not.
+    Only for tests that neither change the context (storage, permissions)
+    nor depend on arriving without history.
+    """
+    context = await browser.new_context()
     page = await context.new_page()
     yield page
     await context.close()

@@ -24,13 +24,19 @@ async def open_search(page: Page, site_url: str) -> None:
     await page.get_by_role("textbox", name="Search").click()
 
 
-async def search(page: Page, query: str) -> list[str]:
-    """The result pages for ``query``, best first, as site-relative paths."""
+async def clear_search(page: Page) -> None:
+    """Empty the search box and wait until no result is shown."""
     box = page.get_by_role("textbox", name="Search")
     # Material searches on key-up: fill, then release a key that types nothing.
     await box.fill("")
     await box.press("End")
     await expect(page.locator(RESULT_LINKS)).to_have_count(0)
+
+
+async def search(page: Page, query: str) -> list[str]:
+    """The result pages for ``query``, best first, as site-relative paths."""
+    await clear_search(page)
+    box = page.get_by_role("textbox", name="Search")
     await box.fill(query)
     await box.press("End")
     await expect(page.locator(RESULT_LINKS).first).to_be_visible(timeout=10_000)

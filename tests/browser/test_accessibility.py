@@ -25,6 +25,12 @@ PAGES = {
 }
 
 
+@pytest.fixture
+def page(module_page: Page) -> Page:
+    """Every test loads the page it audits: one page serves the module."""
+    return module_page
+
+
 def test_axe_core_is_vendored() -> None:
     assert AXE_JS.is_file(), (
         f"{AXE_JS} is missing: copy axe.min.js from the npm package axe-core "

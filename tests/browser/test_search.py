@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.registry import load_registry
-from tests.browser.search_box import open_search, pages_mentioning, search, search_each
+from tests.browser.search_box import pages_mentioning, search, search_each
 
 CODE_TERMS = ["expire_on_commit", "N+1", "join_transaction_mode", "SecretStr"]
 REGISTRY = load_registry(DOCS_DIR)
@@ -41,16 +41,13 @@ async def test_searching_a_code_term_finds_a_page_that_mentions_it(
     )
 
 
-async def test_searching_an_id_ranks_its_principle_first(
-    page: Page, site_url: str
-) -> None:
-    await open_search(page, site_url)
+async def test_searching_an_id_ranks_its_principle_first(search_page: Page) -> None:
     expected = {
         query: principle.url
         for principle in REGISTRY.principles
         for query in (principle.id, principle.id.lower())
     }
-    results = await search_each(page, list(expected))
+    results = await search_each(search_page, list(expected))
     wrong = {
         query: results[query][:3]
         for query, url in expected.items()
@@ -60,7 +57,7 @@ async def test_searching_an_id_ranks_its_principle_first(
 
 
 async def test_typing_the_start_of_an_id_ranks_its_principle_first(
-    page: Page, site_url: str
+    search_page: Page,
 ) -> None:
     """While the reader types an ID ("db-migrat"), its page leads already."""
     ids = [principle.id for principle in REGISTRY.principles]
@@ -72,8 +69,7 @@ async def test_typing_the_start_of_an_id_ranks_its_principle_first(
             expected[start] = principle.url
     assert len(expected) > len(ids) // 2
 
-    await open_search(page, site_url)
-    results = await search_each(page, list(expected))
+    results = await search_each(search_page, list(expected))
     wrong = {
         query: results[query][:3]
         for query, url in expected.items()
@@ -106,13 +102,10 @@ def _is_shared(alias: str, owner: str) -> bool:
     )
 
 
-async def test_searching_an_alias_ranks_its_principle_first(
-    page: Page, site_url: str
-) -> None:
+async def test_searching_an_alias_ranks_its_principle_first(search_page: Page) -> None:
     """An alias only one principle claims ranks it first; a shared one, in the top 3."""
-    await open_search(page, site_url)
     aliases = [(alias, p) for p in REGISTRY.principles for alias in p.aliases]
-    results = await search_each(page, list({alias for alias, _ in aliases}))
+    results = await search_each(search_page, list({alias for alias, _ in aliases}))
     wrong = {}
     for alias, principle in aliases:
         top = 3 if _is_shared(alias, principle.id) else 1
@@ -121,10 +114,8 @@ async def test_searching_an_alias_ranks_its_principle_first(
     assert not wrong, f"aliases not ranked where expected (top three shown): {wrong}"
 
 
-async def test_results_show_page_and_heading_not_code_blocks(
-    page: Page, site_url: str
-) -> None:
-    await open_search(page, site_url)
+async def test_results_show_page_and_heading_not_code_blocks(search_page: Page) -> None:
+    page = search_page
     # A term that lives in code blocks on several pages.
     await search(page, "selectinload")
     results = page.locator(".md-search-result")
@@ -166,14 +157,13 @@ SEARCHED_WORDS = {
 
 
 async def test_searching_a_habit_tool_or_error_ranks_its_principle_in_the_top_three(
-    page: Page, site_url: str, built_site: Path
+    search_page: Page, built_site: Path
 ) -> None:
     for term, answer in SEARCHED_WORDS.items():
         assert answer in pages_mentioning(built_site, term), (
             f"{answer} does not mention {term!r}: add it to the page's tags"
         )
-    await open_search(page, site_url)
-    results = await search_each(page, list(SEARCHED_WORDS))
+    results = await search_each(search_page, list(SEARCHED_WORDS))
     wrong = {
         term: results[term][:3]
         for term, answer in SEARCHED_WORDS.items()

@@ -111,9 +111,8 @@ LEFT_OUT = [
 ]
 
 
-async def _not_in_top_three(page: Page, site_url: str, expected: dict[str, str]) -> str:
+async def _not_in_top_three(page: Page, expected: dict[str, str]) -> str:
     """What went wrong, or "" when every query has its page in the top three."""
-    await open_search(page, site_url)
     results = await search_each(page, list(expected))
     wrong = {
         query: results[query][:3]
@@ -133,44 +132,41 @@ def _urls(queries: dict[str, str]) -> dict[str, str]:
 
 
 async def test_a_question_in_a_new_hires_words_finds_its_page(
-    page: Page, site_url: str
+    search_page: Page,
 ) -> None:
-    problem = await _not_in_top_three(page, site_url, _urls(QUESTIONS))
+    problem = await _not_in_top_three(search_page, _urls(QUESTIONS))
     assert not problem, problem
 
 
-async def test_a_word_one_letter_off_finds_its_page(page: Page, site_url: str) -> None:
-    problem = await _not_in_top_three(page, site_url, _urls(TYPOS))
+async def test_a_word_one_letter_off_finds_its_page(search_page: Page) -> None:
+    problem = await _not_in_top_three(search_page, _urls(TYPOS))
     assert not problem, problem
 
 
-async def test_another_form_of_a_word_finds_its_page(page: Page, site_url: str) -> None:
-    problem = await _not_in_top_three(page, site_url, _urls(WORD_FORMS))
+async def test_another_form_of_a_word_finds_its_page(search_page: Page) -> None:
+    problem = await _not_in_top_three(search_page, _urls(WORD_FORMS))
     assert not problem, problem
 
 
-async def test_a_readers_own_words_for_a_topic_find_its_page(
-    page: Page, site_url: str
-) -> None:
-    problem = await _not_in_top_three(page, site_url, _urls(READERS_WORDS))
+async def test_a_readers_own_words_for_a_topic_find_its_page(search_page: Page) -> None:
+    problem = await _not_in_top_three(search_page, _urls(READERS_WORDS))
     assert not problem, problem
 
 
 async def test_a_topic_the_handbook_leaves_out_finds_the_page_that_says_so(
-    page: Page, site_url: str
+    search_page: Page,
 ) -> None:
     expected = dict.fromkeys(LEFT_OUT, NOT_COVERED)
-    problem = await _not_in_top_three(page, site_url, expected)
+    problem = await _not_in_top_three(search_page, expected)
     assert not problem, problem
 
 
 async def test_the_words_of_a_question_match_nothing_on_their_own(
-    page: Page, site_url: str, built_site: Path
+    search_page: Page, built_site: Path
 ) -> None:
     # "what", "is" and "an" are stop words: only "ETag" is searched for.
     expected = pages_mentioning(built_site, "etag")
-    await open_search(page, site_url)
-    found = (await search_each(page, ["what is an ETag"]))["what is an ETag"]
+    found = (await search_each(search_page, ["what is an ETag"]))["what is an ETag"]
     unrelated = set(found) - expected
     assert found
     assert not unrelated, f"found pages without ETag: {sorted(unrelated)}"

@@ -11,6 +11,12 @@ from handbook.content.registry import load_registry
 REGISTRY = load_registry(DOCS_DIR)
 
 
+@pytest.fixture
+def page(module_page: Page) -> Page:
+    """Every test starts by typing its URL: one page serves the module."""
+    return module_page
+
+
 async def test_short_urls_land_on_their_principles(page: Page, site_url: str) -> None:
     """A few in the browser; tests/docs/test_site.py follows every redirect file."""
     for principle in REGISTRY.principles[:3]:
