@@ -44,12 +44,25 @@ def test_missing_tools_are_named_with_their_debian_packages() -> None:
     todo = prerequisites.plan(99, REPO_ROOT, as_root=True)
 
     names = {p.name for p in todo.missing}
-    assert {"PostgreSQL 99", "redis-server", "Chromium", "npm"} <= names
+    assert {
+        "PostgreSQL 99",
+        "redis-server",
+        "Chromium",
+        "Chromium's headless shell",
+        "npm",
+    } <= names
     assert todo.apt is not None
     install = todo.apt[-1]
     assert install.startswith("apt-get update -qq && ")
-    for package in ("postgresql-99", "redis-server", "chromium", "npm"):
-        assert f" {package}" in install
+    packages = install.split()
+    for package in (
+        "postgresql-99",
+        "redis-server",
+        "chromium",
+        "chromium-headless-shell",
+        "npm",
+    ):
+        assert package in packages
 
 
 def test_without_root_it_stops_with_the_exact_command(
