@@ -23,7 +23,7 @@ from tests.support.site import build_site
 pytest_plugins = ["tests.support.shop_fixtures"]
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+def pytest_xdist_auto_num_workers() -> int | None:
     """``--numprocesses=auto`` (what ``task test`` passes): a worker per core, plus one.
 
     Some tests wait on a clock rather than a core: nginx's body timeout, a
