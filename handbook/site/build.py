@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import PluginCollection
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
@@ -24,7 +25,8 @@ from handbook.content.placeholders import Kind, PageAddress, Placeholder
 from handbook.content.review_comments import absolute
 from handbook.site import pages
 from handbook.site.bench_citations import bench_kind
-from handbook.site.build_cache import BuildCache
+from handbook.site.build_cache import BuildCache, documents_code
+from handbook.site.build_worker import Worker
 from handbook.site.checkboxes import name_checkboxes
 from handbook.site.code_spans import unwrap_plain_tokens
 from handbook.site.css_comments import strip_site_stylesheet
@@ -58,6 +60,7 @@ class Build:
     reading_links: dict[str, dict[str, str | None]] = field(default_factory=dict)
     """Next and Previous of each page on the reading list, by path."""
     site_name: str = ""
+    nav: Navigation | None = None
 
     @classmethod
     def start(cls, config: MkDocsConfig) -> "Build":
@@ -119,6 +122,7 @@ class Build:
         the pages' front matter records the links, so a page whose links
         change is rendered again (the build cache keys HTML by front matter).
         """
+        self.nav = nav
         by_uri = {page.file.src_uri: page for page in nav.pages}
         for uri, (previous, following) in neighbours(self.site.reading_list).items():
             page = by_uri[uri]
@@ -164,6 +168,69 @@ class Build:
         """Page HTML from the cache, for pages whose context is unchanged."""
         if self.cache is not None:
             self.cache.memoise_templates(env)
+
+    # A second process (handbook.site.build_worker) ------------------------
+    def convert_beside(self, config: MkDocsConfig, files: Files) -> None:
+        """Start a worker converting pages' Markdown into the cache, from the
+        last page, as MkDocs converts them from the first."""
+        pages = self._worker_pages(files)
+        if self.cache is None or pages is None:
+            return
+        cache = self.cache
+        # A page mkdocstrings documents code on is converted here, in order:
+        # what it registers (each object's aliases, for cross-references and
+        # objects.inv) depends on the pages converted before it, which no
+        # cache key holds.
+        pages = [
+            uri
+            for uri in pages
+            if uri in self.documents and not documents_code(self.documents[uri].text)
+        ]
+
+        def convert(uri: str) -> bool:
+            file = files.src_uris[uri]
+            # A page not in the navigation has none yet: MkDocs makes it so.
+            page = file.page or Page(None, file, config)
+            before = cache.misses
+            _populate_page(page, config, files)
+            return cache.misses > before
+
+        cache.worker = Worker.start(pages, convert)
+
+    def build_beside(
+        self, env: jinja2.Environment, config: MkDocsConfig, files: Files
+    ) -> None:
+        """End the conversion's worker; start one indexing and templating
+        pages into the cache, from the last, as MkDocs does them from the first."""
+        self.stop_worker()
+        pages = self._worker_pages(files)
+        if self.cache is None or pages is None or self.nav is None:
+            return
+        if not self.cache.memoising_templates:
+            return  # the worker's HTML could not be kept
+        nav, doc_files = self.nav, files.documentation_pages()
+
+        def build(uri: str) -> bool:
+            page = files.src_uris[uri].page
+            if page is None:
+                raise RuntimeError(f"{uri}: templated before it was converted")
+            _build_page(page, config, doc_files, nav, env)
+            return False
+
+        self.cache.worker = Worker.start(pages, build)
+
+    def stop_worker(self, *, at_once: bool = False) -> None:
+        if self.cache is not None and self.cache.worker is not None:
+            self.cache.worker.stop(at_once=at_once)
+            self.cache.worker = None
+
+    @staticmethod
+    def _worker_pages(files: Files) -> list[str] | None:
+        """The pages MkDocs builds, in its order; None if ``mkdocs serve``
+        would build others (drafts), which the worker would not know of."""
+        built = [file.src_uri for file in files.documentation_pages()]
+        served = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
+        return built if built == [file.src_uri for file in served] else None
 
     def page_markdown(self, page: Page) -> str:
         """The page's Markdown; its rendering comes from the cache when it can."""
@@ -237,6 +304,7 @@ class Build:
         )
 
     def finish(self, site_dir: Path) -> None:
+        self.stop_worker()
         self._write_redirects(site_dir)
         write_listing_redirects(site_dir, self.site.site_url)
         strip_site_stylesheet(site_dir)

@@ -37,6 +37,11 @@ table of contents and HTML (the 404 page's, by the navigation and the
 files); a template context a plugin extended is never cached, nor any
 page HTML if a template of the theme reads the build date.
 
+A clean build fills the cache from two processes: a forked worker
+(:mod:`handbook.site.build_worker`) renders pages from the last while the
+build renders them from the first, and the build takes the worker's pages
+from the cache, as it would a previous build's.
+
 The cache lives in ``.tmp/build-cache/`` beside mkdocs.yml (git-ignored);
 ``HANDBOOK_BUILD_CACHE`` names another directory, or ``off``. Entries no
 build used for a week are deleted (the one use of a modification time).
@@ -70,12 +75,19 @@ from handbook.site.build_fingerprint import (
     loaded_code,
     site_fingerprint,
 )
+from handbook.site.build_worker import Worker
 
 ENVIRONMENT_VARIABLE = "HANDBOOK_BUILD_CACHE"
 UNUSED_DAYS = 7
 """Entries that no build has used for this long are deleted."""
 # mkdocstrings' own pattern for an autodoc block (``::: package.module``).
 _AUTODOC = re.compile(r"^(?:#{1,6} *)?::: ?\S", re.MULTILINE)
+
+
+def documents_code(markdown: str) -> bool:
+    """True if the page has a mkdocstrings ``:::`` block."""
+    return _AUTODOC.search(markdown) is not None
+
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
@@ -152,6 +164,10 @@ class BuildCache:
         self.autodoc_paths = _autodoc_paths(config)
         self.plugins = config.plugins
         self.hits = self.misses = 0
+        self.worker: Worker | None = None
+        """The worker filling this cache beside the build, during its passes."""
+        self.rendered_by_worker = 0
+        self.memoising_templates = False
         self.used: set[Path] = set()
         self.written: dict[Path, dict[str, str]] = {}
         self._hashes: dict[str, str] = {}
@@ -188,6 +204,9 @@ class BuildCache:
     def _render(self, page: Page, config: MkDocsConfig, files: Files) -> None:
         if page.markdown is None:
             raise RuntimeError(f"{page.file.src_uri}: rendered before it was read")
+        # The worker may have converted this page (it waits until it has).
+        uri, worker = page.file.src_uri, self.worker
+        by_worker = worker is not None and worker.take(uri)
         key = key_of(
             self.fingerprint,
             self._files(files),
@@ -200,7 +219,10 @@ class BuildCache:
         entry = self._read(path)
         if entry is not None and self._unchanged(entry["reads"]):
             self._restore(page, files, entry)
-            self.hits += 1
+            if by_worker and worker is not None and worker.rendered(uri):
+                self.rendered_by_worker += 1
+            else:
+                self.hits += 1
             return
         self.misses += 1
         reads = self._autodoc_reads(page.markdown)
@@ -218,7 +240,7 @@ class BuildCache:
 
     def _autodoc_reads(self, markdown: str) -> dict[str, str]:
         """A page with a ``:::`` block reads every module under the handler paths."""
-        if not _AUTODOC.search(markdown):
+        if not documents_code(markdown):
             return {}
         if self._modules is None:
             self._modules = {
@@ -318,6 +340,8 @@ class BuildCache:
         original = index.add_entry_from_context
 
         def add_entry_from_context(page: Page) -> None:
+            if self.worker is not None:
+                self.worker.take(page.file.src_uri)
             key = key_of(
                 self.fingerprint,
                 page.url,
@@ -375,6 +399,7 @@ class BuildCache:
         # MkDocs renders each page with env.get_template(name).render(context)
         # and has no event in between: the environment gets its own method.
         env.get_template = get_template  # type: ignore[method-assign]  # see above
+        self.memoising_templates = True
 
     def output_entry(
         self, template: jinja2.Template, context: dict[str, Any]
@@ -467,9 +492,10 @@ class BuildCache:
                 if now - path.stat().st_mtime > UNUSED_DAYS * 86400:
                     path.unlink()
         log.info(
-            "Build cache: %d pages reused, %d rendered (%s)",
+            "Build cache: %d pages reused, %d rendered (%d by a second process) (%s)",
             self.hits,
-            self.misses,
+            self.misses + self.rendered_by_worker,
+            self.rendered_by_worker,
             self.directory,
         )
 
@@ -512,6 +538,9 @@ class _MemoisedTemplate:
         self.cache = cache
 
     def render(self, context: dict[str, Any]) -> str:
+        page = context.get("page")
+        if self.cache.worker is not None and isinstance(page, Page):
+            self.cache.worker.take(page.file.src_uri)
         path = self.cache.output_entry(self.template, context)
         if path is None:
             return self.template.render(context)
