@@ -61,6 +61,8 @@ class Build:
     """Next and Previous of each page on the reading list, by path."""
     site_name: str = ""
     nav: Navigation | None = None
+    templating: tuple[jinja2.Environment, Files] | None = None
+    """The theme's environment and the site's files, once pages are converted."""
 
     @classmethod
     def start(cls, config: MkDocsConfig) -> "Build":
@@ -164,10 +166,22 @@ class Build:
 
         index.add_entry_from_context = add_entry_from_context
 
-    def reuse_outputs(self, env: jinja2.Environment) -> None:
-        """Page HTML from the cache, for pages whose context is unchanged."""
+    def reuse_outputs(self, env: jinja2.Environment, files: Files) -> None:
+        """Page HTML from the cache, for pages whose context is unchanged.
+
+        Every page is converted by now: the converting worker has ended.
+        """
+        self.stop_worker()
+        self.templating = (env, files)
         if self.cache is not None:
             self.cache.memoise_templates(env)
+
+    def theme_template_built(self, name: str, config: MkDocsConfig) -> None:
+        """MkDocs builds the theme's 404 page before any page: the templates
+        it compiled are there for a templating worker to inherit."""
+        if name == "404.html" and self.templating is not None:
+            self.build_beside(*self.templating, config)
+            self.templating = None
 
     # A second process (handbook.site.build_worker) ------------------------
     def convert_beside(self, config: MkDocsConfig, files: Files) -> None:
@@ -177,15 +191,16 @@ class Build:
         if self.cache is None or pages is None:
             return
         cache = self.cache
-        # A page mkdocstrings documents code on is converted here, in order:
-        # what it registers (each object's aliases, for cross-references and
-        # objects.inv) depends on the pages converted before it, which no
-        # cache key holds.
-        pages = [
+        # The pages mkdocstrings documents code on are all the worker's, done
+        # first and in MkDocs' order: what each registers (objects' aliases,
+        # for cross-references and objects.inv) depends on the ones converted
+        # before it, which no cache key holds.
+        autodoc = [
             uri
             for uri in pages
-            if uri in self.documents and not documents_code(self.documents[uri].text)
+            if uri not in self.documents or documents_code(self.documents[uri].text)
         ]
+        pages = [uri for uri in pages if uri not in autodoc]
 
         def convert(uri: str) -> bool:
             file = files.src_uris[uri]
@@ -195,14 +210,17 @@ class Build:
             _populate_page(page, config, files)
             return cache.misses > before
 
-        cache.worker = Worker.start(pages, convert)
+        cache.worker = Worker.start(pages, convert, first=autodoc)
 
     def build_beside(
-        self, env: jinja2.Environment, config: MkDocsConfig, files: Files
+        self, env: jinja2.Environment, files: Files, config: MkDocsConfig
     ) -> None:
-        """End the conversion's worker; start one indexing and templating
-        pages into the cache, from the last, as MkDocs does them from the first."""
-        self.stop_worker()
+        """Start a worker indexing and templating pages into the cache, from
+        the last, as MkDocs does them from the first.
+
+        Called once the theme's 404 page is rendered: the worker inherits
+        the templates that render compiled, rather than compiling them too.
+        """
         pages = self._worker_pages(files)
         if self.cache is None or pages is None or self.nav is None:
             return

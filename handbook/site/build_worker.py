@@ -59,12 +59,12 @@ class Worker:
     """One pass's worker, as this process sees it."""
 
     def __init__(
-        self, pid: int, claims: Path, reports: int, pages: Sequence[str]
+        self, pid: int, claims: Path, reports: int, index: dict[str, int]
     ) -> None:
         self.pid = pid
         self.claims = claims
         self.reports = reports
-        self.index = {uri: number for number, uri in enumerate(pages)}
+        self.index = index
         self.done: dict[int, bool] = {}
         """The worker's pages so far, by number: True if it rendered them."""
         self.mine: set[int] = set()
@@ -72,12 +72,20 @@ class Worker:
         self._ended = False
 
     @classmethod
-    def start(cls, pages: Sequence[str], work: Work) -> "Worker | None":
-        """Fork a worker doing ``work`` on ``pages`` (their paths), last to
-        first, or None if none can run here."""
-        if not can_fork() or len(pages) < 2:
+    def start(
+        cls, pages: Sequence[str], work: Work, first: Sequence[str] = ()
+    ) -> "Worker | None":
+        """Fork a worker doing ``work`` on the pages ``first`` names, in
+        their order, then on ``pages``, last to first; or None if no worker
+        can run here. The pages ``first`` names are the worker's alone
+        (claimed before it starts): whatever state their work leaves for the
+        next one, the worker's copy holds it."""
+        if not can_fork() or len(pages) + len(first) < 2:
             return None
+        index = {uri: number for number, uri in enumerate([*first, *pages])}
         claims = Path(tempfile.mkdtemp(prefix="handbook-build-claims-"))
+        for uri in first:
+            _claim(claims, index[uri])
         reports, report = os.pipe()
         # Output buffered now would be written again by the child.
         sys.stdout.flush()
@@ -85,9 +93,10 @@ class Worker:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child ends in os._exit, unmeasured
             os.close(reports)
-            _work_then_exit(pages, work, claims, report, os.getppid())
+            order = [*first, *reversed(pages)]
+            _work_then_exit(order, len(first), work, claims, report, index)
         os.close(report)
-        return cls(pid, claims, reports, pages)
+        return cls(pid, claims, reports, index)
 
     def take(self, uri: str) -> bool:
         """Called before this process does the pass of the page at ``uri``:
@@ -148,21 +157,31 @@ def _claim(claims: Path, number: int) -> bool:
 
 
 def _work_then_exit(  # pragma: no cover - runs in the forked child
-    pages: Sequence[str], work: Work, claims: Path, report: int, parent: int
+    order: Sequence[str],
+    claimed: int,
+    work: Work,
+    claims: Path,
+    report: int,
+    index: dict[str, int],
 ) -> None:
-    code = 0
+    """Work on the pages in ``order``; the first ``claimed`` are claimed
+    already, the others one by one until one is not the worker's to take."""
+    code, parent = 0, os.getppid()
     try:
         _silence_logging()
-        for number in reversed(range(len(pages))):
-            if os.getppid() != parent or not _claim(claims, number):
-                break  # the parent is gone, or has come this far
+        for position, uri in enumerate(order):
+            number = index[uri]
+            if os.getppid() != parent:
+                break  # the build is gone
+            if position >= claimed and not _claim(claims, number):
+                break  # the build has come this far
             try:
-                rendered = work(pages[number])
+                rendered = work(uri)
             except Exception:
-                rendered = False
+                rendered = False  # the build does the page again and reports
             os.write(report, f"{number} {int(rendered)}\n".encode())
     except BaseException:
-        code = 1
+        code = 1  # whatever it was, the build carries on alone
     finally:
         # No atexit handlers, no flushing of buffers copied from the parent.
         os._exit(code)

@@ -15,9 +15,10 @@ A flat pipeline, one step per MkDocs event, each a method of the build
 5. ``on_page_markdown``: expand placeholders; assemble a principle page; its
    rendering comes from the build cache if its inputs are unchanged.
 6. ``on_page_content``: name checkboxes; keep principles' HTML for /print/.
-7. ``on_env``: a page's HTML comes from the build cache if its template
-   context is unchanged; a second process starts indexing and templating
-   pages into it from the last.
+7. ``on_env``: the converting process has ended; a page's HTML comes from
+   the build cache if its template context is unchanged. ``on_post_template``:
+   once the theme's 404 page is built, a second process starts indexing and
+   templating pages into the cache from the last.
 8. ``on_page_context``: no edit link on generated pages; expand the
    placeholders that need other pages' HTML.
 9. ``on_post_build``: a redirect for every ID ever published, /id/<ID>/;
@@ -91,15 +92,21 @@ def on_page_content(html: str, page: Page, **_: object) -> str:
     return _current().page_content(html, page)
 
 
-# Last, after mkdocstrings' backlinks (-100): every page's HTML is final
-# before the worker forks.
+# Last, after mkdocstrings' backlinks (-100): every page's HTML is final.
 @event_priority(-200)
 def on_env(
     env: jinja2.Environment, config: MkDocsConfig, files: Files
 ) -> jinja2.Environment:
-    _current().reuse_outputs(env)
-    _current().build_beside(env, config, files)
+    del config
+    _current().reuse_outputs(env, files)
     return env
+
+
+def on_post_template(
+    output_content: str, template_name: str, config: MkDocsConfig
+) -> str:
+    _current().theme_template_built(template_name, config)
+    return output_content
 
 
 def on_page_context(

@@ -70,22 +70,27 @@ def test_a_warning_on_any_page_is_shown_with_its_page_and_fails_strict(
     assert f"Aborted with {len(principles)} warnings in strict mode!" in output
 
 
-def _two_processes(failing: str = "") -> dict[str, list[str]]:
+def _two_processes(
+    failing: str = "", first: tuple[str, ...] = ()
+) -> dict[str, list[str]]:
     """40 pages taken by a worker and by a fresh, single-threaded process
     (pytest's own may run threads, and is not forked): which pages each did,
-    and which the worker reported rendered. The worker raises on ``failing``."""
+    in the order the worker did them, and which the worker reported
+    rendered. The worker raises on ``failing``, and does ``first`` first."""
     script = f"""
 import json, os, sys, time
 from pathlib import Path
 from handbook.site.build_worker import Worker
 done = Path(sys.argv[1])
 pages = [f"page-{{number:02}}.md" for number in range(40)]
+first = {list(first)!r}
 def work(uri):
     if uri == {failing!r}:
         raise RuntimeError("a snippet is missing")
-    (done / uri).touch()
+    with open(done / "order", "a") as order:
+        print(uri, file=order)
     return True
-worker = Worker.start(pages, work)
+worker = Worker.start([p for p in pages if p not in first], work, first=first)
 mine = []
 for uri in pages:
     if not worker.take(uri):
@@ -95,7 +100,7 @@ worker.stop()
 print(json.dumps({{
     "pages": pages,
     "mine": mine,
-    "theirs": sorted(path.name for path in done.iterdir()),
+    "theirs": (done / "order").read_text().split(),
     "rendered": [uri for uri in pages if worker.rendered(uri)],
 }}))
 """
@@ -117,7 +122,18 @@ def test_each_page_is_done_by_exactly_one_of_the_two_processes() -> None:
     assert sorted(taken["mine"] + taken["theirs"]) == taken["pages"]
     assert not set(taken["mine"]) & set(taken["theirs"])
     assert taken["theirs"], "the worker did no page"
-    assert taken["rendered"] == taken["theirs"]
+    assert sorted(taken["rendered"]) == sorted(taken["theirs"])
+    assert taken["theirs"][:2] == ["page-39.md", "page-38.md"], "from the last"
+
+
+def test_pages_reserved_for_the_worker_are_all_its_own_and_done_in_order() -> None:
+    """mkdocstrings' pages: each one's result depends on the ones before it."""
+    reserved = ("page-00.md", "page-01.md", "page-20.md", "page-21.md")
+    taken = _two_processes(first=reserved)
+
+    assert tuple(taken["theirs"][:4]) == reserved
+    assert not set(reserved) & set(taken["mine"])
+    assert sorted(taken["mine"] + taken["theirs"]) == taken["pages"]
 
 
 def test_a_page_the_worker_fails_on_is_left_to_the_build() -> None:
