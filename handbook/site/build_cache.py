@@ -17,7 +17,8 @@ A rendered page (Markdown to HTML) is keyed by
   format, Python, every installed distribution (name and version), the
   working directory (snippets are included from it), mkdocs.yml and the
   settings environment variables or the command line change, the theme
-  overrides, and the source of the build's own code as it was loaded;
+  overrides, the source of the build's own code as it was loaded, and the
+  level MkDocs logs at (``-q`` logs no warnings for an entry to keep);
 
 and holds the hash of each file the render read: every file
 pymdownx.snippets included (the text it read, nested includes too) and,

@@ -198,6 +198,37 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
     assert _differences(clean.site, cached.site) == []
 
 
+def test_a_quiet_build_leaves_no_entry_that_hides_a_warning_later(
+    tmp_path: Path,
+) -> None:
+    """`mkdocs build -q` logs no warnings, so its entries record none; a
+    later build that reused them would pass --strict over a broken link."""
+    repo = _working_tree(tmp_path / "repo")
+    page = repo / "docs" / QUOTING_PAGE.document.path.relative_to(DOCS_DIR)
+    page.write_text(page.read_text() + "\nSee [nowhere](no-such-page.md).\n")
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir"]
+    env = {
+        **os.environ,
+        "NO_MKDOCS_2_WARNING": "1",
+        "HANDBOOK_BUILD_CACHE": str(tmp_path / "cache"),
+    }
+
+    def build(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, str(tmp_path / "site"), *options],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert build("-q").returncode == 0, "-q hides the warning from --strict"
+    loud = build()
+    assert loud.returncode != 0
+    assert "contains a link 'no-such-page.md'" in loud.stderr
+
+
 def _differences(site: Path, other: Path) -> list[str]:
     """Files of one site missing from, or different in, the other."""
     files = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
