@@ -242,10 +242,13 @@ class Build:
             self.cache.worker.stop(at_once=at_once)
             self.cache.worker = None
 
-    @staticmethod
-    def _worker_pages(files: Files) -> list[str] | None:
-        """The pages MkDocs builds, in its order; None if ``mkdocs serve``
-        would build others (drafts), which the worker would not know of."""
+    def _worker_pages(self, files: Files) -> list[str] | None:
+        """The pages MkDocs builds, in its order; None if a worker would not
+        help (a build of the same site filled the cache: most pages will be
+        reused) or could not be trusted (``mkdocs serve`` would build draft
+        pages besides these, which the worker would not know of)."""
+        if self.cache is None or self.cache.built_before:
+            return None
         built = [file.src_uri for file in files.documentation_pages()]
         served = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
         return built if built == [file.src_uri for file in served] else None

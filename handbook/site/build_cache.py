@@ -169,6 +169,9 @@ class BuildCache:
         """The worker filling this cache beside the build, during its passes."""
         self.rendered_by_worker = 0
         self.memoising_templates = False
+        self.built_before = self._finished_build().is_file()
+        """True if a build of this site's fingerprint has finished with this
+        cache: most pages will be reused, and a worker would not help."""
         self.used: set[Path] = set()
         self.written: dict[Path, dict[str, str]] = {}
         self._hashes: dict[str, str] = {}
@@ -448,6 +451,10 @@ class BuildCache:
         return self._nav_key[1]
 
     # Storage ---------------------------------------------------------------
+    def _finished_build(self) -> Path:
+        """The mark a finished build of this fingerprint leaves."""
+        return self.directory / "builds" / self.fingerprint
+
     def _read(self, path: Path) -> Any:
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
@@ -483,6 +490,10 @@ class BuildCache:
         for path, reads in self.written.items():
             if not self._unchanged(reads):
                 path.unlink(missing_ok=True)
+        finished = self._finished_build()
+        finished.parent.mkdir(parents=True, exist_ok=True)
+        finished.touch()
+        self.used.add(finished)
         now = time.time()
         for path in self.used:
             with contextlib.suppress(OSError):

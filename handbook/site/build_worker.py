@@ -21,12 +21,14 @@ reports it, with the page's name. The worker shows nothing itself.
 The pages are done serially where the worker cannot help or cannot be
 trusted: no ``os.fork`` (Windows), one CPU, threads running (the rebuilds
 of ``mkdocs serve``: forking a threaded process can deadlock), the cache
-off, a site with draft pages (``mkdocs serve`` builds more pages than
-``mkdocs build``, and the worker takes the build's), or
-``HANDBOOK_BUILD_WORKER=off``.
+off, a cache a build of the same site has filled (most pages are reused:
+the worker would cost more than it saves), a site with draft pages
+(``mkdocs serve`` builds more pages than ``mkdocs build``, and the worker
+takes the build's), or ``HANDBOOK_BUILD_WORKER=off``.
 """
 
 import contextlib
+import gc
 import logging
 import os
 import shutil
@@ -90,6 +92,10 @@ class Worker:
         # Output buffered now would be written again by the child.
         sys.stdout.flush()
         sys.stderr.flush()
+        # The objects so far out of the collector's sight: collections in
+        # either process would otherwise touch, and so copy, every page of
+        # memory the two share.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child ends in os._exit, unmeasured
             os.close(reports)
@@ -145,6 +151,7 @@ class Worker:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
         shutil.rmtree(self.claims, ignore_errors=True)
+        gc.unfreeze()
 
 
 def _claim(claims: Path, number: int) -> bool:

@@ -158,6 +158,8 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
     # Else all of the above would hold without the cache doing anything.
     assert content.reused > 50
     assert content.rendered >= 3
+    # A cache a build of this site filled: no second process.
+    assert content.by_worker == 0
 
     # A theme override changes every page.
     _edit(
