@@ -63,9 +63,11 @@ class Build:
     nav: Navigation | None = None
     templating: tuple[jinja2.Environment, Files] | None = None
     """The theme's environment and the site's files, once pages are converted."""
+    dirty: bool = False
+    """``--dirty``: MkDocs builds only the pages edited since the last build."""
 
     @classmethod
-    def start(cls, config: MkDocsConfig) -> "Build":
+    def start(cls, config: MkDocsConfig, *, dirty: bool = False) -> "Build":
         """Load and check everything; raises LocatedError at the first problem."""
         site = load_site(
             Path(config.docs_dir),
@@ -101,6 +103,7 @@ class Build:
             config.plugins,
             rendered,
             site_name=config.site_name,
+            dirty=dirty,
         )
 
     def navigation(self) -> list[object]:
@@ -187,7 +190,7 @@ class Build:
     def convert_beside(self, config: MkDocsConfig, files: Files) -> None:
         """Start a worker converting pages' Markdown into the cache, from the
         last page, as MkDocs converts them from the first."""
-        pages = self._worker_pages(files)
+        pages = self.pages_for_worker(files)
         if self.cache is None or pages is None:
             return
         cache = self.cache
@@ -221,7 +224,7 @@ class Build:
         Called once the theme's 404 page is rendered: the worker inherits
         the templates that render compiled, rather than compiling them too.
         """
-        pages = self._worker_pages(files)
+        pages = self.pages_for_worker(files)
         if self.cache is None or pages is None or self.nav is None:
             return
         if not self.cache.memoising_templates:
@@ -242,12 +245,13 @@ class Build:
             self.cache.worker.stop(at_once=at_once)
             self.cache.worker = None
 
-    def _worker_pages(self, files: Files) -> list[str] | None:
+    def pages_for_worker(self, files: Files) -> list[str] | None:
         """The pages MkDocs builds, in its order; None if a worker would not
         help (a build of the same site filled the cache: most pages will be
-        reused) or could not be trusted (``mkdocs serve`` would build draft
-        pages besides these, which the worker would not know of)."""
-        if self.cache is None or self.cache.built_before:
+        reused, or ``--dirty`` builds only the edited ones) or could not be
+        trusted (``mkdocs serve`` would build draft pages besides these,
+        which the worker would not know of)."""
+        if self.cache is None or self.cache.built_before or self.dirty:
             return None
         built = [file.src_uri for file in files.documentation_pages()]
         served = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)

@@ -44,6 +44,14 @@ from handbook.content.locations import LocatedError
 from handbook.site.build import Build
 
 _build: Build | None = None
+_dirty = False
+"""``--dirty``: MkDocs builds only the pages edited since the last build."""
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    global _dirty
+    del command
+    _dirty = dirty
 
 
 def _current() -> Build:
@@ -55,7 +63,7 @@ def _current() -> Build:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global _build
     try:
-        _build = Build.start(config)
+        _build = Build.start(config, dirty=_dirty)
     except (LocatedError, ResultsError) as error:
         raise PluginError(str(error)) from error
     config.nav = _build.navigation()

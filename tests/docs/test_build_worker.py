@@ -17,10 +17,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from mkdocs.config import load_config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import File, Files, InclusionLevel
 
-from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.registry import load_registry
 from handbook.site import build_worker
+from handbook.site.build import Build
 from handbook.site.build_worker import Worker
 from tests.docs.test_build_cache import CACHE_LINE, _working_tree
 
@@ -163,3 +167,40 @@ def test_without_fork_the_build_is_serial(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.delattr(os, "fork")
     assert Worker.start(["a.md", "b.md"], lambda _uri: True) is None
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MkDocsConfig:
+    monkeypatch.setenv("HANDBOOK_BUILD_CACHE", str(tmp_path / "cache"))
+    return load_config(str(REPO_ROOT / "mkdocs.yml"))
+
+
+def _files(config: MkDocsConfig, draft: bool = False) -> Files:
+    def page(name: str, inclusion: InclusionLevel) -> File:
+        return File(
+            name,
+            config.docs_dir,
+            config.site_dir,
+            config.use_directory_urls,
+            inclusion=inclusion,
+        )
+
+    later = InclusionLevel.DRAFT if draft else InclusionLevel.INCLUDED
+    return Files([page("index.md", InclusionLevel.INCLUDED), page("later.md", later)])
+
+
+def test_a_clean_build_gives_the_worker_its_pages(config: MkDocsConfig) -> None:
+    pages = Build.start(config).pages_for_worker(_files(config))
+    assert pages == ["index.md", "later.md"]
+
+
+def test_a_dirty_build_has_no_worker(config: MkDocsConfig) -> None:
+    """`mkdocs build --dirty` builds only the edited pages: a worker would
+    build the others too."""
+    assert Build.start(config, dirty=True).pages_for_worker(_files(config)) is None
+
+
+def test_a_site_with_drafts_has_no_worker(config: MkDocsConfig) -> None:
+    """`mkdocs serve` builds drafts that `mkdocs build` leaves out, and the
+    worker takes the pages `mkdocs build` builds."""
+    assert Build.start(config).pages_for_worker(_files(config, draft=True)) is None
