@@ -31,6 +31,7 @@ from handbook.site.checkboxes import name_checkboxes
 from handbook.site.code_spans import unwrap_plain_tokens
 from handbook.site.css_comments import strip_site_stylesheet
 from handbook.site.listing_redirects import write_listing_redirects
+from handbook.site.nav_memo import NavMemo
 from handbook.site.print_page import all_principles_kind
 from handbook.site.reading_list import neighbours
 from handbook.site.site_model import Site, load_site
@@ -176,6 +177,8 @@ class Build:
         """
         self.stop_worker()
         self.templating = (env, files)
+        # For overrides/partials/nav-item.html: a fresh memo per build.
+        env.globals["pbp_nav"] = NavMemo()
         if self.cache is not None:
             self.cache.memoise_templates(env)
 
