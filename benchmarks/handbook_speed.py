@@ -2,6 +2,7 @@
 
     uv run task speed            # clean and warm build x5, serve rebuild x5, checker x5, suite x1
     uv run python -m benchmarks.handbook_speed --suite-runs 0 --zensical
+    uv run python -m benchmarks.handbook_speed --suite-runs 0 --one-process
 
 Budgets on a 2-core machine: ``uv run task test`` in 150 s; ``mkdocs build
 --strict`` in 5 s from clean (an empty build cache) and in 2 s warm (the
@@ -10,6 +11,11 @@ showing an edited page again in 1.5 s; ``principles check --stage static
 snippets`` (the pre-commit stage) in 2 s. Shared machines are noisy, so
 these are measured and reported here, with the median and the range of
 repeated runs and the load average, never asserted by a test.
+
+A clean build converts and templates pages in two processes
+(handbook/site/build_worker.py). ``--one-process`` pairs each clean build
+with one in a single process (``HANDBOOK_BUILD_WORKER=off``), in
+alternating order so both see the same load, as information.
 
 ``--zensical`` adds, as information, Zensical and MkDocs building the same
 Markdown: every page as the hooks produce it, written out once, built by both
@@ -82,9 +88,12 @@ def _run(
     samples: Samples,
     cwd: Path = REPO_ROOT,
     cache: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> None:
     """Run ``command`` to completion, adding its wall and CPU seconds to ``samples``."""
-    env = QUIET if cache is None else {**QUIET, CACHE_VARIABLE: str(cache)}
+    env = {**QUIET, **(env or {})}
+    if cache is not None:
+        env[CACHE_VARIABLE] = str(cache)
     cpu, started = _children_cpu(), time.perf_counter()
     result = subprocess.run(
         command, cwd=cwd, env=env, capture_output=True, text=True, check=False
@@ -106,13 +115,26 @@ def _timed(command: Sequence[str], cwd: Path = REPO_ROOT) -> float:
 MKDOCS_BUILD = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"]
 
 
-def measure_build(runs: int, workdir: Path) -> Samples:
+# The variable handbook/site/build_worker.py reads: "off" builds in one process.
+WORKER_VARIABLE = "HANDBOOK_BUILD_WORKER"
+
+
+def measure_build(
+    runs: int, workdir: Path, one_process: Samples | None = None
+) -> Samples:
     """``mkdocs build --strict`` (what `task build` runs) from clean: each run
-    starts with an empty build cache."""
+    starts with an empty build cache. With ``one_process``, each run is
+    paired with one in a single process, added there, the two in
+    alternating order."""
     samples = Samples()
-    for _ in range(runs):
-        cache = Path(tempfile.mkdtemp(prefix="clean-cache-", dir=workdir))
-        _run([*MKDOCS_BUILD, "-d", str(workdir / "site")], samples, cache=cache)
+    for run in range(runs):
+        variants: list[tuple[Samples, dict[str, str]]] = [(samples, {})]
+        if one_process is not None:
+            variants.append((one_process, {WORKER_VARIABLE: "off"}))
+        for measured, env in variants[:: 1 if run % 2 == 0 else -1]:
+            cache = Path(tempfile.mkdtemp(prefix="clean-cache-", dir=workdir))
+            site = str(workdir / "site")
+            _run([*MKDOCS_BUILD, "-d", site], measured, cache=cache, env=env)
     return samples
 
 
@@ -379,6 +401,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--suite-runs", type=int, default=1)
     parser.add_argument("--checker-runs", type=int, default=5)
     parser.add_argument("--zensical", action="store_true")
+    parser.add_argument("--one-process", action="store_true")
     parser.add_argument("--output", type=Path, help="also write the figures as JSON")
     args = parser.parse_args(argv)
 
@@ -392,7 +415,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="handbook-speed-") as scratch:
         workdir = Path(scratch)
         if args.build_runs:
-            samples["build"] = measure_build(args.build_runs, workdir)
+            one_process = Samples() if args.one_process else None
+            samples["build"] = measure_build(args.build_runs, workdir, one_process)
+            if one_process is not None:
+                samples["build_one_process"] = one_process
         if args.warm_runs:
             samples["warm_build"] = measure_warm_build(args.warm_runs, workdir)
         if args.serve_runs:

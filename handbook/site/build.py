@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+from mkdocs.commands.build import _build_page, _populate_page
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import PluginCollection
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
@@ -24,11 +25,13 @@ from handbook.content.placeholders import Kind, PageAddress, Placeholder
 from handbook.content.review_comments import absolute
 from handbook.site import pages
 from handbook.site.bench_citations import bench_kind
-from handbook.site.build_cache import BuildCache
+from handbook.site.build_cache import BuildCache, documents_code
+from handbook.site.build_worker import Worker
 from handbook.site.checkboxes import name_checkboxes
 from handbook.site.code_spans import unwrap_plain_tokens
 from handbook.site.css_comments import strip_site_stylesheet
 from handbook.site.listing_redirects import write_listing_redirects
+from handbook.site.nav_memo import NavMemo
 from handbook.site.print_page import all_principles_kind
 from handbook.site.reading_list import neighbours
 from handbook.site.site_model import Site, load_site
@@ -58,9 +61,14 @@ class Build:
     reading_links: dict[str, dict[str, str | None]] = field(default_factory=dict)
     """Next and Previous of each page on the reading list, by path."""
     site_name: str = ""
+    nav: Navigation | None = None
+    templating: tuple[jinja2.Environment, Files] | None = None
+    """The theme's environment and the site's files, once pages are converted."""
+    dirty: bool = False
+    """``--dirty``: MkDocs builds only the pages edited since the last build."""
 
     @classmethod
-    def start(cls, config: MkDocsConfig) -> "Build":
+    def start(cls, config: MkDocsConfig, *, dirty: bool = False) -> "Build":
         """Load and check everything; raises LocatedError at the first problem."""
         site = load_site(
             Path(config.docs_dir),
@@ -96,6 +104,7 @@ class Build:
             config.plugins,
             rendered,
             site_name=config.site_name,
+            dirty=dirty,
         )
 
     def navigation(self) -> list[object]:
@@ -119,6 +128,7 @@ class Build:
         the pages' front matter records the links, so a page whose links
         change is rendered again (the build cache keys HTML by front matter).
         """
+        self.nav = nav
         by_uri = {page.file.src_uri: page for page in nav.pages}
         for uri, (previous, following) in neighbours(self.site.reading_list).items():
             page = by_uri[uri]
@@ -160,10 +170,95 @@ class Build:
 
         index.add_entry_from_context = add_entry_from_context
 
-    def reuse_outputs(self, env: jinja2.Environment) -> None:
-        """Page HTML from the cache, for pages whose context is unchanged."""
+    def reuse_outputs(self, env: jinja2.Environment, files: Files) -> None:
+        """Page HTML from the cache, for pages whose context is unchanged.
+
+        Every page is converted by now: the converting worker has ended.
+        """
+        self.stop_worker()
+        self.templating = (env, files)
+        # For overrides/partials/nav-item.html: a fresh memo per build.
+        env.globals["pbp_nav"] = NavMemo()
         if self.cache is not None:
             self.cache.memoise_templates(env)
+
+    def theme_template_built(self, name: str, config: MkDocsConfig) -> None:
+        """MkDocs builds the theme's 404 page before any page: the templates
+        it compiled are there for a templating worker to inherit."""
+        if name == "404.html" and self.templating is not None:
+            self.build_beside(*self.templating, config)
+            self.templating = None
+
+    # A second process (handbook.site.build_worker) ------------------------
+    def convert_beside(self, config: MkDocsConfig, files: Files) -> None:
+        """Start a worker converting pages' Markdown into the cache, from the
+        last page, as MkDocs converts them from the first."""
+        pages = self.pages_for_worker(files)
+        if self.cache is None or pages is None:
+            return
+        cache = self.cache
+        # The pages mkdocstrings documents code on are all the worker's, done
+        # first and in MkDocs' order: what each registers (objects' aliases,
+        # for cross-references and objects.inv) depends on the ones converted
+        # before it, which no cache key holds.
+        autodoc = [
+            uri
+            for uri in pages
+            if uri not in self.documents or documents_code(self.documents[uri].text)
+        ]
+        pages = [uri for uri in pages if uri not in autodoc]
+
+        def convert(uri: str) -> bool:
+            file = files.src_uris[uri]
+            # A page not in the navigation has none yet: MkDocs makes it so.
+            page = file.page or Page(None, file, config)
+            before = cache.misses
+            _populate_page(page, config, files)
+            return cache.misses > before
+
+        cache.worker = Worker.start(pages, convert, first=autodoc)
+
+    def build_beside(
+        self, env: jinja2.Environment, files: Files, config: MkDocsConfig
+    ) -> None:
+        """Start a worker indexing and templating pages into the cache, from
+        the last, as MkDocs does them from the first.
+
+        Called once the theme's 404 page is rendered: the worker inherits
+        the templates that render compiled, rather than compiling them too.
+        """
+        pages = self.pages_for_worker(files)
+        if self.cache is None or pages is None or self.nav is None:
+            return
+        if not self.cache.memoising_templates:
+            return  # the worker's HTML could not be kept
+        nav, doc_files = self.nav, files.documentation_pages()
+
+        def build(uri: str) -> bool:
+            page = files.src_uris[uri].page
+            if page is None:
+                raise RuntimeError(f"{uri}: templated before it was converted")
+            _build_page(page, config, doc_files, nav, env)
+            return False
+
+        self.cache.worker = Worker.start(pages, build)
+
+    def stop_worker(self, *, at_once: bool = False) -> None:
+        if self.cache is not None and self.cache.worker is not None:
+            self.cache.worker.stop(at_once=at_once)
+            self.cache.worker = None
+
+    def pages_for_worker(self, files: Files) -> list[str] | None:
+        """The pages MkDocs builds, in its order; None if a worker would not
+        help (a build of the same site filled the cache: most pages will be
+        reused, or ``--dirty`` builds only the edited ones) or could not be
+        trusted (``mkdocs serve`` would build draft pages besides these,
+        which the worker would not know of)."""
+        if self.cache is None or self.cache.built_before or self.dirty:
+            return None
+        built = [file.src_uri for file in files.documentation_pages()]
+        served = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
+        return built if built == [file.src_uri for file in served] else None
 
     def page_markdown(self, page: Page) -> str:
         """The page's Markdown; its rendering comes from the cache when it can."""
@@ -237,6 +332,7 @@ class Build:
         )
 
     def finish(self, site_dir: Path) -> None:
+        self.stop_worker()
         self._write_redirects(site_dir)
         write_listing_redirects(site_dir, self.site.site_url)
         strip_site_stylesheet(site_dir)

@@ -17,7 +17,8 @@ A rendered page (Markdown to HTML) is keyed by
   format, Python, every installed distribution (name and version), the
   working directory (snippets are included from it), mkdocs.yml and the
   settings environment variables or the command line change, the theme
-  overrides, and the source of the build's own code as it was loaded;
+  overrides, the source of the build's own code as it was loaded, and the
+  level MkDocs logs at (``-q`` logs no warnings for an entry to keep);
 
 and holds the hash of each file the render read: every file
 pymdownx.snippets included (the text it read, nested includes too) and,
@@ -36,6 +37,11 @@ matter), and the page's URL, title, edit and canonical URLs, front matter,
 table of contents and HTML (the 404 page's, by the navigation and the
 files); a template context a plugin extended is never cached, nor any
 page HTML if a template of the theme reads the build date.
+
+A clean build fills the cache from two processes: a forked worker
+(:mod:`handbook.site.build_worker`) renders pages from the last while the
+build renders them from the first, and the build takes the worker's pages
+from the cache, as it would a previous build's.
 
 The cache lives in ``.tmp/build-cache/`` beside mkdocs.yml (git-ignored);
 ``HANDBOOK_BUILD_CACHE`` names another directory, or ``off``. Entries no
@@ -70,12 +76,19 @@ from handbook.site.build_fingerprint import (
     loaded_code,
     site_fingerprint,
 )
+from handbook.site.build_worker import Worker
 
 ENVIRONMENT_VARIABLE = "HANDBOOK_BUILD_CACHE"
 UNUSED_DAYS = 7
 """Entries that no build has used for this long are deleted."""
 # mkdocstrings' own pattern for an autodoc block (``::: package.module``).
 _AUTODOC = re.compile(r"^(?:#{1,6} *)?::: ?\S", re.MULTILINE)
+
+
+def documents_code(markdown: str) -> bool:
+    """True if the page has a mkdocstrings ``:::`` block."""
+    return _AUTODOC.search(markdown) is not None
+
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
@@ -152,6 +165,13 @@ class BuildCache:
         self.autodoc_paths = _autodoc_paths(config)
         self.plugins = config.plugins
         self.hits = self.misses = 0
+        self.worker: Worker | None = None
+        """The worker filling this cache beside the build, during its passes."""
+        self.rendered_by_worker = 0
+        self.memoising_templates = False
+        self.built_before = self._finished_build().is_file()
+        """True if a build of this site's fingerprint has finished with this
+        cache: most pages will be reused, and a worker would not help."""
         self.used: set[Path] = set()
         self.written: dict[Path, dict[str, str]] = {}
         self._hashes: dict[str, str] = {}
@@ -188,6 +208,9 @@ class BuildCache:
     def _render(self, page: Page, config: MkDocsConfig, files: Files) -> None:
         if page.markdown is None:
             raise RuntimeError(f"{page.file.src_uri}: rendered before it was read")
+        # The worker may have converted this page (it waits until it has).
+        uri, worker = page.file.src_uri, self.worker
+        by_worker = worker is not None and worker.take(uri)
         key = key_of(
             self.fingerprint,
             self._files(files),
@@ -200,7 +223,10 @@ class BuildCache:
         entry = self._read(path)
         if entry is not None and self._unchanged(entry["reads"]):
             self._restore(page, files, entry)
-            self.hits += 1
+            if by_worker and worker is not None and worker.rendered(uri):
+                self.rendered_by_worker += 1
+            else:
+                self.hits += 1
             return
         self.misses += 1
         reads = self._autodoc_reads(page.markdown)
@@ -218,7 +244,7 @@ class BuildCache:
 
     def _autodoc_reads(self, markdown: str) -> dict[str, str]:
         """A page with a ``:::`` block reads every module under the handler paths."""
-        if not _AUTODOC.search(markdown):
+        if not documents_code(markdown):
             return {}
         if self._modules is None:
             self._modules = {
@@ -318,6 +344,8 @@ class BuildCache:
         original = index.add_entry_from_context
 
         def add_entry_from_context(page: Page) -> None:
+            if self.worker is not None:
+                self.worker.take(page.file.src_uri)
             key = key_of(
                 self.fingerprint,
                 page.url,
@@ -375,6 +403,7 @@ class BuildCache:
         # MkDocs renders each page with env.get_template(name).render(context)
         # and has no event in between: the environment gets its own method.
         env.get_template = get_template  # type: ignore[method-assign]  # see above
+        self.memoising_templates = True
 
     def output_entry(
         self, template: jinja2.Template, context: dict[str, Any]
@@ -422,6 +451,10 @@ class BuildCache:
         return self._nav_key[1]
 
     # Storage ---------------------------------------------------------------
+    def _finished_build(self) -> Path:
+        """The mark a finished build of this fingerprint leaves."""
+        return self.directory / "builds" / self.fingerprint
+
     def _read(self, path: Path) -> Any:
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
@@ -457,6 +490,10 @@ class BuildCache:
         for path, reads in self.written.items():
             if not self._unchanged(reads):
                 path.unlink(missing_ok=True)
+        finished = self._finished_build()
+        finished.parent.mkdir(parents=True, exist_ok=True)
+        finished.touch()
+        self.used.add(finished)
         now = time.time()
         for path in self.used:
             with contextlib.suppress(OSError):
@@ -467,9 +504,10 @@ class BuildCache:
                 if now - path.stat().st_mtime > UNUSED_DAYS * 86400:
                     path.unlink()
         log.info(
-            "Build cache: %d pages reused, %d rendered (%s)",
+            "Build cache: %d pages reused, %d rendered (%d by a second process) (%s)",
             self.hits,
-            self.misses,
+            self.misses + self.rendered_by_worker,
+            self.rendered_by_worker,
             self.directory,
         )
 
@@ -512,6 +550,9 @@ class _MemoisedTemplate:
         self.cache = cache
 
     def render(self, context: dict[str, Any]) -> str:
+        page = context.get("page")
+        if self.cache.worker is not None and isinstance(page, Page):
+            self.cache.worker.take(page.file.src_uri)
         path = self.cache.output_entry(self.template, context)
         if path is None:
             return self.template.render(context)

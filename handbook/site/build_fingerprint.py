@@ -5,11 +5,13 @@ change to any of it makes every entry unusable. It covers the cache's
 format, Python, every installed distribution (name and version), the
 working directory (snippets are included from it), mkdocs.yml and the
 settings environment variables or the command line change, the theme
-overrides, and the source of the build's own code as it was loaded.
+overrides, the source of the build's own code as it was loaded, and the
+level MkDocs logs at.
 """
 
 import hashlib
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -102,4 +104,8 @@ def site_fingerprint(config: MkDocsConfig, code: dict[str, str]) -> str:
         },
         _tree(Path(custom_dir)) if custom_dir else {},
         code,
+        # An entry holds what its render logged at this level: `mkdocs build
+        # -q` logs no warnings, and its entries must not silence a later
+        # build's (a broken link would pass --strict).
+        logging.getLogger("mkdocs").getEffectiveLevel(),
     )

@@ -9,16 +9,21 @@ A flat pipeline, one step per MkDocs event, each a method of the build
 2. ``on_pre_build``: Material's search reuses the entries of unchanged pages,
    and names a principle by its ID and short name.
 3. ``on_files``: add the generated pages and files.
-4. ``on_nav``: Next and Previous follow Start here's reading list.
+4. ``on_nav``: Next and Previous follow Start here's reading list; a second
+   process starts converting pages into the build cache from the last
+   (:mod:`handbook.site.build_worker`).
 5. ``on_page_markdown``: expand placeholders; assemble a principle page; its
    rendering comes from the build cache if its inputs are unchanged.
 6. ``on_page_content``: name checkboxes; keep principles' HTML for /print/.
-7. ``on_env``: a page's HTML comes from the build cache if its template
-   context is unchanged.
+7. ``on_env``: the converting process has ended; a page's HTML comes from
+   the build cache if its template context is unchanged. ``on_post_template``:
+   once the theme's 404 page is built, a second process starts indexing and
+   templating pages into the cache from the last.
 8. ``on_page_context``: no edit link on generated pages; expand the
    placeholders that need other pages' HTML.
 9. ``on_post_build``: a redirect for every ID ever published, /id/<ID>/;
-   the build cache keeps what this build used.
+   the build cache keeps what this build used. ``on_build_error`` ends the
+   second process.
 
 Any problem in the content stops the build in ``on_config`` with
 ``file:line: message``.
@@ -39,6 +44,14 @@ from handbook.content.locations import LocatedError
 from handbook.site.build import Build
 
 _build: Build | None = None
+_dirty = False
+"""``--dirty``: MkDocs builds only the pages edited since the last build."""
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    global _dirty
+    del command
+    _dirty = dirty
 
 
 def _current() -> Build:
@@ -50,16 +63,18 @@ def _current() -> Build:
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global _build
     try:
-        _build = Build.start(config)
+        _build = Build.start(config, dirty=_dirty)
     except (LocatedError, ResultsError) as error:
         raise PluginError(str(error)) from error
     config.nav = _build.navigation()
     return config
 
 
+# Last: the worker's pages are converted after every plugin's on_nav.
+@event_priority(-100)
 def on_nav(nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
-    del config, files
     _current().link_reading_order(nav)
+    _current().convert_beside(config, files)
     return nav
 
 
@@ -85,9 +100,21 @@ def on_page_content(html: str, page: Page, **_: object) -> str:
     return _current().page_content(html, page)
 
 
-def on_env(env: jinja2.Environment, **_: object) -> jinja2.Environment:
-    _current().reuse_outputs(env)
+# Last, after mkdocstrings' backlinks (-100): every page's HTML is final.
+@event_priority(-200)
+def on_env(
+    env: jinja2.Environment, config: MkDocsConfig, files: Files
+) -> jinja2.Environment:
+    del config
+    _current().reuse_outputs(env, files)
     return env
+
+
+def on_post_template(
+    output_content: str, template_name: str, config: MkDocsConfig
+) -> str:
+    _current().theme_template_built(template_name, config)
+    return output_content
 
 
 def on_page_context(
@@ -99,3 +126,9 @@ def on_page_context(
 
 def on_post_build(config: MkDocsConfig) -> None:
     _current().finish(Path(config.site_dir))
+
+
+def on_build_error(error: Exception) -> None:
+    del error
+    if _build is not None:
+        _build.stop_worker(at_once=True)

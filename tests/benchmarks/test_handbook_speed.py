@@ -1,15 +1,20 @@
 """The handbook-speed report: budgets, verdicts, and the config it rebuilds from."""
 
 import os
+from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
+from benchmarks import handbook_speed
 from benchmarks.handbook_speed import (
     BUDGETS_SECONDS,
+    Samples,
     _config,
     _line,
     _process_cpu,
     bytecode_note,
+    measure_build,
 )
 from benchmarks.stats import summarize
 
@@ -69,3 +74,38 @@ def test_the_report_says_when_python_caches_no_bytecode(
     assert "uv sync --compile-bytecode" in (bytecode_note() or "")
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE")
     assert bytecode_note() is None
+
+
+def test_clean_builds_in_one_process_are_paired_with_the_others_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each pair sees the same load; neither always goes first."""
+    runs: list[tuple[str, Path | None]] = []
+
+    def run(
+        command: Sequence[str],
+        samples: Samples,
+        cwd: Path = tmp_path,
+        cache: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        del command, cwd
+        worker = (env or {}).get(handbook_speed.WORKER_VARIABLE, "default")
+        runs.append((worker, cache))
+        samples.wall.append(1.0)
+        samples.cpu.append(1.0)
+
+    monkeypatch.setattr(handbook_speed, "_run", run)
+    one_process = Samples()
+    two_processes = measure_build(4, tmp_path, one_process)
+
+    assert [worker for worker, _ in runs] == [
+        *("default", "off"),
+        *("off", "default"),
+        *("default", "off"),
+        *("off", "default"),
+    ]
+    assert len(two_processes.wall) == len(one_process.wall) == 4
+    caches = [cache for _, cache in runs]
+    assert len(set(caches)) == 8, "each build starts from an empty cache of its own"
+    assert all(cache is not None and not any(cache.iterdir()) for cache in caches)

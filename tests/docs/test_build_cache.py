@@ -28,6 +28,7 @@ from handbook.content.validators import tool_path
 MARK = "edited-for-the-build-cache-test"
 CACHE_LINE = re.compile(
     r"Build cache: (?P<reused>\d+) pages reused, (?P<rendered>\d+) rendered"
+    r" \((?P<by_worker>\d+) by a second process\)"
 )
 
 
@@ -38,6 +39,7 @@ class Built:
     site: Path
     reused: int
     rendered: int
+    by_worker: int
 
     def page(self, url: str) -> str:
         return (self.site / url / "index.html").read_text()
@@ -60,15 +62,20 @@ def _working_tree(repo: Path) -> Path:
     return repo
 
 
-def _build(repo: Path, name: str) -> Built:
-    """``mkdocs build --strict`` of ``repo``, with the cache in ``repo/.tmp``."""
+def _build(repo: Path, name: str, cache: str | None = None) -> Built:
+    """``mkdocs build --strict`` of ``repo``, with the cache in ``repo/.tmp``
+    (or as ``cache`` says), and pages converted and templated by two
+    processes even on one CPU (handbook/site/build_worker.py)."""
     site = repo.parent / name
     env = {
         **os.environ,
         "NO_MKDOCS_2_WARNING": "1",
         "SITE_URL": "https://handbook.test/",
+        "HANDBOOK_BUILD_WORKER": "on",
     }
     env.pop("HANDBOOK_BUILD_CACHE", None)
+    if cache is not None:
+        env["HANDBOOK_BUILD_CACHE"] = cache
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         cwd=repo,
@@ -83,6 +90,7 @@ def _build(repo: Path, name: str) -> Built:
         site,
         int(counts["reused"]) if counts else 0,
         int(counts["rendered"]) if counts else 0,
+        int(counts["by_worker"]) if counts else 0,
     )
 
 
@@ -150,6 +158,8 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
     # Else all of the above would hold without the cache doing anything.
     assert content.reused > 50
     assert content.rendered >= 3
+    # A cache a build of this site filled: no second process.
+    assert content.by_worker == 0
 
     # A theme override changes every page.
     _edit(
@@ -177,11 +187,48 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
     assert clean.reused == 0
     assert f"never breaks ({MARK})" in clean.page(QUOTING_PAGE.url)
 
+    # Pages a second process converted and templated into the cache are the
+    # pages one process builds without any cache, byte for byte.
+    assert clean.by_worker > 0
+    serial = _build(repo, "site-serial", cache="off")
+    assert _differences(clean.site, serial.site) == []
+
     # Built again from the cache only, the site is byte for byte the same.
     cached = _build(repo, "site-4")
     assert cached.rendered == 0
     assert cached.reused == clean.rendered > 100
     assert _differences(clean.site, cached.site) == []
+
+
+def test_a_quiet_build_leaves_no_entry_that_hides_a_warning_later(
+    tmp_path: Path,
+) -> None:
+    """`mkdocs build -q` logs no warnings, so its entries record none; a
+    later build that reused them would pass --strict over a broken link."""
+    repo = _working_tree(tmp_path / "repo")
+    page = repo / "docs" / QUOTING_PAGE.document.path.relative_to(DOCS_DIR)
+    page.write_text(page.read_text() + "\nSee [nowhere](no-such-page.md).\n")
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir"]
+    env = {
+        **os.environ,
+        "NO_MKDOCS_2_WARNING": "1",
+        "HANDBOOK_BUILD_CACHE": str(tmp_path / "cache"),
+    }
+
+    def build(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, str(tmp_path / "site"), *options],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert build("-q").returncode == 0, "-q hides the warning from --strict"
+    loud = build()
+    assert loud.returncode != 0
+    assert "contains a link 'no-such-page.md'" in loud.stderr
 
 
 def _differences(site: Path, other: Path) -> list[str]:
