@@ -50,6 +50,28 @@ def test_all_python_is_ruff_clean(command: list[str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_reads_every_tracked_python_file_but_the_checkers_fixtures() -> None:
+    """A bare name in ruff's exclude skips every folder of that name: "docs"
+    once left tests/docs/ unlinted and unformatted."""
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--show-files", "."],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    read = {
+        Path(line).resolve().relative_to(REPO_ROOT).as_posix()
+        for line in result.stdout.splitlines()
+    }
+    tracked = {
+        name
+        for name in tracked_files()
+        if name.endswith(".py") and not name.startswith("tests/checker/fixtures/")
+    }
+    assert tracked - read == set()
+
+
 # --8<-- [start:secret-scan]
 def test_no_secret_is_committed(tmp_path: Path) -> None:
     """The pre-commit secret scan, over every tracked file, against the baseline.

@@ -18,12 +18,12 @@ from pathlib import Path
 import pytest
 from mkdocs.config import load_config
 
-from handbook.site import build_cache, build_fingerprint
-from handbook.site.build_cache import BuildCache
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.site.listing_redirects import LISTING_FOLDERS
 from handbook.content.registry import Principle, load_registry
 from handbook.content.validators import tool_path
+from handbook.site import build_cache, build_fingerprint
+from handbook.site.build_cache import BuildCache
+from handbook.site.listing_redirects import LISTING_FOLDERS
 
 MARK = "edited-for-the-build-cache-test"
 CACHE_LINE = re.compile(

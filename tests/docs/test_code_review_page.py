@@ -33,7 +33,9 @@ def _review_comment(built_site: Path, url: str) -> str:
 
 @pytest.fixture(scope="module")
 def levels(built_site: Path) -> list[str]:
-    levels: list[str] = json.loads((built_site / "principles.json").read_text())["levels"]
+    levels: list[str] = json.loads((built_site / "principles.json").read_text())[
+        "levels"
+    ]
     return levels
 
 

@@ -4,7 +4,6 @@ And nothing promises a page that does not exist: each topic an area's
 description names is delivered by a principle of that area.
 """
 
-from handbook.content.registry import Area
 import re
 from pathlib import Path
 
@@ -18,9 +17,9 @@ from handbook.checks.coverage import (
 )
 from handbook.content.docs_tree import DOCS_DIR, markdown_pages
 from handbook.content.fences import fenced_lines
-from handbook.content.registry import Registry, load_registry
-from handbook.site.site_pages import site_pages
+from handbook.content.registry import Area, Registry, load_registry
 from handbook.content.source_document import SourceDocument
+from handbook.site.site_pages import site_pages
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@
 import re
 from pathlib import Path
 
-from handbook.site.css_comments import SITE_STYLESHEET, without_comments
 from handbook.content.docs_tree import DOCS_DIR
+from handbook.site.css_comments import SITE_STYLESHEET, without_comments
 
 
 def _rules(css: str) -> list[str]:

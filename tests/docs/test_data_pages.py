@@ -15,8 +15,9 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from mkdocs.config import load_config
 
-from handbook.site.build import Build
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.registry import load_registry
+from handbook.site.build import Build
 from handbook.site.pages import (
     checklist,
     id_index,
@@ -25,7 +26,6 @@ from handbook.site.pages import (
     local_links_warning,
     review_section,
 )
-from handbook.content.registry import load_registry
 
 REGISTRY = load_registry(DOCS_DIR)
 SITE_NAME = "Python Backend Principles"

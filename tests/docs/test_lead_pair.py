@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from handbook.content.docs_tree import DOCS_DIR
-from handbook.site.lead_pair import LEAD_MAX_LINES, fallback_sections, lead_pair
 from handbook.content.locations import LocatedError
 from handbook.content.markdown_document import parse_document
 from handbook.content.registry import Principle, load_registry
+from handbook.site.lead_pair import LEAD_MAX_LINES, fallback_sections, lead_pair
 
 REGISTRY = load_registry(DOCS_DIR)
 PAGE = Path("principles/example/page.md")

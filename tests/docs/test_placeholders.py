@@ -7,11 +7,17 @@ import pytest
 from mkdocs.config import load_config
 
 from handbook.content import placeholders
-from handbook.site.build import Build
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.locations import LocatedError
 from handbook.content.markdown_document import parse_document
-from handbook.content.placeholders import Kind, PageAddress, Placeholder, Stage, no_argument
+from handbook.content.placeholders import (
+    Kind,
+    PageAddress,
+    Placeholder,
+    Stage,
+    no_argument,
+)
+from handbook.site.build import Build
 
 PAGE = Path("docs/guide.md")
 

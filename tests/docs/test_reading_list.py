@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import Registry, load_registry
 from handbook.site.pages import milestone, reading_minutes
 from handbook.site.reading_list import (
     AFTER_READING,
@@ -17,7 +18,6 @@ from handbook.site.reading_list import (
     neighbours,
     reading_list,
 )
-from handbook.content.registry import Registry, load_registry
 
 
 @pytest.fixture(scope="module")

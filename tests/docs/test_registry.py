@@ -79,7 +79,9 @@ def test_a_merged_id_keeps_redirecting(docs_copy: Path, registry: Registry) -> N
     assert merged.redirects()[absorbed.id] == survivor.url
 
 
-def test_a_retired_id_leads_to_the_id_index(docs_copy: Path, registry: Registry) -> None:
+def test_a_retired_id_leads_to_the_id_index(
+    docs_copy: Path, registry: Registry
+) -> None:
     retired = registry.principles[0]
     (docs_copy / retired.path).unlink()
     _set_lock_entry(docs_copy, retired.id, '{status: retired, reason: "superseded"}')

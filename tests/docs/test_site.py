@@ -1,14 +1,14 @@
 """The built site: strict build, generated pages, short URLs, no third-party requests."""
 
-from typing import Any
-from collections.abc import Callable
 import gzip
 import json
 import math
 import re
+from collections.abc import Callable
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mkdocs.config import load_config
@@ -24,12 +24,12 @@ SITE_URL = "https://handbook.test/"
 REGISTRY = load_registry(DOCS_DIR)
 
 
-
 def _repo_url() -> str:
     """mkdocs.yml's ``repo_url``, without a trailing slash."""
     repo_url = load_config(str(REPO_ROOT / "mkdocs.yml")).repo_url
     assert repo_url, "mkdocs.yml sets no repo_url"
     return repo_url.rstrip("/")
+
 
 @pytest.fixture(scope="module")
 def principles_json(built_site: Path) -> dict[str, Any]:
@@ -316,16 +316,12 @@ def test_principle_pages_link_to_their_source_for_editing(built_site: Path) -> N
     repo_url = _repo_url()
     for principle in REGISTRY.principles:
         links = _head(built_site, principle.url).edit_links
-        assert links == [
-            f"{repo_url}/edit/main/docs/{principle.path.as_posix()}"
-        ], principle.id
+        assert links == [f"{repo_url}/edit/main/docs/{principle.path.as_posix()}"], (
+            principle.id
+        )
     for row in site_pages():
         if row.uri.endswith(".md"):
-            expected = (
-                []
-                if row.generated
-                else [f"{repo_url}/edit/main/docs/{row.uri}"]
-            )
+            expected = [] if row.generated else [f"{repo_url}/edit/main/docs/{row.uri}"]
             assert _head(built_site, _url(row.uri)).edit_links == expected, row.uri
 
 

@@ -6,7 +6,6 @@ file and line to fix. (That the quoted Python is ruff-clean is checked for
 the whole repository in tests/test_repository.py.)
 """
 
-from handbook.content.fences import FencedBlock
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,11 @@ from handbook.content.docs_tree import (
     block_id,
     code_blocks,
 )
-from handbook.content.fences import INCLUDE_LINE
+from handbook.content.fences import INCLUDE_LINE, FencedBlock
 from handbook.content.includes import expand, resolve_target
-from handbook.site.lead_pair import lead_pair
 from handbook.content.registry import load_registry
 from handbook.content.snippet_sections import all_sections, quotable_files, sections_in
+from handbook.site.lead_pair import lead_pair
 
 INCLUDE_BLOCKS = [block for block in code_blocks() if block.is_include]
 

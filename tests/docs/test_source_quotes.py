@@ -11,11 +11,11 @@ in the source document, case and line breaks aside.
 import re
 
 import pytest
-from tests.support.source_code import SOURCE_DOCUMENT
 
 from handbook.checks.absolutes import fold
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.markdown_document import read_document
+from tests.support.source_code import SOURCE_DOCUMENT
 
 PAGES = sorted((DOCS_DIR / "principles").rglob("*.md"))
 ATTRIBUTION = re.compile(

@@ -1,4 +1,4 @@
-""""The source" is said once in plain words, where a reader first meets it."""
+""" "The source" is said once in plain words, where a reader first meets it."""
 
 import re
 from html import unescape

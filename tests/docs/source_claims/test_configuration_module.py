@@ -28,7 +28,9 @@ def test_the_sources_lru_cache_call_is_flagged_by_pyupgrade(tmp_path: Path) -> N
     assert "UP011 [*] Unnecessary parentheses to `functools.lru_cache`" in result.stdout
 
 
-def test_the_sources_settings_print_the_secret_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sources_settings_print_the_secret_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(DOCS_DIR)  # no .env here
     settings = source_settings_module().Settings(
         database_url="postgresql://shop@db.internal:5432/shop",

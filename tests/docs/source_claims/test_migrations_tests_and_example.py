@@ -3,11 +3,11 @@
 import asyncio
 import subprocess
 import sys
-from typing import Any
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from httpx import ASGITransport, AsyncClient
