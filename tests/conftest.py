@@ -8,7 +8,6 @@ suite here. ``throwaway.postgres`` decides where the server comes from.
 """
 
 import functools
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -21,19 +20,6 @@ from tests.support.site import build_site
 # The reference service's fixtures (a real PostgreSQL, sessions, users), shared
 # by tests/service/ and the evidence modules in tests/principles/.
 pytest_plugins = ["tests.support.shop_fixtures"]
-
-
-def pytest_xdist_auto_num_workers() -> int | None:
-    """``--numprocesses=auto`` (what ``task test`` passes): a worker per core, plus one.
-
-    Some tests wait on a clock rather than a core: nginx's body timeout, a
-    frozen database's statement timeout, a server's graceful shutdown. With
-    one worker per core, that core idles meanwhile; the extra worker runs
-    other tests on it. PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set.
-    """
-    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
-        return None
-    return len(os.sched_getaffinity(0)) + 1
 
 
 def run_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
