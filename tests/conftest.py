@@ -32,6 +32,9 @@ def run_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if base.name.startswith("popen-gw") else base
 
 
+BUILT_SITE_URL = "https://handbook.test/"
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``mkdocs build --strict`` of the real docs, shared by every site test.
@@ -40,7 +43,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     into a scratch directory renamed when complete, so no worker ever reads
     a half-built site; the others wait, then reuse it.
     """
-    return shared_build(tmp_path_factory, "site", "https://handbook.test/")
+    return shared_build(tmp_path_factory, "site", BUILT_SITE_URL)
 
 
 @pytest.fixture(scope="session")

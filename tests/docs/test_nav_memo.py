@@ -2,7 +2,9 @@
 
 handbook/site/nav_memo.py renders each branch of the navigation once for
 the pages it looks the same on; overrides/partials/nav-item.html renders
-every branch afresh when the memo is absent.
+every branch afresh when the memo is absent. The site with the memo is the
+suite's own build (tests/conftest.py ``built_site``), so only the build
+without it is extra.
 """
 
 import os
@@ -11,18 +13,17 @@ import sys
 from pathlib import Path
 
 from handbook.content.docs_tree import REPO_ROOT
+from tests.conftest import BUILT_SITE_URL
 from tests.docs.test_build_cache import _differences
 
-# Builds the real site through MkDocs' API, with the handbook's hooks and,
-# when asked, one more that takes the memo away after they ran.
+# Builds the real site through MkDocs' API, with the handbook's hooks and
+# one more that takes the memo away after they ran.
 BUILD = """
 import sys
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-hooks = ["handbook/site/mkdocs_hooks.py"]
-if sys.argv[2] == "without":
-    hooks.append(sys.argv[3])
+hooks = ["handbook/site/mkdocs_hooks.py", sys.argv[2]]
 build(load_config("mkdocs.yml", site_dir=sys.argv[1], hooks=hooks))
 """
 
@@ -37,14 +38,17 @@ def on_env(env, **_):
 """
 
 
-def _build(site: Path, memo: str, hook: Path) -> None:
+def _build_without_memo(site: Path, hook: Path) -> None:
     subprocess.run(
-        [sys.executable, "-c", BUILD, str(site), memo, str(hook)],
+        [sys.executable, "-c", BUILD, str(site), str(hook)],
         cwd=REPO_ROOT,
         env={
             **os.environ,
             "NO_MKDOCS_2_WARNING": "1",
-            # One process, nothing reused: each build renders every page.
+            # The settings built_site builds with (tests/support/site.py).
+            "SITE_URL": BUILT_SITE_URL,
+            "PUBLISHED_URL": "",
+            # One process, nothing reused: every page renders without the memo.
             "HANDBOOK_BUILD_CACHE": "off",
         },
         capture_output=True,
@@ -53,11 +57,10 @@ def _build(site: Path, memo: str, hook: Path) -> None:
 
 
 def test_every_page_s_navigation_is_the_same_with_the_memo_as_without(
-    tmp_path: Path,
+    built_site: Path, tmp_path: Path
 ) -> None:
     hook = tmp_path / "without_nav_memo.py"
     hook.write_text(WITHOUT_MEMO)
-    _build(tmp_path / "with", "with", hook)
-    _build(tmp_path / "without", "without", hook)
+    _build_without_memo(tmp_path / "without", hook)
 
-    assert _differences(tmp_path / "with", tmp_path / "without") == []
+    assert _differences(built_site, tmp_path / "without") == []
