@@ -27,6 +27,7 @@ the worker would cost more than it saves), a site with draft pages
 takes the build's), or ``HANDBOOK_BUILD_WORKER=off``.
 """
 
+import atexit
 import contextlib
 import gc
 import logging
@@ -102,7 +103,11 @@ class Worker:
             order = [*first, *reversed(pages)]
             _work_then_exit(order, len(first), work, claims, report, index)
         os.close(report)
-        return cls(pid, claims, reports, index)
+        worker = cls(pid, claims, reports, index)
+        # A build ended by Ctrl-C never reaches stop(): MkDocs catches
+        # Exception, not KeyboardInterrupt. The interpreter's exit still does.
+        atexit.register(worker.stop, at_once=True)
+        return worker
 
     def take(self, uri: str) -> bool:
         """Called before this process does the pass of the page at ``uri``:
@@ -144,6 +149,7 @@ class Worker:
         After this process's pass every page is claimed, and the worker has
         reported each of its own: it is ending at its next claim.
         """
+        atexit.unregister(self.stop)
         os.close(self.reports)
         if at_once:
             with contextlib.suppress(ProcessLookupError):

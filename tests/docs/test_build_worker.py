@@ -120,6 +120,33 @@ print(json.dumps({{
     return taken
 
 
+def test_a_build_stopped_by_ctrl_c_leaves_no_worker_and_no_claims() -> None:
+    """MkDocs catches Exception, not KeyboardInterrupt: the interpreter's
+    exit ends the worker and removes its claims."""
+    script = """
+import sys, time
+from handbook.site.build_worker import Worker
+def work(uri):
+    time.sleep(0.05)
+    return True
+worker = Worker.start([f"page-{number:02}.md" for number in range(40)], work)
+print(worker.pid, worker.claims, flush=True)
+raise KeyboardInterrupt
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, build_worker.ENVIRONMENT_VARIABLE: "on"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "KeyboardInterrupt" in result.stderr
+    pid, claims = result.stdout.split()
+    assert not Path(claims).exists(), "the claims directory was left behind"
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid), 0)
+
+
 def test_each_page_is_done_by_exactly_one_of_the_two_processes() -> None:
     taken = _two_processes()
 
