@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from tests.support.site import build_site
+from tests.support.site import BUILT_SITE_URL, build_site
 
 # The reference service's fixtures (a real PostgreSQL, sessions, users), shared
 # by tests/service/ and the evidence modules in tests/principles/.
@@ -30,9 +30,6 @@ def run_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     base = tmp_path_factory.getbasetemp()
     return base.parent if base.name.startswith("popen-gw") else base
-
-
-BUILT_SITE_URL = "https://handbook.test/"
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from handbook.content.docs_tree import REPO_ROOT
-from tests.conftest import BUILT_SITE_URL
 from tests.docs.test_build_cache import _differences
+from tests.support.site import BUILT_SITE_URL
 
 # Builds the real site through MkDocs' API, with the handbook's hooks and
 # one more that takes the memo away after they ran.

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from handbook.content.docs_tree import REPO_ROOT
 
+# The address the suite's own build (tests/conftest.py ``built_site``) is for.
+BUILT_SITE_URL = "https://handbook.test/"
+
 
 def build_site(site_dir: Path, site_url: str, published_url: str = "") -> None:
     """``mkdocs build --strict`` of the real docs into ``site_dir`` for ``site_url``,
