@@ -17,6 +17,7 @@ from benchmarks.handbook_speed import (
     measure_build,
 )
 from benchmarks.stats import summarize
+from handbook.site import build_cache, build_worker
 
 
 def test_the_budgets_are_the_ones_the_readme_states() -> None:
@@ -27,6 +28,13 @@ def test_the_budgets_are_the_ones_the_readme_states() -> None:
         "serve_rebuild": 1.5,
         "checker_static": 2.0,
     }
+
+
+def test_the_build_settings_it_sets_are_the_ones_the_build_reads() -> None:
+    """benchmarks may not import handbook (tests/test_layers.py), so it names
+    the variables again: a renamed one would measure the wrong build."""
+    assert handbook_speed.CACHE_VARIABLE == build_cache.ENVIRONMENT_VARIABLE
+    assert handbook_speed.WORKER_VARIABLE == build_worker.ENVIRONMENT_VARIABLE
 
 
 def test_a_median_over_its_budget_is_reported_as_over() -> None:
