@@ -29,7 +29,9 @@ validity never depends on modification times.
 What rendering does besides producing HTML is kept and replayed: the
 page's title, table of contents and anchors (MkDocs checks links against
 them), the anchors mkdocs-autorefs and mkdocstrings register, and what it
-logged. A search entry is keyed by the page's HTML, title, URL, table of
+logged. What mkdocstrings registers for a ``:::`` page depends on the
+``:::`` pages rendered before it in the process, so before rendering one,
+the build renders again those it restored from the cache. A search entry is keyed by the page's HTML, title, URL, table of
 contents and search settings, and the site's fingerprint. A page's final
 HTML (its template's output) is keyed by the site's fingerprint, every file
 of the site, the navigation (each title and URL, and each page's front
@@ -177,6 +179,8 @@ class BuildCache:
         self._hashes: dict[str, str] = {}
         self._folders: set[Path] = set()
         self._modules: dict[str, str] | None = None
+        self._reference_pages_restored: list[Page] = []
+        """The ``:::`` pages restored from the cache since one was rendered."""
         self._files_key: tuple[int, str] | None = None
         self._nav_key: tuple[int, str] | None = None
         self.theme_dirs = [Path(directory) for directory in config.theme.dirs]
@@ -221,19 +225,74 @@ class BuildCache:
         )
         path = self.directory / "pages" / f"{key}.json"
         entry = self._read(path)
+        documents = documents_code(page.markdown)
         if entry is not None and self._unchanged(entry["reads"]):
             self._restore(page, files, entry)
+            if documents:
+                self._reference_pages_restored.append(page)
             if by_worker and worker is not None and worker.rendered(uri):
                 self.rendered_by_worker += 1
             else:
                 self.hits += 1
             return
         self.misses += 1
+        if documents:
+            self._render_restored_reference_pages(config, files)
         reads = self._autodoc_reads(page.markdown)
         with self._recording(page) as recording:
             Page.render(page, config, files)
         if recording.cacheable:
             self._write(path, self._entry(page, recording, reads | recording.reads))
+
+    def _render_restored_reference_pages(
+        self, config: MkDocsConfig, files: Files
+    ) -> None:
+        """Render again, for mkdocstrings' sake only, the ``:::`` pages this
+        process restored from the cache before the one it must render now.
+
+        What mkdocstrings records for a page depends on the pages rendered
+        before it in the same process: rendering a module resolves its
+        imports, and each resolved import becomes an alias of the imported
+        object, registered (in ``objects.inv`` too) when the object's own page
+        renders. A page restored from the cache resolves nothing, so the
+        first reference page rendered after it would miss aliases a clean
+        build registers (294 entries in ``objects.inv`` against 305), and its
+        cache entry would keep the loss for every later build.
+
+        Each page keeps what it was restored with: its HTML already went
+        through the ``on_page_content`` hooks, and what it logged was logged.
+        mkdocstrings registers each heading's anchor on the page mkdocs-autorefs
+        holds as current: each page is current while it renders.
+        """
+        restored, self._reference_pages_restored = self._reference_pages_restored, []
+        mkdocs_log = logging.getLogger("mkdocs")
+        autorefs, _ = self._registries()
+        current = autorefs.current_page if autorefs is not None else None
+        for page in restored:
+            kept = (
+                page.content,
+                page.toc,
+                page._title_from_render,
+                page.present_anchor_ids,
+                page.links_to_anchors,
+            )
+            level = mkdocs_log.level
+            mkdocs_log.setLevel(logging.CRITICAL + 1)  # logged when it was restored
+            if autorefs is not None:
+                autorefs.current_page = page
+            try:
+                Page.render(page, config, files)
+            finally:
+                mkdocs_log.setLevel(level)
+                if autorefs is not None:
+                    autorefs.current_page = current
+            (
+                page.content,
+                page.toc,
+                page._title_from_render,
+                page.present_anchor_ids,
+                page.links_to_anchors,
+            ) = kept
 
     def _files(self, files: Files) -> str:
         """Every file of the site with its URL, hashed once per build."""
