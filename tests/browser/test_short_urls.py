@@ -53,6 +53,7 @@ async def test_a_short_url_keeps_the_fragment(page: Page, site_url: str) -> None
         ("api-etags", "API-ETAG"),  # and in lower case
         ("APIETAG", "API-ETAG"),  # the hyphen left out
         ("PREF-EAGER-LOAD", "PERF-EAGER-LOAD"),  # two letters swapped
+        ("APP-ETAGS", "API-ETAG"),  # two edits: a letter wrong, one too many
         ("EAGER-LOAD", "PERF-EAGER-LOAD"),  # the area left out
     ],
 )
