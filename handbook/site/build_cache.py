@@ -83,8 +83,13 @@ from handbook.site.build_worker import Worker
 ENVIRONMENT_VARIABLE = "HANDBOOK_BUILD_CACHE"
 UNUSED_DAYS = 7
 """Entries that no build has used for this long are deleted."""
-# mkdocstrings' own pattern for an autodoc block (``::: package.module``).
-_AUTODOC = re.compile(r"^(?:#{1,6} *)?::: ?\S", re.MULTILINE)
+# mkdocstrings' own pattern for an autodoc block (``::: package.module``),
+# at any depth: it is a block processor, so it also runs on the content of
+# an admonition, a content tab, a list item or a block quote, which Markdown
+# hands it with the indentation or ``>`` removed. Matching a ``:::`` line
+# that is not an autodoc block (in a code block) only costs that page its
+# cached render when a Python file changes.
+_AUTODOC = re.compile(r"^[ \t>]*(?:#{1,6} *)?::: ?\S", re.MULTILINE)
 
 
 def documents_code(markdown: str) -> bool:
