@@ -25,7 +25,7 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.registry import Principle, load_registry
 from handbook.content.validators import tool_path
 from handbook.site import build_cache, build_fingerprint
-from handbook.site.build_cache import BuildCache
+from handbook.site.build_cache import BuildCache, documents_code
 from handbook.site.listing_redirects import LISTING_FOLDERS
 
 MARK = "edited-for-the-build-cache-test"
@@ -345,3 +345,31 @@ def test_a_theme_that_shows_the_build_date_keeps_no_page_html(tmp_path: Path) ->
 
     assert not build_cache._shows_build_date(theme)
     assert build_cache._shows_build_date([override.parents[1], *theme])
+
+
+# mkdocstrings' autodoc is a block processor: Markdown hands it the content
+# of an admonition, a tab, a list item or a block quote with the
+# indentation or the ``>`` removed, and it renders the block there too.
+NESTED_BLOCKS = {
+    "top level": "::: shop.shared.exceptions\n",
+    "with a heading level": "## ::: shop.shared.exceptions.NotFoundError\n",
+    "in an admonition": (
+        '!!! note "The error most handlers raise"\n\n'
+        "    ::: shop.shared.exceptions.NotFoundError\n"
+    ),
+    "in a content tab": '=== "Errors"\n\n    ::: shop.shared.exceptions\n',
+    "in a list item": "- The errors:\n\n    ::: shop.shared.exceptions\n",
+    "in a block quote": "> ::: shop.shared.exceptions\n",
+}
+
+
+@pytest.mark.parametrize("markdown", NESTED_BLOCKS.values(), ids=NESTED_BLOCKS)
+def test_a_page_with_an_autodoc_block_at_any_depth_documents_code(
+    markdown: str,
+) -> None:
+    assert documents_code(markdown)
+
+
+def test_a_page_without_an_autodoc_block_does_not_document_code() -> None:
+    assert not documents_code("# Errors\n\nSee `shop.shared.exceptions`.\n")
+    assert not documents_code("A ratio of 3:::1 is not a block.\n")
