@@ -31,10 +31,11 @@ page's title, table of contents and anchors (MkDocs checks links against
 them), the anchors mkdocs-autorefs and mkdocstrings register, and what it
 logged. What mkdocstrings registers for a ``:::`` page depends on the
 ``:::`` pages rendered before it in the process, so before rendering one,
-the build renders again those it restored from the cache. A search entry is keyed by the page's HTML, title, URL, table of
-contents and search settings, and the site's fingerprint. A page's final
-HTML (its template's output) is keyed by the site's fingerprint, every file
-of the site, the navigation (each title and URL, and each page's front
+the build renders again those it restored from the cache. A search entry
+is keyed by the page's HTML, title, URL, table of contents and search
+settings, and the site's fingerprint. A page's final HTML (its
+template's output) is keyed by the site's fingerprint, every file of the
+site, the navigation (each title and URL, and each page's front
 matter), and the page's URL, title, edit and canonical URLs, front matter,
 table of contents and HTML (the 404 page's, by the navigation and the
 files); a template context a plugin extended is never cached, nor any
