@@ -94,12 +94,13 @@ def _background(
     way a reader stops it: Ctrl-C, which is SIGINT to the whole group.
 
     Not SIGTERM to the group: uvicorn's reloader (`task app` runs `--reload`)
-    then gets it twice, from the kernel and again from `uv run`, which passes
-    SIGTERM on to its child. The second signal lands inside the handler of
-    the first, which holds the lock of the event both set, and the reloader
-    hangs for good (py-spy: `BaseReload.signal_handler` within itself, in
-    `Event.set`). Under load that was 3 of 18 stops, each killed after 30 s;
-    Ctrl-C stopped all 12 it was tried on.
+    then gets it twice, from the kernel and 0.1 ms later from `uv run`, which
+    passes SIGTERM on to its child at once. The second signal can land inside
+    the handler of the first, which holds the lock of the event both set, and
+    the reloader hangs for good (py-spy: `BaseReload.signal_handler` within
+    itself, in `Event.set`). Under load that was 3 of 18 stops, each killed
+    after 30 s. `uv run` passes SIGINT on 0.2 s after the kernel delivers it,
+    and Ctrl-C stopped all 42 it was tried on.
     """
     with log.open("w") as out:
         process = subprocess.Popen(
