@@ -10,6 +10,7 @@ app and the docs server are probed over HTTP, then stopped; ``task test``
 runs one test module. Every step is bounded in time.
 """
 
+import ast
 import contextlib
 import os
 import shutil
@@ -94,13 +95,13 @@ def _background(
     way a reader stops it: Ctrl-C, which is SIGINT to the whole group.
 
     Not SIGTERM to the group: uvicorn's reloader (`task app` runs `--reload`)
-    then gets it twice, from the kernel and 0.1 ms later from `uv run`, which
-    passes SIGTERM on to its child at once. The second signal can land inside
-    the handler of the first, which holds the lock of the event both set, and
-    the reloader hangs for good (py-spy: `BaseReload.signal_handler` within
-    itself, in `Event.set`). Under load that was 3 of 18 stops, each killed
-    after 30 s. `uv run` passes SIGINT on 0.2 s after the kernel delivers it,
-    and Ctrl-C stopped all 42 it was tried on.
+    then gets it twice, from the kernel and at once from `uv run`, which
+    passes SIGTERM on to its child (the test below). The second signal can
+    land inside the handler of the first, which holds the lock of the event
+    both set, and the reloader hangs for good (py-spy:
+    `BaseReload.signal_handler` within itself, in `Event.set`). Under load
+    that was 3 of 18 stops, each killed after 30 s. `uv run` passes SIGINT on
+    200 ms later, and Ctrl-C stopped all 42 it was tried on.
     """
     with log.open("w") as out:
         process = subprocess.Popen(
@@ -304,6 +305,50 @@ def test_on_a_later_day_task_app_alone_starts_migrates_and_serves(
     assert "`uv run task app` runs `db-start`, `env-file` and `migrate` itself" in (
         prose(PAGE)
     )
+
+
+# --- Why the servers are stopped with SIGINT ---------------------------------------------
+
+# A child of `uv run` that prints each SIGTERM and SIGINT it gets, with the
+# seconds since the first.
+SIGNALLED_CHILD = """
+import signal, sys, time
+got = []
+def record(number, frame):
+    got.append((signal.Signals(number).name, time.monotonic()))
+signal.signal(signal.SIGTERM, record)
+signal.signal(signal.SIGINT, record)
+print("ready", flush=True)
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline and len(got) < 2:
+    time.sleep(0.01)
+print([(name, at - got[0][1]) for name, at in got], flush=True)
+"""
+
+
+def _signals_through_uv_run(signum: signal.Signals) -> list[tuple[str, float]]:
+    """The signals a child of `uv run` gets when its process group gets ``signum``."""
+    child = subprocess.Popen(
+        [_uv(), "run", "--no-sync", "python", "-c", SIGNALLED_CHILD],
+        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready"
+    os.killpg(child.pid, signum)
+    output, _ = child.communicate(timeout=30)
+    received: list[tuple[str, float]] = ast.literal_eval(output.strip())
+    return received
+
+
+def test_sigterm_reaches_a_uv_run_child_twice_at_once_and_sigint_later() -> None:
+    """What the page says of SIGTERM and SIGINT to the group of `task app`."""
+    terms = _signals_through_uv_run(signal.SIGTERM)
+    assert [name for name, _ in terms] == ["SIGTERM", "SIGTERM"], terms
+    assert terms[1][1] < 0.1, terms  # inside the reloader's first handler, or near
+    interrupts = _signals_through_uv_run(signal.SIGINT)
+    assert [name for name, _ in interrupts] == ["SIGINT", "SIGINT"], interrupts
+    assert interrupts[1][1] > 0.15, interrupts  # uv: "forwarding to child ... in 200ms"
+    assert "SIGTERM reaches uvicorn's reloader twice at once" in prose(PAGE)
 
 
 # --- The checks fail when a task is broken ------------------------------------------------
