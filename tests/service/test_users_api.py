@@ -237,8 +237,10 @@ async def test_signing_in_returns_a_bearer_token_for_the_user(
     [
         ("signin@example.com", "wrong password, long enough"),
         ("nobody@example.com", PASSWORD),
+        # Not a 422 on the address's format: no account has this name either.
+        ("signin", PASSWORD),
     ],
-    ids=["wrong-password", "unknown-email"],
+    ids=["wrong-password", "unknown-email", "not-an-email"],
 )
 async def test_bad_credentials_are_a_401_that_does_not_say_which_part_was_wrong(
     client: AsyncClient, register: UserFactory, username: str, password: str
