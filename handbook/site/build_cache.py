@@ -93,6 +93,17 @@ UNUSED_DAYS = 7
 _AUTODOC = re.compile(r"^[ \t>]*(?:#{1,6} *)?::: ?\S", re.MULTILINE)
 
 
+# What rendering sets on a page besides its effects elsewhere (_restore sets
+# the same from a cache entry).
+_RENDER_OUTPUTS = (
+    "content",
+    "toc",
+    "_title_from_render",
+    "present_anchor_ids",
+    "links_to_anchors",
+)
+
+
 def documents_code(markdown: str) -> bool:
     """True if the page has a mkdocstrings ``:::`` block."""
     return _AUTODOC.search(markdown) is not None
@@ -242,9 +253,10 @@ class BuildCache:
                 self.hits += 1
             return
         self.misses += 1
+        reads: dict[str, str] = {}
         if documents:
             self._render_restored_reference_pages(config, files)
-        reads = self._autodoc_reads(page.markdown)
+            reads = self._autodoc_reads()
         with self._recording(page) as recording:
             Page.render(page, config, files)
         if recording.cacheable:
@@ -272,33 +284,22 @@ class BuildCache:
         """
         restored, self._reference_pages_restored = self._reference_pages_restored, []
         mkdocs_log = logging.getLogger("mkdocs")
+        level = mkdocs_log.level
         autorefs, _ = self._registries()
         current = autorefs.current_page if autorefs is not None else None
-        for page in restored:
-            kept = (
-                page.content,
-                page.toc,
-                page._title_from_render,
-                page.present_anchor_ids,
-                page.links_to_anchors,
-            )
-            level = mkdocs_log.level
-            mkdocs_log.setLevel(logging.CRITICAL + 1)  # logged when it was restored
-            if autorefs is not None:
-                autorefs.current_page = page
-            try:
-                Page.render(page, config, files)
-            finally:
-                mkdocs_log.setLevel(level)
+        mkdocs_log.setLevel(logging.CRITICAL + 1)  # logged when they were restored
+        try:
+            for page in restored:
+                kept = {name: getattr(page, name) for name in _RENDER_OUTPUTS}
                 if autorefs is not None:
-                    autorefs.current_page = current
-            (
-                page.content,
-                page.toc,
-                page._title_from_render,
-                page.present_anchor_ids,
-                page.links_to_anchors,
-            ) = kept
+                    autorefs.current_page = page
+                Page.render(page, config, files)
+                for name, value in kept.items():
+                    setattr(page, name, value)
+        finally:
+            mkdocs_log.setLevel(level)
+            if autorefs is not None:
+                autorefs.current_page = current
 
     def _files(self, files: Files) -> str:
         """Every file of the site with its URL, hashed once per build."""
@@ -307,10 +308,8 @@ class BuildCache:
             self._files_key = (id(files), key_of(listing))
         return self._files_key[1]
 
-    def _autodoc_reads(self, markdown: str) -> dict[str, str]:
+    def _autodoc_reads(self) -> dict[str, str]:
         """A page with a ``:::`` block reads every module under the handler paths."""
-        if not documents_code(markdown):
-            return {}
         if self._modules is None:
             self._modules = {
                 str(path): self._hash(str(path))
