@@ -312,7 +312,7 @@ def test_on_a_later_day_task_app_alone_starts_migrates_and_serves(
 # A child of `uv run` that prints each SIGTERM and SIGINT it gets, with the
 # seconds since the first.
 SIGNALLED_CHILD = """
-import signal, sys, time
+import signal, time
 got = []
 def record(number, frame):
     got.append((signal.Signals(number).name, time.monotonic()))
