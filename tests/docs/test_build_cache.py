@@ -16,6 +16,7 @@ import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -145,19 +146,15 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
         "short_name: Cursor pagination",
         f"short_name: Cursor pagination {MARK}",
     )
-    _edit(
-        repo / "docs/_data/benchmarks.json",
-        '"date": "2026-11-26T16:26:59+00:00"',
-        '"date": "2026-11-27T16:26:59+00:00"',
-    )
+    measured, remeasured = _a_day_later(repo / "docs/_data/benchmarks.json")
     content = _build(repo, "site-1")
     assert f"# {MARK}" in content.page(QUOTING_PAGE.url), "the edited snippet"
     for url in ("principles/api/etag", "principles/testing/test-rollback", "checklist"):
         assert MARK in content.page(url), f"the new title in the navigation of {url}"
     assert MARK in (content.site / "404.html").read_text(), "404's navigation"
     cited = content.page("principles/api/etag")
-    assert "measured 2026-11-27" in cited, "the new results"
-    assert "measured 2026-11-26" not in cited, "the old results"
+    assert f"measured {remeasured}" in cited, "the new results"
+    assert f"measured {measured}" not in cited, "the old results"
     # Else all of the above would hold without the cache doing anything.
     assert content.reused > 50
     assert content.rendered >= 3
@@ -243,6 +240,16 @@ def test_a_quiet_build_leaves_no_entry_that_hides_a_warning_later(
     loud = build()
     assert loud.returncode != 0
     assert "contains a link 'no-such-page.md'" in loud.stderr
+
+
+def _a_day_later(results: Path) -> tuple[str, str]:
+    """Move the committed results' date one day on, as a new `task bench` run
+    would: the day the pages cite before and after."""
+    document = json.loads(results.read_text())
+    before = datetime.fromisoformat(document["date"])
+    after = before + timedelta(days=1)
+    _edit(results, f'"date": "{document["date"]}"', f'"date": "{after.isoformat()}"')
+    return before.date().isoformat(), after.date().isoformat()
 
 
 def _inventory(site: Path) -> list[str]:
