@@ -118,10 +118,16 @@ def postgres_server(workdir: Path) -> Iterator[str]:
 
 @contextmanager
 def _container_or_none(image: str) -> Iterator[str | None]:
+    """A container's URL, or None when no Docker daemon answers.
+
+    Only a missing daemon falls back. A daemon that answers but cannot pull
+    or start the image is an error: falling back then would hide a broken
+    Docker behind the local binaries.
+    """
+    import docker
     from docker.errors import DockerException
     from testcontainers.community.postgres import PostgresContainer
 
-    container: PostgresContainer | None = None
     with warnings.catch_warnings():
         # docker 7.2.0 (docker/transport/unixconn.py) never closes its socket
         # when /var/run/docker.sock is missing. The leak is theirs and
@@ -131,16 +137,17 @@ def _container_or_none(image: str) -> Iterator[str | None]:
             "ignore", message="unclosed <socket.socket", category=ResourceWarning
         )
         try:
-            container = PostgresContainer(image, driver="asyncpg")
-            container.start()
+            docker.from_env().close()  # asks the daemon for its API version
         except DockerException:
-            # No daemon: testcontainers fails at once, which is our signal
-            # to fall back to local binaries.
-            container = None
+            daemon_answers = False
+        else:
+            daemon_answers = True
         gc.collect()
-    if container is None:
+    if not daemon_answers:
         yield None
         return
+    container = PostgresContainer(image, driver="asyncpg")
+    container.start()
     try:
         yield container.get_connection_url()
     finally:

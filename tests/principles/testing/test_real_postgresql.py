@@ -1,10 +1,16 @@
 """Evidence for TEST-REAL-DB: where the test PostgreSQL comes from, and what a skip hides."""
 
+import http.server
+import json
 import os
 import shutil
+import socketserver
 import subprocess
 import sys
+import tempfile
+import threading
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +19,7 @@ from testcontainers.community.postgres import PostgresContainer
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import prose
+from tests.support.pytest_outcomes import outcomes
 from throwaway import postgres as postgres_provider
 
 PAGE = DOCS_DIR / "principles" / "testing" / "real-postgresql.md"
@@ -31,6 +38,74 @@ def test_without_a_docker_daemon_testcontainers_fails_at_once(
                 postgres_provider.pinned_image(), driver="asyncpg"
             ).start()
     assert "fails at once with `DockerException`" in prose(PAGE)
+
+
+class _RefusingDaemon(http.server.BaseHTTPRequestHandler):
+    """A Docker daemon that answers, and refuses to pull or start anything."""
+
+    def do_GET(self) -> None:
+        if self.path.endswith("/version"):
+            self._answer(200, {"ApiVersion": "1.44", "Version": "27.0.0"})
+        elif self.path.endswith("/_ping"):
+            self._answer(200, "OK")
+        else:
+            self._refuse()
+
+    def do_POST(self) -> None:
+        self._refuse()
+
+    def _refuse(self) -> None:
+        self._answer(500, {"message": "no registry is reachable from this daemon"})
+
+    def _answer(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def address_string(self) -> str:
+        return "docker.sock"  # a Unix socket's peer has no address
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_docker_daemon(tmp_path: Path) -> Iterator[str]:
+    """``DOCKER_HOST`` of a daemon that answers but cannot start a container."""
+    socket_path = tmp_path / "docker.sock"
+    server = socketserver.ThreadingUnixStreamServer(str(socket_path), _RefusingDaemon)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"unix://{socket_path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_docker_daemon_that_cannot_start_the_container_is_an_error_not_a_fallback(
+    monkeypatch: pytest.MonkeyPatch, refusing_docker_daemon: str
+) -> None:
+    # Local binaries exist on this machine: a fallback would start a server.
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DOCKER_HOST", refusing_docker_daemon)
+    monkeypatch.setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+    # Where the postgres user can reach, as a fallback's cluster would need.
+    workdir = Path(tempfile.gettempdir()) / f"handbook-refusing-docker-{os.getpid()}"
+    try:
+        with (
+            pytest.raises(DockerException, match="no registry is reachable"),
+            postgres_provider.postgres_server(workdir),
+        ):
+            pass  # never reached: the daemon's refusal is the error
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    assert "cannot pull or start the image is an error" in prose(PAGE)
 
 
 def test_with_no_way_to_a_server_the_session_fails_with_instructions(
@@ -84,7 +159,7 @@ def test_a_skipping_fixture_turns_a_missing_database_into_a_green_run(
     )
 
     assert result.returncode == 0
-    assert "1 skipped" in result.stdout
+    assert outcomes(result.stdout) == {"skipped": 1}
     assert "exit code 0 and `1 skipped`" in prose(PAGE)
 
 
@@ -189,8 +264,7 @@ def test_without_any_postgresql_the_test_session_fails_not_skips(
     )
 
     assert result.returncode == 1, result.stdout
-    assert "2 errors" in result.stdout
-    assert "skipped" not in result.stdout
+    assert outcomes(result.stdout) == {"error": 2}
     assert "No server: here is how to get one" in result.stdout
     # The message alone, not a traceback through the fixtures, per test.
     assert "Traceback" not in result.stdout

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import prose
+from tests.support.pytest_outcomes import outcomes
 from tests.support.shop_fixtures import PASSWORD, ProductFactory
 
 PAGE = DOCS_DIR / "principles" / "testing" / "test-organisation.md"
@@ -183,7 +184,7 @@ def test_an_error_branch_no_test_takes_fails_the_coverage_of_task_test(
         capture_output=True, text=True, check=False,
     )  # fmt: skip
 
-    assert "1 passed" in result.stdout, result.stdout + result.stderr
+    assert outcomes(result.stdout) == {"passed": 1}, result.stdout + result.stderr
     assert result.returncode != 0
     assert "snippets/quantities.py" in result.stdout
     assert "2->exit" in result.stdout  # the branch to the raise, never taken

@@ -20,6 +20,7 @@ from shop.core.config import Settings
 from shop.core.database import get_db
 from shop.core.main import create_app
 from tests.support.pages import prose
+from tests.support.pytest_outcomes import outcomes
 from tests.support.shop_fixtures import UserFactory, build_app
 
 PAGE = DOCS_DIR / "principles" / "testing" / "test-rollback.md"
@@ -89,7 +90,7 @@ def test_what_one_test_committed_is_gone_when_the_next_starts(
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "2 passed" in result.stdout
+    assert outcomes(result.stdout) == {"passed": 2}
     assert "still leaves nothing behind" in prose(PAGE)
 
 
