@@ -158,7 +158,8 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    """Read the settings once per process (the module-level ``app`` uses this)."""
+    """Read the settings once per process: ``create_app()`` (the uvicorn
+    factory) and ``scripts/apply_migrations.py`` use this."""
     # The required fields come from the environment (pydantic-settings).
     return Settings()
 

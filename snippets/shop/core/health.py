@@ -57,9 +57,10 @@ async def ready(
         # hangs is worse than one that fails.
         async with asyncio.timeout(settings.database_connect_timeout_seconds):
             await db.execute(text("SELECT 1"))
-    # asyncpg raises OSError subclasses (refused, timed out) on connect,
-    # which SQLAlchemy does not always wrap.
-    except (SQLAlchemyError, OSError) as exc:
+    # asyncpg raises OSError subclasses (refused, unreachable) on connect,
+    # which SQLAlchemy does not always wrap; TimeoutError is the budget above
+    # running out (an OSError too, named so narrowing OSError keeps it).
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
         logger.warning("database unreachable", extra={"error": repr(exc)})
         raise ServiceUnavailableError("Database unreachable") from None
     return ReadyResponse()
