@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 Stage = Literal["static", "ci"]
-STAGES: tuple[Stage, ...] = ("static", "ci")
 
 
 @dataclass(frozen=True)

@@ -101,10 +101,6 @@ class MarkdownDocument:
     def section(self, title: str) -> Section | None:
         return next((s for s in self.sections if s.title == title), None)
 
-    def text_between(self, start: int, end: int) -> str:
-        """Lines ``start`` to ``end - 1`` of the file, joined by newlines."""
-        return "\n".join(self.lines[start - 1 : end - 1])
-
     def location(self, line: int) -> Location:
         return Location(self.path, line)
 

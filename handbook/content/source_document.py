@@ -60,10 +60,6 @@ class Statement:
     block_line: int = 0
     """For a code block, the line of its opening fence."""
 
-    @property
-    def section_anchor(self) -> str:
-        return slugify(self.section)
-
     def contains(self, quote: str) -> bool:
         """True if ``quote`` is, verbatim, part of this statement.
 
