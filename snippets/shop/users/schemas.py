@@ -60,7 +60,9 @@ Email = Annotated[
 """An email address in its canonical form: uniqueness ignores case and spelling."""
 
 PersonName = DisplayName
-"""A display name: printable, trimmed, 1 to 100 characters."""
+"""A display name, 1 to 100 characters on one line: no control or
+bidirectional formatting character, no blank at either end (shop.shared.text).
+Other invisible characters (U+00AD, U+3164) pass."""
 
 Password = Annotated[SecretStr, Field(min_length=12, max_length=128), EncodableText]
 """A password; SecretStr keeps it out of reprs, logs and tracebacks."""
