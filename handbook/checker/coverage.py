@@ -40,16 +40,23 @@ def coverage_record(principle_id: str) -> dict[str, Any]:
     }
 
 
-def checked_by_markdown(principle_id: str) -> str:
-    """One line for a principle page: what checks it, or why nothing does."""
+def checked_by_markdown(principle_id: str, checker_page: str) -> str:
+    """One line for a principle page: what checks it, or why nothing does.
+
+    ``checker_page`` is the checker's page (docs/checker.md) relative to the
+    page the line goes on: a reader new to the checker, or to its stages,
+    is one click from what they are.
+    """
+    checker = f"**[`principles check`]({checker_page}):**"
     rules = rules_for(principle_id)
     if not rules:
         reason = NOT_MACHINE_CHECKED.get(principle_id, "no rule yet")
-        return f"**`principles check`:** not machine-checked: {reason}."
+        return f"{checker} not machine-checked: {reason}."
     stages = sorted({r.stage for r in rules})
+    stage_words = f"{' and '.join(stages)} stage{'s' if len(stages) > 1 else ''}"
     return (
-        f"**`principles check`:** {checked_by_tools(principle_id)} "
-        f"({' and '.join(stages)} stage{'s' if len(stages) > 1 else ''})."
+        f"{checker} {checked_by_tools(principle_id)} "
+        f"([{stage_words}]({checker_page}#two-stages))."
     )
 
 

@@ -27,6 +27,8 @@ from handbook.site.lead_pair import lead_markdown
 from handbook.site.reading_list import START_HERE, Part, Stop, parts
 
 LEVEL_LABELS = {"must": "Must", "should": "Should", "consider": "Consider"}
+# docs/checker.md from a principle page (docs/principles/<area>/<slug>.md).
+CHECKER_FROM_PRINCIPLE = "../../checker.md"
 # Material's "content-copy" icon, inlined like the theme's own copy buttons.
 COPY_ICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" aria-hidden="true">'
@@ -107,7 +109,7 @@ def principle_header(
     return header + (
         f'!!! rule "The rule"\n\n    {principle.summary}\n\n'
         f"    Short link: [{short}]({short})\n\n"
-        f"    {checked_by_markdown(principle.id)}\n\n"
+        f"    {checked_by_markdown(principle.id, CHECKER_FROM_PRINCIPLE)}\n\n"
         + local_links_warning(site_url, indent="    ")
     )
 

@@ -42,6 +42,22 @@ def test_a_principle_no_rule_checks_says_so_and_why(built_site: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("principle_id", ["DB-BOUND-PARAMS", "ASYNC-GATHER"])
+def test_the_rule_box_links_the_checker_and_its_stages_for_a_newcomer(
+    built_site: Path, principle_id: str
+) -> None:
+    principle = REGISTRY.by_id(principle_id)
+    html = (built_site / principle.url / "index.html").read_text()
+    box = re.search(r'<div class="admonition rule">(.*?)</div>', html, re.S)
+    assert box, principle_id
+    assert '<a href="../../../checker/"><code>principles check</code></a>' in box[1]
+    if rules_for(principle_id):
+        assert re.search(
+            r'<a href="../../../checker/#two-stages">static stage</a>', box[1]
+        )
+    assert 'id="two-stages"' in (built_site / "checker" / "index.html").read_text()
+
+
 @pytest.mark.parametrize("principle", REGISTRY.principles, ids=lambda p: p.id)
 def test_every_rule_box_lists_each_rule_of_its_principle(
     built_site: Path, principle: Principle
