@@ -6,6 +6,7 @@ must be in the top three results, as the alias and habit tests require.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.async_api import Page, expect
 
@@ -193,3 +194,53 @@ async def test_a_search_that_finds_nothing_offers_what_the_handbook_leaves_out(
     await box.press("End")
     await expect(page.locator(RESULT_LINKS).first).to_be_visible()
     await expect(link).to_be_hidden()
+
+
+async def _errors_of(page: Page) -> list[str]:
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    return errors
+
+
+async def _type_into_search_from(page: Page, url: str, query: str) -> None:
+    """Open ``url``, press the `/` shortcut, and type ``query`` as a reader does."""
+    await page.goto(url, wait_until="networkidle")
+    await page.keyboard.press("/")
+    await expect(page.get_by_role("textbox", name="Search")).to_be_focused()
+    await page.keyboard.type(query)
+
+
+async def test_pressing_enter_in_the_search_box_opens_the_first_result(
+    page: Page, site_url: str
+) -> None:
+    # Enter is a phone keyboard's Go key: it used to throw in Material's key
+    # handler and submit the form, reloading the page with ?query=pool.
+    errors = await _errors_of(page)
+    await _type_into_search_from(page, site_url + "start-here/", "pool")
+    first = page.locator(RESULT_LINKS).first
+    await expect(first).to_be_visible(timeout=10_000)
+    first_url = await first.evaluate("a => a.href")
+
+    await page.keyboard.press("Enter")
+
+    await expect(page).to_have_url(first_url)
+    pool_page = "/" + REGISTRY.by_id("DB-POOL").url
+    assert urlsplit(first_url).path == pool_page, f"first result: {first_url}"
+    assert not errors, errors
+
+
+async def test_pressing_enter_on_a_search_that_finds_nothing_stays_on_the_page(
+    page: Page, site_url: str
+) -> None:
+    errors = await _errors_of(page)
+    await _type_into_search_from(page, site_url + "start-here/", "zxqvjw")
+    pointer = page.get_by_role("link", name="what this handbook does not cover")
+    await expect(pointer).to_be_visible(timeout=10_000)
+
+    await page.keyboard.press("Enter")
+
+    # Still the search the reader typed, and its offer, on the same page.
+    await expect(page).to_have_url(site_url + "start-here/")
+    await expect(page.get_by_role("textbox", name="Search")).to_have_value("zxqvjw")
+    await expect(pointer).to_be_visible()
+    assert not errors, errors
