@@ -23,10 +23,13 @@
 //      away (lunr's fuzzy term~1), so "paginaton" finds "pagination".
 //   4. ignores a bare "*" left of a word cut at a hyphen ("db-"), which
 //      lunr cannot search for and Material passes on;
-//   5. looks the query's words up joined as well, boosted: a principle's ID
-//      is indexed as one word too ("dbmigrations", from the page's tags), so
-//      "DB-MIGRATIONS", split at the hyphen into words its neighbours share,
-//      still ranks its own page first, while typing ("db-mig") included.
+//   5. looks the query's words up joined as well, boosted, among the IDs
+//      only: a principle's ID is indexed as one word too ("dbmigrations",
+//      from the page's tags), so "DB-MIGRATIONS", split at the hyphen into
+//      words its neighbours share, still ranks its own page first, while
+//      typing ("db-mig") included. An ordinary tag that happens to be two
+//      words joined ("healthcheck") gets no boost: "health check" is not
+//      an ID, and boosting it ranked the pages with that tag first.
 // Aliases and code terms match as before: they are words of the index, so
 // they match themselves first.
 //
@@ -44,6 +47,27 @@
       "search-worker.js needs ?material=<Material's search worker URL on this site>"
     );
   }
+  // The IDs as the one word each is indexed as (handbook/site/build.py,
+  // id_word), read from the documents Material's worker is set up with:
+  // the joined words of a query are looked up among these only.
+  var ID = /^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$/;
+  var SETUP = 0;
+  var idWords = new Set();
+  function idWord(id) {
+    return id.replace(/-/g, "").toLowerCase();
+  }
+  // Registered before Material's own listener, so it has run by the time
+  // Material builds the index and answers a query.
+  self.addEventListener("message", function (event) {
+    var message = event.data;
+    if (!message || message.type !== SETUP || !message.data) return;
+    idWords = new Set();
+    (message.data.docs || []).forEach(function (doc) {
+      (doc.tags || []).forEach(function (tag) {
+        if (ID.test(tag)) idWords.add(idWord(tag));
+      });
+    });
+  });
   importScripts(material);
   if (typeof lunr === "undefined") {
     throw new Error(
@@ -56,7 +80,6 @@
   // item a page's list of matching sections; only titles shown are changed.
   var RESULT = 3;
   var LABEL = " \u00b7 ";
-  var ID = /^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$/;
   function unbreakableId(title) {
     var at = title.indexOf(LABEL);
     if (at === -1 || !ID.test(title.slice(0, at).replace(/<[^>]*>/g, ""))) return title;
@@ -127,7 +150,8 @@
     return wordsMatching(index, lunr.TokenSet.fromString(word + "*"));
   }
 
-  // Boost of the joined words: above any one word's matches on a page.
+  // Boost of the joined words that are an ID: above any one word's matches
+  // on a page.
   var JOINED_BOOST = 100;
 
   // The clause for the query's words joined, or null: computed before the
@@ -142,13 +166,15 @@
     var last = clauses[clauses.length - 1];
     var prefix = /\*$/.test(last.term) || (last.wildcard & WILDCARD.TRAILING) !== 0;
     var joined = words.join("");
-    var matches = matchingWords(index, joined, prefix);
+    var matches = matchingWords(index, joined, prefix).filter(function (word) {
+      return idWords.has(word);
+    });
     if (!matches.length) return null;
     return {
       term: joined,
       expansions: matches.slice().sort(), // lunr's TokenSet wants them sorted
       boost: JOINED_BOOST,
-      fields: ["tags"], // where a principle's ID is a word
+      fields: ["tags"], // where a principle's ID is one word
       usePipeline: false,
       wildcard: WILDCARD.NONE,
       presence: lunr.Query.presence.OPTIONAL,

@@ -172,6 +172,73 @@ async def test_searching_a_habit_tool_or_error_ranks_its_principle_in_the_top_th
     assert not wrong, f"not in the top three (top three shown): {wrong}"
 
 
+# A topic typed as two words or joined into one: its page ranks first, not
+# the pages with the joined word as an ordinary tag (Docker's HEALTHCHECK).
+# The search worker boosts a query's words joined only where they spell an ID.
+APART_OR_JOINED = {
+    "health check": "OPS-HEALTH",
+    "healthcheck": "OPS-HEALTH",
+}
+
+
+async def test_a_topic_typed_apart_or_joined_ranks_its_principle_first(
+    search_page: Page,
+) -> None:
+    expected = {
+        query: REGISTRY.by_id(pid).url for query, pid in APART_OR_JOINED.items()
+    }
+    results = await search_each(search_page, list(expected))
+    wrong = {
+        query: results[query][:3]
+        for query, url in expected.items()
+        if not results[query] or results[query][0] != url
+    }
+    assert not wrong, f"not ranked first (top three shown): {wrong}"
+
+
+# The site's search worker, set up with documents of the test's own, answers
+# a query with the locations of its results, best first.
+ASK_THE_WORKER = """async ({docs, query}) => {
+  const config = JSON.parse(document.getElementById('__config').textContent);
+  const index = await (await fetch(new URL('search/search_index.json', new URL(config.base + '/', location.href)))).json();
+  const worker = new Worker(config.search);
+  const answer = (message) => new Promise((resolve, reject) => {
+    worker.onmessage = (event) => resolve(event.data);
+    worker.onerror = (event) => reject(new Error(event.message));
+    worker.postMessage(message);
+  });
+  await answer({type: 0, data: {config: index.config, docs, options: {suggest: false}}});
+  const found = await answer({type: 2, data: query});
+  worker.terminate();
+  return found.data.items.map((sections) => sections[0].location);
+}"""
+
+
+async def test_joined_query_words_are_boosted_only_where_they_spell_an_id(
+    page: Page, site_url: str
+) -> None:
+    # Two pages as build.py indexes principles: the ID, the ID as one word,
+    # then the tags. One has the ordinary tag "healthcheck", the two words
+    # of the query joined; the other is about health checks.
+    docs = [
+        {
+            "location": "docker/",
+            "title": "DEPLOY-IMAGE · Container image",
+            "text": "The image's HEALTHCHECK calls the app.",
+            "tags": ["DEPLOY-IMAGE", "deployimage", "docker", "healthcheck"],
+        },
+        {
+            "location": "probes/",
+            "title": "OPS-PROBES · Liveness and readiness",
+            "text": "Readiness checks the database.",
+            "tags": ["OPS-PROBES", "opsprobes", "health-check", "readiness"],
+        },
+    ]
+    await page.goto(site_url, wait_until="networkidle")
+    found = await page.evaluate(ASK_THE_WORKER, {"docs": docs, "query": "health check"})
+    assert found == ["probes/", "docker/"]
+
+
 # --- The index loads when the reader reaches for search ---------------------------------
 
 INDEX_PATH = "/search/search_index.json"
