@@ -36,7 +36,8 @@
 // A principle's result is headed "ID · short name" (handbook/site/build.py). In
 // the results shown, and only there, the ID's hyphens become non-breaking
 // (U+2011), so a phone never shows STACK-/PYDANTIC; the index keeps the ID
-// as published, which is what a query and a copied link use.
+// as published, which is what a query and a copied link use. The ID as one
+// word stays in the index and out of the tags a result shows.
 /* global lunr */
 (function () {
   "use strict";
@@ -89,6 +90,11 @@
     });
     return id + title.slice(at);
   }
+  // The ID as one word is for matching only: shown, it repeats the ID as a
+  // chip that takes a line of each result on a phone.
+  function shownTag(tag) {
+    return !idWords.has(tag.replace(/<[^>]*>/g, ""));
+  }
   var post = self.postMessage.bind(self);
   self.postMessage = function (message) {
     if (message && message.type === RESULT && message.data && message.data.items) {
@@ -96,6 +102,9 @@
         [].concat(sections).forEach(function (section) {
           if (section && typeof section.title === "string") {
             section.title = unbreakableId(section.title);
+          }
+          if (section && Array.isArray(section.tags)) {
+            section.tags = section.tags.filter(shownTag);
           }
         });
       });

@@ -133,6 +133,24 @@ async def test_results_show_page_and_heading_not_code_blocks(search_page: Page) 
     assert box["height"] < 400, f"the first result is {box} tall: a teaser is too long"
 
 
+async def test_results_show_no_tag_that_is_an_id_without_its_hyphens(
+    search_page: Page,
+) -> None:
+    """The ID as one word ("opshealth") is indexed for matching, not shown."""
+    page = search_page
+    ids = {principle.id for principle in REGISTRY.principles}
+    joined_ids = {principle_id.replace("-", "").lower() for principle_id in ids}
+    chips = {}
+    for query in ["DEPLOY-ENV-PARITY", "opshealth", "api cursor pagination", "health"]:
+        await search(page, query)
+        shown = page.locator(".md-search-result .md-tag >> visible=true")
+        chips[query] = {text.strip() for text in await shown.all_inner_texts()}
+    # Results do show tags, the ID among them: the test sees the chips.
+    assert all(shown & ids for shown in chips.values()), chips
+    leaked = {query: shown & joined_ids for query, shown in chips.items()}
+    assert not any(leaked.values()), f"joined IDs shown as tags: {leaked}"
+
+
 # What people type when they arrive with a habit, a tool or an error message
 # from elsewhere, and the principle page that answers it.
 SEARCHED_WORDS = {
