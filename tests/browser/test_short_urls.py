@@ -71,6 +71,30 @@ async def test_a_misspelt_short_url_offers_the_closest_id(
     await expect(page).to_have_url(f"{site_url}{principle.url}")
 
 
+# Search results show an ID with non-breaking hyphens, so a copied ID has
+# them; a word processor turns hyphens into dashes.
+@pytest.mark.parametrize(
+    "dash",
+    ["\u2011", "\u2010", "\u2013", "\u2014", "\u2212"],
+    ids=["non-breaking hyphen", "hyphen", "en dash", "em dash", "minus"],
+)
+async def test_a_short_url_with_dashes_for_hyphens_lands_on_its_principle(
+    page: Page, site_url: str, dash: str
+) -> None:
+    principle = REGISTRY.by_id("PERF-EAGER-LOAD")
+    await page.goto(f"{site_url}id/{principle.id.replace('-', dash)}/#how-to-check")
+    await expect(page).to_have_url(f"{site_url}{principle.url}#how-to-check")
+    await expect(page.locator("h1")).to_contain_text(principle.title)
+
+
+async def test_a_misspelt_short_url_with_dashes_offers_the_closest_id(
+    page: Page, site_url: str
+) -> None:
+    await page.goto(f"{site_url}id/API\u2011ETAGS/")
+    await expect(page.locator(".pbp-typed-id")).to_have_text("API-ETAGS")
+    await expect(page.locator("ul.pbp-closest a").first).to_have_text("API-ETAG")
+
+
 async def test_a_short_url_close_to_no_id_says_so_and_offers_none(
     page: Page, site_url: str
 ) -> None:
