@@ -3,6 +3,8 @@
 For machines without the Atlas CLI. Each file runs in its own transaction
 together with the row that records it, so a failed file leaves nothing
 half-applied, and running the script again applies only what is pending.
+Runs started together (two deploy jobs, replicas migrating in init
+containers) take turns: each applies only what the ones before it left.
 
     uv run python scripts/apply_migrations.py                 # DATABASE_URL from .env
     uv run python scripts/apply_migrations.py --database-url postgresql://...
@@ -21,6 +23,24 @@ from shop.core.config import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
+# The key of the session-level advisory lock a run holds from connecting to
+# closing, so that concurrent runs take turns instead of both reading the
+# same pending files and both applying them. Any fixed bigint will do, as
+# long as nothing else in the database locks it: this one spells "shopmigr"
+# in ASCII. Advisory locks are per database, so runs against two databases
+# on one server do not wait for each other.
+MIGRATION_LOCK_KEY = 0x73686F706D696772
+
+# How long one statement of a migration may wait for a lock. ALTER TABLE
+# needs an ACCESS EXCLUSIVE lock, and while it waits behind a long
+# transaction every query on that table queues behind it: the app stalls
+# for as long as the migration waits. Giving up after a few seconds turns
+# that outage into a failed deploy to retry.
+LOCK_TIMEOUT = "5s"
+
+# How long to wait for the server to accept the connection at all.
+CONNECT_TIMEOUT_SECONDS = 10
+
 # Its own schema, so that the application schema (public) compares equal to
 # one built from the models, and the name cannot clash with Atlas's table.
 _CREATE_REVISIONS = """
@@ -35,7 +55,8 @@ CREATE TABLE IF NOT EXISTS shop_meta.schema_revisions (
 
 
 class MigrationError(Exception):
-    """The migration directory and the database's history disagree."""
+    """A migration cannot be applied: the directory and the database's
+    history disagree, or the file waited too long for a lock."""
 
 
 def migration_files(directory: Path) -> list[Path]:
@@ -54,12 +75,19 @@ async def apply_migrations(
 ) -> list[str]:
     """Apply every migration not yet recorded; return the versions applied.
 
-    Raises ``MigrationError`` if an applied file was edited afterwards:
-    re-running it would not reproduce the database other machines have.
+    Raises ``MigrationError`` if an applied file was edited afterwards
+    (re-running it would not reproduce the database other machines have),
+    or if a file waited longer than ``LOCK_TIMEOUT`` for a lock.
     """
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    connection = await asyncpg.connect(
+        asyncpg_dsn(database_url), timeout=CONNECT_TIMEOUT_SECONDS
+    )
     try:
+        # Waits for any other run to finish; released when the connection
+        # closes, however this run ends.
+        await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
         await connection.execute(_CREATE_REVISIONS)
+        # Read only now, holding the lock: what an earlier run applied counts.
         rows = await connection.fetch(
             "SELECT version, sha256 FROM shop_meta.schema_revisions"
         )
@@ -73,17 +101,30 @@ async def apply_migrations(
                 if applied[version] != digest:
                     raise MigrationError(f"{path.name} changed after it was applied")
                 continue
-            async with connection.transaction():
-                # Without arguments asyncpg uses the simple query protocol,
-                # which runs a file of several statements in one call.
-                await connection.execute(sql)
-                await connection.execute(
-                    "INSERT INTO shop_meta.schema_revisions (version, description, sha256)"
-                    " VALUES ($1, $2, $3)",
-                    version,
-                    description,
-                    digest,
-                )
+            try:
+                async with connection.transaction():
+                    # SET LOCAL, for this file's transaction only, with the
+                    # value as a bound parameter.
+                    await connection.execute(
+                        "SELECT set_config('lock_timeout', $1, true)", LOCK_TIMEOUT
+                    )
+                    # Without arguments asyncpg uses the simple query protocol,
+                    # which runs a file of several statements in one call.
+                    await connection.execute(sql)
+                    await connection.execute(
+                        "INSERT INTO shop_meta.schema_revisions"
+                        " (version, description, sha256) VALUES ($1, $2, $3)",
+                        version,
+                        description,
+                        digest,
+                    )
+            except asyncpg.LockNotAvailableError as error:
+                raise MigrationError(
+                    f"{path.name} waited more than {LOCK_TIMEOUT} for a lock"
+                    f" ({error}), so nothing of it was applied: another session"
+                    " holds a lock on a table it changes, often a long"
+                    " transaction. Run the migrations again once that ends."
+                ) from error
             newly_applied.append(version)
         return newly_applied
     finally:

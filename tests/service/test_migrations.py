@@ -1,5 +1,6 @@
 """Specification of the schema's migrations and their tooling."""
 
+import asyncio
 import re
 import shutil
 import subprocess
@@ -182,6 +183,105 @@ async def test_editing_an_applied_migration_is_refused(
         apply_migrations.MigrationError, match="changed after it was applied"
     ):
         await apply_migrations.apply_migrations(url, tmp_path)
+
+
+async def test_two_runs_started_together_apply_each_migration_once(
+    create_database: DatabaseFactory, tmp_path: Path
+) -> None:
+    url = await create_database()
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        shutil.copy(path, tmp_path)
+    # A first file that takes a while, as a backfill would: the second run
+    # has long connected by the time the first commits anything.
+    (tmp_path / "20000101000000_backfill.sql").write_text("SELECT pg_sleep(1);\n")
+    versions = [
+        path.stem.split("_")[0] for path in apply_migrations.migration_files(tmp_path)
+    ]
+
+    # As two deploy jobs, or two replicas' init containers, would.
+    outcomes = await asyncio.gather(
+        apply_migrations.apply_migrations(url, tmp_path),
+        apply_migrations.apply_migrations(url, tmp_path),
+        return_exceptions=True,
+    )
+
+    # Both succeed: one applied every file, the other waited and found none
+    # pending.
+    assert list(outcomes) in ([versions, []], [[], versions])
+    assert [version for version, _ in await _revisions(url)] == versions
+
+
+# Without a lock timeout the run would wait as long as the other session
+# holds its lock: here, for ever.
+HANG_GUARD_SECONDS = 30
+
+
+async def test_a_migration_blocked_by_a_lock_gives_up_naming_its_file(
+    create_database: DatabaseFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(apply_migrations, "LOCK_TIMEOUT", "200ms")
+    url = await create_database()
+    (tmp_path / "20000101000000_orders.sql").write_text(
+        "CREATE TABLE orders (id int);\n"
+    )
+    await apply_migrations.apply_migrations(url, tmp_path)
+    (tmp_path / "20000102000000_order_notes.sql").write_text(
+        "CREATE TABLE order_notes (id int);\nALTER TABLE orders ADD COLUMN note text;\n"
+    )
+    # A long transaction that read the table: it holds a lock on it until it
+    # ends, which the ALTER TABLE has to wait for.
+    reader = await asyncpg.connect(_libpq_url(url))
+    try:
+        async with reader.transaction():
+            await reader.fetch("SELECT * FROM orders")
+            run = asyncio.create_task(apply_migrations.apply_migrations(url, tmp_path))
+            done, _ = await asyncio.wait([run], timeout=HANG_GUARD_SECONDS)
+            run.cancel()
+            await asyncio.gather(run, return_exceptions=True)
+    finally:
+        await reader.close()
+
+    assert run in done, f"still waiting for the lock after {HANG_GUARD_SECONDS} s"
+    failure = run.exception()
+    assert isinstance(failure, apply_migrations.MigrationError)
+    assert str(failure).startswith(
+        "20000102000000_order_notes.sql waited more than 200ms for a lock"
+        " (canceling statement due to lock timeout), so nothing of it was applied"
+    )
+    assert await _revisions(url) == [("20000101000000", "orders")]
+    connection = await asyncpg.connect(_libpq_url(url))
+    try:
+        assert await connection.fetchval("SELECT to_regclass('order_notes')") is None
+    finally:
+        await connection.close()
+
+
+async def test_connecting_gives_up_after_the_connect_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A server that accepts the connection and never answers it.
+    async def silent(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        await reader.read()  # until the client hangs up
+        writer.close()
+
+    monkeypatch.setattr(apply_migrations, "CONNECT_TIMEOUT_SECONDS", 0.2)
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        run = asyncio.create_task(
+            apply_migrations.apply_migrations(
+                f"postgresql://shop@127.0.0.1:{port}/shop"
+            )
+        )
+        done, _ = await asyncio.wait([run], timeout=HANG_GUARD_SECONDS)
+        run.cancel()
+
+    assert run in done, f"still connecting after {HANG_GUARD_SECONDS} s"
+    assert isinstance(run.exception(), TimeoutError)
 
 
 async def test_the_command_line_applies_and_reports(

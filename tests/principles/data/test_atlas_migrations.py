@@ -4,16 +4,21 @@ Each test reproduces a claim docs/principles/data/atlas-migrations.md makes,
 against the real tool, library or service.
 """
 
+import asyncio
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import asyncpg
+import pytest
 import yaml
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import block_titled, prose
+from tests.support.shop_fixtures import DatabaseFactory, load_script
 
 MIGRATIONS_PAGE = DOCS_DIR / "principles" / "data" / "atlas-migrations.md"
 
@@ -116,3 +121,78 @@ def test_the_source_documents_the_commands_the_page_says_fail() -> None:
 
     assert 'program = ["python3", "scripts/load_models.py"]' in source
     assert "uv run atlas migrate diff --env sqlalchemy" in source
+
+
+# --- why apply_migrations.py sets lock_timeout -------------------------------------------
+
+apply_migrations = load_script("apply_migrations")
+# Long enough to see the queue form on a loaded machine, short for a test.
+SHORT_LOCK_TIMEOUT = "3s"
+WAIT_LIMIT_SECONDS = 30
+
+
+async def _until_waiting(monitor: asyncpg.Connection, table: str, count: int) -> None:
+    """Return once ``count`` lock requests on ``table`` wait, not yet granted."""
+    deadline = time.monotonic() + WAIT_LIMIT_SECONDS
+    while (
+        await monitor.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE relation = $1::regclass AND NOT granted",
+            table,
+        )
+        != count
+    ):
+        assert time.monotonic() < deadline, f"never {count} waiting on {table}"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_waiting_alter_table_holds_up_reads_of_its_table_until_it_gives_up(
+    create_database: DatabaseFactory,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(apply_migrations, "LOCK_TIMEOUT", SHORT_LOCK_TIMEOUT)
+    url = await create_database()
+    (tmp_path / "20000101000000_orders.sql").write_text(
+        "CREATE TABLE orders (id int);\n"
+    )
+    await apply_migrations.apply_migrations(url, tmp_path)
+    (tmp_path / "20000102000000_order_note.sql").write_text(
+        "ALTER TABLE orders ADD COLUMN note text;\n"
+    )
+    dsn = apply_migrations.asyncpg_dsn(url)
+    long_transaction, reader, monitor = [await asyncpg.connect(dsn) for _ in range(3)]
+    try:
+        async with long_transaction.transaction():
+            await long_transaction.fetch("SELECT * FROM orders")
+            migrating = asyncio.create_task(
+                apply_migrations.apply_migrations(url, tmp_path)
+            )
+            await _until_waiting(monitor, "orders", 1)  # the ALTER TABLE
+            # A read alone would share the table with the long transaction;
+            # it queues behind the waiting ALTER TABLE instead.
+            reading = asyncio.create_task(
+                reader.fetchval("SELECT count(*) FROM orders")
+            )
+            await _until_waiting(monitor, "orders", 2)
+            assert not reading.done()
+            done, _ = await asyncio.wait([migrating], timeout=WAIT_LIMIT_SECONDS)
+            assert migrating in done, "the migration never gave up"
+            assert isinstance(migrating.exception(), apply_migrations.MigrationError)
+            # Once the migration gave up, the read goes through.
+            assert await reading == 0
+    finally:
+        for connection in (long_transaction, reader, monitor):
+            await connection.close()
+
+    page = prose(MIGRATIONS_PAGE)
+    assert (
+        "an `ALTER TABLE` waiting for its lock behind a long transaction holds up"
+        " even plain reads of the table that come after it"
+    ) in page
+
+
+def test_the_page_names_the_scripts_lock_timeout() -> None:
+    seconds = apply_migrations.LOCK_TIMEOUT.removesuffix("s")
+
+    assert seconds.isdigit()
+    assert f"sets `lock_timeout` to {seconds} seconds" in prose(MIGRATIONS_PAGE)
