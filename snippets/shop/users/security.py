@@ -73,12 +73,17 @@ class PasswordHasher:
                 "Too many password checks in progress; try again shortly",
                 retry_after_seconds=math.ceil(self._queue_timeout_seconds),
             ) from None
-        try:
-            return await asyncio.to_thread(work, *args)
-        finally:
-            self._slots.release()
-            # --8<-- [end:lead-in-a-slot]
-            # --8<-- [end:password-hashing]
+        # The slot belongs to the thread, not to this await: a thread cannot
+        # be cancelled, so a cancelled request (a client's timeout, the
+        # server's shutdown) leaves its hash running. The slot is freed when
+        # the thread's work ends; shield() keeps a cancelled await from
+        # cancelling that future. run_in_executor, which asyncio.to_thread
+        # wraps, returns the future itself, for the release to hang on.
+        hashing = asyncio.get_running_loop().run_in_executor(None, work, *args)
+        hashing.add_done_callback(lambda _: self._slots.release())
+        return await asyncio.shield(hashing)
+        # --8<-- [end:lead-in-a-slot]
+        # --8<-- [end:password-hashing]
 
 
 # --8<-- [start:tokens]

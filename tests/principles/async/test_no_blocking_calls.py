@@ -190,6 +190,59 @@ async def test_password_hashes_run_in_a_bounded_thread_while_the_loop_serves(
     assert Settings.model_fields["password_hash_concurrency"].default == 1
 
 
+class _GatedHash:
+    """Stands in for Argon2: each hash records when its thread starts and
+    ends, and blocks at a gate in between, as a long hash would."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.lock = threading.Lock()
+        self.gate = threading.Event()
+        self.loop = asyncio.get_running_loop()
+        self.started = asyncio.Event()
+
+    def hash(self, password: str) -> str:
+        with self.lock:
+            self.events.append(f"{password} started")
+        self.loop.call_soon_threadsafe(self.started.set)
+        self.gate.wait(timeout=30)
+        with self.lock:
+            self.events.append(f"{password} finished")
+        return f"hashed {password}"
+
+
+async def test_a_cancelled_hash_keeps_its_slot_until_its_thread_finishes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hasher = security.PasswordHasher(concurrency=1, queue_timeout_seconds=10)
+    gated = _GatedHash()
+    monkeypatch.setattr(security, "_password_hash", gated)
+
+    first = asyncio.create_task(hasher.hash("pw-1"))
+    await asyncio.wait_for(gated.started.wait(), 10)
+    # The request gives up (a client's timeout, the server's shutdown); its
+    # thread cannot be stopped and hashes on.
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    second = asyncio.create_task(hasher.hash("pw-2"))
+    await asyncio.sleep(0.2)  # time for the second to start, if it could
+    waiting = list(gated.events)
+    gated.gate.set()
+
+    assert await asyncio.wait_for(second, 10) == "hashed pw-2"
+    assert waiting == ["pw-1 started"]  # one hash at a time, as promised
+    assert gated.events == [
+        "pw-1 started",
+        "pw-1 finished",
+        "pw-2 started",
+        "pw-2 finished",
+    ]
+    assert (
+        "A slot is freed when its thread finishes, not when the request's `await` ends"
+    ) in prose(NO_BLOCKING_PAGE)
+
+
 def test_argon2_runs_with_one_lane_as_the_page_says() -> None:
     source = (REPO_ROOT / "snippets" / "shop" / "users" / "security.py").read_text()
     assert "PasswordHash((Argon2Hasher(parallelism=1),))" in source
