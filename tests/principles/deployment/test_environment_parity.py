@@ -5,10 +5,12 @@ import re
 import subprocess
 from pathlib import Path
 
+import asyncpg
 import pytest
 import yaml
 from docker.errors import DockerException
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from testcontainers.community import postgres as testcontainers_postgres
@@ -16,7 +18,15 @@ from testcontainers.community import postgres as testcontainers_postgres
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.validators import compose_file, tool_path
 from shop.core.config import Settings
+from tests.support.app_role import (
+    APP_ROLE_SQL,
+    assert_rows_but_not_schema,
+    libpq_url,
+    run_app_role_sql,
+    scram_verifier_matches,
+)
 from tests.support.pages import prose
+from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 from throwaway import postgres as postgres_provider
 from throwaway import redis as redis_provider
 
@@ -89,6 +99,73 @@ def test_the_app_environment_is_valid_settings() -> None:
     )
     assert settings.async_database_url.host == "postgres"
     assert str(settings.redis_url) == "redis://redis:6379/0"
+
+
+def test_migrations_run_as_the_tables_owner_and_the_app_as_its_own_role() -> None:
+    postgres = SERVICES["postgres"]["environment"]
+    migrate = SERVICES["migrate"]["environment"]
+    app = SERVICES["app"]["environment"]
+    owner = make_url(migrate["DATABASE_URL"])
+    app_role = make_url(app["DATABASE_URL"])
+
+    # migrate is the app's configuration, as the owner: valid Settings too.
+    Settings(_env_file=None, **{name.lower(): value for name, value in migrate.items()})
+    assert {
+        name: value for name, value in migrate.items() if name != "DATABASE_URL"
+    } == {name: value for name, value in app.items() if name != "DATABASE_URL"}
+    assert (owner.username, owner.password) == (
+        postgres["POSTGRES_USER"],
+        postgres["POSTGRES_PASSWORD"],
+    )
+    assert app_role.username != owner.username
+    assert app_role.password == postgres["SHOP_APP_PASSWORD"]
+    assert owner.database == app_role.database == postgres["POSTGRES_DB"]
+    # The postgres image runs the role file on its first start.
+    source, target, mode = next(
+        volume.split(":")
+        for volume in SERVICES["postgres"]["volumes"]
+        if volume.endswith(".sql:ro")
+    )
+    assert (COMPOSE_PATH.parent / source).resolve() == APP_ROLE_SQL
+    assert (target, mode) == (f"/docker-entrypoint-initdb.d/{APP_ROLE_SQL.name}", "ro")
+
+
+async def test_the_app_in_compose_may_change_rows_but_not_the_schema(
+    create_database: DatabaseFactory, settings: Settings
+) -> None:
+    postgres = SERVICES["postgres"]["environment"]
+    database = await create_database()
+    # As the image's first start does: the role file, as the superuser, with
+    # the container's environment; then the migrate service, as the owner.
+    # The test server's superuser is postgres, as compose's is.
+    assert make_url(database).username == postgres["POSTGRES_USER"]
+    run_app_role_sql(database, postgres)
+    await load_script("apply_migrations").apply_migrations(database, MIGRATIONS_DIR)
+    app_role = make_url(SERVICES["app"]["environment"]["DATABASE_URL"])
+
+    # The test server trusts local connections; compose's checks the password
+    # against the verifier the role file stored.
+    admin = await asyncpg.connect(libpq_url(database))
+    try:
+        verifier = await admin.fetchval(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = $1", app_role.username
+        )
+    finally:
+        await admin.close()
+    assert app_role.password
+    assert verifier, f"{APP_ROLE_SQL.name} set no password for {app_role.username}"
+    assert scram_verifier_matches(verifier, app_role.password)
+    assert not scram_verifier_matches(verifier, postgres["POSTGRES_PASSWORD"])
+    as_app = (
+        make_url(database)
+        .set(username=app_role.username, password=app_role.password)
+        .render_as_string(hide_password=False)
+    )
+    await assert_rows_but_not_schema(settings, as_app)
+    assert (
+        "The app connects as its own role, `shop`, which may read and write rows"
+        " but not change the schema"
+    ) in prose(PAGE)
 
 
 def test_the_grace_period_outlasts_uvicorns_shutdown_limit() -> None:

@@ -13,8 +13,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-import pytest
 import yaml
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
@@ -22,17 +20,14 @@ from sqlalchemy.engine import make_url
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
 from handbook.content.validators import tool_path
 from shop.core.config import Settings
-from shop.core.main import create_app
+from tests.support.app_role import assert_rows_but_not_schema, run_app_role_sql
 from tests.support.git_repos import scratch_repo
 from tests.support.linting import ruff_check_code
 from tests.support.pages import block_titled, prose
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
-    PASSWORD,
     DatabaseFactory,
-    client_for,
     load_script,
-    on_database,
 )
 from tests.support.source_code import source_block_starting
 
@@ -211,17 +206,23 @@ TASKFILE = REPO_ROOT / "Taskfile.yml"
 ENV_EXAMPLE = REPO_ROOT / "snippets" / ".env.example"
 
 
-def _db_start_statements() -> list[str]:
-    """The SQL `task db-start` runs for the app's role, from the Taskfile."""
+def test_db_start_creates_the_apps_role_from_the_file_compose_runs() -> None:
     commands = yaml.safe_load(TASKFILE.read_text())["tasks"]["db-start"]["cmds"]
-    statements = [
-        statement
-        for command in commands
-        for statement in re.findall(r'-c "([^"]+)"', str(command))
-        if statement.startswith(("CREATE ROLE", "GRANT", "ALTER DEFAULT"))
+    runs_the_file = [
+        command
+        for command in map(str, commands)
+        if '--file "{{.ROOT_DIR}}/snippets/db/app_role.sql"' in command
     ]
-    assert statements, "task db-start creates no role"
-    return statements
+
+    assert len(runs_the_file) == 1
+    # Stops at the first error, as the postgres image's entrypoint does.
+    assert "-v ON_ERROR_STOP=1" in runs_the_file[0]
+    # Nothing else in db-start creates or grants to a role.
+    assert not any(
+        word in str(command)
+        for command in commands
+        for word in ("CREATE ROLE", "GRANT", "ALTER DEFAULT")
+    )
 
 
 async def test_the_example_role_may_change_rows_but_not_the_schema(
@@ -231,61 +232,16 @@ async def test_the_example_role_may_change_rows_but_not_the_schema(
         # .env.example sets DATABASE_URL (its own test checks); dotenv types values as optional.
         dotenv_values(ENV_EXAMPLE)["DATABASE_URL"]  # type: ignore[arg-type]
     ).username
-    password = secrets.token_urlsafe(16)
     database = await create_database()
-    # As `task db-start`, then `task migrate` (as postgres), do it.
-    admin = await asyncpg.connect(load_script("apply_migrations").asyncpg_dsn(database))
-    try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-        for statement in _db_start_statements():
-            if statement.startswith("CREATE ROLE") and exists:
-                continue
-            await admin.execute(statement)
-        await admin.execute(f"ALTER ROLE {role} PASSWORD '{password}'")
-    finally:
-        await admin.close()
+    # As `task db-start` (its role file, without SHOP_APP_PASSWORD), then
+    # `task migrate` (as postgres), do it.
+    run_app_role_sql(database, {})
+    run_app_role_sql(database, {})  # db-start runs it on every start
     await load_script("apply_migrations").apply_migrations(database, MIGRATIONS_DIR)
-    as_role = (
-        make_url(database)
-        .set(username=role, password=password)
-        .render_as_string(hide_password=False)
-    )
+    # The test server trusts local connections, as db-start's does.
+    as_role = make_url(database).set(username=role).render_as_string()
 
-    # The service, connected as that role, registers, signs in and orders.
-    app = create_app(on_database(settings, as_role))
-    async with client_for(app) as client:
-        email = "role-check@example.com"
-        signup = {"email": email, "name": "Ada", "password": PASSWORD}
-        registered = await client.post("/users", json=signup)
-        signed_in = await client.post(
-            "/auth/token", data={"username": email, "password": PASSWORD}
-        )
-        token = signed_in.json()["access_token"]
-        orders = await client.get(
-            "/orders", headers={"Authorization": f"Bearer {token}"}
-        )
-    assert [registered.status_code, signed_in.status_code, orders.status_code] == [
-        201,
-        200,
-        200,
-    ]
-    # It cannot change the schema, nor make itself more than it is.
-    connection = await asyncpg.connect(
-        load_script("apply_migrations").asyncpg_dsn(as_role)
-    )
-    try:
-        assert not await connection.fetchval(
-            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-        )
-        for ddl in (
-            "CREATE TABLE notes (id int)",
-            "DROP TABLE users",
-            "TRUNCATE order_items",
-        ):
-            with pytest.raises(asyncpg.InsufficientPrivilegeError):
-                await connection.execute(ddl)
-    finally:
-        await connection.close()
+    await assert_rows_but_not_schema(settings, as_role)
     assert "`SELECT`, `INSERT` and `UPDATE` on the tables and nothing else" in prose(
         SECRETS_PAGE
     )
