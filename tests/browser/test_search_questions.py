@@ -49,6 +49,9 @@ QUESTIONS = {
     "how do I set up a new project": "QUICK-START",
     "do I need type hints everywhere": "DOC-TYPE-HINTS",
     "is it ok to use global state": "STRUCT-DEPENDS",
+    "where do pydantic models go": "API-SCHEMAS",
+    "should I mock the database in tests": "TEST-REAL-DB",
+    "when do I commit the transaction": "DB-SESSION",
 }
 
 # One letter wrong, missing, added or swapped: the word matched nothing.
@@ -95,6 +98,9 @@ READERS_WORDS = {
     "health check endpoint": "OPS-HEALTH",
     "rate limiting": "SEC-BRUTE-FORCE",
     "too many login attempts": "SEC-BRUTE-FORCE",
+    "orm_mode": "API-SCHEMAS",
+    "mock the database": "TEST-REAL-DB",
+    "transaction commit": "DB-SESSION",
 }
 
 # Topics the handbook leaves out: the page that says where to look instead.

@@ -6,11 +6,13 @@ against the real tool, library or service.
 
 import asyncio
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.fences import find_fences
@@ -104,3 +106,28 @@ def test_the_source_user_create_silently_ignores_unknown_fields() -> None:
 
     assert signup.model_dump() == {"email": "mallory@example.com", "name": "Mallory"}
     assert "is accepted and dropped rather than rejected" in prose(SCHEMAS_PAGE)
+
+
+def test_orm_mode_from_pydantic_1_only_warns_and_reads_no_attributes() -> None:
+    row = SimpleNamespace(id=1, email="ada@example.com")
+    with pytest.warns(
+        UserWarning, match="'orm_mode' has been renamed to 'from_attributes'"
+    ):
+
+        class OldUserResponse(BaseModel):
+            model_config = ConfigDict(orm_mode=True)  # type: ignore[typeddict-unknown-key]
+            id: int
+            email: str
+
+    class UserResponse(BaseModel):
+        model_config = ConfigDict(from_attributes=True)
+        id: int
+        email: str
+
+    with pytest.raises(ValidationError, match="valid dictionary or instance"):
+        OldUserResponse.model_validate(row)
+    assert UserResponse.model_validate(row).email == "ada@example.com"
+    assert (
+        'under Pydantic 2 `orm_mode=True` only warns that it "has been renamed" '
+        "and reads no attributes" in prose(SCHEMAS_PAGE)
+    )
