@@ -161,6 +161,16 @@ def test_a_missing_required_setting_is_reported_by_name() -> None:
     assert missing == {"database_url", "jwt_secret"}
 
 
+def test_a_deployment_that_sets_no_environment_runs_as_production() -> None:
+    # Fails closed: production serves no /docs, /redoc or /openapi.json.
+    settings = Settings(
+        database_url="postgresql://localhost/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        jwt_secret=SecretStr(SECRET),
+    )
+
+    assert settings.environment == "production"
+
+
 def test_a_misspelt_key_in_dotenv_is_an_error(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
         f"DATABSE_URL=postgresql://localhost/shop\nDATABASE_URL=postgresql://localhost/shop\nJWT_SECRET={SECRET}\n"

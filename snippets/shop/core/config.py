@@ -45,7 +45,10 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
-    environment: Literal["development", "test", "production"] = "development"
+    # Production unless told otherwise: a deployment that forgets the
+    # variable fails closed (no /docs, /redoc or /openapi.json), while local
+    # development gets "development" from the .env that .env.example seeds.
+    environment: Literal["development", "test", "production"] = "production"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # --8<-- [start:secret-dsn]

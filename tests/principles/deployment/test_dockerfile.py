@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -44,6 +45,18 @@ def _instructions() -> list[tuple[str, str]]:
         for line in joined.splitlines()
         if line.strip() and not line.startswith("#")
     ]
+
+
+def _runtime_environment_variables() -> dict[str, str]:
+    """The variables the runtime stage's ENV lines set (after the last FROM)."""
+    instructions = _instructions()
+    last_from = max(i for i, (name, _) in enumerate(instructions) if name == "FROM")
+    return dict(
+        assignment.split("=", 1)
+        for name, args in instructions[last_from:]
+        if name == "ENV"
+        for assignment in shlex.split(args)
+    )
 
 
 def _exec_form(instruction: str) -> list[str]:
@@ -153,6 +166,9 @@ def server(
         command,
         cwd=tmp_path,  # no .env here: the settings come from the environment
         env={
+            # The image's own ENV, its paths pointed at this checkout, and
+            # what compose.yaml's app service adds: no ENVIRONMENT.
+            **_runtime_environment_variables(),
             "PATH": f"{runtime_environment / 'bin'}:{os.environ['PATH']}",
             "PYTHONPATH": str(REPO_ROOT / "snippets"),
             "DATABASE_URL": database_url,
@@ -192,6 +208,20 @@ def test_the_cmd_serves_and_the_healthcheck_passes_with_runtime_dependencies_onl
     output = _output(process)
     assert "Application shutdown complete." in output
     # --8<-- [end:cmd-and-healthcheck]
+
+
+def test_the_image_serves_no_api_documentation_unless_its_deployment_asks(
+    server: tuple[subprocess.Popen[bytes], int],
+) -> None:
+    process, port = server
+    _wait_for_port(port, process)
+    base = f"http://127.0.0.1:{port}"
+
+    assert httpx.get(f"{base}/health/live").status_code == 200
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert httpx.get(f"{base}{path}").status_code == 404, path
+    # Said by the image itself, not only by the settings' default.
+    assert _runtime_environment_variables()["ENVIRONMENT"] == "production"
 
 
 def test_the_page_says_what_is_not_verified() -> None:

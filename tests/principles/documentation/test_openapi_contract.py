@@ -127,6 +127,24 @@ async def test_production_serves_no_api_documentation(
     # --8<-- [end:docs-off]
 
 
+async def test_a_deployment_that_sets_no_environment_serves_no_api_documentation(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
+    unset = Settings(
+        _env_file=None,
+        database_url=settings.database_url,
+        jwt_secret=settings.jwt_secret,
+    )
+
+    async with client_for(create_app(unset)) as client:
+        for path in ("/docs", "/redoc", "/openapi.json"):
+            assert (await client.get(path)).status_code == 404, path
+    assert "`ENVIRONMENT` defaults to `production`, so a deployment that forgets" in (
+        prose(PAGE)
+    )
+
+
 def test_a_handler_returning_a_bare_response_documents_no_body() -> None:
     app = FastAPI()
 
