@@ -5,8 +5,10 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr, ValidationError
+from sqlalchemy import text
 
-from shop.core.config import JWT_SECRET_PLACEHOLDER, Settings
+from shop.core.config import ASYNCPG_PARAMETERS, JWT_SECRET_PLACEHOLDER, Settings
+from shop.core.database import create_engine
 
 SECRET = "s" * 40
 
@@ -222,3 +224,71 @@ def test_libpq_sslmode_becomes_asyncpgs_ssl_parameter(mode: str) -> None:
     url = settings.async_database_url
     assert url.query == {"ssl": mode}
     # --8<-- [end:sslmode]
+
+
+# --8<-- [start:refused-parameters]
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("?sslmode=require&channel_binding=require", "channel_binding"),  # Neon's
+        ("?connect_timeout=10", "connect_timeout"),
+        ("?application_name=shop", "application_name"),
+        ("?options=-c%20statement_timeout%3D0", "options"),
+        ("?sslmode=verify-full&sslrootcert=/etc/ssl/rds.pem", "sslrootcert"),
+        ("?sslmode=bogus", "sslmode"),
+        ("?ssl=true", "ssl"),
+        ("?dbname=shop", "dbname"),
+    ],
+)
+def test_a_url_parameter_asyncpg_would_refuse_stops_start_up_naming_it(
+    query: str, named: str
+) -> None:
+    url = f"postgresql://shop:{DATABASE_PASSWORD}@db.internal:5432/shop{query}"
+
+    with pytest.raises(ValidationError) as excinfo:
+        Settings(database_url=url, jwt_secret=SecretStr(SECRET))  # type: ignore[arg-type]  # pydantic validates the str
+
+    [error] = excinfo.value.errors()
+    assert error["loc"] == ("database_url",)
+    assert f"DATABASE_URL parameter {named}" in error["msg"]
+    assert DATABASE_PASSWORD not in str(excinfo.value)
+    # --8<-- [end:refused-parameters]
+
+
+def test_a_url_with_several_hosts_stops_start_up_saying_so() -> None:
+    url = f"postgresql://shop:{DATABASE_PASSWORD}@db1.internal:5432,db2.internal:5432/shop"
+
+    with pytest.raises(ValidationError) as excinfo:
+        Settings(database_url=url, jwt_secret=SecretStr(SECRET))  # type: ignore[arg-type]  # pydantic validates the str
+
+    [error] = excinfo.value.errors()
+    assert error["loc"] == ("database_url",)
+    assert "DATABASE_URL names 2 hosts" in error["msg"]
+    assert DATABASE_PASSWORD not in str(excinfo.value)
+
+
+# One valid value of each parameter the settings pass on to asyncpg.
+PASSED_ON = {
+    "ssl": "prefer",
+    "target_session_attrs": "read-write",
+    "prepared_statement_cache_size": "0",
+}
+
+
+async def test_every_url_parameter_the_settings_pass_on_connects(
+    database_url: str,
+) -> None:
+    query = "&".join(f"{name}={value}" for name, value in PASSED_ON.items())
+    settings = Settings(
+        database_url=f"{database_url}?{query}",  # type: ignore[arg-type]  # pydantic validates the str
+        jwt_secret=SecretStr(SECRET),
+    )
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
+
+    assert set(PASSED_ON) == set(ASYNCPG_PARAMETERS)
+    assert settings.async_database_url.query == PASSED_ON

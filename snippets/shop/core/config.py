@@ -1,8 +1,10 @@
 """Typed application settings, read from the environment and a ``.env`` file."""
 
 import math
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal, Self
+from urllib import parse
 
 from fastapi import Request
 from pydantic import (
@@ -25,6 +27,67 @@ JWT_SECRET_PLACEHOLDER = "replace-me-with-at-least-32-random-characters"  # noqa
 
 # OWASP ASVS V2.2.1: no more than 100 failed attempts per hour on one account.
 MAX_ACCOUNT_FAILURES_PER_HOUR = 100
+
+
+# --8<-- [start:asyncpg-query]
+# SQLAlchemy hands each query parameter of the URL to asyncpg.connect() as a
+# keyword argument, so one asyncpg does not know fails every connection, at
+# the first request. These are the ones it takes, with the values it allows
+# (None: any value of the right type).
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+ASYNCPG_PARAMETERS: dict[str, tuple[str, ...] | None] = {
+    "ssl": SSL_MODES,
+    "target_session_attrs": (
+        "any",
+        "primary",
+        "standby",
+        "read-write",
+        "read-only",
+        "prefer-standby",
+    ),
+    "prepared_statement_cache_size": None,  # SQLAlchemy's own, an integer
+}
+# libpq parameters asyncpg has no keyword for, and what to do instead.
+LIBPQ_ALTERNATIVES = {
+    "channel_binding": "asyncpg cannot bind the TLS channel; remove it "
+    "and use sslmode=verify-full to authenticate the server",
+    "connect_timeout": "set DATABASE_CONNECT_TIMEOUT_SECONDS instead",
+    "application_name": "the service names its connections itself",
+    "options": "the service sets its own server settings",
+    **{
+        name: f"set PG{name.upper()} in the environment, where asyncpg reads it"
+        for name in ("sslrootcert", "sslcert", "sslkey", "sslcrl")
+    },
+}
+
+
+def asyncpg_query(query: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
+    """The URL's query as asyncpg takes it; ValueError names what it cannot.
+
+    libpq's ``sslmode`` (what managed databases hand out) becomes asyncpg's
+    ``ssl``, which takes the same values. The messages name parameters and
+    SSL modes, never the rest of the URL, which holds the password.
+    """
+    translated: dict[str, str] = {}
+    for name, value in query.items():
+        target = "ssl" if name == "sslmode" else name
+        if not isinstance(value, str):
+            raise ValueError(f"DATABASE_URL gives {name} more than once")
+        if target not in ASYNCPG_PARAMETERS:
+            advice = LIBPQ_ALTERNATIVES.get(name, "asyncpg does not accept it")
+            raise ValueError(f"DATABASE_URL parameter {name}: {advice}")
+        allowed = ASYNCPG_PARAMETERS[target]
+        if allowed is not None and value not in allowed:
+            raise ValueError(
+                f"DATABASE_URL parameter {name} must be one of {', '.join(allowed)}"
+            )
+        if allowed is None and not value.isdigit():
+            raise ValueError(f"DATABASE_URL parameter {name} must be an integer")
+        if target in translated:
+            raise ValueError("DATABASE_URL gives both ssl and sslmode")
+        translated[target] = value
+    return translated
+    # --8<-- [end:asyncpg-query]
 
 
 class Settings(BaseSettings):
@@ -140,22 +203,35 @@ class Settings(BaseSettings):
         return self
 
     # --8<-- [start:async-url]
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_can_connect_with_it(
+        cls, url: Secret[PostgresDsn]
+    ) -> Secret[PostgresDsn]:
+        # At start-up, not at the first connection: the URL must be one
+        # asyncpg can use (one host, parameters it takes).
+        dsn = str(url.get_secret_value())
+        # pydantic accepts h1:5432,h2:5432; SQLAlchemy's URL parser does not.
+        hosts = parse.urlsplit(dsn).netloc.rpartition("@")[2].count(",") + 1
+        if hosts > 1:
+            raise ValueError(
+                f"DATABASE_URL names {hosts} hosts; the service connects to "
+                "one: give it the primary's address, or a proxy's"
+            )
+        asyncpg_query(make_url(dsn).query)
+        return url
+
     @property
     def async_database_url(self) -> URL:
         """The database URL with the asyncpg driver, whatever scheme was configured.
 
         Accepts ``postgres://``, ``postgresql://`` and ``postgresql+<driver>://``
-        alike; a string ``replace`` of one spelling misses the others. libpq's
-        ``sslmode=`` (what managed databases hand out) becomes asyncpg's
-        ``ssl=``, which takes the same values; asyncpg rejects ``sslmode``.
+        alike; a string ``replace`` of one spelling misses the others. The
+        query is the one asyncpg takes (``asyncpg_query``).
         """
         dsn = str(self.database_url.get_secret_value())
         url = make_url(dsn).set(drivername="postgresql+asyncpg")
-        if "sslmode" in url.query:
-            url = url.difference_update_query(["sslmode"]).update_query_dict(
-                {"ssl": url.query["sslmode"]}
-            )
-        return url
+        return url.set(query=asyncpg_query(url.query))
         # --8<-- [end:async-url]
 
 

@@ -5,7 +5,8 @@ these tests check the reference service's Settings class.
 """
 
 import pytest
-from pydantic import SecretStr, ValidationError
+from pydantic import PostgresDsn, SecretStr, TypeAdapter, ValidationError
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from handbook.content.docs_tree import DOCS_DIR
@@ -72,5 +73,43 @@ async def test_asyncpg_refuses_libpqs_sslmode_which_the_settings_translate() -> 
     )
     assert settings.async_database_url.query == {"ssl": "require"}
     assert "asyncpg does not accept, to asyncpg's `ssl=`" in " ".join(
+        PAGE.read_text().split()
+    )
+
+
+@pytest.mark.parametrize("parameter", ["channel_binding=require", "connect_timeout=10"])
+async def test_asyncpg_fails_at_the_first_connection_on_what_the_settings_refuse_at_start_up(
+    parameter: str,
+) -> None:
+    name = parameter.split("=")[0]
+    raw = create_async_engine(f"postgresql+asyncpg://shop@127.0.0.1:1/shop?{parameter}")
+    try:
+        # The engine is created without a word; the first connection fails.
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+            async with raw.connect():
+                pass
+    finally:
+        await raw.dispose()
+    with pytest.raises(ValidationError, match=f"DATABASE_URL parameter {name}"):
+        Settings(
+            _env_file=None,
+            database_url=f"postgresql://shop@127.0.0.1:1/shop?{parameter}",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+            jwt_secret=SecretStr(JWT_SECRET),
+        )
+
+
+def test_a_url_with_several_hosts_passes_postgres_dsn_and_fails_in_sqlalchemy() -> None:
+    url = "postgresql://shop@db1.internal:5432,db2.internal:5432/shop"
+
+    assert len(TypeAdapter(PostgresDsn).validate_python(url).hosts()) == 2
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        make_url(url)
+    with pytest.raises(ValidationError, match="DATABASE_URL names 2 hosts"):
+        Settings(
+            _env_file=None,
+            database_url=url,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+            jwt_secret=SecretStr(JWT_SECRET),
+        )
+    assert "an `int()` error that names no setting" in " ".join(
         PAGE.read_text().split()
     )
