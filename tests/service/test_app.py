@@ -12,11 +12,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import QueuePool
 
 import shop.core.main
 from shop.core.config import Settings, get_settings
+from shop.core.database import get_db
 from shop.core.main import create_app
 from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import DomainError, ForbiddenError
@@ -104,6 +106,41 @@ async def test_readiness_is_503_within_the_connect_timeout_when_the_database_han
     warning = next(line for line in logged if line["message"] == "database unreachable")
     assert warning["error"] == "TimeoutError()"
     # --8<-- [end:health-timeout]
+
+
+async def test_readiness_is_503_whatever_error_the_database_raises(
+    settings: Settings, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # asyncpg refuses an unknown connect() argument with a TypeError: neither
+    # an SQLAlchemyError nor an OSError, and still a database that does not
+    # answer. The settings refuse such URLs; a bad engine argument is the same.
+    misconfigured = create_async_engine(
+        make_url(database_url).set(drivername="postgresql+asyncpg"),
+        connect_args={"channel_binding": "require"},
+    )
+
+    async def session_on_the_misconfigured_engine() -> AsyncIterator[AsyncSession]:
+        async with AsyncSession(misconfigured) as session:
+            yield session
+
+    app = create_app(settings)
+    app.dependency_overrides[get_db] = session_on_the_misconfigured_engine
+    try:
+        async with _client(app) as client:
+            response = await client.get("/health/ready")
+    finally:
+        await misconfigured.dispose()
+
+    error = assert_error(response, 503, "service_unavailable")
+    assert error["message"] == "Database unreachable"
+    assert "channel_binding" not in response.text
+    [warning] = [
+        line for line in _log_lines(capsys.readouterr().out) if line["level"] != "INFO"
+    ]
+    assert warning["level"] == "WARNING"
+    assert warning["message"] == "database unreachable"
+    assert warning["error"].startswith("TypeError(")
+    assert "exception" not in warning  # an expected failure: no traceback
 
 
 # --- lifespan ----------------------------------------------------------------------

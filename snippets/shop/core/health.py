@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings, get_app_settings
@@ -57,10 +56,11 @@ async def ready(
         # hangs is worse than one that fails.
         async with asyncio.timeout(settings.database_connect_timeout_seconds):
             await db.execute(text("SELECT 1"))
-    # asyncpg raises OSError subclasses (refused, unreachable) on connect,
-    # which SQLAlchemy does not always wrap; TimeoutError is the budget above
-    # running out (an OSError too, named so narrowing OSError keeps it).
-    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+    # Whatever the probe raises, the replica is not ready: a refused or
+    # timed-out connection (SQLAlchemyError, OSError, TimeoutError), and as
+    # much a TypeError asyncpg raises on connect for an argument it does not
+    # take. The error's type and text go to the log, not into the body.
+    except Exception as exc:
         logger.warning("database unreachable", extra={"error": repr(exc)})
         raise ServiceUnavailableError("Database unreachable") from None
     return ReadyResponse()
