@@ -11,6 +11,7 @@ the test ends, so tests never see each other's rows and need no cleanup.
 """
 
 import asyncio
+import logging
 import secrets
 import sys
 import tempfile
@@ -41,6 +42,7 @@ from handbook.content.docs_tree import REPO_ROOT
 from shop.catalog.models import Product
 from shop.core.config import Settings
 from shop.core.database import create_engine, get_db
+from shop.core.logging import JsonFormatter
 from shop.core.main import AppState, create_app
 from shop.shared.base_model import Base
 from shop.users import security
@@ -75,6 +77,21 @@ def cheap_password_hashing() -> Iterator[None]:
 
 
 # --8<-- [start:server-url]
+@pytest.fixture(autouse=True)
+def no_json_handler_left_on_the_root_logger() -> Iterator[None]:
+    """Take off the root logger's JSON handler an app installed in the test.
+
+    ``create_app()`` gives the root logger a handler writing to the
+    ``sys.stdout`` of that moment, the test's capture, which pytest closes
+    afterwards: a library's warning in a later test would go to a closed file.
+    """
+    yield
+    root = logging.getLogger()
+    for handler in root.handlers[:]:
+        if isinstance(handler.formatter, JsonFormatter):
+            root.removeHandler(handler)
+
+
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """URL of the server's maintenance database (see postgres_provider)."""

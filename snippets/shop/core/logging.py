@@ -51,14 +51,22 @@ class JsonFormatter(logging.Formatter):
         return redact_database_errors(super().formatException(ei), ei[1])
 
 
-def configure_logging(level: str) -> None:
-    """Send the service's logs, and the server's own, to stdout as JSON lines.
-
-    Replaces the handlers of each logger rather than adding one, so creating
-    several apps (as tests do) never duplicates lines.
-    """
+def _json_handler(filters: tuple[logging.Filter, ...]) -> logging.Handler:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
+    for log_filter in filters:
+        handler.addFilter(log_filter)
+    return handler
+
+
+def configure_logging(level: str, *filters: logging.Filter) -> None:
+    """Send the service's logs, the server's, and other libraries' warnings
+    to stdout as JSON lines; ``filters`` go on each handler (the request ID's).
+
+    Replaces its handlers rather than adding more, so creating several apps
+    (as tests do) never duplicates lines.
+    """
+    handler = _json_handler(filters)
     for name in (LOGGER_NAME, *SERVER_LOGGER_NAMES):
         logger = logging.getLogger(name)
         logger.handlers = [handler]
@@ -66,6 +74,17 @@ def configure_logging(level: str) -> None:
         # a host configured any, would print every line a second time.
         logger.propagate = False
     logging.getLogger(LOGGER_NAME).setLevel(level)
+    # Every other library's records (python-multipart's, asyncio's) end at
+    # the root logger. With no handler there, Python's last resort prints
+    # its warnings and errors to stderr as plain text; here the same ones
+    # become JSON. Handlers others put on the root (a host's, pytest's) stay.
+    root = logging.getLogger()
+    for installed in root.handlers[:]:
+        if isinstance(installed.formatter, JsonFormatter):
+            root.removeHandler(installed)
+    libraries = _json_handler(filters)
+    libraries.setLevel(logging.WARNING)
+    root.addHandler(libraries)
     # uvicorn's access lines repeat ours (ObserveMiddleware) in plain text.
     logging.getLogger("uvicorn.access").disabled = True
     # --8<-- [end:json-formatter]

@@ -20,9 +20,9 @@ from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
 from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
 from shop.core.http_semantics import HeadAsGetMiddleware, ResponseHeadersMiddleware
-from shop.core.logging import LOGGER_NAME, configure_logging
+from shop.core.logging import configure_logging
 from shop.core.observe import ObserveMiddleware
-from shop.core.request_id import RequestIdMiddleware, add_request_id_to_logs
+from shop.core.request_id import RequestIdLogFilter, RequestIdMiddleware
 from shop.core.request_limits import BodySizeLimitMiddleware
 from shop.orders import router as orders
 from shop.shared.cache import ResponseCache, create_cache
@@ -118,8 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from the environment.
     """
     settings = settings or get_settings()
-    configure_logging(settings.log_level)
-    add_request_id_to_logs(LOGGER_NAME)
+    configure_logging(settings.log_level, RequestIdLogFilter())
     # --8<-- [start:docs-off-in-production]
     # The contract is public to developers, not to the internet: production
     # serves neither the schema nor the interactive docs.

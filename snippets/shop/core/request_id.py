@@ -74,9 +74,3 @@ class RequestIdLogFilter(logging.Filter):
             record.request_id = request_id
         return True
         # --8<-- [end:request-id]
-
-
-def add_request_id_to_logs(logger_name: str) -> None:
-    """Install the filter on the handlers of ``logger_name`` (set up beforehand)."""
-    for handler in logging.getLogger(logger_name).handlers:
-        handler.addFilter(RequestIdLogFilter())

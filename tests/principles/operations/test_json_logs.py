@@ -18,22 +18,28 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
 from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Receive, Scope, Send
 
 import shop.core.logging as logging_module
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.core.config import Settings
 from shop.core.logging import JsonFormatter, configure_logging
 from shop.core.metrics import HttpMetrics
 from shop.core.observe import ObserveMiddleware
 from tests.support.pages import prose
+from tests.support.shop_fixtures import build_app, client_for
 
 JSON_LOGS_PAGE = DOCS_DIR / "principles" / "operations" / "json-logs.md"
 LOG_CONFIG = REPO_ROOT / "snippets" / "log_config.json"
+# python-multipart logs a warning for a body that is not the multipart it claims.
+CLAIMS_MULTIPART = {"Content-Type": "multipart/form-data; boundary=X"}
 
 
 def _error_record() -> logging.LogRecord:
@@ -107,17 +113,92 @@ def test_uvicorns_own_lines_are_json_too(tmp_path: Path, extra: list[str]) -> No
             lines.append(line)
             if "Application startup complete" in line or not line:
                 break
+        # A library's warning, logged while a request is handled.
+        rejected = httpx.post(
+            f"http://127.0.0.1:{port}/auth/token",
+            headers=CLAIMS_MULTIPART,
+            content=b"garbage",
+        )
     finally:
         server.terminate()
         rest, _ = server.communicate(timeout=30)
     lines = [line for line in [*lines, *rest.splitlines()] if line.strip()]
 
+    assert [line for line in lines if not line.startswith("{")] == []  # no plain text
     records = [json.loads(line) for line in lines]
     messages = [record["message"] for record in records]
     assert messages[0].startswith("Started server process")
     assert "Application startup complete." in messages
-    assert {record["logger"] for record in records} <= {"uvicorn.error", "shop"}
+    assert {record["logger"] for record in records} <= {
+        "uvicorn.error",
+        "shop",
+        "shop.access",
+        "python_multipart.multipart",
+    }
+    [library] = [r for r in records if r["logger"] == "python_multipart.multipart"]
+    assert library["request_id"] == rejected.headers["X-Request-ID"]
     assert 'parses every line it prints, from "Started server process" on' in prose(
+        JSON_LOGS_PAGE
+    )
+
+
+# --- other libraries' records -------------------------------------------------------
+
+
+# --8<-- [start:library-records]
+async def test_a_librarys_warning_is_one_json_line_with_the_request_id(
+    capsys: pytest.CaptureFixture[str], settings: Settings, session: AsyncSession
+) -> None:
+    app = build_app(settings, session)
+    library = logging.getLogger("python_multipart.multipart")
+    library.setLevel(logging.INFO)  # even a library's own INFO is held back
+    try:
+        library.info("parsing a form")
+        async with client_for(app) as client:
+            response = await client.post(
+                "/auth/token", headers=CLAIMS_MULTIPART, content=b"garbage"
+            )
+    finally:
+        library.setLevel(logging.NOTSET)
+
+    assert response.status_code == 400
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    others = [line for line in lines if line["logger"] != "shop.access"]
+    assert [line["logger"] for line in others] == ["python_multipart.multipart"]
+    warning = others[0]
+    assert warning["level"] == "WARNING"
+    assert warning["message"] == "Expected boundary character 45, got 103 at index 2"
+    assert warning["request_id"] == response.headers["X-Request-ID"]
+    # --8<-- [end:library-records]
+
+
+def test_configuring_twice_leaves_one_json_handler_on_the_root_and_others_alone() -> (
+    None
+):
+    root = logging.getLogger()
+    hosts = logging.NullHandler()  # a handler the host put there
+    root.addHandler(hosts)
+    try:
+        configure_logging("INFO")
+        configure_logging("INFO")
+
+        ours = [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]
+        assert len(ours) == 1
+        assert ours[0].level == logging.WARNING
+        assert hosts in root.handlers
+    finally:
+        root.removeHandler(hosts)
+
+
+def test_pythons_last_resort_prints_warnings_and_above_as_plain_text() -> None:
+    record = logging.LogRecord(
+        "python_multipart.multipart", logging.WARNING, __file__, 1, "odd body", (), None
+    )
+
+    assert logging.lastResort is not None
+    assert logging.lastResort.level == logging.WARNING
+    assert logging.lastResort.format(record) == "odd body"  # no JSON, no fields
+    assert "a JSON handler at WARNING, the level the last resort prints" in prose(
         JSON_LOGS_PAGE
     )
 
