@@ -27,6 +27,7 @@ from tests.support.shop_fixtures import (
     PASSWORD,
     ProductFactory,
     assert_error,
+    build_app,
     lifespan_client,
     on_database,
     running,
@@ -365,6 +366,44 @@ async def test_cors_allows_the_configured_origin_only(client: AsyncClient) -> No
     assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
     assert "access-control-allow-origin" not in other.headers
     # --8<-- [end:cors-configured-origin]
+
+
+# --8<-- [start:cors-request-id-and-retry-after]
+async def test_a_browser_may_send_a_request_id_and_read_it_and_retry_after(
+    settings: Settings, session: AsyncSession
+) -> None:
+    app = build_app(
+        settings.model_copy(update={"registrations_per_client": 1}), session
+    )
+    browser = {"Origin": "https://shop.example", "X-Request-ID": "signup-7f3c9a2e"}
+
+    async with _client(app) as client:
+        preflight = await client.options(
+            "/users",
+            headers={
+                "Origin": "https://shop.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type, x-request-id",
+            },
+        )
+        answers = [
+            await client.post(
+                "/users",
+                json={"email": email, "name": "Ada", "password": PASSWORD},
+                headers=browser,
+            )
+            for email in ("ada@example.com", "ada.again@example.com")
+        ]
+
+    assert preflight.status_code == 200
+    assert "X-Request-ID" in preflight.headers["access-control-allow-headers"]
+    refused = answers[-1]
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"]
+    assert refused.headers["x-request-id"] == "signup-7f3c9a2e"
+    exposed = refused.headers["access-control-expose-headers"].split(", ")
+    assert {"Retry-After", "X-Request-ID"} <= set(exposed)
+    # --8<-- [end:cors-request-id-and-retry-after]
 
 
 # --- logging -------------------------------------------------------------------------------

@@ -154,8 +154,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         JsonCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PATCH"],
-        allow_headers=["Authorization", "Content-Type", "If-None-Match"],
-        expose_headers=["ETag", "Location"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-None-Match",
+            "X-Request-ID",
+        ],
+        # A script reads no other response header (bar the CORS-safelisted
+        # ones): the ETag to send back, a created order's Location, when to
+        # retry a 429 or 503, and the request's ID to quote to support.
+        expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
     )
     # --8<-- [end:cors]
     # 5. nosniff and a no-store default go on every response, preflights too;

@@ -100,3 +100,39 @@ async def test_a_wildcard_with_credentials_grants_any_origin_the_users_data() ->
         assert answer.headers["access-control-allow-origin"] == "https://evil.example"
         assert answer.headers["access-control-allow-credentials"] == "true"
     # --8<-- [end:wildcard-credentials]
+
+
+async def test_a_header_left_out_of_the_lists_is_refused_or_hidden_from_scripts() -> (
+    None
+):
+    app = FastAPI()
+
+    @app.get("/orders")
+    async def orders() -> dict[str, str]:
+        return {}
+
+    cors = JsonCORSMiddleware(
+        app,
+        allow_origins=["https://shop.example"],
+        allow_methods=["GET"],
+        allow_headers=["Authorization"],
+        expose_headers=["ETag"],
+    )
+    transport = ASGITransport(app=cors)
+    async with AsyncClient(transport=transport, base_url="http://test") as client:
+        preflight = await client.options(
+            "/orders",
+            headers={
+                "Origin": "https://shop.example",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "x-request-id",
+            },
+        )
+        answer = await client.get("/orders", headers={"Origin": "https://shop.example"})
+
+    assert preflight.status_code == 400
+    assert preflight.json()["error"]["code"] == "cors_rejected"
+    assert answer.headers["access-control-expose-headers"] == "ETag"
+    assert "is refused with `cors_rejected`; a response header left out" in prose(
+        CORS_PAGE
+    )
