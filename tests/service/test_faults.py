@@ -19,10 +19,11 @@ import asyncpg
 import pytest
 from fastapi import Depends, FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shop.core import errors
 from shop.core.config import Settings
 from shop.core.database import get_db
 from shop.core.errors import is_database_unavailable
@@ -216,6 +217,104 @@ async def test_a_pooled_connection_that_no_longer_answers_is_a_503(
         assert_error(response, 503, "service_unavailable")
         [warning] = [line for line in log if line["level"] == "WARNING"]
         assert warning["error"] == "TimeoutError"
+
+
+RUNNING = "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = $1"
+
+
+async def _until_running(database_url: str, statement: str) -> None:
+    """Wait until PostgreSQL is running ``statement`` (pg_stat_activity)."""
+    dsn = make_url(database_url).set(drivername="postgresql")
+    connection = await asyncpg.connect(dsn.render_as_string(hide_password=False))
+    try:
+        async with asyncio.timeout(HANG_GUARD_SECONDS):
+            # PostgreSQL has no event to wait on: poll it.
+            while not await connection.fetchval(RUNNING, statement):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+    finally:
+        await connection.close()
+
+
+SLOW_STATEMENT = "SELECT pg_sleep(1)"  # well within the app's command_timeout
+
+
+@pytest.mark.parametrize(
+    ("fault", "judged"),
+    [
+        # The socket closes under a running statement: SQLAlchemy wraps
+        # asyncpg's ConnectionDoesNotExistError (SQLSTATE 08003).
+        ("cut during a statement", ("DBAPIError", True, "08003")),
+        # It closed between two statements of the request: asyncpg's
+        # "connection is closed" has no SQLSTATE, and connection_invalidated
+        # is all that says it is an outage.
+        ("cut between statements", ("InterfaceError", True, None)),
+        # No answer: asyncpg's command_timeout ends the wait, unwrapped.
+        ("frozen during a statement", ("TimeoutError", None, None)),
+    ],
+    ids=["cut-mid-statement", "cut-between-statements", "frozen-mid-statement"],
+)
+async def test_a_connection_lost_during_a_request_is_a_503(
+    settings: Settings,
+    own_database_url: str,
+    proxy: DatabaseProxy,
+    fault: str,
+    judged: tuple[str, bool | None, str | None],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[BaseException] = []
+
+    def is_unavailable(exc: BaseException) -> bool:
+        seen.append(exc)
+        return is_database_unavailable(exc)
+
+    monkeypatch.setattr(errors, "is_database_unavailable", is_unavailable)
+    app = create_app(
+        _settings_via(proxy, settings, database_command_timeout_seconds=3.0)
+    )
+    first_statement_done = asyncio.Event()
+
+    async def report(db: Annotated[AsyncSession, Depends(get_db)]) -> None:
+        if fault == "cut between statements":
+            await db.execute(text("SELECT 1"))
+            pooled = await (await db.connection()).get_raw_connection()
+            asyncpg_connection = pooled.driver_connection
+            assert asyncpg_connection is not None
+            closed = asyncio.Event()
+            asyncpg_connection.add_termination_listener(lambda _: closed.set())
+            first_statement_done.set()
+            # Work that is not SQL, long enough for asyncpg to see the close.
+            await closed.wait()
+            await db.execute(text("SELECT 2"))
+        else:
+            await db.execute(text(SLOW_STATEMENT))
+
+    app.add_api_route("/reports/slow", report)
+    async with _client(app) as client:
+        capsys.readouterr()
+        in_flight = asyncio.create_task(client.get("/reports/slow"))
+        if fault == "cut between statements":
+            await asyncio.wait_for(first_statement_done.wait(), HANG_GUARD_SECONDS)
+        else:
+            await _until_running(own_database_url, SLOW_STATEMENT)
+        if fault.startswith("cut"):
+            await proxy.stop()
+        else:
+            proxy.freeze()
+        response = await asyncio.wait_for(in_flight, HANG_GUARD_SECONDS)
+        proxy.thaw()
+        log = _log(capsys)
+
+    assert_error(response, 503, "service_unavailable")
+    [error] = seen
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    invalidated = getattr(error, "connection_invalidated", None)
+    assert (type(error).__name__, invalidated, sqlstate) == judged
+    [warning] = [line for line in log if line["level"] == "WARNING"]
+    assert (warning["message"], warning["error"]) == ("database unavailable", judged[0])
+    # An outage, not a bug: no ERROR line, no traceback.
+    assert {line["level"] for line in log} == {"INFO", "WARNING"}
+    assert not any("exception" in line for line in log)
 
 
 # --8<-- [start:pool-exhausted]

@@ -145,12 +145,15 @@ def is_database_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, PoolTimeoutError):  # no free pooled connection in time
         return True
     if isinstance(exc, OSError):
-        # Refused, reset, timed out: SQLAlchemy passes asyncpg's OSErrors on
-        # unwrapped, from connect, pre-ping and statements alike. Any other
-        # OSError (a missing file, an asyncio.timeout around something else)
-        # is a bug like any other.
+        # Refused or timed out: SQLAlchemy passes asyncpg's OSErrors on
+        # unwrapped (a timeout from connect, pre-ping and statements alike).
+        # Any other OSError (a missing file, an asyncio.timeout around
+        # something else) is a bug like any other.
         return raised_by_the_driver(exc)
     if isinstance(exc, DBAPIError):
+        # A connection that closes under a request comes wrapped, marked
+        # connection_invalidated: SQLSTATE 08003 if it closed during a
+        # statement, none if asyncpg had already seen it close.
         sqlstate = getattr(exc.orig, "sqlstate", None) or ""
         return exc.connection_invalidated or sqlstate.startswith(
             _UNAVAILABLE_SQLSTATE_CLASSES
