@@ -2,6 +2,7 @@
 template and status, in the Prometheus text format, served on a listener of
 their own and never by the public app."""
 
+import json
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,11 +15,14 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Message, Receive, Scope, Send
 
 from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
+from shop.core.logging import configure_logging
 from shop.core.main import create_app
 from shop.core.metrics import HttpMetrics, serve_metrics
+from shop.core.observe import ObserveMiddleware
 from tests.support.pages import prose
 from tests.support.shop_fixtures import LifespanServed, assert_error, build_app, running
 from throwaway.ports import free_port
@@ -160,6 +164,58 @@ async def test_a_crash_is_counted_as_a_500(
     crashed = {"method": "GET", "route": "/boom", "status": "500"}
     assert _value(metrics["http_requests"], "http_requests_total", **crashed) == 1
     capsys.readouterr()  # the traceback line of the unhandled error
+
+
+async def test_a_request_that_raises_before_its_response_starts_is_recorded_as_a_500(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Inside the app, UnhandledErrorMiddleware turns an exception into a real
+    500; this is what ObserveMiddleware records when something raises past
+    it (a bug in a middleware between them) before any status was sent."""
+
+    async def fails_before_answering(
+        _scope: Scope, _receive: Receive, _send: Send
+    ) -> None:
+        raise RuntimeError("middleware bug")
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    metrics = HttpMetrics(CollectorRegistry())
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/orders",
+        "state": {"metrics": metrics},  # what the lifespan puts there
+    }
+    configure_logging("INFO")
+    capsys.readouterr()
+
+    with pytest.raises(RuntimeError, match="middleware bug"):
+        await ObserveMiddleware(fails_before_answering)(scope, receive, send)
+
+    assert sent == []  # no status was sent: the 500 is the one recorded for it
+    labels = {"method": "POST", "route": "<unmatched>", "status": "500"}
+    assert metrics.registry.get_sample_value("http_requests_total", labels) == 1
+    assert (
+        metrics.registry.get_sample_value("http_request_duration_seconds_count", labels)
+        == 1
+    )
+    [access] = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if '"shop.access"' in line
+    ]
+    assert (access["method"], access["path"], access["status"]) == (
+        "POST",
+        "/orders",
+        500,
+    )
 
 
 @pytest.mark.parametrize("environment", ["development", "test", "production"])
