@@ -5,6 +5,7 @@ their own and never by the public app."""
 import json
 import socket
 from collections.abc import AsyncIterator
+from http import HTTPMethod
 from typing import Any
 
 import httpx
@@ -21,7 +22,7 @@ from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.logging import configure_logging
 from shop.core.main import create_app
-from shop.core.metrics import HttpMetrics, serve_metrics
+from shop.core.metrics import KNOWN_METHODS, HttpMetrics, serve_metrics
 from shop.core.observe import ObserveMiddleware
 from tests.support.pages import prose
 from tests.support.shop_fixtures import LifespanServed, assert_error, build_app, running
@@ -133,10 +134,15 @@ async def test_a_flood_of_invented_methods_is_one_series(
     assert _value(metrics["http_requests"], "http_requests_total", **other) == 200
 
 
+def test_the_standard_methods_are_rfc_9110s_and_patch() -> None:
+    # Python's HTTPMethod lists exactly RFC 9110's methods and RFC 5789's PATCH.
+    assert {method.value for method in HTTPMethod} == KNOWN_METHODS
+
+
 async def test_every_standard_method_keeps_its_own_label(
     client: AsyncClient, metrics_url: str
 ) -> None:
-    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+    methods = [method.value for method in HTTPMethod]  # CONNECT and TRACE too
     for method in methods:
         await client.request(method, "/health/live")
 
