@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from dotenv import dotenv_values
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from prometheus_client import CollectorRegistry
@@ -18,7 +19,7 @@ from prometheus_client.samples import Sample
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Message, Receive, Scope, Send
 
-from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.logging import configure_logging
 from shop.core.main import create_app
@@ -271,6 +272,18 @@ async def test_without_a_metrics_port_nothing_is_served(settings: Settings) -> N
 
     async with running(app) as served:
         assert served.state["metrics_port"] is None
+
+
+def test_the_env_example_sets_the_metrics_port_the_page_names() -> None:
+    # Read as pydantic-settings reads a .env file (python-dotenv).
+    example = dotenv_values(REPO_ROOT / "snippets" / ".env.example")
+    port = example.get("METRICS_PORT")
+
+    assert port is not None
+    assert 0 < int(port) < 65536
+    page = prose(PAGE)
+    assert f"`.env.example` sets {port}." in page
+    assert f"curl -s localhost:{port}/metrics" in page
 
 
 async def test_each_app_has_its_own_registry_as_one_shared_one_would_fail(
