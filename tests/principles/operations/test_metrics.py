@@ -19,6 +19,7 @@ from prometheus_client.samples import Sample
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Message, Receive, Scope, Send
 
+import shop.core.main as main_module
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.logging import configure_logging
@@ -287,18 +288,28 @@ def test_the_env_example_sets_the_metrics_port_the_page_names() -> None:
 
 
 async def test_each_app_has_its_own_registry_as_one_shared_one_would_fail(
-    settings: Settings,
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = create_app(settings), create_app(settings)
 
     async with running(first) as one, running(second) as other:
         registry = one.state["metrics"].registry
         assert registry is not other.state["metrics"].registry
+
+    # What the default registry would do: one registry for every app started
+    # in the process. The first start registers the metrics, the second fails.
+    shared = CollectorRegistry()
+    monkeypatch.setattr(main_module, "CollectorRegistry", lambda: shared)
+    third, fourth = create_app(settings), create_app(settings)
+    async with third.router.lifespan_context(third):
         with pytest.raises(
             ValueError, match="Duplicated timeseries in CollectorRegistry"
         ):
-            HttpMetrics(registry)
-    assert "fails with `Duplicated timeseries in CollectorRegistry`" in prose(PAGE)
+            async with fourth.router.lifespan_context(fourth):
+                pass
+    page = prose(PAGE)
+    assert "the second app to start fails with" in page
+    assert "fails with `Duplicated timeseries in CollectorRegistry`" in page
 
 
 async def test_a_second_listener_cannot_take_the_same_port() -> None:
