@@ -6,6 +6,7 @@ copies exist, its Python is the project's, and the environment its
 import contextlib
 import json
 import os
+import queue
 import re
 import shlex
 import shutil
@@ -13,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -276,6 +278,11 @@ HALF_BODY = (
     b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 60\r\n\r\n"
     b"username=ada%40example.com"
 )
+# How long the app must stay untouched while half a body sits in nginx:
+# without buffering, nginx connects to it within milliseconds of the headers.
+HALF_BODY_WAIT_SECONDS = 2
+# What completes HALF_BODY's 60 bytes.
+REST_OF_BODY = b"&password=correct-horse-battery-42"
 
 
 @contextlib.contextmanager
@@ -341,6 +348,52 @@ def _nginx(upstream_port: int, workdir: Path) -> Iterator[int]:
         process.wait(timeout=GUARD_SECONDS)
         if process.stderr:
             process.stderr.close()
+
+
+@contextlib.contextmanager
+def _recording_upstream() -> Iterator[tuple[int, queue.Queue[bytes]]]:
+    """A stand-in for the app that reports each connection, then each request.
+
+    It puts ``b"connected"`` in the queue as soon as a connection arrives,
+    then the whole request (headers and Content-Length bytes of body) once
+    read, and answers it with a bodiless 200.
+    """
+    listener = socket.create_server(("127.0.0.1", 0))
+    seen: queue.Queue[bytes] = queue.Queue()
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # the listener was closed: the test is over
+                return
+            seen.put(b"connected")
+            with connection:
+                connection.settimeout(GUARD_SECONDS * 3)
+                request = b""
+                while b"\r\n\r\n" not in request or len(
+                    request.partition(b"\r\n\r\n")[2]
+                ) < _content_length(request):
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        break
+                    request += chunk
+                seen.put(request)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], seen
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() (close would not)
+        listener.close()
+        thread.join(timeout=GUARD_SECONDS)
+
+
+def _content_length(request: bytes) -> int:
+    match = re.search(rb"^content-length: *(\d+)\r$", request, re.I | re.M)
+    return int(match.group(1)) if match else 0
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
@@ -443,3 +496,30 @@ def test_nginx_in_front_closes_a_half_sent_request_after_its_timeout(
     assert header_timeout - early <= header_closed < header_timeout + GUARD_SECONDS
     assert body_timeout - early <= body_closed < body_timeout + GUARD_SECONDS
     # --8<-- [end:nginx-bounds]
+
+
+def test_nginx_passes_a_request_on_only_once_its_whole_body_has_arrived(
+    tmp_path: Path,
+) -> None:
+    assert len(HALF_BODY.partition(b"\r\n\r\n")[2] + REST_OF_BODY) == 60
+    with (
+        _recording_upstream() as (upstream, seen),
+        _nginx(upstream, tmp_path) as port,
+        _send(port, HALF_BODY) as client,
+    ):
+        # Half the body is in nginx; the app has not even been connected to.
+        with pytest.raises(queue.Empty):
+            seen.get(timeout=HALF_BODY_WAIT_SECONDS)
+        client.sendall(REST_OF_BODY)
+        connected = seen.get(timeout=GUARD_SECONDS)
+        request = seen.get(timeout=GUARD_SECONDS)
+        answer = client.recv(65536)
+
+    assert connected == b"connected"
+    # The app got the whole request at once, the body in one piece.
+    assert request.startswith(b"POST /auth/token HTTP/1.1\r\n")
+    assert request.endswith(b"\r\n\r\nusername=ada%40example.com" + REST_OF_BODY)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert "nginx also reads the whole body before it passes the request on" in prose(
+        PAGE
+    )
