@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import shop
-from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core import config
 from tests.support.linting import ruff_check_code
 from tests.support.pages import prose
@@ -133,3 +133,62 @@ def test_the_service_memoises_nothing_but_get_settings() -> None:
     assert "made once per `PasswordHasher`, in its constructor, not memoised" in prose(
         PAGE
     )
+
+
+type Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _is_cache_clear(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "cache_clear"
+    )
+
+
+def _cache_clears(path: Path) -> list[tuple[Function | None, ast.Call]]:
+    """Each ``<something>.cache_clear()`` call in ``path``, with the innermost
+    function it is in (``None`` at module level)."""
+    tree = ast.parse(path.read_text())
+    found: dict[int, tuple[Function | None, ast.Call]] = {}
+    for node in ast.walk(tree):  # breadth first: inner functions come later
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for call in ast.walk(node):
+                if isinstance(call, ast.Call) and _is_cache_clear(call):
+                    found[id(call)] = (node, call)
+    for call in ast.walk(tree):
+        if isinstance(call, ast.Call) and _is_cache_clear(call):
+            found.setdefault(id(call), (None, call))
+    return list(found.values())
+
+
+def _sets_environment_variables(function: Function | None) -> bool:
+    return function is not None and any(
+        isinstance(node, ast.Call) and ast.unparse(node.func) == "monkeypatch.setenv"
+        for node in ast.walk(function)
+    )
+
+
+def test_only_tests_that_change_the_environment_clear_get_settings() -> None:
+    """No service code calls ``cache_clear()``: what it cached was pure.
+    Each test that clears ``get_settings`` sets environment variables."""
+    in_service = [
+        f"{path.relative_to(REPO_ROOT)}:{call.lineno}"
+        for path in sorted((REPO_ROOT / "snippets").rglob("*.py"))
+        for _, call in _cache_clears(path)
+    ]
+    in_tests = {
+        f"{path.relative_to(REPO_ROOT)}:{call.lineno}": _sets_environment_variables(
+            function
+        )
+        for path in sorted((REPO_ROOT / "tests").rglob("*.py"))
+        for function, call in _cache_clears(path)
+        if ast.unparse(call.func) == "get_settings.cache_clear"
+    }
+
+    assert in_service == []
+    assert in_tests  # the service's tests do clear it
+    assert all(in_tests.values()), in_tests
+    page = prose(PAGE)
+    assert "only tests that change the environment call" in page
+    assert "`cache_clear()` calls in service code" in page
