@@ -106,6 +106,9 @@ class Settings(BaseSettings):
         # A rejected value is not repeated in the error: a JWT_SECRET one
         # character too short would otherwise be printed at start-up.
         hide_input_in_errors=True,
+        # get_settings() hands every caller the same object: none may change
+        # it for the others. A test makes another with model_copy(update=...).
+        frozen=True,
     )
 
     # Production unless told otherwise: a deployment that forgets the

@@ -9,9 +9,13 @@ import weakref
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 import shop
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core import config
+from shop.core.config import Settings
 from tests.support.linting import ruff_check_code
 from tests.support.pages import prose
 
@@ -114,6 +118,23 @@ def test_get_settings_is_the_lru_cache_the_page_names() -> None:
     assert "`get_settings()` in `snippets/shop/core/config.py`" in prose(PAGE)
 
 
+def test_no_caller_can_change_the_settings_every_caller_shares(
+    settings: Settings,
+) -> None:
+    with pytest.raises(ValidationError, match="Instance is frozen"):
+        settings.log_level = "DEBUG"  # type: ignore[misc]  # mypy knows it is frozen
+
+    # A test that needs other settings makes a copy; the original is unchanged.
+    verbose = settings.model_copy(update={"log_level": "DEBUG"})
+    assert (verbose.log_level, settings.log_level) == ("DEBUG", "INFO")
+    page = prose(PAGE)
+    assert (
+        "so the model is frozen: assigning to a field raises a `ValidationError`"
+        in page
+    )
+    assert "makes a copy with `model_copy(update=...)`" in page
+
+
 def test_the_service_memoises_nothing_but_get_settings() -> None:
     """No ``@cache``/``@lru_cache`` anywhere in the service but get_settings."""
     decorated = []
@@ -190,5 +211,5 @@ def test_only_tests_that_change_the_environment_clear_get_settings() -> None:
     assert in_tests  # the service's tests do clear it
     assert all(in_tests.values()), in_tests
     page = prose(PAGE)
-    assert "only tests that change the environment call" in page
+    assert "Only tests that change the environment call" in page
     assert "`cache_clear()` calls in service code" in page
