@@ -16,7 +16,14 @@ from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.orders.repository import OrderRepository
 from tests.support.pages import prose
-from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
+from tests.support.shop_fixtures import (
+    MIGRATIONS_DIR,
+    DatabaseFactory,
+    ProductFactory,
+    build_app,
+    client_for,
+    load_script,
+)
 
 PAGE = DOCS_DIR / "principles" / "api" / "cursor-pagination.md"
 CUSTOMERS = 500
@@ -35,6 +42,33 @@ async def test_the_migrations_create_an_index_on_user_id_then_id(
 
     assert any(d.endswith("(user_id, id)") for d in definitions), definitions
     assert "creates an index on `(user_id, id)`" in prose(PAGE)
+
+
+async def test_cursors_are_signed_with_a_key_derived_from_the_jwt_secret(
+    settings: Settings, session: AsyncSession, add_products: ProductFactory
+) -> None:
+    """Two deployments with one secret accept each other's cursors; a
+    deployment with another secret refuses them."""
+    await add_products({"MUG-1": 1299, "MUG-2": 1499, "MUG-3": 999})
+    other_secret = SecretStr(secrets.token_urlsafe(48))
+    first, same_secret, other = (
+        build_app(settings, session),
+        build_app(settings, session),
+        build_app(settings.model_copy(update={"jwt_secret": other_secret}), session),
+    )
+
+    async with client_for(first) as client:
+        page = await client.get("/products", params={"limit": 1})
+    cursor = page.json()["next_cursor"]
+    assert cursor is not None
+    answers = {}
+    for name, app in (("same secret", same_secret), ("other secret", other)):
+        async with client_for(app) as client:
+            resumed = await client.get("/products", params={"cursor": cursor})
+        answers[name] = resumed.status_code
+
+    assert answers == {"same secret": 200, "other secret": 422}
+    assert "under a key derived from the app's JWT secret" in prose(PAGE)
 
 
 @pytest.fixture(scope="module")
