@@ -22,9 +22,11 @@ from handbook.content.fences import find_fences
 from handbook.content.includes import expand
 from shop.core.config import Settings
 from shop.core.database import create_engine
+from shop.core.main import create_app
 from shop.users import security
 from tests.support.linting import ruff_check_code
 from tests.support.pages import prose
+from tests.support.shop_fixtures import running
 
 ASYNC_PAGES = DOCS_DIR / "principles" / "async"
 
@@ -241,6 +243,45 @@ async def test_a_cancelled_hash_keeps_its_slot_until_its_thread_finishes(
     assert (
         "A slot is freed when its thread finishes, not when the request's `await` ends"
     ) in prose(NO_BLOCKING_PAGE)
+
+
+class _HashesThatWaitForEachOther:
+    """Stands in for Argon2: each hash waits (10 s at most) until ``expected``
+    run at once, so the bound is reached whatever the machine's load."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.running = 0
+        self.most_at_once = 0
+        self._changed = threading.Condition()
+
+    def hash(self, password: str) -> str:
+        with self._changed:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self.running >= self.expected, timeout=10)
+        time.sleep(0.05)  # long enough for a hash past the bound to join in
+        with self._changed:
+            self.running -= 1
+        return f"hashed {password}"
+
+
+async def test_the_apps_hasher_admits_the_configured_number_of_hashes_at_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    concurrency = 3  # neither the default nor the thread pool's size
+    app = create_app(
+        settings.model_copy(update={"password_hash_concurrency": concurrency})
+    )
+
+    async with running(app) as served:
+        hasher = served.state["password_hasher"]
+        waiting = _HashesThatWaitForEachOther(concurrency)
+        monkeypatch.setattr(security, "_password_hash", waiting)
+        await asyncio.gather(*(hasher.hash(f"pw-{n}") for n in range(2 * concurrency)))
+
+    assert waiting.most_at_once == concurrency
 
 
 def test_argon2_runs_with_one_lane_as_the_page_says() -> None:
