@@ -368,7 +368,6 @@ async def test_cors_allows_the_configured_origin_only(client: AsyncClient) -> No
     # --8<-- [end:cors-configured-origin]
 
 
-# --8<-- [start:cors-request-id-and-retry-after]
 async def test_a_browser_may_send_a_request_id_and_read_it_and_retry_after(
     settings: Settings, session: AsyncSession
 ) -> None:
@@ -403,7 +402,6 @@ async def test_a_browser_may_send_a_request_id_and_read_it_and_retry_after(
     assert refused.headers["x-request-id"] == "signup-7f3c9a2e"
     exposed = refused.headers["access-control-expose-headers"].split(", ")
     assert {"Retry-After", "X-Request-ID"} <= set(exposed)
-    # --8<-- [end:cors-request-id-and-retry-after]
 
 
 # --- logging -------------------------------------------------------------------------------

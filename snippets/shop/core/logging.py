@@ -51,14 +51,6 @@ class JsonFormatter(logging.Formatter):
         return redact_database_errors(super().formatException(ei), ei[1])
 
 
-def _json_handler(filters: tuple[logging.Filter, ...]) -> logging.Handler:
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
-    for log_filter in filters:
-        handler.addFilter(log_filter)
-    return handler
-
-
 def configure_logging(level: str, *filters: logging.Filter) -> None:
     """Send the service's logs, the server's, and other libraries' warnings
     to stdout as JSON lines; ``filters`` go on each handler (the request ID's).
@@ -74,17 +66,31 @@ def configure_logging(level: str, *filters: logging.Filter) -> None:
         # a host configured any, would print every line a second time.
         logger.propagate = False
     logging.getLogger(LOGGER_NAME).setLevel(level)
-    # Every other library's records (python-multipart's, asyncio's) end at
-    # the root logger. With no handler there, Python's last resort prints
-    # its warnings and errors to stderr as plain text; here the same ones
-    # become JSON. Handlers others put on the root (a host's, pytest's) stay.
+    # Other libraries' warnings and errors too, which Python's last resort
+    # would print as plain text.
+    _json_warnings_from_libraries(_json_handler(filters))
+    # uvicorn's access lines repeat ours (ObserveMiddleware) in plain text.
+    logging.getLogger("uvicorn.access").disabled = True
+    # --8<-- [end:json-formatter]
+
+
+def _json_handler(filters: tuple[logging.Filter, ...]) -> logging.Handler:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    for log_filter in filters:
+        handler.addFilter(log_filter)
+    return handler
+
+
+def _json_warnings_from_libraries(handler: logging.Handler) -> None:
+    """Every other library's records (python-multipart's, asyncio's) end at
+    the root logger. With no handler there, Python's last resort prints its
+    warnings and errors to stderr as plain text; ``handler`` writes the same
+    ones as JSON. It replaces the one an earlier call installed; handlers
+    others put on the root (a host's, pytest's) stay."""
+    handler.setLevel(logging.WARNING)
     root = logging.getLogger()
     for installed in root.handlers[:]:
         if isinstance(installed.formatter, JsonFormatter):
             root.removeHandler(installed)
-    libraries = _json_handler(filters)
-    libraries.setLevel(logging.WARNING)
-    root.addHandler(libraries)
-    # uvicorn's access lines repeat ours (ObserveMiddleware) in plain text.
-    logging.getLogger("uvicorn.access").disabled = True
-    # --8<-- [end:json-formatter]
+    root.addHandler(handler)

@@ -145,7 +145,6 @@ def test_uvicorns_own_lines_are_json_too(tmp_path: Path, extra: list[str]) -> No
 # --- other libraries' records -------------------------------------------------------
 
 
-# --8<-- [start:library-records]
 async def test_a_librarys_warning_is_one_json_line_with_the_request_id(
     capsys: pytest.CaptureFixture[str], settings: Settings, session: AsyncSession
 ) -> None:
@@ -169,7 +168,6 @@ async def test_a_librarys_warning_is_one_json_line_with_the_request_id(
     assert warning["level"] == "WARNING"
     assert warning["message"] == "Expected boundary character 45, got 103 at index 2"
     assert warning["request_id"] == response.headers["X-Request-ID"]
-    # --8<-- [end:library-records]
 
 
 def test_configuring_twice_leaves_one_json_handler_on_the_root_and_others_alone() -> (
