@@ -23,6 +23,7 @@ from shop.core.main import create_app
 from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import DomainError, ForbiddenError
 from shop.shared.state import LifespanNotRunError, lifespan_resource
+from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import (
     PASSWORD,
     ProductFactory,
@@ -136,7 +137,9 @@ async def test_readiness_is_503_whatever_error_the_database_raises(
     assert error["message"] == "Database unreachable"
     assert "channel_binding" not in response.text
     [warning] = [
-        line for line in _log_lines(capsys.readouterr().out) if line["level"] != "INFO"
+        line
+        for line in json_log_lines(capsys.readouterr().out)
+        if line["level"] != "INFO"
     ]
     assert warning["level"] == "WARNING"
     assert warning["message"] == "database unreachable"
@@ -407,13 +410,9 @@ async def test_a_browser_may_send_a_request_id_and_read_it_and_retry_after(
 # --- logging -------------------------------------------------------------------------------
 
 
-def _log_lines(output: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in output.splitlines() if line.strip()]
-
-
 def _the_one_error_logged(output: str) -> dict[str, Any]:
     """The ERROR line of ``output``; it fails unless there is exactly one."""
-    [logged] = [line for line in _log_lines(output) if line["level"] == "ERROR"]
+    [logged] = [line for line in json_log_lines(output) if line["level"] == "ERROR"]
     return logged
 
 
@@ -427,7 +426,7 @@ async def test_each_request_logs_one_json_line_with_method_path_status_and_durat
     async with _client(app) as client:
         await client.get("/no/such/page")
 
-    (line,) = _log_lines(capsys.readouterr().out)
+    (line,) = json_log_lines(capsys.readouterr().out)
     assert line["logger"] == "shop.access"
     assert line["level"] == "INFO"
     assert {
@@ -458,7 +457,7 @@ async def test_an_unhandled_error_logs_the_traceback_and_a_500_access_line(
     # The error line first: it is logged where the exception is caught,
     # inside the access-log middleware, which then logs the 500 it saw. One
     # error line only: nothing re-raises it to the server to log again.
-    error_line, access_line = _log_lines(capsys.readouterr().out)
+    error_line, access_line = json_log_lines(capsys.readouterr().out)
     assert error_line["level"] == "ERROR"
     assert error_line["path"] == "/broken"
     assert "RuntimeError: boom" in error_line["exception"]
@@ -500,7 +499,9 @@ async def test_an_error_after_the_response_started_goes_to_the_server(
             await client.get("/export")
 
     # Logged by the server that receives it, not a second time by the app.
-    assert all(line["level"] != "ERROR" for line in _log_lines(capsys.readouterr().out))
+    assert all(
+        line["level"] != "ERROR" for line in json_log_lines(capsys.readouterr().out)
+    )
 
 
 # --- HTTP details every client relies on ---------------------------------------------
@@ -627,5 +628,5 @@ async def test_head_on_a_path_without_get_is_a_405_and_is_logged_as_head(
 
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
-    (line,) = _log_lines(capsys.readouterr().out)
+    (line,) = json_log_lines(capsys.readouterr().out)
     assert (line["method"], line["status"]) == ("HEAD", 405)

@@ -8,7 +8,6 @@ The hang guards are generous limits against a stuck test, not speed targets.
 """
 
 import asyncio
-import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -30,6 +29,7 @@ from shop.core.errors import is_database_unavailable
 from shop.core.main import create_app
 from shop.users.models import User
 from tests.service.db_proxy import DatabaseProxy, database_proxy
+from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
@@ -123,12 +123,8 @@ async def _every_endpoint(client: AsyncClient, headers: dict[str, str]) -> list[
     return [await asyncio.wait_for(r, HANG_GUARD_SECONDS) for r in requests]
 
 
-def _log_lines(output: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in output.splitlines()]
-
-
 def _log(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
-    return _log_lines(capsys.readouterr().out)
+    return json_log_lines(capsys.readouterr().out)
 
 
 def _client(
@@ -398,7 +394,7 @@ async def test_a_database_bug_is_a_500_logged_once_without_sql_parameters(
     output = capsys.readouterr().out
 
     assert_error(response, 500, "internal_server_error")
-    [error] = [line for line in _log_lines(output) if line["level"] == "ERROR"]
+    [error] = [line for line in json_log_lines(output) if line["level"] == "ERROR"]
     assert (error["method"], error["path"]) == ("POST", "/auth/token")
     # Logged by the database-error handler itself: the last exception of its
     # traceback is the database's error, not one raised while handling it.
@@ -490,7 +486,7 @@ async def _logged_error(
         response = await client.post(url, params=params)
     output = capsys.readouterr().out
     assert_error(response, 500, "internal_server_error")
-    [error] = [line for line in _log_lines(output) if line["level"] == "ERROR"]
+    [error] = [line for line in json_log_lines(output) if line["level"] == "ERROR"]
     return error, output
 
 

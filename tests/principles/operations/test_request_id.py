@@ -5,22 +5,17 @@ Each test builds its app after capsys starts, so the app's log handler
 writes to the capture.
 """
 
-import json
 import logging
 import re
 import uuid
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
 from shop.core.request_id import request_id_var
+from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import build_app, client_for
-
-
-def _log_lines(out: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in out.splitlines()]
 
 
 # --8<-- [start:request-id-in-logs]
@@ -40,7 +35,7 @@ async def test_every_log_line_of_a_request_carries_its_request_id(
         )
 
     assert response.headers["X-Request-ID"] == "7f3c9a2e-checkout"
-    lines = _log_lines(capsys.readouterr().out)
+    lines = json_log_lines(capsys.readouterr().out)
     assert [line["message"] for line in lines] == ["stock check skipped", "request"]
     assert {line.get("request_id") for line in lines} == {"7f3c9a2e-checkout"}
     # --8<-- [end:request-id-in-logs]
@@ -69,7 +64,7 @@ async def test_a_missing_or_malformed_request_id_is_replaced_by_a_new_one(
     assert generated != sent  # replaced, not echoed
     assert re.fullmatch(r"[0-9a-f]{32}", generated), generated
     assert uuid.UUID(hex=generated).version == 4
-    (access,) = _log_lines(capsys.readouterr().out)
+    (access,) = json_log_lines(capsys.readouterr().out)
     assert access["request_id"] == generated
     # --8<-- [end:request-id-generated]
 
@@ -102,6 +97,6 @@ def test_lines_logged_outside_a_request_have_no_request_id(
     build_app(settings, session)  # configures the log handler and its filter
     logging.getLogger("shop").warning("nightly report sent")
 
-    (line,) = _log_lines(capsys.readouterr().out)
+    (line,) = json_log_lines(capsys.readouterr().out)
     assert request_id_var.get() is None
     assert "request_id" not in line

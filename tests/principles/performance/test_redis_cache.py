@@ -34,6 +34,7 @@ from shop.users.schemas import UserUpdate
 from shop.users.security import PasswordHasher
 from shop.users.service import UserService, profile_cache_key
 from shop.users.throttling import create_sign_in_throttle
+from tests.support.logs import json_log_lines
 from tests.support.pages import prose
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
@@ -92,12 +93,10 @@ async def redis(redis_url: str) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-def _log_lines(out: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in out.splitlines()]
-
-
 def _cache_warnings(out: str) -> list[dict[str, Any]]:
-    return [line for line in _log_lines(out) if line["message"] == "cache unavailable"]
+    return [
+        line for line in json_log_lines(out) if line["message"] == "cache unavailable"
+    ]
 
 
 async def test_a_profile_is_read_from_redis_until_it_expires(
@@ -571,7 +570,7 @@ async def test_without_the_guard_a_stopped_redis_is_a_500(
         response = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
 
     assert response.status_code == 500
-    logged = _log_lines(capsys.readouterr().out)
+    logged = json_log_lines(capsys.readouterr().out)
     (error,) = [line for line in logged if line["message"] == "unhandled error"]
     assert "redis.exceptions.ConnectionError" in error["exception"]
     # --8<-- [end:lead-unguarded]
