@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.registry import Registry, load_registry
 from tests.support.site import BUILT_SITE_URL, build_site
 
 # The reference service's fixtures (a real PostgreSQL, sessions, users), shared
@@ -30,6 +32,12 @@ def run_temp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     base = tmp_path_factory.getbasetemp()
     return base.parent if base.name.startswith("popen-gw") else base
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    """The real registry, loaded once: it is frozen, so tests share it."""
+    return load_registry(DOCS_DIR)
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,7 @@ from benchmarks.results import (
     format_value,
     load,
 )
-from handbook.content.docs_tree import DOCS_DIR
-from handbook.content.registry import Registry, load_registry
+from handbook.content.registry import Registry
 from handbook.site.benchmarks_page import anchor, check, render
 from handbook.site.charts import Bar, bar_chart, nice_step
 
@@ -25,11 +24,6 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture(scope="module")
 def results() -> Results:
     return load(DEFAULT_PATH)
-
-
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return load_registry(DOCS_DIR)
 
 
 @pytest.fixture(scope="module")

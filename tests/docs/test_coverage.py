@@ -23,11 +23,6 @@ from handbook.site.site_pages import site_pages
 
 
 @pytest.fixture(scope="module")
-def registry() -> Registry:
-    return load_registry(DOCS_DIR)
-
-
-@pytest.fixture(scope="module")
 def source() -> SourceDocument:
     return SourceDocument.load(DOCS_DIR)
 

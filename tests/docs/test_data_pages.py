@@ -7,7 +7,6 @@ away; the print page is reached only as the page to print.
 """
 
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -92,11 +91,6 @@ def test_a_principle_page_carries_the_same_description_and_open_graph_tags(
     assert meta["og:title"] == principle.title
     assert meta["og:url"] == f"https://handbook.test/{principle.url}"
     assert meta["twitter:card"] == "summary"
-
-
-@pytest.fixture
-def docs_copy(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(DOCS_DIR, tmp_path / "docs"))
 
 
 def _retire_and_merge(docs: Path) -> tuple[str, str, str]:

@@ -1,6 +1,5 @@
 """One placeholder syntax for the whole site, checked before any page renders."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -110,11 +109,6 @@ def test_an_html_placeholder_replaces_its_paragraph_once_pages_are_rendered() ->
     )
 
     assert html == "<h1>Guide</h1>\n<ol>g/</ol>"
-
-
-@pytest.fixture
-def docs_copy(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(DOCS_DIR, tmp_path / "docs"))
 
 
 def _start(docs: Path) -> Build:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handbook.content.docs_tree import DOCS_DIR
-from handbook.content.registry import Registry, load_registry
+from handbook.content.registry import Registry
 from handbook.site.pages import milestone, reading_minutes
 from handbook.site.reading_list import (
     AFTER_READING,
@@ -18,11 +17,6 @@ from handbook.site.reading_list import (
     neighbours,
     reading_list,
 )
-
-
-@pytest.fixture(scope="module")
-def registry() -> Registry:
-    return load_registry(DOCS_DIR)
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,6 @@ from handbook.content.registry import Registry, load_registry
 from handbook.content.source_document import SourceDocument
 
 
-@pytest.fixture
-def docs_copy(tmp_path: Path) -> Path:
-    """A scratch copy of docs/ to break on purpose."""
-    return Path(shutil.copytree(DOCS_DIR, tmp_path / "docs"))
-
-
-@pytest.fixture
-def registry() -> Registry:
-    return load_registry(DOCS_DIR)
-
-
 def _set_lock_entry(docs: Path, principle_id: str, entry: str) -> None:
     """Change an ID's line in the copy's IDs lock, e.g. to merged or retired."""
     lock = docs / "_data" / "ids.lock.yml"

@@ -7,7 +7,6 @@ show it, and a broken entry stops the build naming the line to fix.
 """
 
 import re
-import shutil
 import subprocess
 import sys
 from html import unescape
@@ -135,11 +134,6 @@ def test_corrections_are_linked_from_the_source_section_of_a_page(
 
 
 # --- A broken verdicts file stops the build, naming the line -----------------------------
-
-
-@pytest.fixture
-def docs_copy(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(DOCS_DIR, tmp_path / "docs"))
 
 
 def _load(docs: Path) -> Verdicts:
