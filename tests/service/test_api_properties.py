@@ -126,6 +126,7 @@ async def shop_app(create_database: DatabaseFactory, settings: Settings) -> Fast
             # would spend them.
             registrations_per_client=10_000,
             sign_in_failures_per_client=10_000,
+            password_checks_per_client=10_000,
         )
     )
 

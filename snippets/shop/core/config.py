@@ -161,6 +161,12 @@ class Settings(BaseSettings):
     sign_in_failures_per_account: int = Field(default=10, ge=1, le=100)
     sign_in_failures_per_client: int = Field(default=100, ge=1, le=10_000)
     registrations_per_client: int = Field(default=20, ge=1, le=10_000)
+    # Password checks per client address in any 10 seconds, successes too:
+    # each costs a hash, so without this one address signing in to its own
+    # accounts can fill the hashing queue. Five (30 a minute, 1,800 an
+    # hour) is far more than a person needs and leaves room for many behind
+    # one NAT; sent at once, they are five hashes in the queue, not a flood.
+    password_checks_per_client: int = Field(default=5, ge=1, le=10_000)
     # --8<-- [end:throttle-settings]
 
     # A request body larger than this is refused with 413 before it is read.

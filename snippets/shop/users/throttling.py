@@ -1,7 +1,8 @@
 """Brute-force limits on sign-in and registration (SEC-BRUTE-FORCE).
 
 Failed password checks are counted per account and per client address;
-registrations per client address. The counts live in the shared limiter
+every password check, whatever its outcome, per client address over a
+short window; registrations per client address. The counts live in the shared limiter
 (``shop.shared.rate_limit``), so every worker process sees them all.
 """
 
@@ -19,6 +20,11 @@ from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
 
 # The authentication events log (see shop.users.service).
 logger = logging.getLogger("shop.auth")
+
+# The window of the per-client limit on password checks. Short, so that a
+# client's whole allowance, sent at once, is a short queue at the hasher: a
+# longer window with the same rate would let it arrive as one long burst.
+PASSWORD_CHECK_WINDOW_SECONDS = 10
 
 
 def account_pseudonym(email: str, *, key: bytes) -> str:
@@ -54,13 +60,18 @@ def client_group(address: str) -> str:
 
 
 class SignInThrottle:
-    """Limits failed password checks per account and per client address.
+    """Limits password checks per account and per client address.
 
-    Only failures count: a success never frees the client's allowance, so
-    an attacker cannot reset it by signing in to an account of their own.
-    A success does forget the account's failures: the limit is on failures
-    in a row (NIST SP 800-63B, section 5.2.2), and only the password's
-    holder can produce that success.
+    Failures count against the client: a success never frees the client's
+    allowance, so an attacker cannot reset it by signing in to an account
+    of their own. A success does forget the account's failures: the limit
+    is on failures in a row (NIST SP 800-63B, section 5.2.2), and only the
+    password's holder can produce that success.
+
+    Every check counts against the client's check rate too, successes
+    included: each one costs a slow hash, and a client signing in to its
+    own accounts over and over would otherwise keep the hashing slots
+    busy, and other clients' sign-ins would wait and time out with a 503.
     """
 
     def __init__(
@@ -70,12 +81,16 @@ class SignInThrottle:
         window_seconds: int,
         failures_per_account: int,
         failures_per_client: int,
+        checks_per_client: int,
         registrations_per_client: int,
         pseudonym_key: bytes,
     ) -> None:
         self.limiter = limiter
         self.per_account = limit_per_window(failures_per_account, window_seconds)
         self.per_client = limit_per_window(failures_per_client, window_seconds)
+        self.checks_per_client = limit_per_window(
+            checks_per_client, PASSWORD_CHECK_WINDOW_SECONDS
+        )
         self.registrations = limit_per_window(registrations_per_client, 3600)
         self.pseudonym_key = pseudonym_key
 
@@ -87,17 +102,25 @@ class SignInThrottle:
     async def before_password_check(self, email: str, client: str) -> None:
         """Refuse with 429 while the client or the account is locked out.
 
-        The account's attempt is counted here, before the check, in one
-        atomic step: parallel guesses cannot all slip past the limit. The
-        client's is only read here and counted after a failure, so that
-        successes never count against it: requests already past this point
-        when the client reaches its limit still get their check. The right
-        password is refused too while locked out, or every guess would
-        still be tested and only the wrong ones refused.
+        The account's attempt and the client's check are counted here,
+        before the check, each in one atomic step: parallel requests cannot
+        all slip past a limit. The client's failures are only read here and
+        counted after a failure, so that successes never count against
+        them: requests already past this point when the client reaches its
+        failure limit still get their check. The right password is refused
+        too while locked out, or every guess would still be tested and
+        only the wrong ones refused. The account is counted last: a request
+        refused for its client's sake leaves the account's count alone.
         """
-        client_key = f"sign-in:client:{client_group(client)}"
+        group = client_group(client)
+        client_key = f"sign-in:client:{group}"
         if not await self.limiter.allows(self.per_client, client_key):
             await self._refuse("client", self.per_client, client_key, email, client)
+        checks_key = f"sign-in:checks:{group}"
+        if not await self.limiter.hit(self.checks_per_client, checks_key):
+            await self._refuse(
+                "checks", self.checks_per_client, checks_key, email, client
+            )
         account_key = f"sign-in:account:{self.pseudonym(email)}"
         if not await self.limiter.hit(self.per_account, account_key):
             await self._refuse("account", self.per_account, account_key, email, client)
@@ -144,10 +167,14 @@ class SignInThrottle:
                 "retry_after_seconds": retry_after,
             },
         )
-        raise TooManyRequestsError(
-            "Too many failed sign-ins; try again later",
-            retry_after_seconds=retry_after,
-        )
+        raise TooManyRequestsError(_REFUSALS[scope], retry_after_seconds=retry_after)
+
+
+_REFUSALS = {
+    "client": "Too many failed sign-ins; try again later",
+    "account": "Too many failed sign-ins; try again later",
+    "checks": "Too many password checks from this address; try again shortly",
+}
 
 
 def create_sign_in_throttle(
@@ -160,6 +187,7 @@ def create_sign_in_throttle(
         window_seconds=settings.throttle_window_seconds,
         failures_per_account=settings.sign_in_failures_per_account,
         failures_per_client=settings.sign_in_failures_per_client,
+        checks_per_client=settings.password_checks_per_client,
         registrations_per_client=settings.registrations_per_client,
         # Derived from the app's secret for this use only, as cursor keys are.
         pseudonym_key=hmac.new(

@@ -20,6 +20,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -32,12 +33,18 @@ from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from benchmarks.results import citation_keys
+from benchmarks.results import load as load_benchmarks
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
 from shop.users import security
-from shop.users.throttling import SignInThrottle, client_group
+from shop.users.throttling import (
+    PASSWORD_CHECK_WINDOW_SECONDS,
+    SignInThrottle,
+    client_group,
+)
 from tests.support.pages import prose
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
@@ -284,6 +291,86 @@ async def test_a_success_forgets_the_accounts_failures_but_not_the_clients(
         answers.append((await sign_in(client, "ada@example.com", PASSWORD)).status_code)
 
     assert answers == [401, 401, 200, 401, 401, 200, 401, 429]
+
+
+# --8<-- [start:check-rate]
+async def test_successful_sign_ins_past_the_clients_check_rate_are_a_429(
+    throttled_app: AppFactory,
+    register: UserFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(password_checks_per_client=3)  # in any 10 seconds
+    clock = {"now": time.time()}
+    monkeypatch.setattr(time, "time", lambda: clock["now"])
+    async with running(app) as served, client_of(served) as client:
+        signed_in = [
+            await sign_in(client, "ada@example.com", PASSWORD) for _ in range(3)
+        ]
+        refused = await sign_in(client, "ada@example.com", PASSWORD)
+        async with client_of(served, address="203.0.113.9") as elsewhere:
+            from_elsewhere = await sign_in(elsewhere, "ada@example.com", PASSWORD)
+        clock["now"] += 11  # the 10 s Retry-After has passed
+        later = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert [response.status_code for response in signed_in] == [200] * 3
+    error = assert_error(refused, 429, "too_many_requests")
+    assert error["message"] == (
+        "Too many password checks from this address; try again shortly"
+    )
+    assert refused.headers["retry-after"] == "10"
+    assert from_elsewhere.status_code == 200  # another client's rate
+    assert later.status_code == 200
+    # --8<-- [end:check-rate]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    throttled = [line for line in lines if line["message"] == "sign-in throttled"]
+    assert [
+        (line["limit"], line["client"], line["retry_after_seconds"])
+        for line in throttled
+    ] == [("checks", "198.51.100.7", 10)]
+
+
+async def test_sign_ins_refused_for_the_clients_check_rate_leave_the_account_alone(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    """The account is counted after the client: an attacker past its rate
+    adds nothing to the account's failures, and so cannot lock it sooner."""
+    await register(email="ada@example.com")
+    app = throttled_app(**_limits(), password_checks_per_client=2)  # 3 per account
+    async with running(app) as served:
+        async with client_of(served) as attacker:
+            guesses = [
+                (await sign_in(attacker, "ada@example.com", WRONG)).status_code
+                for _ in range(6)
+            ]
+        async with client_of(served, address="203.0.113.9") as owner:
+            ada = await sign_in(owner, "ada@example.com", PASSWORD)
+
+    assert guesses == [401, 401] + [429] * 4
+    assert ada.status_code == 200  # two failures of three: not locked out
+
+
+async def test_the_check_rate_counts_an_ipv6_64_and_an_ipv4_mapped_address_as_one(
+    throttled_app: AppFactory, register: UserFactory
+) -> None:
+    await register(email="ada@example.com")
+    app = throttled_app(password_checks_per_client=2)
+    answers: dict[str, list[int]] = {}
+    async with running(app) as served:
+        for one_client in (
+            ["2001:db8:1:2::1", "2001:db8:1:2:ffff::2", "2001:db8:1:2::3"],
+            ["::ffff:192.0.2.40", "192.0.2.40", "::ffff:192.0.2.40"],
+        ):
+            for address in one_client:
+                async with client_of(served, address=address) as client:
+                    response = await sign_in(client, "ada@example.com", PASSWORD)
+                answers.setdefault(one_client[0], []).append(response.status_code)
+
+    assert answers == {
+        "2001:db8:1:2::1": [200, 200, 429],
+        "::ffff:192.0.2.40": [200, 200, 429],
+    }
 
 
 async def test_an_ipv6_client_is_limited_by_its_64(throttled_app: AppFactory) -> None:
@@ -804,6 +891,149 @@ async def test_with_no_bound_on_the_queue_a_real_sign_in_waits_behind_every_bogu
     assert checks[-2:] == [("start", PASSWORD), ("end", PASSWORD)]
 
 
+class _TicketedHash:
+    """A hash whose verifications each wait for a ticket the test hands out,
+    and which records whose password each checked, in order."""
+
+    def __init__(self, real: PasswordHash) -> None:
+        self.real = real
+        self.tickets = threading.Semaphore(0)
+        self.checked: list[str] = []
+
+    def hash(self, password: str) -> str:
+        return self.real.hash(password)
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        assert self.tickets.acquire(timeout=30), "the test handed out no ticket"
+        self.checked.append(password)
+        return self.real.verify(password, password_hash)
+
+
+ATTACKER_PASSWORD = "the attacker's own passphrase"  # noqa: S105
+FLOOD_RATE = 4  # password checks per client, in the test that limits them
+
+
+@dataclass
+class FloodOutcome:
+    refused_at_once: list[Response]  # answered before the hasher checked any
+    flood: list[Response]
+    alice: Response
+    checked: list[str]  # whose password each check was, in order
+
+
+async def _flood_then_alice(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> FloodOutcome:
+    """The reported attack at test scale, counted rather than timed.
+
+    Three accounts of the attacker's own and eight sign-ins at once on each,
+    all with the right password, against one hashing slot. Checks run only
+    on tickets the test hands out: once every sign-in of the flood is
+    answered or at the hasher, Alice signs in from another address, and
+    the hasher gets one ticket more than the attacker's rate. Unless her
+    check is among those, she waits out the queue's bound.
+    """
+    ticketed = _TicketedHash(security._password_hash)
+    monkeypatch.setattr(security, "_password_hash", ticketed)
+    arrived = 0  # sign-ins at the hasher, queued or in the slot
+    answered: list[Response] = []
+    progress = asyncio.Condition()  # notified on each arrival and answer
+    verify = security.PasswordHasher.verify
+
+    async def arrive(
+        hasher: security.PasswordHasher, password: str, password_hash: str
+    ) -> bool:
+        nonlocal arrived
+        async with progress:
+            arrived += 1
+            progress.notify_all()
+        return await verify(hasher, password, password_hash)
+
+    async def flood_sign_in(client: AsyncClient, email: str) -> Response:
+        response = await sign_in(client, email, ATTACKER_PASSWORD)
+        async with progress:
+            answered.append(response)
+            progress.notify_all()
+        return response
+
+    async def until(condition: Callable[[], bool]) -> None:
+        async with asyncio.timeout(30), progress:
+            await progress.wait_for(condition)
+
+    monkeypatch.setattr(security.PasswordHasher, "verify", arrive)
+    alice = f"alice-{uuid.uuid4().hex[:8]}@example.com"
+    bots = [f"bot-{n}-{uuid.uuid4().hex[:8]}@example.com" for n in range(3)]
+    async with (
+        running(app) as served,
+        client_of(served, "198.51.100.66") as attacker,
+        client_of(served, "203.0.113.9") as alices_client,
+    ):
+        for email, client, password in [
+            *((bot, attacker, ATTACKER_PASSWORD) for bot in bots),
+            (alice, alices_client, PASSWORD),
+        ]:
+            account = {"email": email, "name": "N", "password": password}
+            assert (await client.post("/users", json=account)).status_code == 201
+        flood = [
+            asyncio.create_task(flood_sign_in(attacker, bot))
+            for bot in bots
+            for _ in range(8)
+        ]
+        try:
+            # Every sign-in of the flood answered or at the hasher.
+            await until(lambda: arrived + len(answered) == len(flood))
+            refused_at_once = list(answered)
+            signing_in = asyncio.create_task(sign_in(alices_client, alice, PASSWORD))
+            await until(lambda: arrived + len(refused_at_once) == len(flood) + 1)
+            ticketed.tickets.release(FLOOD_RATE + 1)
+            async with asyncio.timeout(30):
+                alices_answer = await signing_in
+        finally:
+            ticketed.tickets.release(len(flood))  # let the rest finish
+            answers = await asyncio.gather(*flood)
+    return FloodOutcome(refused_at_once, answers, alices_answer, ticketed.checked)
+
+
+# --8<-- [start:flood]
+async def test_a_clients_flood_of_right_passwords_cannot_fill_the_hashing_queue(
+    own_database_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = own_database_app(
+        password_checks_per_client=FLOOD_RATE,  # 4 in any 10 seconds
+        password_hash_concurrency=1,
+        password_hash_queue_timeout_seconds=5,  # far longer than four checks
+    )
+    outcome = await _flood_then_alice(app, monkeypatch)
+
+    # Alice's check comes right after the attacker's four: a 200, not a 503.
+    assert outcome.alice.status_code == 200, outcome.alice.text
+    assert outcome.checked == [ATTACKER_PASSWORD] * 4 + [PASSWORD]
+    # The other 20 are refused before any check, with a Retry-After.
+    assert [r.status_code for r in outcome.refused_at_once] == [429] * 20
+    assert all(int(r.headers["retry-after"]) <= 10 for r in outcome.refused_at_once)
+    assert sorted(r.status_code for r in outcome.flood) == [200] * 4 + [429] * 20
+    # --8<-- [end:flood]
+
+
+async def test_with_no_check_rate_a_flood_of_right_passwords_gets_alice_a_503(
+    own_database_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The attack as reported: the failure limits never see it, and the
+    bounded queue turns it into 503s for a real user."""
+    app = own_database_app(
+        password_checks_per_client=10_000,  # the most settings allow: no limit here
+        password_hash_concurrency=1,
+        password_hash_queue_timeout_seconds=5,
+    )
+    outcome = await _flood_then_alice(app, monkeypatch)
+
+    assert outcome.refused_at_once == []  # all 24 at the hasher
+    error = assert_error(outcome.alice, 503, "service_unavailable")
+    assert error["message"] == "Too many password checks in progress; try again shortly"
+    assert PASSWORD not in outcome.checked
+    assert {r.status_code for r in outcome.flood} <= {200, 503}
+
+
 def test_the_settings_refuse_more_than_100_failures_per_account_per_hour(
     settings: Settings,
 ) -> None:
@@ -845,6 +1075,8 @@ def test_the_defaults_are_the_pages_ten_failures_in_15_minutes() -> None:
     assert fields["sign_in_failures_per_account"].default == 10
     assert fields["throttle_window_seconds"].default == 15 * 60
     assert fields["password_hash_queue_timeout_seconds"].default == 2.0
+    assert fields["password_checks_per_client"].default == 5
+    assert PASSWORD_CHECK_WINDOW_SECONDS == 10
     # limits checks and counts a moving window in one Redis script.
     script = RedisBridge.SCRIPT_ACQUIRE_MOVING_WINDOW.decode()
     assert "redis.call('lindex'" in script
@@ -852,6 +1084,20 @@ def test_the_defaults_are_the_pages_ten_failures_in_15_minutes() -> None:
     text = prose(PAGE)
     assert "The eleventh attempt after ten failures is a 429" in text
     assert "ends with the window (15 minutes by default)" in text
+    assert "(`password_checks_per_client` in any 10 seconds, five by default)" in text
+    assert "the 2 seconds a request waits for a slot" in text
+
+
+def test_a_clients_whole_check_rate_at_once_fits_in_the_queues_wait() -> None:
+    """The page: five hashes, each as long as the slowest benchmark run of
+    one, fit within the 2 s a request waits for a hashing slot."""
+    _, hash_ms = citation_keys(load_benchmarks())["password_hashing.hash_ms"]
+    fields = Settings.model_fields
+    burst_seconds = (
+        fields["password_checks_per_client"].default * hash_ms["stats"]["max"] / 1000
+    )
+    assert burst_seconds < fields["password_hash_queue_timeout_seconds"].default
+    assert "[[bench:password_hashing.hash_ms]] each fit within it" in PAGE.read_text()
 
 
 def test_the_page_names_the_store_and_the_sources() -> None:
