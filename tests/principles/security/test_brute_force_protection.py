@@ -909,7 +909,7 @@ class _TicketedHash:
         return self.real.verify(password, password_hash)
 
 
-ATTACKER_PASSWORD = "the attacker's own passphrase"  # noqa: S105
+ATTACKER_PASSWORD = "the attacker's own passphrase"  # noqa: S105  # pragma: allowlist secret
 FLOOD_RATE = 4  # password checks per client, in the test that limits them
 
 
