@@ -238,6 +238,9 @@ def test_libpq_sslmode_becomes_asyncpgs_ssl_parameter(mode: str) -> None:
         ("?sslmode=bogus", "sslmode"),
         ("?ssl=true", "ssl"),
         ("?dbname=shop", "dbname"),
+        ("?ssl=require&ssl=disable", "ssl"),
+        ("?ssl=require&sslmode=require", "sslmode"),
+        ("?prepared_statement_cache_size=many", "prepared_statement_cache_size"),
     ],
 )
 def test_a_url_parameter_asyncpg_would_refuse_stops_start_up_naming_it(

@@ -72,7 +72,7 @@ def asyncpg_query(query: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
     for name, value in query.items():
         target = "ssl" if name == "sslmode" else name
         if not isinstance(value, str):
-            raise ValueError(f"DATABASE_URL gives {name} more than once")
+            raise ValueError(f"DATABASE_URL parameter {name} is given more than once")
         if target not in ASYNCPG_PARAMETERS:
             advice = LIBPQ_ALTERNATIVES.get(name, "asyncpg does not accept it")
             raise ValueError(f"DATABASE_URL parameter {name}: {advice}")
@@ -84,7 +84,7 @@ def asyncpg_query(query: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
         if allowed is None and not value.isdigit():
             raise ValueError(f"DATABASE_URL parameter {name} must be an integer")
         if target in translated:
-            raise ValueError("DATABASE_URL gives both ssl and sslmode")
+            raise ValueError(f"DATABASE_URL parameter {name} repeats ssl: give one")
         translated[target] = value
     return translated
     # --8<-- [end:asyncpg-query]
@@ -247,7 +247,7 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     """Read the settings once per process: ``create_app()`` (the uvicorn
-    factory) and ``scripts/apply_migrations.py`` use this."""
+    factory) and the migration script use this."""
     # The required fields come from the environment (pydantic-settings).
     return Settings()
 

@@ -115,7 +115,7 @@ def test_orm_mode_from_pydantic_1_only_warns_and_reads_no_attributes() -> None:
     ):
 
         class OldUserResponse(BaseModel):
-            model_config = ConfigDict(orm_mode=True)  # type: ignore[typeddict-unknown-key]
+            model_config = ConfigDict(orm_mode=True)  # type: ignore[typeddict-unknown-key]  # the Pydantic 1 key, on purpose
             id: int
             email: str
 

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import asyncpg
+import docker
 import pytest
 import yaml
 from docker.errors import DockerException
@@ -211,28 +212,45 @@ def test_the_test_provider_takes_its_image_and_major_from_compose(
     major = int(image.split(":")[1].split("-")[0])
     asked_for: list[str] = []
 
-    class WithoutDaemon:
-        """testcontainers' PostgresContainer on a machine without Docker."""
+    class AnsweringDaemon:
+        """docker's client, connected to a daemon that answers."""
+
+        def close(self) -> None:
+            pass
+
+    class UnableToStart:
+        """testcontainers' PostgresContainer on a daemon that cannot start it."""
 
         def __init__(self, image: str, **_options: object) -> None:
             asked_for.append(image)
 
         def start(self) -> None:
-            raise DockerException("no Docker daemon")
+            raise DockerException("the daemon cannot start it")
 
-    # What the provider does itself, not only what pinned_image() says: it
-    # asks testcontainers for an image, then looks for local binaries.
+    # What the provider does itself, not only what pinned_image() says: under
+    # Docker it asks testcontainers for an image; without, it looks for the
+    # local binaries of a major version.
     monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
-    monkeypatch.setattr(testcontainers_postgres, "PostgresContainer", WithoutDaemon)
+    monkeypatch.setattr(docker, "from_env", AnsweringDaemon)
+    monkeypatch.setattr(testcontainers_postgres, "PostgresContainer", UnableToStart)
+    with (
+        pytest.raises(DockerException),
+        postgres_provider.postgres_server(tmp_path),
+    ):
+        pass  # never reached: the container does not start
+    assert asked_for == [image]
+
+    monkeypatch.undo()
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path / 'no-docker.sock'}")
     monkeypatch.setattr(postgres_provider, "POSTGRES_LIB_DIR", tmp_path)  # none
     with (
         pytest.raises(postgres_provider.NoPostgresError) as error,
         postgres_provider.postgres_server(tmp_path),
     ):
         pass  # never reached: there is no server to yield
-
-    assert asked_for == [image]
     assert f"{tmp_path / str(major) / 'bin'}/pg_ctl does not exist" in str(error.value)
+
     assert postgres_provider.pinned_image() == image
     assert postgres_provider.pinned_major() == major
     page = prose(PAGE)

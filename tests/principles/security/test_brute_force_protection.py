@@ -293,7 +293,6 @@ async def test_a_success_forgets_the_accounts_failures_but_not_the_clients(
     assert answers == [401, 401, 200, 401, 401, 200, 401, 429]
 
 
-# --8<-- [start:check-rate]
 async def test_successful_sign_ins_past_the_clients_check_rate_are_a_429(
     throttled_app: AppFactory,
     register: UserFactory,
@@ -322,7 +321,6 @@ async def test_successful_sign_ins_past_the_clients_check_rate_are_a_429(
     assert refused.headers["retry-after"] == "10"
     assert from_elsewhere.status_code == 200  # another client's rate
     assert later.status_code == 200
-    # --8<-- [end:check-rate]
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     throttled = [line for line in lines if line["message"] == "sign-in throttled"]
     assert [
@@ -994,7 +992,6 @@ async def _flood_then_alice(
     return FloodOutcome(refused_at_once, answers, alices_answer, ticketed.checked)
 
 
-# --8<-- [start:flood]
 async def test_a_clients_flood_of_right_passwords_cannot_fill_the_hashing_queue(
     own_database_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1012,7 +1009,6 @@ async def test_a_clients_flood_of_right_passwords_cannot_fill_the_hashing_queue(
     assert [r.status_code for r in outcome.refused_at_once] == [429] * 20
     assert all(int(r.headers["retry-after"]) <= 10 for r in outcome.refused_at_once)
     assert sorted(r.status_code for r in outcome.flood) == [200] * 4 + [429] * 20
-    # --8<-- [end:flood]
 
 
 async def test_with_no_check_rate_a_flood_of_right_passwords_gets_alice_a_503(
