@@ -14,7 +14,7 @@ import pytest
 
 from handbook.checks.counterfactuals import Counterfactual, Edit
 from handbook.content.locations import Location
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 from handbook.tools.falsify import Result, against_baseline, judge, make_copy, restore
 
 NODE = "tests/service/test_orders_api.py::test_if_none_match_is_a_304"

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from handbook.content.docs_tree import REPO_ROOT, tracked_files
+from handbook.content.tools import tool_path
 from handbook.content.validators import (
     InvalidBlock,
     pre_commit_config,
     pyproject,
     shellcheck,
     taskfile,
-    tool_path,
 )
 
 OWN_CONFIGS = {

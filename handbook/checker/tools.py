@@ -1,11 +1,12 @@
 """Finding and running the external linters the checker wraps."""
 
 import os
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+# One finder for the build's tools and the checker's (tests replace it here).
+from handbook.content.tools import find_tool as find
 
 TIMEOUT_SECONDS = 300
 EXTRA = "checker"
@@ -17,14 +18,6 @@ INSTALL_HINT = (
 
 class ToolFailed(Exception):
     """The tool is missing, crashed, or printed what the checker cannot read."""
-
-
-def find(name: str) -> str | None:
-    """The tool next to this interpreter (its virtual environment), else on PATH."""
-    beside = Path(sys.executable).parent / name
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    return shutil.which(name)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ import subprocess
 from pathlib import Path
 
 from handbook.content.fences import FencedBlock, find_fences
+from handbook.content.tools import tool_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCS_DIR = REPO_ROOT / "docs"
@@ -39,10 +40,6 @@ def block_id(block: FencedBlock) -> str:
 
 def tracked_files(*pathspecs: str) -> list[str]:
     """Paths git tracks (under ``pathspecs``, if given), relative to the repo root."""
-    # Imported here: handbook.content.validators loads the HCL parser (lark), which
-    # every site build would otherwise import for nothing (about 35 ms).
-    from handbook.content.validators import tool_path
-
     return subprocess.run(
         [tool_path("git"), "ls-files", *pathspecs],
         cwd=REPO_ROOT,

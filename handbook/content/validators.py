@@ -11,13 +11,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import hcl2
 import yaml
+
+from handbook.content.tools import tool_path
 
 Validator = Callable[[str, Path], None]
 """Takes the block's content and a scratch directory; raises InvalidBlock."""
@@ -30,17 +31,6 @@ TRANSCRIPT_LANGUAGES = {"console"}
 
 class InvalidBlock(Exception):
     """The block's content is rejected; the message is the tool's own words."""
-
-
-def tool_path(name: str) -> str:
-    """A tool from this project's environment, found next to the interpreter."""
-    candidate = Path(sys.executable).parent / name
-    found = str(candidate) if candidate.exists() else shutil.which(name)
-    if not found:
-        raise InvalidBlock(
-            f"{name} is not installed: run `uv sync` to get the project's tools"
-        )
-    return found
 
 
 def _run(args: list[str], cwd: Path) -> str:

@@ -68,7 +68,7 @@ from handbook.checks.counterfactuals import (
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.locations import LocatedError
 from handbook.content.registry import load_registry
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 from handbook.tools.falsify_outcomes import OUTCOMES_ENV
 
 SCRATCH_DIR = REPO_ROOT / ".tmp" / "falsify"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from handbook.checker.cli import main
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -313,7 +313,7 @@ def test_given_files_as_pre_commit_does_only_their_findings_are_reported(
 
 def test_the_pre_commit_hook_manifest_is_valid() -> None:
     from handbook.content.docs_tree import REPO_ROOT
-    from handbook.content.validators import tool_path
+    from handbook.content.tools import tool_path
 
     result = subprocess.run(
         [tool_path("pre-commit"), "validate-manifest", ".pre-commit-hooks.yaml"],

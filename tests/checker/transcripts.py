@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handbook.content.fences import FencedBlock
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOWN_ROOT = "/work/shop"

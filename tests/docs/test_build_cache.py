@@ -24,7 +24,7 @@ from mkdocs.config import load_config
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.registry import Principle, load_registry
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 from handbook.site import build_cache, build_fingerprint
 from handbook.site.build_cache import BuildCache, documents_code
 from handbook.site.listing_redirects import LISTING_FOLDERS

@@ -3,7 +3,7 @@
 import subprocess
 from pathlib import Path
 
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 
 
 def scratch_repo(path: Path, files: dict[str, str]) -> Path:

@@ -4,7 +4,7 @@ import json
 import re
 from pathlib import Path
 
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 from tests.support.source_runs import (
     run_command,
     source_text,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handbook.content.docs_tree import DOCS_DIR
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 from tests.support.pages import prose
 from tests.support.source_runs import (
     path_without,

@@ -25,7 +25,8 @@ from uvicorn.config import Config
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import find_fences
-from handbook.content.validators import InvalidBlock, nginx_binary, tool_path
+from handbook.content.tools import tool_path
+from handbook.content.validators import InvalidBlock, nginx_binary
 from tests.support.pages import prose
 from throwaway.ports import free_port
 

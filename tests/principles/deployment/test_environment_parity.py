@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from testcontainers.community import postgres as testcontainers_postgres
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.content.validators import compose_file, tool_path
+from handbook.content.tools import tool_path
+from handbook.content.validators import compose_file
 from shop.core.config import Settings
 from tests.support.app_role import (
     APP_ROLE_SQL,

@@ -14,7 +14,8 @@ from pydantic import SecretStr
 import shop
 from handbook.content.docs_tree import REPO_ROOT
 from handbook.content.fences import find_fences
-from handbook.content.validators import compose_file, tool_path
+from handbook.content.tools import tool_path
+from handbook.content.validators import compose_file
 from shop.core.config import Settings
 from shop.core.main import create_app
 from tests.service.test_architecture import PUBLIC_INTERFACES

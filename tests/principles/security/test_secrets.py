@@ -18,7 +18,7 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 from shop.core.config import Settings
 from tests.support.app_role import assert_rows_but_not_schema, run_app_role_sql
 from tests.support.git_repos import scratch_repo

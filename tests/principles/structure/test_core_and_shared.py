@@ -16,7 +16,7 @@ import pytest
 
 import shop
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 from tests.support import import_graph
 from tests.support.pages import block_titled, prose
 

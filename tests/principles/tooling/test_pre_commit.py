@@ -18,7 +18,7 @@ import yaml
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import FencedBlock, find_fences
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 from tests.support.git_repos import scratch_repo
 from tests.support.offline import offline
 from tests.support.pages import block_titled, prose

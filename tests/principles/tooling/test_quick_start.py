@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 from tests.support.pages import block_titled, prose
 from tests.support.source_code import source_block_starting
 from throwaway.ports import free_port

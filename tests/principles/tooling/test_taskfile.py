@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import find_fences
-from handbook.content.validators import tool_path
+from handbook.content.tools import tool_path
 from tests.support.pages import prose
 
 TASKFILE_PAGE = DOCS_DIR / "principles" / "tooling" / "taskfile.md"
