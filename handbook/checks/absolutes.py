@@ -55,11 +55,15 @@ from handbook.content import yaml_loading
 from handbook.content.locations import LocatedError, Location
 from handbook.content.markdown_document import MarkdownDocument, read_document
 from handbook.content.verdict_checks import check_test_id
+from handbook.content.yaml_nodes import (
+    mapping_entries,
+    node_location,
+    nonblank_node_text,
+)
 
 LEDGER_FILE = Path("tests/principles/absolutes.yml")
 PAGES_GLOB = "docs/principles/**/*.md"
 KINDS = ("tested", "rule", "not_absolute")
-STR_TAG = "tag:yaml.org,2002:str"
 
 # A word counts on its own, not inside a compound ("read-only", "no-op").
 # "no" counts when a word follows it that is not one of the comparatives
@@ -241,31 +245,9 @@ def principle_pages(repo_root: Path) -> list[str]:
 # --- The ledger -----------------------------------------------------------------
 
 
-def _where(path: Path, node: yaml.Node) -> Location:
-    return Location(path, node.start_mark.line + 1)
-
-
-def _text(path: Path, node: yaml.Node, what: str) -> str:
-    if (
-        not isinstance(node, yaml.ScalarNode)
-        or node.tag != STR_TAG
-        or not str(node.value).strip()
-    ):
-        raise LocatedError(_where(path, node), f"{what} must be non-empty text")
-    return str(node.value)
-
-
-def _mapping(
-    path: Path, node: yaml.Node, what: str
-) -> list[tuple[str, yaml.Node, yaml.Node]]:
-    if not isinstance(node, yaml.MappingNode):
-        raise LocatedError(_where(path, node), f"{what} must be a mapping")
-    return [(_text(path, k, "a key"), k, v) for k, v in node.value]
-
-
 def _entry(path: Path, page: str, node: yaml.Node, repo_root: Path) -> Entry:
-    where = _where(path, node)
-    fields = {name: value for name, _, value in _mapping(path, node, "an entry")}
+    where = node_location(path, node)
+    fields = {name: value for name, _, value in mapping_entries(path, node, "an entry")}
     unknown = set(fields) - {"sentence", *KINDS}
     if unknown:
         raise LocatedError(
@@ -281,7 +263,7 @@ def _entry(path: Path, page: str, node: yaml.Node, repo_root: Path) -> Entry:
             f"an entry gives exactly one of {', '.join(KINDS)} (it gives {len(kinds)})",
         )
     kind = kinds[0]
-    sentence = fold(_text(path, fields["sentence"], "'sentence'"))
+    sentence = fold(nonblank_node_text(path, fields["sentence"], "'sentence'"))
     value_node = fields[kind]
     if kind == "tested":
         items = (
@@ -291,15 +273,15 @@ def _entry(path: Path, page: str, node: yaml.Node, repo_root: Path) -> Entry:
         )
         if not items:
             raise LocatedError(
-                _where(path, value_node), "'tested' names at least one test"
+                node_location(path, value_node), "'tested' names at least one test"
             )
         tests = []
         for item in items:
-            test_id = _text(path, item, "a test id").strip()
-            check_test_id(test_id, _where(path, item), repo_root)
+            test_id = nonblank_node_text(path, item, "a test id").strip()
+            check_test_id(test_id, node_location(path, item), repo_root)
             tests.append(test_id)
         return Entry(page, sentence, kind, tuple(tests), where)
-    reason = " ".join(_text(path, value_node, f"'{kind}'").split())
+    reason = " ".join(nonblank_node_text(path, value_node, f"'{kind}'").split())
     return Entry(page, sentence, kind, (reason,), where)
 
 
@@ -315,22 +297,27 @@ def load_ledger(path: Path, repo_root: Path) -> Ledger:
     if root is None:
         raise LocatedError(Location(path, 1), "the ledger is empty")
     top = {
-        name: (key, value) for name, key, value in _mapping(path, root, "the ledger")
+        name: (key, value)
+        for name, key, value in mapping_entries(path, root, "the ledger")
     }
     if unknown := set(top) - {"pages", "pending"}:
         raise LocatedError(
-            _where(path, top[min(unknown)][0]), "top-level keys: pages, pending"
+            node_location(path, top[min(unknown)][0]), "top-level keys: pages, pending"
         )
     entries: list[Entry] = []
     seen: dict[tuple[str, str], Location] = {}
     if "pages" in top:
-        for page, key, items in _mapping(path, top["pages"][1], "'pages'"):
+        for page, key, items in mapping_entries(path, top["pages"][1], "'pages'"):
             if not (repo_root / page).is_file() or not PurePosixPath(page).match(
                 PAGES_GLOB
             ):
-                raise LocatedError(_where(path, key), f"{page} is not a principle page")
+                raise LocatedError(
+                    node_location(path, key), f"{page} is not a principle page"
+                )
             if not isinstance(items, yaml.SequenceNode):
-                raise LocatedError(_where(path, items), f"{page}: a list of entries")
+                raise LocatedError(
+                    node_location(path, items), f"{page}: a list of entries"
+                )
             for item in items.value:
                 entry = _entry(path, page, item, repo_root)
                 if (page, entry.sentence) in seen:
@@ -344,14 +331,14 @@ def load_ledger(path: Path, repo_root: Path) -> Ledger:
     pending_location = Location(path, 1)
     if "pending" in top:
         key, node = top["pending"]
-        pending_location = _where(path, key)
+        pending_location = node_location(path, key)
         if not isinstance(node, yaml.SequenceNode):
             raise LocatedError(pending_location, "'pending' is a list of pages")
         for item in node.value:
-            page = _text(path, item, "a page")
+            page = nonblank_node_text(path, item, "a page")
             if not (repo_root / page).is_file():
                 raise LocatedError(
-                    _where(path, item), f"{page} is not a principle page"
+                    node_location(path, item), f"{page} is not a principle page"
                 )
             pending.add(page)
     return Ledger(path, tuple(entries), frozenset(pending), pending_location)

@@ -33,11 +33,16 @@ import yaml
 from handbook.content import yaml_loading
 from handbook.content.locations import LocatedError, Location
 from handbook.content.verdict_checks import check_test_id
+from handbook.content.yaml_nodes import (
+    node_fields,
+    node_items,
+    node_location,
+    node_text,
+)
 
 COUNTERFACTUALS_FILE = Path("tests/principles/counterfactuals.yml")
 ENTRY_FIELDS = ("claim", "edits", "fails")
 EDIT_FIELDS = {"file", "old", "new", "create"}
-STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True)
@@ -108,45 +113,8 @@ def _check_occurs_once(edit: Edit, text: str) -> None:
         )
 
 
-def _where(path: Path, node: yaml.Node) -> Location:
-    return Location(path, node.start_mark.line + 1)
-
-
-def _text(path: Path, node: yaml.Node, what: str) -> str:
-    if not isinstance(node, yaml.ScalarNode) or node.tag != STR_TAG:
-        raise LocatedError(_where(path, node), f"{what} must be text")
-    return str(node.value)
-
-
-def _fields(
-    path: Path, node: yaml.Node, what: str, allowed: Iterable[str]
-) -> dict[str, yaml.Node]:
-    """A mapping node's values by key, refusing unknown and repeated keys."""
-    if not isinstance(node, yaml.MappingNode):
-        raise LocatedError(_where(path, node), f"{what} must be a mapping")
-    allowed = set(allowed)
-    fields: dict[str, yaml.Node] = {}
-    for key, value in node.value:
-        name = _text(path, key, "a key")
-        if name not in allowed:
-            raise LocatedError(
-                _where(path, key),
-                f"{what}: unknown field {name!r}; fields: {', '.join(sorted(allowed))}",
-            )
-        if name in fields:
-            raise LocatedError(_where(path, key), f"{what}: {name!r} given twice")
-        fields[name] = value
-    return fields
-
-
-def _items(path: Path, node: yaml.Node, what: str) -> list[yaml.Node]:
-    if not isinstance(node, yaml.SequenceNode) or not node.value:
-        raise LocatedError(_where(path, node), f"{what} must be a non-empty list")
-    return list(node.value)
-
-
 def _relative_file(path: Path, node: yaml.Node) -> str:
-    name = _text(path, node, "'file'")
+    name = node_text(path, node, "'file'")
     pure = PurePosixPath(name)
     if (
         pure.is_absolute()
@@ -155,15 +123,15 @@ def _relative_file(path: Path, node: yaml.Node) -> str:
         or pure.parts[0] == ".git"
     ):
         raise LocatedError(
-            _where(path, node),
+            node_location(path, node),
             f"'file' must be a path inside the repository, relative to its root: {name!r}",
         )
     return pure.as_posix()
 
 
 def _edit(path: Path, node: yaml.Node, what: str) -> Edit:
-    fields = _fields(path, node, what, EDIT_FIELDS)
-    where = _where(path, node)
+    fields = node_fields(path, node, what, EDIT_FIELDS)
+    where = node_location(path, node)
     if "file" not in fields:
         raise LocatedError(where, f"{what}: an edit names its 'file'")
     file = _relative_file(path, fields["file"])
@@ -173,14 +141,14 @@ def _edit(path: Path, node: yaml.Node, what: str) -> Edit:
                 where,
                 f"{what}: an edit either creates a file or replaces 'old' with 'new'",
             )
-        return Edit(file, None, _text(path, fields["create"], "'create'"), where)
+        return Edit(file, None, node_text(path, fields["create"], "'create'"), where)
     if not {"old", "new"} <= fields.keys():
         raise LocatedError(
             where, f"{what}: an edit gives 'old' and 'new' (or 'create' for a new file)"
         )
-    old = _text(path, fields["old"], "'old'")
-    new = _text(path, fields["new"], "'new'")
-    old_where = _where(path, fields["old"])
+    old = node_text(path, fields["old"], "'old'")
+    new = node_text(path, fields["new"], "'new'")
+    old_where = node_location(path, fields["old"])
     if not old:
         raise LocatedError(old_where, f"{what}: 'old' is empty")
     if old == new:
@@ -240,43 +208,45 @@ def load_counterfactuals(
     seen: set[str] = set()
     entries: list[Counterfactual] = []
     for key, value in root.value:
-        principle = _text(path, key, "a principle ID")
+        principle = node_text(path, key, "a principle ID")
         if principle not in known:
-            raise LocatedError(_where(path, key), f"unknown principle ID {principle!r}")
+            raise LocatedError(
+                node_location(path, key), f"unknown principle ID {principle!r}"
+            )
         if principle in seen:
             raise LocatedError(
-                _where(path, key),
+                node_location(path, key),
                 f"{principle} is listed twice; put all its counterfactuals in one list",
             )
         seen.add(principle)
-        for number, item in enumerate(_items(path, value, principle), start=1):
+        for number, item in enumerate(node_items(path, value, principle), start=1):
             name = f"{principle}#{number}"
-            fields = _fields(path, item, name, ENTRY_FIELDS)
-            where = _where(path, item)
+            fields = node_fields(path, item, name, ENTRY_FIELDS)
+            where = node_location(path, item)
             if missing := [f for f in ENTRY_FIELDS if f not in fields]:
                 raise LocatedError(
                     where, f"{name}: missing {', '.join(map(repr, missing))}"
                 )
-            claim = _text(path, fields["claim"], f"{name}: 'claim'").strip()
+            claim = node_text(path, fields["claim"], f"{name}: 'claim'").strip()
             if not claim or "\n" in claim:
                 raise LocatedError(
-                    _where(path, fields["claim"]),
+                    node_location(path, fields["claim"]),
                     f"{name}: 'claim' is one line: the claim this edit makes false",
                 )
             edits = tuple(
                 _edit(path, node, f"{name} edit {index}")
                 for index, node in enumerate(
-                    _items(path, fields["edits"], f"{name}: 'edits'"), 1
+                    node_items(path, fields["edits"], f"{name}: 'edits'"), 1
                 )
             )
             _replay(edits, repo_root)
             fails, fail_locations = [], []
-            for node in _items(path, fields["fails"], f"{name}: 'fails'"):
-                node_id = _text(path, node, f"{name}: a test in 'fails'")
+            for node in node_items(path, fields["fails"], f"{name}: 'fails'"):
+                node_id = node_text(path, node, f"{name}: a test in 'fails'")
                 if check_tests:
-                    check_test_id(node_id, _where(path, node), repo_root)
+                    check_test_id(node_id, node_location(path, node), repo_root)
                 fails.append(node_id)
-                fail_locations.append(_where(path, node))
+                fail_locations.append(node_location(path, node))
             entries.append(
                 Counterfactual(
                     principle,
