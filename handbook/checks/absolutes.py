@@ -57,6 +57,7 @@ from handbook.content.markdown_document import MarkdownDocument, read_document
 from handbook.content.verdict_checks import check_test_id
 from handbook.content.yaml_nodes import (
     mapping_entries,
+    node_fields,
     node_location,
     nonblank_node_text,
 )
@@ -247,13 +248,7 @@ def principle_pages(repo_root: Path) -> list[str]:
 
 def _entry(path: Path, page: str, node: yaml.Node, repo_root: Path) -> Entry:
     where = node_location(path, node)
-    fields = {name: value for name, _, value in mapping_entries(path, node, "an entry")}
-    unknown = set(fields) - {"sentence", *KINDS}
-    if unknown:
-        raise LocatedError(
-            where,
-            f"unknown field {sorted(unknown)[0]!r}; fields: sentence, {', '.join(KINDS)}",
-        )
+    fields = node_fields(path, node, "an entry", ("sentence", *KINDS))
     if "sentence" not in fields:
         raise LocatedError(where, "an entry names its 'sentence'")
     kinds = [k for k in KINDS if k in fields]

@@ -159,6 +159,20 @@ def test_an_entry_gives_exactly_one_answer(tmp_path: Path) -> None:
         )
 
 
+def test_an_answer_given_twice_fails_at_its_line_not_the_last_one_kept(
+    tmp_path: Path,
+) -> None:
+    page = "docs/principles/security/secrets.md"
+    with pytest.raises(
+        LocatedError, match=r"absolutes.yml:5: an entry: 'rule' given twice"
+    ):
+        _ledger(
+            tmp_path,
+            f"pages:\n  {page}:\n    - sentence: Secrets never reach the repository\n"
+            "      rule: the name.\n      rule: another reason.\n",
+        )
+
+
 def test_the_command_explains_itself_and_refuses_a_path_that_is_no_page(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
