@@ -11,8 +11,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 logger = logging.getLogger(__name__)
@@ -61,8 +62,34 @@ def method_label(scope: Scope) -> str:
 def route_label(scope: Scope) -> str:
     """The route template (``/orders/{order_id}``), never the raw path."""
     route: BaseRoute | None = scope.get("route")
+    if route is None:
+        # A middleware answered before routing (a 413, a CORS preflight).
+        return matching_template(scope)
     return getattr(route, "path", UNMATCHED_ROUTE)
     # --8<-- [end:http-metrics]
+
+
+def matching_template(scope: Scope) -> str:
+    """The template of the route the router would have chosen for ``scope``.
+
+    Chosen as Starlette's router chooses: the first route matching path and
+    method, else the first matching the path alone (the router answers it
+    with a 405, labelled with that route). So a refused ``POST /orders``, or
+    an ``OPTIONS /orders`` preflight, is labelled ``/orders``, as it would
+    be had it reached the route; a path no route matches stays unmatched.
+    Runs only for requests that never reached the router, and the 404s.
+    """
+    routes = getattr(scope.get("app"), "routes", [])
+    partial = UNMATCHED_ROUTE
+    # FastAPI nests each included router's routes; iter_route_contexts
+    # yields them one by one, each with its full template as ``path``.
+    for route in iter_route_contexts(routes):
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return route.path or UNMATCHED_ROUTE
+        if match is Match.PARTIAL and partial == UNMATCHED_ROUTE:
+            partial = route.path or UNMATCHED_ROUTE
+    return partial
 
 
 # --8<-- [start:metrics-endpoint]

@@ -117,6 +117,69 @@ async def test_unknown_paths_share_one_label_value(
     assert _value(metrics["http_requests"], "http_requests_total", **unmatched) == 3
 
 
+# A CORS preflight from the origin the test settings allow, and a declared
+# body over the 64 KiB limit: both answered by a middleware, before routing.
+PREFLIGHT = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
+TOO_LARGE = b"x" * (96 * 1024)
+
+
+async def test_a_request_refused_before_routing_is_labelled_with_its_route_template(
+    client: AsyncClient, alice: dict[str, Any], metrics_url: str
+) -> None:
+    json_body = {**alice["headers"], "Content-Type": "application/json"}
+    declared = await client.post("/orders", content=TOO_LARGE, headers=json_body)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield TOO_LARGE  # no Content-Length: counted as it is read, in the route
+
+    chunked = await client.post("/orders", content=chunks(), headers=json_body)
+    smuggled = await client.post(
+        "/orders",
+        content=b"{}",
+        headers={**json_body, "Transfer-Encoding": "chunked"},
+    )
+    preflights = [
+        await client.options(path, headers=PREFLIGHT)
+        for path in ("/orders", "/orders/7")
+    ]
+
+    metrics = await _scrape(metrics_url)
+
+    assert [declared.status_code, chunked.status_code, smuggled.status_code] == [
+        413,
+        413,
+        400,
+    ]
+    assert [preflight.status_code for preflight in preflights] == [200, 200]
+    requests = metrics["http_requests"]
+    # Refused by the middleware or by the route's read, one series per status.
+    too_large = {"method": "POST", "route": "/orders", "status": "413"}
+    assert _value(requests, "http_requests_total", **too_large) == 2
+    bad_framing = {"method": "POST", "route": "/orders", "status": "400"}
+    assert _value(requests, "http_requests_total", **bad_framing) == 1
+    # No route answers OPTIONS: the path alone matches, as for a 405.
+    for route in ("/orders", "/orders/{order_id}"):
+        preflight = {"method": "OPTIONS", "route": route, "status": "200"}
+        assert _value(requests, "http_requests_total", **preflight) == 1
+    assert "<unmatched>" not in {labels["route"] for labels in _series(requests)}
+
+
+async def test_requests_refused_before_routing_on_invented_paths_are_two_series(
+    client: AsyncClient, metrics_url: str
+) -> None:
+    for number in range(200):
+        await client.options(f"/no/such/path/{number}", headers=PREFLIGHT)
+        await client.post(f"/wp-admin/{number}.php", content=TOO_LARGE)
+
+    metrics = await _scrape(metrics_url)
+
+    # 400 requests to 400 invented paths: one series per method and status.
+    assert _series(metrics["http_requests"]) == [
+        {"method": "OPTIONS", "route": "<unmatched>", "status": "200"},
+        {"method": "POST", "route": "<unmatched>", "status": "413"},
+    ]
+
+
 async def test_a_flood_of_invented_methods_is_one_series(
     client: AsyncClient, metrics_url: str
 ) -> None:
