@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from shop.core.config import ASYNCPG_PARAMETERS, JWT_SECRET_PLACEHOLDER, Settings
 from shop.core.database import create_engine
@@ -226,6 +227,18 @@ def test_libpq_sslmode_becomes_asyncpgs_ssl_parameter(mode: str) -> None:
     # --8<-- [end:sslmode]
 
 
+# Values of the parameters it passes on that asyncpg could not use, and an
+# asyncpg keyword the service does not pass on.
+MALFORMED_OR_NOT_PASSED_ON = [
+    ("?ssl=require&ssl=disable", "ssl"),
+    ("?ssl=require&sslmode=require", "sslmode"),
+    ("?prepared_statement_cache_size=many", "prepared_statement_cache_size"),
+    ("?port=fifty", "port"),
+    ("?command_timeout=-1", "command_timeout"),
+    ("?statement_cache_size=0", "statement_cache_size"),
+]
+
+
 # --8<-- [start:refused-parameters]
 @pytest.mark.parametrize(
     ("query", "named"),
@@ -238,9 +251,7 @@ def test_libpq_sslmode_becomes_asyncpgs_ssl_parameter(mode: str) -> None:
         ("?sslmode=bogus", "sslmode"),
         ("?ssl=true", "ssl"),
         ("?dbname=shop", "dbname"),
-        ("?ssl=require&ssl=disable", "ssl"),
-        ("?ssl=require&sslmode=require", "sslmode"),
-        ("?prepared_statement_cache_size=many", "prepared_statement_cache_size"),
+        *MALFORMED_OR_NOT_PASSED_ON,
     ],
 )
 def test_a_url_parameter_asyncpg_would_refuse_stops_start_up_naming_it(
@@ -270,10 +281,12 @@ def test_a_url_with_several_hosts_stops_start_up_saying_so() -> None:
     assert DATABASE_PASSWORD not in str(excinfo.value)
 
 
-# One valid value of each parameter the settings pass on to asyncpg.
+# One valid value of each parameter the settings pass on to asyncpg (the
+# server's own host and port are added from the test database's URL).
 PASSED_ON = {
     "ssl": "prefer",
     "target_session_attrs": "read-write",
+    "command_timeout": "30",
     "prepared_statement_cache_size": "0",
 }
 
@@ -281,9 +294,16 @@ PASSED_ON = {
 async def test_every_url_parameter_the_settings_pass_on_connects(
     database_url: str,
 ) -> None:
-    query = "&".join(f"{name}={value}" for name, value in PASSED_ON.items())
+    server = make_url(database_url)
+    # In the query, the host and port replace the URL's: a placeholder host
+    # in the URL proves it.
+    passed_on = {**PASSED_ON, "host": str(server.host), "port": str(server.port)}
+    query = "&".join(f"{name}={value}" for name, value in passed_on.items())
+    url = server.set(host="unused.invalid", port=1).render_as_string(
+        hide_password=False
+    )
     settings = Settings(
-        database_url=f"{database_url}?{query}",  # type: ignore[arg-type]  # pydantic validates the str
+        database_url=f"{url}?{query}",  # type: ignore[arg-type]  # pydantic validates the str
         jwt_secret=SecretStr(SECRET),
     )
     engine = create_engine(settings)
@@ -293,5 +313,5 @@ async def test_every_url_parameter_the_settings_pass_on_connects(
     finally:
         await engine.dispose()
 
-    assert set(PASSED_ON) == set(ASYNCPG_PARAMETERS)
-    assert settings.async_database_url.query == PASSED_ON
+    assert set(passed_on) == set(ASYNCPG_PARAMETERS)
+    assert settings.async_database_url.query == passed_on

@@ -1,6 +1,7 @@
 """Typed application settings, read from the environment and a ``.env`` file."""
 
 import math
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal, Self
@@ -32,10 +33,12 @@ MAX_ACCOUNT_FAILURES_PER_HOUR = 100
 # --8<-- [start:asyncpg-query]
 # SQLAlchemy hands each query parameter of the URL to asyncpg.connect() as a
 # keyword argument, so one asyncpg does not know fails every connection, at
-# the first request. These are the ones it takes, with the values it allows
-# (None: any value of the right type).
+# the first request. These are the ones the service passes on, each shown to
+# connect (tests/service/test_settings.py), with the values each may take.
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-ASYNCPG_PARAMETERS: dict[str, tuple[str, ...] | None] = {
+ASYNCPG_PARAMETERS: dict[
+    str, tuple[str, ...] | Literal["text", "integer", "number"]
+] = {
     "ssl": SSL_MODES,
     "target_session_attrs": (
         "any",
@@ -45,7 +48,16 @@ ASYNCPG_PARAMETERS: dict[str, tuple[str, ...] | None] = {
         "read-only",
         "prefer-standby",
     ),
-    "prepared_statement_cache_size": None,  # SQLAlchemy's own, an integer
+    # The server's host, in place of the URL's.
+    "host": "text",
+    "port": "integer",
+    "command_timeout": "number",  # seconds
+    "prepared_statement_cache_size": "integer",  # SQLAlchemy's own
+}
+VALUE_FORMS = {
+    "text": (r".+", "some text"),
+    "integer": (r"\d+", "an integer"),
+    "number": (r"\d+(\.\d+)?", "a number"),
 }
 # libpq parameters asyncpg has no keyword for, and what to do instead.
 LIBPQ_ALTERNATIVES = {
@@ -74,15 +86,17 @@ def asyncpg_query(query: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
         if not isinstance(value, str):
             raise ValueError(f"DATABASE_URL parameter {name} is given more than once")
         if target not in ASYNCPG_PARAMETERS:
-            advice = LIBPQ_ALTERNATIVES.get(name, "asyncpg does not accept it")
+            advice = LIBPQ_ALTERNATIVES.get(name, "the service does not pass it on")
             raise ValueError(f"DATABASE_URL parameter {name}: {advice}")
         allowed = ASYNCPG_PARAMETERS[target]
-        if allowed is not None and value not in allowed:
+        if isinstance(allowed, tuple) and value not in allowed:
             raise ValueError(
                 f"DATABASE_URL parameter {name} must be one of {', '.join(allowed)}"
             )
-        if allowed is None and not value.isdigit():
-            raise ValueError(f"DATABASE_URL parameter {name} must be an integer")
+        if isinstance(allowed, str):
+            form, described = VALUE_FORMS[allowed]
+            if not re.fullmatch(form, value):
+                raise ValueError(f"DATABASE_URL parameter {name} must be {described}")
         if target in translated:
             raise ValueError(f"DATABASE_URL parameter {name} repeats ssl: give one")
         translated[target] = value

@@ -1082,6 +1082,9 @@ def test_the_defaults_are_the_pages_ten_failures_in_15_minutes() -> None:
     assert "ends with the window (15 minutes by default)" in text
     assert "(`password_checks_per_client` in any 10 seconds, five by default)" in text
     assert "the 2 seconds a request waits for a slot" in text
+    per_minute = 5 * 60 // PASSWORD_CHECK_WINDOW_SECONDS
+    assert f"The window is short on purpose: {per_minute} a minute allows" in text
+    assert f"one office's address sign in {per_minute} a minute" in text
 
 
 def test_a_clients_whole_check_rate_at_once_fits_in_the_queues_wait() -> None:
