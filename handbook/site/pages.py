@@ -454,6 +454,8 @@ def principles_json(registry: Registry, site_url: str) -> str:
             "level": p.level,
             "area": p.area,
             "tags": list(p.tags),
+            # What readers also call it; the 404 page suggests a principle by them.
+            "aliases": list(p.aliases),
             "url": absolute(site_url, p.url),
             "short_url": absolute(site_url, p.short_url),
             "since": p.since.isoformat(),

@@ -106,6 +106,56 @@ async def test_a_short_url_close_to_no_id_says_so_and_offers_none(
     await expect(page.locator("ul.pbp-closest a")).to_have_count(0)
 
 
+@pytest.mark.parametrize(
+    ("path", "closest"),
+    [
+        ("principles/data/session/", "DB-SESSION"),  # area and a word of the slug
+        ("principles/operations/health/", "OPS-HEALTH"),  # a word of the ID
+        ("principles/data/sesion-per-request/", "DB-SESSION"),  # the slug misspelt
+        ("principles/db-session/", "DB-SESSION"),  # the ID as a page
+        ("id/OPS-HEALTH-CHECK/", "OPS-HEALTH"),  # an ID with a word more
+        ("id/N+1/", "PERF-EAGER-LOAD"),  # a word of the short name, "+" and all
+        ("id/IDOR/", "SEC-AUTHZ"),  # an alias
+        ("principles/security/jwt/", "SEC-AUTHN"),  # the area and an alias
+    ],
+)
+async def test_a_guessed_path_offers_the_principle_it_names(
+    page: Page, site_url: str, path: str, closest: str
+) -> None:
+    await page.goto(site_url + path)
+    await expect(page.locator("h1")).to_have_text("404 - Not found")
+    await expect(page.get_by_text("Did you mean:")).to_be_visible()
+    suggestions = page.locator("ul.pbp-closest a")
+    await expect(suggestions.first).to_have_text(closest)
+    await suggestions.first.click()
+    await expect(page).to_have_url(f"{site_url}{REGISTRY.by_id(closest).url}")
+
+
+async def test_a_guessed_page_path_offers_only_principles_of_its_words(
+    page: Page, site_url: str
+) -> None:
+    """The area alone ("operations") is no reason to offer its other principles."""
+    await page.goto(f"{site_url}principles/operations/health/")
+    await expect(page.locator("ul.pbp-closest a")).to_have_text(["OPS-HEALTH"])
+    # A page path is not a short URL: no "No principle has the ID" line.
+    await expect(page.locator(".pbp-no-such-id")).to_be_hidden()
+
+
+@pytest.mark.parametrize(
+    "path", ["nothing-like-this/", "principles/nothing-like-this/", "principles/data/"]
+)
+async def test_a_path_naming_no_principle_offers_the_search_and_no_guess(
+    page: Page, site_url: str, path: str
+) -> None:
+    await page.goto(site_url + path)
+    await expect(page.locator("h1")).to_have_text("404 - Not found")
+    await expect(page.get_by_text("Try the search")).to_be_visible()
+    # Wait for principles.json to be read before checking nothing was offered.
+    await page.wait_for_load_state("networkidle")
+    await expect(page.locator(".pbp-did-you-mean")).to_be_hidden()
+    await expect(page.locator("ul.pbp-closest a")).to_have_count(0)
+
+
 async def test_any_other_missing_page_offers_no_ids(page: Page, site_url: str) -> None:
     await page.goto(f"{site_url}no/such/page/")
     await expect(page.locator("h1")).to_have_text("404 - Not found")
