@@ -82,7 +82,9 @@ PAGES: tuple[SitePage, ...] = (
     SitePage("anti-patterns.md", "Anti-patterns"),
     SitePage("code-review.md", "Code review", boost=LISTING_BOOST),
     SitePage("checker.md", "Checker"),
-    SitePage("reference/index.md", "Overview", REFERENCE),
+    # Named as its heading: "Overview" in the footer's Next told a reader of
+    # the last principle nothing of where it leads.
+    SitePage("reference/index.md", "The reference service", REFERENCE),
     SitePage(
         "ids.md",
         "Principle IDs",

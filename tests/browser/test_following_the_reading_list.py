@@ -67,8 +67,16 @@ async def test_next_from_the_first_day_one_page_reads_the_list_to_the_end_of_wee
         site_url + "code-review/",
         site_url + "checker/",
     ]
-    await page.locator("a.md-footer__link--next").click()
+    # Next names where it leads as that page's heading does, not "Overview".
+    next_link = page.locator("a.md-footer__link--next")
+    await expect(next_link.locator(".md-ellipsis")).to_have_text(
+        "The reference service"
+    )
+    await next_link.click()
     await expect(page).to_have_url(site_url + "reference/")
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "The reference service"
+    )
     await page.locator("a.md-footer__link--prev").click()
     await expect(page).to_have_url(entries[-1]["href"])
 
