@@ -49,6 +49,11 @@ def is_local(url: str) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
+# The class that marks both, so the print page can drop each principle's
+# copies for its one warning at the top (print_page.py).
+LOCAL_LINKS_CLASS = "pbp-local-links"
+
+
 def local_links_warning(link_url: str, indent: str = "") -> str:
     """A visible warning beside copy buttons whose links only this machine can open.
 
@@ -59,7 +64,7 @@ def local_links_warning(link_url: str, indent: str = "") -> str:
     if not is_local(link_url):
         return ""
     lines = [
-        '!!! warning "Local links"',
+        f'!!! warning {LOCAL_LINKS_CLASS} "Local links"',
         "",
         f"    The links you copy here start with `{link_url}`, this build's local "
         "address: colleagues can't open them. Set `PUBLISHED_URL` to the handbook's "
@@ -68,6 +73,19 @@ def local_links_warning(link_url: str, indent: str = "") -> str:
         "",
     ]
     return "".join(f"{indent}{line}\n" if line else "\n" for line in lines) + "\n"
+
+
+def local_links_reminder(link_url: str) -> str:
+    """One line beside copy buttons far below the page's warning: the reader
+    who scrolled to them has not seen it, and must not copy a local link unaware."""
+    if not is_local(link_url):
+        return ""
+    return (
+        f'<p class="{LOCAL_LINKS_CLASS}" data-search-exclude markdown>'
+        f"**Local links:** what you copy here links to `{link_url}`, which "
+        "colleagues can't open; the warning under the rule says how to copy "
+        "links that work for everyone.</p>\n\n"
+    )
 
 
 def relative(from_page: str, to_path: str) -> str:
@@ -106,6 +124,10 @@ def principle_header(
     if principle.aliases:
         terms = ", ".join(f"`{alias}`" for alias in principle.aliases)
         header += f'<p class="pbp-aliases" data-search-exclude markdown>Also searched as: {terms}</p>\n\n'
+    # The page's one full warning: in the rule, on the first screen, beside
+    # the short link and its copy button, where every reader passes before
+    # any copy button. The review comments further down get a one-line
+    # reminder (review_section): a reader copying one has scrolled past it.
     return header + (
         f'!!! rule "The rule"\n\n    {principle.summary}\n\n'
         f"    Short link: [{short}]({short})\n\n"
@@ -175,7 +197,7 @@ def review_section(principle: Principle, site_url: str) -> str:
     return (
         "## In code review\n\n"
         "Paste this into a review comment; the short link never breaks.\n\n"
-        + local_links_warning(site_url)
+        + local_links_reminder(site_url)
         + f"```text\n{review_comment(principle, site_url)}\n```\n\n"
         "Or the [one-line form]("
         + relative(principle.path.as_posix(), "code-review.md#the-one-line-form")

@@ -19,19 +19,36 @@ from handbook.content.placeholders import (
     no_argument,
 )
 from handbook.content.registry import Registry
+from handbook.site.pages import LOCAL_LINKS_CLASS, local_links_warning
 
 PLACEHOLDER = "[[all-principles]]"
 
 
-def markdown(registry: Registry) -> str:
-    """The page's Markdown; the principles come in through the placeholder."""
+def markdown(registry: Registry, link_url: str) -> str:
+    """The page's Markdown; the principles come in through the placeholder.
+
+    A local build warns once, at the top, of the links copied anywhere on the
+    page; the principles come without their own warnings (``without_warnings``).
+    """
     return (
         "# All principles on one page\n\n"
         f"All {len(registry.principles)} principles in reading order, for printing "
         "or reading offline. Each starts with its ID; its short link is "
-        "`/id/<ID>/`.\n\n"
-        f"{PLACEHOLDER}\n"
+        "`/id/<ID>/`.\n\n" + local_links_warning(link_url) + f"{PLACEHOLDER}\n"
     )
+
+
+# A principle page's local-links warning and reminder (pages.py), as rendered.
+_LOCAL_LINKS = re.compile(
+    rf'<div class="admonition warning {LOCAL_LINKS_CLASS}">.*?</div>\s*'
+    rf'|<p class="{LOCAL_LINKS_CLASS}"[^>]*>.*?</p>\s*',
+    re.DOTALL,
+)
+
+
+def without_warnings(content: str) -> str:
+    """A principle's HTML without its local-links warnings: the page's one does."""
+    return _LOCAL_LINKS.sub("", content)
 
 
 def all_principles_kind(registry: Registry, rendered: Mapping[str, str]) -> Kind:
@@ -44,7 +61,10 @@ def all_principles_kind(registry: Registry, rendered: Mapping[str, str]) -> Kind
         for principle in registry.reading_order():
             prefix = principle.id.lower()
             content = relocate_html(
-                rendered[principle.path.as_posix()], principle.url, page.url, prefix
+                without_warnings(rendered[principle.path.as_posix()]),
+                principle.url,
+                page.url,
+                prefix,
             )
             articles.append(
                 f'<article class="pbp-print-principle" id="{prefix}">{content}</article>'

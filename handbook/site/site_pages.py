@@ -98,7 +98,7 @@ PAGES: tuple[SitePage, ...] = (
     SitePage(
         "print.md",
         searchable=False,
-        render=lambda site: print_page.markdown(site.registry),
+        render=lambda site: print_page.markdown(site.registry, site.link_url),
     ),
     SitePage(
         "changes.md",

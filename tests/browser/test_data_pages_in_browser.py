@@ -184,6 +184,7 @@ def published_site_url(build_once: Callable[..., Path]) -> Iterator[str]:
 async def test_a_local_build_warns_beside_each_copy_button(
     page: Page, local_site_url: str
 ) -> None:
+    """Once per page in full, under the rule; a line beside the review comments."""
     await page.goto(local_site_url + PRINCIPLE.url)
     rule = page.locator(".admonition.rule")
     warning = rule.locator(".admonition.warning")
@@ -192,13 +193,40 @@ async def test_a_local_build_warns_beside_each_copy_button(
     await expect(warning).to_contain_text(LOCAL)
     # On the first screen, with the short link's copy button.
     await expect(warning).to_be_in_viewport()
-    review = page.locator("#in-code-review ~ .admonition.warning").first
-    await expect(review).to_contain_text("PUBLISHED_URL")
+    await expect(page.locator(".admonition.warning")).to_have_count(1)
+    # A reader who scrolls to a review comment's copy button sees the line
+    # above it, on the same screen, as the button is pressed.
+    block = page.locator("#in-code-review ~ .language-text").first
+    await block.hover()
+    await expect(
+        block.get_by_role("button", name="Copy to clipboard")
+    ).to_be_in_viewport()
+    reminder = page.locator("#in-code-review ~ p.pbp-local-links")
+    await expect(reminder).to_have_count(1)
+    await expect(reminder).to_contain_text(LOCAL)
+    await expect(reminder).to_contain_text("colleagues can't open")
+    await expect(reminder).to_be_in_viewport()
+    await expect(warning).not_to_be_in_viewport()
 
     await page.goto(local_site_url + "checklist/")
     await expect(
         page.locator("#copy-as-a-task-list ~ .admonition.warning")
     ).to_be_visible()
+
+
+async def test_the_print_page_of_a_local_build_warns_once_at_the_top(
+    page: Page, local_site_url: str
+) -> None:
+    await page.goto(local_site_url + "print/")
+    warnings = page.locator(".pbp-local-links")
+    await expect(warnings).to_have_count(1)
+    await expect(warnings).to_contain_text(LOCAL)
+    await expect(warnings).to_be_in_viewport()
+    # Before the first principle, not inside one.
+    await expect(page.locator(".pbp-print-principle .pbp-local-links")).to_have_count(0)
+    await expect(page.locator(".pbp-print-principle")).to_have_count(
+        len(REGISTRY.principles)
+    )
 
 
 async def test_a_configured_published_address_is_what_a_local_build_copies(

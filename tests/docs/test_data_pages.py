@@ -16,13 +16,16 @@ from mkdocs.config import load_config
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.registry import load_registry
+from handbook.site import print_page
 from handbook.site.build import Build
 from handbook.site.pages import (
     checklist,
     id_index,
     is_local,
     link_preview,
+    local_links_reminder,
     local_links_warning,
+    principle_header,
     review_section,
 )
 
@@ -181,16 +184,44 @@ def test_only_addresses_of_this_machine_count_as_local(url: str, local: bool) ->
 def test_a_local_link_base_puts_a_warning_beside_each_copy_button() -> None:
     principle = REGISTRY.by_id("API-ETAG")
     local = "http://127.0.0.1:8000/"
+    full = '!!! warning pbp-local-links "Local links"'
 
     assert "colleagues can't open them" in local_links_warning(local)
     assert local_links_warning("https://handbook.test/") == ""
+    # The page's one full warning is in the rule, beside the short link.
+    header = principle_header(REGISTRY, principle, local)
+    assert header.count(full) == 1
+    assert header.index("Short link:") < header.index(full)
+    # The review comments, further down, get one line, before their blocks.
     section = review_section(principle, local)
-    assert section.index('!!! warning "Local links"') < section.index("```text")
-    assert '!!! warning "Local links"' not in review_section(
-        principle, "https://handbook.test/"
-    )
+    assert full not in section
+    reminder = local_links_reminder(local)
+    assert local in reminder
+    assert "colleagues can't open" in reminder
+    assert section.index(reminder) < section.index("```text")
+    assert "Local links" not in review_section(principle, "https://handbook.test/")
     page = checklist(REGISTRY, local)
-    assert page.index('!!! warning "Local links"') < page.index("```markdown")
+    assert page.index(full) < page.index("```markdown")
+
+
+def test_the_print_page_warns_once_instead_of_once_per_principle() -> None:
+    local = "http://127.0.0.1:8000/"
+    page = print_page.markdown(REGISTRY, local)
+    assert page.count("Local links") == 1
+    assert page.index("Local links") < page.index(print_page.PLACEHOLDER)
+    assert "Local links" not in print_page.markdown(REGISTRY, "https://handbook.test/")
+    rendered = (
+        '<h1>ETag</h1><div class="admonition rule"><p>Rule</p>'
+        '<div class="admonition warning pbp-local-links"><p class="admonition-title">'
+        "Local links</p>\n<p>The links you copy here...</p>\n</div>\n</div>"
+        '<h2 id="in-code-review">In code review</h2>'
+        '<p class="pbp-local-links" data-search-exclude=""><strong>Local links:</strong>'
+        " what you copy here...</p>\n<pre>comment</pre>"
+    )
+    assert print_page.without_warnings(rendered) == (
+        '<h1>ETag</h1><div class="admonition rule"><p>Rule</p></div>'
+        '<h2 id="in-code-review">In code review</h2><pre>comment</pre>'
+    )
 
 
 def _start(docs_dir: Path, site_url: str, published: str | None) -> Build:
@@ -218,7 +249,7 @@ def test_without_a_published_address_a_local_build_copies_local_links() -> None:
     assert build.site.link_url == "http://127.0.0.1:8000/"
     listing = build.generated["checklist.md"]
     assert "](http://127.0.0.1:8000/id/" in listing
-    assert '!!! warning "Local links"' in listing
+    assert '!!! warning pbp-local-links "Local links"' in listing
 
 
 # --- The print page ---------------------------------------------------------------------
