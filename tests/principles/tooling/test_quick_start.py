@@ -13,6 +13,7 @@ runs one test module. Every step is bounded in time.
 import ast
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -326,6 +327,19 @@ print([(name, at - got[0][1]) for name, at in got], flush=True)
 """
 
 
+def _wait_until_it_catches(pid: int, signum: signal.Signals) -> None:
+    """Until process ``pid`` has a handler for ``signum`` (Linux: SigCgt)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{pid}/status").read_text()
+        caught = re.search(r"^SigCgt:\s*([0-9a-f]+)$", status, re.M)
+        assert caught, status
+        if int(caught[1], 16) & (1 << (signum - 1)):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} set no handler for {signum.name} in 30 s")
+
+
 def _signals_through_uv_run(signum: signal.Signals) -> list[tuple[str, float]]:
     """The signals a child of `uv run` gets when its process group gets ``signum``."""
     child = subprocess.Popen(
@@ -334,6 +348,11 @@ def _signals_through_uv_run(signum: signal.Signals) -> list[tuple[str, float]]:
     )  # fmt: skip
     assert child.stdout is not None
     assert child.stdout.readline().strip() == "ready"
+    # uv sets up its handlers after starting the child: on a loaded machine
+    # the child can be ready first, and the signal would find uv without one
+    # (it dies of it, and forwards nothing). A server under `task app` has
+    # long been running by the time anyone stops it.
+    _wait_until_it_catches(child.pid, signum)
     os.killpg(child.pid, signum)
     output, _ = child.communicate(timeout=30)
     received: list[tuple[str, float]] = ast.literal_eval(output.strip())
