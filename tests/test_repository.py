@@ -91,5 +91,7 @@ def test_no_secret_is_committed(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    # 1: a secret the baseline does not list. 3: none, but listed ones moved
+    # to other lines or went, and the hook rewrote its copy of the baseline.
+    assert result.returncode in (0, 3), result.stdout + result.stderr
     # --8<-- [end:secret-scan]
