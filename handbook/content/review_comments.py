@@ -1,7 +1,7 @@
 """What a reviewer pastes to cite a principle: the review comment and its one-line form.
 
 Both are part of a principle's identity, generated from its front matter: the
-site shows them on every page (:mod:`handbook.site.pages`) and ``principles check``
+site shows them on every page (:mod:`handbook.site.principle_page`) and ``principles check``
 ships them in its catalogue (:mod:`handbook.checker.catalogue`), so they are
 worded here, once, below both.
 """

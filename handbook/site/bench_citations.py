@@ -15,7 +15,7 @@ from benchmarks.results import Results, citation_keys, format_value
 from handbook.content.locations import LocatedError
 from handbook.content.placeholders import Kind, PageAddress, Placeholder, Stage
 from handbook.site.benchmarks_page import PAGE, anchor
-from handbook.site.pages import relative
+from handbook.site.principle_page import relative
 
 
 def bench_kind(results: Results) -> Kind:

@@ -23,7 +23,7 @@ from handbook.content import evidence, placeholders
 from handbook.content.markdown_document import MarkdownDocument, parse_document
 from handbook.content.placeholders import Kind, PageAddress, Placeholder
 from handbook.content.review_comments import absolute
-from handbook.site import pages
+from handbook.site import principle_page, short_link_redirects
 from handbook.site.bench_citations import bench_kind
 from handbook.site.build_cache import BuildCache, documents_code
 from handbook.site.build_worker import Worker
@@ -302,7 +302,7 @@ class Build:
         # The page title is the sidebar's "ID · short name"; previews show the rule.
         page.meta["pbp_title"] = principle.title
         stop, following = self.site.stop_at(uri) or (None, None)
-        return pages.assemble_principle(
+        return principle_page.assemble_principle(
             self.site.registry,
             principle,
             lines,
@@ -348,10 +348,10 @@ class Build:
         """
         for principle_id, target in self.site.registry.redirects().items():
             canonical = absolute(self.site.site_url, target)
-            preview = pages.link_preview(
+            preview = short_link_redirects.link_preview(
                 self.site.registry, principle_id, self.site_name
             )
-            redirect = pages.redirect_html(
+            redirect = short_link_redirects.redirect_html(
                 "../../" + target, canonical, principle_id, preview
             )
             for spelling in dict.fromkeys((principle_id, principle_id.lower())):

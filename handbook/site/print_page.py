@@ -19,7 +19,7 @@ from handbook.content.placeholders import (
     no_argument,
 )
 from handbook.content.registry import Registry
-from handbook.site.pages import LOCAL_LINKS_CLASS, local_links_warning
+from handbook.site.local_links import LOCAL_LINKS_CLASS, local_links_warning
 
 PLACEHOLDER = "[[all-principles]]"
 
@@ -38,7 +38,7 @@ def markdown(registry: Registry, link_url: str) -> str:
     )
 
 
-# A principle page's local-links warning and reminder (pages.py), as rendered.
+# A principle page's local-links warning and reminder (local_links.py), as rendered.
 _LOCAL_LINKS = re.compile(
     rf'<div class="admonition warning {LOCAL_LINKS_CLASS}">.*?</div>\s*'
     rf'|<p class="{LOCAL_LINKS_CLASS}"[^>]*>.*?</p>\s*',

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from handbook.content.registry import Principle, Registry
 
 START_HERE = "start-here.md"
+DESIGN_DOCUMENT_ANCHOR = "the-source"
+"""The heading on Start here that says what the design document is: every
+principle page's source link points to it."""
 AFTER_READING = "reference/index.md"
 """Where Next leads from the last item: run the reference service."""
 

@@ -22,7 +22,7 @@ from handbook.content.source_document import SourceDocument
 from handbook.content.verdicts import Verdicts, load_verdicts
 from handbook.site import benchmarks_page
 from handbook.site.lead_pair import lead_pair
-from handbook.site.pages import reading_minutes
+from handbook.site.listing_pages import reading_minutes
 from handbook.site.reading_list import Stop, reading_list
 
 BENCHMARKS_FILE = Path("_data/benchmarks.json")

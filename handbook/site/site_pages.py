@@ -20,7 +20,12 @@ from typing import Any
 from handbook.content.docs_tree import REPO_ROOT
 from handbook.content.registry import Registry
 from handbook.content.verdicts import annotator, corrections_page
-from handbook.site import benchmarks_page, pages, print_page
+from handbook.site import (
+    benchmarks_page,
+    listing_pages,
+    machine_readable,
+    print_page,
+)
 from handbook.site.api_reference import api_modules, api_page
 from handbook.site.site_model import Site
 
@@ -62,7 +67,7 @@ class SitePage:
 
 
 def _start_here(site: Site) -> str:
-    return pages.reading_order(site.registry, site.reading_list)
+    return listing_pages.reading_order(site.registry, site.reading_list)
 
 
 def _source(site: Site) -> str:
@@ -77,7 +82,7 @@ PAGES: tuple[SitePage, ...] = (
         "checklist.md",
         "Checklist",
         boost=LISTING_BOOST,
-        render=lambda site: pages.checklist(site.registry, site.link_url),
+        render=lambda site: listing_pages.checklist(site.registry, site.link_url),
     ),
     SitePage("anti-patterns.md", "Anti-patterns"),
     SitePage("code-review.md", "Code review", boost=LISTING_BOOST),
@@ -90,7 +95,7 @@ PAGES: tuple[SitePage, ...] = (
         "Principle IDs",
         ABOUT,
         LISTING_BOOST,
-        render=lambda site: pages.id_index(site.registry),
+        render=lambda site: listing_pages.id_index(site.registry),
     ),
     # For printing only: out of the navigation (Previous and Next never lead
     # there), search and search engines; every principle again, 1.4 MB on one
@@ -105,7 +110,7 @@ PAGES: tuple[SitePage, ...] = (
         "Changes",
         ABOUT,
         LISTING_BOOST,
-        render=lambda site: pages.changelog(site.registry),
+        render=lambda site: listing_pages.changelog(site.registry),
     ),
     SitePage("source.md", "Design document", ABOUT, LISTING_BOOST, render=_source),
     SitePage(
@@ -128,11 +133,13 @@ PAGES: tuple[SitePage, ...] = (
     SitePage("not-covered.md", "Not covered", ABOUT, PRINCIPLE_BOOST),
     SitePage(
         "principles.json",
-        render=lambda site: pages.principles_json(site.registry, site.site_url),
+        render=lambda site: machine_readable.principles_json(
+            site.registry, site.site_url
+        ),
     ),
     SitePage(
         "llms.txt",
-        render=lambda site: pages.llms_txt(
+        render=lambda site: machine_readable.llms_txt(
             site.registry, site.site_url, site.description
         ),
     ),

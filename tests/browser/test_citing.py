@@ -5,7 +5,7 @@ from playwright.async_api import Page, expect
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.registry import load_registry
 from handbook.content.review_comments import absolute, review_comment, review_line
-from handbook.site.pages import checklist_markdown
+from handbook.site.listing_pages import checklist_markdown
 
 REGISTRY = load_registry(DOCS_DIR)
 PRINCIPLE = REGISTRY.by_id("PERF-EAGER-LOAD")

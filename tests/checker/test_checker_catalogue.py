@@ -63,10 +63,12 @@ def test_principles_json_says_what_checks_each_principle() -> None:
     import json
 
     from handbook.content.registry import load_registry
-    from handbook.site import pages
+    from handbook.site import machine_readable
 
     document = json.loads(
-        pages.principles_json(load_registry(DOCS_DIR), "https://example.org/")
+        machine_readable.principles_json(
+            load_registry(DOCS_DIR), "https://example.org/"
+        )
     )
     by_id = {p["id"]: p["checker"] for p in document["principles"]}
 

@@ -179,7 +179,7 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
     # The build's code decides what goes into any page: every page is built
     # again, as without a cache.
     _edit(
-        repo / "handbook/site/pages.py",
+        repo / "handbook/site/principle_page.py",
         "Paste this into a review comment; the short link never breaks.",
         f"Paste this into a review comment; the short link never breaks ({MARK}).",
     )

@@ -18,16 +18,14 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.registry import load_registry
 from handbook.site import print_page
 from handbook.site.build import Build
-from handbook.site.pages import (
-    checklist,
-    id_index,
+from handbook.site.listing_pages import checklist, id_index
+from handbook.site.local_links import (
     is_local,
-    link_preview,
     local_links_reminder,
     local_links_warning,
-    principle_header,
-    review_section,
 )
+from handbook.site.principle_page import principle_header, review_section
+from handbook.site.short_link_redirects import link_preview
 
 REGISTRY = load_registry(DOCS_DIR)
 SITE_NAME = "Python Backend Principles"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from handbook.content.registry import Registry
-from handbook.site.pages import milestone, reading_minutes
+from handbook.site.listing_pages import reading_minutes
+from handbook.site.principle_page import milestone
 from handbook.site.reading_list import (
     AFTER_READING,
     DAY_ONE,
