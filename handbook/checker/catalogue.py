@@ -129,12 +129,7 @@ def generate(docs_dir: Path, site_url: str = PUBLISHED_SITE_URL) -> dict[str, An
         body = read_document(docs_dir / p.path).body
         principles.append(
             {
-                "id": p.id,
-                "title": p.title,
-                "short_name": p.short_name,
-                "summary": p.summary,
-                "level": p.level,
-                "area": p.area,
+                **p.identity(),
                 "why": why_text(body),
                 "review_comment": review_comment(p, site_url),
                 "short_url": absolute(site_url, p.short_url),

@@ -89,6 +89,19 @@ class Principle:
         """The main source heading (the first of ``sources``)."""
         return self.sources[0]
 
+    def identity(self) -> dict[str, str]:
+        """What every machine-readable list of principles gives first for
+        each (principles.json, the checker's catalogue): ID, names, summary,
+        level and area."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "short_name": self.short_name,
+            "summary": self.summary,
+            "level": self.level,
+            "area": self.area,
+        }
+
     @property
     def url(self) -> str:
         """Site-relative URL of the page (directory URLs)."""

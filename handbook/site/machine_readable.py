@@ -18,12 +18,7 @@ def principles_json(registry: Registry, site_url: str) -> str:
     """Machine-readable registry for tools and review bots."""
     principles = [
         {
-            "id": p.id,
-            "title": p.title,
-            "short_name": p.short_name,
-            "summary": p.summary,
-            "level": p.level,
-            "area": p.area,
+            **p.identity(),
             "tags": list(p.tags),
             # What readers also call it; the 404 page suggests a principle by them.
             "aliases": list(p.aliases),
