@@ -8,6 +8,7 @@ of its own, with no interface up, so it fails the same way. The evidence
 runs everywhere instead of being skipped where the network is.
 """
 
+import functools
 import shutil
 import socket
 import subprocess
@@ -27,16 +28,8 @@ def offline(args: list[str], host: str) -> list[str]:
     """``args``, to run where ``host`` cannot be reached."""
     if not _resolves(host):
         return args
-    if (unshare := shutil.which("unshare")) is not None:
-        for options in NAMESPACE_OPTIONS:
-            probe = subprocess.run(
-                [unshare, *options, "true"],
-                capture_output=True,
-                check=False,
-                timeout=30,
-            )
-            if probe.returncode == 0:
-                return [unshare, *options, *args]
+    if (prefix := _namespace_prefix()) is not None:
+        return [*prefix, *args]
     pytest.fail(
         f"{host} resolves here, and this test needs a machine that cannot reach "
         "it: run it as root or where unprivileged user namespaces are allowed "
@@ -46,6 +39,22 @@ def offline(args: list[str], host: str) -> list[str]:
     )
 
 
+# Both looked up once per process: a module runs several commands offline.
+@functools.cache
+def _namespace_prefix() -> tuple[str, ...] | None:
+    """The unshare command that gives a command a network of its own, or None."""
+    if (unshare := shutil.which("unshare")) is None:
+        return None
+    for options in NAMESPACE_OPTIONS:
+        probe = subprocess.run(
+            [unshare, *options, "true"], capture_output=True, check=False, timeout=30
+        )
+        if probe.returncode == 0:
+            return (unshare, *options)
+    return None
+
+
+@functools.cache
 def _resolves(host: str) -> bool:
     pool = ThreadPoolExecutor(max_workers=1)
     lookup = pool.submit(socket.getaddrinfo, host, 443)
