@@ -43,48 +43,59 @@ def _location(path: Path, line: int, column: int, root: Path) -> dict[str, Any]:
     }
 
 
-def render(report: Report, catalogue: Catalogue) -> str:
-    root = report.project.root
+def _rule(principle_id: str, catalogue: Catalogue) -> dict[str, Any]:
+    """A principle as a SARIF rule: its page's title, Why and review comment."""
+    principle = catalogue.principles[principle_id]
+    return {
+        "id": principle_id,
+        "name": principle.title,
+        "shortDescription": {"text": principle.title},
+        "fullDescription": {"text": principle.why},
+        "help": {"text": principle.review_comment},
+        "helpUri": principle.short_url,
+        "defaultConfiguration": {"level": LEVELS[principle.level]},
+        "properties": {
+            "level": principle.level,
+            "area": principle.area,
+            "summary": principle.summary,
+        },
+    }
+
+
+def _departure_rule(catalogue: Catalogue) -> dict[str, Any]:
+    """The checker's own rule, for departure comments that are wrong or stale."""
+    return {
+        "id": DEPARTURE_ID,
+        "name": "Departure comments",
+        "shortDescription": {
+            "text": "A departure comment that is wrong or suppresses nothing"
+        },
+        "fullDescription": {
+            "text": "A departure names a should or consider principle that exists and says why; one that suppresses nothing is stale."
+        },
+        "helpUri": catalogue.departure_guide,
+        "defaultConfiguration": {"level": "error"},
+    }
+
+
+def _rules(report: Report, catalogue: Catalogue) -> list[dict[str, Any]]:
+    """A rule for every principle the run checked or reported, then the
+    departure rule; results point into this list by index."""
     ids = sorted(
         {f.principle_id for f in report.findings}
         | {d.finding.principle_id for d in report.departed}
         | {f.principle_id for f in report.baselined}
         | {r.principle_id for r in report.rules_run}
     )
-    rules: list[dict[str, Any]] = []
-    for principle_id in ids:
-        principle = catalogue.principles[principle_id]
-        rules.append(
-            {
-                "id": principle_id,
-                "name": principle.title,
-                "shortDescription": {"text": principle.title},
-                "fullDescription": {"text": principle.why},
-                "help": {"text": principle.review_comment},
-                "helpUri": principle.short_url,
-                "defaultConfiguration": {"level": LEVELS[principle.level]},
-                "properties": {
-                    "level": principle.level,
-                    "area": principle.area,
-                    "summary": principle.summary,
-                },
-            }
-        )
-    rules.append(
-        {
-            "id": DEPARTURE_ID,
-            "name": "Departure comments",
-            "shortDescription": {
-                "text": "A departure comment that is wrong or suppresses nothing"
-            },
-            "fullDescription": {
-                "text": "A departure names a should or consider principle that exists and says why; one that suppresses nothing is stale."
-            },
-            "helpUri": catalogue.departure_guide,
-            "defaultConfiguration": {"level": "error"},
-        }
-    )
-    index = {rule["id"]: number for number, rule in enumerate(rules)}
+    return [*(_rule(i, catalogue) for i in ids), _departure_rule(catalogue)]
+
+
+def _results(
+    report: Report, catalogue: Catalogue, index: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Findings, departure problems, then the findings a departure or the
+    baseline suppresses, each with its suppression."""
+    root = report.project.root
     prints = {
         id(item.finding): item.fingerprint
         for item in fingerprints(
@@ -124,17 +135,26 @@ def render(report: Report, catalogue: Catalogue) -> str:
             "properties": {"kind": item.kind},
         }
 
-    results = [result(f, []) for f in report.findings]
-    results += [problem(p) for p in report.problems]
-    results += [
-        result(d.finding, [{"kind": "inSource", "justification": d.reason}])
-        for d in report.departed
+    return [
+        *(result(f, []) for f in report.findings),
+        *(problem(p) for p in report.problems),
+        *(
+            result(d.finding, [{"kind": "inSource", "justification": d.reason}])
+            for d in report.departed
+        ),
+        *(
+            result(
+                f, [{"kind": "external", "justification": "recorded in the baseline"}]
+            )
+            for f in report.baselined
+        ),
     ]
-    results += [
-        result(f, [{"kind": "external", "justification": "recorded in the baseline"}])
-        for f in report.baselined
-    ]
-    notifications = [
+
+
+def _notifications(report: Report) -> list[dict[str, Any]]:
+    """Rules that could not be checked: an error where a tool failed."""
+    root = report.project.root
+    return [
         {
             "level": "error" if item.failure else "note",
             "message": {"text": f"not checked: {item.reason}"},
@@ -145,6 +165,11 @@ def render(report: Report, catalogue: Catalogue) -> str:
         }
         for item in report.not_checked
     ]
+
+
+def render(report: Report, catalogue: Catalogue) -> str:
+    rules = _rules(report, catalogue)
+    index = {rule["id"]: number for number, rule in enumerate(rules)}
     document = {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -158,15 +183,17 @@ def render(report: Report, catalogue: Catalogue) -> str:
                         "rules": rules,
                     }
                 },
-                "originalUriBaseIds": {"SRCROOT": {"uri": root.as_uri() + "/"}},
+                "originalUriBaseIds": {
+                    "SRCROOT": {"uri": report.project.root.as_uri() + "/"}
+                },
                 "invocations": [
                     {
                         "executionSuccessful": not report.failed,
                         "exitCode": report.exit_code(),
-                        "toolExecutionNotifications": notifications,
+                        "toolExecutionNotifications": _notifications(report),
                     }
                 ],
-                "results": results,
+                "results": _results(report, catalogue, index),
             }
         ],
     }
