@@ -12,7 +12,7 @@ from handbook.checker.coverage import checked_by_tools
 from handbook.content.registry import Principle, Registry
 from handbook.content.review_comments import absolute
 from handbook.site.local_links import local_links_warning
-from handbook.site.principle_page import LEVEL_LABELS
+from handbook.site.principle_page import level_badge
 from handbook.site.reading_list import DESIGN_DOCUMENT_ANCHOR, Part, Stop, parts
 
 
@@ -32,7 +32,7 @@ def checklist(registry: Registry, site_url: str) -> str:
         lines += [f"## {area.title}", "", '<div class="pbp-checklist" markdown>', ""]
         lines += [
             f"- [`{p.id}`]({p.path.as_posix()}) "
-            f'<span class="pbp-level pbp-level--{p.level}">{LEVEL_LABELS[p.level]}</span> '
+            f"{level_badge(p.level)} "
             f"{p.title} {_checked_note(p)}"
             for p in principles
         ]
@@ -145,8 +145,7 @@ def _reading_item(stop: Stop) -> str:
     return (
         f'- <span class="pbp-number">{stop.number}.</span> '
         f"[`{principle.id}` · {principle.short_name}]({principle.path.as_posix()}) "
-        f'<span class="pbp-level pbp-level--{principle.level}">'
-        f"{LEVEL_LABELS[principle.level]}</span> "
+        f"{level_badge(principle.level)} "
         f"· {stop.minutes} min<br>"
         f'<span class="pbp-rule">{html.escape(principle.title)}</span>'
     )

@@ -30,6 +30,11 @@ COPY_ICON = (
 )
 
 
+def level_badge(level: str) -> str:
+    """The coloured Must / Should / Consider label (handbook.css ``.pbp-level``)."""
+    return f'<span class="pbp-level pbp-level--{level}">{LEVEL_LABELS[level]}</span>'
+
+
 def relative(from_page: str, to_path: str) -> str:
     """Relative link from one docs/ page to another docs/ path or site URL."""
     depth = len(PurePosixPath(from_page).parent.parts)
@@ -57,7 +62,7 @@ def principle_header(
         f'data-clipboard-text="{html.escape(short)}" '
         f'title="Copy the short link" aria-label="Copy the short link to {principle.id}">'
         f"{COPY_ICON}</button>"
-        f'<span class="pbp-level pbp-level--{principle.level}">{LEVEL_LABELS[principle.level]}</span>'
+        f"{level_badge(principle.level)}"
         f"</span>"
         f" {area.title} · {tags}</p>\n\n"
     )
