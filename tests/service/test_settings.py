@@ -36,7 +36,7 @@ def test_settings_are_read_from_dotenv_in_the_current_directory(tmp_path: Path) 
     assert settings.async_database_url.host == "db.internal"
     assert settings.jwt_secret.get_secret_value() == SECRET
     assert settings.access_token_minutes == 15
-    assert settings.cors_origins == ["https://shop.example", "http://localhost:5173"]
+    assert settings.cors_origins == ("https://shop.example", "http://localhost:5173")
     assert settings.environment == "production"
     assert settings.log_level == "INFO"
 

@@ -166,7 +166,7 @@ def settings(database_url: str) -> Settings:
         environment="test",
         database_url=database_url,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
         jwt_secret=SecretStr(secrets.token_urlsafe(48)),
-        cors_origins=["https://shop.example"],
+        cors_origins=("https://shop.example",),
         # Tests sign in far faster than a person, several times a second
         # from one address; SEC-BRUTE-FORCE's evidence sets its own rate.
         password_checks_per_client=10_000,

@@ -195,7 +195,7 @@ class Settings(BaseSettings):
     # --8<-- [end:metrics-listener]
 
     # --8<-- [start:cors-origins]
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: tuple[str, ...] = ()
     # --8<-- [end:cors-origins]
 
     @field_validator("jwt_secret")

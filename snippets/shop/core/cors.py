@@ -1,5 +1,6 @@
 """CORS, with refusals in the common error body."""
 
+from collections.abc import Sequence
 from http import HTTPStatus
 
 from starlette.datastructures import Headers
@@ -24,10 +25,10 @@ class JsonCORSMiddleware:
         self,
         app: ASGIApp,
         *,
-        allow_origins: list[str],
-        allow_methods: list[str],
-        allow_headers: list[str],
-        expose_headers: list[str],
+        allow_origins: Sequence[str],
+        allow_methods: Sequence[str],
+        allow_headers: Sequence[str],
+        expose_headers: Sequence[str],
     ) -> None:
         self.cors: ASGIApp = CORSMiddleware(
             app,

@@ -123,6 +123,9 @@ def test_no_caller_can_change_the_settings_every_caller_shares(
 ) -> None:
     with pytest.raises(ValidationError, match="Instance is frozen"):
         settings.log_level = "DEBUG"  # type: ignore[misc]  # mypy knows it is frozen
+    # A frozen model hashes its field values: this raises "unhashable type"
+    # if any field holds a list, dict or set that could change in place.
+    hash(settings)
 
     # A test that needs other settings makes a copy; the original is unchanged.
     verbose = settings.model_copy(update={"log_level": "DEBUG"})
@@ -132,6 +135,7 @@ def test_no_caller_can_change_the_settings_every_caller_shares(
         "so the model is frozen: assigning to a field raises a `ValidationError`"
         in page
     )
+    assert "no field holds a list or dict a caller could change in place" in page
     assert "makes a copy with `model_copy(update=...)`" in page
 
 

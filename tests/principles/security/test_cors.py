@@ -41,7 +41,7 @@ async def test_the_services_default_lets_no_browser_origin_in() -> None:
             },
         )
 
-    assert settings.cors_origins == []
+    assert settings.cors_origins == ()
     assert "access-control-allow-origin" not in preflight.headers
     assert "an empty list, the default, lets no browser origin in" in prose(CORS_PAGE)
 
