@@ -52,4 +52,26 @@
     subtree: true,
   });
   update();
+  // The keyboard's way there. Material closes search on Tab, and its arrow
+  // keys move only among the results, where the pointer is not (its Enter
+  // key would throw on it), so Down from the box reaches the pointer and Up
+  // returns. Listening on window in the capture phase runs before Material's
+  // own keydown listener on window, which then never sees these two keys.
+  var box = document.querySelector("[data-md-component=search-query]");
+  window.addEventListener(
+    "keydown",
+    function (event) {
+      if (pointer.hidden || !box) return;
+      if (event.key === "ArrowDown" && document.activeElement === box) {
+        link.focus();
+      } else if (event.key === "ArrowUp" && document.activeElement === link) {
+        box.focus();
+      } else {
+        return;
+      }
+      event.preventDefault();
+      event.stopPropagation();
+    },
+    true
+  );
 })();

@@ -202,6 +202,27 @@ async def test_a_search_that_finds_nothing_offers_what_the_handbook_leaves_out(
     await expect(link).to_be_hidden()
 
 
+async def test_the_keyboard_reaches_the_pointer_when_a_search_finds_nothing(
+    page: Page, site_url: str
+) -> None:
+    """Tab closes Material's search and its arrow keys move among results
+    only: Down from the box must reach the pointer, Up return, Enter open it."""
+    await open_search(page, site_url)
+    box = page.get_by_role("textbox", name="Search")
+    await box.fill("zxqvjw")
+    await box.press("End")
+    link = page.get_by_role("link", name="what this handbook does not cover")
+    await expect(link).to_be_visible()
+
+    await page.keyboard.press("ArrowDown")
+    await expect(link).to_be_focused()
+    await page.keyboard.press("ArrowUp")
+    await expect(box).to_be_focused()
+    await page.keyboard.press("ArrowDown")
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(site_url + NOT_COVERED)
+
+
 async def _errors_of(page: Page) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
