@@ -2,7 +2,9 @@
 
 The ASYNC-GATHER page quotes these tests: gathering work on one session
 fails or runs one statement at a time; a session per task runs on its own
-connection.
+connection. A new session fails here because the app's engine pings each
+connection it checks out; tests/principles/async/test_gather.py shows an
+engine without the ping, where it does not.
 """
 
 import asyncio
@@ -18,13 +20,18 @@ from shop.users.models import User
 
 # --8<-- [start:shared-session-gather]
 # --8<-- [start:lead-new-session]
-async def test_gathering_queries_on_a_new_session_fails(session: AsyncSession) -> None:
-    # A session that has not run a statement yet, as at the start of a request.
-    first, second = await asyncio.gather(
-        session.execute(text("SELECT 1")),
-        session.execute(text("SELECT 2")),
-        return_exceptions=True,
-    )
+async def test_gathering_queries_on_a_new_session_fails(engine: AsyncEngine) -> None:
+    sessions = create_session_factory(engine)  # the app's factory and engine
+    async with sessions() as earlier:  # leaves an idle connection in the pool
+        await earlier.execute(text("SELECT 1"))
+    # A request's session before its first statement: checking out even the
+    # pooled connection awaits its ping (the engine's pool_pre_ping=True).
+    async with sessions() as session:
+        first, second = await asyncio.gather(
+            session.execute(text("SELECT 1")),
+            session.execute(text("SELECT 2")),
+            return_exceptions=True,
+        )
 
     assert not isinstance(first, BaseException)
     assert first.scalar() == 1

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from handbook.content.docs_tree import DOCS_DIR
+from shop.core.config import Settings
+from shop.core.database import create_session_factory
 from tests.support.pages import prose
 from tests.support.shop_fixtures import DatabaseFactory
 
@@ -136,3 +139,38 @@ async def test_two_reads_in_one_repeatable_read_transaction_agree(
     assert "one after the other in a transaction at `REPEATABLE READ`" in prose(
         GATHER_PAGE
     )
+
+
+# --- A new shared session fails only when the checkout awaits -------------------
+
+SLOW_THEN_FAST = (
+    text("SELECT clock_timestamp(), pg_sleep(0.1)"),
+    text("SELECT clock_timestamp()"),
+)
+
+
+async def test_without_a_ping_a_warm_pool_lets_a_new_shared_session_run_both_queries(
+    settings: Settings,
+) -> None:
+    # SQLAlchemy's default engine: no pool_pre_ping, unlike the service's.
+    engine = create_async_engine(settings.async_database_url)
+    sessions = create_session_factory(engine)
+    try:
+        async with sessions() as cold:  # the pool is empty: a new connection
+            on_a_cold_pool = await asyncio.gather(
+                cold.execute(text("SELECT 1")),
+                cold.execute(text("SELECT 2")),
+                return_exceptions=True,
+            )
+        async with sessions() as warm:  # the idle connection, handed over at once
+            slow, fast = await asyncio.gather(
+                *(warm.execute(query) for query in SLOW_THEN_FAST)
+            )
+    finally:
+        await engine.dispose()
+
+    assert isinstance(on_a_cold_pool[1], InvalidRequestError)
+    # No error to catch, and still no overlap: the second waited for the first.
+    assert (fast.scalar_one() - slow.one()[0]).total_seconds() >= 0.1
+    page = prose(GATHER_PAGE)
+    assert "On an engine without the ping, once the pool holds an idle" in page
