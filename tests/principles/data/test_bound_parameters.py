@@ -4,6 +4,10 @@ Run against the real PostgreSQL, on the migrated schema, with two real users.
 """
 
 import ast
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -13,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.users.models import User
 from tests.support.linting import ruff_check_code
-from tests.support.pages import block_titled
+from tests.support.pages import block_titled, prose
 from tests.support.shop_fixtures import UserFactory
 
 PAGE = DOCS_DIR / "principles" / "data" / "bound-parameters.md"
@@ -133,3 +137,58 @@ async def test_a_bound_column_name_is_a_value_not_the_column(
 
     # Every row holds the word itself: the parameter named no column.
     assert [row.selected for row in rows] == ["email", "email"]
+
+
+# The How-to-check search, and what it finds beside ruff's S608.
+BASE_IN_A_CONSTANT = """\
+from sqlalchemy import text
+
+BASE = "SELECT email FROM users"
+
+
+def find(email: str):
+    return text(f"{BASE} WHERE email = '{email}'")
+"""
+ASSIGNED_FIRST = """\
+from sqlalchemy import text
+
+BASE = "SELECT email FROM users"
+
+
+def find(email: str):
+    query = f"{BASE} WHERE email = '{email}'"
+    return text(query)
+"""
+
+
+def _the_pages_search(snippets: Path) -> str:
+    match = re.search(r'`grep -rnE "([^"]+)" snippets/`', prose(PAGE))
+    assert match, f"{PAGE}: no grep -rnE search in How to check"
+    grep = shutil.which("grep")
+    assert grep, "grep is not on PATH"
+    return subprocess.run(
+        [grep, "-rnE", match.group(1), "snippets/"],
+        cwd=snippets.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+
+
+def test_the_search_finds_what_ruff_misses_only_written_inside_the_call(
+    tmp_path: Path,
+) -> None:
+    snippets = tmp_path / "snippets"
+    snippets.mkdir()
+    for name, code in (("inline", BASE_IN_A_CONSTANT), ("assigned", ASSIGNED_FIRST)):
+        (snippets / f"{name}.py").write_text(code)
+        # S608 looks for SQL keywords in the string it sees; here they sit in BASE.
+        ruff = ruff_check_code(code, f"{name}.py", "--select", "S608")
+        assert ruff.returncode == 0, ruff.stdout
+
+    found = _the_pages_search(snippets)
+
+    assert "inline.py" in found
+    assert "assigned.py" not in found  # neither the search nor ruff: review
+    page = prose(PAGE)
+    assert "Neither finds an f-string assigned to a variable first" in page
