@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -16,6 +17,7 @@ from shop.core.config import Settings
 from shop.core.database import get_db
 from shop.core.main import create_app
 from shop.users.models import User
+from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import lifespan_client
 
 
@@ -41,7 +43,7 @@ async def test_the_source_session_fixture_expires_objects_on_commit(
 
 # --8<-- [start:source-get-db]
 async def test_a_session_that_expires_on_commit_breaks_the_response(
-    settings: Settings, connection: AsyncConnection
+    settings: Settings, connection: AsyncConnection, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app: FastAPI = create_app(settings)
 
@@ -68,3 +70,16 @@ async def test_a_session_that_expires_on_commit_breaks_the_response(
     assert response.json()["error"]["code"] == "internal_server_error"
     # --8<-- [end:lead-source-get-db]
     # --8<-- [end:source-get-db]
+    # The request did succeed: the user is in the table (the service's
+    # commit() released its savepoint), and the 500 is the expired user.
+    assert await connection.scalar(select(func.count()).select_from(User)) == 1
+    [logged] = [
+        line
+        for line in json_log_lines(capsys.readouterr().out)
+        if line["level"] == "ERROR"
+    ]
+    assert (
+        logged["exception"]
+        .splitlines()[-1]
+        .startswith("sqlalchemy.exc.MissingGreenlet: ")
+    )
