@@ -12,9 +12,10 @@ import pkgutil
 import threading
 import time
 from collections.abc import Callable
+from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient
 
@@ -94,3 +95,53 @@ async def _until(condition: Callable[[], bool], seconds: float = 10) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the blocking requests never started"
         await asyncio.sleep(0.01)
+
+
+async def test_while_the_threads_are_taken_other_def_handlers_and_sync_dependencies_wait() -> (
+    None
+):
+    app = FastAPI()
+    gate = threading.Event()
+    busy: list[int] = []
+
+    @app.get("/orders/export")
+    def export() -> dict[str, int]:
+        busy.append(1)
+        gate.wait(timeout=10)
+        return {}
+
+    @app.get("/health/live")
+    def live() -> dict[str, str]:  # no I/O at all, still a def
+        return {"status": "ok"}
+
+    def current_user() -> str:  # a sync dependency of an async handler
+        return "ada"
+
+    @app.get("/users/me")
+    async def me(user: Annotated[str, Depends(current_user)]) -> dict[str, str]:
+        return {"user": user}
+
+    @app.get("/orders")
+    async def orders() -> list[str]:
+        return []
+
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        exports = [asyncio.create_task(client.get("/orders/export")) for _ in range(40)]
+        await _until(lambda: len(busy) == 40)
+        others = {
+            path: asyncio.create_task(client.get(path))
+            for path in ("/health/live", "/users/me", "/orders")
+        }
+        # The async handler with no sync dependency answers meanwhile...
+        assert (await asyncio.wait_for(others["/orders"], timeout=10)).is_success
+        await asyncio.sleep(0.2)  # ...and the others had as long again to
+        waiting = {path for path, call in others.items() if not call.done()}
+        gate.set()
+        await asyncio.gather(*exports, *others.values())
+
+    # Only the handler that needs no thread got through.
+    assert waiting == {"/health/live", "/users/me"}
+    assert "the same wait hits every other `def` handler and sync dependency" in (
+        prose(PAGE)
+    )
