@@ -24,6 +24,7 @@ from tests.support.shop_fixtures import client_for
 
 README = REPO_ROOT / "snippets" / "README.md"
 COMPOSE = REPO_ROOT / "snippets" / "compose.yaml"
+COMPOSE_PATH = "snippets/compose.yaml"  # as the README, run from the root, names it
 
 
 def _commands(markdown: Path) -> list[str]:
@@ -62,10 +63,11 @@ def unverifiable_commands(commands: list[str]) -> list[str]:
             if words[3] not in tasks:
                 problems.append(f"{command}: no task {words[3]!r} in Taskfile.yml")
         elif words[:2] == ["docker", "compose"]:
-            named = [w for w in words[words.index("up") + 1 :] if not w.startswith("-")]
-            if words[2:4] != ["--file", "snippets/compose.yaml"]:
+            # docker compose --file <file> <subcommand> [options] [services]
+            named = {w for w in words[5:] if not w.startswith("-")}
+            if words[2:4] not in (["--file", COMPOSE_PATH], ["-f", COMPOSE_PATH]):
                 problems.append(f"{command}: not the service's compose file")
-            elif unknown := set(named) - compose_services:
+            elif unknown := named - compose_services:
                 problems.append(f"{command}: no service {sorted(unknown)}")
         elif words != ["uv", "sync", "--locked"]:
             problems.append(f"{command}: no check for this command")
@@ -91,6 +93,20 @@ def test_a_stale_command_is_reported() -> None:
         "pre-commit install: no check for this command",
     ]
     # --8<-- [end:readme-commands]
+
+
+def test_a_compose_command_is_checked_whatever_its_subcommand() -> None:
+    assert unverifiable_commands(
+        [
+            "docker compose --file snippets/compose.yaml down --volumes",
+            "docker compose -f snippets/compose.yaml up --detach postgres",
+            "docker compose --file snippets/compose.yaml logs ghost",
+            "docker compose --file compose.yaml up",
+        ]
+    ) == [
+        "docker compose --file snippets/compose.yaml logs ghost: no service ['ghost']",
+        "docker compose --file compose.yaml up: not the service's compose file",
+    ]
 
 
 def test_uv_sync_locked_would_succeed() -> None:
