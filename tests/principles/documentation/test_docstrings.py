@@ -92,3 +92,35 @@ def test_only_get_profiles_docstring_says_auth_must_not_use_it() -> None:
     assert "nothing in the code says that authentication must not use it" in (
         prose(PAGE)
     )
+
+
+def test_d102_asks_no_docstring_of_a_method_marked_override() -> None:
+    prices = (
+        '"""Prices."""\n\n'
+        "import typing\n\n\n"
+        "class Price:\n"
+        '    """A catalogue price."""\n\n'
+        "    def cents(self) -> int:\n"
+        '        """The amount to charge, in cents."""\n'
+        "        return 1299\n\n\n"
+        "class SalePrice(Price):\n"
+        '    """A price during a sale."""\n\n'
+        "    {decorator}def cents(self) -> int:\n"
+        "        return 999\n"
+    )
+
+    def d102(code: str) -> str:
+        return subprocess.run(
+            [*RUFF, "--isolated", "--select", "D102", "--stdin-filename", "p.py", "-"],
+            input=code,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+
+    assert "D102" in d102(prices.format(decorator=""))
+    assert "D102" not in d102(prices.format(decorator="@typing.override\n    "))
+    assert "`@typing.override`: ruff's D102 does not ask it for a docstring" in (
+        prose(PAGE)
+    )
