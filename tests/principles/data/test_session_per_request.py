@@ -4,7 +4,10 @@ Each test reproduces a claim docs/principles/data/session-per-request.md makes,
 against the real tool, library or service.
 """
 
+import warnings
+
 import pytest
+import sqlalchemy
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.fences import find_fences
@@ -61,3 +64,26 @@ async def test_the_apps_own_sessions_keep_committed_objects_readable(
     page = prose(DB_SESSION_PAGE)
     assert "every `commit()` unloads every attribute" in page
     assert "`test_the_apps_own_sessions_keep_committed_objects_readable`" in page
+
+
+SOURCE_BASE = """
+from sqlalchemy import Column, Integer
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+"""
+
+
+def test_the_sources_declarative_base_still_runs_without_a_warning() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        exec(SOURCE_BASE, {})  # noqa: S102 - the source's base, as it writes it
+
+    assert [str(warning.message) for warning in caught] == []
+    assert sqlalchemy.__version__.startswith("2.1.")
+    assert "still runs without a warning on SQLAlchemy 2.1" in prose(DB_SESSION_PAGE)
