@@ -22,6 +22,8 @@ HEADER = "X-Request-ID"
 _WELL_FORMED = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# Where an exception that leaves a request keeps that request's ID.
+_ATTRIBUTE = "shop_request_id"
 
 
 def accept_or_generate(header_value: str | None) -> str:
@@ -61,6 +63,13 @@ class RequestIdMiddleware:
         token = request_id_var.set(request_id)
         try:
             await self.app(scope, receive, send_with_request_id)
+        except BaseException as exc:
+            # One raised after the response started goes on to the server,
+            # which logs its traceback once this middleware has reset the
+            # variable: the exception carries the ID to that line. (Every
+            # exception has a __dict__, __slots__ or not: BaseException's.)
+            setattr(exc, _ATTRIBUTE, request_id)
+            raise
         finally:
             request_id_var.reset(token)
 
@@ -69,8 +78,15 @@ class RequestIdLogFilter(logging.Filter):
     """Add ``request_id`` to every record logged while a request is handled."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Attach the current request's ID; records outside requests get none."""
-        if (request_id := request_id_var.get()) is not None:
+        """Attach the request's ID; records outside requests get none.
+
+        The request is the current one, or, for the server's traceback of an
+        exception that left a request, the one the exception left.
+        """
+        request_id = request_id_var.get()
+        if request_id is None and record.exc_info:
+            request_id = getattr(record.exc_info[1], _ATTRIBUTE, None)
+        if request_id is not None:
             record.request_id = request_id
         return True
         # --8<-- [end:request-id]

@@ -5,15 +5,20 @@ Each test builds its app after capsys starts, so the app's log handler
 writes to the capture.
 """
 
+import json
 import logging
 import re
+import sys
 import uuid
+from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
 from shop.core.request_id import request_id_var
+from tests.service.server_process import serving
 from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import build_app, client_for
 
@@ -100,3 +105,53 @@ def test_lines_logged_outside_a_request_have_no_request_id(
     (line,) = json_log_lines(capsys.readouterr().out)
     assert request_id_var.get() is None
     assert "request_id" not in line
+
+
+# The shop with one more route, whose CSV export fails after its first row:
+# the status line is sent, so only the server can end the response, by
+# cutting the connection, and it logs the traceback itself.
+_FAILING_EXPORT_APP = """
+from fastapi.responses import StreamingResponse
+
+from shop.core.main import create_app as create_shop
+
+
+def create_app():
+    app = create_shop()
+
+    async def rows():
+        yield b"id,total\\n"
+        raise RuntimeError("export source vanished")
+
+    async def export():
+        return StreamingResponse(rows(), media_type="text/csv")
+
+    app.add_api_route("/export", export)
+    return app
+"""
+
+
+def test_the_servers_traceback_of_an_error_after_the_response_started_has_the_id(
+    settings: Settings, tmp_path: Path
+) -> None:
+    (tmp_path / "failing_export.py").write_text(_FAILING_EXPORT_APP)
+    argv = [sys.executable, "-m", "uvicorn", "--factory"]
+    argv += ["failing_export:create_app", "--host", "127.0.0.1", "--port", "{port}"]
+
+    with serving(settings, tmp_path, argv) as server:
+        url = f"http://127.0.0.1:{server.port}/export"
+        headers = {"X-Request-ID": "7f3c9a2e-export"}
+        with pytest.raises(httpx.RemoteProtocolError):  # cut off after one row
+            httpx.get(url, headers=headers)
+        server.wait_for_line("Exception in ASGI application")
+        lines = list(server.lines)
+
+    (traceback,) = [
+        entry
+        for entry in map(json.loads, lines)
+        if entry["message"].startswith("Exception in ASGI application")
+    ]
+    # Logged by uvicorn after the app returned, outside the request's context.
+    assert traceback["logger"] == "uvicorn.error"
+    assert "export source vanished" in traceback["exception"]
+    assert traceback.get("request_id") == "7f3c9a2e-export"
