@@ -185,7 +185,7 @@ class UserService:
             user = await users.get(user_id)
         if user is None:
             raise NotFoundError("User not found")
-        await self.throttle.before_password_check(user.email, client)
+        await self.throttle.before_password_check(user.email, client, user_id=user.id)
         if await self.passwords.verify(typed, user.password_hash):
             await self.throttle.after_success(user.email)
             return

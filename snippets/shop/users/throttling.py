@@ -99,8 +99,13 @@ class SignInThrottle:
         return account_pseudonym(email, key=self.pseudonym_key)
 
     # --8<-- [start:sign-in-throttle]
-    async def before_password_check(self, email: str, client: str) -> None:
+    async def before_password_check(
+        self, email: str, client: str, *, user_id: int | None = None
+    ) -> None:
         """Refuse with 429 while the client or the account is locked out.
+
+        ``user_id`` is the account's, when its row was read first (a
+        password change): the refusal's log line then names it by id too.
 
         The account's attempt and the client's check are counted here,
         before the check, each in one atomic step: parallel requests cannot
@@ -115,15 +120,19 @@ class SignInThrottle:
         group = client_group(client)
         client_key = f"sign-in:client:{group}"
         if not await self.limiter.allows(self.per_client, client_key):
-            await self._refuse("client", self.per_client, client_key, email, client)
+            await self._refuse(
+                "client", self.per_client, client_key, email, client, user_id
+            )
         checks_key = f"sign-in:checks:{group}"
         if not await self.limiter.hit(self.checks_per_client, checks_key):
             await self._refuse(
-                "checks", self.checks_per_client, checks_key, email, client
+                "checks", self.checks_per_client, checks_key, email, client, user_id
             )
         account_key = f"sign-in:account:{self.pseudonym(email)}"
         if not await self.limiter.hit(self.per_account, account_key):
-            await self._refuse("account", self.per_account, account_key, email, client)
+            await self._refuse(
+                "account", self.per_account, account_key, email, client, user_id
+            )
 
     async def after_failure(self, client: str) -> None:
         """Count a wrong password against the client (the account's is counted)."""
@@ -155,12 +164,20 @@ class SignInThrottle:
             )
 
     async def _refuse(
-        self, scope: str, limit: RateLimitItem, key: str, email: str, client: str
+        self,
+        scope: str,
+        limit: RateLimitItem,
+        key: str,
+        email: str,
+        client: str,
+        user_id: int | None,
     ) -> NoReturn:
         retry_after = await self.limiter.retry_after_seconds(limit, key)
         logger.warning(
-            "sign-in throttled",
+            # Only a password change reads the account before its check.
+            "sign-in throttled" if user_id is None else "password change throttled",
             extra={
+                "user_id": user_id,
                 "account": self.pseudonym(email),
                 "client": client,
                 "limit": scope,

@@ -191,8 +191,12 @@ async def test_auth_events_are_logged_with_account_and_client_never_the_password
         await client.patch(
             "/users/me", headers=headers, json=new | {"current_password": PASSWORD}
         )
+        again = sign_in | {"password": fresh}
+        token = (await client.post("/auth/token", data=again)).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
         for _ in range(3):
             await client.post("/auth/token", data=sign_in | {"password": guess})
+        await client.patch("/users/me", headers=headers, json=new)  # locked out
         await client.post("/auth/token", data=sign_in | {"username": "x@y.z"})
 
     output = capsys.readouterr().out
@@ -206,14 +210,17 @@ async def test_auth_events_are_logged_with_account_and_client_never_the_password
         ("sign-in succeeded", ada["id"]),
         ("password change refused", ada["id"]),
         ("password changed", ada["id"]),
+        ("sign-in succeeded", ada["id"]),
         ("sign-in failed", ada["id"]),
         ("sign-in failed", ada["id"]),
         ("sign-in throttled", None),  # before any read: by pseudonym only
+        ("password change throttled", ada["id"]),  # the row was read first
         ("sign-in failed", None),  # an unknown email: no account id
     ]
     assert {e["client"] for e in events} == {"198.51.100.7"}
     # Failures and throttling name the account by pseudonym, never by email.
-    assert events[-1]["account"] != events[-2]["account"] == events[3]["account"]
+    failed, throttled = events[4]["account"], events[6]["account"]
+    assert events[-1]["account"] != events[-2]["account"] == throttled == failed
     for secret in (PASSWORD, fresh, guess, "ada@example.com"):
         assert secret not in output, secret
     # --8<-- [end:auth-events]
