@@ -21,10 +21,18 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from handbook.content.docs_tree import DOCS_DIR
+from shop.orders.schemas import Sku
 from shop.shared.text import DISPLAY_TEXT_PATTERN, display_text
+from shop.users.schemas import Email, SignInForm
 from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "security" / "input-validation.md"
+
+# Unicode's control characters: C0 (U+0000-U+001F), DEL and C1 (U+0080-U+009F).
+CONTROLS = [
+    chr(code) for code in range(0x100) if unicodedata.category(chr(code)) == "Cc"
+]
+C0_AND_DEL = [*map(chr, range(0x20)), "\x7f"]
 
 
 @pytest.mark.parametrize(
@@ -269,3 +277,30 @@ async def test_starlettes_slash_redirect_sends_a_post_body_to_the_host_header() 
 def test_the_service_makes_no_slash_redirect(app: FastAPI) -> None:
     assert app.router.redirect_slashes is False
     assert "`create_app` sets `app.router.redirect_slashes = False`" in prose(PAGE)
+
+
+def _refused(adapter: TypeAdapter[Any], value: str) -> bool:
+    try:
+        adapter.validate_python(value)
+    except ValidationError:
+        return True
+    return False
+
+
+async def test_skus_and_the_sign_in_username_refuse_what_the_page_says(
+    client: httpx.AsyncClient,
+) -> None:
+    sku, email = TypeAdapter(Sku), TypeAdapter(Email)
+    username = TypeAdapter(SignInForm.model_fields["username"].rebuild_annotation())
+    c1 = [char for char in CONTROLS if char not in C0_AND_DEL]
+
+    assert len(CONTROLS) == 65
+    assert all(_refused(sku, f"MUG{char}") for char in CONTROLS)
+    assert all(_refused(username, f"ada{char}@example.com") for char in C0_AND_DEL)
+    # C1 passes the username: looked up, it is an unknown account...
+    assert not any(_refused(username, f"ada{char}@example.com") for char in c1)
+    sign_in = {"username": "ada\x85@example.com", "password": "a passphrase"}
+    assert (await client.post("/auth/token", data=sign_in)).status_code == 401
+    # ...because no account can be registered with any control character.
+    assert all(_refused(email, f"ada{char}@example.com") for char in CONTROLS)
+    assert "refuses the C0 controls and DEL, NUL among them, but not C1" in prose(PAGE)
