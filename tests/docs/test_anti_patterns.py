@@ -1,6 +1,11 @@
 """The Anti-patterns page names each of the source's six and links to its principle."""
 
 import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.registry import load_registry
@@ -109,3 +114,53 @@ def test_a_plain_default_is_computed_once_so_timestamps_need_default_factory() -
         "use `default_factory` for a value computed per instance, such as a timestamp"
         in (_mutable_defaults_section())
     )
+
+
+def _section(name: str) -> str:
+    text = PAGE.read_text().split(f"## {name}", 1)[1].split("\n## ", 1)[0]
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("users", "orders", "error"),
+    [
+        (
+            "from orders import Order\n\nclass User: ...\n",
+            "from users import User\n\nclass Order: ...\n",
+            "ImportError: cannot import name 'User' from partially initialized module",
+        ),
+        (
+            "import orders\n\nclass User: ...\n\n"
+            "def first_order() -> object:\n    return orders.Order()\n",
+            "import users\n\nclass Order: ...\n\n"
+            "def owner() -> object:\n    return users.User()\n",
+            None,
+        ),
+    ],
+    ids=["from-import", "module-import"],
+)
+def test_a_cycle_of_from_imports_fails_and_one_of_module_imports_starts(
+    tmp_path: Path, users: str, orders: str, error: str | None
+) -> None:
+    (tmp_path / "users.py").write_text(users)
+    (tmp_path / "orders.py").write_text(orders)
+
+    started = subprocess.run(
+        [sys.executable, "-c", "import users, orders; print(users.orders.users)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    if error is None:
+        assert started.returncode == 0, started.stderr
+        assert (
+            "Written as `import users`, with the names read inside functions, the same cycle starts without an error"
+            in _section("Circular Imports")
+        )
+    else:
+        assert error in started.stderr
+        assert "Two modules that import names from each other" in _section(
+            "Circular Imports"
+        )
