@@ -55,6 +55,17 @@ def test_readiness_reads_through_get_db_and_liveness_through_nothing() -> None:
     assert "the readiness check uses the same per-request session" in prose(HEALTH_PAGE)
 
 
+async def test_the_sources_bare_health_path_is_a_404_and_its_two_probes_answer(
+    client: AsyncClient,
+) -> None:
+    """The source asks for ``/health``; the service splits it in two."""
+    paths = ("/health", "/health/live", "/health/ready")
+    answers = {path: (await client.get(path)).status_code for path in paths}
+
+    assert answers == {"/health": 404, "/health/live": 200, "/health/ready": 200}
+    assert "The handbook splits it into liveness and readiness" in prose(HEALTH_PAGE)
+
+
 # --8<-- [start:constant-readiness]
 async def test_a_constant_readiness_check_is_200_while_the_database_is_down() -> None:
     # --8<-- [start:lead-constant-readiness]
