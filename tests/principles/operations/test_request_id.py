@@ -63,7 +63,7 @@ async def test_a_missing_or_malformed_request_id_is_replaced_by_a_new_one(
     )
 
     async with client_for(build_app(settings, session)) as client:
-        response = await client.get("/health", headers=headers)
+        response = await client.get("/health/live", headers=headers)
 
     generated = response.headers["X-Request-ID"]
     assert generated != sent  # replaced, not echoed
@@ -78,8 +78,8 @@ async def test_each_request_gets_its_own_id(
     settings: Settings, session: AsyncSession
 ) -> None:
     async with client_for(build_app(settings, session)) as client:
-        first = await client.get("/health")
-        second = await client.get("/health")
+        first = await client.get("/health/live")
+        second = await client.get("/health/live")
 
     assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
 
