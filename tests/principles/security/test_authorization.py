@@ -125,3 +125,16 @@ async def test_a_403_tells_bob_which_ids_are_someone_elses_orders() -> None:
     # 1 and 3 exist and are not his, 2 is his, and nothing lies beyond 3.
     assert statuses == [403, 200, 403, 404, 404]
     # --8<-- [end:forbidden-leaks]
+
+
+async def test_registration_still_tells_whether_an_email_has_an_account(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    """The one place an account's existence shows: the page says so."""
+    sign_up = {"name": "Eve", "password": "a long enough passphrase"}
+    taken = await client.post("/users", json=sign_up | {"email": alice["email"]})
+    free = await client.post("/users", json=sign_up | {"email": "eve@example.com"})
+
+    assert (taken.status_code, free.status_code) == (409, 201)
+    assert taken.json()["error"]["message"] == "Email already registered"
+    assert "Registration still tells whether an email has an account" in prose(PAGE)
