@@ -315,3 +315,45 @@ async def test_every_url_parameter_the_settings_pass_on_connects(
 
     assert set(passed_on) == set(ASYNCPG_PARAMETERS)
     assert settings.async_database_url.query == passed_on
+
+
+@pytest.mark.parametrize(
+    ("configured", "to_write"),
+    [
+        ("http://localhost:5173/", "http://localhost:5173"),
+        ("https://shop.example/app", "https://shop.example"),
+        ("https://Shop.Example", "https://shop.example"),
+        ("https://shop.example:443", "https://shop.example"),
+        ("localhost:5173", "https://localhost:5173"),
+        ("https://bücher.example", "https://xn--bcher-kva.example"),
+    ],
+)
+def test_a_cors_origin_no_browser_sends_stops_start_up_showing_what_to_write(
+    configured: str, to_write: str
+) -> None:
+    # CORSMiddleware compares the Origin header with each entry as it is:
+    # such an entry would refuse every request of that frontend, silently.
+    with pytest.raises(ValidationError) as excinfo:
+        Settings(
+            database_url="postgresql://localhost/shop",
+            jwt_secret=SECRET,
+            cors_origins=("https://admin.shop.example", configured),
+        )
+
+    (error,) = excinfo.value.errors()
+    assert error["loc"] == ("cors_origins",)
+    assert f"write {to_write}" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://localhost:5173", "https://shop.example", "http://[::1]:8080", "*"],
+)
+def test_origins_in_the_form_browsers_send_are_accepted(origin: str) -> None:
+    settings = Settings(
+        database_url="postgresql://localhost/shop",
+        jwt_secret=SECRET,
+        cors_origins=(origin,),
+    )
+
+    assert settings.cors_origins == (origin,)

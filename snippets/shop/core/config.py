@@ -104,6 +104,36 @@ def asyncpg_query(query: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
     # --8<-- [end:asyncpg-query]
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def serialized_origin(origin: str) -> str:
+    """``origin`` as a browser's ``Origin`` header would carry it.
+
+    A scheme, a lower-case host and a port only if it is not the scheme's
+    default (the WHATWG URL standard's serialization): no path, not even
+    ``/``. Without a scheme, https is assumed; without a valid host or
+    port, a placeholder shows the shape to write.
+    """
+    if "://" not in origin:
+        return serialized_origin(f"https://{origin.strip()}")
+    parts = parse.urlsplit(origin.strip())
+    scheme = parts.scheme.lower()
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host:
+        return f"{scheme}://host.example"
+    if not host.isascii():  # browsers send an IDN host in its xn-- form
+        host = host.encode("idna").decode("ascii")
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
+    if port is None or port == DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
 class Settings(BaseSettings):
     """Everything the service reads from its environment.
 
@@ -208,6 +238,23 @@ class Settings(BaseSettings):
                 '`python -c "import secrets; print(secrets.token_urlsafe(48))"`'
             )
         return secret
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_as_browsers_send_them(
+        cls, origins: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        # The middleware compares each Origin header with these strings as
+        # they are: an entry a browser never sends (a trailing slash, a path,
+        # capitals, :443) would refuse that frontend's every request, with
+        # nothing in the logs to say why.
+        for origin in origins:
+            if origin != "*" and (expected := serialized_origin(origin)) != origin:
+                raise ValueError(
+                    f"CORS_ORIGINS entry {origin!r} is not an origin as a browser "
+                    f"sends it, so it would match no request: write {expected}"
+                )
+        return origins
 
     @model_validator(mode="after")
     def _account_limit_within_asvs(self) -> Self:
