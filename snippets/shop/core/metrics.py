@@ -107,7 +107,16 @@ async def serve_metrics(
     if port is None:
         yield None
         return
-    server, thread = start_http_server(port, host, metrics.registry)
+    try:
+        server, thread = start_http_server(port, host, metrics.registry)
+    except OSError as error:
+        # Bare, it reads "[Errno 98] Address already in use" under the app's
+        # start-up: an operator would look at the API's port, not this one.
+        raise OSError(
+            error.errno,
+            f"cannot serve metrics on {host}:{port} (METRICS_HOST, METRICS_PORT): "
+            f"{error.strerror}; choose another port, or unset METRICS_PORT",
+        ) from error
     logger.info(
         "metrics served",
         extra={"metrics_url": f"http://{host}:{server.server_port}/metrics"},

@@ -380,7 +380,10 @@ async def test_a_second_listener_cannot_take_the_same_port() -> None:
     first, second = (HttpMetrics(CollectorRegistry()) for _ in range(2))
 
     async with serve_metrics(first, "127.0.0.1", port):
-        with pytest.raises(OSError, match="Address already in use"):
+        # Naming the setting and the address: a bare "Address already in
+        # use" during the app's start-up points at the API's port instead.
+        taken = rf"127\.0\.0\.1:{port} \(METRICS_HOST, METRICS_PORT\): Address already in use"
+        with pytest.raises(OSError, match=taken):
             async with serve_metrics(second, "127.0.0.1", port):
                 pass
     assert "which only one of them can hold" in prose(PAGE)
