@@ -142,7 +142,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     database_url = args.database_url or str(
         get_settings().database_url.get_secret_value()
     )
-    versions = asyncio.run(apply_migrations(database_url, args.dir))
+    try:
+        versions = asyncio.run(apply_migrations(database_url, args.dir))
+    except asyncpg.InsufficientPrivilegeError as error:
+        # The URL .env holds is the app's role, which may not change the
+        # schema (db/app_role.sql): the likeliest cause, so say it.
+        raise SystemExit(
+            f"apply_migrations: {error}. Migrations run as the role that owns "
+            "the tables (postgres in `task migrate`), not as the app's role: "
+            "give that role's URL with --database-url."
+        ) from None
+    except (MigrationError, asyncpg.PostgresError, OSError, TimeoutError) as error:
+        # One line an operator can act on, not a traceback through asyncpg.
+        # Neither asyncpg's nor the OS's messages repeat the URL's password.
+        reason = str(error) or f"no answer in {CONNECT_TIMEOUT_SECONDS} s"
+        raise SystemExit(
+            f"apply_migrations: {type(error).__name__}: {reason}"
+        ) from None
     for version in versions:
         print(f"applied {version}")
     if not versions:

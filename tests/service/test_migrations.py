@@ -4,12 +4,14 @@ import asyncio
 import re
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -17,6 +19,7 @@ from shop.core.config import get_settings
 from shop.shared.base_model import Base
 from tests.service.atlas_sum import atlas_sum
 from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
+from throwaway.ports import free_port
 
 FIXTURES = Path(__file__).parent / "fixtures"
 apply_migrations = load_script("apply_migrations")
@@ -319,6 +322,47 @@ async def test_the_command_line_defaults_to_database_url_from_settings(
         get_settings.cache_clear()
 
     assert capsys.readouterr().out.startswith("applied ")
+
+
+async def test_the_app_roles_url_is_refused_in_one_line_naming_the_owner_role(
+    create_database: DatabaseFactory,
+) -> None:
+    # DATABASE_URL in .env is the app's role, which may read and write rows
+    # but not change the schema; the script's default URL is that one.
+    url = await create_database()
+    role = f"app_{uuid.uuid4().hex[:8]}"
+    owner = await asyncpg.connect(apply_migrations.asyncpg_dsn(url))
+    try:
+        # PostgreSQL 15's defaults: it may connect, not create a schema.
+        await owner.execute(f'CREATE ROLE "{role}" LOGIN')
+    finally:
+        await owner.close()
+    as_app = make_url(url).set(username=role).render_as_string(hide_password=False)
+
+    with pytest.raises(SystemExit) as stopped:
+        await _in_thread(apply_migrations.main, ["--database-url", as_app])
+
+    message = str(stopped.value.code)
+    assert message.startswith("apply_migrations: permission denied"), message
+    assert "the role that owns the tables" in message
+    assert "--database-url" in message
+    assert "\n" not in message
+
+
+async def test_an_unreachable_database_is_one_line_naming_the_address() -> None:
+    port = free_port()  # nothing listens there
+
+    with pytest.raises(SystemExit) as stopped:
+        await _in_thread(
+            apply_migrations.main,
+            ["--database-url", f"postgresql://shop:hunter2@127.0.0.1:{port}/shop"],
+        )
+
+    message = str(stopped.value.code)
+    assert message.startswith("apply_migrations: ConnectionRefusedError"), message
+    assert f"127.0.0.1', {port})" in message
+    assert "hunter2" not in message
+    assert "\n" not in message
 
 
 async def _in_thread(function: Any, *args: Any) -> None:
