@@ -50,12 +50,15 @@ class Clone:
     docs_port: int = 0
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-        return env | {
-            "NO_COLOR": "1",
-            # The app and the migrations read this over snippets/.env's 5433.
-            "DATABASE_URL": f"postgresql://postgres@127.0.0.1:{self.pg_port}/shop",
+        # No DATABASE_URL: the app reads the one `task env-file` wrote into
+        # snippets/.env, with PGPORT's port and the app's own role, as a
+        # reader's app does.
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("VIRTUAL_ENV", "DATABASE_URL")
         }
+        return env | {"NO_COLOR": "1"}
 
     def task(self, *args: str) -> list[str]:
         # Variables before the task: everything after `--` is CLI_ARGS.
@@ -182,6 +185,9 @@ def _env_file(clone: Clone) -> None:
     env_file = (clone.root / "snippets" / ".env").read_text()
     assert "JWT_SECRET=" in env_file
     assert "replace-me" not in env_file
+    # PGPORT moved the database: the app must look for it there.
+    database_url = f"DATABASE_URL=postgresql://shop@127.0.0.1:{clone.pg_port}/shop\n"
+    assert database_url in env_file, env_file
 
 
 def _db_start(clone: Clone) -> None:
