@@ -361,3 +361,39 @@ def test_origins_in_the_form_browsers_send_are_accepted(origin: str) -> None:
     settings = Settings(**values)
 
     assert settings.cors_origins == (origin,)
+
+
+def test_an_optional_setting_left_empty_is_unset(tmp_path: Path) -> None:
+    # .env.example: "Unset METRICS_PORT to serve none"; in a .env file, or
+    # through compose's ${REDIS_URL:-}, unset is often written as empty.
+    (tmp_path / ".env").write_text(
+        "DATABASE_URL=postgresql://localhost/shop\n"
+        f"JWT_SECRET={SECRET}\n"
+        "METRICS_PORT=\n"
+        "REDIS_URL=\n"
+    )
+
+    try:
+        settings: Settings | None = Settings()
+        refused: list[Any] = []
+    except ValidationError as error:
+        settings, refused = None, [problem["loc"] for problem in error.errors()]
+
+    assert refused == []
+    assert settings is not None
+    assert settings.metrics_port is None
+    assert settings.redis_url is None
+
+
+def test_a_required_setting_left_empty_is_reported_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shop")
+    monkeypatch.setenv("JWT_SECRET", "")
+
+    with pytest.raises(ValidationError) as excinfo:
+        Settings()
+
+    assert [(e["loc"], e["type"]) for e in excinfo.value.errors()] == [
+        (("jwt_secret",), "missing")
+    ]

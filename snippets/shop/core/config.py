@@ -147,6 +147,10 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         # A typo such as DATABSE_URL in .env should fail loudly, not be ignored.
         extra="forbid",
+        # METRICS_PORT= or REDIS_URL= (in .env, or compose's ${REDIS_URL:-})
+        # is how an optional setting is left out: unset, not an invalid port
+        # or URL that stops start-up. A required one empty is reported missing.
+        env_ignore_empty=True,
         # A rejected value is not repeated in the error: a JWT_SECRET one
         # character too short would otherwise be printed at start-up.
         hide_input_in_errors=True,
