@@ -103,6 +103,22 @@ READERS_WORDS = {
     "transaction commit": "DB-SESSION",
 }
 
+# A new hire's first searches, typed as they come, whose first result must
+# answer them: a reader on a phone opens the first result and reads no
+# further. "business logic" ranked DOC-DOCSTRINGS first, on its tag
+# "business-logic" and alias "document business logic", two matches of each
+# word to the service layer's one.
+FIRST_ANSWERS = {
+    "business logic": "STRUCT-SERVICE-LAYER",
+    "where should business logic go": "STRUCT-SERVICE-LAYER",
+    "pagination": "API-CURSOR-PAGINATION",
+    "how to store passwords": "SEC-PASSWORDS",  # pragma: allowlist secret
+    "n+1 query": "PERF-EAGER-LOAD",
+    "logging json": "OPS-JSON-LOGS",
+    "docker image size": "DEPLOY-DOCKERFILE",
+    "secrets in git": "SEC-SECRETS",
+}
+
 # Topics the handbook leaves out: the page that says where to look instead.
 LEFT_OUT = [
     "graphql",
@@ -158,6 +174,19 @@ async def test_another_form_of_a_word_finds_its_page(search_page: Page) -> None:
 async def test_a_readers_own_words_for_a_topic_find_its_page(search_page: Page) -> None:
     problem = await _not_in_top_three(search_page, _urls(READERS_WORDS))
     assert not problem, problem
+
+
+async def test_a_new_hires_first_searches_rank_their_answer_first(
+    search_page: Page,
+) -> None:
+    expected = _urls(FIRST_ANSWERS)
+    results = await search_each(search_page, list(expected))
+    wrong = {
+        query: results[query][:3]
+        for query, url in expected.items()
+        if results[query][:1] != [url]
+    }
+    assert not wrong, f"first result is not the answer (top three shown): {wrong}"
 
 
 async def test_a_topic_the_handbook_leaves_out_finds_the_page_that_says_so(
