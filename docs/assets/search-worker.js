@@ -23,7 +23,9 @@
 //      away (lunr's fuzzy term~1), so "paginaton" finds "pagination".
 //   4. ignores a bare "*" left of a word cut at a hyphen ("db-"), which
 //      lunr cannot search for and Material passes on;
-//   5. looks the query's words up joined as well, boosted, among the IDs
+//   5. weighs a word's longer completions below the word itself when the
+//      index has the word, so "def" is def before it is "default";
+//   6. looks the query's words up joined as well, boosted, among the IDs
 //      only: a principle's ID is indexed as one word too ("dbmigrations",
 //      from the page's tags), so "DB-MIGRATIONS", split at the hyphen into
 //      words its neighbours share, still ranks its own page first, while
@@ -209,6 +211,7 @@
 
   function understandWords(index, query) {
     var clauses = query.clauses;
+    var completions = [];
     var kept = clauses.filter(function (clause) {
       var word = plainWord(clause);
       return word === null || !isStopWord(word);
@@ -229,7 +232,11 @@
       var forms = familyOf(index, word).filter(function (term) {
         return prefix ? term.indexOf(word) !== 0 : term !== word;
       });
-      if (matches.length && forms.length) {
+      var longer = prefix ? longerWords(index, word, matches) : [];
+      if (longer.length && clause.presence === lunr.Query.presence.OPTIONAL) {
+        exactly(clause, word, [word].concat(forms, familyOf(index, word)));
+        completions.push(completing(clause, word, longer));
+      } else if (matches.length && forms.length) {
         exactly(clause, word, matches.concat(forms));
       } else if (forms.length) {
         exactly(clause, word, forms).named = true;
@@ -238,6 +245,40 @@
         if (near.length) exactly(clause, word, near).named = true;
       }
     });
+    completions.forEach(function (clause) {
+      query.clause(clause);
+    });
+  }
+
+  // A word the index has, typed whole, is most likely what the reader means:
+  // "def" is Python's def, not "default". Its longer words still match, as
+  // the reader may be typing one (and "postgres" means "postgresql" too),
+  // but weigh less than the word itself and its forms: "should I use sync
+  // def in fastapi" ranked the page on mutable defaults, with "default" in
+  // its title and tags, above the one on sync and async def. At 0.1,
+  // "postgres" pages outranked "postgresql" ones; 0.3 keeps both answers.
+  var COMPLETION_WEIGHT = 0.3;
+
+  // The index's words that start with ``word`` and are neither it nor one of
+  // its forms; none when the index lacks the word itself (a word cut short).
+  function longerWords(index, word, matches) {
+    if (!(word in index.invertedIndex)) return [];
+    var family = familyOf(index, word);
+    return matches.filter(function (term) {
+      return term !== word && family.indexOf(term) === -1;
+    });
+  }
+
+  function completing(clause, word, longer) {
+    return {
+      term: word,
+      expansions: longer.slice().sort(),
+      boost: clause.boost * COMPLETION_WEIGHT,
+      fields: clause.fields,
+      usePipeline: false,
+      wildcard: WILDCARD.NONE,
+      presence: lunr.Query.presence.OPTIONAL,
+    };
   }
 
   // Make a clause match exactly these words of the index (lunr matches the

@@ -117,6 +117,11 @@ FIRST_ANSWERS = {
     "logging json": "OPS-JSON-LOGS",
     "docker image size": "DEPLOY-DOCKERFILE",
     "secrets in git": "SEC-SECRETS",
+    # Every query word is a prefix: "def" matched "default", "body" matched
+    # "body_timeout", as strongly as the words themselves.
+    "should I use sync def in fastapi": "STACK-ASYNC-ROUTES",
+    "sync def fastapi": "STACK-ASYNC-ROUTES",
+    "validate request body": "STACK-PYDANTIC",
 }
 
 # Topics the handbook leaves out: the page that says where to look instead.
