@@ -41,6 +41,21 @@ from handbook.site.unbroken_ids import keep_ids_whole
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 
 
+def site_relative(text: str, addresses: set[str]) -> str:
+    """``text`` with the site's own absolute addresses cut to their path.
+
+    Each principle shows its short link and review comment with the site's
+    address in full, and search splits an address into words: the host's
+    words ("handbook", "test" of https://handbook.test/, or a project
+    site's "github") were words of every principle, so the address a site
+    was built for changed what ranked first. The path ("/id/DB-SESSION/")
+    stays searchable.
+    """
+    for address in sorted(addresses, key=len, reverse=True):
+        text = text.replace(address.rstrip("/") + "/", "/")
+    return text
+
+
 @dataclass
 class Build:
     """What one build knows, from ``on_config`` to ``on_post_build``."""
@@ -155,10 +170,13 @@ class Build:
         if index is None:
             return
         original = index.add_entry_from_context
+        own_addresses = {self.site.site_url, self.site.link_url}
 
         def add_entry_from_context(page: Page) -> None:
             first = len(index.entries)
             original(page)
+            for entry in index.entries[first:]:
+                entry["text"] = site_relative(entry["text"], own_addresses)
             principle = self.site.principle_at(page.file.src_uri)
             if principle is None:
                 return

@@ -122,6 +122,9 @@ FIRST_ANSWERS = {
     "should I use sync def in fastapi": "STACK-ASYNC-ROUTES",
     "sync def fastapi": "STACK-ASYNC-ROUTES",
     "validate request body": "STACK-PYDANTIC",
+    # The host of every page's short link was indexed: built for
+    # https://handbook.test/, every principle held the word "test".
+    "how do I run tests against postgres": "TEST-REAL-DB",
 }
 
 # Topics the handbook leaves out: the page that says where to look instead.

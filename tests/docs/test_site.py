@@ -18,7 +18,7 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.markdown_document import read_document
 from handbook.content.registry import load_registry
 from handbook.site.site_pages import PRINCIPLE_BOOST, site_pages
-from tests.support.site import redirect_target
+from tests.support.site import BUILT_SITE_URL, redirect_target
 
 SITE_URL = "https://handbook.test/"
 REGISTRY = load_registry(DOCS_DIR)
@@ -310,6 +310,25 @@ def test_search_ranks_pages_as_the_table_of_pages_says(built_site: Path) -> None
     # What the handbook leaves out ranks like a principle, so a query about a
     # topic it does not cover finds the answer "not here" first.
     assert boosted["not-covered.md"] == PRINCIPLE_BOOST
+
+
+def test_search_indexes_the_sites_own_links_by_path_not_by_host(
+    built_site: Path,
+) -> None:
+    # Every principle shows its short link in full; indexed whole, the host's
+    # words ("handbook", "test") were words of every principle page.
+    index = json.loads((built_site / "search" / "search_index.json").read_text())
+    with_host = [
+        doc["location"] for doc in index["docs"] if BUILT_SITE_URL in doc["text"]
+    ]
+    assert not with_host, f"{len(with_host)} entries hold the host: {with_host[:5]}"
+    short_link = REGISTRY.by_id("DB-SESSION").short_url
+    session = [
+        doc
+        for doc in index["docs"]
+        if doc["location"] == "principles/data/session-per-request/"
+    ]
+    assert f"/{short_link}" in session[0]["text"]
 
 
 def test_principle_pages_link_to_their_source_for_editing(built_site: Path) -> None:
