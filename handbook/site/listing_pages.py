@@ -96,7 +96,10 @@ def reading_order(registry: Registry, stops: list[Stop]) -> str:
         f"{WORDS_PER_MINUTE} words a minute. The list is derived from the registry, "
         "so a new principle takes its place here by itself.",
         "",
-        "Open the first principle and follow **Next** at the foot of each page: it "
+        # A link, not a pointer at a list below: on a phone the list starts a
+        # screen further down, and the first screen had no way in.
+        f"[Open the first principle]({stops[0].principle.path.as_posix()}) and "
+        "follow **Next** at the foot of each page: it "
         "goes through this list in this order, and each page shows where you are "
         "(*Day one · 4 of 31 · 3 min*).",
         "",

@@ -179,3 +179,24 @@ async def test_a_principle_s_search_result_is_headed_by_id_and_short_name(
     # Shown with non-breaking hyphens; the index and the link keep the ID.
     assert shown == f"STACK\u2011PYDANTIC · {principle.short_name}"
     await _ids_stay_on_one_line(phone, ".md-search-result__article > h1", 1)
+
+
+async def test_start_heres_first_screen_on_a_phone_opens_the_first_principle(
+    phone: Page, site_url: str
+) -> None:
+    # The list begins below the first screen of a phone; the first screen
+    # said "Open the first principle" and had no link to it.
+    await phone.goto(site_url + "start-here/")
+    first_entry = await phone.locator(".pbp-reading a").first.evaluate("a => a.href")
+    height = phone.viewport_size["height"] if phone.viewport_size else 0
+    on_first_screen = await phone.locator("article a").evaluate_all(
+        """(links, height) => links
+            .filter(a => { const r = a.getBoundingClientRect();
+                           return r.height > 0 && r.bottom <= height; })
+            .map(a => ({text: a.textContent.trim(), href: a.href}))""",
+        height,
+    )
+    to_first = [link for link in on_first_screen if link["href"] == first_entry]
+    assert to_first, f"no link to {first_entry} on the first screen: {on_first_screen}"
+    await phone.get_by_role("link", name=to_first[0]["text"]).first.click()
+    await expect(phone).to_have_url(first_entry)
