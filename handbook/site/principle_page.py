@@ -77,9 +77,19 @@ def principle_header(
     # reminder (review_section): a reader copying one has scrolled past it.
     return header + (
         f'!!! rule "The rule"\n\n    {principle.summary}\n\n'
-        f"    Short link: [{short}]({short})\n\n"
+        f"    Short link: [{short_link_text(short, principle.id)}]({short})\n\n"
         f"    {checked_by_markdown(principle.id, CHECKER_FROM_PRINCIPLE)}\n\n"
         + local_links_warning(site_url, indent="    ")
+    )
+
+
+def short_link_text(short: str, principle_id: str) -> str:
+    """The short link as shown, its ID kept on one line (unbroken_ids.py):
+    on a phone it broke after the hyphen, as ``…/id/DB-`` / ``SESSION/``."""
+    head, _, tail = short.rpartition(principle_id)
+    return (
+        f'{html.escape(head)}<span class="pbp-nowrap">{principle_id}</span>'
+        f"{html.escape(tail)}"
     )
 
 

@@ -160,6 +160,9 @@ async def test_ids_never_wrap_at_the_hyphen_on_a_phone(
     )
     await _ids_stay_on_one_line(phone, ".md-content a.pbp-id", 1)
     await _ids_stay_on_one_line(phone, ".md-content .pbp-nowrap", 1)  # review comment
+    # The short link under the rule, on the first screen ("…/id/DB-" then
+    # "SESSION/" on a 390 px phone).
+    await _ids_stay_on_one_line(phone, ".md-content .rule a[href*='/id/']", 1)
     await phone.goto(site_url + "start-here/")
     await _ids_stay_on_one_line(phone, ".pbp-reading code", len(REGISTRY.principles))
     await phone.goto(site_url + "checklist/")
