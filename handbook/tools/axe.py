@@ -40,15 +40,15 @@ async def set_scheme(page: Page, scheme: str) -> None:
     await page.wait_for_timeout(300)
 
 
-async def axe_violations(page: Page) -> list[Violation]:
-    """Run axe on the page as it is now."""
+async def axe_violations(page: Page, within: str | None = None) -> list[Violation]:
+    """Run axe on the page as it is now, or on the elements ``within`` selects."""
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
     results = await page.evaluate(
         # resultTypes: details for violations only, which makes a run faster.
-        """tags => axe.run(document, {
+        """([tags, within]) => axe.run(within || document, {
             runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})""",
-        AXE_TAGS,
+        [AXE_TAGS, within],
     )
     return [
         Violation(
