@@ -169,6 +169,44 @@ async def test_ids_never_wrap_at_the_hyphen_on_a_phone(
     await _ids_stay_on_one_line(phone, ".pbp-checklist code", len(REGISTRY.principles))
 
 
+# The drawer's links whose text runs past the drawer's right edge.
+PAST_THE_DRAWER = """() => {
+  const drawer = document.querySelector('.md-sidebar--primary .md-sidebar__scrollwrap');
+  const edge = drawer.getBoundingClientRect().right;
+  return [...drawer.querySelectorAll('.md-nav__link')]
+    .filter((link) => {
+      const box = link.getBoundingClientRect();
+      // Shown: the open section's links (the others slide off to a side).
+      return box.height > 0 && box.left >= 0 && box.right <= edge + 1;
+    })
+    .map((link) => {
+      const text = document.createRange();
+      text.selectNodeContents(link);
+      return {title: link.textContent.trim().replace(/\\s+/g, ' '),
+              right: Math.round(text.getBoundingClientRect().right), edge};
+    })
+    .filter((link) => link.right > link.edge + 1);
+}"""
+
+
+async def test_principle_titles_stay_inside_the_phone_drawer(
+    phone: Page, site_url: str
+) -> None:
+    # Each area's drawer, opened from its first page: its own page is the
+    # entry with the contents icon, the others plain links.
+    for area, principles in REGISTRY.areas_in_use():
+        await phone.goto(site_url + principles[0].url)
+        await phone.locator(".md-header label[for='__drawer']").click()
+        section = phone.locator(".md-nav--primary .md-nav__title", has_text=area.title)
+        await expect(section.first).to_be_visible()
+        # Measured once the drawer has slid in.
+        await phone.wait_for_function(
+            "() => document.getAnimations().every(a => a.playState !== 'running')"
+        )
+        past = await phone.evaluate(PAST_THE_DRAWER)
+        assert not past, (area.title, past)
+
+
 async def test_a_principle_s_search_result_is_headed_by_id_and_short_name(
     phone: Page, site_url: str
 ) -> None:
