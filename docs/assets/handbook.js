@@ -13,12 +13,19 @@
     });
   }
   // Each search result lists its page's tags in a <nav>: name it after the
-  // result, or several unnamed navs share one landmark name (axe).
+  // result, or several unnamed navs share one landmark name (axe). A
+  // section is named with its page, as two pages' "Do" sections were both
+  // "Tags: Do".
   function nameResultTags() {
     var navs = document.querySelectorAll(".md-search-result .md-tags:not([aria-label])");
     navs.forEach(function (nav) {
-      var title = nav.closest("article") && nav.closest("article").querySelector("h1, h2");
-      nav.setAttribute("aria-label", "Tags: " + (title ? title.textContent.trim() : "result"));
+      var article = nav.closest("article");
+      var heading = article && article.querySelector("h1, h2");
+      var item = nav.closest(".md-search-result__item");
+      var page = item && item.querySelector("h1");
+      var name = heading ? heading.textContent.trim() : "result";
+      if (page && page !== heading) name = page.textContent.trim() + " › " + name;
+      nav.setAttribute("aria-label", "Tags: " + name);
     });
   }
   new MutationObserver(function () {
