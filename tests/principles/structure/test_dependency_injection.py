@@ -55,6 +55,14 @@ def test_the_pages_search_finds_global_state_and_none_in_the_service(
     (tmp_path / "database.py").write_text(
         "session = AsyncSession(engine)\nsettings = Settings()\n"
     )
+    # The same globals as they are often written: annotated, or through the
+    # cached getter that the request's dependencies should call instead.
+    (tmp_path / "db.py").write_text(
+        "engine: AsyncEngine = create_async_engine(DATABASE_URL)\n"
+        "session: AsyncSession = AsyncSession(engine)\n"
+        "settings = get_settings()\n"
+        "sync_engine = create_engine(DATABASE_URL)\n"
+    )
 
     grep_path = shutil.which("grep")
     assert grep_path, "grep is not on PATH"
@@ -68,7 +76,7 @@ def test_the_pages_search_finds_global_state_and_none_in_the_service(
         )
 
     assert grep(REPO_ROOT / "snippets" / "shop").returncode == 1  # no line matched
-    assert len(grep(tmp_path).stdout.splitlines()) == 3
+    assert len(grep(tmp_path).stdout.splitlines()) == 3 + 4
 
 
 # --8<-- [start:global-state]
