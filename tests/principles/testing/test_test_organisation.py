@@ -69,33 +69,46 @@ def _test_names(module: str) -> list[str]:
     ]
 
 
-def test_each_domain_has_its_api_tests_with_error_paths() -> None:
+ERROR_WORDS = (
+    "422", "404", "401", "409", "requires", "rejected", "refused", "invalid", "wrong",
+)  # fmt: skip
+
+
+def _error_tests(names: list[str]) -> list[str]:
+    return [name for name in names if any(word in name for word in ERROR_WORDS)]
+
+
+def _domains() -> list[str]:
+    """The service's domain packages: every package but the wiring and shared."""
+    shop = REPO_ROOT / "snippets" / "shop"
+    return sorted(
+        path.name
+        for path in shop.iterdir()
+        if (path / "__init__.py").is_file() and path.name not in {"core", "shared"}
+    )
+
+
+def test_each_domain_has_its_own_api_test_module_with_error_paths() -> None:
+    domains = _domains()
+    assert {"users", "orders", "catalog"} <= set(domains)
+    for domain in domains:
+        module = f"test_{domain}_api.py"
+        assert (SERVICE_TESTS / module).is_file(), (
+            f"the {domain} domain has no tests/service/{module}"
+        )
+        names = _test_names(module)
+        errors = _error_tests(names)
+        assert errors, (module, names)
+        assert len(names) > len(errors), (module, names)
+        assert f"`tests/service/{module}`" in prose(PAGE)
+
+
+def test_the_users_and_orders_modules_test_several_errors_and_flows() -> None:
     for module in ("test_users_api.py", "test_orders_api.py"):
         names = _test_names(module)
-        errors = [
-            n
-            for n in names
-            if any(
-                w in n
-                for w in (
-                    "422",
-                    "404",
-                    "401",
-                    "409",
-                    "requires",
-                    "rejected",
-                    "refused",
-                    "invalid",
-                    "wrong",
-                )
-            )
-        ]
+        errors = _error_tests(names)
         assert len(errors) >= 3, (module, names)
         assert len(names) - len(errors) >= 3, (module, names)
-    assert (
-        "`tests/service/test_users_api.py` and `tests/service/test_orders_api.py`"
-        in prose(PAGE)
-    )
 
 
 def test_the_service_tests_are_files_per_domain_not_per_layer() -> None:
