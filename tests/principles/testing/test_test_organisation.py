@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.pages import prose
@@ -156,6 +156,31 @@ async def test_only_the_error_path_request_notices_the_missing_rule() -> None:
     assert happy.status_code == 201  # a suite with only this request is green
     assert zero.status_code == 201  # a test that expects 422 here fails
     # --8<-- [end:happy-path-only]
+
+
+class GuardedOrderLine(BaseModel):
+    sku: str
+    quantity: int = Field(gt=0)  # the fix the page names
+
+
+guarded_app = FastAPI()
+
+
+@guarded_app.post("/orders", status_code=201)
+async def place_guarded_order(line: GuardedOrderLine) -> GuardedOrderLine:
+    return line
+
+
+async def test_the_error_path_request_is_a_422_once_the_rule_is_added() -> None:
+    transport = ASGITransport(app=guarded_app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        happy = await client.post("/orders", json={"sku": "TEA-001", "quantity": 2})
+        zero = await client.post("/orders", json={"sku": "TEA-001", "quantity": 0})
+
+    assert happy.status_code == 201  # the happy path cannot tell the two apps apart
+    assert zero.status_code == 422
+    assert [error["loc"] for error in zero.json()["detail"]] == [["body", "quantity"]]
+    assert "fails until `quantity: int = Field(gt=0)` is added" in prose(PAGE)
 
 
 # A guard on one line: line coverage counts it run by the happy path alone,
