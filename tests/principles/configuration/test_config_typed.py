@@ -113,3 +113,24 @@ def test_a_url_with_several_hosts_passes_postgres_dsn_and_fails_in_sqlalchemy() 
     assert "an `int()` error that names no setting" in " ".join(
         PAGE.read_text().split()
     )
+
+
+def test_a_url_without_a_scheme_passes_a_str_and_stops_the_settings() -> None:
+    url = "localhost:5432/shop"
+
+    assert TypeAdapter(str).validate_python(url) == url  # not a word
+    with pytest.raises(ValidationError) as error:
+        Settings(
+            _env_file=None,
+            database_url=url,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+            jwt_secret=SecretStr(JWT_SECRET),
+        )
+
+    assert [(e["loc"][0], e["type"]) for e in error.value.errors()] == [
+        ("database_url", "url_scheme")
+    ]
+    prose = " ".join(PAGE.read_text().split())
+    assert "A `str` also accepts `localhost:5432/shop` (no scheme at all)" in prose
+    assert "`PostgresDsn` rejects the URL without a scheme when the settings load" in (
+        prose
+    )
