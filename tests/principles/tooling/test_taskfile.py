@@ -49,6 +49,45 @@ def test_task_renders_an_undeclared_variable_as_empty_as_the_page_shows(
     )
 
 
+def test_a_call_to_a_missing_task_is_reported_only_when_called_and_dry_runs_nothing(
+    tmp_path: Path,
+) -> None:
+    shown = next(
+        b
+        for b in find_fences(TASKFILE_PAGE)
+        if "task: migrate-down -- --amount 9999" in b.source
+    )
+    # The source's db-reset has a step before the call; so does this copy.
+    step = "      - touch dropped\n"
+    taskfile = shown.source.replace(
+        "      - task: migrate-down -- --amount 9999\n",
+        step + "      - task: migrate-down -- --amount 9999\n",
+    )
+    assert step in taskfile
+    (tmp_path / "Taskfile.yml").write_text(taskfile)
+    missing = 'Task "migrate-down -- --amount 9999" does not exist'
+
+    def task(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [tool_path("task"), *args], cwd=tmp_path, capture_output=True,
+            text=True, check=False, env={**os.environ, "NO_COLOR": "1"},
+        )  # fmt: skip
+
+    listed = task("--list")
+    assert listed.returncode == 0, listed.stderr
+    dry = task("--dry", "db-reset")
+    assert dry.returncode != 0
+    assert missing in dry.stderr
+    assert not (tmp_path / "dropped").exists()
+    run = task("db-reset")
+    assert run.returncode != 0
+    assert missing in run.stderr
+    assert (tmp_path / "dropped").exists()  # the step before the call ran
+    page = prose(TASKFILE_PAGE)
+    assert "passes `task --list` and is reported only when the task is called" in page
+    assert "`task --dry` reports it and runs nothing" in page
+
+
 def _corrected_taskfile() -> str:
     """The page's corrected version of the source's tasks."""
     return next(
