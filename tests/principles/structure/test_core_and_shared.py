@@ -188,3 +188,46 @@ def test_one_domain_uses_each_cache_module_and_neither_imports_a_domain() -> Non
         "only orders use `shared/http_cache.py` and only users use `shared/cache.py`"
         in prose(PAGE)
     )
+
+
+def _domains() -> list[str]:
+    """Every package of the service but the wiring and the shared code."""
+    return sorted(
+        path.name
+        for path in SHOP.iterdir()
+        if (path / "__init__.py").is_file() and path.name not in {"core", "shared"}
+    )
+
+
+# What core/main.py takes from the domains: each router, and what the
+# lifespan builds once for the users domain's requests.
+MAIN_TAKES_FROM_DOMAINS = {
+    "shop.catalog.router",
+    "shop.orders.router",
+    "shop.users.router",
+    "shop.users.security",  # PasswordHasher, one per process
+    "shop.users.throttling",  # the sign-in throttle, one per process
+}
+
+
+def test_main_imports_the_domains_routers_and_what_the_users_lifespan_builds() -> None:
+    graph = import_graph.build("shop")
+    taken = {
+        target
+        for domain in _domains()
+        for module, target in import_graph.imports_from(
+            graph, "shop.core", f"shop.{domain}"
+        )
+        if module == "shop.core.main"
+    }
+
+    assert taken == MAIN_TAKES_FROM_DOMAINS
+    assert (
+        "to include their routers, and to build at start-up what a domain's "
+        "requests share: the users domain's password hasher and sign-in throttle"
+    ) in prose(PAGE)
+    domains_page = prose(PAGE.with_name("domain-packages.md"))
+    assert (
+        "only `core/main.py` may, to include the routers and build the users "
+        "domain's password hasher and sign-in throttle at start-up"
+    ) in domains_page
