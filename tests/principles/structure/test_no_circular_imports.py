@@ -83,6 +83,35 @@ def test_a_cycle_through_an_import_inside_a_function_is_found(
     ]
 
 
+def test_a_cycle_through_an_import_for_type_hints_only_is_found(
+    scratch_shop: Path,
+) -> None:
+    # Python runs this pair without an error: the import back is for the
+    # type checker only. The page says to keep even that one-way.
+    (scratch_shop / "shared" / "a.py").write_text(
+        "from scratch_shop.shared.b import B\n\n\nclass A:\n    b: B\n"
+    )
+    (scratch_shop / "shared" / "b.py").write_text(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+        "    from scratch_shop.shared.a import A\n\n\n"
+        'class B:\n    a: "A"\n'
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", "import scratch_shop.shared.a"],
+        cwd=scratch_shop.parent, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+
+    graph = import_graph.build("scratch_shop")
+
+    assert import_graph.cycles(graph) == [
+        ["scratch_shop.shared.a", "scratch_shop.shared.b"]
+    ]
+    assert "Don't let two modules import from each other, even for type hints" in (
+        prose(PAGE)
+    )
+
+
 def test_two_modules_importing_each_other_fail_with_the_quoted_message(
     tmp_path: Path,
 ) -> None:
