@@ -151,3 +151,50 @@ def test_the_page_shows_the_repositorys_pytest_asyncio_settings() -> None:
     for key, value in shown["tool"]["pytest"]["ini_options"].items():
         assert options[key] == value, key
     assert options["asyncio_mode"] == "auto"
+
+
+PLAIN_CLASS = """\
+import pytest
+
+instances = []
+
+
+@pytest.fixture
+def alice():
+    return {"headers": {"Authorization": "Bearer token"}}
+
+
+@pytest.mark.parametrize("quantity", [1, 2])
+class TestOrderCancellation:
+    def test_alice_may_cancel(self, alice, quantity):
+        instances.append(id(self))
+        self.cancelled = quantity
+        assert "Authorization" in alice["headers"]
+
+    def test_nothing_is_left_on_self(self, quantity):
+        instances.append(id(self))
+        assert not hasattr(self, "cancelled")
+
+
+def test_each_test_had_an_instance_of_its_own():
+    assert len(set(instances)) == len(instances) == 4
+"""
+
+
+def test_a_plain_class_gets_fixtures_one_mark_for_all_and_a_new_instance_each(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # not this repo's config
+    (tmp_path / "test_cancellation.py").write_text(PLAIN_CLASS)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "-p", "no:randomly", "test_cancellation.py"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+        timeout=TIMEOUT_SECONDS,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 passed" in result.stdout
+    page = prose(FUNCTIONAL_PAGE)
+    assert "pytest passes fixtures to its methods and makes a new instance" in page
