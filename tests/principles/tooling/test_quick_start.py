@@ -30,6 +30,7 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
 from handbook.content.tools import tool_path
 from tests.support.pages import block_titled, prose
 from tests.support.source_code import source_block_starting
+from throwaway import postgres as postgres_provider
 from throwaway.ports import free_port
 
 PAGE = DOCS_DIR / "principles" / "tooling" / "quick-start.md"
@@ -432,3 +433,29 @@ def test_the_pages_dont_block_is_the_sources_initial_setup() -> None:
     assert source[0] == "# Initial setup"
     assert shown == source[1 : source.index("")]
     assert "task docker-up" in shown
+
+
+def test_the_prerequisite_is_the_server_of_the_pinned_major_db_start_looks_for(
+    tmp_path: Path,
+) -> None:
+    pinned = postgres_provider.pinned_major()
+    page = prose(PAGE)
+    assert f"`apt-get install postgresql-{pinned}` on Debian" in page
+    assert "`apt-get install postgresql`" not in page
+    # A copy whose compose file pins a major no machine has: db-start stops at
+    # once, naming that major's package, whatever other server is installed.
+    copy = tmp_path / "repo"
+    (copy / "snippets").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "Taskfile.yml", copy)
+    (copy / "snippets" / "compose.yaml").write_text(
+        "services:\n  postgres:\n    image: postgres:99-bookworm\n"
+    )
+
+    result = subprocess.run(
+        [tool_path("task"), "db-start"], cwd=copy, capture_output=True, text=True,
+        check=False, timeout=60, env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert "PostgreSQL 99 server binaries not found" in result.stderr
+    assert "apt-get install postgresql-99" in result.stderr
