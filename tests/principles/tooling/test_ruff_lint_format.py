@@ -5,14 +5,18 @@ against the real tool, library or service.
 """
 
 import json
+import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import yaml
+from identify.identify import tags_from_path
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.tools import tool_path
 from tests.support.linting import (
     ruff_check_code,
     ruff_codes_with_the_sources_configuration,
@@ -148,3 +152,41 @@ def test_b008_spares_fastapis_declarations_and_still_flags_other_calls() -> None
         for call in ("datetime.now", "uuid4()")
     ]
     assert "which keeps `B008` useful everywhere else" in prose(RUFF_PAGE)
+
+
+def _files_pre_commit_passes(hook: dict[str, Any], tracked: list[str]) -> list[str]:
+    """The tracked files pre-commit names to ``hook``: its files, exclude and types."""
+    return [
+        name
+        for name in tracked
+        if (REPO_ROOT / name).is_file()
+        and re.search(hook.get("files", ""), name)
+        and not re.search(hook.get("exclude", "^$"), name)
+        and set(hook.get("types", [])) <= tags_from_path(str(REPO_ROOT / name))
+    ]
+
+
+def test_the_pre_commit_hooks_pass_where_ruff_check_dot_passes() -> None:
+    config = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())
+    assert "exclude" not in config  # no top-level exclude to apply as well
+    hooks = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
+    tracked = subprocess.run(
+        [tool_path("git"), "ls-files"], cwd=REPO_ROOT, capture_output=True,
+        text=True, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    # Each hook's command in check mode, on the files pre-commit would name:
+    # the fixture projects' own [tool.ruff] applies to a file named this way.
+    for hook_id, check in (
+        ("ruff-check", ["check", "--force-exclude", "--no-fix"]),
+        ("ruff-format", ["format", "--check", "--force-exclude"]),
+    ):
+        files = _files_pre_commit_passes(hooks[hook_id], tracked)
+        assert "snippets/shop/core/main.py" in files
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *check, *files], cwd=REPO_ROOT,
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, f"{hook_id}:\n{result.stdout}{result.stderr}"
+    assert (
+        "run the same check locally, in pre-commit and in CI" in RUFF_PAGE.read_text()
+    )
