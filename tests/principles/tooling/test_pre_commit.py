@@ -92,6 +92,35 @@ def test_the_repositorys_hooks_run_offline_and_clone_nothing(tmp_path: Path) -> 
     assert "the cache still holds no cloned repository" in prose(PRE_COMMIT_PAGE)
 
 
+def test_the_repository_itself_passes_every_hook_offline(tmp_path: Path) -> None:
+    """`uv run task pre-commit` on this repository, offline, in a copy, so a
+    hook that would rewrite a file rewrites the copy."""
+    tracked = subprocess.run(
+        [tool_path("git"), "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True,
+        check=True,
+    ).stdout.decode().strip("\0").split("\0")  # fmt: skip
+    copy = tmp_path / "repo"
+    for name in tracked:
+        if (REPO_ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / name, copy / name, follow_symlinks=False)
+    scratch_repo(copy, {})  # git init, everything staged
+
+    result = _pre_commit(
+        copy, tmp_path / "pre-commit-cache", UV_PROJECT=str(REPO_ROOT), UV_OFFLINE="1"
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, (
+        "the repository fails its own hooks (a stale .secrets.baseline: "
+        "uv run detect-secrets scan --exclude-files '^uv\\.lock$' > .secrets.baseline):"
+        f"\n{output}"
+    )
+    assert "`uv run task pre-commit` passes with networking off" in prose(
+        PRE_COMMIT_PAGE
+    )
+
+
 def _source_config() -> dict[str, Any]:
     config: dict[str, Any] = yaml.safe_load(
         source_block_starting("default_language_version:")
