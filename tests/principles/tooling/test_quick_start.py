@@ -467,6 +467,8 @@ def test_the_prerequisite_is_the_server_of_the_pinned_major_db_start_looks_for(
     page = prose(PAGE)
     assert f"`apt-get install postgresql-{pinned}` on Debian" in page
     assert "`apt-get install postgresql`" not in page
+    service_readme = (REPO_ROOT / "snippets" / "README.md").read_text()
+    assert f"`apt-get install postgresql-{pinned}`" in service_readme
     # A copy whose compose file pins a major no machine has: db-start stops at
     # once, naming that major's package, whatever other server is installed.
     copy = tmp_path / "repo"
