@@ -10,10 +10,12 @@ import logging
 import re
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
@@ -105,6 +107,33 @@ def test_lines_logged_outside_a_request_have_no_request_id(
     (line,) = json_log_lines(capsys.readouterr().out)
     assert request_id_var.get() is None
     assert "request_id" not in line
+
+
+async def test_an_exception_that_left_a_request_gives_its_id_to_a_later_log_line(
+    capsys: pytest.CaptureFixture[str], settings: Settings, session: AsyncSession
+) -> None:
+    """In process, what the server test below shows under uvicorn: the line
+    that logs an escaped exception, after the request's context is gone,
+    still names the request."""
+    app = build_app(settings, session)
+
+    async def rows() -> AsyncIterator[bytes]:
+        yield b"id,total\n"
+        raise RuntimeError("export source vanished")
+
+    @app.get("/export")
+    async def export() -> StreamingResponse:
+        return StreamingResponse(rows(), media_type="text/csv")
+
+    async with client_for(app) as client:
+        with pytest.raises(RuntimeError) as escaped:
+            await client.get("/export", headers={"X-Request-ID": "export-7f3c"})
+    capsys.readouterr()  # the access line of the cut request
+    assert request_id_var.get() is None
+    logging.getLogger("shop").error("export failed", exc_info=escaped.value)
+
+    (line,) = json_log_lines(capsys.readouterr().out)
+    assert line["request_id"] == "export-7f3c"
 
 
 # The shop with one more route, whose CSV export fails after its first row:
