@@ -149,11 +149,14 @@ async def test_a_path_naming_no_principle_offers_the_search_and_no_guess(
 ) -> None:
     await page.goto(site_url + path)
     await expect(page.locator("h1")).to_have_text("404 - Not found")
-    await expect(page.get_by_text("Try the search")).to_be_visible()
     # Wait for principles.json to be read before checking nothing was offered.
     await page.wait_for_load_state("networkidle")
     await expect(page.locator(".pbp-did-you-mean")).to_be_hidden()
     await expect(page.locator("ul.pbp-closest a")).to_have_count(0)
+    # "Try the search" opens it.
+    await page.get_by_text("the search", exact=True).click()
+    await expect(page.locator("#__search")).to_be_checked()
+    await expect(page.get_by_role("textbox", name="Search")).to_be_visible()
 
 
 async def test_any_other_missing_page_offers_no_ids(page: Page, site_url: str) -> None:
