@@ -1,8 +1,10 @@
 """Scratch git repositories for tests of tools that read only tracked files."""
 
+import shutil
 import subprocess
 from pathlib import Path
 
+from handbook.content.docs_tree import REPO_ROOT, tracked_files
 from handbook.content.tools import tool_path
 
 
@@ -16,3 +18,14 @@ def scratch_repo(path: Path, files: dict[str, str]) -> Path:
     subprocess.run([git, "init", "-q"], cwd=path, check=True)
     subprocess.run([git, "add", "-A"], cwd=path, check=True)
     return path
+
+
+def copy_tracked_files(destination: Path) -> Path:
+    """Every file git tracks, as it is in the working tree now, under
+    ``destination`` (a tracked file deleted but not yet committed is left out)."""
+    for name in tracked_files():
+        source = REPO_ROOT / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination

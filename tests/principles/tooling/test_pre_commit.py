@@ -19,7 +19,7 @@ import yaml
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import FencedBlock, find_fences
 from handbook.content.tools import tool_path
-from tests.support.git_repos import scratch_repo
+from tests.support.git_repos import copy_tracked_files, scratch_repo
 from tests.support.offline import offline
 from tests.support.pages import block_titled, prose
 from tests.support.source_code import source_block_starting
@@ -95,15 +95,7 @@ def test_the_repositorys_hooks_run_offline_and_clone_nothing(tmp_path: Path) -> 
 def test_the_repository_itself_passes_every_hook_offline(tmp_path: Path) -> None:
     """`uv run task pre-commit` on this repository, offline, in a copy, so a
     hook that would rewrite a file rewrites the copy."""
-    tracked = subprocess.run(
-        [tool_path("git"), "ls-files", "-z"], cwd=REPO_ROOT, capture_output=True,
-        check=True,
-    ).stdout.decode().strip("\0").split("\0")  # fmt: skip
-    copy = tmp_path / "repo"
-    for name in tracked:
-        if (REPO_ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / name, copy / name, follow_symlinks=False)
+    copy = copy_tracked_files(tmp_path / "repo")
     scratch_repo(copy, {})  # git init, everything staged
 
     result = _pre_commit(

@@ -26,8 +26,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.tools import tool_path
+from tests.support.git_repos import copy_tracked_files
 from tests.support.pages import block_titled, prose
 from tests.support.source_code import source_block_starting
 from throwaway import postgres as postgres_provider
@@ -260,11 +261,7 @@ def clone() -> Iterator[Clone]:
     """
     root = Path(tempfile.mkdtemp(prefix="quick-start-", dir=tempfile.gettempdir()))
     root.chmod(0o755)
-    for name in tracked_files():
-        source = REPO_ROOT / name
-        if source.is_file():
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, root / name)
+    copy_tracked_files(root)
     copy = Clone(root, pg_port=free_port(), app_port=free_port(), docs_port=free_port())
     try:
         yield copy
