@@ -7,6 +7,9 @@ against the real tool, library or service.
 import importlib
 import inspect
 import re
+import subprocess
+import sys
+from pathlib import Path
 from types import ModuleType
 from typing import Any, get_type_hints
 
@@ -14,6 +17,7 @@ from fastapi import FastAPI, params
 from httpx import AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.fences import find_fences
 from shop.core.database import get_db
 from shop.users.dependencies import CurrentUser, get_current_user
 from shop.users.schemas import UserResponse
@@ -110,3 +114,51 @@ def test_every_domains_dependencies_take_the_session_from_core_database() -> Non
     assert "`core/database.py` is the wiring every domain's dependencies use" in (
         prose(DOMAINS_PAGE)
     )
+
+
+def _imports_listing() -> str:
+    """The page's example that lists the orders package's imports of users."""
+    for block in find_fences(DOMAINS_PAGE):
+        if block.language == "python" and "find_descendants" in block.source:
+            return block.source
+    raise LookupError(f"{DOMAINS_PAGE}: no example lists the imports of orders")
+
+
+def test_the_import_listing_finds_relative_and_plain_imports_too(
+    tmp_path: Path,
+) -> None:
+    """The example run against a `shop` package written every way Python
+    allows: a relative import of a sibling (`from . import`, no module name),
+    one of the users domain (`from ..users`), and a plain `import`."""
+    modules = {
+        "__init__.py": "",
+        "users/__init__.py": "",
+        "users/models.py": "",
+        "users/dependencies.py": "CurrentUser = object\n",
+        "orders/__init__.py": "",
+        "orders/schemas.py": "",
+        "orders/router.py": "from . import schemas\n"
+        "from ..users.dependencies import CurrentUser\n",
+        "orders/service.py": "import shop.users.models\n",
+    }
+    for name, text in modules.items():
+        path = tmp_path / "shop" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    # Run from tmp_path: its `shop` comes first on sys.path (`-c` puts the
+    # working directory there), before the service's.
+    result = subprocess.run(
+        [sys.executable, "-c", _imports_listing()],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "shop.orders.router -> shop.users.dependencies",
+        "shop.orders.service -> shop.users.models",
+    ]
+    assert "resolves relative imports" in prose(DOMAINS_PAGE)
