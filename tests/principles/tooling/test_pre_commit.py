@@ -90,6 +90,10 @@ def test_the_repositorys_hooks_run_offline_and_clone_nothing(tmp_path: Path) -> 
     # pre-commit clones each hosted hook repository into a directory of its cache.
     assert [p.name for p in cache.iterdir() if p.is_dir()] == []
     assert "the cache still holds no cloned repository" in prose(PRE_COMMIT_PAGE)
+    # The page says what the run used: this project's environment and lock.
+    assert "uv is pointed at the handbook's own project (`UV_PROJECT`)" in prose(
+        PRE_COMMIT_PAGE
+    )
 
 
 def test_the_repository_itself_passes_every_hook_offline(tmp_path: Path) -> None:
