@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets.exceptions
+import websockets.sync.client
 from httpx import ASGITransport, AsyncClient
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -253,22 +255,73 @@ def test_a_streamed_response_runs_on_after_sigterm_until_the_graceful_timeout(
     assert status == -signal.SIGTERM, text
 
 
-def test_uvicorn_closes_an_open_websocket_at_once_with_code_1012() -> None:
-    """Each of uvicorn's WebSocket implementations, read from the installed
-    package (none of their libraries is a dependency here, so none runs)."""
-    package = Path(inspect.getfile(Server)).parent / "protocols" / "websockets"
-    implementations = sorted(package.glob("*_impl.py"))
+# An order-status WebSocket that stays open until the server closes it.
+ORDER_UPDATES_APP = """\
+from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
 
-    assert len(implementations) == 3, implementations
-    for implementation in implementations:
-        source = implementation.read_text()
-        shutdown = source[source.index("    def shutdown(self)") :]
-        shutdown = shutdown[: shutdown.index("\n    def ", 1)]
-        # No waiting for the application: the close goes out in the call.
-        assert "1012" in shutdown, implementation
-        assert "await" not in shutdown, implementation
-    page = prose(SHUTDOWN_PAGE)
-    assert "uvicorn closes open WebSockets at once, with close code 1012" in page
+
+async def order_updates(websocket):
+    await websocket.accept()
+    await websocket.send_text("subscribed")
+    # Only the client or the server's shutdown ends the wait.
+    while True:
+        await websocket.receive_text()
+
+
+app = Starlette(routes=[WebSocketRoute("/orders/updates", order_updates)])
+"""
+
+
+def _websocket_implementations() -> list[str]:
+    """``--ws`` values, one per implementation module of the installed uvicorn."""
+    package = Path(inspect.getfile(Server)).parent / "protocols" / "websockets"
+    modules = sorted(p.stem for p in package.glob("*_impl.py"))
+    return [m.removesuffix("_impl").replace("_", "-") for m in modules]
+
+
+@pytest.mark.parametrize("implementation", _websocket_implementations())
+def test_uvicorn_closes_an_open_websocket_at_once_with_code_1012(
+    tmp_path: Path, implementation: str
+) -> None:
+    (tmp_path / "order_updates.py").write_text(ORDER_UPDATES_APP)
+    port = free_port()
+    log = tmp_path / "server.log"
+    argv = [sys.executable, "-m", "uvicorn", "order_updates:app",
+            "--host", "127.0.0.1", "--port", str(port), "--ws", implementation,
+            "--timeout-graceful-shutdown", str(GRACE_SECONDS)]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("w") as out:
+        server = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=out, stderr=out)
+        try:
+            _wait_until_answering(
+                server, log, seconds=60, answers=lambda: _accepts(port)
+            )
+            url = f"ws://127.0.0.1:{port}/orders/updates"
+            with websockets.sync.client.connect(url, open_timeout=30) as websocket:
+                assert websocket.recv(timeout=30) == "subscribed"
+                server.send_signal(signal.SIGTERM)
+                signalled = time.monotonic()
+                with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                    websocket.recv(timeout=30)
+                closed_after = time.monotonic() - signalled
+            status = server.wait(timeout=60)
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+    text = log.read_text()
+
+    # The server sent the close frame, with 1012 ("service restart"), and
+    # before the graceful timeout that ends a stream could have forced it.
+    assert closed.value.rcvd is not None, (closed.value, text)
+    assert closed.value.rcvd.code == 1012, (closed.value.rcvd, text)
+    assert closed_after < GRACE_SECONDS, (closed_after, text)
+    assert "timeout graceful shutdown exceeded" not in text
+    assert status == -signal.SIGTERM, text
+    assert "uvicorn closes open WebSockets at once, with close code 1012" in prose(
+        SHUTDOWN_PAGE
+    )
 
 
 def test_the_pages_entrypoint_runs_what_the_image_has() -> None:
