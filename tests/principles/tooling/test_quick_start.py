@@ -426,6 +426,30 @@ def test_the_db_start_check_fails_when_pg_ctl_does_not_exist(clone: Clone) -> No
         _db_start(broken)
 
 
+def test_an_env_file_for_another_port_stops_env_file_with_the_fix(
+    clone: Clone,
+) -> None:
+    """`task app PGPORT=…` after a first day on another port: the existing
+    .env is kept, so the task refuses it rather than let the app look for
+    its database on the old port."""
+    if not (clone.root / ".venv").exists():
+        _sync(clone)
+    _env_file(clone)  # writes .env for clone.pg_port, or finds it written
+    written = (clone.root / "snippets" / ".env").read_text()
+    moved = Clone(clone.root, pg_port=free_port(), app_port=free_port())
+
+    result = moved.run(moved.task("env-file"))
+
+    assert result.returncode != 0, result.stdout
+    assert (
+        f"snippets/.env: DATABASE_URL does not name 127.0.0.1:{moved.pg_port}, "
+        "where task db-start runs PostgreSQL. "
+        f"Set its port to {moved.pg_port}, or delete snippets/.env"
+    ) in result.stderr
+    assert (clone.root / "snippets" / ".env").read_text() == written
+    _env_file(clone)  # the port it names still passes
+
+
 def test_the_app_check_fails_when_the_app_module_does_not_exist(clone: Clone) -> None:
     if not (clone.root / ".venv").exists():
         _sync(clone)
