@@ -1,6 +1,7 @@
 """Specification of the shared rate limiter's in-process fallback store."""
 
 import asyncio
+import inspect
 import logging
 import time
 
@@ -63,20 +64,25 @@ async def test_clearing_a_fixed_window_count_starts_it_afresh() -> None:
     assert (await limiter.get_window_stats(limit, "bob")).reset_time <= time.time()
 
 
-async def test_with_redis_unreachable_each_call_counts_here_and_logs_which(
+async def test_with_redis_unreachable_calls_count_here_and_redis_is_asked_again_later(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     nobody_listens = f"redis://127.0.0.1:{free_port()}/0"
-    limiter = SharedRateLimiter(nobody_listens, timeout_seconds=1)
+    retry_after = 1.0
+    limiter = SharedRateLimiter(
+        nobody_listens, timeout_seconds=1, retry_redis_after_seconds=retry_after
+    )
     limit = limit_per_window(1, 60)
     try:
         with caplog.at_level(logging.WARNING, logger="shop.shared.rate_limit"):
-            assert await limiter.allows(limit, "ada")
+            assert await limiter.allows(limit, "ada")  # Redis refuses: counted here
             assert await limiter.hit(limit, "ada")
             assert not await limiter.hit(limit, "ada")  # counted in this process
             assert await limiter.retry_after_seconds(limit, "ada") in (59, 60)
             await limiter.clear(limit, "ada")
             assert await limiter.allows(limit, "ada")
+            await asyncio.sleep(retry_after)
+            assert await limiter.hit(limit, "ada")  # Redis asked again, and refuses
     finally:
         await limiter.aclose()
 
@@ -85,7 +91,37 @@ async def test_with_redis_unreachable_each_call_counts_here_and_logs_which(
         for record in caplog.records
         if record.message == "rate limit store unavailable, counting in this process"
     ]
-    assert fallbacks == ["test", "hit", "hit", "stats", "clear", "test"]
+    assert fallbacks == ["test", "hit"]
+
+
+@each_stall
+async def test_after_a_stalled_call_the_next_ones_count_here_without_waiting(
+    stalled_redis: StalledServer,
+) -> None:
+    """A sign-in's four calls against a stalled Redis wait one timeout, not four."""
+    timeout = 0.5
+    limit = limit_per_window(5, 60)
+    with stalled_redis() as url:
+        limiter = SharedRateLimiter(url, timeout_seconds=timeout)
+        try:
+            started = time.monotonic()
+            assert await limiter.allows(limit, "ada")
+            first = time.monotonic() - started
+            started = time.monotonic()
+            for _ in range(3):
+                assert await limiter.hit(limit, "ada")
+            rest = time.monotonic() - started
+        finally:
+            await limiter.aclose()
+
+    assert first >= timeout  # the call that found Redis stalled waited it out
+    # Each of the three would take the timeout again if it asked Redis.
+    assert rest < timeout, rest
+
+
+def test_redis_is_asked_again_5_s_after_a_failure_by_default() -> None:
+    retry = inspect.signature(SharedRateLimiter).parameters["retry_redis_after_seconds"]
+    assert retry.default == 5.0
 
 
 @each_stall

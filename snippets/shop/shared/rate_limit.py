@@ -7,9 +7,10 @@ the same moving window (``limits``'s Lua scripts make each check-and-add one
 atomic step).
 
 If Redis fails, the limiter neither stops limiting nor stops the service: it
-counts in this process's memory until Redis answers again, and logs a
-warning for each fallback. A limit then holds per worker, so the bound is
-``workers`` times looser, never gone.
+counts in this process's memory, logs a warning, and asks Redis again only
+``retry_redis_after_seconds`` later, so a stalled Redis costs one timeout per
+interval rather than one per call. A limit then holds per worker, so the
+bound is ``workers`` times looser, never gone.
 """
 
 import logging
@@ -54,8 +55,18 @@ def limit_per_window(amount: int, window_seconds: int) -> RateLimitItem:
 class SharedRateLimiter:
     """Moving-window limits in Redis, with this process's memory as a fallback."""
 
-    def __init__(self, redis_url: str | None, *, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        redis_url: str | None,
+        *,
+        timeout_seconds: float,
+        retry_redis_after_seconds: float = 5.0,
+    ) -> None:
         self._local = MovingWindowRateLimiter(_ProcessMemory())
+        # A sign-in makes four calls: after a failure, the next ones count
+        # here at once instead of each waiting out the timeout on Redis.
+        self._retry_redis_after = retry_redis_after_seconds
+        self._redis_failed_at = -math.inf
         self._pool: ConnectionPool | None = None
         self._shared: MovingWindowRateLimiter | None = None
         if redis_url is not None:
@@ -80,14 +91,21 @@ class SharedRateLimiter:
         operation: str,
         call: Callable[[MovingWindowRateLimiter], Awaitable[T]],
     ) -> T:
-        """``call`` on the Redis limiter; on a Redis failure, on this process's."""
-        if self._shared is not None:
+        """``call`` on the Redis limiter; on a Redis failure, and until it is
+        time to ask Redis again, on this process's."""
+        since_failure = time.monotonic() - self._redis_failed_at
+        if self._shared is not None and since_failure >= self._retry_redis_after:
             try:
                 return await call(self._shared)
             except StorageError as exc:
+                self._redis_failed_at = time.monotonic()
                 logger.warning(
                     "rate limit store unavailable, counting in this process",
-                    extra={"operation": operation, "error": repr(exc.storage_error)},
+                    extra={
+                        "operation": operation,
+                        "error": repr(exc.storage_error),
+                        "retry_redis_after_seconds": self._retry_redis_after,
+                    },
                 )
         return await call(self._local)
         # --8<-- [end:shared-limiter]
