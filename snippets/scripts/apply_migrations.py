@@ -15,11 +15,12 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from shop.core.config import get_settings
+from shop.core.config import asyncpg_query, get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -64,10 +65,22 @@ def migration_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.sql"))
 
 
-def asyncpg_dsn(database_url: str) -> str:
-    """A libpq-style URL asyncpg accepts, from any SQLAlchemy PostgreSQL URL."""
-    url = make_url(database_url).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
+def asyncpg_connect_args(database_url: str) -> dict[str, Any]:
+    """What ``asyncpg.connect`` takes for ``database_url``, read as the app reads it.
+
+    The query goes through the app's translation (``asyncpg_query``:
+    ``sslmode`` becomes ``ssl``, and a parameter asyncpg has no keyword for
+    is refused by name), then through SQLAlchemy's asyncpg dialect, which
+    makes the keyword arguments the app's engine passes to asyncpg. Handing
+    asyncpg the URL as a DSN instead would send ``ssl=require`` and
+    ``command_timeout=5`` to the server as settings, which it refuses.
+    """
+    url = make_url(database_url).set(drivername="postgresql+asyncpg")
+    url = url.set(query=asyncpg_query(url.query))
+    _, arguments = url.get_dialect()().create_connect_args(url)
+    # The size of SQLAlchemy's own statement cache: nothing asyncpg takes.
+    arguments.pop("prepared_statement_cache_size", None)
+    return dict(arguments)
 
 
 async def apply_migrations(
@@ -80,7 +93,7 @@ async def apply_migrations(
     or if a file waited longer than ``LOCK_TIMEOUT`` for a lock.
     """
     connection = await asyncpg.connect(
-        asyncpg_dsn(database_url), timeout=CONNECT_TIMEOUT_SECONDS
+        **asyncpg_connect_args(database_url), timeout=CONNECT_TIMEOUT_SECONDS
     )
     try:
         # Waits for any other run to finish; released when the connection
@@ -152,6 +165,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             "the tables (postgres in `task migrate`), not as the app's role: "
             "give that role's URL with --database-url."
         ) from None
+    except ValueError as error:
+        # A URL parameter the app would refuse too (asyncpg_query names it;
+        # its message never holds the URL, so never the password).
+        raise SystemExit(f"apply_migrations: {error}") from None
     except (MigrationError, asyncpg.PostgresError, OSError, TimeoutError) as error:
         # One line an operator can act on, not a traceback through asyncpg.
         # Neither asyncpg's nor the OS's messages repeat the URL's password.

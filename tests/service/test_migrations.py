@@ -15,9 +15,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shop.core.config import get_settings
+from shop.core.config import Settings, get_settings
 from shop.shared.base_model import Base
 from tests.service.atlas_sum import atlas_sum
+from tests.support.app_role import libpq_url
 from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 from throwaway.ports import free_port
 
@@ -53,11 +54,6 @@ def test_migration_files_are_named_by_a_14_digit_version() -> None:
 # --- migrations match the models ------------------------------------------------------
 
 
-def _libpq_url(url: str) -> str:
-    dsn: str = apply_migrations.asyncpg_dsn(url)
-    return dsn
-
-
 def _schema_dump(url: str) -> list[str]:
     """``pg_dump --schema-only`` of the public schema, without noise."""
     pg_dump = shutil.which("pg_dump")
@@ -69,7 +65,7 @@ def _schema_dump(url: str) -> list[str]:
             "--no-owner",
             "--no-privileges",
             "--schema=public",
-            _libpq_url(url),
+            libpq_url(url),
         ],
         capture_output=True,
         text=True,
@@ -111,7 +107,7 @@ async def test_the_migrations_build_exactly_the_schema_the_models_describe(
 
 
 async def _revisions(url: str) -> list[tuple[str, str]]:
-    connection = await asyncpg.connect(_libpq_url(url))
+    connection = await asyncpg.connect(libpq_url(url))
     try:
         rows = await connection.fetch(
             "SELECT version, description FROM shop_meta.schema_revisions ORDER BY version"
@@ -166,7 +162,7 @@ async def test_a_failing_migration_leaves_nothing_behind(
         await apply_migrations.apply_migrations(url, tmp_path)
 
     assert await _revisions(url) == [("20000101000000", "first")]
-    connection = await asyncpg.connect(_libpq_url(url))
+    connection = await asyncpg.connect(libpq_url(url))
     try:
         assert await connection.fetchval("SELECT to_regclass('public.second')") is None
     finally:
@@ -235,7 +231,7 @@ async def test_a_migration_blocked_by_a_lock_gives_up_naming_its_file(
     )
     # A long transaction that read the table: it holds a lock on it until it
     # ends, which the ALTER TABLE has to wait for.
-    reader = await asyncpg.connect(_libpq_url(url))
+    reader = await asyncpg.connect(libpq_url(url))
     try:
         async with reader.transaction():
             await reader.fetch("SELECT * FROM orders")
@@ -254,7 +250,7 @@ async def test_a_migration_blocked_by_a_lock_gives_up_naming_its_file(
         " (canceling statement due to lock timeout), so nothing of it was applied"
     )
     assert await _revisions(url) == [("20000101000000", "orders")]
-    connection = await asyncpg.connect(_libpq_url(url))
+    connection = await asyncpg.connect(libpq_url(url))
     try:
         assert await connection.fetchval("SELECT to_regclass('order_notes')") is None
     finally:
@@ -331,7 +327,7 @@ async def test_the_app_roles_url_is_refused_in_one_line_naming_the_owner_role(
     # but not change the schema; the script's default URL is that one.
     url = await create_database()
     role = f"app_{uuid.uuid4().hex[:8]}"
-    owner = await asyncpg.connect(apply_migrations.asyncpg_dsn(url))
+    owner = await asyncpg.connect(libpq_url(url))
     try:
         # PostgreSQL 15's defaults: it may connect, not create a schema.
         await owner.execute(f'CREATE ROLE "{role}" LOGIN')
@@ -361,6 +357,46 @@ async def test_an_unreachable_database_is_one_line_naming_the_address() -> None:
     message = str(stopped.value.code)
     assert message.startswith("apply_migrations: ConnectionRefusedError"), message
     assert f"127.0.0.1', {port})" in message
+    assert "hunter2" not in message
+    assert "\n" not in message
+
+
+# Parameters the app takes in DATABASE_URL (shop.core.config.asyncpg_query),
+# each with a value that works against the tests' local server.
+APP_URL_PARAMETERS = (
+    "sslmode=disable&command_timeout=5&prepared_statement_cache_size=0"
+    "&target_session_attrs=any"
+)
+
+
+async def test_the_script_reads_a_urls_parameters_as_the_app_does(
+    create_database: DatabaseFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"{await create_database()}?{APP_URL_PARAMETERS}"
+    settings = Settings.model_validate({"database_url": url, "jwt_secret": "x" * 32})
+    engine = create_async_engine(settings.async_database_url)
+    try:
+        async with engine.connect() as connection:  # the app connects with it
+            assert (await connection.exec_driver_sql("SELECT 1")).scalar() == 1
+    finally:
+        await engine.dispose()
+
+    # As a DSN, asyncpg would send command_timeout to the server as a setting.
+    await _in_thread(apply_migrations.main, ["--database-url", url])
+
+    assert capsys.readouterr().out.startswith("applied ")
+
+
+async def test_a_url_parameter_the_app_refuses_stops_the_script_in_one_line() -> None:
+    url = "postgresql://shop:hunter2@127.0.0.1:5433/shop?channel_binding=require"
+
+    with pytest.raises(SystemExit) as stopped:
+        await _in_thread(apply_migrations.main, ["--database-url", url])
+
+    message = str(stopped.value.code)
+    assert message.startswith(
+        "apply_migrations: DATABASE_URL parameter channel_binding: "
+    ), message
     assert "hunter2" not in message
     assert "\n" not in message
 

@@ -24,7 +24,6 @@ from tests.support.shop_fixtures import (
     PASSWORD,
     SNIPPETS_DIR,
     client_for,
-    load_script,
     on_database,
 )
 
@@ -33,9 +32,11 @@ PSQL_TIMEOUT_SECONDS = 60
 
 
 def libpq_url(url: str) -> str:
-    """A URL psql and asyncpg accept, from any SQLAlchemy PostgreSQL URL."""
-    dsn: str = load_script("apply_migrations").asyncpg_dsn(url)
-    return dsn
+    """A URL psql and asyncpg accept, from any SQLAlchemy PostgreSQL URL
+    without query parameters (the tests' own databases have none)."""
+    return (
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
 
 
 def run_app_role_sql(database_url: str, environment: Mapping[str, str]) -> None:

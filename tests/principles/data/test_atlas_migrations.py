@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.support.app_role import libpq_url
 from tests.support.pages import block_titled, prose
 from tests.support.shop_fixtures import DatabaseFactory, load_script
 
@@ -159,7 +160,7 @@ async def test_a_waiting_alter_table_holds_up_reads_of_its_table_until_it_gives_
     (tmp_path / "20000102000000_order_note.sql").write_text(
         "ALTER TABLE orders ADD COLUMN note text;\n"
     )
-    dsn = apply_migrations.asyncpg_dsn(url)
+    dsn = libpq_url(url)
     long_transaction, reader, monitor = [await asyncpg.connect(dsn) for _ in range(3)]
     try:
         async with long_transaction.transaction():
