@@ -1,8 +1,9 @@
 """A Redis cache for rendered responses that fails open and refuses late fills.
 
 The database is the source of truth; the cache only saves it work. So every
-Redis failure (down, slow, full) is logged as a warning and treated as a
-miss: a request never fails because the cache did.
+Redis failure (down, slow, full), and a stored document the schema no longer
+reads, is logged as a warning and treated as a miss: a request never fails
+because the cache did.
 
 A read that misses takes a lease before it reads the database, and may
 store what it read only while that lease stands. A write removes the
@@ -16,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -70,7 +71,14 @@ class ResponseCache:
         """The cached document, or ``load()``'s, stored if no write came between."""
         cached, lease = await self._lookup(key)
         if cached is not None:
-            return schema.model_validate_json(cached)
+            try:
+                return schema.model_validate_json(cached)
+            except ValidationError as exc:
+                # Stored by code with another schema under the same key, or
+                # damaged: drop it, read the database, and let the next
+                # reader store a fresh copy.
+                self._warn_unreadable(key, exc)
+                await self.invalidate(key)
         document = await load()  # after the lease: a write from now on refuses it
         if lease is not None:
             await self._fill(key, lease, document.model_dump_json())
@@ -123,6 +131,18 @@ class ResponseCache:
         logger.warning(
             "cache unavailable",
             extra={"operation": operation, "key": key, "error": repr(exc)},
+        )
+
+    def _warn_unreadable(self, key: str, exc: ValidationError) -> None:
+        # Where and why, never the input: the document holds user data.
+        first = exc.errors(include_input=False, include_url=False)[0]
+        logger.warning(
+            "cache document unreadable, dropped",
+            extra={
+                "key": key,
+                "errors": exc.error_count(),
+                "first_error": f"{first['type']} at {list(first['loc'])}",
+            },
         )
 
 

@@ -123,6 +123,38 @@ async def test_a_profile_is_read_from_redis_until_it_expires(
     assert await redis.exists(lease_key(key)) == 0
 
 
+async def test_a_cached_document_the_schema_cannot_read_is_dropped_not_a_500(
+    app_with_cache: AppFactory,
+    redis_url: str,
+    redis: Redis,
+    alice: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    key = profile_cache_key(alice["id"])
+    # What a release whose schema named the field differently stored under
+    # the same key (its version not bumped), or a damaged copy.
+    stale = {"id": alice["id"], "full_name": "Alice", "email": "old@example.com"}
+    await redis.set(key, json.dumps(stale), ex=TTL_SECONDS)
+
+    async with client_for(app_with_cache(redis_url)) as client:
+        first = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+        second = await client.get(f"/users/{alice['id']}", headers=alice["headers"])
+
+    assert [first.status_code, second.status_code] == [200, 200]
+    assert first.json()["name"] == second.json()["name"] == "Alice"
+    # The first read dropped the copy; the second stored a fresh one.
+    assert json.loads(_present(await redis.get(key))) == second.json()
+    (warning,) = [
+        line
+        for line in json_log_lines(capsys.readouterr().out)
+        if line["message"] == "cache document unreadable, dropped"
+    ]
+    assert warning["level"] == "WARNING"
+    assert warning["key"] == key
+    assert warning["first_error"] == "missing at ['name']"
+    assert "old@example.com" not in json.dumps(warning)  # never the document
+
+
 async def test_a_new_key_version_never_reads_a_document_of_the_old_one(
     app_with_cache: AppFactory,
     redis: Redis,
