@@ -21,6 +21,10 @@ NO_REDIS_MESSAGE = (
 )
 
 
+# How long a starting redis-server may take to answer PING.
+START_TIMEOUT_SECONDS = 10.0
+
+
 class NoRedisError(RuntimeError):
     """The redis-server binary is missing or the server did not start."""
 
@@ -68,11 +72,17 @@ def redis_server() -> Iterator[RedisServer]:
             args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         try:
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + START_TIMEOUT_SECONDS
             while not _answers(port):
                 if process.poll() is not None or time.monotonic() > deadline:
-                    error = process.stderr.read().decode() if process.stderr else ""
-                    raise NoRedisError(f"redis-server did not start:\n{error}")
+                    # Killed first: reading the stderr of a server that still
+                    # runs would wait for it to exit, and a hung one never does.
+                    process.kill()
+                    _, error = process.communicate(timeout=10)
+                    raise NoRedisError(
+                        f"redis-server did not answer PING within "
+                        f"{START_TIMEOUT_SECONDS} s:\n{error.decode()}"
+                    )
                 time.sleep(0.02)
             server = RedisServer(process, f"redis://127.0.0.1:{port}/0")
             yield server
