@@ -326,9 +326,13 @@ async def test_every_url_parameter_the_settings_pass_on_connects(
         ("https://shop.example:443", "https://shop.example"),
         ("localhost:5173", "https://localhost:5173"),
         ("https://bücher.example", "https://xn--bcher-kva.example"),
-        # No host, or a port that is no number: the shape to write.
+        # UTS #46 as browsers apply it keeps the ß; IDNA 2003 made it "ss".
+        ("https://straße.example", "https://xn--strae-oqa.example"),
+        # No host, a port that is no number, or a host no IDNA encoding takes:
+        # the shape to write.
         ("https:///app", "https://host.example"),
         ("https://shop.example:port", "https://host.example"),
+        ("https://a\u200db.example", "https://host.example"),
     ],
 )
 def test_a_cors_origin_no_browser_sends_stops_start_up_showing_what_to_write(

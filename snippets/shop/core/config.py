@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Literal, Self
 from urllib import parse
 
+import idna
 from fastapi import Request
 from pydantic import (
     Field,
@@ -125,8 +126,14 @@ def serialized_origin(origin: str) -> str:
         host, port = None, None
     if not host:
         return f"{scheme}://host.example"
-    if not host.isascii():  # browsers send an IDN host in its xn-- form
-        host = host.encode("idna").decode("ascii")
+    if not host.isascii():
+        # Browsers send an IDN host in its xn-- form, mapped by UTS #46 without
+        # the transitional rules: "straße" is xn--strae-oqa. Python's "idna"
+        # codec is IDNA 2003, which maps it to "strasse", another domain.
+        try:
+            host = idna.encode(host, uts46=True, transitional=False).decode()
+        except idna.IDNAError:
+            return f"{scheme}://host.example"
     if ":" in host:  # an IPv6 address keeps its brackets
         host = f"[{host}]"
     if port is None or port == DEFAULT_PORTS.get(scheme):
