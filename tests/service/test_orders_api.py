@@ -364,10 +364,11 @@ class _SignedByTheApp:
 
 
 def _signed_by(settings: Settings, document: object) -> str:
-    """``document`` as a cursor signed the way the app signs (CursorCodec)."""
+    """``document`` as a cursor of GET /orders signed the way the app signs
+    (CursorCodec): the listing's template, a newline, then the payload."""
     key = cursor_key(settings.jwt_secret.get_secret_value().encode())
     payload = base64.urlsafe_b64encode(json.dumps(document).encode()).rstrip(b"=")
-    digest = hmac.new(key, payload, hashlib.sha256).digest()[:16]
+    digest = hmac.new(key, b"/orders\n" + payload, hashlib.sha256).digest()[:16]
     signature = base64.urlsafe_b64encode(digest).rstrip(b"=")
     return f"{payload.decode()}.{signature.decode()}"
 
@@ -375,7 +376,9 @@ def _signed_by(settings: Settings, document: object) -> str:
 def test_the_tests_sign_a_cursor_as_the_app_does(settings: Settings) -> None:
     # So a signed cursor below is refused for what it holds, not its signature.
     app_codec = CursorCodec(cursor_key(settings.jwt_secret.get_secret_value().encode()))
-    assert _signed_by(settings, {"v": 1, "after": 42}) == app_codec.encode(42)
+    assert _signed_by(settings, {"v": 1, "after": 42}) == app_codec.encode(
+        42, listing="/orders"
+    )
 
 
 @pytest.mark.parametrize(
@@ -537,3 +540,33 @@ async def test_a_cursor_from_another_users_listing_cannot_reveal_their_orders(
 
     # The cursor only says where to resume; whose orders is the token's call.
     assert response.json() == {"items": [], "next_cursor": None}
+
+
+async def test_a_cursor_from_one_listing_is_a_422_on_the_other(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    """Both listings resume "after id N"; a cursor only resumes the one that
+    issued it, or a product id would page through the caller's orders."""
+    for _ in range(2):
+        await place(client, alice)
+    products = await client.get("/products", params={"limit": 1})
+    orders = await client.get("/orders", headers=alice["headers"], params={"limit": 1})
+
+    on_orders = await client.get(
+        "/orders",
+        headers=alice["headers"],
+        params={"cursor": products.json()["next_cursor"]},
+    )
+    on_products = await client.get(
+        "/products", params={"cursor": orders.json()["next_cursor"]}
+    )
+
+    for response in (on_orders, on_products):
+        error = assert_error(response, 422, "validation_error")
+        assert error["details"] == [
+            {
+                "field": "query.cursor",
+                "message": "malformed cursor",
+                "type": "value_error",
+            }
+        ]

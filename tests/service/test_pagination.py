@@ -9,6 +9,8 @@ from shop.shared.http_cache import matches_if_none_match, strong_etag
 from shop.shared.pagination import MAX_ID, CursorCodec, cursor_key
 
 codec = CursorCodec(cursor_key(b"a key only the server knows"))
+# The route template a cursor is issued for, as page_request names it.
+LISTING = "/orders"
 
 
 def _unsigned(document: object) -> str:
@@ -18,11 +20,14 @@ def _unsigned(document: object) -> str:
 
 @pytest.mark.parametrize("after_id", [0, 1, 41, MAX_ID])
 def test_a_cursor_decodes_to_the_id_it_was_made_from(after_id: int) -> None:
-    assert codec.decode(codec.encode(after_id)) == after_id
+    assert (
+        codec.decode(codec.encode(after_id, listing=LISTING), listing=LISTING)
+        == after_id
+    )
 
 
 def test_a_cursor_is_url_safe_and_unpadded() -> None:
-    cursor = codec.encode(123456789)
+    cursor = codec.encode(123456789, listing=LISTING)
 
     assert cursor.replace("-", "").replace("_", "").replace(".", "").isalnum()
     assert not cursor.endswith("=")
@@ -31,32 +36,40 @@ def test_a_cursor_is_url_safe_and_unpadded() -> None:
 # --8<-- [start:forged-cursors]
 def test_a_hand_made_cursor_is_refused_even_when_well_formed() -> None:
     forged = _unsigned({"v": 1, "after": 41})
+    _, signature = codec.encode(41, listing=LISTING).split(".")
 
     with pytest.raises(ValueError, match="malformed cursor"):
-        codec.decode(forged)
+        codec.decode(forged, listing=LISTING)
     with pytest.raises(ValueError, match="malformed cursor"):
-        codec.decode(forged + "." + codec.encode(41).split(".")[1][::-1])
+        codec.decode(forged + "." + signature[::-1], listing=LISTING)
 
 
 def test_an_edited_cursor_is_refused() -> None:
-    _, signature = codec.encode(41).split(".")
+    _, signature = codec.encode(41, listing=LISTING).split(".")
     edited = _unsigned({"v": 1, "after": 0})
 
     with pytest.raises(ValueError, match="malformed cursor"):
-        codec.decode(f"{edited}.{signature}")
+        codec.decode(f"{edited}.{signature}", listing=LISTING)
 
 
 def test_a_cursor_signed_with_another_key_is_refused() -> None:
     other = CursorCodec(cursor_key(b"another deployment's key"))
 
     with pytest.raises(ValueError, match="malformed cursor"):
-        codec.decode(other.encode(41))
+        codec.decode(other.encode(41, listing=LISTING), listing=LISTING)
     # --8<-- [end:forged-cursors]
+
+
+def test_a_cursor_issued_for_another_listing_is_refused() -> None:
+    products_cursor = codec.encode(41, listing="/products")
+
+    with pytest.raises(ValueError, match="malformed cursor"):
+        codec.decode(products_cursor, listing="/orders")
 
 
 def _signed(payload: str) -> str:
     """A cursor whose signature is right but whose payload is not one of ours."""
-    return f"{payload}.{codec._signature(payload)}"
+    return f"{payload}.{codec._signature(payload, LISTING)}"
 
 
 @pytest.mark.parametrize(
@@ -78,13 +91,13 @@ def test_a_signed_payload_that_is_not_a_cursor_document_is_refused(
     payload: str,
 ) -> None:
     with pytest.raises(ValueError, match="malformed cursor"):
-        codec.decode(_signed(payload))
+        codec.decode(_signed(payload), listing=LISTING)
 
 
 @pytest.mark.parametrize("cursor", ["", ".", "abc", "abc.", ".abc", "a.b.c"])
 def test_anything_without_a_valid_signature_is_refused(cursor: str) -> None:
     with pytest.raises(ValueError, match="malformed cursor"):
-        codec.decode(cursor)
+        codec.decode(cursor, listing=LISTING)
 
 
 def test_the_cursor_key_is_derived_not_the_app_secret_itself() -> None:

@@ -36,6 +36,7 @@ from tests.support.shop_fixtures import (
 )
 
 codec = CursorCodec(cursor_key(b"a key only the server knows"))
+LISTING = "/products"
 SECRET = SecretStr("k" * 48)
 
 
@@ -56,16 +57,19 @@ def _payload(document: dict[str, Any]) -> str:
 
 def test_every_cursor_round_trips_and_has_a_22_character_signature() -> None:
     for after_id in [*range(2_000), MAX_ID - 1, MAX_ID]:
-        cursor = codec.encode(after_id)
+        cursor = codec.encode(after_id, listing=LISTING)
         assert re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{22}", cursor), cursor
-        assert codec.decode(cursor) == after_id
+        assert codec.decode(cursor, listing=LISTING) == after_id
 
 
 def test_a_signed_payload_is_read_with_the_url_safe_alphabet() -> None:
     payload = _payload({"v": 1, "after": 7, "note": "~~~"})
     assert "-" in payload  # "~~~" encodes to a URL-safe-only character
 
-    assert codec.decode(f"{payload}.{codec._signature(payload)}") == 7
+    assert (
+        codec.decode(f"{payload}.{codec._signature(payload, LISTING)}", listing=LISTING)
+        == 7
+    )
 
 
 # Four of them keep the padding right: a lenient decoder would skip them and
@@ -78,7 +82,7 @@ def test_a_signed_payload_with_a_character_outside_base64_is_refused(
     junk = payload[:4] + outside + payload[4:]
 
     with pytest.raises(ValueError, match=r"^malformed cursor$"):
-        codec.decode(f"{junk}.{codec._signature(junk)}")
+        codec.decode(f"{junk}.{codec._signature(junk, LISTING)}", listing=LISTING)
 
 
 @pytest.mark.parametrize(
@@ -90,17 +94,19 @@ def test_a_cursor_is_refused_with_exactly_one_message(document: Any) -> None:
     payload = _payload(document)
 
     with pytest.raises(ValueError, match=r"^malformed cursor$"):
-        codec.decode(f"{payload}.{codec._signature(payload)}")
+        codec.decode(f"{payload}.{codec._signature(payload, LISTING)}", listing=LISTING)
     with pytest.raises(ValueError, match=r"^malformed cursor$"):
-        codec.decode(f"{payload}.{'A' * 22}")
+        codec.decode(f"{payload}.{'A' * 22}", listing=LISTING)
     with pytest.raises(ValueError, match=r"^malformed cursor$"):
-        codec.decode("bm90IGpzb24." + codec._signature("bm90IGpzb24"))
+        codec.decode(
+            "bm90IGpzb24." + codec._signature("bm90IGpzb24", LISTING), listing=LISTING
+        )
 
 
 async def test_a_foreign_cursor_is_a_422_naming_the_query_parameter(
     client: AsyncClient,
 ) -> None:
-    forged = CursorCodec(cursor_key(b"another deployment")).encode(1)
+    forged = CursorCodec(cursor_key(b"another deployment")).encode(1, listing=LISTING)
 
     response = await client.get("/products", params={"cursor": forged})
 

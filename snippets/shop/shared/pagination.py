@@ -4,7 +4,9 @@ Clients get a ``next_cursor`` string and send it back unchanged. The cursor
 is base64 of a small JSON document plus an HMAC of it, so the server can
 change what a cursor holds without breaking anyone who never parsed it, and
 a cursor the server did not issue (hand-made, edited, or from another
-deployment's key) is refused instead of being trusted.
+deployment's key) is refused instead of being trusted. The signature also
+covers the listing the cursor was issued for, so one listing's cursor is
+refused by another.
 """
 
 import base64
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Protocol
 
 from fastapi import Query, Request
@@ -49,24 +52,27 @@ class CursorCodec:
     def __init__(self, key: bytes) -> None:
         self._key = key
 
-    def _signature(self, payload: str) -> str:
-        digest = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()
+    def _signature(self, payload: str, listing: str) -> str:
+        # Base64url holds no newline: the two parts cannot run into each other.
+        signed = "\n".join((listing, payload)).encode()
+        digest = hmac.new(self._key, signed, hashlib.sha256).digest()
         return _b64encode(digest[:16])
 
-    def encode(self, after_id: int) -> str:
-        """Return the cursor that resumes a listing after ``after_id``."""
+    def encode(self, after_id: int, *, listing: str) -> str:
+        """Return the cursor that resumes ``listing`` after ``after_id``."""
         document = json.dumps({"v": _CURSOR_VERSION, "after": after_id})
         payload = _b64encode(document.encode())
-        return f"{payload}.{self._signature(payload)}"
+        return f"{payload}.{self._signature(payload, listing)}"
 
-    def decode(self, cursor: str) -> int:
-        """Return the id a cursor points after.
+    def decode(self, cursor: str, *, listing: str) -> int:
+        """Return the id a cursor of ``listing`` points after.
 
         Raises ``ValueError`` for anything ``encode`` did not produce with
-        this key: the signature is checked before the payload is parsed.
+        this key for this listing: the signature is checked before the
+        payload is parsed.
         """
         payload, _, signature = cursor.partition(".")
-        if not hmac.compare_digest(signature, self._signature(payload)):
+        if not hmac.compare_digest(signature, self._signature(payload, listing)):
             raise ValueError("malformed cursor")
         try:
             document = json.loads(_b64decode(payload))
@@ -102,13 +108,14 @@ class Page[ItemT](BaseModel):
 
 
 # --8<-- [start:lead-split]
+@dataclass(frozen=True)
 class PageRequest:
     """Where a list request starts, how much it wants, and how to answer it."""
 
-    def __init__(self, codec: CursorCodec, after_id: int, limit: int) -> None:
-        self.codec = codec
-        self.after_id = after_id
-        self.limit = limit
+    codec: CursorCodec
+    listing: str
+    after_id: int
+    limit: int
 
     def split[RowT: HasId](self, rows: Sequence[RowT]) -> tuple[list[RowT], str | None]:
         """Split ``limit + 1`` fetched rows into a page and the next page's cursor.
@@ -118,7 +125,7 @@ class PageRequest:
         """
         if len(rows) > self.limit:
             page = list(rows[: self.limit])
-            return page, self.codec.encode(page[-1].id)
+            return page, self.codec.encode(page[-1].id, listing=self.listing)
         return list(rows), None
         # --8<-- [end:lead-split]
 
@@ -142,13 +149,16 @@ def page_request(
 ) -> PageRequest:
     """Dependency: the page a list endpoint was asked for.
 
-    A cursor this server did not sign is a 422, like any invalid parameter.
+    A cursor this server did not sign for this listing is a 422, like any
+    invalid parameter.
     """
     codec = lifespan_resource(request.scope, "cursor_codec", CursorCodec)
+    # The route's template ("/orders"): a cursor resumes the listing it came from.
+    listing = request.scope["route"].path
     after_id = 0
     if cursor is not None:
         try:
-            after_id = codec.decode(cursor)
+            after_id = codec.decode(cursor, listing=listing)
         except ValueError as error:
             raise RequestValidationError(
                 [
@@ -159,5 +169,5 @@ def page_request(
                     }
                 ]
             ) from None
-    return PageRequest(codec, after_id, limit)
+    return PageRequest(codec, listing, after_id, limit)
     # --8<-- [end:page]
