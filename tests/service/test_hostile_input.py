@@ -373,9 +373,16 @@ def _full_width(text: str) -> str:
     return "".join(chr(ord(char) + 0xFEE0) for char in text)
 
 
+def _mathematical_bold(text: str) -> str:
+    """``text`` (small Latin letters) in MATHEMATICAL BOLD SMALL letters."""
+    return "".join(chr(ord(char) - ord("a") + 0x1D41A) for char in text)
+
+
 SPELLINGS = {
     "decomposed accents (NFD)": unicodedata.normalize("NFD", "josé@bücher.example"),
     "full-width domain": "ada@" + _full_width("example.com"),
+    "full-width local part": _full_width("Ada") + "@example.com",
+    "mathematical letters": _mathematical_bold("ada") + "@example.com",
     "Punycode domain": "ada@xn--bcher-kva.example",
     "surrounding spaces": "  ada@example.com ",
     "capitals": "Ada@Example.COM",
@@ -384,6 +391,8 @@ SPELLINGS = {
 PLAIN = {
     "decomposed accents (NFD)": "josé@bücher.example",
     "full-width domain": "ada@example.com",
+    "full-width local part": "ada@example.com",
+    "mathematical letters": "ada@example.com",
     "Punycode domain": "ada@bücher.example",
     "surrounding spaces": "ada@example.com",
     "capitals": "ada@example.com",
@@ -424,6 +433,26 @@ async def test_two_spellings_of_one_address_are_one_account(
     assert_error(second, 409, "conflict")
     assert signed_in.status_code == 200
     assert await count_rows(session, User) == 1
+
+
+async def test_an_address_whose_folding_is_not_one_is_refused_by_both_forms(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    # U+FE6B SMALL COMMERCIAL AT is a valid local-part character as typed,
+    # and folds (NFKC) to "@": a@b@example.com, which is no address.
+    small_at = "ada\ufe6bbob@example.com"
+
+    registered = await client.post(
+        "/users", json={"email": small_at, "name": "Ada", "password": PASSWORD}
+    )
+    signed_in = await client.post(
+        "/auth/token", data={"username": small_at, "password": PASSWORD}
+    )
+
+    error = assert_error(registered, 422, "validation_error")
+    assert [detail["field"] for detail in error["details"]] == ["body.email"]
+    assert_error(signed_in, 401, "unauthorized")
+    assert await count_rows(session, User) == 0
 
 
 async def test_the_database_refuses_an_address_in_another_unicode_form(

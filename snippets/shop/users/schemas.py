@@ -34,11 +34,15 @@ def canonical_email(address: str) -> str:
 
     pydantic's ``EmailStr`` normalisation (surrounding spaces stripped, NFC,
     the domain in its Unicode form: Punycode and full-width spellings become
-    one), then lower-cased. Raises ``PydanticCustomError`` if ``address`` is
-    not an email address.
+    one) keeps a local part's compatibility characters: ``alice`` typed in
+    full-width or mathematical letters would be another account that reads
+    the same. NFKC folds them; the folding must still be an address (U+FE6B
+    SMALL COMMERCIAL AT folds to "@"); then it is lower-cased. Raises
+    ``PydanticCustomError`` if ``address`` or its folding is not an address.
     """
-    _, normalized = validate_email(address)
-    return unicodedata.normalize("NFC", normalized.lower())
+    _, typed = validate_email(address)
+    _, folded = validate_email(unicodedata.normalize("NFKC", typed))
+    return unicodedata.normalize("NFC", folded.lower())
 
 
 def sign_in_email(username: str) -> str:
