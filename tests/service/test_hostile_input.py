@@ -374,15 +374,21 @@ def _full_width(text: str) -> str:
 
 
 def _mathematical_bold(text: str) -> str:
-    """``text`` (small Latin letters) in MATHEMATICAL BOLD SMALL letters."""
-    return "".join(chr(ord(char) - ord("a") + 0x1D41A) for char in text)
+    """``text`` (Latin letters) in MATHEMATICAL BOLD letters, which have no
+    case mapping: only NFKC makes the capital one a capital A."""
+    return "".join(
+        chr(ord(char) - ord("A") + 0x1D400)
+        if char.isupper()
+        else chr(ord(char) - ord("a") + 0x1D41A)
+        for char in text
+    )
 
 
 SPELLINGS = {
     "decomposed accents (NFD)": unicodedata.normalize("NFD", "josé@bücher.example"),
     "full-width domain": "ada@" + _full_width("example.com"),
     "full-width local part": _full_width("Ada") + "@example.com",
-    "mathematical letters": _mathematical_bold("ada") + "@example.com",
+    "mathematical letters": _mathematical_bold("Ada") + "@example.com",
     "Punycode domain": "ada@xn--bcher-kva.example",
     "surrounding spaces": "  ada@example.com ",
     "capitals": "Ada@Example.COM",
