@@ -413,8 +413,9 @@ async def test_a_browser_may_send_a_request_id_and_read_it_and_retry_after(
 
 def _the_one_error_logged(output: str) -> dict[str, Any]:
     """The ERROR line of ``output``; it fails unless there is exactly one."""
-    [logged] = [line for line in json_log_lines(output) if line["level"] == "ERROR"]
-    return logged
+    errors = [line for line in json_log_lines(output) if line["level"] == "ERROR"]
+    assert len(errors) == 1, errors
+    return errors[0]
 
 
 # --8<-- [start:access-log-line]
@@ -498,11 +499,22 @@ async def test_an_error_after_the_response_started_goes_to_the_server(
     async with _client(app) as client:
         with pytest.raises(RuntimeError, match="export source vanished"):
             await client.get("/export")
+        await client.get("/health/live")
 
-    # Logged by the server that receives it, not a second time by the app.
-    assert all(
-        line["level"] != "ERROR" for line in json_log_lines(capsys.readouterr().out)
+    # The traceback is the server's to log, not a second time by the app's;
+    # the app's access line says the 200 it sent was cut short.
+    output = capsys.readouterr().out
+    access = _the_one_error_logged(output)
+    assert access["logger"] == "shop.access"
+    assert (access["path"], access["status"], access["body_cut"]) == (
+        "/export",
+        200,
+        True,
     )
+    assert "exception" not in access
+    # A response sent whole says so too.
+    whole = [line for line in json_log_lines(output) if line["path"] == "/health/live"]
+    assert [(line["level"], line["body_cut"]) for line in whole] == [("INFO", False)]
 
 
 # --- HTTP details every client relies on ---------------------------------------------

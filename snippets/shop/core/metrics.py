@@ -33,7 +33,7 @@ OTHER_METHOD = "other"
 
 
 class HttpMetrics:
-    """The two metrics every HTTP service needs, registered in one registry."""
+    """The two metrics every HTTP service needs, and the responses cut short."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
@@ -50,6 +50,12 @@ class HttpMetrics:
             labels,
             registry=registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+        )
+        self.cut = Counter(
+            "http_responses_cut",
+            "Responses the app cut short after their status (in http_requests too).",
+            labels,
+            registry=registry,
         )
 
 

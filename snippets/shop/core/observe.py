@@ -11,7 +11,7 @@ from shop.core.response_status import ResponseStatus
 from shop.shared.state import lifespan_resource
 
 
-# --8<-- [start:observe]
+# --8<-- [start:access-line]
 class ObserveMiddleware:
     """Time every HTTP request once; log it and count it in the metrics.
 
@@ -25,6 +25,7 @@ class ObserveMiddleware:
         self.app = app
         self.access_log = logging.getLogger(ACCESS_LOGGER_NAME)
 
+    # --8<-- [start:observe-call]
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI event, observing it when it is an HTTP request."""
         if scope["type"] != "http":
@@ -33,22 +34,32 @@ class ObserveMiddleware:
         metrics = lifespan_resource(scope, "metrics", HttpMetrics)
         status = ResponseStatus(send)
         started = time.perf_counter()
+        cut = False
         try:
             await self.app(scope, receive, status.send)
+        except Exception:
+            # After the status line: the client has it, and a body cut short.
+            cut = status.started
+            raise
         finally:
             seconds = time.perf_counter() - started
-            self.access_log.info(
+            self.access_log.log(
+                logging.ERROR if cut else logging.INFO,
                 "request",
                 extra={
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status.code,
+                    "body_cut": cut,
                     "duration_ms": round(seconds * 1000, 2),
                 },
             )
+            # --8<-- [end:access-line]
             # Every label is bounded: a known method or "other", a route
             # template or "<unmatched>", and a status the app itself chose.
             labels = (method_label(scope), route_label(scope), str(status.code))
             metrics.requests.labels(*labels).inc()
             metrics.duration.labels(*labels).observe(seconds)
-            # --8<-- [end:observe]
+            if cut:
+                metrics.cut.labels(*labels).inc()
+            # --8<-- [end:observe-call]

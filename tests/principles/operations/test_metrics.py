@@ -12,6 +12,7 @@ import httpx
 import pytest
 from dotenv import dotenv_values
 from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
@@ -235,6 +236,31 @@ async def test_a_crash_is_counted_as_a_500(
     crashed = {"method": "GET", "route": "/boom", "status": "500"}
     assert _value(metrics["http_requests"], "http_requests_total", **crashed) == 1
     capsys.readouterr()  # the traceback line of the unhandled error
+
+
+async def test_a_response_cut_after_it_started_is_counted_as_cut(
+    app: FastAPI, client: AsyncClient, metrics_url: str
+) -> None:
+    async def rows() -> AsyncIterator[bytes]:
+        yield b"order_id,total_cents\n"
+        raise RuntimeError("export source vanished")
+
+    @app.get("/export")
+    async def export() -> StreamingResponse:
+        return StreamingResponse(rows(), media_type="text/csv")
+
+    cut = await client.get("/export")
+    whole = await client.get("/health/live")
+    metrics = await _scrape(metrics_url)
+
+    assert (cut.status_code, whole.status_code) == (200, 200)
+    # The status sent, in the request count; and a count of its own.
+    sent = {"method": "GET", "route": "/export", "status": "200"}
+    assert _value(metrics["http_requests"], "http_requests_total", **sent) == 1
+    cut_counts = metrics["http_responses_cut"]
+    assert _value(cut_counts, "http_responses_cut_total", **sent) == 1
+    # A response sent whole is not in it.
+    assert [s.labels for s in cut_counts if s.name.endswith("_total")] == [sent]
 
 
 async def test_a_request_that_raises_before_its_response_starts_is_recorded_as_a_500(
