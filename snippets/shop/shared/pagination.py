@@ -72,7 +72,9 @@ class CursorCodec:
         payload is parsed.
         """
         payload, _, signature = cursor.partition(".")
-        if not hmac.compare_digest(signature, self._signature(payload, listing)):
+        # As bytes: compare_digest raises TypeError on a non-ASCII str.
+        expected = self._signature(payload, listing).encode()
+        if not hmac.compare_digest(signature.encode(), expected):
             raise ValueError("malformed cursor")
         try:
             document = json.loads(_b64decode(payload))
