@@ -68,11 +68,10 @@ class CursorCodec:
         """Return the id a cursor of ``listing`` points after.
 
         Raises ``ValueError`` for anything ``encode`` did not produce with
-        this key for this listing: the signature is checked before the
-        payload is parsed.
+        this key for this listing: the signature is checked, as bytes (a
+        non-ASCII str would be a TypeError), before the payload is parsed.
         """
         payload, _, signature = cursor.partition(".")
-        # As bytes: compare_digest raises TypeError on a non-ASCII str.
         expected = self._signature(payload, listing).encode()
         if not hmac.compare_digest(signature.encode(), expected):
             raise ValueError("malformed cursor")
