@@ -16,6 +16,10 @@ from urllib.parse import quote
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Receive, Scope, Send
@@ -25,6 +29,7 @@ from shop.core.cors import JsonCORSMiddleware
 from shop.core.main import create_app
 from shop.orders.models import Order
 from shop.users.models import User
+from shop.users.schemas import canonical_email
 from tests.service.server_process import UVICORN, Server, serving
 from tests.support.shop_fixtures import (
     PASSWORD,
@@ -461,13 +466,45 @@ async def test_an_address_whose_folding_is_not_one_is_refused_by_both_forms(
     assert await count_rows(session, User) == 0
 
 
-async def test_the_database_refuses_an_address_in_another_unicode_form(
-    session: AsyncSession,
-) -> None:
-    decomposed = unicodedata.normalize("NFD", "josé@example.com")
-    session.add(User(email=decomposed, name="José", password_hash="unused"))  # noqa: S106  # pragma: allowlist secret
+# Local parts from the scripts and forms people type and paste: Latin with
+# accents, full-width and mathematical letters, modifier letters, ligatures,
+# Greek, Cyrillic, Turkish dotted capitals, combining marks.
+LOCAL_PART_LETTERS = st.characters(
+    codec="utf-8",
+    categories=("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Nd"),
+    max_codepoint=0x1FFFF,
+)
 
-    with pytest.raises(IntegrityError, match="ck_users_email_nfc"):
+
+@hypothesis_settings(max_examples=300, deadline=None, derandomize=True)
+@given(local_part=st.text(LOCAL_PART_LETTERS, min_size=1, max_size=12))
+def test_every_canonical_email_passes_the_tables_checks(local_part: str) -> None:
+    """Whatever canonical_email returns, the users table takes: lower-case
+    (ck_users_email_lowercase) and NFKC (ck_users_email_nfkc). An address
+    it refuses is a 422; one it returns that the table refused would be a
+    500 at registration."""
+    try:
+        email = canonical_email(f"{local_part}@example.com")
+    except PydanticCustomError:
+        return
+    assert email == email.lower(), email
+    assert unicodedata.is_normalized("NFKC", email), email
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        unicodedata.normalize("NFD", "josé@example.com"),  # decomposed
+        "\uff41\uff44\uff41@example.com",  # full-width "ada"
+    ],
+    ids=["decomposed", "full-width"],
+)
+async def test_the_database_refuses_an_address_in_another_unicode_form(
+    session: AsyncSession, spelling: str
+) -> None:
+    session.add(User(email=spelling, name="Ada", password_hash="unused"))  # noqa: S106  # pragma: allowlist secret
+
+    with pytest.raises(IntegrityError, match="ck_users_email_nfkc"):
         await session.flush()
 
 
