@@ -30,6 +30,7 @@ from handbook.site.build_worker import Worker
 from handbook.site.checkboxes import name_checkboxes
 from handbook.site.code_spans import unwrap_plain_tokens
 from handbook.site.css_comments import strip_site_stylesheet
+from handbook.site.js_comments import strip_site_script
 from handbook.site.listing_redirects import write_listing_redirects
 from handbook.site.nav_memo import NavMemo
 from handbook.site.print_page import all_principles_kind
@@ -354,6 +355,7 @@ class Build:
         self._write_redirects(site_dir)
         write_listing_redirects(site_dir, self.site.site_url)
         strip_site_stylesheet(site_dir)
+        strip_site_script(site_dir)
         if self.cache is not None:
             self.cache.finish()
 
