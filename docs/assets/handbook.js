@@ -82,3 +82,50 @@
     true
   );
 })();
+
+// A code block wider than the screen scrolls sideways; to scroll it without
+// a pointer, a keyboard or switch access has to focus it. Material makes
+// such a block focusable (tabindex="0") only where a pointer can hover, and
+// removes the attribute on a touch screen: a phone with a keyboard could
+// not reach it (axe: scrollable-region-focusable). Set at build time, the
+// attribute would be removed all the same. So each block is focusable here
+// whenever it is wider than its box, on any screen: Material's removal is
+// undone in the same task (a focused block keeps its focus), and a block
+// that comes to fit (a phone turned sideways) is no longer a stop for Tab.
+(function () {
+  var watched = new WeakSet();
+  function fit(code) {
+    var scrolls = code.scrollWidth > code.clientWidth;
+    if (scrolls && code.getAttribute("tabindex") !== "0") {
+      code.setAttribute("tabindex", "0");
+    } else if (!scrolls && code.hasAttribute("tabindex")) {
+      code.removeAttribute("tabindex");
+    }
+  }
+  // Told of each block's size after layout, so nothing forces one.
+  var sizes = new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      fit(entry.target);
+    });
+  });
+  function watch() {
+    document.querySelectorAll(".md-typeset pre > code").forEach(function (code) {
+      if (watched.has(code)) return;
+      watched.add(code);
+      sizes.observe(code);
+    });
+  }
+  new MutationObserver(function (records) {
+    records.forEach(function (record) {
+      if (record.type === "attributes" && watched.has(record.target)) fit(record.target);
+    });
+    // Instant navigation swaps the page's content in: new blocks.
+    watch();
+  }).observe(document.body, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ["tabindex"],
+  });
+  watch();
+})();

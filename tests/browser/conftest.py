@@ -78,6 +78,25 @@ async def phone(browser: Browser) -> AsyncIterator[Page]:
 
 
 @pytest.fixture
+async def touch_phone(browser: Browser) -> AsyncIterator[Page]:
+    """The same phone with its touch screen: no pointer that can hover.
+
+    ``phone`` matches ``(hover)``, as a laptop does, so Material treats it
+    as one: it makes a code block wider than the screen focusable there,
+    and not on a real phone.
+    """
+    context = await browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+@pytest.fixture
 async def clipboard_page(browser: Browser, site_url: str) -> AsyncIterator[Page]:
     """A page allowed to write and read the clipboard, as after a user's click."""
     context = await browser.new_context()
