@@ -125,6 +125,9 @@ FIRST_ANSWERS = {
     # The host of every page's short link was indexed: built for
     # https://handbook.test/, every principle held the word "test".
     "how do I run tests against postgres": "TEST-REAL-DB",
+    # A principle's rule was indexed as text only: "Transaction Isolation
+    # Pattern", a section title of the design document, ranked first.
+    "transaction": "TEST-ROLLBACK",
 }
 
 # Topics the handbook leaves out: the page that says where to look instead.

@@ -17,6 +17,7 @@ from handbook.content.anatomy import rendered_sections
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.markdown_document import read_document
 from handbook.content.registry import load_registry
+from handbook.site.build import RULE_FIELD
 from handbook.site.site_pages import PRINCIPLE_BOOST, site_pages
 from tests.support.site import BUILT_SITE_URL, redirect_target
 
@@ -310,6 +311,18 @@ def test_search_ranks_pages_as_the_table_of_pages_says(built_site: Path) -> None
     # What the handbook leaves out ranks like a principle, so a query about a
     # topic it does not cover finds the answer "not here" first.
     assert boosted["not-covered.md"] == PRINCIPLE_BOOST
+
+
+def test_search_weighs_a_principles_rule_as_a_title(built_site: Path) -> None:
+    # Its result is titled "ID · short name": in the text alone, the rule's
+    # words weighed a thousandth of a section title's.
+    index = json.loads((built_site / "search" / "search_index.json").read_text())
+    fields = index["config"]["fields"]
+    assert fields[RULE_FIELD] == fields["title"], fields
+    rules = {doc["location"]: doc.get(RULE_FIELD) for doc in index["docs"]}
+    for principle in REGISTRY.principles:
+        assert rules[principle.url] == principle.title, principle.id
+    assert not any(rules[url] for url in rules if "#" in url)
 
 
 def test_search_indexes_the_sites_own_links_by_path_not_by_host(
