@@ -35,6 +35,8 @@ TOPIC_WORDS = {
     "Request quotas for every endpoint": ["quota", "limit_req", "usage limit"],
     "Idempotency keys": ["idempoten"],
     "Full-text search": ["full-text", "full text", "tsvector"],
+    "Soft delete": ["soft delete", "soft-delete", "deleted_at", "is_deleted"],
+    "Test data factories": ["factory_boy", "factory boy", "factoryboy", "model factor"],
 }
 # Where "look instead" may point: the projects' and standards' own documentation.
 OFFICIAL_HOSTS = {
@@ -46,6 +48,8 @@ OFFICIAL_HOSTS = {
     "www.postgresql.org",
     "nginx.org",
     "developer.mozilla.org",
+    "docs.sqlalchemy.org",
+    "factoryboy.readthedocs.io",
 }
 SERVICE_SOURCES = ("*.py", "*.sql", "*.toml", "*.yaml", "*.yml", "*.json")
 
