@@ -128,6 +128,12 @@ FIRST_ANSWERS = {
     # A principle's rule was indexed as text only: "Transaction Isolation
     # Pattern", a section title of the design document, ranked first.
     "transaction": "TEST-ROLLBACK",
+    # The service's routers call services, which call repositories; "pattern"
+    # alone ranked SEC-INPUT first, for its alias "JSON Schema pattern".
+    "repository pattern": "STRUCT-SERVICE-LAYER",
+    # DB-SESSION says an AsyncSession "is a unit of work", in its text; "unit"
+    # also began the tag "unittest.TestCase", weighed a million times more.
+    "unit of work": "DB-SESSION",
 }
 
 # Topics the handbook leaves out: the page that says where to look instead.
