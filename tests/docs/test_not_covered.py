@@ -35,6 +35,7 @@ TOPIC_WORDS = {
     "Request quotas for every endpoint": ["quota", "limit_req", "usage limit"],
     "Idempotency keys": ["idempoten"],
     "Full-text search": ["full-text", "full text", "tsvector"],
+    "API versioning": ["versioning", "api version", "api_version", "/v1"],
     "Soft delete": ["soft delete", "soft-delete", "deleted_at", "is_deleted"],
     "Test data factories": ["factory_boy", "factory boy", "factoryboy", "model factor"],
 }
@@ -49,6 +50,7 @@ OFFICIAL_HOSTS = {
     "nginx.org",
     "developer.mozilla.org",
     "docs.sqlalchemy.org",
+    "google.aip.dev",
     "factoryboy.readthedocs.io",
 }
 SERVICE_SOURCES = ("*.py", "*.sql", "*.toml", "*.yaml", "*.yml", "*.json")
