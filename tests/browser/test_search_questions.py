@@ -52,6 +52,13 @@ QUESTIONS = {
     "where do pydantic models go": "API-SCHEMAS",
     "should I mock the database in tests": "TEST-REAL-DB",
     "when do I commit the transaction": "DB-SESSION",
+    # A newcomer's questions from the review of 2026-12-06, not yet first.
+    "how do I roll back a migration": "DB-MIGRATIONS",
+    "secrets in env": "SEC-SECRETS",
+    "how do I cache a slow endpoint": "PERF-REDIS-CACHE",
+    "my query is slow": "DB-INDEXES",
+    "commit or rollback": "DB-SESSION",
+    "how do I test an endpoint": "TEST-FUNCTIONAL",
 }
 
 # One letter wrong, missing, added or swapped: the word matched nothing.
@@ -134,6 +141,25 @@ FIRST_ANSWERS = {
     # DB-SESSION says an AsyncSession "is a unit of work", in its text; "unit"
     # also began the tag "unittest.TestCase", weighed a million times more.
     "unit of work": "DB-SESSION",
+    # The rest of that review's questions, first already: kept there.
+    "async db session per request": "DB-SESSION",
+    "how to paginate": "API-CURSOR-PAGINATION",
+    "test database isolation": "TEST-ROLLBACK",
+    "password hashing": "SEC-PASSWORDS",  # pragma: allowlist secret
+    "rate limit login": "SEC-BRUTE-FORCE",
+    "how do I return an error": "API-ERROR-BODY",
+    "cors error in the browser": "SEC-CORS",
+    "read config from environment variables": "CONFIG-TYPED",
+    "sql injection": "DB-BOUND-PARAMS",
+    "how should I structure my project": "STRUCT-DOMAINS",
+    "jwt authentication": "SEC-AUTHN",
+    "kubernetes readiness probe": "OPS-HEALTH",
+    "users can see other users orders": "SEC-AUTHZ",
+    "format code": "RUFF-CONFIG",
+    "sqlalchemy session": "DB-SESSION",
+    "run blocking code in async": "ASYNC-NO-BLOCKING",
+    "database connection limit": "DB-POOL",
+    "log every request": "OPS-JSON-LOGS",
 }
 
 # Topics the handbook leaves out: the page that says where to look instead.
