@@ -1,5 +1,5 @@
 """A small shop API: the reference service of the handbook.
 
-Code is grouped by business domain (``users``, ``orders``), with application
-wiring in ``core`` and the few truly shared pieces in ``shared``.
+Code is grouped by business domain (``users``, ``orders``, ``catalog``), with
+application wiring in ``core`` and the pieces every domain uses in ``shared``.
 """
