@@ -10,15 +10,13 @@ of that area delivering it, so the reading order never advertises a page
 that does not exist.
 """
 
-import re
 from pathlib import Path
 
 from handbook.content import yaml_loading
 from handbook.content.fences import fenced_lines
+from handbook.content.markdown_document import atx_heading
 from handbook.content.registry import Registry
 from handbook.content.source_document import SourceDocument
-
-_HEADING = re.compile(r"^(#{2,6})\s+(.+?)\s*$")
 
 
 def guidance_headings(source: SourceDocument) -> list[str]:
@@ -28,11 +26,11 @@ def guidance_headings(source: SourceDocument) -> list[str]:
     current: str | None = None
     has_content = False
     for number, line in enumerate(source.text.splitlines(), start=1):
-        match = None if number in code_lines else _HEADING.match(line)
-        if match:
+        heading = None if number in code_lines else atx_heading(line)
+        if heading and heading[0] > 1:  # the title groups the whole document
             if current and has_content:
                 found.append(current)
-            current, has_content = match[2], False
+            current, has_content = heading[1], False
         elif current and line.strip():
             has_content = True
     if current and has_content:

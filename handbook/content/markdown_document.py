@@ -22,6 +22,18 @@ from handbook.content.locations import LocatedError, Location, line_of
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*(?:\{[^}]*\})?\s*$")
 
 
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """The level and text of ``line`` if it is an ATX heading, else None.
+
+    An attribute list after the text (``## Errors {#errors}``) is not part
+    of the text. The one reading of a heading every part of the build uses:
+    the pages, the source document and its coverage.
+    """
+    if match := _HEADING.match(line):
+        return len(match["hashes"]), match["text"]
+    return None
+
+
 @dataclass(frozen=True)
 class Heading:
     """An ATX heading outside code blocks."""
@@ -85,8 +97,8 @@ class MarkdownDocument:
         for number in range(self.body_line, len(self.lines) + 1):
             if number in self.fenced_lines:
                 continue
-            if match := _HEADING.match(self.lines[number - 1]):
-                found.append(Heading(number, len(match["hashes"]), match["text"]))
+            if heading := atx_heading(self.lines[number - 1]):
+                found.append(Heading(number, *heading))
         return tuple(found)
 
     @cached_property

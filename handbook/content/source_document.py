@@ -21,11 +21,11 @@ from pathlib import Path
 
 from handbook.content.fences import FencedBlock, fenced_lines, find_fences
 from handbook.content.locations import LocatedError
+from handbook.content.markdown_document import atx_heading
 from handbook.content.registry import Principle
 
 SOURCE_FILE = Path("_data/source-document.md")
 TITLE = "Python Backend Design Principles"
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*$")
 _ITEM = re.compile(r"^(?P<indent>\s*)(?:[-*+]|\d+\.)\s+(?:\[[ x]\]\s+)?(?P<text>.*)$")
 _LABEL = re.compile(r"^\*\*[^*]+\*\*$")
 ANCHOR_WORDS = 6
@@ -140,9 +140,9 @@ class _BlockReader:
                 self._add("code", number, fence.source, fence.language)
         elif number in self.code_lines:
             return
-        elif heading := _HEADING.match(line):
+        elif heading := atx_heading(line):
             self._flush()
-            self.section = heading[2]
+            self.section = heading[1]
         elif item := _ITEM.match(line):
             self._flush()
             if not _LABEL.match(item["text"]):  # a bold label heads its sub-items
@@ -199,9 +199,9 @@ class SourceDocument:
         code_lines = fenced_lines(self.path, self.text)
         found: dict[str, str] = {}
         for number, line in enumerate(self.text.splitlines(), start=1):
-            match = _HEADING.match(line)
-            if match and number not in code_lines and len(match[1]) > 1:
-                found.setdefault(match[2], slugify(match[2]))
+            heading = atx_heading(line)
+            if heading and number not in code_lines and heading[0] > 1:
+                found.setdefault(heading[1], slugify(heading[1]))
         return found
 
     @cached_property
@@ -333,8 +333,8 @@ class _SourcePage:
             return self._code_block(number)
         if number in self.code_lines:
             return []
-        if heading := _HEADING.match(line):
-            return self._heading(heading[1], heading[2])
+        if heading := atx_heading(line):
+            return self._heading(*heading)
         # Python-Markdown nests a list only under four spaces; the source
         # indents its sub-items by two.
         if (item := _ITEM.match(line)) and item["indent"]:
@@ -360,11 +360,11 @@ class _SourcePage:
         parts = ["", *(f"- {mark}" for mark in marks[1:]), ""] if marks[1:] else []
         return [summary, *parts]
 
-    def _heading(self, hashes: str, text: str) -> list[str]:
+    def _heading(self, level: int, text: str) -> list[str]:
         """A heading with its anchor, and the principles citing its section."""
-        if len(hashes) == 1:
+        if level == 1:
             return []  # the document title is the page title
-        out = [f"{hashes} {text} {{ #{slugify(text)} }}"]
+        out = [f"{'#' * level} {text} {{ #{slugify(text)} }}"]
         if self.citing.get(text):
             links = ", ".join(
                 f"[{p.id}]({self.link_prefix}{p.path.as_posix()})"

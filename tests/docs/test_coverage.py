@@ -121,3 +121,16 @@ def test_every_link_between_pages_leads_to_a_page() -> None:
                 if not path.is_file() and name not in generated:
                     broken.append(f"{page.relative_to(DOCS_DIR)}:{number}: {target}")
     assert broken == [], "links to pages that do not exist:\n" + "\n".join(broken)
+
+
+def test_a_heading_is_read_the_same_by_the_pages_the_source_and_its_coverage(
+    tmp_path: Path,
+) -> None:
+    """One reading of a heading: an attribute list is not part of its text."""
+    text = "# Design\n\n## Error handling {#errors}\n\nReturn one error body.\n"
+    path = tmp_path / "design.md"
+    path.write_text(text)
+    source = SourceDocument(path, text)
+
+    assert guidance_headings(source) == ["Error handling"]
+    assert list(source.headings) == ["Error handling"]
