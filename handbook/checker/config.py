@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from handbook.checker.catalogue import Catalogue
-from handbook.content.locations import LocatedError, Location, line_of
+from handbook.content.locations import LocatedError, Location, line_of, toml_key_line
 
 DEFAULT_MIGRATIONS = ("**/migrations/*.sql", "**/migrations/**/*.sql")
 DEFAULT_PUBLIC_MODULES = ("dependencies",)
@@ -129,7 +129,7 @@ def load(pyproject: Path | None, catalogue: Catalogue) -> Config:
         raise ConfigError(where, "[tool.principles] must be a table")
     config = Config(pyproject=pyproject)
     for key, value in section.items():
-        at = Location(pyproject, _key_line(text, key, where.line))
+        at = Location(pyproject, toml_key_line(text, key, where.line) or where.line)
         if key not in KEYS:
             raise ConfigError(
                 at,
@@ -174,12 +174,3 @@ def toml_error_line(error: tomllib.TOMLDecodeError, text: str) -> int:
     if found:
         return int(found[1])
     return max(1, len(text.splitlines())) if "end of document" in str(error) else 1
-
-
-def _key_line(text: str, key: str, section_line: int) -> int:
-    for number, line in enumerate(
-        text.splitlines()[section_line:], start=section_line + 1
-    ):
-        if line.lstrip().startswith((f"{key} ", f"{key}=")):
-            return number
-    return section_line

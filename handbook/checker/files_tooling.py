@@ -10,7 +10,7 @@ from handbook.checker.context import Context
 from handbook.checker.files import CannotCheck, Hit, file_check, project_rule
 from handbook.checker.project import Unreadable
 from handbook.checker.yaml_lines import Located, load
-from handbook.content.locations import line_of
+from handbook.content.locations import line_of, toml_key_line
 
 # Settings Ruff moved under [tool.ruff.lint] (ruff 0.2); at the top level they
 # still work, with a deprecation warning, until they don't.
@@ -126,12 +126,7 @@ def _key_line(text: str, header: str, key: str) -> int:
         if line.strip() == table:
             return number
     section_start = line_of(text, f"[{header}]") if header else 1
-    for number, line in enumerate(
-        text.splitlines()[section_start - 1 :], start=section_start
-    ):
-        if re.match(rf"^\s*{re.escape(key)}\s*=", line):
-            return number
-    return section_start
+    return toml_key_line(text, key, section_start - 1) or section_start
 
 
 @file_check(RUFF_DEPRECATED)

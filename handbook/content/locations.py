@@ -1,5 +1,6 @@
 """Errors that point at a file and line, so every failure says where to look."""
 
+import re
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,17 @@ class LocatedError(ValueError):
         self.location = location
         self.message = message
         super().__init__(f"{location}: {message}")
+
+
+def toml_key_line(text: str, key: str, after_line: int = 0) -> int | None:
+    """The 1-based line of the first ``key = ...`` below line ``after_line``
+    of a TOML text (a table's header line, or 0 for the whole text)."""
+    assignment = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    lines = text.splitlines()[after_line:]
+    for number, line in enumerate(lines, start=after_line + 1):
+        if assignment.match(line):
+            return number
+    return None
 
 
 def line_of(text: str, needle: str, default: int = 1) -> int:

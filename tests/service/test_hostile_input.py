@@ -504,7 +504,7 @@ async def test_the_database_refuses_an_address_in_another_unicode_form(
 ) -> None:
     session.add(User(email=spelling, name="Ada", password_hash="unused"))  # noqa: S106  # pragma: allowlist secret
 
-    with pytest.raises(IntegrityError, match="ck_users_email_nfkc"):
+    with pytest.raises(IntegrityError, match=r"ck_users_email_nfk?c"):
         await session.flush()
 
 

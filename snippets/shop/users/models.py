@@ -25,9 +25,10 @@ class User(Base):
         # one canonical form and letting the database insist on it keeps the
         # plain unique index sufficient, whatever code path writes the row.
         CheckConstraint("email = lower(email)", name="email_lowercase"),
-        # One Unicode spelling too: "josé" composed and decomposed, or "ada"
-        # in full-width letters, are different strings to the unique index.
-        # NFKC folds both (and implies NFC).
+        # One Unicode spelling too: "josé" composed (NFC) and decomposed
+        # (NFD) are different strings to the unique index.
+        CheckConstraint("email IS NFC NORMALIZED", name="email_nfc"),
+        # And "ada" in full-width letters: NFKC folds it (the service does).
         CheckConstraint("email IS NFKC NORMALIZED", name="email_nfkc"),
     )
 
