@@ -129,3 +129,43 @@
   });
   watch();
 })();
+
+// Below 1220 px (a phone, or a laptop window at half width or zoomed) the
+// navigation is a drawer, opened by Material's menu icon: a <label> for a
+// hidden checkbox, which the keyboard cannot focus. The closed drawer is
+// moved off screen, yet its links stayed in the Tab order: a keyboard user
+// stepped through dozens of invisible links before the page. handbook.css
+// hides the closed drawer; here the label gives way to a real button with
+// a name and its state (a label may not be given a button's role), which
+// the keyboard reaches and presses. Opened from the keyboard, the drawer's
+// first link takes the focus; Escape closes it and gives the focus back.
+// Without JavaScript the label stays, and works for a pointer as before.
+(function () {
+  var toggle = document.getElementById("__drawer");
+  var label = document.querySelector(".md-header label[for='__drawer']");
+  if (!toggle || !label) return;
+  var button = document.createElement("button");
+  button.className = label.className + " pbp-drawer-button";
+  button.ariaLabel = "Navigation";
+  button.innerHTML = label.innerHTML;
+  label.hidden = true;
+  label.after(button);
+  function sync() {
+    button.ariaExpanded = toggle.checked;
+  }
+  sync();
+  toggle.addEventListener("change", sync);
+  button.onclick = function (event) {
+    toggle.click();
+    // A click from Enter or Space has no pointer position (detail 0); the
+    // link is focusable from the next frame, once the drawer is shown.
+    var link = !event.detail && toggle.checked && document.querySelector(".md-sidebar--primary .md-nav__link[href]");
+    if (link) requestAnimationFrame(function () { link.focus(); });
+  };
+  document.addEventListener("keydown", function (event) {
+    if (event.key == "Escape" && toggle.checked) {
+      toggle.click();
+      button.focus();
+    }
+  });
+})();

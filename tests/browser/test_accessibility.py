@@ -5,8 +5,10 @@ beside it) so this runs offline. Fixes live in docs/assets/ and overrides/;
 no rule is disabled.
 """
 
+from collections.abc import AsyncIterator
+
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from handbook.tools.axe import AXE_JS, SCHEMES, axe_violations, set_scheme
 
@@ -87,7 +89,7 @@ async def test_the_phone_navigation_drawer_has_no_axe_violations_in_either_schem
     await phone.goto(
         site_url + "principles/data/session-per-request/", wait_until="networkidle"
     )
-    await phone.locator(".md-header label[for='__drawer']").click()
+    await phone.get_by_role("button", name="Navigation").click()
     section = phone.locator(".md-nav--primary .md-nav__title", has_text="Database")
     await expect(section).to_be_visible()
     found = {}
@@ -112,10 +114,10 @@ async def test_a_code_block_wider_than_a_phone_scrolls_from_the_keyboard(
     # Material makes such a block focusable only where a pointer can hover,
     # and removes the attribute on a touch screen.
     await touch_phone.goto(site_url + LONG_CODE_PAGE, wait_until="networkidle")
-    # From the title's permalink, the first link of the content: the closed
-    # drawer's eighty links come before it. (Its "Skip to content" link
-    # would do, but Material's instant navigation then sometimes renders
-    # the page again, and the focus goes back to the page's start.)
+    # From the title's permalink, the first link of the content: the header
+    # and search come before it. (Its "Skip to content" link would do, but
+    # Material's instant navigation then sometimes renders the page again,
+    # and the focus goes back to the page's start.)
     await touch_phone.locator(".md-content a.headerlink").first.focus()
     for _ in range(TABS_TO_A_BLOCK):
         await touch_phone.keyboard.press("Tab")
@@ -152,3 +154,78 @@ async def test_a_page_with_code_wider_than_a_phone_has_no_axe_violations(
         if violations := await axe_violations(touch_phone):
             found[scheme] = [str(v) for v in violations]
     assert not found, found
+
+
+# --- the navigation drawer and the keyboard ------------------------------------------
+
+# Below Material's 1220 px breakpoint the navigation is a drawer: a phone,
+# and a laptop window at half width or zoomed in.
+DRAWER_WIDTHS = {"phone": 390, "half a laptop": 1000}
+# Where the focus is: in the drawer, in the page's content, and whether the
+# focused element is on screen at all.
+WHERE_FOCUS_IS = """() => {
+  const e = document.activeElement;
+  const box = e.getBoundingClientRect();
+  return {
+    drawer: e.closest(".md-sidebar--primary") !== null,
+    content: e.closest(".md-content") !== null,
+    onScreen: box.width > 0 && box.height > 0 && box.right > 0 && box.left < innerWidth,
+  };
+}"""
+MENU_BUTTON = ".md-header button.pbp-drawer-button"
+DRAWER_OPEN = "() => document.getElementById('__drawer').checked"
+
+
+@pytest.fixture(params=list(DRAWER_WIDTHS), ids=list(DRAWER_WIDTHS))
+async def narrow_page(
+    request: pytest.FixtureRequest, browser: Browser
+) -> AsyncIterator[Page]:
+    """A window narrow enough for the navigation drawer."""
+    context = await browser.new_context(
+        viewport={"width": DRAWER_WIDTHS[request.param], "height": 800}
+    )
+    yield await context.new_page()
+    await context.close()
+
+
+async def test_the_closed_drawer_takes_no_tab_stop(
+    narrow_page: Page, site_url: str
+) -> None:
+    """Forty presses of Tab from the top reach the page's own links, and
+    never a link of the closed drawer, which is off screen."""
+    await narrow_page.goto(site_url + LONG_CODE_PAGE, wait_until="networkidle")
+    stops = []
+    for _ in range(40):
+        await narrow_page.keyboard.press("Tab")
+        stops.append(await narrow_page.evaluate(WHERE_FOCUS_IS))
+    assert [stop for stop in stops if stop["drawer"]] == []
+    assert any(stop["content"] for stop in stops)
+
+
+async def test_the_keyboard_opens_the_drawer_and_escape_closes_it(
+    narrow_page: Page, site_url: str
+) -> None:
+    await narrow_page.goto(site_url + LONG_CODE_PAGE, wait_until="networkidle")
+    # The menu button comes right after "Skip to content".
+    await narrow_page.keyboard.press("Tab")
+    await narrow_page.keyboard.press("Tab")
+    menu = narrow_page.locator(MENU_BUTTON)
+    await expect(menu).to_be_focused()
+    await expect(menu).to_have_attribute("aria-expanded", "false")
+
+    await narrow_page.keyboard.press("Enter")
+
+    assert await narrow_page.evaluate(DRAWER_OPEN)
+    await expect(menu).to_have_attribute("aria-expanded", "true")
+    first = narrow_page.locator(".md-sidebar--primary .md-nav__link[href]").first
+    await expect(first).to_be_focused()
+    await expect(first).to_be_in_viewport()
+    await narrow_page.keyboard.press("Tab")
+    stop = await narrow_page.evaluate(WHERE_FOCUS_IS)
+    assert stop["drawer"], stop
+    assert stop["onScreen"], stop
+
+    await narrow_page.keyboard.press("Escape")
+
+    assert not await narrow_page.evaluate(DRAWER_OPEN)
+    await expect(menu).to_be_focused()

@@ -154,7 +154,7 @@ async def test_ids_never_wrap_at_the_hyphen_on_a_phone(
     principle = REGISTRY.by_id("STACK-PYDANTIC")
     await phone.goto(site_url + principle.url)
     # The sidebar, opened as a phone reader opens it.
-    await phone.locator(".md-header label[for='__drawer']").click()
+    await phone.get_by_role("button", name="Navigation").click()
     await _ids_stay_on_one_line(
         phone, ".md-sidebar--primary .pbp-nav-id", len(REGISTRY.principles)
     )
@@ -196,7 +196,7 @@ async def test_principle_titles_stay_inside_the_phone_drawer(
     # entry with the contents icon, the others plain links.
     for area, principles in REGISTRY.areas_in_use():
         await phone.goto(site_url + principles[0].url)
-        await phone.locator(".md-header label[for='__drawer']").click()
+        await phone.get_by_role("button", name="Navigation").click()
         section = phone.locator(".md-nav--primary .md-nav__title", has_text=area.title)
         await expect(section.first).to_be_visible()
         # Measured once the drawer has slid in.
