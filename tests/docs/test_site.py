@@ -451,3 +451,21 @@ def test_page_stays_within_the_weight_budget(built_site: Path, url: str) -> None
     assert weight <= PAGE_BUDGET_BYTES, f"{url}: {weight / 1024:.1f} KiB"
     budget = ELEMENT_BUDGET_OF.get(url, ELEMENT_BUDGET)
     assert elements <= budget, f"{url}: {elements} elements"
+
+
+def test_mkdocstrings_stylesheet_is_linked_only_where_its_output_is(
+    built_site: Path,
+) -> None:
+    """1.7 KB of gzip CSS that every page loaded before it rendered, for the
+    API reference's pages alone."""
+    styled = {}
+    for html_file in built_site.rglob("index.html"):
+        html = html_file.read_text()
+        has_output = 'class="doc doc-' in html
+        styled[html_file.parent.relative_to(built_site).as_posix()] = (
+            has_output,
+            "_mkdocstrings.css" in html,
+        )
+    assert any(has_output for has_output, _ in styled.values())
+    assert {url for url, (out, linked) in styled.items() if out != linked} == set()
+    assert (built_site / "assets" / "_mkdocstrings.css").is_file()
