@@ -51,22 +51,14 @@ def limit_per_window(amount: int, window_seconds: int) -> RateLimitItem:
     return RateLimitItemPerSecond(amount, window_seconds)
 
 
-# --8<-- [start:shared-limiter]
 class SharedRateLimiter:
     """Moving-window limits in Redis, with this process's memory as a fallback."""
 
-    def __init__(
-        self,
-        redis_url: str | None,
-        *,
-        timeout_seconds: float,
-        retry_redis_after_seconds: float = 5.0,
-    ) -> None:
+    retry_redis_after_seconds = 5.0  # after a failure; not on every call
+
+    def __init__(self, redis_url: str | None, *, timeout_seconds: float) -> None:
         self._local = MovingWindowRateLimiter(_ProcessMemory())
-        # A sign-in makes four calls: after a failure, the next ones count
-        # here at once instead of each waiting out the timeout on Redis.
-        self._retry_redis_after = retry_redis_after_seconds
-        self._redis_failed_at = -math.inf
+        self._ask_redis_from = 0.0  # a time.monotonic()
         self._pool: ConnectionPool | None = None
         self._shared: MovingWindowRateLimiter | None = None
         if redis_url is not None:
@@ -86,29 +78,24 @@ class SharedRateLimiter:
             )
             self._shared = MovingWindowRateLimiter(storage)
 
+    # --8<-- [start:shared-limiter-run]
     async def _run[T](
         self,
         operation: str,
         call: Callable[[MovingWindowRateLimiter], Awaitable[T]],
     ) -> T:
-        """``call`` on the Redis limiter; on a Redis failure, and until it is
-        time to ask Redis again, on this process's."""
-        since_failure = time.monotonic() - self._redis_failed_at
-        if self._shared is not None and since_failure >= self._retry_redis_after:
+        """``call`` on the Redis limiter, or on this process's while Redis fails."""
+        if self._shared is not None and time.monotonic() >= self._ask_redis_from:
             try:
                 return await call(self._shared)
             except StorageError as exc:
-                self._redis_failed_at = time.monotonic()
+                self._ask_redis_from = time.monotonic() + self.retry_redis_after_seconds
                 logger.warning(
                     "rate limit store unavailable, counting in this process",
-                    extra={
-                        "operation": operation,
-                        "error": repr(exc.storage_error),
-                        "retry_redis_after_seconds": self._retry_redis_after,
-                    },
+                    extra={"operation": operation, "error": repr(exc.storage_error)},
                 )
         return await call(self._local)
-        # --8<-- [end:shared-limiter]
+        # --8<-- [end:shared-limiter-run]
 
     async def hit(self, limit: RateLimitItem, key: str) -> bool:
         """Count one event; False, and nothing counted, if the limit is spent."""
