@@ -51,6 +51,7 @@ _dirty = False
 # The stylesheet mkdocstrings writes and adds to extra_css in its on_config.
 MKDOCSTRINGS_CSS = "assets/_mkdocstrings.css"
 
+
 def on_startup(command: str, dirty: bool) -> None:
     global _dirty
     del command
