@@ -10,12 +10,18 @@ RESULT_LINKS = ".md-search-result__item > .md-search-result__link"
 
 
 def pages_mentioning(built_site: Path, term: str) -> set[str]:
-    """The pages whose indexed title or text contains ``term``, any case."""
+    """The pages whose indexed title, text or tags contain ``term``, any case.
+
+    Tags count: search matches a page's tags (their weight is the highest),
+    and a term a page names only in a code block, which the index leaves
+    out, is one of its tags if readers search for it (SecretStr).
+    """
     index = json.loads((built_site / "search" / "search_index.json").read_text())
     return {
         doc["location"].split("#")[0]
         for doc in index["docs"]
-        if term.lower() in doc["text"].lower() + doc["title"].lower()
+        if term.lower()
+        in " ".join([doc["text"], doc["title"], *doc.get("tags", [])]).lower()
     }
 
 

@@ -119,16 +119,12 @@ async def test_searching_an_alias_ranks_its_principle_first(search_page: Page) -
 
 async def test_results_show_page_and_heading_not_code_blocks(search_page: Page) -> None:
     page = search_page
-    # A term that lives in code blocks on several pages.
+    # A term that lives in code blocks on several pages: the index leaves
+    # code blocks out (handbook/site/build.py), so no teaser holds one.
     await search(page, "selectinload")
     results = page.locator(".md-search-result")
-    assert await results.locator("pre").count() > 0, (
-        "the test needs a result teaser that contains a code block"
-    )
-    visible_code = await results.locator("pre").evaluate_all(
-        "blocks => blocks.filter(b => b.getClientRects().length > 0).length"
-    )
-    assert visible_code == 0
+    assert await results.locator(".md-search-result__item").count() > 1
+    assert await results.locator("pre").count() == 0
     first = page.locator(".md-search-result__item").first
     await expect(first.locator("h1")).to_be_visible()  # the page's title
     box = await first.bounding_box()
@@ -278,7 +274,7 @@ async def test_a_page_loads_without_the_search_index_until_the_reader_opens_sear
     ):
         requested = _paths_requested(screen)
         await screen.goto(site_url + "checklist/", wait_until="networkidle")
-        # 255 KiB compressed, three quarters of a first load: not for reading.
+        # 164 KiB compressed (2026-12-06), 3.8 s on a slow phone: not for reading.
         assert INDEX_PATH not in requested, screen.viewport_size
         await open_box.click()
         results = await search(screen, "eager loading")

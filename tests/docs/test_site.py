@@ -469,3 +469,84 @@ def test_mkdocstrings_stylesheet_is_linked_only_where_its_output_is(
     assert any(has_output for has_output, _ in styled.values())
     assert {url for url, (out, linked) in styled.items() if out != linked} == set()
     assert (built_site / "assets" / "_mkdocstrings.css").is_file()
+
+
+# The search index, as a phone fetches it when the reader taps search, then
+# builds in its search worker before the first result. On the review's slow
+# phone network (400 kbit/s, 400 ms latency) download is most of the wait:
+# handbook/tools/search_on_a_phone.py measured the first result 6.3 s after
+# the tap with code blocks indexed (1,129,002 bytes, 269,925 gzip) and
+# 4.4 s without them (732,850 bytes, 168,280 gzip), medians of 5 on
+# 2026-12-06. The budgets leave room for a few pages more, not for
+# code blocks again.
+SEARCH_INDEX_BUDGET_BYTES = 768 * 1024
+SEARCH_INDEX_BUDGET_GZIP_BYTES = 180 * 1024
+
+
+def test_the_search_index_stays_within_its_budget(built_site: Path) -> None:
+    raw = (built_site / "search" / "search_index.json").read_bytes()
+    size, compressed = len(raw), len(gzip.compress(raw, compresslevel=6))
+    assert size <= SEARCH_INDEX_BUDGET_BYTES, f"{size / 1024:.0f} KiB"
+    assert compressed <= SEARCH_INDEX_BUDGET_GZIP_BYTES, (
+        f"{compressed / 1024:.0f} KiB gzip"
+    )
+
+
+class _CodeBlocks(HTMLParser):
+    """The text of each ``<pre>`` block of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: list[str] = []
+        self._depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        del attrs
+        if tag == "pre":
+            if not self._depth:
+                self.blocks.append("")
+            self._depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "pre" and self._depth:
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self.blocks[-1] += data
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_search_leaves_code_blocks_out_and_keeps_inline_code(
+    built_site: Path,
+) -> None:
+    index = json.loads((built_site / "search" / "search_index.json").read_text())
+    indexed: dict[str, str] = {}
+    for doc in index["docs"]:
+        url = doc["location"].split("#")[0]
+        words = _words(unescape(re.sub(r"<[^>]+>", " ", doc["text"])))
+        indexed[url] = f"{indexed.get(url, '')} {words}"
+    checked, in_index = 0, []
+    for url, text in indexed.items():
+        parser = _CodeBlocks()
+        parser.feed(_page(built_site, url))
+        # Blocks of two lines or more: a one-line command may also be
+        # quoted inline in prose, which stays.
+        for block in parser.blocks:
+            if len([line for line in block.splitlines() if line.strip()]) < 2:
+                continue
+            checked += 1
+            if _words(block) in text:
+                in_index.append(f"{url}: {block[:60]!r}")
+    assert checked > 400, f"only {checked} code blocks found to check"
+    assert not in_index, f"{len(in_index)} code blocks indexed: {in_index[:5]}"
+    # Identifiers named in prose stay searchable.
+    session = REGISTRY.by_id("DB-SESSION").url
+    assert any(
+        doc["location"].startswith(session)
+        and "<code>expire_on_commit</code>" in doc["text"]
+        for doc in index["docs"]
+    )
