@@ -189,6 +189,32 @@ async def test_searching_a_habit_tool_or_error_ranks_its_principle_in_the_top_th
     assert not wrong, f"not in the top three (top three shown): {wrong}"
 
 
+# Error names a page shows only in a code block (a test's output, a
+# traceback): the index leaves code blocks out but keeps these names, as
+# readers paste the error they got (handbook/site/build.py).
+ERRORS_IN_CODE_BLOCKS = {
+    "CancelledError": "principles/async/gather/",
+    "IntegrityError": "principles/structure/service-layer/",
+    "PoolTimeoutError": "principles/operations/health-check/",
+}
+
+
+async def test_an_error_name_shown_only_in_a_code_block_finds_its_page(
+    search_page: Page, built_site: Path
+) -> None:
+    for name, answer in ERRORS_IN_CODE_BLOCKS.items():
+        assert answer not in pages_mentioning(built_site, name), (
+            f"{answer} names {name} outside its code blocks: the test needs another"
+        )
+    results = await search_each(search_page, list(ERRORS_IN_CODE_BLOCKS))
+    wrong = {
+        name: results[name][:3]
+        for name, answer in ERRORS_IN_CODE_BLOCKS.items()
+        if answer not in results[name][:3]
+    }
+    assert not wrong, f"not in the top three (top three shown): {wrong}"
+
+
 # A topic typed as two words or joined into one: its page ranks first, not
 # the pages with the joined word as an ordinary tag (Docker's HEALTHCHECK).
 # The search worker boosts a query's words joined only where they spell an ID.
@@ -274,7 +300,7 @@ async def test_a_page_loads_without_the_search_index_until_the_reader_opens_sear
     ):
         requested = _paths_requested(screen)
         await screen.goto(site_url + "checklist/", wait_until="networkidle")
-        # 164 KiB compressed (2026-12-06), 3.8 s on a slow phone: not for reading.
+        # 165 KiB compressed (2026-12-06), 3.8 s on a slow phone: not for reading.
         assert INDEX_PATH not in requested, screen.viewport_size
         await open_box.click()
         results = await search(screen, "eager loading")
