@@ -474,9 +474,9 @@ def test_mkdocstrings_stylesheet_is_linked_only_where_its_output_is(
 # The search index, as a phone fetches it when the reader taps search, then
 # builds in its search worker before the first result. On the review's slow
 # phone network (400 kbit/s, 400 ms latency) download is most of the wait:
-# handbook/tools/search_on_a_phone.py measured the first result 6.3 s after
+# handbook/tools/search_on_a_phone.py measured the first result 6.6 s after
 # the tap with code blocks indexed (1,129,002 bytes, 269,925 gzip) and
-# 4.4 s without them (732,850 bytes, 168,280 gzip), medians of 5 on
+# 4.3 s without them (734,918 bytes, 169,134 gzip), medians of 5 on
 # 2026-12-06. The budgets leave room for a few pages more, not for
 # code blocks again.
 SEARCH_INDEX_BUDGET_BYTES = 768 * 1024
