@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, ViewportSize, async_playwright
 
 from handbook.content.docs_tree import REPO_ROOT
 from handbook.tools.static_server import serve
@@ -66,12 +66,8 @@ NETWORK = {
     "uploadThroughput": 400 * KBIT,
 }
 CPU_SLOWDOWN = 4
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 3,
-    "is_mobile": True,
-    "has_touch": True,
-}
+# A 390 px wide phone screen (iPhone 12-15 size), touched, not pointed at.
+PHONE_SCREEN: ViewportSize = {"width": 390, "height": 844}
 INDEX = "search/search_index.json"
 SEARCH_BUTTON = "label.md-header__button[for='__search']"
 RESULT = ".md-search-result__item"
@@ -158,7 +154,9 @@ def run_from_marks(marks: dict[str, float | None]) -> Run:
 
 async def one_run(browser: Browser, url: str, query: str) -> Run:
     """Open ``url`` on a fresh phone, tap search, type ``query``, time the answer."""
-    context = await browser.new_context(**PHONE)  # type: ignore[arg-type]
+    context = await browser.new_context(
+        viewport=PHONE_SCREEN, device_scale_factor=3, is_mobile=True, has_touch=True
+    )
     try:
         await context.add_init_script(TIMINGS)
         page = await context.new_page()
