@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -9,17 +10,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
-from fastapi.responses import StreamingResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, StreamingResponse
 from httpx import ASGITransport, AsyncClient
+from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import QueuePool
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.routing import Route
+from starlette.types import Message
 
 import shop.core.main
 from shop.core.config import Settings, get_settings
 from shop.core.database import get_db
+from shop.core.logging import ACCESS_LOGGER_NAME
 from shop.core.main import create_app
+from shop.core.metrics import HttpMetrics
+from shop.core.observe import ObserveMiddleware
 from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import DomainError, ForbiddenError
 from shop.shared.state import LifespanNotRunError, lifespan_resource
@@ -515,6 +524,86 @@ async def test_an_error_after_the_response_started_goes_to_the_server(
     # A response sent whole says so too.
     whole = [line for line in json_log_lines(output) if line["path"] == "/health/live"]
     assert [(line["level"], line["body_cut"]) for line in whole] == [("INFO", False)]
+
+
+async def test_a_stream_cancelled_mid_body_is_logged_and_counted_as_cut(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Cancelled, not raised: what uvicorn does to a stream still open when a
+    shutdown's graceful timeout runs out. CancelledError is no Exception.
+    ObserveMiddleware is driven as uvicorn drives it, with its own task."""
+    first_event_sent = asyncio.Event()
+
+    async def order_events() -> AsyncIterator[bytes]:
+        yield b"data: order 1 paid\n\n"
+        first_event_sent.set()
+        await asyncio.Event().wait()  # the next event never comes
+
+    async def events(_: Request) -> StreamingResponse:
+        return StreamingResponse(order_events(), media_type="text/event-stream")
+
+    metrics = HttpMetrics(CollectorRegistry())
+    observed = ObserveMiddleware(Starlette(routes=[Route("/orders/events", events)]))
+    scope = {
+        "type": "http", "method": "GET", "path": "/orders/events",
+        "raw_path": b"/orders/events", "query_string": b"", "headers": [],
+        "http_version": "1.1", "scheme": "http", "root_path": "",
+        "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000),
+        "state": {"metrics": metrics},
+    }  # fmt: skip
+    disconnected = asyncio.Event()
+
+    async def receive() -> Message:
+        await disconnected.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        pass
+
+    with caplog.at_level(logging.INFO, logger=ACCESS_LOGGER_NAME):
+        request = asyncio.create_task(observed(scope, receive, send))
+        await first_event_sent.wait()
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+
+    (access,) = [r for r in caplog.records if r.name == ACCESS_LOGGER_NAME]
+    assert (access.levelname, access.__dict__["status"]) == ("ERROR", 200)
+    assert access.__dict__["body_cut"] is True
+    labels = {"method": "GET", "route": "/orders/events", "status": "200"}
+    assert metrics.registry.get_sample_value("http_responses_cut_total", labels) == 1
+
+
+async def test_an_error_after_the_whole_body_is_not_a_cut(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A background task runs after the last byte: the client got it all."""
+    app = create_app(settings)
+
+    async def notify_warehouse() -> None:
+        raise RuntimeError("warehouse unreachable")
+
+    async def export() -> PlainTextResponse:
+        return PlainTextResponse(
+            "order_id,total_cents\n", background=BackgroundTask(notify_warehouse)
+        )
+
+    app.add_api_route("/export", export)
+    capsys.readouterr()
+    async with _client(app) as client:
+        with pytest.raises(RuntimeError, match="warehouse unreachable"):
+            await client.get("/export")
+
+    (access,) = [
+        line
+        for line in json_log_lines(capsys.readouterr().out)
+        if line["logger"] == "shop.access"
+    ]
+    assert (access["level"], access["status"], access["body_cut"]) == (
+        "INFO",
+        200,
+        False,
+    )
 
 
 # --- HTTP details every client relies on ---------------------------------------------

@@ -34,14 +34,12 @@ class ObserveMiddleware:
         metrics = lifespan_resource(scope, "metrics", HttpMetrics)
         status = ResponseStatus(send)
         started = time.perf_counter()
-        cut = False
         try:
             await self.app(scope, receive, status.send)
-        except Exception:
-            # After the status line: the client has it, and a body cut short.
-            cut = status.started
-            raise
         finally:
+            # The status line went out, the end of the body did not: an error
+            # mid-stream, or a cancelled one (a shutdown's graceful timeout).
+            cut = status.cut
             seconds = time.perf_counter() - started
             self.access_log.log(
                 logging.ERROR if cut else logging.INFO,

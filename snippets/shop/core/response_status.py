@@ -3,7 +3,6 @@
 from starlette.types import Message, Send
 
 
-# --8<-- [start:response-status]
 class ResponseStatus:
     """Passes an app's messages on to ``send`` and remembers the status it sent.
 
@@ -14,11 +13,17 @@ class ResponseStatus:
     def __init__(self, send: Send) -> None:
         self._send = send
         self.sent: int | None = None
+        self.finished = False
 
     @property
     def started(self) -> bool:
         """Whether the app has started its response (sent its status line)."""
         return self.sent is not None
+
+    @property
+    def cut(self) -> bool:
+        """Whether the response started and its last body message never went out."""
+        return self.started and not self.finished
 
     @property
     def code(self) -> int:
@@ -30,4 +35,5 @@ class ResponseStatus:
         if message["type"] == "http.response.start":
             self.sent = message["status"]
         await self._send(message)
-        # --8<-- [end:response-status]
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            self.finished = True
