@@ -23,12 +23,15 @@ from shop.users.repository import UserRepository
 from shop.users.schemas import UserUpdate
 from shop.users.security import create_access_token
 from shop.users.service import UserService
+from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
     DatabaseFactory,
     UserFactory,
     assert_error,
+    build_app,
+    client_for,
     count_rows,
     load_script,
     on_database,
@@ -120,6 +123,40 @@ async def test_a_registration_that_loses_a_race_is_a_409_not_a_500(
 
     assert_error(response, 409, "conflict")
     assert await count_rows(session, User) == 1
+
+
+async def test_a_registration_breaking_another_constraint_is_a_logged_500(
+    settings: Settings,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A bug past the schema: the row written breaks ck_users_email_lowercase.
+    # It is not "Email already registered", and someone must hear of it.
+    stage = UserRepository.add
+
+    def add_upper_cased(repository: UserRepository, user: User) -> None:
+        user.email = user.email.upper()
+        stage(repository, user)
+
+    monkeypatch.setattr(UserRepository, "add", add_upper_cased)
+    # Built here: the app logs to the sys.stdout of its creation, capsys's.
+    async with client_for(build_app(settings, session)) as client:
+        response = await client.post(
+            "/users",
+            json={"email": "check@example.com", "name": "Check", "password": PASSWORD},
+        )
+
+    assert_error(response, 500, "internal_server_error")
+    (logged,) = [
+        line
+        for line in json_log_lines(capsys.readouterr().out)
+        if line["level"] == "ERROR"
+    ]
+    assert logged["message"] == "unhandled error"
+    assert (logged["method"], logged["path"]) == ("POST", "/users")
+    assert "ck_users_email_lowercase" in logged["exception"]
+    assert await count_rows(session, User) == 0
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,31 @@
 
 from typing import Any
 
+import asyncpg
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.users.models import User
+
+# The unique constraint on users.email, as the naming convention names it
+# (snippets/migrations created it under this name).
+EMAIL_UNIQUE_CONSTRAINT = "uq_users_email"
+
+
+def is_duplicate_email(error: IntegrityError) -> bool:
+    """Whether ``error`` is a second row for an email, and no other violation.
+
+    A check constraint (lower-case, NFC), a NOT NULL or a foreign key fails
+    with the same ``IntegrityError``; only a unique violation (SQLSTATE
+    23505) of the email's constraint means "this email is taken". asyncpg's
+    exception, which names the constraint, caused SQLAlchemy's adapter error.
+    """
+    cause = getattr(error.orig, "__cause__", None)
+    return (
+        isinstance(cause, asyncpg.UniqueViolationError)
+        and cause.constraint_name == EMAIL_UNIQUE_CONSTRAINT
+    )
 
 
 class UserRepository:
