@@ -432,13 +432,26 @@ async def test_updating_me_changes_only_the_fields_sent(
     assert response.json()["email"] == alice["email"]
 
 
+async def _stored_row(session: AsyncSession, user_id: int) -> tuple[object, ...]:
+    """Every column of the user's row, as the database has it now."""
+    user = await session.get_one(User, user_id, populate_existing=True)
+    return tuple(getattr(user, column.key) for column in User.__table__.columns)
+
+
 async def test_an_empty_update_changes_nothing(
-    client: AsyncClient, alice: dict[str, Any]
+    client: AsyncClient, alice: dict[str, Any], session: AsyncSession
 ) -> None:
+    before = await _stored_row(session, alice["id"])
+
     response = await client.patch("/users/me", headers=alice["headers"], json={})
 
     assert response.status_code == 200
-    assert response.json()["name"] == alice["name"]
+    profile = {key: value for key, value in alice.items() if key != "headers"}
+    assert response.json() == profile
+    # Nothing written: not the hash, not token_version, so the token still works.
+    assert await _stored_row(session, alice["id"]) == before
+    me = await client.get("/users/me", headers=alice["headers"])
+    assert me.status_code == 200
 
 
 # --8<-- [start:password-change-flow]
