@@ -51,6 +51,21 @@ class UserRepository:
         """Stage a new user for insertion at the next flush."""
         self.session.add(user)
 
+    # --8<-- [start:rehash-row]
+    async def replace_password_hash(self, user_id: int, *, old: str, new: str) -> None:
+        """Store ``new``, a hash of the same password, if the row still has ``old``.
+
+        ``token_version`` stays: the password is the same, so its tokens
+        stay valid. A password change committed since ``old`` was read has
+        replaced it, and wins: the condition matches no row then.
+        """
+        await self.session.execute(
+            update(User)
+            .where(User.id == user_id, User.password_hash == old)
+            .values(password_hash=new)
+        )
+        # --8<-- [end:rehash-row]
+
     # --8<-- [start:update-row]
     async def update(
         self, user_id: int, *, name: str | None, password_hash: str | None

@@ -86,7 +86,7 @@ class UserService:
             user = await users.get_by_email(email)
         if user is None:
             await self.passwords.verify_against_decoy(password)
-        elif await self.passwords.verify(password, user.password_hash):
+        elif await self._password_matches(user, password):
             await self.throttle.after_success(email)
             auth_log.info("sign-in succeeded", extra=_event(user, client))
             return user
@@ -97,6 +97,27 @@ class UserService:
         )
         raise UnauthorizedError("Incorrect email or password")
         # --8<-- [end:authenticate]
+
+    # --8<-- [start:rehash]
+    async def _password_matches(self, user: User, password: str) -> bool:
+        """Whether ``password`` is the user's; an outdated hash is upgraded.
+
+        A hash made with an older cost or algorithm is replaced by one with
+        the current parameters, at the one moment the password is known.
+        """
+        matches, new_hash = await self.passwords.verify_and_update(
+            password, user.password_hash
+        )
+        if new_hash is not None:
+            # In a short session of its own, like the read: the caller's
+            # session gets no commit as a side effect of a sign-in.
+            async with AsyncSession(self.session.bind) as writing:
+                await UserRepository(writing).replace_password_hash(
+                    user.id, old=user.password_hash, new=new_hash
+                )
+                await writing.commit()
+        return matches
+        # --8<-- [end:rehash]
 
     def issue_token(self, user: User, *, secret: SecretStr, lifetime: timedelta) -> str:
         """An access token for ``user``, valid until it expires or is revoked."""

@@ -511,6 +511,8 @@ class _GatedHash:
 
     def __init__(self, real: PasswordHash, expected: int) -> None:
         self.real = real
+        # What tells an outdated hash from a current one, as the real has it.
+        self.current_hasher = real.current_hasher
         self.expected = expected
         self.arrived = 0
         self.lock = threading.Lock()
@@ -895,6 +897,8 @@ class _TicketedHash:
 
     def __init__(self, real: PasswordHash) -> None:
         self.real = real
+        # What tells an outdated hash from a current one, as the real has it.
+        self.current_hasher = real.current_hasher
         self.tickets = threading.Semaphore(0)
         self.checked: list[str] = []
 

@@ -6,17 +6,23 @@ import os
 import statistics
 import threading
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from pwdlib.hashers.bcrypt import BcryptHasher
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
+from shop.shared.exceptions import ServiceBusyError
 from shop.users import security
+from shop.users.models import User
 from shop.users.security import PasswordHasher
 from tests.support.modules import module_from_file
 from tests.support.pages import prose
@@ -147,6 +153,115 @@ async def test_an_unknown_email_costs_one_verification_like_a_known_one(
     # One verification per sign-in, each in a worker thread; no hash at all.
     assert counting.calls == [("verify", False)] * 4
     # --8<-- [end:decoy-count]
+
+
+# The tests' cheap cost (shop_fixtures), raised: hashes made before are outdated.
+RAISED_COST = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1),))
+
+
+# --8<-- [start:rehash]
+async def test_a_sign_in_upgrades_an_outdated_hash_and_keeps_the_token(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    login: Callable[[str], Awaitable[dict[str, str]]],
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registered_hash, registered_version = await _stored(session, alice["id"])
+    # The service raises its cost after Alice registered: her hash is weaker.
+    monkeypatch.setattr(security, "_password_hash", RAISED_COST)
+
+    await login(alice["email"])
+    upgraded_hash, upgraded_version = await _stored(session, alice["id"])
+
+    assert registered_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert upgraded_hash.startswith("$argon2id$v=19$m=16,t=2,p=1$")
+    assert RAISED_COST.verify(PASSWORD, upgraded_hash)
+    # The same password: no token revoked, her old one still works.
+    assert upgraded_version == registered_version
+    me = await client.get("/users/me", headers=alice["headers"])
+    assert me.status_code == 200
+    # Signing in again works, and finds nothing left to upgrade.
+    await login(alice["email"])
+    assert await _stored(session, alice["id"]) == (upgraded_hash, upgraded_version)
+    # --8<-- [end:rehash]
+
+
+async def test_a_bcrypt_hash_becomes_argon2id_at_the_next_sign_in(
+    alice: dict[str, Any],
+    login: Callable[[str], Awaitable[dict[str, str]]],
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Accounts from an older system: bcrypt listed after the current Argon2id.
+    argon2id = security._password_hash.current_hasher
+    both = PasswordHash((argon2id, BcryptHasher(rounds=4)))
+    monkeypatch.setattr(security, "_password_hash", both)
+    await session.execute(
+        update(User)
+        .where(User.id == alice["id"])
+        .values(password_hash=BcryptHasher(rounds=4).hash(PASSWORD))
+    )
+
+    await login(alice["email"])
+
+    stored, _ = await _stored(session, alice["id"])
+    assert stored.startswith("$argon2id$")
+    assert argon2id.verify(PASSWORD, stored)
+
+
+async def test_a_password_change_during_a_sign_in_is_not_undone_by_its_rehash(
+    alice: dict[str, Any],
+    login: Callable[[str], Awaitable[dict[str, str]]],
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(security, "_password_hash", RAISED_COST)
+    changed = RAISED_COST.hash("a brand new passphrase")
+    verify_and_update = PasswordHasher.verify_and_update
+
+    async def changed_meanwhile(
+        hasher: PasswordHasher, password: str, password_hash: str
+    ) -> tuple[bool, str | None]:
+        checked = await verify_and_update(hasher, password, password_hash)
+        # Another request commits a new password while this one hashes.
+        await session.execute(
+            update(User)
+            .where(User.id == alice["id"])
+            .values(password_hash=changed, token_version=User.token_version + 1)
+        )
+        return checked
+
+    monkeypatch.setattr(PasswordHasher, "verify_and_update", changed_meanwhile)
+    await login(alice["email"])
+
+    # The rehash of the old password would bring it back; the change stands.
+    assert (await _stored(session, alice["id"]))[0] == changed
+
+
+async def test_a_sign_in_with_no_slot_for_the_upgrade_still_signs_in(
+    alice: dict[str, Any],
+    login: Callable[[str], Awaitable[dict[str, str]]],
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registered = await _stored(session, alice["id"])
+    monkeypatch.setattr(security, "_password_hash", RAISED_COST)
+
+    async def busy(_hasher: PasswordHasher, _password: str) -> str:
+        raise ServiceBusyError("Too many password checks", retry_after_seconds=1)
+
+    monkeypatch.setattr(PasswordHasher, "hash", busy)
+    await login(alice["email"])  # a 200: the password was right
+
+    # The upgrade waits for a sign-in that finds a slot free.
+    assert await _stored(session, alice["id"]) == registered
+
+
+async def _stored(session: AsyncSession, user_id: int) -> tuple[str, int]:
+    """The user's password hash and token version, as the database has them now."""
+    user = await session.get_one(User, user_id, populate_existing=True)
+    return user.password_hash, user.token_version
 
 
 # --8<-- [start:decoy-timing]
