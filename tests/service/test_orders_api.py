@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from shop.catalog.models import Product
 from shop.core.config import Settings
+from shop.core.errors import MAX_ERROR_DETAILS
 from shop.orders.models import Order, OrderItem
 from shop.shared.pagination import CursorCodec, cursor_key
 from tests.support.shop_fixtures import ProductFactory, assert_error, count_rows
@@ -98,18 +99,53 @@ async def test_an_order_keeps_the_price_it_was_placed_at(
     assert response.json()["total_cents"] == 2 * 1250 + 899
 
 
-async def test_an_unknown_sku_is_a_422_naming_it_and_writes_nothing(
+async def test_an_unknown_sku_is_a_422_naming_its_fields_and_writes_nothing(
     client: AsyncClient, alice: dict[str, Any], session: AsyncSession
 ) -> None:
     body = {
-        "items": [{"sku": "MUG-BLUE", "quantity": 1}, {"sku": "GHOST-1", "quantity": 1}]
+        "items": [
+            {"sku": "MUG-BLUE", "quantity": 1},
+            {"sku": "GHOST-1", "quantity": 1},
+            {"sku": "TEA-EARL-GREY", "quantity": 2},
+            {"sku": "GHOST-1", "quantity": 3},
+            {"sku": "GHOST-0", "quantity": 1},
+        ]
     }
 
     response = await client.post("/orders", headers=alice["headers"], json=body)
 
-    error = assert_error(response, 422, "validation_error")
-    assert error["message"] == "Unknown SKU: GHOST-1"
+    # A field problem like any validation error's: each line it is on.
+    unknown = {"message": "Unknown SKU", "type": "unknown_sku"}
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": {
+            "code": "validation_error",
+            "message": "Unknown SKU: GHOST-0, GHOST-1",
+            "details": [
+                {"field": "body.items.1.sku", **unknown},
+                {"field": "body.items.3.sku", **unknown},
+                {"field": "body.items.4.sku", **unknown},
+            ],
+        }
+    }
     assert await count_rows(session, Order) == 0
+
+
+async def test_an_order_of_unknown_skus_lists_twenty_and_counts_them_all(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    lines = MAX_ERROR_DETAILS + 5
+    body = {"items": [{"sku": "GHOST", "quantity": 1}] * lines}
+
+    response = await client.post("/orders", headers=alice["headers"], json=body)
+
+    error = assert_error(response, 422, "validation_error")
+    assert error["message"] == (
+        f"Unknown SKU: GHOST: {lines} problems, the first {MAX_ERROR_DETAILS} listed"
+    )
+    assert [detail["field"] for detail in error["details"]] == [
+        f"body.items.{line}.sku" for line in range(MAX_ERROR_DETAILS)
+    ]
 
 
 @pytest.mark.parametrize(

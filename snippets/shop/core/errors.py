@@ -75,14 +75,13 @@ VALIDATION_ERROR_CODE = ERROR_CODES[422]
 MAX_ERROR_DETAILS = 20
 
 
-def validation_message(problems: int) -> str:
+def validation_message(
+    problems: int, summary: str = "Request validation failed"
+) -> str:
     """The message of a 422 with ``problems`` problems, saying if some are not listed."""
     if problems <= MAX_ERROR_DETAILS:
-        return "Request validation failed"
-    return (
-        f"Request validation failed: {problems} problems, "
-        f"the first {MAX_ERROR_DETAILS} listed"
-    )
+        return summary
+    return f"{summary}: {problems} problems, the first {MAX_ERROR_DETAILS} listed"
 
 
 # --8<-- [start:error-body]
@@ -255,6 +254,7 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 def register_exception_handlers(app: FastAPI) -> None:
     """Route every kind of failure to the common error body."""
     app.add_exception_handler(DomainError, _handles(_domain_error))
+    app.add_exception_handler(UnprocessableError, _handles(_unprocessable))
     app.add_exception_handler(RequestValidationError, _handles(_validation_error))
     app.add_exception_handler(StarletteHTTPException, _handles(_http_error))
     app.add_exception_handler(SQLAlchemyError, _database_error)
@@ -264,6 +264,24 @@ def register_exception_handlers(app: FastAPI) -> None:
     # re-raises the exception to the server, which logs it again (uvicorn's
     # "Exception in ASGI application"), so every 500 would be logged twice.
     # --8<-- [end:error-handlers]
+
+
+async def _unprocessable(_: Request, exc: UnprocessableError) -> JSONResponse:
+    """A rule a service checks, failed: a validation error like the schema's.
+
+    A service is handed the request body's schema, so the fields it names
+    lie in the body, and are named the way the schema's errors name them.
+    """
+    details = [
+        ErrorDetail(
+            field=".".join(str(part) for part in ("body", *problem.loc)),
+            message=problem.message,
+            type=problem.type,
+        )
+        for problem in exc.problems[:MAX_ERROR_DETAILS]
+    ]
+    message = validation_message(len(exc.problems), exc.message)
+    return error_response(422, message, code=VALIDATION_ERROR_CODE, details=details)
 
 
 # Methods a resource of this API could support, probed one by one for Allow.

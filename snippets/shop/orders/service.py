@@ -8,7 +8,7 @@ from shop.catalog.prices import PriceList
 from shop.orders.models import Order, OrderItem
 from shop.orders.repository import OrderRepository
 from shop.orders.schemas import OrderCreate
-from shop.shared.exceptions import NotFoundError, UnprocessableError
+from shop.shared.exceptions import FieldProblem, NotFoundError, UnprocessableError
 
 
 class OrderService:
@@ -25,7 +25,14 @@ class OrderService:
         skus = [item.sku for item in data.items]
         prices = await self.prices.unit_prices(skus)
         if unknown := sorted(set(skus) - prices.keys()):
-            raise UnprocessableError(f"Unknown SKU: {', '.join(unknown)}")
+            raise UnprocessableError(
+                f"Unknown SKU: {', '.join(unknown)}",
+                problems=[
+                    FieldProblem(("items", line, "sku"), "Unknown SKU", "unknown_sku")
+                    for line, sku in enumerate(skus)
+                    if sku not in prices
+                ],
+            )
         order = Order(
             user_id=user_id,
             items=[

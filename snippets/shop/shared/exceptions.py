@@ -4,6 +4,9 @@ Services raise these; they know nothing about HTTP. ``shop.core.errors`` maps
 each one to a status code and the common error body, in one place.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class DomainError(Exception):
     """Base class of every error a service raises on purpose."""
@@ -53,5 +56,26 @@ class TooManyRequestsError(DomainError):
         self.retry_after_seconds = retry_after_seconds
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One field of a service's input that it cannot use, and why.
+
+    ``loc`` is the field's path in that input, ``("items", 1, "sku")``;
+    ``type`` is a stable, machine-readable name of the problem.
+    """
+
+    loc: tuple[str | int, ...]
+    message: str
+    type: str
+
+
 class UnprocessableError(DomainError):
-    """The request is well-formed but names something that cannot be used."""
+    """The request is well-formed but names something that cannot be used.
+
+    ``problems`` says which fields: a rule a schema cannot check (does this
+    SKU exist?) fails a field as surely as one it can.
+    """
+
+    def __init__(self, message: str, *, problems: Sequence[FieldProblem]) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
