@@ -51,7 +51,6 @@ class UserRepository:
         """Stage a new user for insertion at the next flush."""
         self.session.add(user)
 
-    # --8<-- [start:rehash-row]
     async def replace_password_hash(self, user_id: int, *, old: str, new: str) -> None:
         """Store ``new``, a hash of the same password, if the row still has ``old``.
 
@@ -64,7 +63,6 @@ class UserRepository:
             .where(User.id == user_id, User.password_hash == old)
             .values(password_hash=new)
         )
-        # --8<-- [end:rehash-row]
 
     # --8<-- [start:update-row]
     async def update(

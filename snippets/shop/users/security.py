@@ -55,29 +55,6 @@ class PasswordHasher:
         """Whether ``password`` matches a hash made by ``hash``."""
         return await self._in_a_slot(_password_hash.verify, password, password_hash)
 
-    async def verify_and_update(
-        self, password: str, password_hash: str
-    ) -> tuple[bool, str | None]:
-        """``verify``, and a new hash when ``password_hash`` is outdated.
-
-        A hash made with another algorithm or cost than today's is made
-        again with the current ones, while the password is at hand. The new
-        hash is ``None`` if the password is wrong, the hash current, or no
-        slot frees in time: a right password is not refused for want of an
-        upgrade, and the next sign-in tries again.
-        """
-        if not await self.verify(password, password_hash):
-            return False, None
-        current = _password_hash.current_hasher
-        if current.identify(password_hash) and not current.check_needs_rehash(
-            password_hash
-        ):
-            return True, None
-        try:
-            return True, await self.hash(password)
-        except ServiceBusyError:
-            return True, None
-
     async def verify_against_decoy(self, password: str) -> None:
         """Spend the time a real check would, for an email nobody registered.
 
@@ -107,6 +84,31 @@ class PasswordHasher:
         return await asyncio.shield(hashing)
         # --8<-- [end:lead-in-a-slot]
         # --8<-- [end:password-hashing]
+
+    # --8<-- [start:rehash]
+    async def verify_and_update(
+        self, password: str, password_hash: str
+    ) -> tuple[bool, str | None]:
+        """``verify``, and a new hash when ``password_hash`` is outdated.
+
+        A hash made with another algorithm or cost than today's is made
+        again with the current ones, while the password is at hand. The new
+        hash is ``None`` if the password is wrong, the hash current, or no
+        slot frees in time: a right password is not refused for want of an
+        upgrade, and the next sign-in tries again.
+        """
+        if not await self.verify(password, password_hash):
+            return False, None
+        current = _password_hash.current_hasher
+        if current.identify(password_hash) and not current.check_needs_rehash(
+            password_hash
+        ):
+            return True, None
+        try:
+            return True, await self.hash(password)
+        except ServiceBusyError:
+            return True, None
+        # --8<-- [end:rehash]
 
 
 # --8<-- [start:tokens]

@@ -98,7 +98,6 @@ class UserService:
         raise UnauthorizedError("Incorrect email or password")
         # --8<-- [end:authenticate]
 
-    # --8<-- [start:rehash]
     async def _password_matches(self, user: User, password: str) -> bool:
         """Whether ``password`` is the user's; an outdated hash is upgraded.
 
@@ -117,7 +116,6 @@ class UserService:
                 )
                 await writing.commit()
         return matches
-        # --8<-- [end:rehash]
 
     def issue_token(self, user: User, *, secret: SecretStr, lifetime: timedelta) -> str:
         """An access token for ``user``, valid until it expires or is revoked."""

@@ -159,7 +159,6 @@ async def test_an_unknown_email_costs_one_verification_like_a_known_one(
 RAISED_COST = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1),))
 
 
-# --8<-- [start:rehash]
 async def test_a_sign_in_upgrades_an_outdated_hash_and_keeps_the_token(
     client: AsyncClient,
     alice: dict[str, Any],
@@ -184,7 +183,6 @@ async def test_a_sign_in_upgrades_an_outdated_hash_and_keeps_the_token(
     # Signing in again works, and finds nothing left to upgrade.
     await login(alice["email"])
     assert await _stored(session, alice["id"]) == (upgraded_hash, upgraded_version)
-    # --8<-- [end:rehash]
 
 
 async def test_a_bcrypt_hash_becomes_argon2id_at_the_next_sign_in(
