@@ -125,23 +125,43 @@ async def test_a_registration_that_loses_a_race_is_a_409_not_a_500(
     assert await count_rows(session, User) == 1
 
 
+def _upper_case_the_email(user: User, _taken_id: int) -> None:
+    user.email = user.email.upper()
+
+
+def _reuse_a_taken_id(user: User, taken_id: int) -> None:
+    user.id = taken_id
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "constraint"),
+    [
+        (_upper_case_the_email, "ck_users_email_lowercase"),
+        # A unique violation too, but of another constraint than the email's.
+        (_reuse_a_taken_id, "pk_users"),
+    ],
+)
 async def test_a_registration_breaking_another_constraint_is_a_logged_500(
     settings: Settings,
     session: AsyncSession,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    corrupt: Callable[[User, int], None],
+    constraint: str,
 ) -> None:
-    # A bug past the schema: the row written breaks ck_users_email_lowercase.
-    # It is not "Email already registered", and someone must hear of it.
+    # A bug past the schema: the row written breaks another constraint. It
+    # is not "Email already registered", and someone must hear of it.
     stage = UserRepository.add
 
-    def add_upper_cased(repository: UserRepository, user: User) -> None:
-        user.email = user.email.upper()
+    def add_corrupted(repository: UserRepository, user: User) -> None:
+        corrupt(user, taken["id"])
         stage(repository, user)
 
-    monkeypatch.setattr(UserRepository, "add", add_upper_cased)
     # Built here: the app logs to the sys.stdout of its creation, capsys's.
     async with client_for(build_app(settings, session)) as client:
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        taken = (await client.post("/users", json=account)).json()
+        monkeypatch.setattr(UserRepository, "add", add_corrupted)
         response = await client.post(
             "/users",
             json={"email": "check@example.com", "name": "Check", "password": PASSWORD},
@@ -155,8 +175,8 @@ async def test_a_registration_breaking_another_constraint_is_a_logged_500(
     ]
     assert logged["message"] == "unhandled error"
     assert (logged["method"], logged["path"]) == ("POST", "/users")
-    assert "ck_users_email_lowercase" in logged["exception"]
-    assert await count_rows(session, User) == 0
+    assert f'constraint "{constraint}"' in logged["exception"]
+    assert await count_rows(session, User) == 1
 
 
 @pytest.mark.parametrize(

@@ -281,7 +281,7 @@ async def _unprocessable(_: Request, exc: UnprocessableError) -> JSONResponse:
         for problem in exc.problems[:MAX_ERROR_DETAILS]
     ]
     message = validation_message(len(exc.problems), exc.message)
-    return error_response(422, message, code=VALIDATION_ERROR_CODE, details=details)
+    return error_response(422, message, details=details)  # validation_error
 
 
 # Methods a resource of this API could support, probed one by one for Allow.
