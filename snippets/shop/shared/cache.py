@@ -95,8 +95,12 @@ class ResponseCache:
         # --8<-- [end:read-through]
 
     # --8<-- [start:fail-open]
-    async def _lookup(self, key: str) -> tuple[str | None, str | None]:
-        """``(document, None)`` on a hit; ``(None, lease or None)`` otherwise."""
+    async def _lookup(self, key: str) -> tuple[bytes | None, str | None]:
+        """``(document, None)`` on a hit; ``(None, lease or None)`` otherwise.
+
+        The document comes as bytes: one that is not even UTF-8 is the
+        schema's to refuse, like any damaged one, not a decoding error.
+        """
         if self.redis is None:
             return None, None
         lease = secrets.token_hex(16)
@@ -107,9 +111,9 @@ class ResponseCache:
             self._warn("lookup", key, exc)
             return None, None
         match reply:
-            case ["hit", str(document)]:
+            case [b"hit", bytes(document)]:
                 return document, None
-            case ["lease"]:
+            case [b"lease"]:
                 return None, lease
             case _:  # another reader holds the lease and will fill
                 return None, None
@@ -162,7 +166,6 @@ def create_cache(
     # timed-out command ten times with backoff; from_url's pool does not.
     redis = Redis.from_url(
         redis_url,
-        decode_responses=True,
         # A cache that hangs costs a read one timeout, then it is a miss.
         socket_connect_timeout=timeout_seconds,
         socket_timeout=timeout_seconds,
