@@ -63,24 +63,21 @@ async def test_clearing_a_fixed_window_count_starts_it_afresh() -> None:
     assert (await limiter.get_window_stats(limit, "bob")).reset_time <= time.time()
 
 
-async def test_with_redis_unreachable_calls_count_here_and_redis_is_asked_again_later(
+async def test_with_redis_refusing_each_call_asks_it_counts_here_and_logs_which(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A refused connection fails at once: no pause, Redis is asked each time."""
     nobody_listens = f"redis://127.0.0.1:{free_port()}/0"
-    retry_after = 1.0
     limiter = SharedRateLimiter(nobody_listens, timeout_seconds=1)
-    limiter.retry_redis_after_seconds = retry_after
     limit = limit_per_window(1, 60)
     try:
         with caplog.at_level(logging.WARNING, logger="shop.shared.rate_limit"):
-            assert await limiter.allows(limit, "ada")  # Redis refuses: counted here
+            assert await limiter.allows(limit, "ada")
             assert await limiter.hit(limit, "ada")
             assert not await limiter.hit(limit, "ada")  # counted in this process
             assert await limiter.retry_after_seconds(limit, "ada") in (59, 60)
             await limiter.clear(limit, "ada")
             assert await limiter.allows(limit, "ada")
-            await asyncio.sleep(retry_after)
-            assert await limiter.hit(limit, "ada")  # Redis asked again, and refuses
     finally:
         await limiter.aclose()
 
@@ -89,18 +86,20 @@ async def test_with_redis_unreachable_calls_count_here_and_redis_is_asked_again_
         for record in caplog.records
         if record.message == "rate limit store unavailable, counting in this process"
     ]
-    assert fallbacks == ["test", "hit"]
+    assert fallbacks == ["test", "hit", "hit", "stats", "clear", "test"]
 
 
 @each_stall
-async def test_after_a_stalled_call_the_next_ones_count_here_without_waiting(
+async def test_after_a_timeout_the_next_calls_count_here_until_the_pause_ends(
     stalled_redis: StalledServer,
 ) -> None:
-    """A sign-in's four calls against a stalled Redis wait one timeout, not four."""
+    """A sign-in's four calls against a stalled Redis wait one timeout, not
+    four; once the pause is over, Redis is asked again."""
     timeout = 0.5
     limit = limit_per_window(5, 60)
     with stalled_redis() as url:
         limiter = SharedRateLimiter(url, timeout_seconds=timeout)
+        limiter.retry_redis_after_seconds = 1.0
         try:
             started = time.monotonic()
             assert await limiter.allows(limit, "ada")
@@ -109,15 +108,20 @@ async def test_after_a_stalled_call_the_next_ones_count_here_without_waiting(
             for _ in range(3):
                 assert await limiter.hit(limit, "ada")
             rest = time.monotonic() - started
+            await asyncio.sleep(limiter.retry_redis_after_seconds)
+            started = time.monotonic()
+            assert await limiter.hit(limit, "ada")
+            after_the_pause = time.monotonic() - started
         finally:
             await limiter.aclose()
 
     assert first >= timeout  # the call that found Redis stalled waited it out
     # Each of the three would take the timeout again if it asked Redis.
     assert rest < timeout, rest
+    assert after_the_pause >= timeout  # asked Redis, and waited again
 
 
-def test_redis_is_asked_again_5_s_after_a_failure_by_default() -> None:
+def test_redis_is_asked_again_5_s_after_a_timeout_by_default() -> None:
     assert SharedRateLimiter.retry_redis_after_seconds == 5.0
 
 

@@ -7,10 +7,11 @@ the same moving window (``limits``'s Lua scripts make each check-and-add one
 atomic step).
 
 If Redis fails, the limiter neither stops limiting nor stops the service: it
-counts in this process's memory, logs a warning, and asks Redis again only
-``retry_redis_after_seconds`` later, so a stalled Redis costs one timeout per
-interval rather than one per call. A limit then holds per worker, so the
-bound is ``workers`` times looser, never gone.
+counts in this process's memory and logs a warning. After a timeout it asks
+Redis again only ``retry_redis_after_seconds`` later, so a stalled Redis
+costs one timeout per interval rather than one per call; a refusal, which
+costs nothing, is retried at the next call. A limit then holds per worker,
+so the bound is ``workers`` times looser, never gone.
 """
 
 import logging
@@ -24,6 +25,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from redis.asyncio import ConnectionPool
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ def limit_per_window(amount: int, window_seconds: int) -> RateLimitItem:
 class SharedRateLimiter:
     """Moving-window limits in Redis, with this process's memory as a fallback."""
 
-    retry_redis_after_seconds = 5.0  # after a failure; not on every call
+    retry_redis_after_seconds = 5.0  # after a timeout; not on every call
 
     def __init__(self, redis_url: str | None, *, timeout_seconds: float) -> None:
         self._local = MovingWindowRateLimiter(_ProcessMemory())
@@ -89,7 +91,9 @@ class SharedRateLimiter:
             try:
                 return await call(self._shared)
             except StorageError as exc:
-                self._ask_redis_from = time.monotonic() + self.retry_redis_after_seconds
+                if isinstance(exc.storage_error, TimeoutError | RedisTimeoutError):
+                    pause = self.retry_redis_after_seconds  # a refusal costs nothing
+                    self._ask_redis_from = time.monotonic() + pause
                 logger.warning(
                     "rate limit store unavailable, counting in this process",
                     extra={"operation": operation, "error": repr(exc.storage_error)},
