@@ -23,10 +23,17 @@ ORIGINS = [
     "https://straße.example",
     "https://faß.example/checkout",
     "http://[::1]:8000",
+    # Labels IDNA 2008 refuses and browsers take: a symbol, an emoji (i❤.ws
+    # is a real domain), a hyphen at either end.
+    "https://☃.example",
+    "https://i❤.ws",
+    "https://-bücher.example",
+    "https://bücher-.example",
 ]
 # Hosts a browser refuses to parse (a zero-width joiner where UTS #46's
-# joiner rules forbid it): no origin to write but the placeholder.
-UNPARSABLE = ["https://a\u200db.example"]
+# joiner rules forbid it, a code point UTS #46 disallows): no origin to
+# write but the placeholder.
+UNPARSABLE = ["https://a\u200db.example", "https://a\ufffd.example"]
 
 
 @pytest.mark.parametrize("origin", ORIGINS)

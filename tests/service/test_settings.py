@@ -328,11 +328,14 @@ async def test_every_url_parameter_the_settings_pass_on_connects(
         ("https://bücher.example", "https://xn--bcher-kva.example"),
         # UTS #46 as browsers apply it keeps the ß; IDNA 2003 made it "ss".
         ("https://straße.example", "https://xn--strae-oqa.example"),
+        # Not IDNA 2008, which refuses symbols: browsers follow UTS #46 alone.
+        ("https://i❤.ws", "https://xn--i-7iq.ws"),
         # No host, a port that is no number, or a host no IDNA encoding takes:
         # the shape to write.
         ("https:///app", "https://host.example"),
         ("https://shop.example:port", "https://host.example"),
         ("https://a\u200db.example", "https://host.example"),
+        ("https://a\ufffd.example", "https://host.example"),
     ],
 )
 def test_a_cors_origin_no_browser_sends_stops_start_up_showing_what_to_write(

@@ -108,6 +108,34 @@ def asyncpg_query(query: Mapping[str, str | tuple[str, ...]]) -> dict[str, str]:
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def _browser_ascii_host(host: str) -> str | None:
+    """``host`` in the xn-- form a browser sends, or None if it sends none.
+
+    The WHATWG URL standard maps a host by UTS #46 without the transitional
+    rules ("straße" is xn--strae-oqa; Python's "idna" codec is IDNA 2003,
+    which makes it "strasse", another domain), and without IDNA 2008's
+    rules on which characters a label may hold: "i❤.ws" is a domain there.
+    It does refuse a zero-width joiner out of place.
+    """
+    try:
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except idna.IDNAError:
+        return None
+    labels = []
+    for label in mapped.split("."):
+        if label.isascii():
+            labels.append(label)
+        elif any(
+            not idna.valid_contextj(label, at)
+            for at, character in enumerate(label)
+            if character in "\u200c\u200d"
+        ):
+            return None
+        else:
+            labels.append("xn--" + label.encode("punycode").decode("ascii"))
+    return ".".join(labels)
+
+
 def serialized_origin(origin: str) -> str:
     """``origin`` as a browser's ``Origin`` header would carry it.
 
@@ -127,12 +155,8 @@ def serialized_origin(origin: str) -> str:
     if not host:
         return f"{scheme}://host.example"
     if not host.isascii():
-        # Browsers send an IDN host in its xn-- form, mapped by UTS #46 without
-        # the transitional rules: "straße" is xn--strae-oqa. Python's "idna"
-        # codec is IDNA 2003, which maps it to "strasse", another domain.
-        try:
-            host = idna.encode(host, uts46=True, transitional=False).decode()
-        except idna.IDNAError:
+        host = _browser_ascii_host(host)
+        if host is None:
             return f"{scheme}://host.example"
     if ":" in host:  # an IPv6 address keeps its brackets
         host = f"[{host}]"
