@@ -110,7 +110,9 @@ class UserService:
         if new_hash is not None:
             # In a short session of its own, like the read: the caller's
             # session gets no commit as a side effect of a sign-in.
-            async with AsyncSession(self.session.bind) as writing:
+            async with AsyncSession(
+                self.session.bind, expire_on_commit=False
+            ) as writing:
                 await UserRepository(writing).replace_password_hash(
                     user.id, old=user.password_hash, new=new_hash
                 )
