@@ -48,10 +48,10 @@ _DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
     TooManyRequestsError: HTTPStatus.TOO_MANY_REQUESTS,
 }
 
-# --8<-- [start:error-codes]
 # Written out, not derived from HTTPStatus(...).phrase: Python 3.13 renamed
 # the phrases of 413, 414, 416 and 422, and a client matching on `code`
 # must see the same value on every supported Python.
+# --8<-- [start:error-codes]
 ERROR_CODES: dict[int, str] = {
     400: "bad_request",
     401: "unauthorized",
@@ -214,8 +214,7 @@ async def _domain_error(request: Request, exc: DomainError) -> JSONResponse:
         None,
     )
     if status is None:
-        # A DomainError subclass nobody mapped is a bug here, not the
-        # client's fault: logged with its traceback like any other 500.
+        # An unmapped DomainError is our bug: a 500, logged with its traceback.
         _log_unhandled(request.scope, exc)
         return _internal_error()
     headers = {}
@@ -259,11 +258,11 @@ def register_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _handles(_http_error))
     app.add_exception_handler(SQLAlchemyError, _database_error)
     app.add_exception_handler(OSError, _database_error)
+    # --8<-- [end:error-handlers]
     # Anything else is caught by UnhandledErrorMiddleware, not by a handler
     # for Exception: Starlette sends that handler's response and then
     # re-raises the exception to the server, which logs it again (uvicorn's
     # "Exception in ASGI application"), so every 500 would be logged twice.
-    # --8<-- [end:error-handlers]
 
 
 async def _unprocessable(_: Request, exc: UnprocessableError) -> JSONResponse:
