@@ -169,3 +169,26 @@
     }
   });
 })();
+
+// Search has the same two gaps below 960 px, where Material shows it as an
+// overlay: the magnifier that opens it is a <label> the keyboard cannot
+// focus, and the closed search box, squeezed to nothing, was still a Tab
+// stop (handbook.css hides it). Here the magnifier gives way to a button,
+// as the menu icon does above, which puts the focus in the search box.
+(function () {
+  var toggle = document.getElementById("__search");
+  var label = document.querySelector(".md-header label.md-header__button[for='__search']");
+  if (!toggle || !label) return;
+  var button = document.createElement("button");
+  button.className = label.className + " pbp-search-button";
+  button.ariaLabel = "Search";
+  button.innerHTML = label.innerHTML;
+  label.hidden = true;
+  label.after(button);
+  button.onclick = function () {
+    toggle.click();
+    var box = document.querySelector(".md-search__input");
+    // Shown from the next frame; Material leaves the focus on a phone.
+    if (toggle.checked && box) requestAnimationFrame(function () { box.focus(); });
+  };
+})();

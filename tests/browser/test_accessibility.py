@@ -161,6 +161,10 @@ async def test_a_page_with_code_wider_than_a_phone_has_no_axe_violations(
 # Below Material's 1220 px breakpoint the navigation is a drawer: a phone,
 # and a laptop window at half width or zoomed in.
 DRAWER_WIDTHS = {"phone": 390, "half a laptop": 1000}
+DESCRIBE_FOCUS = """() => {
+  const e = document.activeElement;
+  return `${e.tagName} "${(e.textContent || "").trim().slice(0, 30)}" ${e.className}`;
+}"""
 # Where the focus is: in the drawer, in the page's content, and whether the
 # focused element is on screen at all.
 WHERE_FOCUS_IS = """() => {
@@ -229,3 +233,81 @@ async def test_the_keyboard_opens_the_drawer_and_escape_closes_it(
 
     assert not await narrow_page.evaluate(DRAWER_OPEN)
     await expect(menu).to_be_focused()
+
+
+# Whether the focused element can be seen: not hidden, and some of its box
+# inside every ancestor that clips (Material squeezes the closed search box
+# into a box of no size) and inside the window's width. A radio input of
+# the colour-scheme toggle shows its focus on the label that follows it.
+FOCUS_IN_SIGHT = """() => {
+  let shown = document.activeElement;
+  if (shown.matches("input.md-option")) shown = shown.nextElementSibling;
+  const box = shown.getBoundingClientRect();
+  let [left, top, right, bottom] = [box.left, box.top, box.right, box.bottom];
+  for (let node = shown; node; node = node.parentElement) {
+    const style = getComputedStyle(node);
+    if (style.visibility === "hidden" || style.display === "none") return false;
+    if (node !== shown && style.overflow !== "visible") {
+      const clip = node.getBoundingClientRect();
+      left = Math.max(left, clip.left);
+      top = Math.max(top, clip.top);
+      right = Math.min(right, clip.right);
+      bottom = Math.min(bottom, clip.bottom);
+    }
+  }
+  return right > left && bottom > top && right > 0 && left < innerWidth;
+}"""
+IN_CONTENT = "() => document.activeElement.closest('.md-content') !== null"
+HEADER_WIDTHS = {**DRAWER_WIDTHS, "laptop": 1400}
+
+
+@pytest.mark.parametrize("width", list(HEADER_WIDTHS.values()), ids=list(HEADER_WIDTHS))
+async def test_every_tab_stop_before_the_page_is_in_sight(
+    browser: Browser, site_url: str, width: int
+) -> None:
+    """Header, search and navigation: no stop the reader cannot see (the
+    closed search box, the closed results pane, the closed drawer)."""
+    context = await browser.new_context(viewport={"width": width, "height": 800})
+    page = await context.new_page()
+    try:
+        await page.goto(site_url + LONG_CODE_PAGE, wait_until="networkidle")
+        unseen = []
+        # A laptop's sidebar lists every page before the content.
+        for _ in range(200):
+            await page.keyboard.press("Tab")
+            if await page.evaluate(IN_CONTENT):
+                break
+            if not await page.evaluate(FOCUS_IN_SIGHT):
+                unseen.append(await page.evaluate(DESCRIBE_FOCUS))
+        else:
+            pytest.fail("200 presses of Tab never reached the page's content")
+        # The buttons that stand in for Material's labels show only where
+        # the labels would.
+        drawer = page.get_by_role("button", name="Navigation")
+        search = page.get_by_role("button", name="Search", exact=True)
+        shown = (await drawer.is_visible(), await search.is_visible())
+    finally:
+        await context.close()
+
+    assert unseen == []
+    assert shown == (width < 1220, width < 960)
+
+
+async def test_the_keyboard_opens_search_on_a_phone(
+    touch_phone: Page, site_url: str
+) -> None:
+    await touch_phone.goto(site_url + LONG_CODE_PAGE, wait_until="networkidle")
+    search = touch_phone.get_by_role("button", name="Search", exact=True)
+    for _ in range(10):
+        await touch_phone.keyboard.press("Tab")
+        if await search.evaluate("button => button === document.activeElement"):
+            break
+    else:
+        pytest.fail("ten presses of Tab never reached the search button")
+
+    await touch_phone.keyboard.press("Enter")
+
+    box = touch_phone.locator(".md-search__input")
+    await expect(box).to_be_focused()
+    await expect(box).to_be_in_viewport()
+    assert await touch_phone.evaluate(FOCUS_IN_SIGHT)

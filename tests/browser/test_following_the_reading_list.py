@@ -212,7 +212,7 @@ async def test_a_principle_s_search_result_is_headed_by_id_and_short_name(
 ) -> None:
     principle = REGISTRY.by_id("STACK-PYDANTIC")
     await phone.goto(site_url, wait_until="networkidle")
-    await phone.locator("label.md-header__button[for='__search']").click()
+    await phone.get_by_role("button", name="Search", exact=True).click()
     results = await search(phone, "STACK-PYDANTIC")
     assert results[0] == principle.url
     title = phone.locator(".md-search-result__article > h1").first

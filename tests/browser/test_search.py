@@ -296,7 +296,7 @@ async def test_a_page_loads_without_the_search_index_until_the_reader_opens_sear
     # On a desktop the box is in the header; a phone opens it with a button.
     for screen, open_box in (
         (page, page.get_by_role("textbox", name="Search")),
-        (phone, phone.locator("label.md-header__button[for='__search']")),
+        (phone, phone.get_by_role("button", name="Search", exact=True)),
     ):
         requested = _paths_requested(screen)
         await screen.goto(site_url + "checklist/", wait_until="networkidle")
