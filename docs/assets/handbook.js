@@ -175,20 +175,33 @@
 // focus, and the closed search box, squeezed to nothing, was still a Tab
 // stop (handbook.css hides it). Here the magnifier gives way to a button,
 // as the menu icon does above, which puts the focus in the search box.
+// The 404 page's "the search" is such a label too, and gets the same.
 (function () {
   var toggle = document.getElementById("__search");
-  var label = document.querySelector(".md-header label.md-header__button[for='__search']");
-  if (!toggle || !label) return;
-  var button = document.createElement("button");
-  button.className = label.className + " pbp-search-button";
-  button.ariaLabel = "Search";
-  button.innerHTML = label.innerHTML;
-  label.hidden = true;
-  label.after(button);
-  button.onclick = function () {
-    toggle.click();
+  if (!toggle) return;
+  function open() {
+    if (!toggle.checked) toggle.click();
     var box = document.querySelector(".md-search__input");
     // Shown from the next frame; Material leaves the focus on a phone.
-    if (toggle.checked && box) requestAnimationFrame(function () { box.focus(); });
-  };
+    if (box) requestAnimationFrame(function () { box.focus(); });
+  }
+  function replace(label, className, name) {
+    var button = document.createElement("button");
+    button.className = className;
+    if (name) button.ariaLabel = name;
+    button.innerHTML = label.innerHTML;
+    label.hidden = true;
+    label.after(button);
+    return button;
+  }
+  var label = document.querySelector(".md-header label.md-header__button[for='__search']");
+  if (label) {
+    replace(label, label.className + " pbp-search-button", "Search").onclick = function () {
+      if (toggle.checked) toggle.click();
+      else open();
+    };
+  }
+  document.querySelectorAll("label.pbp-open-search").forEach(function (link) {
+    replace(link, "pbp-open-search").onclick = open;
+  });
 })();

@@ -153,10 +153,14 @@ async def test_a_path_naming_no_principle_offers_the_search_and_no_guess(
     await page.wait_for_load_state("networkidle")
     await expect(page.locator(".pbp-did-you-mean")).to_be_hidden()
     await expect(page.locator("ul.pbp-closest a")).to_have_count(0)
-    # "Try the search" opens it.
-    await page.get_by_text("the search", exact=True).click()
+    # "Try the search" opens it, from the keyboard too.
+    the_search = page.get_by_role("button", name="the search", exact=True)
+    await the_search.focus()
+    await page.keyboard.press("Enter")
     await expect(page.locator("#__search")).to_be_checked()
-    await expect(page.get_by_role("textbox", name="Search")).to_be_visible()
+    box = page.get_by_role("textbox", name="Search")
+    await expect(box).to_be_visible()
+    await expect(box).to_be_focused()
 
 
 async def test_any_other_missing_page_offers_no_ids(page: Page, site_url: str) -> None:
