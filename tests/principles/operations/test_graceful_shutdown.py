@@ -5,6 +5,7 @@ against the real tool, library or service.
 """
 
 import asyncio
+import contextlib
 import inspect
 import os
 import shutil
@@ -13,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +203,33 @@ app = Starlette(routes=[Route("/orders/events", order_events)])
 GRACE_SECONDS = 3
 
 
+@contextlib.contextmanager
+def _uvicorn_alone(
+    workdir: Path, module: str, source: str, *options: str
+) -> Iterator[tuple["subprocess.Popen[bytes]", int, Path]]:
+    """``source`` as ``<module>.py`` in ``workdir``, served by the real uvicorn
+    with a graceful timeout of ``GRACE_SECONDS``, once it accepts connections:
+    (the server, its port, its log). Killed on exit if it still runs."""
+    (workdir / f"{module}.py").write_text(source)
+    port = free_port()
+    log = workdir / "server.log"
+    argv = [sys.executable, "-m", "uvicorn", f"{module}:app",
+            "--host", "127.0.0.1", "--port", str(port), *options,
+            "--timeout-graceful-shutdown", str(GRACE_SECONDS)]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("w") as out:
+        server = subprocess.Popen(argv, cwd=workdir, env=env, stdout=out, stderr=out)
+        try:
+            _wait_until_answering(
+                server, log, seconds=60, answers=lambda: _accepts(port)
+            )
+            yield server, port, log
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+
+
 def _read_events_sigterm_at_the_first(
     server: "subprocess.Popen[bytes]", port: int, after_sigterm: list[float]
 ) -> None:
@@ -223,27 +251,12 @@ def _read_events_sigterm_at_the_first(
 def test_a_streamed_response_runs_on_after_sigterm_until_the_graceful_timeout(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "order_events.py").write_text(ORDER_EVENTS_APP)
-    port = free_port()
-    log = tmp_path / "server.log"
-    argv = [sys.executable, "-m", "uvicorn", "order_events:app",
-            "--host", "127.0.0.1", "--port", str(port),
-            "--timeout-graceful-shutdown", str(GRACE_SECONDS)]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with log.open("w") as out:
-        server = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=out, stderr=out)
-        try:
-            _wait_until_answering(
-                server, log, seconds=60, answers=lambda: _accepts(port)
-            )
-            after_sigterm: list[float] = []  # when each event came, from SIGTERM
-            with pytest.raises(httpx.RemoteProtocolError):  # cut off mid-stream
-                _read_events_sigterm_at_the_first(server, port, after_sigterm)
-            status = server.wait(timeout=60)
-        finally:
-            if server.poll() is None:
-                server.kill()
-                server.wait()
+    served = _uvicorn_alone(tmp_path, "order_events", ORDER_EVENTS_APP)
+    with served as (server, port, log):
+        after_sigterm: list[float] = []  # when each event came, from SIGTERM
+        with pytest.raises(httpx.RemoteProtocolError):  # cut off mid-stream
+            _read_events_sigterm_at_the_first(server, port, after_sigterm)
+        status = server.wait(timeout=60)
     text = log.read_text()
 
     # The stream went on after SIGTERM until the timeout cancelled it; nothing
@@ -284,32 +297,19 @@ def _websocket_implementations() -> list[str]:
 def test_uvicorn_closes_an_open_websocket_at_once_with_code_1012(
     tmp_path: Path, implementation: str
 ) -> None:
-    (tmp_path / "order_updates.py").write_text(ORDER_UPDATES_APP)
-    port = free_port()
-    log = tmp_path / "server.log"
-    argv = [sys.executable, "-m", "uvicorn", "order_updates:app",
-            "--host", "127.0.0.1", "--port", str(port), "--ws", implementation,
-            "--timeout-graceful-shutdown", str(GRACE_SECONDS)]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with log.open("w") as out:
-        server = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=out, stderr=out)
-        try:
-            _wait_until_answering(
-                server, log, seconds=60, answers=lambda: _accepts(port)
-            )
-            url = f"ws://127.0.0.1:{port}/orders/updates"
-            with websockets.sync.client.connect(url, open_timeout=30) as websocket:
-                assert websocket.recv(timeout=30) == "subscribed"
-                server.send_signal(signal.SIGTERM)
-                signalled = time.monotonic()
-                with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
-                    websocket.recv(timeout=30)
-                closed_after = time.monotonic() - signalled
-            status = server.wait(timeout=60)
-        finally:
-            if server.poll() is None:
-                server.kill()
-                server.wait()
+    served = _uvicorn_alone(
+        tmp_path, "order_updates", ORDER_UPDATES_APP, "--ws", implementation
+    )
+    with served as (server, port, log):
+        url = f"ws://127.0.0.1:{port}/orders/updates"
+        with websockets.sync.client.connect(url, open_timeout=30) as websocket:
+            assert websocket.recv(timeout=30) == "subscribed"
+            server.send_signal(signal.SIGTERM)
+            signalled = time.monotonic()
+            with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+                websocket.recv(timeout=30)
+            closed_after = time.monotonic() - signalled
+        status = server.wait(timeout=60)
     text = log.read_text()
 
     # The server sent the close frame, with 1012 ("service restart"), and
