@@ -21,7 +21,7 @@ from typing import Any
 from playwright.async_api import async_playwright
 
 from handbook.content.docs_tree import REPO_ROOT
-from handbook.tools.axe import SCHEMES, axe_violations, set_scheme
+from handbook.tools.axe import violations_by_scheme
 from handbook.tools.static_server import serve
 
 LIGHTHOUSE = REPO_ROOT / ".tools" / "node_modules" / ".bin" / "lighthouse"
@@ -97,9 +97,7 @@ async def axe_report(base: str) -> list[str]:
         page = await browser.new_page()
         for name, path in PAGES.items():
             await page.goto(base + path, wait_until="networkidle")
-            for scheme in SCHEMES:
-                await set_scheme(page, scheme)
-                violations = await axe_violations(page)
+            for scheme, violations in (await violations_by_scheme(page)).items():
                 nodes = sum(len(v.targets) for v in violations)
                 lines.append(
                     f"axe {name:<11} {scheme:<7} violations={len(violations)} nodes={nodes}"

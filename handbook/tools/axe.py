@@ -59,3 +59,14 @@ async def axe_violations(page: Page, within: str | None = None) -> list[Violatio
         )
         for v in results["violations"]
     ]
+
+
+async def violations_by_scheme(
+    page: Page, within: str | None = None
+) -> dict[str, list[Violation]]:
+    """``axe_violations`` of the page in each of Material's colour schemes."""
+    found = {}
+    for scheme in SCHEMES:
+        await set_scheme(page, scheme)
+        found[scheme] = await axe_violations(page, within)
+    return found
