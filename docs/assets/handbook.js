@@ -134,58 +134,18 @@
 // navigation is a drawer, opened by Material's menu icon: a <label> for a
 // hidden checkbox, which the keyboard cannot focus. The closed drawer is
 // moved off screen, yet its links stayed in the Tab order: a keyboard user
-// stepped through dozens of invisible links before the page. handbook.css
-// hides the closed drawer; here the label gives way to a real button with
-// a name and its state (a label may not be given a button's role), which
-// the keyboard reaches and presses. Opened from the keyboard, the drawer's
-// first link takes the focus; Escape closes it and gives the focus back.
-// Without JavaScript the label stays, and works for a pointer as before.
+// stepped through dozens of invisible links before the page. Search has
+// the same two gaps below 960 px, where Material shows it as an overlay:
+// its magnifier is such a label, and the closed search box, squeezed to
+// nothing, was still a Tab stop. The 404 page's "the search" is a label
+// too. handbook.css hides the closed drawer and search box; here each
+// label gives way to a real button with a name (a label may not be given
+// a button's role), which the keyboard reaches and presses. Opened from
+// the keyboard, the drawer's first link takes the focus, and Escape closes
+// it and gives the focus back; search puts the focus in its box. Without
+// JavaScript the labels stay, and work for a pointer as before.
 (function () {
-  var toggle = document.getElementById("__drawer");
-  var label = document.querySelector(".md-header label[for='__drawer']");
-  if (!toggle || !label) return;
-  var button = document.createElement("button");
-  button.className = label.className + " pbp-drawer-button";
-  button.ariaLabel = "Navigation";
-  button.innerHTML = label.innerHTML;
-  label.hidden = true;
-  label.after(button);
-  function sync() {
-    button.ariaExpanded = toggle.checked;
-  }
-  sync();
-  toggle.addEventListener("change", sync);
-  button.onclick = function (event) {
-    toggle.click();
-    // A click from Enter or Space has no pointer position (detail 0); the
-    // link is focusable from the next frame, once the drawer is shown.
-    var link = !event.detail && toggle.checked && document.querySelector(".md-sidebar--primary .md-nav__link[href]");
-    if (link) requestAnimationFrame(function () { link.focus(); });
-  };
-  document.addEventListener("keydown", function (event) {
-    if (event.key == "Escape" && toggle.checked) {
-      toggle.click();
-      button.focus();
-    }
-  });
-})();
-
-// Search has the same two gaps below 960 px, where Material shows it as an
-// overlay: the magnifier that opens it is a <label> the keyboard cannot
-// focus, and the closed search box, squeezed to nothing, was still a Tab
-// stop (handbook.css hides it). Here the magnifier gives way to a button,
-// as the menu icon does above, which puts the focus in the search box.
-// The 404 page's "the search" is such a label too, and gets the same.
-(function () {
-  var toggle = document.getElementById("__search");
-  if (!toggle) return;
-  function open() {
-    if (!toggle.checked) toggle.click();
-    var box = document.querySelector(".md-search__input");
-    // Shown from the next frame; Material leaves the focus on a phone.
-    if (box) requestAnimationFrame(function () { box.focus(); });
-  }
-  function replace(label, className, name) {
+  function buttonInsteadOf(label, className, name) {
     var button = document.createElement("button");
     button.className = className;
     if (name) button.ariaLabel = name;
@@ -194,14 +154,47 @@
     label.after(button);
     return button;
   }
-  var label = document.querySelector(".md-header label.md-header__button[for='__search']");
-  if (label) {
-    replace(label, label.className + " pbp-search-button", "Search").onclick = function () {
-      if (toggle.checked) toggle.click();
-      else open();
+
+  var drawer = document.getElementById("__drawer");
+  var menu = document.querySelector(".md-header label[for='__drawer']");
+  if (drawer && menu) {
+    var button = buttonInsteadOf(menu, menu.className + " pbp-drawer-button", "Navigation");
+    var sync = function () {
+      button.ariaExpanded = drawer.checked;
+    };
+    sync();
+    drawer.addEventListener("change", sync);
+    button.onclick = function (event) {
+      drawer.click();
+      // A click from Enter or Space has no pointer position (detail 0); the
+      // link is focusable from the next frame, once the drawer is shown.
+      var link = !event.detail && drawer.checked && document.querySelector(".md-sidebar--primary .md-nav__link[href]");
+      if (link) requestAnimationFrame(function () { link.focus(); });
+    };
+    document.addEventListener("keydown", function (event) {
+      if (event.key == "Escape" && drawer.checked) {
+        drawer.click();
+        button.focus();
+      }
+    });
+  }
+
+  var search = document.getElementById("__search");
+  if (!search) return;
+  function openSearch() {
+    if (!search.checked) search.click();
+    var box = document.querySelector(".md-search__input");
+    // Shown from the next frame; Material leaves the focus on a phone.
+    if (box) requestAnimationFrame(function () { box.focus(); });
+  }
+  var magnifier = document.querySelector(".md-header label.md-header__button[for='__search']");
+  if (magnifier) {
+    buttonInsteadOf(magnifier, magnifier.className + " pbp-search-button", "Search").onclick = function () {
+      if (search.checked) search.click();
+      else openSearch();
     };
   }
   document.querySelectorAll("label.pbp-open-search").forEach(function (link) {
-    replace(link, "pbp-open-search").onclick = open;
+    buttonInsteadOf(link, "pbp-open-search").onclick = openSearch;
   });
 })();
