@@ -54,11 +54,12 @@ class Clone:
     def env(self) -> dict[str, str]:
         # No DATABASE_URL: the app reads the one `task env-file` wrote into
         # snippets/.env, with PGPORT's port and the app's own role, as a
-        # reader's app does.
+        # reader's app does. No PYTHONDONTWRITEBYTECODE, which CI sets: on a
+        # reader's machine Python writes the bytecode it compiles.
         env = {
             k: v
             for k, v in os.environ.items()
-            if k not in ("VIRTUAL_ENV", "DATABASE_URL")
+            if k not in ("VIRTUAL_ENV", "DATABASE_URL", "PYTHONDONTWRITEBYTECODE")
         }
         return env | {"NO_COLOR": "1"}
 
