@@ -111,7 +111,8 @@ def test_uvicorns_own_lines_are_json_too(tmp_path: Path, extra: list[str]) -> No
         while time.monotonic() < deadline:
             line = server.stdout.readline()
             lines.append(line)
-            if "Application startup complete" in line or not line:
+            # Uvicorn binds its port after the app's startup, and says so.
+            if "Uvicorn running on" in line or not line:
                 break
         # A library's warning, logged while a request is handled.
         rejected = httpx.post(
