@@ -20,7 +20,7 @@ from handbook.content.validators import (
     shellcheck,
     taskfile,
 )
-from tests.support.pre_commit import SCAN_HOOK, STALE_BASELINE, run_own_hooks
+from tests.support.pre_commit import SCAN_HOOK, run_own_hooks, scan_failure
 
 OWN_CONFIGS = {
     "Taskfile.yml": taskfile,
@@ -74,13 +74,15 @@ def test_ruff_reads_every_tracked_python_file_but_the_checkers_fixtures() -> Non
 
 # --8<-- [start:secret-scan]
 def test_no_secret_is_committed(tmp_path: Path) -> None:
-    """The pre-commit secret scan, over every tracked file, against the baseline.
+    """`pre-commit run detect-secrets --all-files`, offline, over a copy of
+    every tracked file: the hook a commit runs, against the same baseline.
 
-    In a copy: the hook rewrites a baseline whose entries moved to other
-    lines, and fails, as it would fail a commit.
+    A copy, because the hook rewrites a baseline whose entries moved to
+    other lines, and fails, as it would fail a commit.
     """
     result = run_own_hooks(tmp_path, SCAN_HOOK)
 
-    assert result.returncode == 0, f"{STALE_BASELINE}:\n{result.stdout}{result.stderr}"
-    assert re.search(r"^detect secrets\.+Passed$", result.stdout, re.MULTILINE)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{scan_failure(output)}:\n{output}"
+    assert re.search(r"^detect secrets\.+Passed$", output, re.MULTILINE), output
     # --8<-- [end:secret-scan]

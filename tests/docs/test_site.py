@@ -9,6 +9,7 @@ from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from mkdocs.config import load_config
@@ -149,6 +150,21 @@ def test_reading_list_is_day_one_musts_then_week_one_each_numbered_from_one(
     day_one, week_one = html.index('id="day-one"'), html.index('id="week-one"')
     first_should = html.index(f">{expected[len(musts)].id}</code>")
     assert day_one < week_one < first_should
+
+
+def test_each_entry_on_start_here_links_to_its_own_principle(
+    built_site: Path,
+) -> None:
+    """The list's links, which Next then follows from the first of them."""
+    page = "start-here/"
+    links = re.findall(
+        r'<span class="pbp-number">\d+\.</span> <a href="([^"]+)">'
+        r"<code[^>]*>([A-Z0-9-]+)</code>",
+        _page(built_site, page),
+    )
+    assert len(links) == len(REGISTRY.principles)
+    for href, pid in links:
+        assert urljoin(SITE_URL + page, href) == SITE_URL + REGISTRY.by_id(pid).url, pid
 
 
 def test_reading_times_come_from_each_page_s_words(built_site: Path) -> None:

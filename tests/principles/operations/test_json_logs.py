@@ -114,6 +114,7 @@ def test_uvicorns_own_lines_are_json_too(tmp_path: Path, extra: list[str]) -> No
             # Uvicorn binds its port after the app's startup, and says so.
             if "Uvicorn running on" in line or not line:
                 break
+        assert "Uvicorn running on" in lines[-1], "".join(lines)
         # A library's warning, logged while a request is handled.
         rejected = httpx.post(
             f"http://127.0.0.1:{port}/auth/token",
