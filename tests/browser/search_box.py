@@ -109,3 +109,29 @@ async def search_each(page: Page, queries: list[str]) -> dict[str, list[str]]:
         query: [urlsplit(href).path.removeprefix("/") for href in hrefs]
         for query, hrefs in found.items()
     }
+
+
+async def not_ranked_first(
+    page: Page, expected: dict[str, str]
+) -> dict[str, list[str]]:
+    """The queries whose page (``expected``, query to URL) is not the first
+    result, each with the top three it got instead."""
+    results = await search_each(page, list(expected))
+    return {
+        query: results[query][:3]
+        for query, url in expected.items()
+        if results[query][:1] != [url]
+    }
+
+
+async def not_in_top_three(
+    page: Page, expected: dict[str, str]
+) -> dict[str, list[str]]:
+    """The queries whose page (``expected``, query to URL) is not among the
+    first three results, each with the top three it got instead."""
+    results = await search_each(page, list(expected))
+    return {
+        query: results[query][:3]
+        for query, url in expected.items()
+        if url not in results[query][:3]
+    }

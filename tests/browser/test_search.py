@@ -11,7 +11,13 @@ from playwright.async_api import Page, expect
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.registry import load_registry
-from tests.browser.search_box import pages_mentioning, search, search_each
+from tests.browser.search_box import (
+    not_in_top_three,
+    not_ranked_first,
+    pages_mentioning,
+    search,
+    search_each,
+)
 
 CODE_TERMS = ["expire_on_commit", "N+1", "join_transaction_mode", "SecretStr"]
 REGISTRY = load_registry(DOCS_DIR)
@@ -41,26 +47,13 @@ async def test_searching_a_code_term_finds_a_page_that_mentions_it(
     )
 
 
-async def _not_ranked_first(
-    page: Page, expected: dict[str, str]
-) -> dict[str, list[str]]:
-    """The queries whose page (``expected``, query to URL) is not the first
-    result, each with the top three it got instead."""
-    results = await search_each(page, list(expected))
-    return {
-        query: results[query][:3]
-        for query, url in expected.items()
-        if results[query][:1] != [url]
-    }
-
-
 async def test_searching_an_id_ranks_its_principle_first(search_page: Page) -> None:
     expected = {
         query: principle.url
         for principle in REGISTRY.principles
         for query in (principle.id, principle.id.lower())
     }
-    wrong = await _not_ranked_first(search_page, expected)
+    wrong = await not_ranked_first(search_page, expected)
     assert not wrong, f"not ranked first (top three shown): {wrong}"
 
 
@@ -77,7 +70,7 @@ async def test_typing_the_start_of_an_id_ranks_its_principle_first(
             expected[start] = principle.url
     assert len(expected) > len(ids) // 2
 
-    wrong = await _not_ranked_first(search_page, expected)
+    wrong = await not_ranked_first(search_page, expected)
     assert not wrong, f"not ranked first (top three shown): {wrong}"
 
 
@@ -180,12 +173,7 @@ async def test_searching_a_habit_tool_or_error_ranks_its_principle_in_the_top_th
         assert answer in pages_mentioning(built_site, term), (
             f"{answer} does not mention {term!r}: add it to the page's tags"
         )
-    results = await search_each(search_page, list(SEARCHED_WORDS))
-    wrong = {
-        term: results[term][:3]
-        for term, answer in SEARCHED_WORDS.items()
-        if answer not in results[term][:3]
-    }
+    wrong = await not_in_top_three(search_page, SEARCHED_WORDS)
     assert not wrong, f"not in the top three (top three shown): {wrong}"
 
 
@@ -206,12 +194,7 @@ async def test_an_error_name_shown_only_in_a_code_block_finds_its_page(
         assert answer not in pages_mentioning(built_site, name), (
             f"{answer} names {name} outside its code blocks: the test needs another"
         )
-    results = await search_each(search_page, list(ERRORS_IN_CODE_BLOCKS))
-    wrong = {
-        name: results[name][:3]
-        for name, answer in ERRORS_IN_CODE_BLOCKS.items()
-        if answer not in results[name][:3]
-    }
+    wrong = await not_in_top_three(search_page, ERRORS_IN_CODE_BLOCKS)
     assert not wrong, f"not in the top three (top three shown): {wrong}"
 
 
@@ -230,7 +213,7 @@ async def test_a_topic_typed_apart_or_joined_ranks_its_principle_first(
     expected = {
         query: REGISTRY.by_id(pid).url for query, pid in APART_OR_JOINED.items()
     }
-    wrong = await _not_ranked_first(search_page, expected)
+    wrong = await not_ranked_first(search_page, expected)
     assert not wrong, f"not ranked first (top three shown): {wrong}"
 
 

@@ -14,6 +14,8 @@ from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.registry import load_registry
 from tests.browser.search_box import (
     RESULT_LINKS,
+    not_in_top_three,
+    not_ranked_first,
     open_search,
     pages_mentioning,
     search_each,
@@ -185,12 +187,7 @@ LEFT_OUT = [
 
 async def _not_in_top_three(page: Page, expected: dict[str, str]) -> str:
     """What went wrong, or "" when every query has its page in the top three."""
-    results = await search_each(page, list(expected))
-    wrong = {
-        query: results[query][:3]
-        for query, url in expected.items()
-        if url not in results[query][:3]
-    }
+    wrong = await not_in_top_three(page, expected)
     if not wrong:
         return ""
     return (
@@ -228,13 +225,7 @@ async def test_a_readers_own_words_for_a_topic_find_its_page(search_page: Page) 
 async def test_a_new_hires_first_searches_rank_their_answer_first(
     search_page: Page,
 ) -> None:
-    expected = _urls(FIRST_ANSWERS)
-    results = await search_each(search_page, list(expected))
-    wrong = {
-        query: results[query][:3]
-        for query, url in expected.items()
-        if results[query][:1] != [url]
-    }
+    wrong = await not_ranked_first(search_page, _urls(FIRST_ANSWERS))
     assert not wrong, f"first result is not the answer (top three shown): {wrong}"
 
 
