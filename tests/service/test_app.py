@@ -32,6 +32,10 @@ from shop.core.observe import ObserveMiddleware
 from shop.shared.cache import ResponseCache
 from shop.shared.exceptions import DomainError, ForbiddenError
 from shop.shared.state import LifespanNotRunError, lifespan_resource
+from tests.support.failing_routes import (
+    EXPORT_FAILURE,
+    add_export_that_fails_mid_stream,
+)
 from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import (
     PASSWORD,
@@ -492,21 +496,13 @@ async def test_an_error_after_the_response_started_goes_to_the_server(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = create_app(settings)
-
-    async def export_rows() -> AsyncIterator[bytes]:
-        yield b"id,total\n"
-        raise RuntimeError("export source vanished")
-
-    async def export() -> StreamingResponse:
-        return StreamingResponse(export_rows(), media_type="text/csv")
-
-    app.add_api_route("/export", export)
+    add_export_that_fails_mid_stream(app)
     capsys.readouterr()
 
     # The status line is sent: too late for a 500. The server must cut the
     # connection, so the client cannot mistake the short body for all of it.
     async with _client(app) as client:
-        with pytest.raises(RuntimeError, match="export source vanished"):
+        with pytest.raises(RuntimeError, match=EXPORT_FAILURE):
             await client.get("/export")
         await client.get("/health/live")
 

@@ -12,7 +12,6 @@ import httpx
 import pytest
 from dotenv import dotenv_values
 from fastapi import FastAPI
-from fastapi.responses import StreamingResponse
 from httpx import ASGITransport, AsyncClient
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
@@ -27,6 +26,7 @@ from shop.core.logging import configure_logging
 from shop.core.main import create_app
 from shop.core.metrics import KNOWN_METHODS, HttpMetrics, serve_metrics
 from shop.core.observe import ObserveMiddleware
+from tests.support.failing_routes import add_export_that_fails_mid_stream
 from tests.support.pages import prose
 from tests.support.shop_fixtures import LifespanServed, assert_error, build_app, running
 from throwaway.ports import free_port
@@ -241,13 +241,7 @@ async def test_a_crash_is_counted_as_a_500(
 async def test_a_response_cut_after_it_started_is_counted_as_cut(
     app: FastAPI, client: AsyncClient, metrics_url: str
 ) -> None:
-    async def rows() -> AsyncIterator[bytes]:
-        yield b"order_id,total_cents\n"
-        raise RuntimeError("export source vanished")
-
-    @app.get("/export")
-    async def export() -> StreamingResponse:
-        return StreamingResponse(rows(), media_type="text/csv")
+    add_export_that_fails_mid_stream(app)
 
     cut = await client.get("/export")
     whole = await client.get("/health/live")

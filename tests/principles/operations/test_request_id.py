@@ -10,17 +10,16 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
 from shop.core.request_id import request_id_var
 from tests.service.server_process import serving
+from tests.support.failing_routes import add_export_that_fails_mid_stream
 from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import build_app, client_for
 
@@ -116,14 +115,7 @@ async def test_an_exception_that_left_a_request_gives_its_id_to_a_later_log_line
     that logs an escaped exception, after the request's context is gone,
     still names the request."""
     app = build_app(settings, session)
-
-    async def rows() -> AsyncIterator[bytes]:
-        yield b"id,total\n"
-        raise RuntimeError("export source vanished")
-
-    @app.get("/export")
-    async def export() -> StreamingResponse:
-        return StreamingResponse(rows(), media_type="text/csv")
+    add_export_that_fails_mid_stream(app)
 
     async with client_for(app) as client:
         with pytest.raises(RuntimeError) as escaped:
