@@ -271,8 +271,8 @@ SAME_COST = 1.3
 
 async def _sign_in_cost(client: AsyncClient, email: str) -> float:
     """CPU seconds one failed sign-in costs the service: its event loop's and
-    its hashing thread's. On an idle server that is the time the sign-in
-    takes; unlike the clock, it does not count other processes' load."""
+    its hashing thread's. Unlike the clock, it does not count other
+    processes' load."""
     started = time.process_time()  # every thread of this process
     response = await client.post(
         "/auth/token", data={"username": email, "password": "not her password"}
