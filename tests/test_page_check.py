@@ -16,16 +16,33 @@ def _relative(paths: tuple[Path, ...]) -> list[str]:
     return [p.relative_to(REPO_ROOT).as_posix() for p in paths]
 
 
-def test_a_principle_page_selects_its_evidence_and_its_snippets_tests() -> None:
-    selected = _relative(page_check.select(REPO_ROOT / ETAG_PAGE).modules)
+def test_a_principle_page_runs_its_evidence_module_whole() -> None:
+    selection = page_check.select(REPO_ROOT / ETAG_PAGE)
 
-    assert selected[0] == "tests/principles/api/test_etag.py"
-    # The page includes a section of this test module, and quotes
-    # shop/orders/router.py, which this module imports.
-    assert "tests/service/test_orders_api.py" in selected
+    assert _relative(selection.modules)[0] == "tests/principles/api/test_etag.py"
+    # Run whole: no test of it is chosen one by one.
+    assert not any(t.module.name == "test_etag.py" for t in selection.tests)
+
+
+def test_a_page_runs_the_tests_of_the_code_it_quotes_and_no_others() -> None:
+    selection = page_check.select(REPO_ROOT / ETAG_PAGE)
+    orders_api = {
+        t.qualname
+        for t in selection.tests
+        if t.module == REPO_ROOT / "tests/service/test_orders_api.py"
+    }
+
+    # The page quotes this test (tests/service/test_orders_api.py:if-none-match).
+    assert "test_if_none_match_with_the_current_etag_is_a_304_without_body" in (
+        orders_api
+    )
+    # It quotes the orders router's ETag code, not the listing's cursors.
+    assert "test_a_cursor_from_one_listing_is_a_422_on_the_other" not in orders_api
     # Nothing on the page comes from the users domain.
-    assert "tests/service/test_users_api.py" not in selected
-    assert not any(m.startswith("tests/docs/") for m in selected)
+    assert not any(t.module.name == "test_users_api.py" for t in selection.tests)
+    assert not any(
+        t.module.is_relative_to(REPO_ROOT / "tests/docs") for t in selection.tests
+    )
 
 
 def test_a_page_without_evidence_selects_the_module_that_names_it() -> None:
@@ -55,6 +72,16 @@ def test_only_the_pages_own_docs_tests_are_collected() -> None:
     for node_id in docs_tests:
         assert "principles/api/etag" in node_id, node_id
     assert any(n.startswith("tests/principles/api/test_etag.py::") for n in node_ids)
+    # Of a module of the service's tests, only the tests of the quoted code.
+    orders_api = {
+        n.split("::")[1].split("[")[0]
+        for n in node_ids
+        if n.startswith("tests/service/test_orders_api.py::")
+    }
+    assert orders_api == {
+        "test_if_none_match_with_the_current_etag_is_a_304_without_body",
+        "test_if_none_match_with_a_stale_etag_returns_the_order",
+    }
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""`task check -- docs/principles/<area>/<slug>.md`: everything one page depends on.
+"""`task check -- docs/principles/<area>/<slug>.md`: what one page depends on.
 
 The edit loop for a writer: instead of the whole suite, check what an edit
 to one page can break, in this order, stopping at the first failure:
@@ -11,18 +11,20 @@ to one page can break, in this order, stopping at the first failure:
      config blocks, includes, anatomy, weight budget: their IDs name the
      page's path or URL);
    - its evidence module (``tests/principles/<area>/test_<slug>.py``);
-   - the tests of the snippets it includes: every test module it includes,
-     imports an included Python module of the service, or names an included
-     file's path;
+   - the tests of the code it quotes: the tests that name what its included
+     sections define, the quoted tests themselves, and the tests that name
+     an included config file (``handbook.tools.page_tests`` says how);
    - every other test module that names the page (``docs/checker.md``).
 
-The whole suite (``task test``) stays the gate; this is the fast answer to
-"did my edit to this page break anything it shows?".
+A test that reaches the quoted code only through a shared fixture (the app
+fixture runs nearly all of the service) is left to the whole suite:
+``task test`` stays the gate; this is the fast answer to "did my edit to this
+page break anything it shows?".
 """
 
-import ast
 import sys
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -34,10 +36,11 @@ from handbook.content.includes import resolve_target
 from handbook.content.locations import LocatedError
 from handbook.content.markdown_document import MarkdownDocument
 from handbook.site.site_model import load_site
+from handbook.tools import page_tests
+from handbook.tools.page_tests import TestFunction
 
 TESTS_DIR = REPO_ROOT / "tests"
 DOCS_TESTS = TESTS_DIR / "docs"
-SERVICE_SOURCE = REPO_ROOT / "snippets"
 
 
 @dataclass(frozen=True)
@@ -45,74 +48,46 @@ class Selection:
     page: PurePosixPath
     """The page, relative to docs/ (``principles/api/etag.md``)."""
     modules: tuple[Path, ...]
-    """Test modules run whole: the evidence module and the snippets' tests."""
+    """Test modules run whole: the evidence module, modules naming the page."""
+    tests: frozenset[TestFunction]
+    """Test functions of other modules: the tests of the code it quotes."""
 
     @property
     def page_keys(self) -> tuple[str, ...]:
         """How a test ID in tests/docs names the page: its path or its URL."""
         return (self.page.as_posix(), self.page.with_suffix("").as_posix() + "/")
 
+    @property
+    def targets(self) -> list[Path]:
+        """What pytest collects: tests/docs, and every module a test is in."""
+        modules = dict.fromkeys([*self.modules, *sorted(t.module for t in self.tests)])
+        return [DOCS_TESTS, *modules]
+
     def keeps(self, item: pytest.Item) -> bool:
         path = Path(item.path)
         if path in self.modules:
+            return True
+        if TestFunction(path, _qualname(item)) in self.tests:
             return True
         return path.is_relative_to(DOCS_TESTS) and any(
             key in item.nodeid for key in self.page_keys
         )
 
 
-def included_files(document: MarkdownDocument) -> list[Path]:
-    """Every file the page's ``--8<--`` lines include, in order, once."""
-    seen: dict[Path, None] = {}
+def _qualname(item: pytest.Item) -> str:
+    """``test_x`` or ``TestClass.test_x``, without the parameters."""
+    name = getattr(item, "originalname", item.name)
+    owner = getattr(item, "cls", None)
+    return f"{owner.__name__}.{name}" if owner is not None else name
+
+
+def included_targets(document: MarkdownDocument) -> list[tuple[Path, str | None]]:
+    """Every ``(file, section)`` the page's ``--8<--`` lines include, once."""
+    seen: dict[tuple[Path, str | None], None] = {}
     for block in document.fences:
         for target in block.includes:
-            seen[resolve_target(target)[0]] = None
+            seen[resolve_target(target)] = None
     return list(seen)
-
-
-def service_module(path: Path) -> str | None:
-    """``snippets/shop/users/router.py`` -> ``shop.users.router``."""
-    if path.suffix != ".py" or not path.is_relative_to(SERVICE_SOURCE):
-        return None
-    parts = path.relative_to(SERVICE_SOURCE).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imported_modules(tree: ast.Module) -> set[str]:
-    """Absolute imports a module makes, ``from a import b`` counted as ``a.b``."""
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found
-
-
-def tests_of(files: Iterable[Path], test_modules: Iterable[Path]) -> list[Path]:
-    """Included test modules, and the test modules that import an included
-    service module or name an included file's path."""
-    files = list(files)
-    modules = {m for f in files if (m := service_module(f))}
-    paths = [
-        f.relative_to(REPO_ROOT).as_posix()
-        for f in files
-        if f.is_relative_to(REPO_ROOT)
-        and service_module(f) is None
-        and not f.is_relative_to(TESTS_DIR)
-    ]
-    chosen = []
-    for test_module in test_modules:
-        if test_module in files:
-            chosen.append(test_module)
-            continue
-        text = test_module.read_text(encoding="utf-8")
-        if (modules & imported_modules(ast.parse(text))) or any(
-            p in text for p in paths
-        ):
-            chosen.append(test_module)
-    return chosen
 
 
 def select(page: Path) -> Selection:
@@ -135,13 +110,14 @@ def select(page: Path) -> Selection:
     candidates = sorted(
         p for p in TESTS_DIR.rglob("test_*.py") if not p.is_relative_to(DOCS_TESTS)
     )
-    modules += [
-        m for m in tests_of(included_files(document), candidates) if m not in modules
-    ]
     # A page without an evidence module (checker.md, …) has a test module
     # that names it: `DOCS_DIR / "checker.md"`, `docs/checker.md`.
     modules += [m for m in candidates if m not in modules and _names_page(m, relative)]
-    return Selection(relative, tuple(modules))
+    quoted = page_tests.quote(included_targets(document))
+    tests = [
+        t for t in page_tests.tests_of(quoted, candidates) if t.module not in modules
+    ]
+    return Selection(relative, tuple(modules), frozenset(tests))
 
 
 def _names_page(test_module: Path, page: PurePosixPath) -> bool:
@@ -190,7 +166,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"site model: ok (registry, anatomy, verdicts) for {selection.page}")
     for module in selection.modules:
         print(f"  runs {module.relative_to(REPO_ROOT)}")
-    targets = [str(DOCS_TESTS), *(str(m) for m in selection.modules)]
+    by_module = Counter(t.module for t in selection.tests)
+    for module, count in sorted(by_module.items()):
+        tests = "test" if count == 1 else "tests"
+        print(f"  runs {count} {tests} of {module.relative_to(REPO_ROOT)}")
+    targets = [str(t) for t in selection.targets]
     return int(pytest.main([*targets, *pytest_args], plugins=[_KeepPage(selection)]))
 
 

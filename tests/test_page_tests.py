@@ -1,0 +1,277 @@
+"""Which tests are the tests of the code a page quotes (`task check`)."""
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from handbook.content.docs_tree import REPO_ROOT
+from handbook.content.locations import LocatedError
+from handbook.tools import page_tests
+from handbook.tools.page_tests import QuotedCode, ServiceName, quote
+
+CONFIG = REPO_ROOT / "snippets/shop/core/config.py"
+MAIN = REPO_ROOT / "snippets/shop/core/main.py"
+TEST_APP = REPO_ROOT / "tests/service/test_app.py"
+TEST_SETTINGS = REPO_ROOT / "tests/service/test_settings.py"
+
+CORS_ORIGINS = ServiceName(
+    "cors_origins", "shop.core.config", member=True, setting=True
+)
+CREATE_APP = ServiceName("create_app", "shop.core.main", member=False, setting=False)
+ORDER_ITEMS = ServiceName("items", "shop.orders.schemas", member=True, setting=False)
+
+
+WriteTestModule = Callable[[str], Path]
+
+
+@pytest.fixture
+def test_module(tmp_path: Path) -> WriteTestModule:
+    """Write a test module of the given source; return its path."""
+
+    def write(source: str) -> Path:
+        path = tmp_path / f"test_case_{len(list(tmp_path.iterdir()))}.py"
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        return path
+
+    return write
+
+
+def _selected(quoted: QuotedCode, *modules: Path) -> set[str]:
+    return {t.qualname for t in page_tests.tests_of(quoted, modules)}
+
+
+def test_a_quoted_settings_field_is_the_field_not_its_class() -> None:
+    quoted = quote([(CONFIG, "cors-origins")])
+
+    assert {n.name for n in quoted.service_names} == {"cors_origins"}
+
+
+def test_a_quoted_class_is_the_class_not_its_methods() -> None:
+    # The section is the whole CursorCodec class: its tests name the class,
+    # not necessarily `encode` or `decode`, which other classes define too.
+    quoted = quote([(REPO_ROOT / "snippets/shop/shared/pagination.py", "cursor-codec")])
+
+    assert {n.name for n in quoted.service_names} == {"CursorCodec"}
+
+
+def test_a_quoted_fragment_of_a_function_is_what_it_uses() -> None:
+    # main.py:cors adds the CORS middleware inside create_app(): it defines
+    # nothing, so its tests are those of the middleware and the setting.
+    quoted = quote([(MAIN, "cors")])
+
+    names = {n.name for n in quoted.service_names}
+    assert {"JsonCORSMiddleware", "cors_origins"} <= names
+    assert "create_app" not in names
+    # `settings` there is a local variable; the name of AppState's member
+    # `settings` is a coincidence, as a member is read as an attribute.
+    assert "settings" not in names
+
+
+def test_a_settings_field_is_named_by_attribute_keyword_or_environment_variable() -> (
+    None
+):
+    quoted = quote([(CONFIG, "cors-origins")])
+
+    selected = _selected(quoted, TEST_SETTINGS)
+
+    # `settings.cors_origins == (...)` after a .env line `CORS_ORIGINS=[...]`.
+    assert "test_settings_are_read_from_dotenv_in_the_current_directory" in selected
+    # `{"cors_origins": ...}` as a keyword set.
+    assert (
+        "test_a_cors_origin_no_browser_sends_stops_start_up_showing_what_to_write"
+        in (selected)
+    )
+    assert "test_libpq_sslmode_becomes_asyncpgs_ssl_parameter" not in selected
+
+
+def test_an_environment_variable_in_a_mapping_names_the_field(
+    test_module: WriteTestModule,
+) -> None:
+    module = test_module(
+        """
+        def test_the_server_allows_the_origin(serve):
+            serve(env={"CORS_ORIGINS": '["https://shop.example"]'})
+
+        def test_the_server_starts(serve):
+            serve(env={"DATABASE_URL": "postgresql://shop@db/shop"})
+
+        def test_the_dotenv_allows_the_origin(tmp_path):
+            (tmp_path / ".env").write_text('LOG_LEVEL=INFO\\nCORS_ORIGINS=["https://shop.example"]\\n')
+        """
+    )
+
+    selected = _selected(QuotedCode(service_names={CORS_ORIGINS}), module)
+
+    assert selected == {
+        "test_the_server_allows_the_origin",
+        "test_the_dotenv_allows_the_origin",
+    }
+
+
+def test_a_module_level_name_counts_only_where_its_module_is_imported(
+    test_module: WriteTestModule,
+) -> None:
+    imported = test_module(
+        """
+        from shop.core.main import create_app
+
+        def test_the_app_builds():
+            create_app()
+        """
+    )
+    by_string = test_module(
+        """
+        def test_uvicorn_serves_the_factory(run):
+            run("uvicorn", "--factory", "shop.core.main:create_app")
+        """
+    )
+    unrelated = test_module(
+        """
+        from tests.checker.fixtures import create_app
+
+        def test_a_checker_fixture_has_its_own_create_app():
+            create_app()
+        """
+    )
+
+    quoted = QuotedCode(service_names={CREATE_APP})
+
+    assert _selected(quoted, imported) == {"test_the_app_builds"}
+    assert _selected(quoted, by_string) == {"test_uvicorn_serves_the_factory"}
+    assert _selected(quoted, unrelated) == set()
+
+
+def test_a_class_member_counts_only_where_its_module_is_imported(
+    test_module: WriteTestModule,
+) -> None:
+    imported = test_module(
+        """
+        from shop.orders.schemas import OrderCreate
+
+        def test_an_order_needs_an_item():
+            OrderCreate(items=[])
+        """
+    )
+    elsewhere = test_module(
+        """
+        from shop.users.schemas import UserCreate
+
+        def test_a_page_of_users_has_items(page):
+            assert page.items
+        """
+    )
+
+    quoted = QuotedCode(service_names={ORDER_ITEMS})
+
+    assert _selected(quoted, imported) == {"test_an_order_needs_an_item"}
+    assert _selected(quoted, elsewhere) == set()
+
+
+def test_a_settings_field_by_its_own_name_counts_only_in_a_test_of_the_service(
+    test_module: WriteTestModule,
+) -> None:
+    service = test_module(
+        """
+        from shop.core.main import create_app
+
+        def test_the_origin_is_allowed(settings):
+            create_app(settings.model_copy(update={"cors_origins": ("https://a.example",)}))
+        """
+    )
+    elsewhere = test_module(
+        """
+        def test_a_checker_rule_reads_its_own_cors_origins(config):
+            assert config["cors_origins"]
+        """
+    )
+
+    quoted = QuotedCode(service_names={CORS_ORIGINS})
+
+    assert _selected(quoted, service) == {"test_the_origin_is_allowed"}
+    assert _selected(quoted, elsewhere) == set()
+
+
+def test_a_test_reaches_the_code_through_its_own_modules_fixtures_and_helpers(
+    test_module: WriteTestModule,
+) -> None:
+    module = test_module(
+        """
+        import pytest
+
+        from shop.core.config import Settings
+
+        def _settings_for(origin):
+            return {"cors_origins": (origin,)}
+
+        @pytest.fixture
+        def shop_origin_settings():
+            return _settings_for("https://shop.example")
+
+        def test_the_shop_origin_is_allowed(shop_origin_settings):
+            assert shop_origin_settings
+
+        def test_something_else(settings: Settings):
+            assert settings
+        """
+    )
+
+    selected = _selected(QuotedCode(service_names={CORS_ORIGINS}), module)
+
+    assert selected == {"test_the_shop_origin_is_allowed"}
+
+
+def test_a_quoted_test_runs_without_the_rest_of_its_module() -> None:
+    quoted = quote([(TEST_APP, "cors-configured-origin")])
+
+    selected = _selected(quoted, TEST_APP)
+
+    assert "test_cors_allows_the_configured_origin_only" in selected
+    assert "test_a_browser_may_send_a_request_id_and_read_it_and_retry_after" not in (
+        selected
+    )
+
+
+def test_a_quoted_config_file_selects_the_tests_that_name_it(
+    test_module: WriteTestModule,
+) -> None:
+    module = test_module(
+        """
+        from pathlib import Path
+
+        EXAMPLE = Path("snippets") / ".env.example"
+
+        def test_the_example_documents_every_setting():
+            assert EXAMPLE.read_text()
+
+        def test_unrelated():
+            assert Path("README.md").read_text()
+        """
+    )
+    quoted = quote([(REPO_ROOT / "snippets/.env.example", "jwt-secret")])
+
+    assert _selected(quoted, module) == {"test_the_example_documents_every_setting"}
+
+
+def test_a_method_of_a_test_class_is_selected_by_its_qualified_name(
+    test_module: WriteTestModule,
+) -> None:
+    module = test_module(
+        """
+        from shop.core.main import create_app
+
+        class TestTheApp:
+            def test_builds(self):
+                create_app()
+        """
+    )
+
+    selected = _selected(QuotedCode(service_names={CREATE_APP}), module)
+
+    assert selected == {"TestTheApp.test_builds"}
+
+
+def test_a_section_that_does_not_exist_names_the_file() -> None:
+    with pytest.raises(LocatedError, match=r"config\.py:1: no section 'cors-origin'"):
+        quote([(CONFIG, "cors-origin")])
