@@ -20,8 +20,18 @@ def test_a_principle_page_runs_its_evidence_module_whole() -> None:
     selection = page_check.select(REPO_ROOT / ETAG_PAGE)
 
     assert _relative(selection.modules)[0] == "tests/principles/api/test_etag.py"
-    # Run whole: no test of it is chosen one by one.
-    assert not any(t.module.name == "test_etag.py" for t in selection.tests)
+
+
+def test_an_evidence_module_the_page_quotes_still_runs_whole() -> None:
+    page = REPO_ROOT / "docs/principles/security/brute-force-protection.md"
+    evidence = REPO_ROOT / "tests/principles/security/test_brute_force_protection.py"
+
+    selection = page_check.select(page)
+
+    assert f'--8<-- "{evidence.relative_to(REPO_ROOT)}:' in page.read_text()
+    assert selection.modules[0] == evidence
+    # Not also chosen test by test, which would run only the quoted ones.
+    assert not any(t.module == evidence for t in selection.tests)
 
 
 def test_a_page_runs_the_tests_of_the_code_it_quotes_and_no_others() -> None:
@@ -43,6 +53,25 @@ def test_a_page_runs_the_tests_of_the_code_it_quotes_and_no_others() -> None:
     assert not any(
         t.module.is_relative_to(REPO_ROOT / "tests/docs") for t in selection.tests
     )
+
+
+def test_a_quoted_section_no_test_names_is_reported(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The error-body page quotes the error handlers, which the tests reach
+    # over HTTP (a 404, a 422), never by name.
+    page = Path("docs/principles/api/error-body.md")
+
+    untested = page_check.select(REPO_ROOT / page).untested
+    page_check.main([str(page), "--collect-only", "-q", "-p", "no:cacheprovider"])
+
+    assert "snippets/shop/core/errors.py:error-handlers" in untested
+    assert (
+        "note: no test names what snippets/shop/core/errors.py:error-handlers quotes"
+        in capsys.readouterr().out
+    )
+    # What a test does name is not reported.
+    assert not page_check.select(REPO_ROOT / ETAG_PAGE).untested
 
 
 def test_a_page_without_evidence_selects_the_module_that_names_it() -> None:
@@ -72,16 +101,25 @@ def test_only_the_pages_own_docs_tests_are_collected() -> None:
     for node_id in docs_tests:
         assert "principles/api/etag" in node_id, node_id
     assert any(n.startswith("tests/principles/api/test_etag.py::") for n in node_ids)
-    # Of a module of the service's tests, only the tests of the quoted code.
+    # Of a module of the service's tests, only the tests of the quoted code:
+    # the quoted tests, and those requesting the quoted route (GET
+    # /orders/{order_id}), not those of the listing or of placing an order.
     orders_api = {
         n.split("::")[1].split("[")[0]
         for n in node_ids
         if n.startswith("tests/service/test_orders_api.py::")
     }
-    assert orders_api == {
+    assert {
         "test_if_none_match_with_the_current_etag_is_a_304_without_body",
         "test_if_none_match_with_a_stale_etag_returns_the_order",
-    }
+        "test_another_users_order_is_a_404_indistinguishable_from_a_missing_one",
+        "test_reading_an_order_requires_a_token",
+    } <= orders_api
+    assert "test_a_cursor_from_one_listing_is_a_422_on_the_other" not in orders_api
+    # It spells an order's path, in its Location header, but requests none.
+    assert "test_placing_an_order_returns_201_with_location_items_and_total" not in (
+        orders_api
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,18 +9,16 @@ import pytest
 from handbook.content.docs_tree import REPO_ROOT
 from handbook.content.locations import LocatedError
 from handbook.tools import page_tests
-from handbook.tools.page_tests import QuotedCode, ServiceName, quote
+from handbook.tools.page_tests import QuotedCode, QuotedName, quote
 
 CONFIG = REPO_ROOT / "snippets/shop/core/config.py"
 MAIN = REPO_ROOT / "snippets/shop/core/main.py"
 TEST_APP = REPO_ROOT / "tests/service/test_app.py"
 TEST_SETTINGS = REPO_ROOT / "tests/service/test_settings.py"
 
-CORS_ORIGINS = ServiceName(
-    "cors_origins", "shop.core.config", member=True, setting=True
-)
-CREATE_APP = ServiceName("create_app", "shop.core.main", member=False, setting=False)
-ORDER_ITEMS = ServiceName("items", "shop.orders.schemas", member=True, setting=False)
+CORS_ORIGINS = QuotedName("cors_origins", "shop.core.config", member=True, setting=True)
+CREATE_APP = QuotedName("create_app", "shop.core.main", member=False, setting=False)
+ORDER_ITEMS = QuotedName("items", "shop.orders.schemas", member=True, setting=False)
 
 
 WriteTestModule = Callable[[str], Path]
@@ -45,7 +43,7 @@ def _selected(quoted: QuotedCode, *modules: Path) -> set[str]:
 def test_a_quoted_settings_field_is_the_field_not_its_class() -> None:
     quoted = quote([(CONFIG, "cors-origins")])
 
-    assert {n.name for n in quoted.service_names} == {"cors_origins"}
+    assert {n.name for n in quoted.names} == {"cors_origins"}
 
 
 def test_a_quoted_class_is_the_class_not_its_methods() -> None:
@@ -53,7 +51,7 @@ def test_a_quoted_class_is_the_class_not_its_methods() -> None:
     # not necessarily `encode` or `decode`, which other classes define too.
     quoted = quote([(REPO_ROOT / "snippets/shop/shared/pagination.py", "cursor-codec")])
 
-    assert {n.name for n in quoted.service_names} == {"CursorCodec"}
+    assert {n.name for n in quoted.names} == {"CursorCodec"}
 
 
 def test_a_quoted_fragment_of_a_function_is_what_it_uses() -> None:
@@ -61,7 +59,7 @@ def test_a_quoted_fragment_of_a_function_is_what_it_uses() -> None:
     # nothing, so its tests are those of the middleware and the setting.
     quoted = quote([(MAIN, "cors")])
 
-    names = {n.name for n in quoted.service_names}
+    names = {n.name for n in quoted.names}
     assert {"JsonCORSMiddleware", "cors_origins"} <= names
     assert "create_app" not in names
     # `settings` there is a local variable; the name of AppState's member
@@ -102,7 +100,7 @@ def test_an_environment_variable_in_a_mapping_names_the_field(
         """
     )
 
-    selected = _selected(QuotedCode(service_names={CORS_ORIGINS}), module)
+    selected = _selected(QuotedCode(names={CORS_ORIGINS}), module)
 
     assert selected == {
         "test_the_server_allows_the_origin",
@@ -136,7 +134,7 @@ def test_a_module_level_name_counts_only_where_its_module_is_imported(
         """
     )
 
-    quoted = QuotedCode(service_names={CREATE_APP})
+    quoted = QuotedCode(names={CREATE_APP})
 
     assert _selected(quoted, imported) == {"test_the_app_builds"}
     assert _selected(quoted, by_string) == {"test_uvicorn_serves_the_factory"}
@@ -163,7 +161,7 @@ def test_a_class_member_counts_only_where_its_module_is_imported(
         """
     )
 
-    quoted = QuotedCode(service_names={ORDER_ITEMS})
+    quoted = QuotedCode(names={ORDER_ITEMS})
 
     assert _selected(quoted, imported) == {"test_an_order_needs_an_item"}
     assert _selected(quoted, elsewhere) == set()
@@ -184,10 +182,11 @@ def test_a_settings_field_by_its_own_name_counts_only_in_a_test_of_the_service(
         """
         def test_a_checker_rule_reads_its_own_cors_origins(config):
             assert config["cors_origins"]
+            assert config["database"] == "shop"
         """
     )
 
-    quoted = QuotedCode(service_names={CORS_ORIGINS})
+    quoted = QuotedCode(names={CORS_ORIGINS})
 
     assert _selected(quoted, service) == {"test_the_origin_is_allowed"}
     assert _selected(quoted, elsewhere) == set()
@@ -206,18 +205,19 @@ def test_a_test_reaches_the_code_through_its_own_modules_fixtures_and_helpers(
             return {"cors_origins": (origin,)}
 
         @pytest.fixture
-        def shop_origin_settings():
-            return _settings_for("https://shop.example")
+        def shop_origin_allowed(monkeypatch):
+            monkeypatch.setattr("shop.core.config.DEFAULTS", _settings_for("https://shop.example"))
 
-        def test_the_shop_origin_is_allowed(shop_origin_settings):
-            assert shop_origin_settings
+        def test_the_shop_origin_is_allowed(shop_origin_allowed, client):
+            response = client.options("/orders", headers={"Origin": "https://shop.example"})
+            assert response.status_code == 200
 
         def test_something_else(settings: Settings):
             assert settings
         """
     )
 
-    selected = _selected(QuotedCode(service_names={CORS_ORIGINS}), module)
+    selected = _selected(QuotedCode(names={CORS_ORIGINS}), module)
 
     assert selected == {"test_the_shop_origin_is_allowed"}
 
@@ -249,9 +249,16 @@ def test_a_quoted_config_file_selects_the_tests_that_name_it(
             assert Path("README.md").read_text()
         """
     )
+    by_path = test_module(
+        """
+        def test_the_quick_start_copies_the_example(run):
+            run("cp", "snippets/.env.example", ".env")
+        """
+    )
     quoted = quote([(REPO_ROOT / "snippets/.env.example", "jwt-secret")])
 
     assert _selected(quoted, module) == {"test_the_example_documents_every_setting"}
+    assert _selected(quoted, by_path) == {"test_the_quick_start_copies_the_example"}
 
 
 def test_a_method_of_a_test_class_is_selected_by_its_qualified_name(
@@ -267,7 +274,7 @@ def test_a_method_of_a_test_class_is_selected_by_its_qualified_name(
         """
     )
 
-    selected = _selected(QuotedCode(service_names={CREATE_APP}), module)
+    selected = _selected(QuotedCode(names={CREATE_APP}), module)
 
     assert selected == {"TestTheApp.test_builds"}
 
@@ -275,3 +282,182 @@ def test_a_method_of_a_test_class_is_selected_by_its_qualified_name(
 def test_a_section_that_does_not_exist_names_the_file() -> None:
     with pytest.raises(LocatedError, match=r"config\.py:1: no section 'cors-origin'"):
         quote([(CONFIG, "cors-origin")])
+
+
+def test_a_whole_test_module_included_runs_all_its_tests() -> None:
+    selected = _selected(quote([(TEST_APP, None)]), TEST_APP)
+
+    assert "test_cors_allows_the_configured_origin_only" in selected
+    assert "test_a_browser_may_send_a_request_id_and_read_it_and_retry_after" in (
+        selected
+    )
+
+
+@pytest.fixture
+def service_module(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write a module of a service (its own import root); return its path."""
+
+    def write(name: str, source: str) -> Path:
+        path = tmp_path / "service" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_a_section_may_start_below_the_decorator(
+    service_module: Callable[[str, str], Path],
+) -> None:
+    prices = service_module(
+        "prices.py",
+        """
+        import functools
+
+        @functools.cache
+        # --8<-- [start:price-list]
+        def price_list() -> dict[str, int]:
+            return {"SKU-1": 1200}
+        # --8<-- [end:price-list]
+        """,
+    )
+
+    assert {n.name for n in quote([(prices, "price-list")]).names} == {"price_list"}
+
+
+def test_a_settings_class_is_told_from_a_model_by_its_base(
+    service_module: Callable[[str, str], Path],
+) -> None:
+    config = service_module(
+        "config.py",
+        """
+        from pydantic import BaseModel
+        from pydantic_settings import BaseSettings
+
+        class Settings(BaseSettings):
+            # --8<-- [start:cors-origins]
+            cors_origins: tuple[str, ...] = ()
+            # --8<-- [end:cors-origins]
+
+        class OrderCreate(BaseModel):
+            # --8<-- [start:items]
+            items: list[str]
+            # --8<-- [end:items]
+        """,
+    )
+
+    [cors_origins] = quote([(config, "cors-origins")]).names
+    [items] = quote([(config, "items")]).names
+
+    assert (cors_origins.name, cors_origins.setting) == ("cors_origins", True)
+    assert (items.name, items.setting) == ("items", False)
+
+
+def test_a_quoted_dunder_method_stands_for_its_class(
+    service_module: Callable[[str, str], Path],
+) -> None:
+    middleware = service_module(
+        "middleware.py",
+        """
+        class RequestIdMiddleware:
+            def __init__(self, app):
+                self.app = app
+
+            # --8<-- [start:call]
+            async def __call__(self, scope, receive, send):
+                await self.app(scope, receive, send)
+            # --8<-- [end:call]
+        """,
+    )
+
+    quoted = quote([(middleware, "call")])
+
+    assert {(n.name, n.member) for n in quoted.names} == {
+        ("RequestIdMiddleware", False)
+    }
+
+
+def test_a_package_init_is_the_package(
+    service_module: Callable[[str, str], Path], test_module: WriteTestModule
+) -> None:
+    catalog = service_module("catalog/__init__.py", "MAX_PRICE_CENTS = 1_000_000\n")
+    module = test_module(
+        """
+        from catalog import MAX_PRICE_CENTS
+
+        def test_a_price_above_the_maximum_is_refused(client):
+            assert MAX_PRICE_CENTS
+        """
+    )
+
+    quoted = quote([(catalog, None)])
+
+    assert {(n.name, n.module) for n in quoted.names} == {
+        ("MAX_PRICE_CENTS", "catalog")
+    }
+    assert _selected(quoted, module) == {"test_a_price_above_the_maximum_is_refused"}
+
+
+def test_a_module_imported_from_its_package_counts(
+    test_module: WriteTestModule,
+) -> None:
+    module = test_module(
+        """
+        from shop.core import main
+
+        def test_the_app_builds():
+            main.create_app()
+        """
+    )
+
+    assert _selected(QuotedCode(names={CREATE_APP}), module) == {"test_the_app_builds"}
+
+
+def test_a_route_handler_is_named_by_its_method_and_path(
+    service_module: Callable[[str, str], Path], test_module: WriteTestModule
+) -> None:
+    router = service_module(
+        "orders.py",
+        """
+        from fastapi import APIRouter
+
+        router = APIRouter(prefix="/orders")
+
+        # --8<-- [start:read-order]
+        @router.get("/{order_id}")
+        async def read_order(order_id: int):
+            return {"id": order_id}
+        # --8<-- [end:read-order]
+
+        # --8<-- [start:list-orders]
+        @router.get("")
+        async def list_orders(limit: int = 20):
+            return []
+        # --8<-- [end:list-orders]
+        """,
+    )
+    module = test_module(
+        """
+        async def test_an_order_is_read_back(client, order):
+            response = await client.get(f"/orders/{order['id']}?fields=total")
+            assert response.status_code == 200
+
+        async def test_the_listing_pages(client):
+            response = await client.get("/orders?limit=2")
+            assert response.status_code == 200
+
+        async def test_an_order_cannot_be_deleted(client, order):
+            response = await client.delete(f"/orders/{order['id']}")
+            assert response.status_code == 405
+
+        async def test_a_placed_order_has_a_location(client):
+            response = await client.post("/orders", json={"items": []})
+            assert response.headers["location"] == f"/orders/{response.json()['id']}"
+        """
+    )
+
+    read_order = quote([(router, "read-order")])
+    list_orders = quote([(router, "list-orders")])
+
+    assert _selected(read_order, module) == {"test_an_order_is_read_back"}
+    assert _selected(list_orders, module) == {"test_the_listing_pages"}

@@ -51,6 +51,8 @@ class Selection:
     """Test modules run whole: the evidence module, modules naming the page."""
     tests: frozenset[TestFunction]
     """Test functions of other modules: the tests of the code it quotes."""
+    untested: tuple[str, ...] = ()
+    """Included targets (``path:section``) that no selected test names."""
 
     @property
     def page_keys(self) -> tuple[str, ...]:
@@ -113,15 +115,27 @@ def select(page: Path) -> Selection:
     # A page without an evidence module (checker.md, …) has a test module
     # that names it: `DOCS_DIR / "checker.md"`, `docs/checker.md`.
     modules += [m for m in candidates if m not in modules and _names_page(m, relative)]
-    quoted = page_tests.quote(included_targets(document))
+    targets = included_targets(document)
+    quoted = page_tests.quote(targets)
     tests = [
         t for t in page_tests.tests_of(quoted, candidates) if t.module not in modules
     ]
-    return Selection(relative, tuple(modules), frozenset(tests))
+    untested = tuple(
+        _spelling(path, section)
+        for path, section in targets
+        if path not in modules
+        and not page_tests.tests_of(page_tests.quote([(path, section)]), candidates)
+    )
+    return Selection(relative, tuple(modules), frozenset(tests), untested)
+
+
+def _spelling(path: Path, section: str | None) -> str:
+    relative = path.relative_to(REPO_ROOT).as_posix()
+    return f"{relative}:{section}" if section else relative
 
 
 def _names_page(test_module: Path, page: PurePosixPath) -> bool:
-    text = test_module.read_text(encoding="utf-8")
+    text = test_module.read_bytes().decode("utf-8", errors="replace")
     return f"docs/{page}" in text or f'DOCS_DIR / "{page}"' in text
 
 
@@ -170,6 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for module, count in sorted(by_module.items()):
         tests = "test" if count == 1 else "tests"
         print(f"  runs {count} {tests} of {module.relative_to(REPO_ROOT)}")
+    for target in selection.untested:
+        print(
+            f"  note: no test names what {target} quotes; task test runs the"
+            " tests that reach it otherwise (through a shared fixture, over HTTP)"
+        )
     targets = [str(t) for t in selection.targets]
     return int(pytest.main([*targets, *pytest_args], plugins=[_KeepPage(selection)]))
 

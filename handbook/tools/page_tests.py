@@ -4,18 +4,30 @@ A page quotes named sections of files: ``--8<-- "path:section"``. The tests
 of a quoted section are the test functions that name what it quotes,
 directly or through a fixture or helper of their own module:
 
-- A section of the service (``snippets/shop/**.py``) quotes the definitions
-  written in it: functions, classes, module constants, and class members
-  such as settings fields (a class, not its methods, when the whole class is
-  quoted). A fragment of a function body defines nothing, so it quotes the
-  service's definitions it uses.
-  A test names a module-level definition when its module imports that
-  module (or names it in a string, as ``"shop.core.main:create_app"``), and
-  a class member when its module uses the service at all. A settings field
-  may also be named by its environment variable (``CORS_ORIGINS``).
-- A section of a test module: the tests written in it, and the tests of that
-  module that use a fixture or helper written in it.
-- Any other file (a config file, a script): the tests that name its path or
+- A section of Python code (the service, ``snippets/shop/**.py``; a test
+  helper, ``tests/support/*.py``; ``throwaway/``; any module not a test
+  module) quotes the definitions that start in it: functions, classes,
+  module constants, and class members such as settings fields. A section
+  that starts at a class quotes the class, not its methods; a dunder method
+  such as ``__call__``, which no test names, stands for its class. A
+  fragment of a function body starts no definition, so it quotes what it
+  uses: the module's own definitions and those it imports, by name, and the
+  members of those classes it reads as attributes (``settings.cors_origins``);
+  a fragment of a route handler quotes its route too.
+  A test names a definition when it spells it (an identifier, an attribute,
+  a keyword argument, a fixture parameter, a string) in a module that
+  imports the defining module or names it in a string
+  (``"shop.core.main:create_app"``). A settings field counts in any test
+  of the service, and also when spelt as its environment variable
+  (``CORS_ORIGINS``, in a mapping or a ``.env`` line). A route handler is
+  also named by a request: its method and a path of its shape
+  (``client.get(f"/orders/{order['id']}")`` for ``GET /orders/{order_id}``).
+  A module outside the service (an example conftest, a script) is also
+  named by its path or file name in a string.
+- A section of a test module (``tests/**/test_*.py``): the tests written in
+  it, and the tests of that module that use a fixture or helper written in
+  it. A whole test module included: all of its tests.
+- Any other file (a config file, a page): the tests that name its path or
   its file name in a string.
 
 A test that reaches the code only through a shared fixture (``conftest.py``,
@@ -34,17 +46,21 @@ from handbook.content.docs_tree import REPO_ROOT
 from handbook.content.locations import LocatedError, Location
 from handbook.content.snippet_sections import sections_in
 
-SERVICE_SOURCE = REPO_ROOT / "snippets" / "shop"
+SERVICE_ROOT = REPO_ROOT / "snippets"
+"""The service's import root: ``snippets/shop/core/main.py`` is ``shop.core.main``."""
 SERVICE_PACKAGE = "shop"
 TESTS_DIR = REPO_ROOT / "tests"
 
 Lines = tuple[int, int]
 """A section's marker lines: what it quotes lies strictly between them."""
+UrlPath = tuple[str, ...]
+"""A URL path a test spells, as segments; a formatted value is ``"{}"``."""
+HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 
 @dataclass(frozen=True)
-class ServiceName:
-    """A name the service defines, where, and how a test can spell it."""
+class QuotedName:
+    """A definition a page quotes, where it lives, and how a test spells it."""
 
     name: str
     module: str
@@ -53,15 +69,40 @@ class ServiceName:
     """Defined in a class body (a field, a method), not at module level."""
     setting: bool
     """A field of a settings class: also spelt as its environment variable."""
+    route: "Route | None" = None
+    """A route handler's method and path: a test requests it by those."""
+
+
+@dataclass(frozen=True)
+class Route:
+    """``GET /orders/{order_id}``, as a method and the path's segments."""
+
+    method: str
+    segments: tuple[str, ...]
+
+    def requested_by(self, spelt: frozenset[str], paths: frozenset[UrlPath]) -> bool:
+        """A test spells the method (``client.get``, ``"GET"``) and a path of
+        this shape (``f"/orders/{order['id']}"``; a query is left out)."""
+        if self.method not in spelt and self.method.upper() not in spelt:
+            return False
+        return any(
+            len(path) == len(self.segments)
+            and all(
+                (want.startswith("{") and bool(got)) or got == want
+                for got, want in zip(path, self.segments, strict=True)
+            )
+            for path in paths
+        )
 
 
 @dataclass
 class QuotedCode:
     """What a page's includes quote, as the names its tests would use."""
 
-    service_names: set[ServiceName] = field(default_factory=set)
+    names: set[QuotedName] = field(default_factory=set)
     file_names: set[str] = field(default_factory=set)
-    """Repository paths and file names of the other quoted files."""
+    """Repository paths and file names of the quoted files outside the
+    service, which a test may name in a string."""
     test_sections: dict[Path, list[Lines | None]] = field(default_factory=dict)
     """Quoted sections of test modules, by module (None: the whole module)."""
 
@@ -79,12 +120,16 @@ def quote(targets: Iterable[tuple[Path, str | None]]) -> QuotedCode:
     quoted = QuotedCode()
     for path, section in targets:
         lines = _section_lines(path, section)
-        if path.suffix == ".py" and path.is_relative_to(SERVICE_SOURCE):
-            quoted.service_names |= _quoted_names(path, lines)
-        elif path.suffix == ".py" and path.is_relative_to(TESTS_DIR):
+        if _is_test_module(path):
             quoted.test_sections.setdefault(path, []).append(lines)
-        else:
-            quoted.file_names |= {path.relative_to(REPO_ROOT).as_posix(), path.name}
+            continue
+        if path.suffix == ".py":
+            quoted.names |= _quoted_names(path, lines)
+        if not path.is_relative_to(SERVICE_ROOT / SERVICE_PACKAGE):
+            # The service's modules are imported, never named by path.
+            quoted.file_names.add(path.name)
+            if path.is_relative_to(REPO_ROOT):
+                quoted.file_names.add(path.relative_to(REPO_ROOT).as_posix())
     return quoted
 
 
@@ -95,6 +140,14 @@ def tests_of(quoted: QuotedCode, modules: Iterable[Path]) -> list[TestFunction]:
         for module in modules
         for name in _tests_in(module, quoted)
     ]
+
+
+def _is_test_module(path: Path) -> bool:
+    return (
+        path.suffix == ".py"
+        and path.name.startswith("test_")
+        and path.is_relative_to(TESTS_DIR)
+    )
 
 
 # --- What a section quotes --------------------------------------------------
@@ -109,57 +162,135 @@ def _section_lines(path: Path, section: str | None) -> Lines | None:
     raise LocatedError(Location(path, 1), f"no section '{section}' in this file")
 
 
-def _quoted_names(path: Path, lines: Lines | None) -> set[ServiceName]:
-    definitions = _service_definitions(path)
-    written = {name for node, name in definitions if _inside(node, lines)}
-    if any(not name.member for name in written):
-        written = {name for name in written if not name.member}
-    if written:
-        return written
-    # A fragment: the module-level definitions it calls or reads by name,
-    # and the members it reads as attributes (``settings.cors_origins``).
-    inside = [n for n in ast.walk(_parse(path)) if _starts_inside(n, lines)]
+def _quoted_names(path: Path, lines: Lines | None) -> set[QuotedName]:
+    definitions = _definitions_of(path)
+    started = {name for node, name in definitions if _starts_in(node, lines)}
+    if any(not name.member for name in started):
+        started = {name for name in started if not name.member}
+    if started:
+        return started
+    # A fragment: the definitions it calls or reads by name, its module's own
+    # or imported, and the members of those classes it reads as attributes.
+    inside = [n for n in ast.walk(_parse(path)) if _starts_in(n, lines)]
     names = {n.id for n in inside if isinstance(n, ast.Name)}
     attributes = {n.attr for n in inside if isinstance(n, ast.Attribute)}
-    return {
+    reachable = [path, *_imported_files(path)]
+    used = {
         name
-        for module in sorted(SERVICE_SOURCE.rglob("*.py"))
-        for _, name in _service_definitions(module)
+        for module in reachable
+        for _, name in _definitions_of(module)
         if name.name in (attributes if name.member else names)
+        and (module == path or name.member or name.name in _imported_names(path))
     }
+    # A fragment of a route handler is requested with the handler's route.
+    enclosing = {
+        name
+        for node, name in definitions
+        if name.route and lines and node.lineno < lines[0] < _end(node)
+    }
+    return used | enclosing
+
+
+def _end(node: ast.stmt) -> int:
+    return node.end_lineno or node.lineno
 
 
 @cache
-def _service_definitions(path: Path) -> tuple[tuple[ast.stmt, ServiceName], ...]:
-    """Each definition of one service module, at module level or in a class."""
+def _definitions_of(path: Path) -> tuple[tuple[ast.stmt, QuotedName], ...]:
+    """Each definition of one module, at module level or in a class."""
     module = _module_name(path)
-    found: list[tuple[ast.stmt, ServiceName]] = []
-    for node in _parse(path).body:
-        found += [(node, ServiceName(n, module, False, False)) for n in _bound(node)]
+    tree = _parse(path)
+    prefixes = _router_prefixes(tree)
+    found: list[tuple[ast.stmt, QuotedName]] = []
+    for node in tree.body:
+        route = _route(node, prefixes)
+        found += [
+            (node, QuotedName(n, module, False, False, route)) for n in _bound(node)
+        ]
         if isinstance(node, ast.ClassDef):
-            setting = "BaseSettings" in {n for b in node.bases for n in _spelt(b)}
-            found += [
-                (member, ServiceName(n, module, True, setting))
-                for member in node.body
-                for n in _bound(member)
-                if not (n.startswith("__") and n.endswith("__"))
-            ]
+            setting = "BaseSettings" in set(_spelt_in(node.bases))
+            for member in node.body:
+                for name in _bound(member):
+                    # A dunder method stands for its class: tests call it
+                    # through the class (`await middleware(scope, ...)`).
+                    found.append(
+                        (member, QuotedName(node.name, module, False, False))
+                        if name.startswith("__") and name.endswith("__")
+                        else (member, QuotedName(name, module, True, setting))
+                    )
     return tuple(found)
 
 
+def _router_prefixes(tree: ast.Module) -> dict[str, str]:
+    """``router = APIRouter(prefix="/orders")``: the prefix of each router."""
+    prefixes = {}
+    for node in tree.body:
+        match node:
+            case ast.Assign(targets=[ast.Name(id=name)], value=ast.Call() as call):
+                for keyword in call.keywords:
+                    match keyword:
+                        case ast.keyword(arg="prefix", value=ast.Constant(str() as p)):
+                            prefixes[name] = p
+                prefixes.setdefault(name, "")
+    return prefixes
+
+
+def _route(node: ast.stmt, prefixes: dict[str, str]) -> Route | None:
+    """``@router.get("/{order_id}")`` on a handler: its method and path."""
+    for decorator in _decorators(node):
+        match decorator:
+            case ast.Call(
+                func=ast.Attribute(value=ast.Name(id=router), attr=method),
+                args=[ast.Constant(value=str() as path), *_],
+            ) if method in HTTP_METHODS and router in prefixes:
+                return Route(method, _segments(prefixes[router] + path))
+    return None
+
+
+def _segments(path: str) -> UrlPath:
+    return tuple(path.partition("?")[0].rstrip("/").split("/"))
+
+
 def _module_name(path: Path) -> str:
-    parts = path.relative_to(SERVICE_SOURCE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+    """The module's import name, from the service's root or the repository's
+    (a file outside both, as in a test, from its own folder)."""
+    roots = [r for r in (SERVICE_ROOT, REPO_ROOT) if path.is_relative_to(r)]
+    package = path.stem == "__init__"
+    root = roots[0] if roots else path.parents[1 if package else 0]
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if package else parts)
 
 
-def _inside(node: ast.stmt, lines: Lines | None) -> bool:
-    if lines is None:
-        return True
-    first = min([node.lineno, *(d.lineno for d in _decorators(node))])
-    return lines[0] < first and (node.end_lineno or node.lineno) < lines[1]
+@cache
+def _imports_of(path: Path) -> tuple[tuple[str, str], ...]:
+    """``(module, name)`` of each ``from module import name`` of a module."""
+    return tuple(
+        (node.module, alias.asname or alias.name)
+        for node in _parse(path).body
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level
+        for alias in node.names
+    )
 
 
-def _starts_inside(node: ast.AST, lines: Lines | None) -> bool:
+def _imported_names(path: Path) -> set[str]:
+    return {name for _, name in _imports_of(path)}
+
+
+def _imported_files(path: Path) -> list[Path]:
+    """The repository's own modules a module imports from."""
+    files = []
+    for module in sorted({module for module, _ in _imports_of(path)}):
+        relative = Path(*module.split("."))
+        for root in (SERVICE_ROOT, REPO_ROOT):
+            for candidate in (root / f"{relative}.py", root / relative / "__init__.py"):
+                if candidate.is_file():
+                    files.append(candidate)
+    return files
+
+
+def _starts_in(node: ast.AST, lines: Lines | None) -> bool:
+    """A node starts in the section: its first line (a definition's ``def``
+    or ``class`` line, its decorators aside) lies between the markers."""
     line = getattr(node, "lineno", None)
     return line is not None and (lines is None or lines[0] < line < lines[1])
 
@@ -174,18 +305,19 @@ class _Definition:
     name: str
     node: ast.stmt
     spelt: frozenset[str]
+    paths: frozenset[UrlPath]
+    """The URL paths it spells: ``"/orders"``, ``f"/orders/{order_id}"``."""
     tests: tuple[str, ...]
     """The tests it is: a test function's name, a test class's methods."""
 
 
 def _tests_in(module: Path, quoted: QuotedCode) -> list[str]:
-    tree = _parse(module)
     definitions = _test_module_definitions(module)
-    service = _service_modules_named(tree)
+    named = _modules_named(module)
     reached = {
         d.name
         for d in definitions
-        if any(_names_it(d.spelt, n, service) for n in quoted.service_names)
+        if any(_names_it(d, n, named) for n in quoted.names)
         or not d.spelt.isdisjoint(quoted.file_names)
     }
     for lines in quoted.test_sections.get(module, []):
@@ -203,21 +335,25 @@ def _tests_in(module: Path, quoted: QuotedCode) -> list[str]:
     return sorted(t for d in definitions if d.name in reached for t in d.tests)
 
 
-def _names_it(spelt: frozenset[str], name: ServiceName, service: set[str]) -> bool:
+def _names_it(definition: _Definition, name: QuotedName, named: set[str]) -> bool:
+    spelt = definition.spelt
+    if name.route and name.route.requested_by(spelt, definition.paths):
+        return True
     if name.setting and name.name.upper() in spelt:
         return True
     if name.name not in spelt:
         return False
     if name.setting:
-        return bool(service)
-    return name.module in service
+        return any(n.split(".")[0] == SERVICE_PACKAGE for n in named)
+    return name.module in named
 
 
 @cache
 def _test_module_definitions(module: Path) -> tuple[_Definition, ...]:
     found = []
     for node in _parse(module).body:
-        spelt = frozenset(_spelt(node))
+        spelt = frozenset(_spelt_in([node]))
+        paths = frozenset(_paths_in(node))
         for name in _bound(node):
             if isinstance(node, ast.ClassDef):
                 tests = tuple(
@@ -230,28 +366,27 @@ def _test_module_definitions(module: Path) -> tuple[_Definition, ...]:
                 tests = (name,) if name.startswith("test") else ()
             else:
                 tests = ()
-            found.append(_Definition(name, node, spelt, tests))
+            found.append(_Definition(name, node, spelt, paths, tests))
     return tuple(found)
 
 
-def _service_modules_named(tree: ast.Module) -> set[str]:
-    """The service modules a test module imports or names in a string
-    (``"shop.core.main:create_app"``), with every package above them."""
+@cache
+def _modules_named(module: Path) -> set[str]:
+    """The modules a test module imports or names in a dotted string
+    (``"shop.core.main:create_app"``); ``from shop.core import config``
+    names ``shop.core.config`` too."""
     named: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(_parse(module)):
         if isinstance(node, ast.Import):
             named |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             named.add(node.module)
             named |= {f"{node.module}.{alias.name}" for alias in node.names}
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            named.add(node.value.partition(":")[0])
-    service = {n for n in named if n.split(".")[0] == SERVICE_PACKAGE}
-    return {
-        ".".join(n.split(".")[:i])
-        for n in service
-        for i in range(1, 1 + len(n.split(".")))
-    }
+            dotted, colon, _ = node.value.partition(":")
+            if (colon or "." in dotted) and _is_dotted(dotted):
+                named.add(dotted)
+    return named
 
 
 def _overlaps(node: ast.stmt, lines: Lines) -> bool:
@@ -264,7 +399,7 @@ def _overlaps(node: ast.stmt, lines: Lines) -> bool:
 
 @cache
 def _parse(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return ast.parse(path.read_bytes(), filename=str(path))
 
 
 def _bound(node: ast.stmt) -> list[str]:
@@ -284,10 +419,11 @@ def _decorators(node: ast.stmt) -> list[ast.expr]:
     return []
 
 
-def _spelt(node: ast.AST) -> Iterator[str]:
-    """Every name spelt anywhere in a node."""
-    for child in ast.walk(node):
-        yield from _names(child)
+def _spelt_in(nodes: Iterable[ast.AST]) -> Iterator[str]:
+    """Every name spelt anywhere in the nodes."""
+    for node in nodes:
+        for child in ast.walk(node):
+            yield from _names(child)
 
 
 def _names(node: ast.AST) -> Iterator[str]:
@@ -314,6 +450,30 @@ def _names(node: ast.AST) -> Iterator[str]:
                 variable, equals, _ = line.partition("=")
                 if equals and variable.isidentifier():
                     yield variable
+
+
+def _paths_in(node: ast.AST) -> Iterator[UrlPath]:
+    """URL paths spelt in a node, a formatted value as a ``"{}"`` segment."""
+    # The literal parts of an f-string are constants too: not paths alone.
+    parts = {
+        id(part)
+        for child in ast.walk(node)
+        if isinstance(child, ast.JoinedStr)
+        for part in child.values
+    }
+    for child in ast.walk(node):
+        match child:
+            case ast.Constant(value=str() as text) if (
+                text.startswith("/") and id(child) not in parts
+            ):
+                yield _segments(text)
+            case ast.JoinedStr(values=[ast.Constant(value=str() as head), *rest]):
+                if head.startswith("/"):
+                    tail = "".join(
+                        str(v.value) if isinstance(v, ast.Constant) else "{}"
+                        for v in rest
+                    )
+                    yield _segments(head + tail)
 
 
 def _is_dotted(text: str) -> bool:
