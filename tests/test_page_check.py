@@ -67,7 +67,7 @@ def test_a_quoted_section_no_test_names_is_reported(
 
     assert "snippets/shop/core/errors.py:error-handlers" in untested
     assert (
-        "note: no test names what snippets/shop/core/errors.py:error-handlers quotes"
+        "note: no test here names what snippets/shop/core/errors.py:error-handlers"
         in capsys.readouterr().out
     )
     # What a test does name is not reported.

@@ -461,3 +461,34 @@ def test_a_route_handler_is_named_by_its_method_and_path(
 
     assert _selected(read_order, module) == {"test_an_order_is_read_back"}
     assert _selected(list_orders, module) == {"test_the_listing_pages"}
+
+
+def test_a_quoted_shared_fixture_selects_no_test_by_its_name(
+    service_module: Callable[[str, str], Path], test_module: WriteTestModule
+) -> None:
+    fixtures = service_module(
+        "shop_fixtures.py",
+        """
+        import pytest
+
+        # --8<-- [start:rollback]
+        @pytest.fixture
+        async def session(connection):
+            yield connection
+        # --8<-- [end:rollback]
+        """,
+    )
+    module = test_module(
+        """
+        from shop_fixtures import session
+
+        async def test_a_user_is_saved(session):
+            assert session
+        """
+    )
+
+    quoted = quote([(fixtures, "rollback")])
+
+    # Most tests request `session`: its own tests are the page's evidence.
+    assert {n.name for n in quoted.names} == {"session"}
+    assert _selected(quoted, module) == set()

@@ -186,8 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  runs {count} {tests} of {module.relative_to(REPO_ROOT)}")
     for target in selection.untested:
         print(
-            f"  note: no test names what {target} quotes; task test runs the"
-            " tests that reach it otherwise (through a shared fixture, over HTTP)"
+            f"  note: no test here names what {target} quotes; task test runs"
+            " the tests that reach it otherwise (through a shared fixture, over HTTP)"
         )
     targets = [str(t) for t in selection.targets]
     return int(pytest.main([*targets, *pytest_args], plugins=[_KeepPage(selection)]))

@@ -33,7 +33,10 @@ directly or through a fixture or helper of their own module:
 A test that reaches the code only through a shared fixture (``conftest.py``,
 ``tests/support``) is not one of them: the app fixture runs nearly all of
 the service, so following it would make every page's tests the whole suite.
-``task test`` stays the gate for that; this is the fast answer for one page.
+For the same reason a quoted shared fixture selects no test by its name:
+most tests request ``session`` or ``client``; the page's evidence module is
+what tests the fixture. ``task test`` stays the gate for all of these; this
+is the fast answer for one page.
 """
 
 import ast
@@ -71,6 +74,8 @@ class QuotedName:
     """A field of a settings class: also spelt as its environment variable."""
     route: "Route | None" = None
     """A route handler's method and path: a test requests it by those."""
+    fixture: bool = False
+    """A shared pytest fixture, which no test's own name for it selects."""
 
 
 @dataclass(frozen=True)
@@ -204,8 +209,10 @@ def _definitions_of(path: Path) -> tuple[tuple[ast.stmt, QuotedName], ...]:
     found: list[tuple[ast.stmt, QuotedName]] = []
     for node in tree.body:
         route = _route(node, prefixes)
+        fixture = "fixture" in set(_spelt_in(_decorators(node)))
         found += [
-            (node, QuotedName(n, module, False, False, route)) for n in _bound(node)
+            (node, QuotedName(n, module, False, False, route, fixture))
+            for n in _bound(node)
         ]
         if isinstance(node, ast.ClassDef):
             setting = "BaseSettings" in set(_spelt_in(node.bases))
@@ -337,6 +344,8 @@ def _tests_in(module: Path, quoted: QuotedCode) -> list[str]:
 
 def _names_it(definition: _Definition, name: QuotedName, named: set[str]) -> bool:
     spelt = definition.spelt
+    if name.fixture:
+        return False
     if name.route and name.route.requested_by(spelt, definition.paths):
         return True
     if name.setting and name.name.upper() in spelt:
