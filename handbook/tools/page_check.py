@@ -14,7 +14,8 @@ to one page can break, in this order, stopping at the first failure:
    - the tests of the code it quotes: the tests that name what its included
      sections define, the quoted tests themselves, and the tests that name
      an included config file (``handbook.tools.page_tests`` says how);
-   - every other test module that names the page (``docs/checker.md``).
+   - for a page that is not a principle's (``docs/checker.md``), the test
+     modules that name it.
 
 A test that reaches the quoted code only through a shared fixture (the app
 fixture runs nearly all of the service) is left to the whole suite:
@@ -113,8 +114,11 @@ def select(page: Path) -> Selection:
         p for p in TESTS_DIR.rglob("test_*.py") if not p.is_relative_to(DOCS_TESTS)
     )
     # A page without an evidence module (checker.md, …) has a test module
-    # that names it: `DOCS_DIR / "checker.md"`, `docs/checker.md`.
-    modules += [m for m in candidates if m not in modules and _names_page(m, relative)]
+    # that names it: `DOCS_DIR / "checker.md"`, `docs/checker.md`. (A
+    # principle page named elsewhere is an example, as in the tests of
+    # this tool, not a test of it.)
+    if principle is None:
+        modules += [m for m in candidates if _names_page(m, relative)]
     targets = included_targets(document)
     quoted = page_tests.quote(targets)
     tests = [
