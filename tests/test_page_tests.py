@@ -8,6 +8,7 @@ import pytest
 
 from handbook.content.docs_tree import REPO_ROOT
 from handbook.content.locations import LocatedError
+from handbook.content.snippet_sections import sections_in
 from handbook.tools import page_tests
 from handbook.tools.page_tests import QuotedCode, QuotedName, quote
 
@@ -294,8 +295,12 @@ def test_a_whole_test_module_included_runs_all_its_tests() -> None:
 
 
 @pytest.fixture
-def service_module(tmp_path: Path) -> Callable[[str, str], Path]:
-    """Write a module of a service (its own import root); return its path."""
+def service_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str, str], Path]:
+    """Write a module of a service in a folder of its own, the service's
+    import root for the test; return its path."""
+    monkeypatch.setattr(page_tests, "SERVICE_ROOT", tmp_path / "service")
 
     def write(name: str, source: str) -> Path:
         path = tmp_path / "service" / name
@@ -413,61 +418,149 @@ def test_a_module_imported_from_its_package_counts(
     assert _selected(QuotedCode(names={CREATE_APP}), module) == {"test_the_app_builds"}
 
 
-def test_a_route_handler_is_named_by_its_method_and_path(
-    service_module: Callable[[str, str], Path], test_module: WriteTestModule
+ORDERS_ROUTER = """
+    from fastapi import APIRouter
+
+    ORDERS = "/orders"
+    router = APIRouter(prefix=ORDERS)
+    users: APIRouter = APIRouter(tags=["users"])
+    cache = ResponseCache(prefix="/orders")
+
+    # --8<-- [start:read-order]
+    @router.get("/{order_id}")
+    async def read_order(order_id: int):
+        # --8<-- [start:etag]
+        etag = f'"{order_id}"'
+        # --8<-- [end:etag]
+        return {"id": order_id, "etag": etag}
+    # --8<-- [end:read-order]
+
+    # --8<-- [start:list-orders]
+    @router.get("")
+    async def list_orders(limit: int = 20):
+        return []
+    # --8<-- [end:list-orders]
+
+    # --8<-- [start:order-items]
+    @router.get(path="/{order_id}/items")
+    async def list_order_items(order_id: int):
+        return []
+    # --8<-- [end:order-items]
+
+    # --8<-- [start:cached-order]
+    @cache.get("/{order_id}")
+    def cached_order(order_id: int):
+        return None
+    # --8<-- [end:cached-order]
+
+    # --8<-- [start:register]
+    @users.post("/users")
+    async def register():
+        return {}
+    # --8<-- [end:register]
+"""
+
+REQUESTS = """
+    import httpx
+
+    ORDERS = "/orders"
+
+    async def test_an_order_is_read_back(client, order):
+        response = await client.get(f"/orders/{order['id']}?fields=total")
+        assert response.status_code == 200
+
+    async def test_the_listing_pages(client):
+        response = await client.get("/orders?limit=2")
+        assert response.status_code == 200
+
+    async def test_an_order_cannot_be_deleted(client, order):
+        response = await client.delete(f"/orders/{order['id']}")
+        assert response.headers.get("allow") == "GET, HEAD"
+
+    async def test_a_placed_order_has_a_location(client):
+        response = await client.post("/orders", json={"items": []})
+        assert response.headers["location"] == f"/orders/{response.json()['id']}"
+
+    async def test_head_answers_as_get_does(client):
+        response = await client.head("/orders/7")
+        assert response.headers["etag"]
+
+    def test_the_running_server_serves_an_order(server):
+        response = httpx.get(f"http://127.0.0.1:{server.port}/orders/7")
+        assert response.status_code == 200
+
+    async def test_a_path_built_from_a_constant(client):
+        response = await client.get(f"{ORDERS}/7/")
+        assert response.status_code == 200
+
+    async def test_a_request_by_method_name(client):
+        response = await client.request("GET", ORDERS + "/7")
+        assert response.status_code == 200
+
+    async def test_the_items_of_an_order(client):
+        response = await client.get("/orders/7/items")
+        assert response.status_code == 200
+
+    async def test_an_empty_order_id_reaches_no_items(client):
+        response = await client.get("/orders//items")
+        assert response.status_code == 404
+
+    async def test_a_user_registers(client):
+        response = await client.post("/users", json={"email": "ada@example.com"})
+        assert response.status_code == 201
+"""
+
+
+@pytest.mark.parametrize(
+    ("section", "requested_by"),
+    [
+        (
+            "read-order",
+            {
+                "test_an_order_is_read_back",
+                "test_head_answers_as_get_does",
+                "test_the_running_server_serves_an_order",
+                "test_a_path_built_from_a_constant",
+                "test_a_request_by_method_name",
+            },
+        ),
+        # A fragment of a handler is requested with it.
+        (
+            "etag",
+            {
+                "test_an_order_is_read_back",
+                "test_head_answers_as_get_does",
+                "test_the_running_server_serves_an_order",
+                "test_a_path_built_from_a_constant",
+                "test_a_request_by_method_name",
+            },
+        ),
+        ("list-orders", {"test_the_listing_pages"}),
+        ("order-items", {"test_the_items_of_an_order"}),
+        # A decorator spelt like a route, of something not an APIRouter.
+        ("cached-order", set()),
+        # A router without a prefix, declared with a type.
+        ("register", {"test_a_user_registers"}),
+    ],
+)
+def test_a_route_handler_is_named_by_a_request_of_its_method_and_path(
+    service_module: Callable[[str, str], Path],
+    test_module: WriteTestModule,
+    section: str,
+    requested_by: set[str],
 ) -> None:
-    router = service_module(
-        "orders.py",
-        """
-        from fastapi import APIRouter
+    router = service_module("orders.py", ORDERS_ROUTER)
+    module = test_module(REQUESTS)
 
-        router = APIRouter(prefix="/orders")
-
-        # --8<-- [start:read-order]
-        @router.get("/{order_id}")
-        async def read_order(order_id: int):
-            return {"id": order_id}
-        # --8<-- [end:read-order]
-
-        # --8<-- [start:list-orders]
-        @router.get("")
-        async def list_orders(limit: int = 20):
-            return []
-        # --8<-- [end:list-orders]
-        """,
-    )
-    module = test_module(
-        """
-        async def test_an_order_is_read_back(client, order):
-            response = await client.get(f"/orders/{order['id']}?fields=total")
-            assert response.status_code == 200
-
-        async def test_the_listing_pages(client):
-            response = await client.get("/orders?limit=2")
-            assert response.status_code == 200
-
-        async def test_an_order_cannot_be_deleted(client, order):
-            response = await client.delete(f"/orders/{order['id']}")
-            assert response.status_code == 405
-
-        async def test_a_placed_order_has_a_location(client):
-            response = await client.post("/orders", json={"items": []})
-            assert response.headers["location"] == f"/orders/{response.json()['id']}"
-        """
-    )
-
-    read_order = quote([(router, "read-order")])
-    list_orders = quote([(router, "list-orders")])
-
-    assert _selected(read_order, module) == {"test_an_order_is_read_back"}
-    assert _selected(list_orders, module) == {"test_the_listing_pages"}
+    assert _selected(quote([(router, section)]), module) == requested_by
 
 
 def test_a_quoted_shared_fixture_selects_no_test_by_its_name(
     service_module: Callable[[str, str], Path], test_module: WriteTestModule
 ) -> None:
+    service_module("support/__init__.py", "")
     fixtures = service_module(
-        "shop_fixtures.py",
+        "support/fixtures.py",
         """
         import pytest
 
@@ -480,7 +573,7 @@ def test_a_quoted_shared_fixture_selects_no_test_by_its_name(
     )
     module = test_module(
         """
-        from shop_fixtures import session
+        from support.fixtures import session
 
         async def test_a_user_is_saved(session):
             assert session
@@ -492,3 +585,106 @@ def test_a_quoted_shared_fixture_selects_no_test_by_its_name(
     # Most tests request `session`: its own tests are the page's evidence.
     assert {n.name for n in quoted.names} == {"session"}
     assert _selected(quoted, module) == set()
+
+
+def test_a_quoted_test_includes_its_decorators(test_module: WriteTestModule) -> None:
+    module = test_module(
+        """
+        import pytest
+
+        # --8<-- [start:status-codes]
+        @pytest.mark.parametrize("status", [200, 304])
+        # --8<-- [end:status-codes]
+        def test_a_cacheable_status_keeps_its_etag(status):
+            assert status
+
+        def test_another():
+            assert True
+        """
+    )
+
+    [section] = sections_in(module)
+    quoted = QuotedCode(
+        test_sections={module: [(section.start_line, section.end_line)]}
+    )
+
+    assert _selected(quoted, module) == {"test_a_cacheable_status_keeps_its_etag"}
+
+
+def test_a_script_is_named_by_its_name(
+    service_module: Callable[[str, str], Path], test_module: WriteTestModule
+) -> None:
+    script = service_module(
+        "scripts/load_models.py",
+        """
+        def tables():
+            return ["users", "orders"]
+        """,
+    )
+    module = test_module(
+        """
+        from tests.support.shop_fixtures import load_script
+
+        load_models = load_script("load_models")
+
+        def test_every_table_is_listed():
+            assert load_models.tables()
+
+        def test_another():
+            assert True
+        """
+    )
+    imported = test_module(
+        """
+        from load_models import tables
+
+        def test_the_orders_table_is_listed():
+            assert "orders" in tables()
+        """
+    )
+
+    quoted = quote([(script, None)])
+
+    assert _selected(quoted, module) == {"test_every_table_is_listed"}
+    # Imported by its own name, with its folder on the path.
+    assert _selected(quoted, imported) == {"test_the_orders_table_is_listed"}
+
+
+def test_a_package_is_not_named_by_the_file_name_every_package_has(
+    service_module: Callable[[str, str], Path],
+) -> None:
+    package = service_module("throwaway/__init__.py", "PORT = 5432\n")
+
+    assert "__init__.py" not in quote([(package, None)]).file_names
+
+
+def test_a_fragment_reads_an_imported_modules_definitions_as_attributes(
+    service_module: Callable[[str, str], Path],
+) -> None:
+    service_module("shop/__init__.py", "")
+    service_module("shop/users/__init__.py", "")
+    service_module(
+        "shop/users/security.py",
+        """
+        def create_access_token(subject):
+            return subject
+        """,
+    )
+    users = service_module(
+        "shop/users/service.py",
+        """
+        from shop.users import security
+
+        class UserService:
+            def token_for(self, user):
+                # --8<-- [start:token]
+                return security.create_access_token(str(user.id))
+                # --8<-- [end:token]
+        """,
+    )
+
+    quoted = quote([(users, "token")])
+
+    assert ("create_access_token", "shop.users.security") in {
+        (n.name, n.module) for n in quoted.names
+    }

@@ -181,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LocatedError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except SyntaxError as error:
+        # A module the selection reads (a test module, quoted code).
+        print(f"error: {error.filename}:{error.lineno}: {error.msg}", file=sys.stderr)
+        return 1
     print(f"site model: ok (registry, anatomy, verdicts) for {selection.page}")
     for module in selection.modules:
         print(f"  runs {module.relative_to(REPO_ROOT)}")

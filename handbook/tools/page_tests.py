@@ -1,42 +1,55 @@
 """The tests of the code one page quotes.
 
 A page quotes named sections of files: ``--8<-- "path:section"``. The tests
-of a quoted section are the test functions that name what it quotes,
-directly or through a fixture or helper of their own module:
+of a quoted section are the test functions (of ``tests/``, outside
+``tests/docs``, whose tests of a page are chosen by the page's ID) that
+name what it quotes, directly or through a fixture or helper of their own
+module:
 
 - A section of Python code (the service, ``snippets/shop/**.py``; a test
-  helper, ``tests/support/*.py``; ``throwaway/``; any module not a test
-  module) quotes the definitions that start in it: functions, classes,
-  module constants, and class members such as settings fields. A section
-  that starts at a class quotes the class, not its methods; a dunder method
-  such as ``__call__``, which no test names, stands for its class. A
-  fragment of a function body starts no definition, so it quotes what it
-  uses: the module's own definitions and those it imports, by name, and the
-  members of those classes it reads as attributes (``settings.cors_origins``);
-  a fragment of a route handler quotes its route too.
-  A test names a definition when it spells it (an identifier, an attribute,
-  a keyword argument, a fixture parameter, a string) in a module that
-  imports the defining module or names it in a string
+  helper, ``tests/support/*.py``; ``throwaway/``; a script; any module not
+  a test module) quotes the definitions that start in it (their ``def`` or
+  ``class`` line): functions, classes, module constants, and class members
+  such as settings fields. A section that starts at a class quotes the
+  class, not its methods; a dunder method such as ``__call__``, which no
+  test names, stands for its class. A fragment of a function body starts
+  no definition, so it quotes what it uses: the module's own definitions
+  and those it imports absolutely, by name; the definitions of the modules
+  it imports from their package, read as attributes (``from shop.users
+  import security``, then ``security.create_access_token``); and the
+  members of those classes it reads as attributes
+  (``settings.cors_origins``). A fragment of a route handler quotes its
+  route too.
+
+  A test names a definition when it spells it (an identifier, an
+  attribute, a keyword argument, a fixture parameter, a string) in a
+  module that imports the defining module or names it in a string
   (``"shop.core.main:create_app"``). A settings field counts in any test
-  of the service, and also when spelt as its environment variable
-  (``CORS_ORIGINS``, in a mapping or a ``.env`` line). A route handler is
-  also named by a request: its method and a path of its shape
-  (``client.get(f"/orders/{order['id']}")`` for ``GET /orders/{order_id}``).
-  A module outside the service (an example conftest, a script) is also
-  named by its path or file name in a string.
+  module that does so for any module of the service, and also when spelt
+  as its environment
+  variable (``CORS_ORIGINS``, in a mapping or a ``.env`` line). A route
+  handler of an ``APIRouter`` is also named by a request of its method to
+  a path of its shape: ``client.get(f"/orders/{order['id']}")``,
+  ``client.request("GET", ORDERS + "/7")`` or ``httpx.get(url)`` with a
+  full URL, for ``GET /orders/{order_id}``; a HEAD request names a GET
+  route, which the service answers. A module outside the service is also
+  named by its path or file name in a string, and a script (a module
+  outside any package) by its name (``load_script("load_models")``).
+  A quoted pytest fixture selects no test by its name: most tests request
+  ``session`` or ``client``, and the page's evidence module is what tests
+  the fixture.
 - A section of a test module (``tests/**/test_*.py``): the tests written in
-  it, and the tests of that module that use a fixture or helper written in
-  it. A whole test module included: all of its tests.
+  it (decorators included), and the tests of that module that use a
+  fixture or helper written in it. A whole test module included: all of
+  its tests.
 - Any other file (a config file, a page): the tests that name its path or
   its file name in a string.
 
 A test that reaches the code only through a shared fixture (``conftest.py``,
 ``tests/support``) is not one of them: the app fixture runs nearly all of
 the service, so following it would make every page's tests the whole suite.
-For the same reason a quoted shared fixture selects no test by its name:
-most tests request ``session`` or ``client``; the page's evidence module is
-what tests the fixture. ``task test`` stays the gate for all of these; this
-is the fast answer for one page.
+``task test`` stays the gate for all of these; this is the fast answer for
+one page.
 """
 
 import ast
@@ -58,6 +71,8 @@ Lines = tuple[int, int]
 """A section's marker lines: what it quotes lies strictly between them."""
 UrlPath = tuple[str, ...]
 """A URL path a test spells, as segments; a formatted value is ``"{}"``."""
+Request = tuple[str, UrlPath]
+"""A request a test makes: ``client.get(f"/orders/{order['id']}")``."""
 HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
 
 
@@ -72,8 +87,8 @@ class QuotedName:
     """Defined in a class body (a field, a method), not at module level."""
     setting: bool
     """A field of a settings class: also spelt as its environment variable."""
-    route: "Route | None" = None
-    """A route handler's method and path: a test requests it by those."""
+    routes: "tuple[Route, ...]" = ()
+    """A route handler's methods and path: a test requests it by those."""
     fixture: bool = False
     """A shared pytest fixture, which no test's own name for it selects."""
 
@@ -83,20 +98,19 @@ class Route:
     """``GET /orders/{order_id}``, as a method and the path's segments."""
 
     method: str
-    segments: tuple[str, ...]
+    segments: UrlPath
 
-    def requested_by(self, spelt: frozenset[str], paths: frozenset[UrlPath]) -> bool:
-        """A test spells the method (``client.get``, ``"GET"``) and a path of
-        this shape (``f"/orders/{order['id']}"``; a query is left out)."""
-        if self.method not in spelt and self.method.upper() not in spelt:
-            return False
+    def requested_by(self, requests: frozenset[Request]) -> bool:
+        """A request of this method (HEAD for GET: the service answers it
+        with the GET handler) to a path of this shape."""
         return any(
-            len(path) == len(self.segments)
+            (method == self.method or (method, self.method) == ("head", "get"))
+            and len(path) == len(self.segments)
             and all(
                 (want.startswith("{") and bool(got)) or got == want
                 for got, want in zip(path, self.segments, strict=True)
             )
-            for path in paths
+            for method, path in requests
         )
 
 
@@ -132,10 +146,22 @@ def quote(targets: Iterable[tuple[Path, str | None]]) -> QuotedCode:
             quoted.names |= _quoted_names(path, lines)
         if not path.is_relative_to(SERVICE_ROOT / SERVICE_PACKAGE):
             # The service's modules are imported, never named by path.
-            quoted.file_names.add(path.name)
-            if path.is_relative_to(REPO_ROOT):
-                quoted.file_names.add(path.relative_to(REPO_ROOT).as_posix())
+            quoted.file_names |= _file_names(path)
     return quoted
+
+
+def _file_names(path: Path) -> set[str]:
+    """How a test names a file: its repository path, its file name (not a
+    package's ``__init__.py``, which every package has), a script's name
+    (``load_script("load_models")``)."""
+    names = set()
+    if path.is_relative_to(REPO_ROOT):
+        names.add(path.relative_to(REPO_ROOT).as_posix())
+    if path.name != "__init__.py":
+        names.add(path.name)
+    if path.suffix == ".py" and _is_script(path):
+        names.add(path.stem)
+    return names
 
 
 def tests_of(quoted: QuotedCode, modules: Iterable[Path]) -> list[TestFunction]:
@@ -187,11 +213,17 @@ def _quoted_names(path: Path, lines: Lines | None) -> set[QuotedName]:
         if name.name in (attributes if name.member else names)
         and (module == path or name.member or name.name in _imported_names(path))
     }
+    used |= {
+        name
+        for module in _imported_modules(path)
+        for _, name in _definitions_of(module)
+        if not name.member and name.name in attributes
+    }
     # A fragment of a route handler is requested with the handler's route.
     enclosing = {
         name
         for node, name in definitions
-        if name.route and lines and node.lineno < lines[0] < _end(node)
+        if name.routes and lines and node.lineno < lines[0] < _end(node)
     }
     return used | enclosing
 
@@ -206,12 +238,13 @@ def _definitions_of(path: Path) -> tuple[tuple[ast.stmt, QuotedName], ...]:
     module = _module_name(path)
     tree = _parse(path)
     prefixes = _router_prefixes(tree)
+    constants = _string_constants(tree)
     found: list[tuple[ast.stmt, QuotedName]] = []
     for node in tree.body:
-        route = _route(node, prefixes)
+        routes = _routes(node, prefixes, constants)
         fixture = "fixture" in set(_spelt_in(_decorators(node)))
         found += [
-            (node, QuotedName(n, module, False, False, route, fixture))
+            (node, QuotedName(n, module, False, False, routes, fixture))
             for n in _bound(node)
         ]
         if isinstance(node, ast.ClassDef):
@@ -229,28 +262,54 @@ def _definitions_of(path: Path) -> tuple[tuple[ast.stmt, QuotedName], ...]:
 
 
 def _router_prefixes(tree: ast.Module) -> dict[str, str]:
-    """``router = APIRouter(prefix="/orders")``: the prefix of each router."""
+    """``router = APIRouter(prefix="/orders")``: each router and its prefix
+    (a router whose prefix is not a string the module spells is left out)."""
+    constants = _string_constants(tree)
     prefixes = {}
     for node in tree.body:
         match node:
-            case ast.Assign(targets=[ast.Name(id=name)], value=ast.Call() as call):
-                for keyword in call.keywords:
-                    match keyword:
-                        case ast.keyword(arg="prefix", value=ast.Constant(str() as p)):
-                            prefixes[name] = p
-                prefixes.setdefault(name, "")
+            case ast.Assign(targets=[ast.Name(id=name)], value=ast.Call() as call) | (
+                ast.AnnAssign(target=ast.Name(id=name), value=ast.Call() as call)
+            ) if _callee(call) == "APIRouter":
+                given = {k.arg: k.value for k in call.keywords}
+                prefix = _text(given["prefix"], constants) if "prefix" in given else ""
+                if prefix is not None:
+                    prefixes[name] = prefix
     return prefixes
 
 
-def _route(node: ast.stmt, prefixes: dict[str, str]) -> Route | None:
-    """``@router.get("/{order_id}")`` on a handler: its method and path."""
+def _routes(
+    node: ast.stmt, prefixes: dict[str, str], constants: dict[str, str]
+) -> tuple[Route, ...]:
+    """``@router.get("/{order_id}")`` on a handler: its methods and path."""
+    routes: list[Route] = []
     for decorator in _decorators(node):
         match decorator:
-            case ast.Call(
-                func=ast.Attribute(value=ast.Name(id=router), attr=method),
-                args=[ast.Constant(value=str() as path), *_],
-            ) if method in HTTP_METHODS and router in prefixes:
-                return Route(method, _segments(prefixes[router] + path))
+            case ast.Call(func=ast.Attribute(value=ast.Name(id=router), attr=verb)) if (
+                router in prefixes
+            ):
+                given = {k.arg: k.value for k in decorator.keywords}
+                path_node = decorator.args[0] if decorator.args else given.get("path")
+                path = _text(path_node, constants) if path_node else None
+                if path is None:
+                    continue
+                methods = [verb] if verb in HTTP_METHODS else []
+                listed = given.get("methods")
+                if verb == "api_route" and isinstance(listed, ast.List):
+                    methods = [
+                        m.value.lower()
+                        for m in listed.elts
+                        if isinstance(m, ast.Constant) and isinstance(m.value, str)
+                    ]
+                segments = _segments(prefixes[router] + path)
+                routes += [Route(method, segments) for method in methods]
+    return tuple(routes)
+
+
+def _callee(call: ast.Call) -> str | None:
+    match call.func:
+        case ast.Name(id=name) | ast.Attribute(attr=name):
+            return name
     return None
 
 
@@ -258,9 +317,17 @@ def _segments(path: str) -> UrlPath:
     return tuple(path.partition("?")[0].rstrip("/").split("/"))
 
 
+def _is_script(path: Path) -> bool:
+    """A module outside any package (``snippets/scripts/load_models.py``):
+    run or loaded by its path, under its own name."""
+    return not (path.parent / "__init__.py").is_file()
+
+
 def _module_name(path: Path) -> str:
     """The module's import name, from the service's root or the repository's
     (a file outside both, as in a test, from its own folder)."""
+    if _is_script(path):
+        return path.stem
     roots = [r for r in (SERVICE_ROOT, REPO_ROOT) if path.is_relative_to(r)]
     package = path.stem == "__init__"
     root = roots[0] if roots else path.parents[1 if package else 0]
@@ -285,14 +352,30 @@ def _imported_names(path: Path) -> set[str]:
 
 def _imported_files(path: Path) -> list[Path]:
     """The repository's own modules a module imports from."""
-    files = []
-    for module in sorted({module for module, _ in _imports_of(path)}):
-        relative = Path(*module.split("."))
-        for root in (SERVICE_ROOT, REPO_ROOT):
-            for candidate in (root / f"{relative}.py", root / relative / "__init__.py"):
-                if candidate.is_file():
-                    files.append(candidate)
-    return files
+    return [
+        found
+        for module in sorted({module for module, _ in _imports_of(path)})
+        if (found := _module_file(module)) is not None
+    ]
+
+
+def _imported_modules(path: Path) -> list[Path]:
+    """The repository's own modules a module imports as a name:
+    ``from shop.users import security`` (then ``security.hash_password``)."""
+    return [
+        found
+        for module, name in _imports_of(path)
+        if (found := _module_file(f"{module}.{name}")) is not None
+    ]
+
+
+def _module_file(module: str) -> Path | None:
+    relative = Path(*module.split("."))
+    for root in (SERVICE_ROOT, REPO_ROOT):
+        for candidate in (root / f"{relative}.py", root / relative / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def _starts_in(node: ast.AST, lines: Lines | None) -> bool:
@@ -312,8 +395,8 @@ class _Definition:
     name: str
     node: ast.stmt
     spelt: frozenset[str]
-    paths: frozenset[UrlPath]
-    """The URL paths it spells: ``"/orders"``, ``f"/orders/{order_id}"``."""
+    requests: frozenset[Request]
+    """The requests it makes: ``client.get(f"/orders/{order_id}")``."""
     tests: tuple[str, ...]
     """The tests it is: a test function's name, a test class's methods."""
 
@@ -346,7 +429,7 @@ def _names_it(definition: _Definition, name: QuotedName, named: set[str]) -> boo
     spelt = definition.spelt
     if name.fixture:
         return False
-    if name.route and name.route.requested_by(spelt, definition.paths):
+    if any(route.requested_by(definition.requests) for route in name.routes):
         return True
     if name.setting and name.name.upper() in spelt:
         return True
@@ -360,9 +443,11 @@ def _names_it(definition: _Definition, name: QuotedName, named: set[str]) -> boo
 @cache
 def _test_module_definitions(module: Path) -> tuple[_Definition, ...]:
     found = []
-    for node in _parse(module).body:
+    tree = _parse(module)
+    constants = _string_constants(tree)
+    for node in tree.body:
         spelt = frozenset(_spelt_in([node]))
-        paths = frozenset(_paths_in(node))
+        requests = frozenset(_requests_in(node, constants))
         for name in _bound(node):
             if isinstance(node, ast.ClassDef):
                 tests = tuple(
@@ -375,7 +460,7 @@ def _test_module_definitions(module: Path) -> tuple[_Definition, ...]:
                 tests = (name,) if name.startswith("test") else ()
             else:
                 tests = ()
-            found.append(_Definition(name, node, spelt, paths, tests))
+            found.append(_Definition(name, node, spelt, requests, tests))
     return tuple(found)
 
 
@@ -392,8 +477,13 @@ def _modules_named(module: Path) -> set[str]:
             named.add(node.module)
             named |= {f"{node.module}.{alias.name}" for alias in node.names}
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # "shop.core.main:create_app", or a module's dotted name as
+            # `python -m` takes it; not a host, a logger or a database name
+            # ("shop.example", "shop.access", "shop").
             dotted, colon, _ = node.value.partition(":")
-            if (colon or "." in dotted) and _is_dotted(dotted):
+            if _is_dotted(dotted) and (
+                colon or ("." in dotted and _module_file(dotted))
+            ):
                 named.add(dotted)
     return named
 
@@ -461,28 +551,65 @@ def _names(node: ast.AST) -> Iterator[str]:
                     yield variable
 
 
-def _paths_in(node: ast.AST) -> Iterator[UrlPath]:
-    """URL paths spelt in a node, a formatted value as a ``"{}"`` segment."""
-    # The literal parts of an f-string are constants too: not paths alone.
-    parts = {
-        id(part)
-        for child in ast.walk(node)
-        if isinstance(child, ast.JoinedStr)
-        for part in child.values
+def _requests_in(node: ast.AST, constants: dict[str, str]) -> Iterator[Request]:
+    """The requests a node makes: ``client.get(path)``, ``client.request("GET",
+    path)``; a full URL is its path, a formatted value a ``"{}"`` segment."""
+    for call in ast.walk(node):
+        match call:
+            case ast.Call(func=ast.Attribute(attr=verb), args=[first, *rest]):
+                if verb in HTTP_METHODS:
+                    method, target = verb, first
+                elif verb == "request" and rest:
+                    method, target = (_text(first, constants) or "").lower(), rest[0]
+                else:
+                    continue
+                url = _text(target, constants, unknown="{}")
+                if url is not None and (path := _url_path(url)) is not None:
+                    yield method, path
+
+
+def _url_path(url: str) -> UrlPath | None:
+    scheme, found, rest = url.partition("://")
+    if found and scheme.isalpha():
+        url = "/" + rest.partition("/")[2]
+    return _segments(url) if url.startswith("/") else None
+
+
+def _string_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level ``NAME = "text"`` constants: ``ORDERS = "/orders"``."""
+    return {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
     }
-    for child in ast.walk(node):
-        match child:
-            case ast.Constant(value=str() as text) if (
-                text.startswith("/") and id(child) not in parts
-            ):
-                yield _segments(text)
-            case ast.JoinedStr(values=[ast.Constant(value=str() as head), *rest]):
-                if head.startswith("/"):
-                    tail = "".join(
-                        str(v.value) if isinstance(v, ast.Constant) else "{}"
-                        for v in rest
-                    )
-                    yield _segments(head + tail)
+
+
+def _text(
+    node: ast.expr, constants: dict[str, str], unknown: str | None = None
+) -> str | None:
+    """The string an expression spells: a literal, a module constant, an
+    f-string or a sum of them; any other part is ``unknown`` (None: no
+    string)."""
+    match node:
+        case ast.Constant(value=str() as text):
+            return text
+        case ast.Name(id=name) if name in constants:
+            return constants[name]
+        case ast.JoinedStr(values=values):
+            parts = [
+                _text(v.value if isinstance(v, ast.FormattedValue) else v, constants)
+                for v in values
+            ]
+            return "".join(p if p is not None else "{}" for p in parts)
+        case ast.BinOp(left=left, op=ast.Add(), right=right):
+            head = _text(left, constants, unknown)
+            tail = _text(right, constants, unknown)
+            return None if head is None or tail is None else head + tail
+    return unknown
 
 
 def _is_dotted(text: str) -> bool:
