@@ -138,3 +138,14 @@ def test_a_wrong_page_is_a_usage_error(
 ) -> None:
     assert page_check.main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_test_module_that_does_not_parse_is_named_by_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "test_orders.py"
+    broken.write_text("async def test_an_order_is_read(client:\n", encoding="utf-8")
+    monkeypatch.setattr(page_check, "TESTS_DIR", tmp_path)
+
+    assert page_check.main([str(ETAG_PAGE)]) == 1
+    assert f"error: {broken}:1: " in capsys.readouterr().err
