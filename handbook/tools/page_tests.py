@@ -194,6 +194,8 @@ def _section_lines(path: Path, section: str | None) -> Lines | None:
 
 
 def _quoted_names(path: Path, lines: Lines | None) -> set[QuotedName]:
+    """The definitions a section of a Python module quotes (the rules are in
+    the module docstring)."""
     definitions = _definitions_of(path)
     started = {name for node, name in definitions if _starts_in(node, lines)}
     if any(not name.member for name in started):
@@ -201,7 +203,9 @@ def _quoted_names(path: Path, lines: Lines | None) -> set[QuotedName]:
     if started:
         return started
     # A fragment: the definitions it calls or reads by name, its module's own
-    # or imported, and the members of those classes it reads as attributes.
+    # or imported; those of the modules it imports, read as attributes; and
+    # the members it reads as attributes, of its module's classes or of the
+    # modules it imports from.
     inside = [n for n in ast.walk(_parse(path)) if _starts_in(n, lines)]
     names = {n.id for n in inside if isinstance(n, ast.Name)}
     attributes = {n.attr for n in inside if isinstance(n, ast.Attribute)}
