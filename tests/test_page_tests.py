@@ -1,5 +1,6 @@
 """Which tests are the tests of the code a page quotes (`task check`)."""
 
+import re
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,20 @@ from handbook.content.locations import LocatedError
 from handbook.content.snippet_sections import sections_in
 from handbook.tools import page_tests
 from handbook.tools.page_tests import QuotedCode, QuotedName, quote
+
+# The sources below spell a section's markers <start:name> and <end:name>;
+# they are written out as real ones. Spelt out here, they would be sections
+# of this file that no page quotes.
+MARKER = "--8<" + "-- [{kind}:{name}]"
+
+
+def _source(text: str) -> str:
+    return re.sub(
+        r"<(start|end):([a-z][-a-z0-9]*)>",
+        lambda found: MARKER.format(kind=found[1], name=found[2]),
+        textwrap.dedent(text),
+    )
+
 
 CONFIG = REPO_ROOT / "snippets/shop/core/config.py"
 MAIN = REPO_ROOT / "snippets/shop/core/main.py"
@@ -31,7 +46,7 @@ def test_module(tmp_path: Path) -> WriteTestModule:
 
     def write(source: str) -> Path:
         path = tmp_path / f"test_case_{len(list(tmp_path.iterdir()))}.py"
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        path.write_text(_source(source), encoding="utf-8")
         return path
 
     return write
@@ -305,7 +320,7 @@ def service_module(
     def write(name: str, source: str) -> Path:
         path = tmp_path / "service" / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        path.write_text(_source(source), encoding="utf-8")
         return path
 
     return write
@@ -320,10 +335,10 @@ def test_a_section_may_start_below_the_decorator(
         import functools
 
         @functools.cache
-        # --8<-- [start:price-list]
+        # <start:price-list>
         def price_list() -> dict[str, int]:
             return {"SKU-1": 1200}
-        # --8<-- [end:price-list]
+        # <end:price-list>
         """,
     )
 
@@ -340,14 +355,14 @@ def test_a_settings_class_is_told_from_a_model_by_its_base(
         from pydantic_settings import BaseSettings
 
         class Settings(BaseSettings):
-            # --8<-- [start:cors-origins]
+            # <start:cors-origins>
             cors_origins: tuple[str, ...] = ()
-            # --8<-- [end:cors-origins]
+            # <end:cors-origins>
 
         class OrderCreate(BaseModel):
-            # --8<-- [start:items]
+            # <start:items>
             items: list[str]
-            # --8<-- [end:items]
+            # <end:items>
         """,
     )
 
@@ -368,10 +383,10 @@ def test_a_quoted_dunder_method_stands_for_its_class(
             def __init__(self, app):
                 self.app = app
 
-            # --8<-- [start:call]
+            # <start:call>
             async def __call__(self, scope, receive, send):
                 await self.app(scope, receive, send)
-            # --8<-- [end:call]
+            # <end:call>
         """,
     )
 
@@ -426,38 +441,38 @@ ORDERS_ROUTER = """
     users: APIRouter = APIRouter(tags=["users"])
     cache = ResponseCache(prefix="/orders")
 
-    # --8<-- [start:read-order]
+    # <start:read-order>
     @router.get("/{order_id}")
     async def read_order(order_id: int):
-        # --8<-- [start:etag]
+        # <start:etag>
         etag = f'"{order_id}"'
-        # --8<-- [end:etag]
+        # <end:etag>
         return {"id": order_id, "etag": etag}
-    # --8<-- [end:read-order]
+    # <end:read-order>
 
-    # --8<-- [start:list-orders]
+    # <start:list-orders>
     @router.get("")
     async def list_orders(limit: int = 20):
         return []
-    # --8<-- [end:list-orders]
+    # <end:list-orders>
 
-    # --8<-- [start:order-items]
+    # <start:order-items>
     @router.get(path="/{order_id}/items")
     async def list_order_items(order_id: int):
         return []
-    # --8<-- [end:order-items]
+    # <end:order-items>
 
-    # --8<-- [start:cached-order]
+    # <start:cached-order>
     @cache.get("/{order_id}")
     def cached_order(order_id: int):
         return None
-    # --8<-- [end:cached-order]
+    # <end:cached-order>
 
-    # --8<-- [start:register]
+    # <start:register>
     @users.post("/users")
     async def register():
         return {}
-    # --8<-- [end:register]
+    # <end:register>
 """
 
 REQUESTS = """
@@ -564,11 +579,11 @@ def test_a_quoted_shared_fixture_selects_no_test_by_its_name(
         """
         import pytest
 
-        # --8<-- [start:rollback]
+        # <start:rollback>
         @pytest.fixture
         async def session(connection):
             yield connection
-        # --8<-- [end:rollback]
+        # <end:rollback>
         """,
     )
     module = test_module(
@@ -592,9 +607,9 @@ def test_a_quoted_test_includes_its_decorators(test_module: WriteTestModule) -> 
         """
         import pytest
 
-        # --8<-- [start:status-codes]
+        # <start:status-codes>
         @pytest.mark.parametrize("status", [200, 304])
-        # --8<-- [end:status-codes]
+        # <end:status-codes>
         def test_a_cacheable_status_keeps_its_etag(status):
             assert status
 
@@ -677,9 +692,9 @@ def test_a_fragment_reads_an_imported_modules_definitions_as_attributes(
 
         class UserService:
             def token_for(self, user):
-                # --8<-- [start:token]
+                # <start:token>
                 return security.create_access_token(str(user.id))
-                # --8<-- [end:token]
+                # <end:token>
         """,
     )
 
