@@ -47,7 +47,7 @@ HANDBOOK_MAY_IMPORT: dict[str, frozenset[str]] = {
         {"handbook.content", "handbook.checker", "benchmarks.results"}
     ),
     "handbook.tools": frozenset(
-        {"handbook.content", "handbook.checks", "handbook.site"}
+        {"handbook.content", "handbook.checker", "handbook.checks", "handbook.site"}
     ),
 }
 

@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from handbook.checker.pysource import module_name
 from handbook.content.docs_tree import REPO_ROOT
 from handbook.content.locations import LocatedError, Location
 from handbook.content.snippet_sections import sections_in
@@ -239,7 +240,7 @@ def _end(node: ast.stmt) -> int:
 @cache
 def _definitions_of(path: Path) -> tuple[tuple[ast.stmt, QuotedName], ...]:
     """Each definition of one module, at module level or in a class."""
-    module = _module_name(path)
+    module = module_name(path)
     tree = _parse(path)
     prefixes = _router_prefixes(tree)
     constants = _string_constants(tree)
@@ -323,20 +324,9 @@ def _segments(path: str) -> UrlPath:
 
 def _is_script(path: Path) -> bool:
     """A module outside any package (``snippets/scripts/load_models.py``):
-    run or loaded by its path, under its own name."""
+    run or loaded by its path, under its own name (``module_name`` gives
+    it that name too)."""
     return not (path.parent / "__init__.py").is_file()
-
-
-def _module_name(path: Path) -> str:
-    """The module's import name, from the service's root or the repository's
-    (a file outside both, as in a test, from its own folder)."""
-    if _is_script(path):
-        return path.stem
-    roots = [r for r in (SERVICE_ROOT, REPO_ROOT) if path.is_relative_to(r)]
-    package = path.stem == "__init__"
-    root = roots[0] if roots else path.parents[1 if package else 0]
-    parts = path.relative_to(root).with_suffix("").parts
-    return ".".join(parts[:-1] if package else parts)
 
 
 @cache
