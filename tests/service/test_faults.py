@@ -9,6 +9,7 @@ The hang guards are generous limits against a stuck test, not speed targets.
 
 import asyncio
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -215,6 +216,30 @@ async def test_a_pooled_connection_that_no_longer_answers_is_a_503(
         assert warning["error"] == "TimeoutError"
 
 
+# --8<-- [start:pre-ping]
+async def test_a_pooled_connection_the_server_closed_is_replaced_unseen(
+    settings: Settings,
+    proxy: DatabaseProxy,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async with _shop(proxy, settings) as client:
+        # One connection now waits in the pool.
+        assert (await client.get("/products")).status_code == 200
+
+        # The server side closes it while no request runs (a restart, an
+        # idle timeout), and is back before the next request.
+        await proxy.stop()
+        await proxy.start()
+        capsys.readouterr()
+        response = await asyncio.wait_for(client.get("/products"), HANG_GUARD_SECONDS)
+
+        # pool_pre_ping found the closed connection and opened a new one:
+        # the request never saw it (without the ping, it is a 503).
+        assert response.status_code == 200
+        assert not [line for line in _log(capsys) if line["level"] != "INFO"]
+        # --8<-- [end:pre-ping]
+
+
 RUNNING = "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query = $1"
 
 
@@ -335,10 +360,15 @@ async def test_with_the_pool_exhausted_a_request_is_a_quick_503(
         # Another request (here: the test) holds the only connection.
         async with served.state["engine"].connect():
             capsys.readouterr()
+            started = time.monotonic()
             response = await asyncio.wait_for(
                 client.get("/products"), HANG_GUARD_SECONDS
             )
+            waited = time.monotonic() - started
         assert_error(response, 503, "service_unavailable")
+        # It waited for the pool_timeout of 0.5 s, not SQLAlchemy's 30 s.
+        # (The upper bound leaves a loaded machine room.)
+        assert 0.5 <= waited < 5, waited
         [warning] = [line for line in _log(capsys) if line["level"] == "WARNING"]
         assert warning["error"] == "TimeoutError"
 
