@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import InvalidRequestError, MissingGreenlet
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, lazyload
 
 from shop.catalog.models import Product
@@ -483,13 +483,27 @@ def count_statements(connection: AsyncConnection) -> Iterator[list[str]]:
         ):
             statements.append(statement)
 
-    sync_engine = connection.sync_engine
-    event.listen(sync_engine, "before_cursor_execute", record)
+    # On the connection itself, not its engine: a statement another test or
+    # request sends on another pooled connection is not this block's.
+    sync_connection = connection.sync_connection
+    assert sync_connection is not None, "count on a connection that is open"
+    event.listen(sync_connection, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(sync_engine, "before_cursor_execute", record)
+        event.remove(sync_connection, "before_cursor_execute", record)
     # --8<-- [end:count-statements]
+
+
+async def test_count_statements_counts_its_own_connection_only(
+    connection: AsyncConnection, engine: AsyncEngine
+) -> None:
+    with count_statements(connection) as statements:
+        await connection.execute(text("SELECT 'on the counted connection'"))
+        async with engine.connect() as other:
+            await other.execute(text("SELECT 'on another connection'"))
+
+    assert statements == ["SELECT 'on the counted connection'"]
 
 
 async def _statements_to_list(
