@@ -279,6 +279,53 @@ async def test_offset_reads_every_row_it_skips_and_a_cursor_does_not(
     assert _scan_rows(cursor_plan) == 20
 
 
+async def test_an_order_committed_late_behind_the_cursor_is_skipped(
+    create_database: DatabaseFactory,
+) -> None:
+    """PostgreSQL hands out an id at insert, not at commit: an order whose
+    transaction took a lower id and commits after a page was read sits behind
+    the cursor, so no later page lists it."""
+    url = await create_database()
+    await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
+    engine = create_async_engine(url)
+
+    async def page(user_id: int, after_id: int, limit: int) -> list[int]:
+        async with AsyncSession(engine) as session:
+            orders = await OrderRepository(session).list_for_user(
+                user_id, after_id, limit
+            )
+            return [order.id for order in orders]
+
+    try:
+        async with engine.begin() as connection:
+            user_id = await connection.scalar(
+                text(
+                    "INSERT INTO users (email, name, password_hash)"
+                    " VALUES ('ada@example.com', 'Ada', 'not a real hash')"
+                    " RETURNING id"
+                )
+            )
+        place = text("INSERT INTO orders (user_id) VALUES (:user_id) RETURNING id")
+        async with engine.connect() as slow_checkout:
+            # A checkout takes its order's id, then stays open a while.
+            late = await slow_checkout.scalar(place, {"user_id": user_id})
+            async with engine.begin() as connection:
+                for _ in range(2):
+                    await connection.execute(place, {"user_id": user_id})
+            first_page = await page(user_id, after_id=0, limit=1)
+            await slow_checkout.commit()
+
+        rest = await page(user_id, after_id=first_page[-1], limit=100)
+        everything = await page(user_id, after_id=0, limit=100)
+    finally:
+        await engine.dispose()
+
+    assert first_page == [late + 1]
+    assert late in everything
+    assert late not in first_page + rest
+    assert "committed late behind the cursor is not listed" in prose(PAGE)
+
+
 def _arrays_outside_pages(
     schema: dict[str, Any],
     components: dict[str, Any],
