@@ -54,7 +54,7 @@ def pinned_image(compose_file: Path = COMPOSE_FILE) -> str:
     if not re.fullmatch(r"postgres:\d+(\.\d+)?(-[a-z0-9]+)?", image):
         raise NoPostgresError(
             f"{compose_file}: the postgres image {image!r} pins no major version "
-            "(expected postgres:<major>[-<variant>], e.g. postgres:15-bookworm)"
+            "(expected postgres:<major> or postgres:<major>-<variant>)"
         )
     return image
 

@@ -432,9 +432,13 @@ ELEMENT_BUDGET = 1_600
 # dependency reads it, and the test that each start-up makes every resource
 # anew: 1,722 elements on 2026-12-06, 81 KiB, within the byte budget. Due a
 # shorter quote; this ceiling stops it growing meanwhile.
+# Typed settings was at 1,597 when its Do example took on the three choices
+# of the service's own Settings a review cites it for (Secret[PostgresDsn],
+# hide_input_in_errors=True, extra="forbid"): 1,615 on 2026-12-07.
 ELEMENT_BUDGET_OF = {
     "corrections": 2_700,
     "principles/operations/graceful-shutdown/": 1_750,
+    "principles/configuration/config-typed/": 1_620,
 }
 
 

@@ -26,6 +26,7 @@ from tests.support.shop_fixtures import (
     client_for,
     on_database,
 )
+from throwaway.postgres import pinned_major
 
 APP_ROLE_SQL = SNIPPETS_DIR / "db" / "app_role.sql"
 PSQL_TIMEOUT_SECONDS = 60
@@ -44,7 +45,8 @@ def run_app_role_sql(database_url: str, environment: Mapping[str, str]) -> None:
     ``-v ON_ERROR_STOP=1 --no-psqlrc``, with ``environment`` added to the
     process environment (and no SHOP_APP_PASSWORD but the one it names)."""
     psql = shutil.which("psql")
-    assert psql, "psql is not on PATH (apt-get install postgresql-client-15)"
+    package = f"postgresql-client-{pinned_major()}"
+    assert psql, f"psql is not on PATH (apt-get install {package})"
     inherited = {k: v for k, v in os.environ.items() if k != "SHOP_APP_PASSWORD"}
     result = subprocess.run(  # our own arguments
         [psql, "-v", "ON_ERROR_STOP=1", "--no-psqlrc", "--quiet",

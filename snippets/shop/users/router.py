@@ -96,5 +96,6 @@ async def read_user(
     """
     if user_id != current_user.id:
         raise NotFoundError("User not found")
-    return await service.get_profile(user_id)
+    # The caller's own row, whatever the path says: scoped to the caller.
+    return await service.get_profile(current_user.id)
     # --8<-- [end:read-user]

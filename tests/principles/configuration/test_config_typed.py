@@ -4,17 +4,25 @@ The page's inline examples run on their own (tests/docs/test_python_examples.py)
 these tests check the reference service's Settings class.
 """
 
+import secrets
+from pathlib import Path
+from typing import Any
+
 import pytest
 from pydantic import PostgresDsn, SecretStr, TypeAdapter, ValidationError
+from pydantic_settings import BaseSettings
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.fences import find_fences
 from shop.core.config import Settings
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "configuration" / "config-typed.md"
 
 JWT_SECRET = "x" * 48  # long enough for HS256; a test value, never a real key
+DATABASE_URL = "postgresql+asyncpg://shop@db.internal/shop"
 
 
 def test_a_wrong_setting_fails_at_start_up_naming_it() -> None:
@@ -133,4 +141,104 @@ def test_a_url_without_a_scheme_passes_a_str_and_stops_the_settings() -> None:
     assert "A `str` also accepts `localhost:5432/shop` (no scheme at all)" in prose
     assert "`PostgresDsn` rejects the URL without a scheme when the settings load" in (
         prose
+    )
+
+
+# The Do example's Settings class, the pattern a review cites: checked here
+# for what the page says it does, and what the weaker choices would not.
+
+
+def _do_example_settings(**replacements: str) -> type[BaseSettings]:
+    """The ``Settings`` class of the page's Do example, with ``replacements``."""
+    block = next(
+        b
+        for b in find_fences(PAGE)
+        if b.language == "python" and "model_config" in b.source
+    )
+    code = block.source.split("# In production", 1)[0]
+    for old, new in replacements.items():
+        assert old in code, old
+        code = code.replace(old, new)
+    namespace: dict[str, Any] = {"__name__": "config_typed_do_example"}
+    exec(code, namespace)  # noqa: S102 - the page's own example
+    settings: type[BaseSettings] = namespace["Settings"]
+    return settings
+
+
+@pytest.fixture
+def empty_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory with no .env, and no setting in the environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATABASE_URL", "JWT_SECRET", "ACCESS_TOKEN_MINUTES"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+@pytest.mark.usefixtures("empty_directory")
+def test_the_do_examples_database_password_is_absent_from_repr() -> None:
+    password = secrets.token_urlsafe(16)
+    settings = _do_example_settings()(
+        database_url=f"postgresql+asyncpg://shop:{password}@db.internal/shop",
+        jwt_secret=JWT_SECRET,
+    )
+
+    assert password not in repr(settings)
+    assert password not in str(settings)
+    assert password in str(settings.database_url.get_secret_value())  # type: ignore[attr-defined]  # a class exec'd from the page
+
+
+@pytest.mark.usefixtures("empty_directory")
+def test_the_do_examples_too_short_secret_is_absent_from_the_error() -> None:
+    too_short = secrets.token_urlsafe(12)  # 16 characters, half of HS256's 32
+    settings_class = _do_example_settings()
+
+    with pytest.raises(ValidationError) as error:
+        settings_class(database_url=DATABASE_URL, jwt_secret=too_short)
+
+    assert [(e["loc"][0], e["type"]) for e in error.value.errors()] == [
+        ("jwt_secret", "too_short")
+    ]
+    assert too_short not in str(error.value)
+    # What hide_input_in_errors=True is there for: without it, it is printed.
+    with pytest.raises(ValidationError) as shown:
+        _do_example_settings(
+            **{"hide_input_in_errors=True": "hide_input_in_errors=False"}
+        )(database_url=DATABASE_URL, jwt_secret=too_short)
+    assert too_short in str(shown.value)
+    assert "unless the class sets `hide_input_in_errors=True`" in prose(PAGE)
+
+
+def test_a_misspelt_key_in_the_env_file_stops_the_do_examples_settings(
+    empty_directory: Path,
+) -> None:
+    (empty_directory / ".env").write_text(
+        f"DATABASE_URL={DATABASE_URL}\nJWT_SECRET={JWT_SECRET}\n"
+        "ACCESS_TOKEN_MINTUES=60\n"
+    )
+
+    with pytest.raises(ValidationError) as error:
+        _do_example_settings()()
+
+    assert [(e["loc"][0], e["type"]) for e in error.value.errors()] == [
+        ("access_token_mintues", "extra_forbidden")
+    ]
+    # extra="ignore" skips it: the setting keeps its default without a word.
+    ignoring = _do_example_settings(**{'extra="forbid"': 'extra="ignore"'})()
+    assert ignoring.access_token_minutes == 15  # type: ignore[attr-defined]  # a class exec'd from the page
+    assert 'with `extra="ignore"` the setting keeps its default of 15' in prose(PAGE)
+
+
+@pytest.mark.usefixtures("empty_directory")
+def test_a_misspelt_environment_variable_goes_unnoticed_even_with_extra_forbid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", DATABASE_URL)
+    monkeypatch.setenv("JWT_SECRET", JWT_SECRET)
+    monkeypatch.setenv("ACCESS_TOKEN_MINTUES", "60")
+
+    settings = _do_example_settings()()
+
+    assert settings.access_token_minutes == 15  # type: ignore[attr-defined]  # a class exec'd from the page
+    assert "The same typo in the real environment goes unnoticed either way" in (
+        prose(PAGE)
     )

@@ -292,3 +292,35 @@ def test_atlas_dev_database_names_the_pinned_major() -> None:
     majors = set(re.findall(r"docker://postgres/(\d+)/", atlas))
 
     assert majors == {str(postgres_provider.pinned_major())}
+
+
+def test_only_the_files_the_page_names_repeat_the_pinned_major() -> None:
+    major = postgres_provider.pinned_major()
+    # An image, a Docker URL, a Debian package or its binaries' directory.
+    naming = re.compile(rf"postgres(ql)?(-client)?[-:/@]{major}\b|postgresql/{major}/")
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"],  # noqa: S607 - git from PATH, as the other tests
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    repeating = {
+        path
+        for path in tracked.split("\0")
+        if path
+        and (REPO_ROOT / path).is_file()
+        and naming.search((REPO_ROOT / path).read_text(errors="replace"))
+    }
+    # The ledgers quote the quick start's sentence, and fail when it changes.
+    ledgers = {"tests/principles/absolutes.yml", "tests/principles/counterfactuals.yml"}
+
+    assert repeating - ledgers == {
+        "snippets/compose.yaml",  # the pin
+        "snippets/atlas.hcl",
+        "docs/principles/tooling/quick-start.md",
+        "snippets/README.md",
+    }
+    assert (
+        "The PostgreSQL version is pinned here. Only three other files repeat its major"
+        in prose(PAGE)
+    )

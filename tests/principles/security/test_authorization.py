@@ -4,12 +4,16 @@ Each test reproduces a claim docs/principles/security/authorization.md makes,
 against the service's OpenAPI document and its real API.
 """
 
+import ast
+import inspect
+import textwrap
 from typing import Any
 
 from fastapi import FastAPI, Header, HTTPException
 from httpx import ASGITransport, AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR
+from shop.users.router import read_user
 from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "security" / "authorization.md"
@@ -62,6 +66,25 @@ async def test_bobs_view_of_alices_account_and_orders_equals_a_missing_ones(
     listed = await client.get("/orders", headers=bob["headers"])
     assert listed.json() == {"items": [], "next_cursor": None}
     assert 'a client cannot tell "not yours" from "does not exist"' in prose(PAGE)
+
+
+def test_read_user_loads_the_callers_own_row_not_the_one_the_path_names() -> None:
+    # The path's id equals the caller's whenever the handler gets this far,
+    # so no request tells the two apart: the handler's code does.
+    handler = ast.parse(textwrap.dedent(inspect.getsource(read_user)))
+    loaded = [
+        ast.unparse(call.args[0])
+        for call in ast.walk(handler)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "get_profile"
+    ]
+
+    assert loaded == ["current_user.id"]
+    assert (
+        "then loads the caller's own row (`current_user.id`), not the row the path "
+        "names" in prose(PAGE)
+    )
 
 
 async def test_sequential_ids_show_a_customer_the_orders_placed_between_theirs(
