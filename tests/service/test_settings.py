@@ -54,12 +54,14 @@ def test_environment_variables_override_dotenv(
 
 # --8<-- [start:secrets-out-of-reprs]
 DATABASE_PASSWORD = "Vq7rX2mTz9Lk"  # noqa: S105  # pragma: allowlist secret
+REDIS_PASSWORD = "Hm4wQ8nRc3Jp"  # noqa: S105  # pragma: allowlist secret
 
 
 def test_secrets_do_not_show_in_reprs_strings_or_dumps() -> None:
     settings = Settings(
         _env_file=None,
         database_url=f"postgresql://shop:{DATABASE_PASSWORD}@db.internal/shop",  # type: ignore[arg-type]  # pydantic validates the str
+        redis_url=f"redis://default:{REDIS_PASSWORD}@cache.internal:6379/0",  # type: ignore[arg-type]  # likewise
         jwt_secret=SecretStr(SECRET),
     )
 
@@ -68,12 +70,16 @@ def test_secrets_do_not_show_in_reprs_strings_or_dumps() -> None:
         str(settings),
         settings.model_dump_json(),
         f"{settings.database_url}",
+        f"{settings.redis_url}",
         repr(settings.async_database_url),  # SQLAlchemy masks it too
     ):
         assert DATABASE_PASSWORD not in shown
+        assert REDIS_PASSWORD not in shown
         assert SECRET not in shown
-    # The connection still gets it.
+    # The connections still get them.
     assert settings.async_database_url.password == DATABASE_PASSWORD
+    assert settings.redis_url is not None
+    assert settings.redis_url.get_secret_value().password == REDIS_PASSWORD
 
 
 @pytest.mark.parametrize(
@@ -81,6 +87,7 @@ def test_secrets_do_not_show_in_reprs_strings_or_dumps() -> None:
     [
         ("JWT_SECRET", SECRET[:31]),  # one character too short
         ("DATABASE_URL", f"mysql://shop:{DATABASE_PASSWORD}@db.internal/shop"),
+        ("REDIS_URL", f"http://default:{REDIS_PASSWORD}@cache.internal:6379/0"),
     ],
 )
 def test_a_rejected_secret_is_not_repeated_in_the_start_up_error(
@@ -97,6 +104,7 @@ def test_a_rejected_secret_is_not_repeated_in_the_start_up_error(
     assert name.lower() in str(excinfo.value)
     assert rejected not in str(excinfo.value)
     assert DATABASE_PASSWORD not in str(excinfo.value)
+    assert REDIS_PASSWORD not in str(excinfo.value)
     # --8<-- [end:secrets-out-of-reprs]
 
 

@@ -27,7 +27,7 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from pydantic import PostgresDsn, Secret, SecretStr, TypeAdapter
+from pydantic import SecretStr
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -144,18 +144,22 @@ async def database_url(create_database: DatabaseFactory) -> str:
     return url
 
 
-_DATABASE_URL = TypeAdapter(Secret[PostgresDsn])
+def configured(settings: Settings, **overrides: Any) -> Settings:
+    """``settings`` with ``overrides``, each validated as its setting is.
+
+    ``model_copy(update=...)`` does not validate: a plain string there would
+    not be the ``Secret[PostgresDsn]`` or ``Secret[RedisDsn]`` the app reads
+    a URL from, nor would a bound such as ``ge=1`` be checked.
+    """
+    copy = settings.model_copy()
+    for name, value in overrides.items():
+        Settings.__pydantic_validator__.validate_assignment(copy, name, value)
+    return copy
 
 
 def on_database(settings: Settings, url: str, **overrides: Any) -> Settings:
-    """``settings`` with another database URL, validated as the setting is.
-
-    ``model_copy(update=...)`` does not validate: a plain string there would
-    not be the ``Secret[PostgresDsn]`` the app reads the URL from.
-    """
-    return settings.model_copy(
-        update={"database_url": _DATABASE_URL.validate_python(url)} | overrides
-    )
+    """``settings`` with another database URL, and ``overrides``, validated."""
+    return configured(settings, database_url=url, **overrides)
 
 
 @pytest.fixture(scope="session")

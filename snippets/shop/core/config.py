@@ -217,8 +217,9 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=5, ge=0, le=100)
     # --8<-- [end:database-timeouts]
 
-    # Unset: no cache, every read goes to the database.
-    redis_url: RedisDsn | None = None
+    # Unset: no cache, every read goes to the database. A Secret, as the
+    # database URL is: a production Redis URL holds its password.
+    redis_url: Secret[RedisDsn] | None = None
     cache_ttl_seconds: int = Field(default=300, ge=1)
     # A cache that answers slower than this is treated as a miss.
     cache_timeout_seconds: float = Field(default=0.25, gt=0, le=5)

@@ -66,7 +66,9 @@ async def lifespan(settings: Settings) -> AsyncIterator[AppState]:
     The exit stack closes them in the reverse order of opening, and closes
     the ones already open if a later one fails to open.
     """
-    redis_url = str(settings.redis_url) if settings.redis_url else None
+    redis_url = (
+        str(settings.redis_url.get_secret_value()) if settings.redis_url else None
+    )
     async with AsyncExitStack() as opened:
         engine = create_engine(settings)
         # Returns pooled connections to the server instead of letting them

@@ -36,7 +36,7 @@ from shop.core.main import AppState, create_app, lifespan
 from shop.shared.cache import ResponseCache
 from shop.shared.rate_limit import SharedRateLimiter
 from tests.support.pages import prose
-from tests.support.shop_fixtures import PASSWORD, build_app, running
+from tests.support.shop_fixtures import PASSWORD, build_app, configured, running
 from throwaway.ports import free_port
 
 SHUTDOWN_PAGE = DOCS_DIR / "principles" / "operations" / "graceful-shutdown.md"
@@ -363,7 +363,7 @@ async def _connected_clients(redis: Redis) -> int:
 async def test_each_start_up_creates_every_resource_anew(
     settings: Settings, redis_url: str
 ) -> None:
-    app = create_app(settings.model_copy(update={"redis_url": redis_url}))
+    app = create_app(configured(settings, redis_url=redis_url))
 
     async with running(app) as first:
         # Nothing is kept on app.state, even while the app runs.
@@ -385,7 +385,7 @@ async def test_each_start_up_creates_every_resource_anew(
 async def test_shutdown_closes_every_connection_the_app_opened(
     settings: Settings, session: AsyncSession, redis_url: str
 ) -> None:
-    app = build_app(settings.model_copy(update={"redis_url": redis_url}), session)
+    app = build_app(configured(settings, redis_url=redis_url), session)
     observer = Redis.from_url(redis_url)
     before = await _connected_clients(observer)
 
@@ -449,8 +449,8 @@ async def test_a_resource_that_fails_to_open_closes_the_ones_opened_before_it(
 
     # The metrics listener opens last, on a port something else holds.
     with socket.create_server(("127.0.0.1", 0)) as taken:
-        busy = settings.model_copy(
-            update={"redis_url": redis_url, "metrics_port": taken.getsockname()[1]}
+        busy = configured(
+            settings, redis_url=redis_url, metrics_port=taken.getsockname()[1]
         )
         with pytest.raises(OSError, match="in use"):
             async with lifespan(busy):

@@ -41,6 +41,7 @@ from tests.support.shop_fixtures import (
     PASSWORD,
     DatabaseFactory,
     client_for,
+    configured,
     lifespan_client,
     load_script,
     on_database,
@@ -70,9 +71,7 @@ def app_with_cache(settings: Settings, session: AsyncSession) -> AppFactory:
 
     def build(redis_url: str) -> FastAPI:
         app = create_app(
-            settings.model_copy(
-                update={"redis_url": redis_url, "cache_timeout_seconds": 0.2}
-            )
+            configured(settings, redis_url=redis_url, cache_timeout_seconds=0.2)
         )
 
         async def override_get_db() -> AsyncIterator[AsyncSession]:

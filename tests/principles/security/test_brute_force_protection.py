@@ -54,6 +54,7 @@ from tests.support.shop_fixtures import (
     UserFactory,
     assert_error,
     build_app,
+    configured,
     lifespan_client,
     load_script,
     on_database,
@@ -80,7 +81,7 @@ def throttled_app(settings: Settings, session: AsyncSession) -> AppFactory:
     """The app on the test's session, with the limits given."""
 
     def build(**overrides: Any) -> FastAPI:
-        return build_app(settings.model_copy(update=overrides), session)
+        return build_app(configured(settings, **overrides), session)
 
     return build
 
