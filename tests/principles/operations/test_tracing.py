@@ -107,6 +107,31 @@ async def test_a_request_that_only_looks_like_a_probe_is_traced(
     # --8<-- [end:probes]
 
 
+@pytest.mark.parametrize(("flags", "recorded"), [("01", 1), ("00", 0)])
+async def test_the_callers_sampled_flag_decides_whether_a_request_is_recorded(
+    spans: InMemorySpanExporter, client: AsyncClient, flags: str, recorded: int
+) -> None:
+    """What any client of an edge service can send: its own trace ID and flag."""
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    assert provider.sampler.get_description().startswith(
+        "ParentBased{root:AlwaysOnSampler"
+    )  # the SDK's default
+    spans.clear()
+
+    await client.get(
+        "/products",
+        headers={"traceparent": f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-{flags}"},
+    )
+
+    finished = spans.get_finished_spans()
+    assert len(finished) == recorded
+    for span in finished:
+        assert span.context is not None
+        assert f"{span.context.trace_id:032x}" == CALLER_TRACE_ID
+    assert "its sampled flag decides whether the request is recorded" in prose(PAGE)
+
+
 HAND_MADE = "shop.orders"  # the hand-made spans' tracer
 
 
