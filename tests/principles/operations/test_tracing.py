@@ -276,3 +276,28 @@ async def test_fastapi_itself_traces_each_request_once_a_provider_is_installed(
         (404, "GET"),
     ]
     assert "FastAPI itself (0.165, the version locked here)" in prose(PAGE)
+
+
+async def test_fastapi_itself_can_leave_requests_out(
+    spans: InMemorySpanExporter,
+) -> None:
+    """FastAPI 0.165's own option: a function of the ASGI scope, True to skip."""
+    app = FastAPI(telemetry={"exclude": lambda scope: scope["path"] == "/health/live"})
+
+    @app.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/orders/{order_id}")
+    async def read_order(order_id: int) -> dict[str, int]:
+        return {"id": order_id}
+
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://t") as c:
+        spans.clear()
+        assert (await c.get("/health/live")).status_code == 200
+        assert spans.get_finished_spans() == ()
+
+        assert (await c.get("/orders/7")).status_code == 200
+        [span] = [s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER]
+        assert span.name == "GET /orders/{order_id}"
+    assert 'FastAPI(telemetry={"exclude": ...})' in prose(PAGE)
