@@ -4,7 +4,9 @@ Each test reproduces a claim docs/principles/operations/health-check.md makes,
 against the real tool, library or service.
 """
 
+import asyncio
 import inspect
+import socket
 
 import asyncpg
 import pytest
@@ -19,7 +21,15 @@ from handbook.content.docs_tree import DOCS_DIR
 from shop.core import health
 from shop.core.config import Settings
 from shop.core.database import get_db
+from shop.core.main import create_app
+from tests.support.logs import json_log_lines
 from tests.support.pages import prose
+from tests.support.shop_fixtures import (
+    assert_error,
+    lifespan_client,
+    on_database,
+    running,
+)
 
 HEALTH_PAGE = DOCS_DIR / "principles" / "operations" / "health-check.md"
 
@@ -34,6 +44,80 @@ def test_connect_timeouts_are_what_the_health_page_says() -> None:
     assert "`connect()` has a default timeout of 60 seconds" in page_text
     assert "asyncpg's default of 60 seconds" in page_text
     assert "`database_connect_timeout_seconds` (default 5)" in page_text
+
+
+# A guard, not a speed target: asyncpg's own default would wait 60 s.
+HANG_GUARD_SECONDS = 10
+
+
+async def test_a_request_other_than_the_probe_waits_only_the_connect_timeout(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The probe has an ``asyncio.timeout`` of its own; no other endpoint has.
+
+    Only asyncpg's ``timeout`` connect argument ends their wait on a database
+    that accepts the connection and never answers.
+    """
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        hanging = on_database(
+            settings,
+            f"postgresql://postgres@127.0.0.1:{port}/shop",
+            database_connect_timeout_seconds=0.5,
+        )
+        async with lifespan_client(create_app(hanging)) as client:
+            capsys.readouterr()
+            request = asyncio.create_task(client.get("/products"))
+            done, _ = await asyncio.wait({request}, timeout=HANG_GUARD_SECONDS)
+            request.cancel()  # a no-op once it has answered
+            await asyncio.wait({request})
+
+    assert done, f"no answer after {HANG_GUARD_SECONDS} s: asyncpg's 60 s default"
+    assert_error(request.result(), 503, "service_unavailable")
+    [warning] = [
+        line
+        for line in json_log_lines(capsys.readouterr().out)
+        if line["level"] == "WARNING"
+    ]
+    assert warning["error"] in {"TimeoutError", "TimeoutError()"}
+    assert "every other request that opens a connection" in prose(HEALTH_PAGE)
+
+
+async def test_a_full_pool_makes_readiness_503_though_the_database_answers(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one_connection = settings.model_copy(
+        update={
+            "database_pool_size": 1,
+            "database_max_overflow": 0,
+            "database_pool_timeout_seconds": 0.5,
+        }
+    )
+    app = create_app(one_connection)
+    async with (
+        running(app) as served,
+        AsyncClient(transport=ASGITransport(app=served), base_url="http://t") as client,
+    ):
+        # Another request (here: the test) holds the only connection.
+        async with served.state["engine"].connect() as held:
+            assert await held.scalar(text("SELECT 1")) == 1  # the database answers
+            capsys.readouterr()
+            full = await asyncio.wait_for(
+                client.get("/health/ready"), HANG_GUARD_SECONDS
+            )
+        log = json_log_lines(capsys.readouterr().out)
+        # Released, the same pool serves the probe again.
+        released = await client.get("/health/ready")
+
+    assert_error(full, 503, "service_unavailable")
+    [warning] = [line for line in log if line["level"] == "WARNING"]
+    assert warning["message"] == "database unreachable"
+    # The pool's own timeout, not the database, ended the wait.
+    assert warning["error"].startswith("TimeoutError('QueuePool limit of size 1")
+    assert released.status_code == 200
+    assert "logged as `database unreachable` though the database answers" in prose(
+        HEALTH_PAGE
+    )
 
 
 def _dependency_calls(dependant: Dependant) -> set[object]:

@@ -3,7 +3,11 @@ template and status, in the Prometheus text format, served on a listener of
 their own and never by the public app."""
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from http import HTTPMethod
 from typing import Any
@@ -407,3 +411,37 @@ async def test_a_second_listener_cannot_take_the_same_port() -> None:
             async with serve_metrics(second, "127.0.0.1", port):
                 pass
     assert "which only one of them can hold" in prose(PAGE)
+
+
+# uvicorn with two worker processes: each runs the app's lifespan.
+TWO_WORKERS = [sys.executable, "-m", "uvicorn", "--workers", "2"]
+TWO_WORKERS += ["--factory", "shop.core.main:create_app", "--host", "127.0.0.1"]
+
+
+def test_two_workers_stop_the_server_on_the_metrics_port() -> None:
+    env = os.environ | {
+        # Start-up opens no database connection: no database needed.
+        "DATABASE_URL": "postgresql://shop@127.0.0.1:1/shop",
+        "JWT_SECRET": "x" * 32,
+        "METRICS_PORT": str(free_port()),
+    }
+    server = subprocess.Popen(
+        [*TWO_WORKERS, "--port", str(free_port())],
+        cwd=REPO_ROOT / "snippets",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # the workers too, to kill if it keeps running
+    )
+    try:
+        output, _ = server.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        output, _ = server.communicate()
+
+    # It stopped by itself (killed, it would be -9), the whole server with it.
+    assert server.returncode == 0, output
+    assert "(METRICS_HOST, METRICS_PORT): Address already in use" in output
+    assert "failed to start, stopping the parent process" in output
+    assert "uvicorn stops the whole server" in prose(PAGE)

@@ -107,6 +107,31 @@ async def test_a_request_that_only_looks_like_a_probe_is_traced(
     # --8<-- [end:probes]
 
 
+@pytest.mark.parametrize(("flags", "recorded"), [("01", 1), ("00", 0)])
+async def test_the_callers_sampled_flag_decides_whether_a_request_is_recorded(
+    spans: InMemorySpanExporter, client: AsyncClient, flags: str, recorded: int
+) -> None:
+    """What any client of an edge service can send: its own trace ID and flag."""
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    assert provider.sampler.get_description().startswith(
+        "ParentBased{root:AlwaysOnSampler"
+    )  # the SDK's default
+    spans.clear()
+
+    await client.get(
+        "/products",
+        headers={"traceparent": f"00-{CALLER_TRACE_ID}-{CALLER_SPAN_ID}-{flags}"},
+    )
+
+    finished = spans.get_finished_spans()
+    assert len(finished) == recorded
+    for span in finished:
+        assert span.context is not None
+        assert f"{span.context.trace_id:032x}" == CALLER_TRACE_ID
+    assert "its sampled flag decides whether the request is recorded" in prose(PAGE)
+
+
 HAND_MADE = "shop.orders"  # the hand-made spans' tracer
 
 
@@ -251,3 +276,28 @@ async def test_fastapi_itself_traces_each_request_once_a_provider_is_installed(
         (404, "GET"),
     ]
     assert "FastAPI itself (0.165, the version locked here)" in prose(PAGE)
+
+
+async def test_fastapi_itself_can_leave_requests_out(
+    spans: InMemorySpanExporter,
+) -> None:
+    """FastAPI 0.165's own option: a function of the ASGI scope, True to skip."""
+    app = FastAPI(telemetry={"exclude": lambda scope: scope["path"] == "/health/live"})
+
+    @app.get("/health/live")
+    async def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/orders/{order_id}")
+    async def read_order(order_id: int) -> dict[str, int]:
+        return {"id": order_id}
+
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://t") as c:
+        spans.clear()
+        assert (await c.get("/health/live")).status_code == 200
+        assert spans.get_finished_spans() == ()
+
+        assert (await c.get("/orders/7")).status_code == 200
+        [span] = [s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER]
+        assert span.name == "GET /orders/{order_id}"
+    assert 'FastAPI(telemetry={"exclude": ...})' in prose(PAGE)
