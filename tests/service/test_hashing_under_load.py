@@ -98,8 +98,9 @@ def shop(settings: Settings, own_database_url: str) -> ShopFactory:
                 settings,
                 own_database_url,
                 # The loop's responsiveness is measured here, not the
-                # queue's bound: no sign-in may give up waiting.
-                password_hash_queue_timeout_seconds=HANG_GUARD_SECONDS,
+                # queue's bound: no sign-in may give up waiting (60 s, the
+                # most the setting allows).
+                password_hash_queue_timeout_seconds=60,
             )
         )
         if hasher is not None:

@@ -100,7 +100,8 @@ def test_the_app_environment_is_valid_settings() -> None:
         **{name.lower(): value for name, value in environment.items()},
     )
     assert settings.async_database_url.host == "postgres"
-    assert str(settings.redis_url) == "redis://redis:6379/0"
+    assert settings.redis_url is not None
+    assert str(settings.redis_url.get_secret_value()) == "redis://redis:6379/0"
 
 
 def test_migrations_run_as_the_tables_owner_and_the_app_as_its_own_role() -> None:
