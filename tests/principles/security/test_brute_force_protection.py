@@ -244,7 +244,15 @@ async def test_one_failure_per_renewal_keeps_an_account_locked_and_the_address_p
         assert error["message"] == "Too many failed sign-ins; try again later"
     assert fourths_owner.status_code == 200
     assert freed.status_code == 200
-    assert "keep an account locked for as long as it sends" in prose(PAGE)
+    defaults = Settings.model_fields
+    held = (
+        defaults["sign_in_failures_per_client"].default
+        // defaults["sign_in_failures_per_account"].default
+    )
+    assert held == 10
+    text = prose(PAGE)
+    assert "account locked for as long as the attacker sends them" in text
+    assert "accounts locked, ten with the defaults" in text
 
 
 @pytest.mark.parametrize(
