@@ -189,6 +189,73 @@ async def test_the_lockout_ends_when_the_window_has_passed(
     assert later.status_code == 200
 
 
+async def test_one_failure_per_renewal_keeps_an_account_locked_and_the_address_pays(
+    throttled_app: AppFactory, register: UserFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window moves: once an account's oldest failure is a window old,
+    one more failure locks it again. Keeping it locked costs the account's
+    limit in failures per window, each counted against the attacker's
+    address: with 3 per account and 9 per client, one address keeps three
+    accounts locked for as long as it likes, and cannot lock a fourth."""
+    victims = [f"victim-{n}@example.com" for n in range(4)]
+    for email in victims:
+        await register(email=email)
+    app = throttled_app(sign_in_failures_per_account=3, sign_in_failures_per_client=9)
+    start = time.time()
+    clock = {"now": start}
+    monkeypatch.setattr(time, "time", lambda: clock["now"])
+
+    async def at(seconds: float, client: AsyncClient, email: str, pw: str) -> Response:
+        clock["now"] = start + seconds
+        return await sign_in(client, email, pw)
+
+    # Three failures on each of three accounts, 100 s apart (time, account)...
+    locking = [(100.0 * k + n, n) for k in range(3) for n in range(3)]
+    # ...then one more each time one of them is a window (900 s) old, twice over.
+    renewals = [(t + 900.5 * w, n) for w in (1, 2) for t, n in locking]
+    async with (
+        running(app) as served,
+        client_of(served) as attacker,
+        client_of(served, address="203.0.113.9") as owner,
+    ):
+        locked = [
+            (await at(t, attacker, victims[n], WRONG)).status_code for t, n in locking
+        ]
+        fourth_early = await at(300, attacker, victims[3], WRONG)
+        renewed: list[int] = []
+        refused: list[Response] = []
+        for t, n in renewals:
+            renewed.append((await at(t, attacker, victims[n], WRONG)).status_code)
+            # The owner, with the right password, a quarter of a second later.
+            refused.append(await at(t + 0.25, owner, victims[n], PASSWORD))
+        fourth_late = await at(2400, attacker, victims[3], WRONG)
+        fourths_owner = await at(2400.5, owner, victims[3], PASSWORD)
+        # The renewals stop: the first account's oldest failure, at 1,801 s,
+        # is a window old at 2,701 s.
+        freed = await at(2701.5, owner, victims[0], PASSWORD)
+
+    assert locked == [401] * 9
+    # One failure renews a lock: each is checked, and the owner stays out.
+    assert renewed == [401] * 18
+    assert [response.status_code for response in refused] == [429] * 18
+    # 27 failures over three windows, nine in each: the client's limit. The
+    # address cannot lock a fourth account, whose owner signs in.
+    for response in (fourth_early, fourth_late):
+        error = assert_error(response, 429, "too_many_requests")
+        assert error["message"] == "Too many failed sign-ins; try again later"
+    assert fourths_owner.status_code == 200
+    assert freed.status_code == 200
+    defaults = Settings.model_fields
+    held = (
+        defaults["sign_in_failures_per_client"].default
+        // defaults["sign_in_failures_per_account"].default
+    )
+    assert held == 10
+    text = prose(PAGE)
+    assert "account locked for as long as the attacker sends them" in text
+    assert "accounts locked, ten with the defaults" in text
+
+
 @pytest.mark.parametrize(
     ("limit", "emails"),
     [

@@ -9,13 +9,14 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import bcrypt
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
@@ -193,7 +194,7 @@ async def test_a_bcrypt_hash_becomes_argon2id_at_the_next_sign_in(
 ) -> None:
     # Accounts from an older system: bcrypt listed after the current Argon2id.
     argon2id = security._password_hash.current_hasher
-    both = PasswordHash((argon2id, BcryptHasher(rounds=4)))
+    both = PasswordHash((argon2id, TruncatingBcryptHasher(rounds=4)))
     monkeypatch.setattr(security, "_password_hash", both)
     await session.execute(
         update(User)
@@ -206,6 +207,65 @@ async def test_a_bcrypt_hash_becomes_argon2id_at_the_next_sign_in(
     stored, _ = await _stored(session, alice["id"])
     assert stored.startswith("$argon2id$")
     assert argon2id.verify(PASSWORD, stored)
+
+
+# bcrypt hashes at most 72 bytes: OpenBSD's original, and the bcrypt package
+# before 5.0, ignored the rest without a word, so an old hash is of a long
+# password's first 72 bytes. bcrypt 5 raises ValueError for a longer password
+# instead, when checking as when hashing, and a sign-in with one would be a
+# 500. Cut as the old system cut, the password the user types matches; the
+# Argon2id hash that replaces the old one is then of all of it.
+BCRYPT_MAX_BYTES = 72
+
+
+# --8<-- [start:truncating-bcrypt]
+class TruncatingBcryptHasher(BcryptHasher):
+    """Checks what an old bcrypt system hashed: the first 72 bytes."""
+
+    def verify(self, password: str | bytes, hash: str | bytes) -> bool:
+        typed = password.encode() if isinstance(password, str) else password
+        return super().verify(typed[:BCRYPT_MAX_BYTES], hash)
+        # --8<-- [end:truncating-bcrypt]
+
+
+# 100 bytes, more than bcrypt reads and fewer than the form's 128 characters.
+LONG_PASSWORD = (
+    "correct horse battery staple, " * 3 + "and so on."  # pragma: allowlist secret
+)
+WRONG_LONG_PASSWORD = LONG_PASSWORD.capitalize()  # wrong in the first byte
+
+
+async def test_a_long_password_signs_in_against_its_old_bcrypt_hash_and_upgrades_it(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    argon2id = security._password_hash.current_hasher
+    both = PasswordHash((argon2id, TruncatingBcryptHasher(rounds=4)))
+    monkeypatch.setattr(security, "_password_hash", both)
+    # The old system, as bcrypt before 5.0 did: a hash of the first 72 bytes.
+    first_72 = LONG_PASSWORD.encode()[:BCRYPT_MAX_BYTES]
+    old_hash = bcrypt.hashpw(first_72, bcrypt.gensalt(4)).decode()
+    await session.execute(
+        update(User).where(User.id == alice["id"]).values(password_hash=old_hash)
+    )
+
+    async def sign_in(password: str) -> int:
+        form = {"username": alice["email"], "password": password}
+        return (await client.post("/auth/token", data=form)).status_code
+
+    assert len(LONG_PASSWORD.encode()) == len(WRONG_LONG_PASSWORD.encode()) == 100
+    assert await sign_in(WRONG_LONG_PASSWORD) == 401
+    assert (await _stored(session, alice["id"]))[0] == old_hash
+    assert await sign_in(LONG_PASSWORD) == 200
+
+    upgraded, _ = await _stored(session, alice["id"])
+    assert upgraded.startswith("$argon2id$")
+    # Of the whole password: its first 72 bytes no longer sign in.
+    assert argon2id.verify(LONG_PASSWORD, upgraded)
+    assert not argon2id.verify(first_72.decode(), upgraded)
+    assert await sign_in(LONG_PASSWORD) == 200
 
 
 async def test_a_password_change_during_a_sign_in_is_not_undone_by_its_rehash(
@@ -262,8 +322,22 @@ async def _stored(session: AsyncSession, user_id: int) -> tuple[str, int]:
     return user.password_hash, user.token_version
 
 
-# --8<-- [start:decoy-timing]
 SIGN_INS_PER_CASE = 9
+
+
+async def _unknown_over_known(client: AsyncClient) -> float:
+    """Median sign-in cost of an unknown email over a registered one's, the
+    two taking turns."""
+    durations: dict[str, list[float]] = {"known": [], "unknown": []}
+    for _ in range(SIGN_INS_PER_CASE):
+        durations["known"].append(await _sign_in_cost(client, "ada@example.com"))
+        durations["unknown"].append(await _sign_in_cost(client, "nobody@example.com"))
+    return statistics.median(durations["unknown"]) / statistics.median(
+        durations["known"]
+    )
+
+
+# --8<-- [start:decoy-timing]
 # Medians of alternating runs must agree within this factor: a 1.9x leak
 # (tested below) is far outside it.
 SAME_COST = 1.3
@@ -280,18 +354,6 @@ async def _sign_in_cost(client: AsyncClient, email: str) -> float:
     spent = time.process_time() - started
     assert response.status_code == 401
     return spent
-
-
-async def _unknown_over_known(client: AsyncClient) -> float:
-    """Median sign-in cost of an unknown email over a registered one's, the
-    two taking turns."""
-    durations: dict[str, list[float]] = {"known": [], "unknown": []}
-    for _ in range(SIGN_INS_PER_CASE):
-        durations["known"].append(await _sign_in_cost(client, "ada@example.com"))
-        durations["unknown"].append(await _sign_in_cost(client, "nobody@example.com"))
-    return statistics.median(durations["unknown"]) / statistics.median(
-        durations["known"]
-    )
 
 
 def _looks_the_same(ratio: float) -> bool:
@@ -335,6 +397,84 @@ async def test_the_timing_check_catches_a_leak_of_1_9x(
 
     assert not _looks_the_same(leaking), f"unknown/known = {leaking:.2f}"
     assert f"within a factor of {SAME_COST}" in prose(PAGE)
+
+
+class _TimedHash:
+    """The service's hash, recording each verification's parameters (the
+    hash up to its salt) and the CPU time its worker thread spent on it.
+
+    A thread's CPU time leaves out every other thread and process: the
+    comparison holds on a loaded machine where a clock would not.
+    """
+
+    def __init__(self, real: PasswordHash) -> None:
+        self.real = real
+        self.current_hasher = real.current_hasher  # for verify_and_update
+        self.verified: list[tuple[str, float]] = []
+
+    def hash(self, password: str) -> str:
+        return self.real.hash(password)
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        started = time.thread_time()
+        matches = self.real.verify(password, password_hash)
+        spent = time.thread_time() - started
+        self.verified.append((password_hash.rsplit("$", 2)[0], spent))
+        return matches
+
+
+# OWASP's minimum for Argon2id, 19 MiB and two passes: a cost a service may
+# have started with before raising it to argon2-cffi's default.
+OLDER_COST = PasswordHash(
+    (Argon2Hasher(memory_cost=19_456, time_cost=2, parallelism=1),)
+)
+
+
+async def test_an_account_with_an_older_cost_is_told_apart_until_it_signs_in(
+    production_app: FastAPI, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A verification costs what its hash says; the decoy's says today's cost.
+    A wrong password for an account whose hash is older costs less than one
+    for an unknown email, until a right one upgrades the hash."""
+    await session.execute(
+        update(User)
+        .where(User.email == "ada@example.com")
+        .values(password_hash=OLDER_COST.hash(PASSWORD))
+    )
+    timed = _TimedHash(PRODUCTION_HASH)
+    monkeypatch.setattr(security, "_password_hash", timed)
+    async with client_for(production_app) as client:
+        for _ in range(SIGN_INS_PER_CASE):
+            for email in ["ada@example.com", "nobody@example.com"]:
+                wrong = {"username": email, "password": "not her password"}
+                assert (await client.post("/auth/token", data=wrong)).status_code == 401
+        right = {"username": "ada@example.com", "password": PASSWORD}
+        assert (await client.post("/auth/token", data=right)).status_code == 200
+    stored, _ = await _stored_by_email(session, "ada@example.com")
+
+    today = "$argon2id$v=19$m=65536,t=3,p=1"
+    older = "$argon2id$v=19$m=19456,t=2,p=1"
+    # Ada's wrong passwords and the unknown email's took turns; then her right one.
+    ada = statistics.median(spent for _, spent in timed.verified[:-1:2])
+    decoy = statistics.median(spent for _, spent in timed.verified[1::2])
+    assert ada / decoy < 0.6, f"older cost / decoy = {ada / decoy:.2f}"
+    assert [params for params, _ in timed.verified] == [older, today] * (
+        SIGN_INS_PER_CASE
+    ) + [older]
+    # Her sign-in remade the hash with today's cost: from now on, like the decoy.
+    assert stored.rsplit("$", 2)[0] == today
+    assert "until its owner next signs in and the hash is upgraded" in prose(PAGE)
+
+
+async def _stored_by_email(session: AsyncSession, email: str) -> tuple[str, int]:
+    user = (
+        await session.execute(
+            select(User)
+            .where(User.email == email)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    return user.password_hash, user.token_version
 
 
 PRODUCTION_HASH = PasswordHash((Argon2Hasher(parallelism=1),))
