@@ -67,6 +67,9 @@ async def test_text_postgresql_cannot_store_is_a_422_everywhere(
         "POST /users name": await client.post(
             "/users", **_json(new_user | {"name": f"Eve{bad}"})
         ),
+        "POST /users email": await client.post(
+            "/users", **_json(new_user | {"email": f"eve{bad}@example.com"})
+        ),
         "PATCH /users/me name": await client.patch(
             "/users/me",
             **_json({"name": f"Alice{bad}"}) | {"headers": auth | _json({})["headers"]},
