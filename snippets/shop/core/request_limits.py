@@ -13,9 +13,10 @@ class BodySizeLimitMiddleware:
     """Refuse request bodies over ``max_bytes`` with a 413, badly framed ones with a 400.
 
     A declared ``Content-Length`` over the limit is refused before a byte of
-    the body is read. A chunked body is counted as it arrives and refused
-    once it passes the limit, so memory never holds more than the limit
-    however large the upload.
+    the body is read. A chunked body is counted message by message as the
+    server hands it over, and refused with the message that passes the
+    limit: the app gets at most the limit, and memory holds at most that
+    plus the one message, however large the upload.
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:

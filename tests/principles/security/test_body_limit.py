@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from starlette.exceptions import HTTPException
 
 from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
@@ -133,6 +134,37 @@ async def test_a_websocket_scope_passes_through_unbounded() -> None:
 
     assert seen == [large]
     assert "passes every non-HTTP scope through untouched" in prose(PAGE)
+
+
+async def test_a_streamed_body_is_refused_with_the_message_that_passes_the_limit() -> (
+    None
+):
+    read: list[int] = []  # the size of each message the server handed over
+    handed: list[int] = []  # the size of each message the app was given
+
+    async def receive() -> dict[str, Any]:
+        assert len(read) < 10, "read on past the limit"
+        read.append(1000)
+        return {"type": "http.request", "body": b"x" * 1000, "more_body": True}
+
+    async def endpoint(_scope: Any, receive: Any, _send: Any) -> None:
+        while True:
+            handed.append(len((await receive())["body"]))
+
+    async def send(message: Any) -> None:
+        raise AssertionError(f"the middleware answered itself: {message}")
+
+    limited = BodySizeLimitMiddleware(endpoint, max_bytes=2048)
+    with pytest.raises(HTTPException) as refused:
+        await limited({"type": "http", "headers": []}, receive, send)
+
+    assert refused.value.status_code == 413
+    # The third message passes 2048 bytes: it is read, counted, and refused.
+    assert read == [1000, 1000, 1000]
+    assert sum(handed) == 2000
+    assert "plus the one message, however large" in " ".join(
+        str(BodySizeLimitMiddleware.__doc__).split()
+    )
 
 
 # --8<-- [start:fastapi-limit]
