@@ -31,9 +31,11 @@ class BodySizeLimitMiddleware:
         try:
             declared = declared_length(scope["headers"])
         except ValueError as problem:
-            # RFC 9112 (sections 6.1 and 6.3): a 400, then close the
-            # connection, since where this body ends, and the next request
-            # starts, is unknown.
+            # RFC 9112: an invalid length MUST be a 400, then a closed
+            # connection (section 6.3); with Transfer-Encoding too, the
+            # server MAY refuse and MUST close after answering (6.1). Both
+            # are a 400 that closes, since where this body ends, and the
+            # next request starts, is not known for sure.
             refusal = error_response(
                 HTTPStatus.BAD_REQUEST, str(problem), headers={"Connection": "close"}
             )

@@ -4,6 +4,7 @@ Each test reproduces a claim docs/principles/security/body-limit.md makes,
 against the service's settings and its real app.
 """
 
+import re
 import socket
 import subprocess
 import sys
@@ -165,6 +166,36 @@ async def test_a_streamed_body_is_refused_with_the_message_that_passes_the_limit
     assert "plus the one message, however large" in " ".join(
         str(BodySizeLimitMiddleware.__doc__).split()
     )
+
+
+# RFC 9112's own sentences on framing errors, as published (rfc9112.xml in
+# github.com/httpwg/http-core), by section.
+RFC_9112 = {
+    "6.1": (
+        "A server MAY reject a request that contains both Content-Length and"
+        " Transfer-Encoding or process such a request in accordance with the"
+        " Transfer-Encoding alone. Regardless, the server MUST close the"
+        " connection after responding to such a request to avoid the"
+        " potential attacks."
+    ),
+    "6.3": (
+        "If the unrecoverable error is in a request message, the server MUST"
+        " respond with a 400 (Bad Request) status code and then close the"
+        " connection."
+    ),
+}
+QUOTED_SECTION = re.compile(r'"(?P<quote>[^"]+)" \(section (?P<section>6\.\d)\)')
+
+
+def test_what_the_page_quotes_from_rfc_9112_is_in_it() -> None:
+    quotes = [
+        (match["section"], match["quote"])
+        for match in QUOTED_SECTION.finditer(prose(PAGE))
+    ]
+
+    assert {section for section, _ in quotes} == {"6.1", "6.3"}
+    for section, quote in quotes:
+        assert quote in RFC_9112[section], (section, quote)
 
 
 # --8<-- [start:fastapi-limit]
