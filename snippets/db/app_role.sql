@@ -1,7 +1,8 @@
 -- The app's own database role, shop: it reads and writes the rows of the
 -- tables and nothing more. It is no superuser and owns nothing, so it cannot
--- create, alter, drop or truncate a table, and it has no DELETE, which the
--- app never runs. The tables belong to postgres, who runs the migrations.
+-- create (not even a temporary table: see the end), alter, drop or truncate
+-- a table, and it has no DELETE, which the app never runs. The tables
+-- belong to postgres, who runs the migrations.
 --
 -- One file for both local setups, so they cannot drift apart:
 -- `task db-start` runs it on every start, and compose's postgres service
@@ -30,3 +31,8 @@ GRANT USAGE ON SCHEMA public TO shop;
 GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO shop;
 ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public
     GRANT SELECT, INSERT, UPDATE ON TABLES TO shop;
+
+-- PostgreSQL grants TEMPORARY on every database to PUBLIC, so without this
+-- the role could still create temporary tables. :"DBNAME" is psql's name
+-- for the database it is connected to (shop, in both setups).
+REVOKE TEMPORARY ON DATABASE :"DBNAME" FROM PUBLIC;

@@ -109,6 +109,18 @@ async def test_a_password_is_hashed_as_utf8_so_it_must_be_valid_unicode(
     # --8<-- [end:nul-bytes]
 
 
+@pytest.mark.parametrize("bad", [NUL, LONE_SURROGATE], ids=["nul", "lone-surrogate"])
+async def test_an_email_postgresql_cannot_store_is_a_422(
+    client: AsyncClient, session: AsyncSession, bad: str
+) -> None:
+    new_user = {"email": f"eve{bad}@example.com", "name": "Eve", "password": PASSWORD}
+
+    response = await client.post("/users", **_json(new_user))
+
+    assert_error(response, 422, "validation_error")
+    assert await count_rows(session, User) == 0
+
+
 async def test_bytes_that_are_not_utf8_in_a_form_are_not_a_500(
     client: AsyncClient,
 ) -> None:

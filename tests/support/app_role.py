@@ -78,9 +78,11 @@ def scram_verifier_matches(verifier: str, password: str) -> bool:
 
 
 # Each needs a privilege the role must not have: it would change the schema,
+# create a table (a temporary one too: PostgreSQL grants TEMPORARY to PUBLIC),
 # or empty or delete rows wholesale.
 FORBIDDEN = (
     "CREATE TABLE notes (id int)",
+    "CREATE TEMP TABLE notes (id int)",
     "ALTER TABLE users ADD COLUMN nickname text",
     "DROP TABLE users",
     "TRUNCATE order_items",
@@ -91,7 +93,8 @@ FORBIDDEN = (
 async def assert_rows_but_not_schema(settings: Settings, as_role: str) -> None:
     """The service, connected as ``as_role``, registers, signs in and lists
     orders; the role may read and write every table of the models, and
-    cannot create, alter, drop, truncate or delete, nor is it a superuser."""
+    cannot create a table (not even a temporary one), alter, drop,
+    truncate or delete, nor is it a superuser."""
     app = create_app(on_database(settings, as_role))
     async with client_for(app) as client:
         email = f"role-check-{os.urandom(4).hex()}@example.com"

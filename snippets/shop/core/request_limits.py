@@ -13,9 +13,10 @@ class BodySizeLimitMiddleware:
     """Refuse request bodies over ``max_bytes`` with a 413, badly framed ones with a 400.
 
     A declared ``Content-Length`` over the limit is refused before a byte of
-    the body is read. A chunked body is counted as it arrives and refused
-    once it passes the limit, so memory never holds more than the limit
-    however large the upload.
+    the body is read. A chunked body is counted message by message as the
+    server hands it over, and refused with the message that passes the
+    limit: the app gets at most the limit, and memory holds at most that
+    plus the one message, however large the upload.
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
@@ -30,9 +31,11 @@ class BodySizeLimitMiddleware:
         try:
             declared = declared_length(scope["headers"])
         except ValueError as problem:
-            # RFC 9112 (sections 6.1 and 6.3): a 400, then close the
-            # connection, since where this body ends, and the next request
-            # starts, is unknown.
+            # RFC 9112: an invalid length MUST be a 400, then a closed
+            # connection (section 6.3); with Transfer-Encoding too, the
+            # server MAY refuse and MUST close after answering (6.1). Both
+            # are a 400 that closes, since where this body ends, and the
+            # next request starts, is not known for sure.
             refusal = error_response(
                 HTTPStatus.BAD_REQUEST, str(problem), headers={"Connection": "close"}
             )

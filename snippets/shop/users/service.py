@@ -23,7 +23,7 @@ from shop.users.schemas import UserCreate, UserResponse, UserUpdate
 from shop.users.security import PasswordHasher
 from shop.users.throttling import SignInThrottle
 
-# Authentication events (ASVS V7.1.3, V7.2.1): the account by id, or by its
+# Authentication events (ASVS v5.0.0-16.3.1): the account by id, or by its
 # pseudonym when no account has the email; the client address; never a
 # password or an email.
 auth_log = logging.getLogger("shop.auth")

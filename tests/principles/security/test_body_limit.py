@@ -4,6 +4,7 @@ Each test reproduces a claim docs/principles/security/body-limit.md makes,
 against the service's settings and its real app.
 """
 
+import re
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from starlette.exceptions import HTTPException
 
 from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
@@ -133,6 +135,67 @@ async def test_a_websocket_scope_passes_through_unbounded() -> None:
 
     assert seen == [large]
     assert "passes every non-HTTP scope through untouched" in prose(PAGE)
+
+
+async def test_a_streamed_body_is_refused_with_the_message_that_passes_the_limit() -> (
+    None
+):
+    read: list[int] = []  # the size of each message the server handed over
+    handed: list[int] = []  # the size of each message the app was given
+
+    async def receive() -> dict[str, Any]:
+        assert len(read) < 10, "read on past the limit"
+        read.append(1000)
+        return {"type": "http.request", "body": b"x" * 1000, "more_body": True}
+
+    async def endpoint(_scope: Any, receive: Any, _send: Any) -> None:
+        while True:
+            handed.append(len((await receive())["body"]))
+
+    async def send(message: Any) -> None:
+        raise AssertionError(f"the middleware answered itself: {message}")
+
+    limited = BodySizeLimitMiddleware(endpoint, max_bytes=2048)
+    with pytest.raises(HTTPException) as refused:
+        await limited({"type": "http", "headers": []}, receive, send)
+
+    assert refused.value.status_code == 413
+    # The third message passes 2048 bytes: it is read, counted, and refused.
+    assert read == [1000, 1000, 1000]
+    assert sum(handed) == 2000
+    assert "plus the one message, however large" in " ".join(
+        str(BodySizeLimitMiddleware.__doc__).split()
+    )
+
+
+# RFC 9112's own sentences on framing errors, as published (rfc9112.xml in
+# github.com/httpwg/http-core), by section.
+RFC_9112 = {
+    "6.1": (
+        "A server MAY reject a request that contains both Content-Length and"
+        " Transfer-Encoding or process such a request in accordance with the"
+        " Transfer-Encoding alone. Regardless, the server MUST close the"
+        " connection after responding to such a request to avoid the"
+        " potential attacks."
+    ),
+    "6.3": (
+        "If the unrecoverable error is in a request message, the server MUST"
+        " respond with a 400 (Bad Request) status code and then close the"
+        " connection."
+    ),
+}
+QUOTED_SECTION = re.compile(r'"(?P<quote>[^"]+)" \(section (?P<section>6\.\d)\)')
+
+
+def test_what_the_page_quotes_from_rfc_9112_is_in_it() -> None:
+    quotes = [
+        (match["section"], match["quote"])
+        for match in QUOTED_SECTION.finditer(prose(PAGE))
+    ]
+
+    assert {section for section, _ in quotes} == {"6.1", "6.3"}
+    for section, quote in quotes:
+        assert quote in RFC_9112[section], (section, quote)
 
 
 # --8<-- [start:fastapi-limit]

@@ -1177,7 +1177,7 @@ def test_the_page_names_the_store_and_the_sources() -> None:
         "NIST SP 800-63B",
         "5.2.2",
         "ASVS",
-        "V2.2.1",
+        "v4.0.3-2.2.1",
         "Redis",
         "several workers",
     ):

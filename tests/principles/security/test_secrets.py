@@ -242,9 +242,9 @@ async def test_the_example_role_may_change_rows_but_not_the_schema(
     as_role = make_url(database).set(username=role).render_as_string()
 
     await assert_rows_but_not_schema(settings, as_role)
-    assert "`SELECT`, `INSERT` and `UPDATE` on the tables and nothing else" in prose(
-        SECRETS_PAGE
-    )
+    page = prose(SECRETS_PAGE)
+    assert "`SELECT`, `INSERT` and `UPDATE` on the tables and nothing else" in page
+    assert "cannot create a table, not even a temporary one" in page
 
 
 def test_a_secret_deleted_in_a_later_commit_is_still_in_every_clone(
