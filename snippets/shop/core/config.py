@@ -27,7 +27,8 @@ from shop.shared.state import lifespan_resource
 # tokens with it lets anyone forge them; `task env-file` replaces it.
 JWT_SECRET_PLACEHOLDER = "replace-me-with-at-least-32-random-characters"  # noqa: S105
 
-# OWASP ASVS V2.2.1: no more than 100 failed attempts per hour on one account.
+# Brute force: OWASP ASVS v4.0.3-2.2.1 allows no more than 100 failed attempts
+# per hour on one account.
 MAX_ACCOUNT_FAILURES_PER_HOUR = 100
 
 
@@ -235,8 +236,9 @@ class Settings(BaseSettings):
     # A request waits at most this long for a hashing slot, then gets a 503.
     password_hash_queue_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     # Brute-force limits, shared by every worker through Redis (REDIS_URL).
-    # Failed sign-ins per account and per client address within the window;
-    # ASVS V2.2.1 allows at most 100 failures per account per hour.
+    # Failed sign-ins (password guesses) per account and per client address
+    # within the window; ASVS v4.0.3-2.2.1 allows at most 100 failures per
+    # account per hour.
     throttle_window_seconds: int = Field(default=900, ge=60, le=86_400)
     sign_in_failures_per_account: int = Field(default=10, ge=1, le=100)
     sign_in_failures_per_client: int = Field(default=100, ge=1, le=10_000)
@@ -304,7 +306,7 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"SIGN_IN_FAILURES_PER_ACCOUNT over THROTTLE_WINDOW_SECONDS allows "
                 f"{per_hour:g} failed sign-ins per account per hour; "
-                f"ASVS V2.2.1 allows at most {MAX_ACCOUNT_FAILURES_PER_HOUR}"
+                f"ASVS v4.0.3-2.2.1 allows at most {MAX_ACCOUNT_FAILURES_PER_HOUR} guesses"
             )
         return self
 
