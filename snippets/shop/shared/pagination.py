@@ -131,7 +131,7 @@ class PageRequest:
         # --8<-- [end:lead-split]
 
 
-def page_request(
+async def page_request(
     request: Request,
     cursor: Annotated[
         str | None,
