@@ -282,7 +282,8 @@ async def test_if_none_match_with_the_current_etag_is_a_304_without_body(
 ) -> None:
     order = await place(client, alice)
     url = f"/orders/{order['id']}"
-    etag = (await client.get(url, headers=alice["headers"])).headers["etag"]
+    full = await client.get(url, headers=alice["headers"])
+    etag = full.headers["etag"]
 
     response = await client.get(
         url,
@@ -292,6 +293,9 @@ async def test_if_none_match_with_the_current_etag_is_a_304_without_body(
     assert response.status_code == 304
     assert response.content == b""
     assert response.headers["etag"] == etag
+    # The 304 updates the client's copy: the same caching rules as the 200.
+    assert response.headers["cache-control"] == full.headers["cache-control"]
+    assert full.headers["cache-control"] == "private, no-cache"
 
 
 async def test_if_none_match_with_a_stale_etag_returns_the_order(

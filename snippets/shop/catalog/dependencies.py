@@ -9,7 +9,7 @@ from shop.catalog.service import CatalogService
 from shop.core.database import get_db
 
 
-def get_catalog_service(
+async def get_catalog_service(
     db: Annotated[AsyncSession, Depends(get_db)],
 ) -> CatalogService:
     """Dependency: a ``CatalogService`` bound to the request's session."""

@@ -26,7 +26,7 @@ class PriceList:
         return await self.products.prices(set(skus))
 
 
-def get_price_list(db: Annotated[AsyncSession, Depends(get_db)]) -> PriceList:
+async def get_price_list(db: Annotated[AsyncSession, Depends(get_db)]) -> PriceList:
     """Dependency: the price list, on the request's session."""
     return PriceList(db)
     # --8<-- [end:price-list]

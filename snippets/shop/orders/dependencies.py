@@ -10,7 +10,7 @@ from shop.core.database import get_db
 from shop.orders.service import OrderService
 
 
-def get_order_service(
+async def get_order_service(
     db: Annotated[AsyncSession, Depends(get_db)],
     prices: Annotated[PriceList, Depends(get_price_list)],
 ) -> OrderService:

@@ -174,7 +174,7 @@ def create_cache(
     # --8<-- [end:create-cache]
 
 
-def get_cache(request: Request) -> ResponseCache:
+async def get_cache(request: Request) -> ResponseCache:
     """Dependency: the cache the app's lifespan opened."""
     return lifespan_resource(request.scope, "cache", ResponseCache)
 

@@ -131,7 +131,7 @@ class PageRequest:
         # --8<-- [end:lead-split]
 
 
-def page_request(
+async def page_request(
     request: Request,
     cursor: Annotated[
         str | None,
@@ -150,11 +150,10 @@ def page_request(
 ) -> PageRequest:
     """Dependency: the page a list endpoint was asked for.
 
-    A cursor this server did not sign for this listing is a 422, like any
-    invalid parameter.
+    A cursor resumes the listing it came from, the route's template ("/orders");
+    one this server did not sign for this listing is a 422, like any bad parameter.
     """
     codec = lifespan_resource(request.scope, "cursor_codec", CursorCodec)
-    # The route's template ("/orders"): a cursor resumes the listing it came from.
     listing = request.scope["route"].path
     after_id = 0
     if cursor is not None:

@@ -23,17 +23,17 @@ from shop.users.throttling import SignInThrottle
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token")
 
 
-def get_password_hasher(request: Request) -> PasswordHasher:
+async def get_password_hasher(request: Request) -> PasswordHasher:
     """Dependency: the app's one hasher, which bounds concurrent hashes."""
     return lifespan_resource(request.scope, "password_hasher", PasswordHasher)
 
 
-def get_sign_in_throttle(request: Request) -> SignInThrottle:
+async def get_sign_in_throttle(request: Request) -> SignInThrottle:
     """Dependency: the app's brute-force limits, shared by every worker."""
     return lifespan_resource(request.scope, "sign_in_throttle", SignInThrottle)
 
 
-def get_user_service(
+async def get_user_service(
     db: Annotated[AsyncSession, Depends(get_db)],
     passwords: Annotated[PasswordHasher, Depends(get_password_hasher)],
     cache: Cache,
@@ -43,7 +43,7 @@ def get_user_service(
     return UserService(db, passwords, cache, throttle)
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """Dependency: the address the request came from, as the server saw it.
 
     uvicorn replaces the peer's address with the one in ``X-Forwarded-For``

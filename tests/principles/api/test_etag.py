@@ -20,9 +20,10 @@ async def test_cors_lets_a_browser_send_if_none_match_and_read_the_etag(
             "Access-Control-Request-Headers": "if-none-match",
         },
     )
-    response = await client.get("/health", headers={"Origin": ORIGIN})
+    response = await client.get("/health/live", headers={"Origin": ORIGIN})
 
     assert preflight.status_code == 200
+    assert response.status_code == 200
     assert "if-none-match" in preflight.headers["access-control-allow-headers"].lower()
     assert "etag" in response.headers["access-control-expose-headers"].lower()
     assert "`ETag` in `expose_headers`" in prose(PAGE)

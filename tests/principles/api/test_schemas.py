@@ -11,12 +11,16 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from httpx import ASGITransport, AsyncClient
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.fences import find_fences
+from shop.orders.models import Order
+from shop.orders.schemas import OrderResponse
 from tests.support.pages import prose
+from tests.support.shop_fixtures import ProductFactory
 
 API_PAGES = DOCS_DIR / "principles" / "api"
 
@@ -61,6 +65,54 @@ def test_the_return_type_filters_the_response_and_names_it_in_openapi() -> None:
     assert "FastAPI documents it in OpenAPI and filters the output through it" in (
         prose(SCHEMAS_PAGE)
     )
+
+
+def test_a_handler_that_returns_a_response_skips_the_filter() -> None:
+    class UserResponse(BaseModel):
+        id: int
+        email: str
+
+    row = {"id": 1, "email": "ada@example.com", "password_hash": "$argon2id$..."}
+    app = FastAPI()
+
+    @app.get("/users/me", response_model=UserResponse)
+    async def read_me() -> JSONResponse:
+        return JSONResponse(row)  # sent as it is, whatever response_model says
+
+    async def fetch() -> dict[str, Any]:
+        transport = ASGITransport(app=app)
+        async with AsyncClient(transport=transport, base_url="http://shop") as client:
+            body: dict[str, Any] = (await client.get("/users/me")).json()
+            return body
+
+    assert asyncio.run(fetch()) == row  # the hash leaks
+    ok = app.openapi()["paths"]["/users/me"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/UserResponse"
+    }
+    assert "A handler that returns a `Response` itself" in prose(SCHEMAS_PAGE)
+    assert "skips that filter" in prose(SCHEMAS_PAGE)
+
+
+async def test_the_order_read_builds_its_response_from_the_order_schema(
+    client: AsyncClient, alice: dict[str, Any], add_products: ProductFactory
+) -> None:
+    await add_products({"MUG-BLUE": 1250})
+    placed = await client.post(
+        "/orders",
+        headers=alice["headers"],
+        json={"items": [{"sku": "MUG-BLUE", "quantity": 1}]},
+    )
+
+    response = await client.get(placed.headers["location"], headers=alice["headers"])
+
+    assert response.status_code == 200
+    shown = OrderResponse.model_json_schema(mode="serialization")["properties"]
+    assert set(response.json()) == set(shown)
+    # The row has more than the schema; a Response built from it would leak it.
+    assert "user_id" in Order.__table__.columns
+    assert "user_id" not in response.json()
+    assert "as the order read does to send its ETag" in prose(SCHEMAS_PAGE)
 
 
 def _source_user_schemas() -> dict[str, Any]:
