@@ -351,7 +351,7 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """Dependency: the settings the running app was created with.
 
     Handlers read settings from the app rather than from ``get_settings()``,
