@@ -6,7 +6,9 @@ against the real tool, library or service.
 
 import importlib
 import inspect
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +30,7 @@ DOMAINS_PAGE = DOCS_DIR / "principles" / "structure" / "domain-packages.md"
 
 
 SNIPPETS = REPO_ROOT / "snippets"
+ARCHITECTURE_TEST = REPO_ROOT / "tests" / "service" / "test_architecture.py"
 
 
 TREE_LINE = re.compile(r"^(?P<indent>(?:[│ ] {3}|    )*)(?:[├└]── )?(?P<name>[^\s#]+)")
@@ -162,3 +165,38 @@ def test_the_import_listing_finds_relative_and_plain_imports_too(
         "shop.orders.service -> shop.users.models",
     ]
     assert "resolves relative imports" in prose(DOMAINS_PAGE)
+
+
+def test_a_new_edge_between_domains_fails_only_the_allowed_edges_test(
+    tmp_path: Path,
+) -> None:
+    """users importing the catalog's public interface: every other rule
+    allows it, so only the pinned set of edges catches it."""
+    source_root = tmp_path / "snippets"
+    shutil.copytree(
+        SNIPPETS / "shop",
+        source_root / "shop",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (source_root / "shop" / "users" / "discounts.py").write_text(
+        "from shop.catalog.prices import PriceList\n"
+    )
+    shutil.copy(ARCHITECTURE_TEST, tmp_path / "test_architecture.py")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "."],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(source_root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    failed = re.findall(r"^FAILED test_architecture.py::(\w+)", result.stdout, re.M)
+    assert failed == ["test_domains_import_each_other_only_along_the_allowed_edges"], (
+        result.stdout
+    )
+    text = prose(DOMAINS_PAGE)
+    assert "Today dependencies point one way: `orders` → `users.dependencies`, " in text
+    assert "a new one (users importing `catalog.prices`, say) fails" in text
