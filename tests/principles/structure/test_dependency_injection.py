@@ -63,6 +63,10 @@ def test_the_pages_search_finds_global_state_and_none_in_the_service(
         "settings = get_settings()\n"
         "sync_engine = create_engine(DATABASE_URL)\n"
     )
+    # A session opened from a module-level factory, whatever it is called.
+    (tmp_path / "sessions.py").write_text(
+        "db = SessionLocal()\nsession = async_session()\n"
+    )
 
     grep_path = shutil.which("grep")
     assert grep_path, "grep is not on PATH"
@@ -76,7 +80,8 @@ def test_the_pages_search_finds_global_state_and_none_in_the_service(
         )
 
     assert grep(REPO_ROOT / "snippets" / "shop").returncode == 1  # no line matched
-    assert len(grep(tmp_path).stdout.splitlines()) == 3 + 4
+    assert len(grep(tmp_path).stdout.splitlines()) == 3 + 4 + 2
+    assert "`db = SessionLocal()`, `session = async_session()` and" in prose(PAGE)
 
 
 # --8<-- [start:global-state]
