@@ -15,11 +15,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, get_type_hints
 
+import pytest
 from fastapi import FastAPI, params
 from httpx import AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import find_fences
+from handbook.content.tools import tool_path
 from shop.core.database import get_db
 from shop.users.dependencies import CurrentUser, get_current_user
 from shop.users.schemas import UserResponse
@@ -200,3 +202,47 @@ def test_a_new_edge_between_domains_fails_only_the_allowed_edges_test(
     text = prose(DOMAINS_PAGE)
     assert "Today dependencies point one way: `orders` → `users.dependencies`, " in text
     assert "a new one (users importing `catalog.prices`, say) fails" in text
+
+
+def _grep_orders_for_users(cwd: Path) -> list[str]:
+    """The search the page's How to check gives, run as written."""
+    match = re.search(r"`(grep -rnE .+? snippets/shop/orders)`", prose(DOMAINS_PAGE))
+    assert match, f"{DOMAINS_PAGE}: no grep command in How to check"
+    result = subprocess.run(
+        [tool_path("bash"), "-c", match[1]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout.splitlines()
+
+
+def test_the_pages_search_lists_only_the_users_dependencies_in_orders() -> None:
+    found = _grep_orders_for_users(REPO_ROOT)
+
+    assert found
+    assert all("shop.users.dependencies import" in line for line in found), found
+    assert "it should list only `shop.users.dependencies`" in prose(DOMAINS_PAGE)
+
+
+@pytest.mark.parametrize(
+    "import_line",
+    [
+        "from shop.users.models import User",
+        "from ..users.models import User",
+        "from ..users import models",
+        "import shop.users.service",
+    ],
+)
+def test_the_pages_search_finds_every_way_of_importing_users(
+    tmp_path: Path, import_line: str
+) -> None:
+    orders = tmp_path / "snippets" / "shop" / "orders"
+    orders.mkdir(parents=True)
+    (orders / "service.py").write_text(f"{import_line}\n")
+
+    assert _grep_orders_for_users(tmp_path) == [
+        f"snippets/shop/orders/service.py:1:{import_line}"
+    ]
