@@ -1,9 +1,13 @@
 """Specification of the package layout: domains meet only through public interfaces,
 and a domain's router reaches the database only through its service.
 
-Dependencies point one way (orders -> users' current-user dependency and the
-catalog's price list; domains -> shared/core), so no import cycle can form
-between packages.
+Today dependencies between domains point one way (orders -> users' current-user
+dependency and the catalog's price list; domains -> shared/core), and
+ALLOWED_DOMAIN_IMPORTS pins that set: a new edge between domains fails here
+until it is added in review. That set has no cycle, but these rules do not
+rule out every cycle (one inside a domain, or a domain importing core.main,
+which imports every domain): tests/principles/structure/test_no_circular_imports.py
+is what fails on any import cycle.
 """
 
 from itertools import permutations
@@ -72,6 +76,24 @@ def test_shared_code_and_core_wiring_import_no_domain(
     assert imports == set()
     # --8<-- [end:lead-no-domain]
     # --8<-- [end:import-rules]
+
+
+# --8<-- [start:domain-edges]
+# Which domain imports which today; a new edge is a design decision.
+ALLOWED_DOMAIN_IMPORTS = {("orders", "users"), ("orders", "catalog")}
+
+
+def test_domains_import_each_other_only_along_the_allowed_edges(
+    graph: ImportGraph,
+) -> None:
+    edges = {
+        (importer, imported)
+        for importer, imported in permutations(PUBLIC_INTERFACES, 2)
+        if import_graph.imports_from(graph, f"shop.{importer}", f"shop.{imported}")
+    }
+
+    assert edges == ALLOWED_DOMAIN_IMPORTS
+    # --8<-- [end:domain-edges]
 
 
 # --8<-- [start:router-rule]

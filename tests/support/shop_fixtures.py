@@ -76,7 +76,6 @@ def cheap_password_hashing() -> Iterator[None]:
         yield
 
 
-# --8<-- [start:server-url]
 @pytest.fixture(autouse=True)
 def no_json_handler_left_on_the_root_logger() -> Iterator[None]:
     """Take off the root logger's JSON handler an app installed in the test.
@@ -92,6 +91,7 @@ def no_json_handler_left_on_the_root_logger() -> Iterator[None]:
             root.removeHandler(handler)
 
 
+# --8<-- [start:server-url]
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """URL of the server's maintenance database (see postgres_provider)."""

@@ -68,15 +68,29 @@ async def engine():
 """
 
 TWO_TESTS = """\
+from typing import Annotated
+
+from fastapi import Depends
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
+
+from conftest import app, get_db
+
+
+@app.get("/two")
+async def two(db: Annotated[object, Depends(get_db)]) -> int:
+    return (await db.execute(text("SELECT 2"))).scalar()
 
 
 async def test_one(session):
     assert (await session.execute(text("SELECT 1"))).scalar() == 1
 
 
-async def test_two(session):
-    assert (await session.execute(text("SELECT 2"))).scalar() == 2
+async def test_two(session, override_get_db):
+    # The source's sync override_get_db: the app's get_db is the test's session.
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        assert (await client.get("/two")).json() == 2
 """
 
 
@@ -155,6 +169,12 @@ def test_a_session_scoped_engine_fails_on_pytest_asyncios_default_loops(
     page = prose(DOCS_DIR / "principles" / "testing" / "test-rollback.md")
     assert '"got Future ... attached to a different loop"' in page
     assert "(`1 failed, 1 passed`, then `2 passed`)" in page
+    # The second test asks for the source's override_get_db, as written.
+    assert (
+        "What does work as written: `app.dependency_overrides[get_db] = lambda: "
+        "session` with FastAPI 0.165, and a sync fixture decorated with "
+        "`@pytest_asyncio.fixture` with pytest-asyncio 1.5." in page
+    )
 
 
 def test_the_example_router_uses_a_dependency_it_never_defines() -> None:

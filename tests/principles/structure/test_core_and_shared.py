@@ -17,6 +17,7 @@ import pytest
 import shop
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.tools import tool_path
+from tests.principles.structure.test_domain_packages import _tree_paths
 from tests.support import import_graph
 from tests.support.pages import block_titled, prose
 
@@ -86,12 +87,30 @@ def test_a_shared_module_importing_a_domain_fails_the_architecture_test(
         assert line in result.stdout, result.stdout
 
 
+def _shown_paths(tree: str) -> set[str]:
+    """The paths the page's listing shows: two trees, ``core/`` and ``shared/``,
+    each read as a tree rooted at its package's line."""
+    paths: set[str] = set()
+    for subtree in re.split(r"(?m)^(?=[^\s│├└])", tree):
+        if subtree:
+            root = subtree.split()[0].rstrip("/")
+            paths |= {f"{root}/{path}" for path in _tree_paths(subtree)}
+    return paths
+
+
 def test_the_tree_on_the_page_lists_every_module_of_core_and_shared() -> None:
-    shown = block_titled(PAGE, "snippets/shop/").source
-    for package in ("core", "shared"):
-        for module in sorted((SHOP / package).glob("*.py")):
-            if module.name != "__init__.py":
-                assert f"{module.name} " in shown, module
+    shown = _shown_paths(block_titled(PAGE, "snippets/shop/").source)
+    real = {
+        module.relative_to(SHOP).as_posix()
+        for package in ("core", "shared")
+        for module in (SHOP / package).glob("*.py")
+        if module.name != "__init__.py"
+    }
+
+    assert shown == real, (
+        f"{PAGE}: the tree is out of date; "
+        f"missing {sorted(real - shown)}, not there {sorted(shown - real)}"
+    )
 
 
 def test_the_page_shows_the_module_the_test_adds() -> None:

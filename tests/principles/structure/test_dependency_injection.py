@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header
+import pytest
+from fastapi import Depends, FastAPI, Header, Security, params
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +42,54 @@ async def test_get_db_runs_once_in_a_request_that_needs_it_twice(
     assert "each dependency runs **once per request**" in prose(PAGE)
 
 
+async def _open_session() -> AsyncIterator[str]:
+    yield "session"
+
+
+@pytest.mark.parametrize(
+    ("second_way", "runs"),
+    [
+        (Depends(_open_session), 1),
+        (Depends(_open_session, scope="function"), 2),
+        (Security(_open_session, scopes=["orders:read"]), 2),
+    ],
+    ids=["the-same-way", "another-scope", "other-security-scopes"],
+)
+async def test_a_dependency_asked_for_another_way_runs_again_in_the_request(
+    second_way: params.Depends, runs: int
+) -> None:
+    opened: list[str] = []
+
+    async def counting() -> AsyncIterator[str]:
+        opened.append("session")
+        yield "session"
+
+    async def users(db: Annotated[str, Depends(_open_session)]) -> str:
+        return db
+
+    async def orders(db: Annotated[str, second_way]) -> str:
+        return db
+
+    app = FastAPI()
+    app.dependency_overrides[_open_session] = counting
+
+    @app.get("/checkout")
+    async def checkout(
+        _users: Annotated[str, Depends(users)], _orders: Annotated[str, Depends(orders)]
+    ) -> None: ...
+
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        response = await client.get("/checkout")
+
+    assert response.status_code == 200, response.text
+    assert len(opened) == runs
+    assert (
+        "however many others ask for it the same way (with the same `scope=` "
+        "and the same security scopes)" in prose(PAGE)
+    )
+
+
 def test_the_pages_search_finds_global_state_and_none_in_the_service(
     tmp_path: Path,
 ) -> None:
@@ -63,6 +112,10 @@ def test_the_pages_search_finds_global_state_and_none_in_the_service(
         "settings = get_settings()\n"
         "sync_engine = create_engine(DATABASE_URL)\n"
     )
+    # A session opened from a module-level factory, whatever it is called.
+    (tmp_path / "sessions.py").write_text(
+        "db = SessionLocal()\nsession = async_session()\n"
+    )
 
     grep_path = shutil.which("grep")
     assert grep_path, "grep is not on PATH"
@@ -76,7 +129,8 @@ def test_the_pages_search_finds_global_state_and_none_in_the_service(
         )
 
     assert grep(REPO_ROOT / "snippets" / "shop").returncode == 1  # no line matched
-    assert len(grep(tmp_path).stdout.splitlines()) == 3 + 4
+    assert len(grep(tmp_path).stdout.splitlines()) == 3 + 4 + 2
+    assert "`db = SessionLocal()`, `session = async_session()` and" in prose(PAGE)
 
 
 # --8<-- [start:global-state]

@@ -6,18 +6,22 @@ against the real tool, library or service.
 
 import importlib
 import inspect
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any, get_type_hints
 
+import pytest
 from fastapi import FastAPI, params
 from httpx import AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import find_fences
+from handbook.content.tools import tool_path
 from shop.core.database import get_db
 from shop.users.dependencies import CurrentUser, get_current_user
 from shop.users.schemas import UserResponse
@@ -28,6 +32,7 @@ DOMAINS_PAGE = DOCS_DIR / "principles" / "structure" / "domain-packages.md"
 
 
 SNIPPETS = REPO_ROOT / "snippets"
+ARCHITECTURE_TEST = REPO_ROOT / "tests" / "service" / "test_architecture.py"
 
 
 TREE_LINE = re.compile(r"^(?P<indent>(?:[│ ] {3}|    )*)(?:[├└]── )?(?P<name>[^\s#]+)")
@@ -162,3 +167,82 @@ def test_the_import_listing_finds_relative_and_plain_imports_too(
         "shop.orders.service -> shop.users.models",
     ]
     assert "resolves relative imports" in prose(DOMAINS_PAGE)
+
+
+def test_a_new_edge_between_domains_fails_only_the_allowed_edges_test(
+    tmp_path: Path,
+) -> None:
+    """users importing the catalog's public interface: every other rule
+    allows it, so only the pinned set of edges catches it."""
+    source_root = tmp_path / "snippets"
+    shutil.copytree(
+        SNIPPETS / "shop",
+        source_root / "shop",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (source_root / "shop" / "users" / "discounts.py").write_text(
+        "from shop.catalog.prices import PriceList\n"
+    )
+    shutil.copy(ARCHITECTURE_TEST, tmp_path / "test_architecture.py")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "."],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(source_root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    failed = re.findall(r"^FAILED test_architecture.py::(\w+)", result.stdout, re.M)
+    assert failed == ["test_domains_import_each_other_only_along_the_allowed_edges"], (
+        result.stdout
+    )
+    text = prose(DOMAINS_PAGE)
+    assert "Today dependencies point one way: `orders` → `users.dependencies`, " in text
+    assert "a new one (users importing `catalog.prices`, say) fails" in text
+
+
+def _grep_orders_for_users(cwd: Path) -> list[str]:
+    """The search the page's How to check gives, run as written."""
+    match = re.search(r"`(grep -rnE .+? snippets/shop/orders)`", prose(DOMAINS_PAGE))
+    assert match, f"{DOMAINS_PAGE}: no grep command in How to check"
+    result = subprocess.run(
+        [tool_path("bash"), "-c", match[1]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout.splitlines()
+
+
+def test_the_pages_search_lists_only_the_users_dependencies_in_orders() -> None:
+    found = _grep_orders_for_users(REPO_ROOT)
+
+    assert found
+    assert all("shop.users.dependencies import" in line for line in found), found
+    assert "it should list only `shop.users.dependencies`" in prose(DOMAINS_PAGE)
+
+
+@pytest.mark.parametrize(
+    "import_line",
+    [
+        "from shop.users.models import User",
+        "from ..users.models import User",
+        "from ..users import models",
+        "import shop.users.service",
+    ],
+)
+def test_the_pages_search_finds_every_way_of_importing_users(
+    tmp_path: Path, import_line: str
+) -> None:
+    orders = tmp_path / "snippets" / "shop" / "orders"
+    orders.mkdir(parents=True)
+    (orders / "service.py").write_text(f"{import_line}\n")
+
+    assert _grep_orders_for_users(tmp_path) == [
+        f"snippets/shop/orders/service.py:1:{import_line}"
+    ]

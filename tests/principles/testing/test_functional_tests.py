@@ -92,6 +92,37 @@ def test_ruff_reports_the_unittest_assertions_the_page_quotes() -> None:
     assert "reports `PT009` and `PT027`" in prose(FUNCTIONAL_PAGE)
 
 
+UNREPORTED_ASSERTIONS = """\
+import logging
+import unittest
+import warnings
+
+
+class TestOrderLogging(unittest.TestCase):
+    def test_a_cancelled_order_is_logged(self) -> None:
+        with self.assertLogs("shop.orders", level="INFO"):
+            logging.getLogger("shop.orders").info("order 42 cancelled")
+
+    def test_a_listing_logs_nothing(self) -> None:
+        with self.assertNoLogs("shop.orders"):
+            pass
+
+    def test_an_old_parameter_warns(self) -> None:
+        with self.assertWarns(DeprecationWarning):
+            warnings.warn("page= is deprecated", DeprecationWarning, stacklevel=1)
+"""
+
+
+def test_ruff_reports_no_unittest_assertion_about_logs_or_warnings() -> None:
+    result = ruff_check_code(UNREPORTED_ASSERTIONS, "tests/test_example.py")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "but not `assertLogs`, `assertNoLogs` or `assertWarns`, which pass the lint"
+        in prose(FUNCTIONAL_PAGE)
+    )
+
+
 def test_ruff_reports_nothing_on_the_class_line_or_set_up() -> None:
     source = _unittest_module().splitlines()
     reported = {

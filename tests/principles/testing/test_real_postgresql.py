@@ -1,5 +1,7 @@
 """Evidence for TEST-REAL-DB: where the test PostgreSQL comes from, and what a skip hides."""
 
+import ast
+import asyncio
 import gc
 import http.server
 import json
@@ -16,9 +18,12 @@ from pathlib import Path
 
 import pytest
 from docker.errors import DockerException
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 from testcontainers.community.postgres import PostgresContainer
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.snippet_sections import sections_in
 from tests.support.pages import prose
 from tests.support.pytest_outcomes import outcomes
 from throwaway import postgres as postgres_provider
@@ -276,4 +281,82 @@ def test_without_any_postgresql_the_test_session_fails_not_skips(
     assert (
         "it fails every test that needs the database with the instructions alone"
         in prose(PAGE)
+    )
+
+
+def test_the_page_quotes_the_server_url_fixture_and_nothing_else() -> None:
+    fixtures = REPO_ROOT / "tests" / "support" / "shop_fixtures.py"
+    (section,) = [s for s in sections_in(fixtures) if s.name == "server-url"]
+    lines = fixtures.read_text().splitlines()[section.start_line : section.end_line - 1]
+
+    quoted = ast.parse("\n".join(lines))
+
+    assert [type(node) for node in quoted.body] == [ast.FunctionDef]
+    assert [node.name for node in quoted.body if isinstance(node, ast.FunctionDef)] == [
+        "server_url"
+    ]
+    assert '--8<-- "tests/support/shop_fixtures.py:server-url"' in PAGE.read_text()
+
+
+DATABASE_IT_USED = """\
+import os
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+
+def test_an_order_is_saved(settings):
+    url = settings.database_url.get_secret_value()
+    Path(os.environ["DATABASE_NAME_FILE"]).write_text(make_url(str(url)).database)
+"""
+
+
+async def test_the_databases_a_session_created_are_dropped_when_it_ends(
+    tmp_path: Path, server_url: str
+) -> None:
+    """The suite's own fixtures, in a fresh pytest session on this server."""
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["tests.support.shop_fixtures"]\n'
+    )
+    (tmp_path / "test_orders.py").write_text(DATABASE_IT_USED)
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_mode = auto\n"
+        "asyncio_default_fixture_loop_scope = session\n"
+        "asyncio_default_test_loop_scope = session\n"
+    )
+    name_file = tmp_path / "database-name"
+    env = os.environ | {
+        "TEST_DATABASE_URL": server_url,  # this session's server
+        "DATABASE_NAME_FILE": str(name_file),
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
+
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    used = name_file.read_text()
+    assert used.startswith("shop_test_")
+    admin = create_async_engine(server_url)
+    try:
+        async with admin.connect() as conn:
+            left = await conn.scalar(
+                text("SELECT count(*) FROM pg_database WHERE datname = :name"),
+                {"name": used},
+            )
+    finally:
+        await admin.dispose()
+    assert left == 0
+    assert (
+        "creates its own databases on that server, migrated with the project's "
+        "migration files, and drops them at the end" in prose(PAGE)
     )

@@ -8,20 +8,23 @@ achieve, against the real PostgreSQL.
 import os
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
 from fastapi import FastAPI
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.catalog.models import Product
 from shop.core.config import Settings
 from shop.core.database import get_db
 from shop.core.main import create_app
+from shop.shared.base_model import Base
 from tests.support.pages import prose
 from tests.support.pytest_outcomes import outcomes
-from tests.support.shop_fixtures import UserFactory, build_app
+from tests.support.shop_fixtures import DatabaseFactory, UserFactory, build_app
 
 PAGE = DOCS_DIR / "principles" / "testing" / "test-rollback.md"
 
@@ -107,3 +110,50 @@ def test_the_get_db_override_is_on_the_tests_own_app_only(
     assert rebuilt is not app
     assert app.dependency_overrides[get_db] is not rebuilt.dependency_overrides[get_db]
     assert "override `get_db` on that app only" in prose(PAGE)
+
+
+def _median(samples: list[float]) -> float:
+    return sorted(samples)[len(samples) // 2]
+
+
+async def test_recreating_the_schema_costs_milliseconds_and_the_rollback_far_less(
+    create_database: DatabaseFactory,
+) -> None:
+    """Both ways of starting a test from an empty database, timed on the
+    suite's own server: the schema dropped and created again, and the
+    rollback of an outer transaction a row was written in."""
+    engine = create_async_engine(await create_database())
+    recreate, rollback = [], []
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        for _ in range(7):
+            started = time.perf_counter()
+            async with engine.begin() as conn:
+                await conn.run_sync(Base.metadata.drop_all)
+                await conn.run_sync(Base.metadata.create_all)
+            recreate.append(time.perf_counter() - started)
+        for _ in range(7):
+            async with engine.connect() as conn:
+                transaction = await conn.begin()
+                await conn.execute(
+                    insert(Product).values(
+                        sku="MUG-1", name="Mug", unit_price_cents=1200
+                    )
+                )
+                started = time.perf_counter()
+                await transaction.rollback()
+                rollback.append(time.perf_counter() - started)
+    finally:
+        await engine.dispose()
+
+    # Measured: 25-40 ms and 0.3-0.5 ms; the bounds leave room for a busy machine.
+    assert len(Base.metadata.tables) == 4
+    assert 0.005 < _median(recreate) < 1.0
+    assert _median(rollback) < _median(recreate) / 10
+    assert (
+        "Dropping and recreating the schema for each test isolates them, at tens "
+        "of milliseconds per test on the suite's server for this service's four "
+        "tables." in prose(PAGE)
+    )
+    assert "for the price of one `ROLLBACK`, under a tenth of that." in prose(PAGE)
