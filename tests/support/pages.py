@@ -1,5 +1,6 @@
 """Read a page the way a reader does: its prose, and its code blocks by title."""
 
+import re
 from pathlib import Path
 
 from handbook.content.fences import FencedBlock, find_fences
@@ -19,3 +20,20 @@ def block_titled(page: Path, title: str) -> FencedBlock:
         if block.title == title:
             return block
     raise LookupError(f"{page}: no code block titled {title!r}")
+
+
+TREE_LINE = re.compile(r"^(?P<indent>(?:[│ ] {3}|    )*)(?:[├└]── )?(?P<name>[^\s#]+)")
+
+
+def tree_paths(tree: str) -> set[str]:
+    """The paths a ``tree``-style listing shows, relative to its root line."""
+    paths: set[str] = set()
+    parents: list[str] = []
+    for line in tree.splitlines()[1:]:
+        match = TREE_LINE.match(line)
+        assert match, f"not a tree line: {line!r}"
+        depth = len(match["indent"]) // 4
+        name = match["name"].rstrip("/")
+        parents[depth:] = [name]
+        paths.add("/".join(parents))
+    return paths

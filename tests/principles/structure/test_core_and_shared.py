@@ -17,9 +17,8 @@ import pytest
 import shop
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.tools import tool_path
-from tests.principles.structure.test_domain_packages import _tree_paths
 from tests.support import import_graph
-from tests.support.pages import block_titled, prose
+from tests.support.pages import block_titled, prose, tree_paths
 
 PAGE = DOCS_DIR / "principles" / "structure" / "core-and-shared.md"
 SHOP = Path(shop.__file__).parent
@@ -94,7 +93,7 @@ def _shown_paths(tree: str) -> set[str]:
     for subtree in re.split(r"(?m)^(?=[^\s│├└])", tree):
         if subtree:
             root = subtree.split()[0].rstrip("/")
-            paths |= {f"{root}/{path}" for path in _tree_paths(subtree)}
+            paths |= {f"{root}/{path}" for path in tree_paths(subtree)}
     return paths
 
 

@@ -26,7 +26,7 @@ from shop.core.database import get_db
 from shop.users.dependencies import CurrentUser, get_current_user
 from shop.users.schemas import UserResponse
 from tests.support import import_graph
-from tests.support.pages import block_titled, prose
+from tests.support.pages import block_titled, prose, tree_paths
 
 DOMAINS_PAGE = DOCS_DIR / "principles" / "structure" / "domain-packages.md"
 
@@ -35,25 +35,8 @@ SNIPPETS = REPO_ROOT / "snippets"
 ARCHITECTURE_TEST = REPO_ROOT / "tests" / "service" / "test_architecture.py"
 
 
-TREE_LINE = re.compile(r"^(?P<indent>(?:[│ ] {3}|    )*)(?:[├└]── )?(?P<name>[^\s#]+)")
-
-
-def _tree_paths(tree: str) -> set[str]:
-    """The paths a ``tree``-style listing shows, relative to its root line."""
-    paths: set[str] = set()
-    parents: list[str] = []
-    for line in tree.splitlines()[1:]:
-        match = TREE_LINE.match(line)
-        assert match, f"not a tree line: {line!r}"
-        depth = len(match["indent"]) // 4
-        name = match["name"].rstrip("/")
-        parents[depth:] = [name]
-        paths.add("/".join(parents))
-    return paths
-
-
 def test_the_domain_tree_on_the_page_is_the_real_layout_of_snippets_shop() -> None:
-    shown = _tree_paths(block_titled(DOMAINS_PAGE, "snippets/shop/").source)
+    shown = tree_paths(block_titled(DOMAINS_PAGE, "snippets/shop/").source)
     shop = SNIPPETS / "shop"
     real = {
         path.relative_to(shop).as_posix()
