@@ -299,9 +299,35 @@
     return clause.expansions ? lunr.TokenSet.fromArray(clause.expansions) : fromClause(clause);
   };
 
+  // lunr's token set of an index can hold a word the index does not have:
+  // with this site's index, "up0063", so every query with "up" in it ("how
+  // do I set up a new project") failed inside lunr ("Cannot read properties
+  // of undefined (reading '_index')") and showed no result. lunr looks up
+  // each word the token set matches in the inverted index; a word the index
+  // lacks can match nothing, so it is dropped before the lookup.
+  var checked = new WeakSet();
+  function onlyWordsOfTheIndex(index) {
+    if (checked.has(index)) return;
+    checked.add(index);
+    var tokenSet = index.tokenSet;
+    var words = Object.create(tokenSet);
+    words.intersect = function (other) {
+      var found = tokenSet.intersect(other).toArray().filter(function (word) {
+        return Object.prototype.hasOwnProperty.call(index.invertedIndex, word);
+      });
+      return {
+        toArray: function () {
+          return found.slice();
+        },
+      };
+    };
+    index.tokenSet = words;
+  }
+
   var query = lunr.Index.prototype.query;
   lunr.Index.prototype.query = function (build) {
     var index = this;
+    onlyWordsOfTheIndex(index);
     var rewritten = [];
     var results = query.call(this, function (q) {
       build.call(q, q);

@@ -114,23 +114,45 @@ async def clipboard_page(browser: Browser, site_url: str) -> AsyncIterator[Page]
 # into an emptied box and waits for its own answer (search_box.py), so what
 # one test asked never shows in another's results. Tests about loading the
 # page or the index itself load their own page.
+#
+# Material's worker logs "Invalid query: <query>" and shows no result when
+# lunr fails on a query; each test that used the page fails if one did.
+SEARCH_FAILED = "Invalid query"
+
+
 @pytest.fixture(scope="module")
-async def _module_search_page(browser: Browser, site_url: str) -> AsyncIterator[Page]:
+async def _module_search_page(
+    browser: Browser, site_url: str
+) -> AsyncIterator[tuple[Page, list[str]]]:
     context = await browser.new_context()
     page = await context.new_page()
+    failed: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            failed.append(message.text)
+            if message.text.startswith(SEARCH_FAILED)
+            else None
+        ),
+    )
     await open_search(page, site_url)
-    yield page
+    yield page, failed
     await context.close()
 
 
 @pytest.fixture
-async def search_page(_module_search_page: Page, site_url: str) -> Page:
+async def search_page(
+    _module_search_page: tuple[Page, list[str]], site_url: str
+) -> AsyncIterator[Page]:
     """The home page with search open, shared by the module's ranking tests;
     the box is empty and no result is shown."""
-    page = _module_search_page
+    page, failed = _module_search_page
     assert page.url == site_url, f"a search test left the home page for {page.url}"
     await clear_search(page)
-    return page
+    before = len(failed)
+    yield page
+    if failed[before:]:
+        pytest.fail(f"search failed inside lunr: {failed[before:]}", pytrace=False)
 
 
 @pytest.fixture(scope="module")
