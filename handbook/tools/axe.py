@@ -32,12 +32,25 @@ class Violation:
 
 async def set_scheme(page: Page, scheme: str) -> None:
     """Show the page in one of Material's colour schemes (as its toggle does)."""
+    # Then wait for the colour transitions the change starts to end, however
+    # long a busy machine takes to run them: axe measures contrast as it is,
+    # and mid-transition every colour is between two schemes. A fixed 300 ms
+    # was not enough on a loaded CI machine (color-contrast on 286 elements).
+    # getAnimations() restyles the page first, so it sees those transitions;
+    # it is asked again until none runs, as one ending can start another (a
+    # link's colour follows its parent's).
     await page.evaluate(
-        "scheme => document.body.setAttribute('data-md-color-scheme', scheme)",
+        """async scheme => {
+            document.body.setAttribute('data-md-color-scheme', scheme);
+            const running = () => document.getAnimations().filter(animation =>
+                animation instanceof CSSTransition && animation.playState !== 'finished');
+            for (let round = 0; round < 50 && running().length; round++) {
+                await Promise.all(running().map(t => t.finished.catch(() => null)));
+                await new Promise(requestAnimationFrame);
+            }
+        }""",
         scheme,
     )
-    # Let colour transitions finish before anything measures contrast.
-    await page.wait_for_timeout(300)
 
 
 async def axe_violations(page: Page, within: str | None = None) -> list[Violation]:

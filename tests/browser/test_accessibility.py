@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from handbook.tools.axe import AXE_JS, Violation, violations_by_scheme
+from handbook.tools.axe import AXE_JS, Violation, set_scheme, violations_by_scheme
 
 PAGES = {
     "home": "",
@@ -47,6 +47,28 @@ def test_axe_core_is_vendored() -> None:
         f"{AXE_JS} is missing: copy axe.min.js from the npm package axe-core "
         "(npm install --prefix .tools axe-core) with its LICENSE"
     )
+
+
+async def test_a_scheme_is_audited_once_its_colour_transitions_have_ended(
+    page: Page, site_url: str
+) -> None:
+    """As on a machine too busy to run the transitions in time: slowed down
+    twenty times, they last seconds, and no fixed wait would cover them."""
+    await page.goto(site_url + PAGES["source"], wait_until="networkidle")
+    devtools = await page.context.new_cdp_session(page)
+    await devtools.send("Animation.enable")
+    await devtools.send("Animation.setPlaybackRate", {"playbackRate": 0.05})
+
+    await set_scheme(page, "slate")
+    running = await page.evaluate(
+        """() => document.getAnimations()
+            .filter(animation => animation instanceof CSSTransition)
+            .filter(animation => animation.playState === 'running').length"""
+    )
+
+    await devtools.send("Animation.setPlaybackRate", {"playbackRate": 1})
+    await set_scheme(page, "default")
+    assert running == 0
 
 
 @pytest.mark.parametrize("name", PAGES)
