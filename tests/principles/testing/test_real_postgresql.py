@@ -26,6 +26,7 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.snippet_sections import sections_in
 from tests.support.pages import prose
 from tests.support.pytest_outcomes import outcomes
+from tests.support.scratch_sessions import run_with_shop_fixtures
 from throwaway import postgres as postgres_provider
 
 PAGE = DOCS_DIR / "principles" / "testing" / "real-postgresql.md"
@@ -315,32 +316,14 @@ async def test_the_databases_a_session_created_are_dropped_when_it_ends(
     tmp_path: Path, server_url: str
 ) -> None:
     """The suite's own fixtures, in a fresh pytest session on this server."""
-    (tmp_path / "conftest.py").write_text(
-        'pytest_plugins = ["tests.support.shop_fixtures"]\n'
-    )
-    (tmp_path / "test_orders.py").write_text(DATABASE_IT_USED)
-    (tmp_path / "pytest.ini").write_text(
-        "[pytest]\nasyncio_mode = auto\n"
-        "asyncio_default_fixture_loop_scope = session\n"
-        "asyncio_default_test_loop_scope = session\n"
-    )
     name_file = tmp_path / "database-name"
-    env = os.environ | {
-        "TEST_DATABASE_URL": server_url,  # this session's server
-        "DATABASE_NAME_FILE": str(name_file),
-        "PYTHONPATH": os.pathsep.join(
-            [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-        ),
-    }
 
     result = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+        run_with_shop_fixtures,
+        tmp_path,
+        server_url,
+        {"test_orders.py": DATABASE_IT_USED},
+        {"DATABASE_NAME_FILE": str(name_file)},
     )
 
     assert result.returncode == 0, result.stdout + result.stderr

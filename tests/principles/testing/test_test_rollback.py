@@ -5,9 +5,6 @@ exercised by every service test; these tests check what the page says they
 achieve, against the real PostgreSQL.
 """
 
-import os
-import subprocess
-import sys
 import time
 import tomllib
 from pathlib import Path
@@ -24,6 +21,7 @@ from shop.core.main import create_app
 from shop.shared.base_model import Base
 from tests.support.pages import prose
 from tests.support.pytest_outcomes import outcomes
+from tests.support.scratch_sessions import run_with_shop_fixtures
 from tests.support.shop_fixtures import DatabaseFactory, UserFactory, build_app
 
 PAGE = DOCS_DIR / "principles" / "testing" / "test-rollback.md"
@@ -67,29 +65,8 @@ def test_what_one_test_committed_is_gone_when_the_next_starts(
     tmp_path: Path, server_url: str
 ) -> None:
     """The suite's own fixtures, in a fresh pytest session of two tests, in order."""
-    (tmp_path / "conftest.py").write_text(
-        'pytest_plugins = ["tests.support.shop_fixtures"]\n'
-    )
-    (tmp_path / "test_two_in_a_row.py").write_text(NEXT_TEST_STARTS_EMPTY)
-    (tmp_path / "pytest.ini").write_text(
-        "[pytest]\nasyncio_mode = auto\n"
-        "asyncio_default_fixture_loop_scope = session\n"
-        "asyncio_default_test_loop_scope = session\n"
-    )
-    env = os.environ | {
-        "TEST_DATABASE_URL": server_url,  # this session's server, a new database
-        "PYTHONPATH": os.pathsep.join(
-            [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-        ),
-    }
-
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+    result = run_with_shop_fixtures(
+        tmp_path, server_url, {"test_two_in_a_row.py": NEXT_TEST_STARTS_EMPTY}
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
