@@ -1,9 +1,11 @@
 """Read a page the way a reader does: its prose, and its code blocks by title."""
 
 import re
+import subprocess
 from pathlib import Path
 
 from handbook.content.fences import FencedBlock, find_fences
+from handbook.content.tools import tool_path
 
 
 def prose(page: Path) -> str:
@@ -37,3 +39,19 @@ def tree_paths(tree: str) -> set[str]:
         parents[depth:] = [name]
         paths.add("/".join(parents))
     return paths
+
+
+def run_as_written(command: str, cwd: Path) -> list[str]:
+    """The lines a search a page gives prints, run by bash in ``cwd``.
+
+    Exit status 1 is grep's "nothing found", an answer; anything else fails.
+    """
+    result = subprocess.run(
+        [tool_path("bash"), "-c", command],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return result.stdout.splitlines()

@@ -16,9 +16,8 @@ import pytest
 
 import shop
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from handbook.content.tools import tool_path
 from tests.support import import_graph
-from tests.support.pages import block_titled, prose, tree_paths
+from tests.support.pages import block_titled, prose, run_as_written, tree_paths
 
 PAGE = DOCS_DIR / "principles" / "structure" / "core-and-shared.md"
 SHOP = Path(shop.__file__).parent
@@ -129,15 +128,7 @@ def _grep_command() -> str:
 
 
 def _grep(cwd: Path) -> list[str]:
-    result = subprocess.run(
-        [tool_path("bash"), "-c", _grep_command()],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode in (0, 1), result.stderr
-    return result.stdout.splitlines()
+    return run_as_written(_grep_command(), cwd)
 
 
 def test_the_pages_search_names_every_domain() -> None:

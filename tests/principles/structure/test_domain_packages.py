@@ -21,12 +21,11 @@ from httpx import AsyncClient
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import find_fences
-from handbook.content.tools import tool_path
 from shop.core.database import get_db
 from shop.users.dependencies import CurrentUser, get_current_user
 from shop.users.schemas import UserResponse
 from tests.support import import_graph
-from tests.support.pages import block_titled, prose, tree_paths
+from tests.support.pages import block_titled, prose, run_as_written, tree_paths
 
 DOMAINS_PAGE = DOCS_DIR / "principles" / "structure" / "domain-packages.md"
 
@@ -191,15 +190,7 @@ def _grep_orders_for_users(cwd: Path) -> list[str]:
     """The search the page's How to check gives, run as written."""
     match = re.search(r"`(grep -rnE .+? snippets/shop/orders)`", prose(DOMAINS_PAGE))
     assert match, f"{DOMAINS_PAGE}: no grep command in How to check"
-    result = subprocess.run(
-        [tool_path("bash"), "-c", match[1]],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode in (0, 1), result.stderr
-    return result.stdout.splitlines()
+    return run_as_written(match[1], cwd)
 
 
 def test_the_pages_search_lists_only_the_users_dependencies_in_orders() -> None:
