@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from pwdlib.hashers.base import HasherProtocol
 from pwdlib.hashers.bcrypt import BcryptHasher
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -186,16 +187,22 @@ async def test_a_sign_in_upgrades_an_outdated_hash_and_keeps_the_token(
     assert await _stored(session, alice["id"]) == (upgraded_hash, upgraded_version)
 
 
+@pytest.fixture
+def argon2id(monkeypatch: pytest.MonkeyPatch) -> HasherProtocol:
+    """The service's Argon2id hasher, now followed by bcrypt for accounts
+    from an older system, as the page shows."""
+    current = security._password_hash.current_hasher
+    both = PasswordHash((current, TruncatingBcryptHasher(rounds=4)))
+    monkeypatch.setattr(security, "_password_hash", both)
+    return current
+
+
 async def test_a_bcrypt_hash_becomes_argon2id_at_the_next_sign_in(
     alice: dict[str, Any],
     login: Callable[[str], Awaitable[dict[str, str]]],
     session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
+    argon2id: HasherProtocol,
 ) -> None:
-    # Accounts from an older system: bcrypt listed after the current Argon2id.
-    argon2id = security._password_hash.current_hasher
-    both = PasswordHash((argon2id, TruncatingBcryptHasher(rounds=4)))
-    monkeypatch.setattr(security, "_password_hash", both)
     await session.execute(
         update(User)
         .where(User.id == alice["id"])
@@ -239,11 +246,8 @@ async def test_a_long_password_signs_in_against_its_old_bcrypt_hash_and_upgrades
     client: AsyncClient,
     alice: dict[str, Any],
     session: AsyncSession,
-    monkeypatch: pytest.MonkeyPatch,
+    argon2id: HasherProtocol,
 ) -> None:
-    argon2id = security._password_hash.current_hasher
-    both = PasswordHash((argon2id, TruncatingBcryptHasher(rounds=4)))
-    monkeypatch.setattr(security, "_password_hash", both)
     # The old system, as bcrypt before 5.0 did: a hash of the first 72 bytes.
     first_72 = LONG_PASSWORD.encode()[:BCRYPT_MAX_BYTES]
     old_hash = bcrypt.hashpw(first_72, bcrypt.gensalt(4)).decode()
