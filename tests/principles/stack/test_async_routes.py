@@ -11,7 +11,6 @@ import inspect
 import pkgutil
 import re
 import shutil
-import subprocess
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -27,7 +26,7 @@ from httpx import ASGITransport, AsyncClient, Response
 
 import shop
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from tests.support.pages import prose
+from tests.support.pages import prose, run_as_written
 
 PAGE = DOCS_DIR / "principles" / "stack" / "async-routes.md"
 
@@ -63,16 +62,6 @@ def test_every_route_of_the_reference_service_is_async_def() -> None:
     assert "Every handler of the reference service is `async def`" in prose(PAGE)
 
 
-def _search(command: str, root: Path) -> list[str]:
-    bash = shutil.which("bash")
-    assert bash is not None
-    found = subprocess.run(
-        [bash, "-c", command], cwd=root, capture_output=True, text=True, check=False
-    )
-    assert found.returncode in (0, 1), found.stderr  # 1: nothing found
-    return found.stdout.splitlines()
-
-
 def test_the_pages_search_finds_a_def_handler_in_every_module_with_a_router(
     tmp_path: Path,
 ) -> None:
@@ -87,8 +76,8 @@ def test_the_pages_search_finds_a_def_handler_in_every_module_with_a_router(
             copy.read_text() + '\n\n@router.get("/export")\ndef export() -> None: ...\n'
         )
 
-    in_the_repository = _search(command.group(1), REPO_ROOT)
-    with_sync_handlers = _search(command.group(1), tmp_path)
+    in_the_repository = run_as_written(command.group(1), REPO_ROOT)
+    with_sync_handlers = run_as_written(command.group(1), tmp_path)
 
     assert in_the_repository == []
     assert {line.split(":", 1)[0] for line in with_sync_handlers} == {
