@@ -299,35 +299,29 @@
     return clause.expansions ? lunr.TokenSet.fromArray(clause.expansions) : fromClause(clause);
   };
 
-  // lunr's token set of an index can hold a word the index does not have:
-  // with this site's index, "up0063", so every query with "up" in it ("how
-  // do I set up a new project") failed inside lunr ("Cannot read properties
-  // of undefined (reading '_index')") and showed no result. lunr looks up
-  // each word the token set matches in the inverted index; a word the index
-  // lacks can match nothing, so it is dropped before the lookup.
-  var checked = new WeakSet();
-  function onlyWordsOfTheIndex(index) {
-    if (checked.has(index)) return;
-    checked.add(index);
-    var tokenSet = index.tokenSet;
-    var words = Object.create(tokenSet);
-    words.intersect = function (other) {
-      var found = tokenSet.intersect(other).toArray().filter(function (word) {
-        return Object.prototype.hasOwnProperty.call(index.invertedIndex, word);
-      });
-      return {
-        toArray: function () {
-          return found.slice();
-        },
-      };
-    };
-    index.tokenSet = words;
-  }
+  // lunr (2.3.9) builds an index's token set, the automaton a query's words
+  // are matched against, by merging nodes that have the same key. The key is
+  // the node's final flag, then each edge's letter and child's id run
+  // together, so two different nodes can share one: edge "1" to node 123
+  // and edges "1" to node 1 and "2" to node 3 both give "01123". When digits
+  // follow digits (ruff's "UP006", "UP007") the wrong nodes merge: with this
+  // site's index the set lost "up006" and "up007", which then found nothing,
+  // and gained "up0063", which made lunr throw on any query with "up" in it
+  // ("how do I set up a new project" showed no result). The key below ends
+  // each id with a comma, so it names one node only. It replaces lunr's
+  // before Material's worker builds the index (on its first message).
+  lunr.TokenSet.prototype.toString = function () {
+    var key = this.final ? "1" : "0";
+    var letters = Object.keys(this.edges).sort();
+    for (var i = 0; i < letters.length; i++) {
+      key += letters[i] + this.edges[letters[i]].id + ",";
+    }
+    return key;
+  };
 
   var query = lunr.Index.prototype.query;
   lunr.Index.prototype.query = function (build) {
     var index = this;
-    onlyWordsOfTheIndex(index);
     var rewritten = [];
     var results = query.call(this, function (q) {
       build.call(q, q);
