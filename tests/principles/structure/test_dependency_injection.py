@@ -3,6 +3,7 @@
 import asyncio
 import shutil
 import subprocess
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -87,6 +88,44 @@ async def test_a_dependency_asked_for_another_way_runs_again_in_the_request(
     assert (
         "however many others ask for it the same way (with the same `scope=` "
         "and the same security scopes)" in prose(PAGE)
+    )
+
+
+class ThreadRecordingService:
+    """A service FastAPI builds itself, from the class given to Depends()."""
+
+    def __init__(self) -> None:
+        self.built_on = threading.current_thread().name
+
+
+async def get_thread_recording_service() -> ThreadRecordingService:
+    return ThreadRecordingService()
+
+
+async def test_a_class_in_depends_is_built_in_the_threadpool_a_provider_is_not() -> (
+    None
+):
+    app = FastAPI()
+
+    @app.get("/built-on")
+    async def built_on(
+        from_class: Annotated[ThreadRecordingService, Depends()],
+        from_provider: Annotated[
+            ThreadRecordingService, Depends(get_thread_recording_service)
+        ],
+    ) -> dict[str, str]:
+        return {"class": from_class.built_on, "provider": from_provider.built_on}
+
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        threads = (await client.get("/built-on")).json()
+
+    assert threads == {
+        "class": "AnyIO worker thread",
+        "provider": threading.current_thread().name,
+    }
+    assert "calling its\nplain `__init__` in the threadpool" in PAGE.read_text(
+        encoding="utf-8"
     )
 
 
