@@ -7,9 +7,13 @@ against the real tool, library or service.
 import json
 from typing import Any
 
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.fences import find_fences
 from tests.support.linting import ruff_check_code
+from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "api" / "per-instance-defaults.md"
 
@@ -34,6 +38,36 @@ def test_ruff_reports_the_mutable_default_with_the_quoted_rule() -> None:
         b for b in find_fences(PAGE) if b.language == "text" and b.title is None
     )
     assert quoted.source.strip() in result.stdout, result.stdout
+
+
+class DraftWithLiteral(BaseModel):
+    skus: list[str] = []
+
+
+class DraftWithFactory(BaseModel):
+    skus: list[str] = Field(default_factory=list)
+
+
+def test_default_factory_list_changes_the_schema_not_the_sharing() -> None:
+    for model in (DraftWithLiteral, DraftWithFactory):
+        first, second = model(), model()
+        first.skus.append("BOOK-001")
+        assert second.skus == []  # each instance has its own list either way
+    app = FastAPI()
+
+    @app.post("/literal")
+    def literal(draft: DraftWithLiteral) -> None: ...
+
+    @app.post("/factory")
+    def factory(draft: DraftWithFactory) -> None: ...
+
+    schemas = app.openapi()["components"]["schemas"]
+    assert schemas["DraftWithLiteral"]["properties"]["skus"]["default"] == []
+    assert "default" not in schemas["DraftWithFactory"]["properties"]["skus"]
+    assert (
+        'changes nothing about sharing there (it does drop `"default": []` from'
+        " the field's JSON schema, and so from OpenAPI)"
+    ) in prose(PAGE)
 
 
 _CALLED_DEFAULTS = """\

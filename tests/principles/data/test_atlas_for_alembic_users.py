@@ -60,6 +60,27 @@ async def test_a_database_refuses_a_migration_edited_after_it_ran(
     # --8<-- [end:applied-is-final]
 
 
+def test_re_hashing_makes_an_edited_applied_file_match_atlas_sum_again(
+    tmp_path: Path,
+) -> None:
+    migrations = Path(shutil.copytree(MIGRATIONS_DIR, tmp_path / "migrations"))
+    committed = (migrations / "atlas.sum").read_text()
+    first = sorted(migrations.glob("*.sql"))[0]
+    first.write_text(first.read_text().replace("varying(100)", "varying(200)"))
+    assert atlas_sum(migrations) != committed
+
+    # `atlas migrate hash`: atlas.sum now vouches for the edited file.
+    (migrations / "atlas.sum").write_text(atlas_sum(migrations))
+
+    assert atlas_sum(migrations) == (migrations / "atlas.sum").read_text()
+    page = prose(PAGE)
+    # Only the repository's runner compares an applied file with its record.
+    assert "like Atlas, refuses" not in page
+    assert "runner records each applied file's hash and refuses an edited one" in page
+    assert "after `atlas migrate hash` an edited file matches again" in page
+    assert "the runner's refusal of an edited, applied file is lost then" in page
+
+
 def test_the_page_says_what_was_not_run() -> None:
     page = prose(PAGE)
     assert "The Atlas CLI cannot be installed where this handbook is tested" in page

@@ -6,6 +6,7 @@ against the real tool, library or service.
 
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.support.app_role import libpq_url
 from tests.support.pages import block_titled, prose
 from tests.support.shop_fixtures import DatabaseFactory, load_script
+from throwaway import postgres as postgres_provider
 
 MIGRATIONS_PAGE = DOCS_DIR / "principles" / "data" / "atlas-migrations.md"
 
@@ -98,6 +100,79 @@ def test_uv_run_atlas_fails_because_uv_does_not_install_atlas() -> None:
     assert quoted.source.strip() == result.stderr.strip(), (
         f"{MIGRATIONS_PAGE}:{quoted.line}: uv now prints:\n{result.stderr}"
     )
+
+
+STAND_IN_ATLAS = """\
+#!/bin/sh
+# Stands in for Atlas: runs the source's external_schema program as written.
+command -v python3
+exec python3 scripts/load_models.py
+"""
+
+
+def test_uv_run_atlas_reaches_an_installed_atlas_and_its_bare_python3_is_the_venvs(
+    tmp_path: Path,
+) -> None:
+    uv = shutil.which("uv")
+    assert uv, "uv is not on PATH: install it with `pip install uv` (see README)"
+    installed = tmp_path / "bin"
+    installed.mkdir()
+    (installed / "atlas").write_text(STAND_IN_ATLAS)
+    (installed / "atlas").chmod(0o755)
+    # Atlas installed on the PATH some other way; the project's environment
+    # is not on it and not activated: only `uv run` can add it.
+    path = os.pathsep.join([str(installed), _path_without("atlas")])
+    env = {**os.environ, "NO_COLOR": "1", "PATH": path}
+    env.pop("VIRTUAL_ENV", None)
+    result = subprocess.run(
+        [uv, "run", "atlas", "migrate", "diff", "--env", "sqlalchemy"],
+        cwd=SNIPPETS,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    python3, ddl = result.stdout.split("\n", 1)
+    assert Path(python3).parent == Path(sys.executable).parent  # .venv/bin
+    assert "CREATE TABLE users (" in ddl
+    page = prose(MIGRATIONS_PAGE)
+    assert "`uv run` puts `.venv/bin` first) and the loader works" in page
+    assert "`uv run atlas` then reaches it" in page
+
+
+def test_the_sources_setup_never_installs_atlas() -> None:
+    source = (DOCS_DIR / "_data" / "source-document.md").read_text()
+    checklist = source.split("## Quick Start Checklist\n\n", 1)[1].split("\n\n", 1)[0]
+    install = yaml.safe_load(source.split("```yaml\n", 1)[1].split("```", 1)[0])
+
+    assert "Run `task install` to setup dependencies" in checklist
+    assert "Run `task migrate-up` to setup database" in checklist
+    assert install["tasks"]["install"]["cmds"] == ["uv sync"]
+    # No step installs Atlas: no checklist item, no install command anywhere.
+    assert "atlas" not in checklist.replace("task migrate-up", "").lower()
+    assert "atlasgo.sh" not in source
+    assert "brew install" not in source
+    assert "The source's Quick Start Checklist never installs Atlas" in prose(
+        MIGRATIONS_PAGE
+    )
+
+
+def test_the_page_names_the_docker_dev_databases_major_of_each_atlas_hcl() -> None:
+    source = (DOCS_DIR / "_data" / "source-document.md").read_text()
+    reference = (SNIPPETS / "atlas.hcl").read_text()
+    page = prose(MIGRATIONS_PAGE)
+
+    (sources,) = set(re.findall(r"docker://postgres/(\d+)/dev", source))
+    (ours,) = set(re.findall(r"#\s*dev = \"docker://postgres/(\d+)/dev", reference))
+    assert f'`dev = "docker://postgres/{sources}/dev"` needs Docker' in page
+    assert ours == str(postgres_provider.pinned_major())
+    assert ours != sources
+    assert (
+        "keeps a `docker://` line as a comment, naming the PostgreSQL major"
+        f" `compose.yaml` pins rather than the source's {sources}."
+    ) in page
 
 
 def test_migrations_are_their_own_task_and_the_app_never_runs_them() -> None:

@@ -7,10 +7,11 @@ import ast
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import literal_column, select, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -63,15 +64,36 @@ async def test_a_quote_in_the_input_rewrites_string_built_sql(
     # --8<-- [end:injection]
 
 
+# --8<-- [start:not-only-strings]
+async def test_literal_column_takes_input_as_sql_and_like_as_a_pattern(
+    session: AsyncSession, register: UserFactory
+) -> None:
+    await register(email="alice@example.com")
+    await register(email="bob@example.com")
+    condition_from_input = "email = '' OR '1'='1'"
+
+    injected = select(User.email).where(literal_column(condition_from_input))
+    assert len((await session.scalars(injected)).all()) == 2  # every user
+    # Bound, yet a pattern to LIKE: "%" matches every email.
+    wildcard = select(User.email).where(User.email.like("%"))
+    assert len((await session.scalars(wildcard)).all()) == 2
+    literal = select(User.email).where(User.email.contains("%", autoescape=True))
+    assert (await session.scalars(literal)).all() == []  # no email holds a "%"
+    # --8<-- [end:not-only-strings]
+    page = prose(PAGE)
+    assert "in `like()`, `ilike()` or `contains()` it is a pattern" in page
+    assert "or input handed to `text()` or `literal_column()`" in page
+    assert "can never change what the statement does" not in page
+
+
 def test_ruff_flags_the_string_built_query_as_quoted() -> None:
     code = (
         "from sqlalchemy import text\n\n\n"
-        "def query(email: str):\n"
+        "def query(email: str) -> object:\n"
         "    return text(f\"SELECT email FROM users WHERE email = '{email}'\")\n"
     )
-    result = ruff_check_code(
-        code, "snippets/shop/users/repository.py", "--select", "S608"
-    )
+    # The repository's own rule selection, not one the test picks.
+    result = ruff_check_code(code, "snippets/shop/users/repository.py")
 
     quoted = block_titled(PAGE, "Output of ruff check").source.strip()
     assert quoted in result.stdout, result.stdout
@@ -149,6 +171,18 @@ BASE = "SELECT email FROM users"
 def find(email: str):
     return text(f"{BASE} WHERE email = '{email}'")
 """
+# A call too long for one line: `ruff format` moves the f-string to its own.
+WRAPPED_BY_THE_FORMATTER = """\
+from sqlalchemy import text
+
+BASE = "SELECT email FROM users"
+
+
+def find_by_email_and_status(email: str, status: str):
+    return text(
+        f"{BASE} WHERE email = '{email}' AND status = '{status}' ORDER BY email"
+    )
+"""
 ASSIGNED_FIRST = """\
 from sqlalchemy import text
 
@@ -162,12 +196,12 @@ def find(email: str):
 
 
 def _the_pages_search(snippets: Path) -> str:
-    match = re.search(r'`grep -rnE "([^"]+)" snippets/`', prose(PAGE))
-    assert match, f"{PAGE}: no grep -rnE search in How to check"
+    match = re.search(r'`grep (-[a-zA-Z]+) "([^"]+)" snippets/`', prose(PAGE))
+    assert match, f"{PAGE}: no grep search in How to check"
     grep = shutil.which("grep")
     assert grep, "grep is not on PATH"
     return subprocess.run(
-        [grep, "-rnE", match.group(1), "snippets/"],
+        [grep, match.group(1), match.group(2), "snippets/"],
         cwd=snippets.parent,
         capture_output=True,
         text=True,
@@ -180,15 +214,29 @@ def test_the_search_finds_what_ruff_misses_only_written_inside_the_call(
 ) -> None:
     snippets = tmp_path / "snippets"
     snippets.mkdir()
-    for name, code in (("inline", BASE_IN_A_CONSTANT), ("assigned", ASSIGNED_FIRST)):
+    cases = {
+        "inline": BASE_IN_A_CONSTANT,
+        "wrapped": WRAPPED_BY_THE_FORMATTER,
+        "assigned": ASSIGNED_FIRST,
+    }
+    for name, code in cases.items():
         (snippets / f"{name}.py").write_text(code)
         # S608 looks for SQL keywords in the string it sees; here they sit in BASE.
         ruff = ruff_check_code(code, f"{name}.py", "--select", "S608")
         assert ruff.returncode == 0, ruff.stdout
+    formatted = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "snippets/"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert formatted.returncode == 0, formatted.stdout  # as `ruff format` leaves it
 
     found = _the_pages_search(snippets)
 
     assert "inline.py" in found
+    assert "wrapped.py" in found
     assert "assigned.py" not in found  # neither the search nor ruff: review
     page = prose(PAGE)
     assert "Neither finds an f-string assigned to a variable first" in page
