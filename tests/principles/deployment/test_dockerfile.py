@@ -190,6 +190,7 @@ def test_a_shell_form_cmd_keeps_sigterm_from_the_server() -> None:
         assert container.wait(timeout=GUARD_SECONDS) == 0
         assert container.stdout is not None
         assert container.stdout.read() == "got SIGTERM\n"
+    assert "`/bin/sh` stays the server's parent" in prose(PAGE)
 
 
 def test_the_image_runs_the_python_version_the_project_selects() -> None:
