@@ -114,9 +114,10 @@ def load(pyproject: Path | None, catalogue: Catalogue) -> Config:
         return Config()
     try:
         text = pyproject.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(Location(pyproject, 1), f"cannot read: {error}") from error
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(
             Location(pyproject, toml_error_line(error, text)),

@@ -200,7 +200,17 @@ def dotenv(content: str, _scratch: Path) -> None:
 def hadolint(content: str, scratch: Path) -> None:
     """Lint a Dockerfile; any finding, down to style and info, fails it."""
     dockerfile = _write(scratch, "Dockerfile", content)
-    _run([tool_path("hadolint"), "--no-color", str(dockerfile)], scratch)
+    # hadolint's default threshold is "info": a "style" finding alone exits 0.
+    _run(
+        [
+            tool_path("hadolint"),
+            "--no-color",
+            "--failure-threshold",
+            "style",
+            str(dockerfile),
+        ],
+        scratch,
+    )
 
 
 def compose_file(content: str, scratch: Path) -> None:

@@ -76,3 +76,18 @@ def test_without_nginx_the_check_says_how_to_install_it(
 
     with pytest.raises(InvalidBlock, match="apt-get install nginx-light"):
         _nginx()("events {}\n", tmp_path)
+
+
+def test_the_dockerfile_check_fails_on_a_style_finding(tmp_path: Path) -> None:
+    # SC2006 (backticks) is a "style" finding: below hadolint's default
+    # threshold, so hadolint alone would print it and exit 0.
+    validate = validator_for("dockerfile", "Dockerfile")
+    assert validate is not None, "no validator for Dockerfile"
+    dockerfile = (
+        "FROM python:3.13-slim-bookworm\n"
+        "RUN echo `date` > /build-stamp\n"
+        'CMD ["python", "-c", "print()"]\n'
+    )
+
+    with pytest.raises(InvalidBlock, match="SC2006 style"):
+        validate(dockerfile, tmp_path)

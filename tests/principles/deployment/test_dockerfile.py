@@ -72,9 +72,16 @@ def _exec_form(instruction: str) -> list[str]:
 
 # --8<-- [start:hadolint]
 def test_hadolint_finds_nothing_in_the_dockerfile() -> None:
-    # hadolint's default threshold fails on every finding, "info" included.
+    # hadolint's default threshold is "info": a "style" finding alone
+    # prints and exits 0. "style" is the lowest level, so any finding fails.
     result = subprocess.run(
-        [tool_path("hadolint"), "--no-color", str(DOCKERFILE)],
+        [
+            tool_path("hadolint"),
+            "--no-color",
+            "--failure-threshold",
+            "style",
+            str(DOCKERFILE),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -82,6 +89,108 @@ def test_hadolint_finds_nothing_in_the_dockerfile() -> None:
 
     assert result.returncode == 0, result.stdout
     # --8<-- [end:hadolint]
+
+
+def test_the_hadolint_check_fails_on_a_style_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Dockerfile plus a line whose only finding is SC2006 (backticks), a
+    # "style" one: below hadolint's default threshold, "info".
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(DOCKERFILE.read_text() + "RUN echo `date` > /build-stamp\n")
+    default = subprocess.run(
+        [tool_path("hadolint"), "--no-color", str(dockerfile)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    monkeypatch.setattr(sys.modules[__name__], "DOCKERFILE", dockerfile)
+
+    with pytest.raises(AssertionError, match="SC2006 style"):
+        test_hadolint_finds_nothing_in_the_dockerfile()
+    assert "SC2006 style" in default.stdout
+    assert default.returncode == 0  # printed, and passed
+    assert "`--failure-threshold style`" in prose(PAGE)
+
+
+# A stand-in for the server: says when it is ready, and when SIGTERM reaches it.
+SERVER_STAND_IN = (
+    "import signal, sys, time\n"
+    "def stop(*_):\n"
+    "    print('got SIGTERM', flush=True)\n"
+    "    sys.exit(0)\n"
+    "signal.signal(signal.SIGTERM, stop)\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@contextlib.contextmanager
+def _as_pid_1(command: list[str]) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """``command`` as PID 1 of a new PID namespace, as a container runs its CMD.
+
+    Yields the unshare process (its stdout is the command's) and the
+    command's PID as seen from here, where the orchestrator signals it.
+    """
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.fail(
+            "unshare is not on PATH: install util-linux (apt-get install util-linux)",
+            pytrace=False,
+        )
+    process = subprocess.Popen(
+        [unshare, "--fork", "--pid", "--mount-proc", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    with process:
+        try:
+            assert process.stdout is not None
+            ready = process.stdout.readline()
+            assert ready == "ready\n", ready + _stderr(process)
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+            yield process, int(children.read_text().split()[0])
+        finally:
+            with contextlib.suppress(ProcessLookupError):  # it may have exited
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=GUARD_SECONDS)
+
+
+def _stderr(process: subprocess.Popen[str]) -> str:
+    return process.stderr.read() if process.stderr else ""
+
+
+def _command_line(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_text().rstrip("\0").split("\0")
+
+
+def test_a_shell_form_cmd_keeps_sigterm_from_the_server() -> None:
+    # What Docker runs for `CMD python -c ...` (shell form): /bin/sh -c "...".
+    shell_form = ["/bin/sh", "-c", shlex.join([sys.executable, "-c", SERVER_STAND_IN])]
+    exec_form = [sys.executable, "-c", SERVER_STAND_IN]
+
+    with _as_pid_1(shell_form) as (container, pid_1):
+        # The shell did not exec the server: it stays PID 1, the server its child.
+        children = Path(f"/proc/{pid_1}/task/{pid_1}/children").read_text().split()
+        assert children, "the shell exec'd the server, which is PID 1 itself"
+        server = int(children[0])
+        assert _command_line(pid_1)[:2] == ["/bin/sh", "-c"]
+        assert _command_line(server)[0] == sys.executable
+        os.kill(pid_1, signal.SIGTERM)
+        time.sleep(1)
+        # PID 1 without a handler ignores SIGTERM, and passes nothing on:
+        # both still run (the server would have exited on SIGTERM).
+        assert container.poll() is None
+        assert "State:\tS" in Path(f"/proc/{server}/status").read_text()
+
+    with _as_pid_1(exec_form) as (container, pid_1):
+        os.kill(pid_1, signal.SIGTERM)  # the server is PID 1 itself
+        assert container.wait(timeout=GUARD_SECONDS) == 0
+        assert container.stdout is not None
+        assert container.stdout.read() == "got SIGTERM\n"
+    assert "`/bin/sh` stays the server's parent" in prose(PAGE)
 
 
 def test_the_image_runs_the_python_version_the_project_selects() -> None:

@@ -4,12 +4,15 @@ docstring, and every example in one runs."""
 import ast
 import doctest
 import importlib
+import json
 import pkgutil
 import subprocess
 import sys
+import tomllib
 
 import shop
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.fences import find_fences
 from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "documentation" / "docstrings.md"
@@ -69,6 +72,80 @@ def test_the_rules_the_page_names_report_a_missing_docstring() -> None:
     assert result.returncode == 1
     assert "D103 Missing docstring in public function" in result.stdout
     assert f"--select {MISSING_DOCSTRING_RULES} snippets/shop" in prose(PAGE)
+
+
+def _ruff_on_stdin(code: str, filename: str, *options: str) -> str:
+    result = subprocess.run(
+        [
+            *RUFF,
+            "--output-format",
+            "concise",
+            *options,
+            "--stdin-filename",
+            filename,
+            "-",
+        ],
+        input=code,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout
+
+
+def test_the_repositorys_ruff_configuration_holds_the_service_to_the_rules() -> None:
+    undocumented = (
+        "def shipping_cents(weight_grams: int) -> int:\n"
+        "    return 499 if weight_grams < 2000 else 999\n"
+    )
+
+    # With pyproject.toml's own [tool.ruff], as `ruff check .` and pre-commit run it.
+    in_the_service = _ruff_on_stdin(undocumented, "snippets/shop/orders/shipping.py")
+    in_the_handbook = _ruff_on_stdin(undocumented, "handbook/tools/shipping.py")
+
+    assert "D103 Missing docstring in public function" in in_the_service
+    assert "D100 Missing docstring in public module" in in_the_service
+    assert "D10" not in in_the_handbook
+    assert "This repository selects the same seven rules" in prose(PAGE)
+
+
+def test_the_advised_test_ignores_leave_nothing_to_report_in_this_repositorys_tests() -> (
+    None
+):
+    advice = next(
+        block
+        for block in find_fences(PAGE)
+        if block.title == "pyproject.toml" and "per-file-ignores" in block.source
+    )
+    ignored = tomllib.loads(advice.source)["tool"]["ruff"]["lint"]["per-file-ignores"]
+    per_file_ignores = ", ".join(
+        f"{json.dumps(k)} = {json.dumps(v)}" for k, v in ignored.items()
+    )
+
+    result = subprocess.run(
+        [
+            *RUFF,
+            "--isolated",
+            "--output-format",
+            "concise",
+            "--select",
+            MISSING_DOCSTRING_RULES,
+            "--config",
+            f"lint.per-file-ignores = {{{per_file_ignores}}}",
+            # Other projects, with their own configuration: as pyproject.toml.
+            "--extend-exclude",
+            "tests/checker/fixtures",
+            "tests",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout
+    assert ignored == {"tests/**": ["D101", "D102", "D103", "D104"]}
 
 
 def test_only_get_profiles_docstring_says_auth_must_not_use_it() -> None:

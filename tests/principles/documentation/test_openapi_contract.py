@@ -2,14 +2,14 @@
 real responses keep, its examples are valid, and production does not serve it."""
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Query
 from fastapi import Response as FastAPIResponse
 from httpx import AsyncClient, Response
 from jsonschema import Draft202012Validator
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
@@ -89,28 +89,111 @@ async def test_every_operation_documents_the_common_error_body(
         assert operation.get("description"), f"{method} {path}: no docstring"
 
 
-# --8<-- [start:examples-validate]
-def _examples(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    for name, schema in spec["components"]["schemas"].items():
-        for example in schema.get("examples", []):
-            yield name, example
-
-
-async def test_every_example_in_the_document_is_a_valid_request(
-    client: AsyncClient,
+async def test_the_read_endpoint_documents_and_answers_its_304(
+    client: AsyncClient, alice: dict[str, Any], add_products: ProductFactory
 ) -> None:
+    await add_products({"MUG-BLUE": 1250})
     spec = (await client.get("/openapi.json")).json()
-    models: dict[str, type[BaseModel]] = {"OrderCreate": OrderCreate}
+    auth = alice["headers"]
+    placed = await client.post(
+        "/orders", json={"items": [{"sku": "MUG-BLUE", "quantity": 1}]}, headers=auth
+    )
+    order = f"/orders/{placed.json()['id']}"
 
-    examples = list(_examples(spec))
+    read = await client.get(order, headers=auth)
+    revalidated = await client.get(
+        order, headers={**auth, "If-None-Match": read.headers["ETag"]}
+    )
 
-    assert [name for name, _ in examples] == ["OrderCreate"]
-    for name, example in examples:
+    responses = spec["paths"]["/orders/{order_id}"]["get"]["responses"]
+    assert "304" in responses
+    assert read.status_code == 200
+    assert revalidated.status_code == 304
+    assert "and the read endpoint documents its 304" in prose(PAGE)
+
+
+# --8<-- [start:examples-validate]
+def _examples(node: Any, where: str = "#") -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """(where, schema, example) for every example anywhere in the document.
+
+    A schema holds a list of ``examples`` (JSON Schema) or one ``example``;
+    a media type or a parameter holds ``example`` or named ``examples``
+    (each with a ``value``) for its ``schema``.
+    """
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _examples(item, f"{where}/{index}")
+        return
+    if not isinstance(node, dict):
+        return
+    # A media type or a parameter: its examples are of its schema.
+    schema = node["schema"] if isinstance(node.get("schema"), dict) else node
+    if isinstance(node.get("examples"), list):
+        for example in node["examples"]:
+            yield where, schema, example
+    elif isinstance(node.get("examples"), dict) and schema is not node:
+        for name, named in node["examples"].items():
+            yield f"{where}/examples/{name}", schema, named.get("value")
+    if "example" in node:
+        yield where, schema, node["example"]
+    for key, value in node.items():
+        if key not in ("example", "examples"):  # the values themselves
+            yield from _examples(value, f"{where}/{key}")
+
+
+def _invalid_examples(spec: dict[str, Any]) -> list[str]:
+    """Each example that its enclosing schema rejects, with where it is."""
+    return [
+        f"{where}: {error.message}"
+        for where, schema, example in _examples(spec)
+        for error in Draft202012Validator(
+            {**schema, "components": spec["components"]}
+        ).iter_errors(example)
+    ]
+
+
+async def test_every_example_in_the_document_is_valid(client: AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+
+    assert [where for where, _, _ in _examples(spec)] == [
+        "#/components/schemas/OrderCreate"
+    ]
+    assert _invalid_examples(spec) == []
+    # OrderCreate's is a request: the model accepts it too.
+    for _, _, example in _examples(spec):
         try:
-            models[name].model_validate(example)
+            OrderCreate.model_validate(example)
         except ValidationError as error:
-            pytest.fail(f"the {name} example is not a valid request: {error}")
+            pytest.fail(f"the OrderCreate example is not a valid request: {error}")
     # --8<-- [end:examples-validate]
+
+
+def test_an_invalid_field_example_is_reported() -> None:
+    class OrderItemCreate(BaseModel):
+        sku: str = Field(examples=["MUG-BLUE"])
+        quantity: int = Field(ge=1, examples=[0])
+
+    app = FastAPI()
+
+    @app.post("/orders")
+    async def create_order(item: OrderItemCreate) -> None:
+        """Place an order of one item."""
+
+    @app.get("/orders")
+    async def list_orders(
+        limit: Annotated[int, Query(ge=1, openapi_examples={"none": {"value": 0}})],
+    ) -> None:
+        """A page of orders."""
+
+    spec = app.openapi()
+
+    assert [problem.partition(".")[0] for problem in _invalid_examples(spec)] == [
+        "#/paths//orders/get/parameters/0/examples/none: "
+        "0 is less than the minimum of 1",
+        "#/components/schemas/OrderItemCreate/properties/quantity: "
+        "0 is less than the minimum of 1",
+    ]
+    assert "a field's example below its `ge=1` fails the check" in prose(PAGE)
 
 
 # --8<-- [start:docs-off]

@@ -85,11 +85,17 @@ def test_every_command_in_the_readme_exists() -> None:
 
 def test_a_stale_command_is_reported() -> None:
     # The source document's quick start, against this project's Taskfile.
-    stale = ["uv run task docker-up", "uv run task migrate-up", "pre-commit install"]
+    stale = [
+        "uv run task docker-up",
+        "uv run task migrate-up",
+        "uv run task run",
+        "pre-commit install",
+    ]
 
     assert unverifiable_commands(stale) == [
         "uv run task docker-up: no task 'docker-up' in Taskfile.yml",
         "uv run task migrate-up: no task 'migrate-up' in Taskfile.yml",
+        "uv run task run: no task 'run' in Taskfile.yml",
         "pre-commit install: no check for this command",
     ]
     # --8<-- [end:readme-commands]

@@ -119,6 +119,27 @@ def test_without_strict_mypy_skips_unannotated_bodies(
     assert "does not check the bodies of unannotated functions" in prose(PAGE)
 
 
+def test_the_projects_mypy_configuration_reports_a_possibly_undefined_local(
+    mypy: MypyRunner, tmp_path: Path
+) -> None:
+    # `discount` is assigned on one branch only: a NameError for any other code.
+    (tmp_path / "pricing.py").write_text(
+        "def discount_cents(code: str, total_cents: int) -> int:\n"
+        '    if code == "WELCOME10":\n'
+        "        discount = total_cents // 10\n"
+        "    return discount\n"
+    )
+
+    strict = mypy("--strict", "pricing.py", cwd=tmp_path)
+    project = mypy(
+        "--config-file", str(REPO_ROOT / "pyproject.toml"), "pricing.py", cwd=tmp_path
+    )
+
+    assert strict.returncode == 0, strict.stdout
+    assert 'Name "discount" may be undefined  [possibly-undefined]' in project.stdout
+    assert "this project also turns on mypy's `possibly-undefined`" in prose(PAGE)
+
+
 def test_the_ruff_rules_the_page_names_do_what_it_says() -> None:
     code = (
         "from typing import Optional\n\n\n"

@@ -46,10 +46,16 @@ def _error_record() -> logging.LogRecord:
     try:
         int("twelve")
     except ValueError:
-        exc_info = sys.exc_info()
-    return logging.LogRecord(
-        "shop.orders", logging.ERROR, __file__, 1, "Rejected quantity", (), exc_info
-    )
+        return logging.LogRecord(
+            "shop.orders",
+            logging.ERROR,
+            __file__,
+            1,
+            "Rejected quantity",
+            (),
+            sys.exc_info(),
+        )
+    raise AssertionError("int('twelve') did not raise")
 
 
 def test_a_traceback_spans_lines_in_plain_text_and_not_in_json_as_the_page_says() -> (
