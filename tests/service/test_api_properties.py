@@ -37,7 +37,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from shop.catalog.models import Product
 from shop.core.config import Settings
 from shop.core.main import create_app
-from shop.shared.pagination import CURSOR_FORMAT, MAX_ID, CursorCodec, cursor_key
+from shop.shared.base_model import MAX_ID
+from shop.shared.pagination import CURSOR_FORMAT, CursorCodec, cursor_key
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,

@@ -5,8 +5,9 @@ import json
 
 import pytest
 
+from shop.shared.base_model import MAX_ID
 from shop.shared.http_cache import matches_if_none_match, strong_etag
-from shop.shared.pagination import MAX_ID, CursorCodec, cursor_key
+from shop.shared.pagination import CursorCodec, cursor_key
 
 codec = CursorCodec(cursor_key(b"a key only the server knows"))
 # The route template a cursor is issued for, as page_request names it.

@@ -23,9 +23,10 @@ from pydantic import SecretStr, TypeAdapter
 from shop.core.config import Settings
 from shop.core.errors import error_code
 from shop.core.main import create_app
+from shop.shared.base_model import MAX_ID
 from shop.shared.exceptions import DomainError, UnauthorizedError
 from shop.shared.http_cache import matches_if_none_match, strong_etag
-from shop.shared.pagination import MAX_ID, CursorCodec, cursor_key
+from shop.shared.pagination import CursorCodec, cursor_key
 from shop.shared.text import DISPLAY_TEXT_PATTERN, DisplayName
 from shop.users.security import ALGORITHM, create_access_token, read_access_token
 from tests.support.shop_fixtures import (

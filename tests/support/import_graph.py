@@ -28,7 +28,9 @@ def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 
     Tarjan's strongly connected components over the direct imports: a
     component of two or more modules, or a module importing itself, is a
-    cycle.
+    cycle. Each module also imports its parent package: importing
+    ``a.b.c`` runs ``a/b/__init__.py`` first, an edge grimp does not
+    record, so a cycle through a package's ``__init__.py`` counts too.
     """
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -40,7 +42,7 @@ def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
         index[module] = low[module] = len(index)
         stack.append(module)
         on_stack.add(module)
-        for imported in graph.find_modules_directly_imported_by(module):
+        for imported in _imports_of(graph, module):
             if imported not in index:
                 visit(imported)
                 low[module] = min(low[module], low[imported])
@@ -54,7 +56,7 @@ def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
                 component.append(member)
                 if member == module:
                     break
-            self_import = module in graph.find_modules_directly_imported_by(module)
+            self_import = module in _imports_of(graph, module)
             if len(component) > 1 or self_import:
                 found.append(sorted(component))
 
@@ -62,6 +64,15 @@ def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
         if module not in index:
             visit(module)
     return sorted(found)
+
+
+def _imports_of(graph: grimp.ImportGraph, module: str) -> set[str]:
+    """The modules that importing ``module`` runs: its imports and its parent."""
+    imported = set(graph.find_modules_directly_imported_by(module))
+    parent = module.rpartition(".")[0]
+    if parent in graph.modules:
+        imported.add(parent)
+    return imported
 
 
 def _in(module: str, package: str) -> bool:

@@ -5,13 +5,10 @@ schema accepts only what the client may decide, and the price is not that.
 """
 
 from collections.abc import Collection
-from typing import Annotated
 
-from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.catalog.repository import ProductRepository
-from shop.core.database import get_db
 
 
 # --8<-- [start:price-list]
@@ -24,9 +21,4 @@ class PriceList:
     async def unit_prices(self, skus: Collection[str]) -> dict[str, int]:
         """Price in cents of each SKU that is on sale; unknown SKUs are absent."""
         return await self.products.prices(set(skus))
-
-
-async def get_price_list(db: Annotated[AsyncSession, Depends(get_db)]) -> PriceList:
-    """Dependency: the price list, on the request's session."""
-    return PriceList(db)
-    # --8<-- [end:price-list]
+        # --8<-- [end:price-list]

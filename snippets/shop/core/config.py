@@ -8,7 +8,6 @@ from typing import Literal, Self
 from urllib import parse
 
 import idna
-from fastapi import Request
 from pydantic import (
     Field,
     PostgresDsn,
@@ -20,8 +19,6 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
-
-from shop.shared.state import lifespan_resource
 
 # The value .env.example ships with. It is public, so a service that signs
 # tokens with it lets anyone forge them; `task env-file` replaces it.
@@ -349,12 +346,3 @@ def get_settings() -> Settings:
     factory) and the migration script use this."""
     # The required fields come from the environment (pydantic-settings).
     return Settings()
-
-
-async def get_app_settings(request: Request) -> Settings:
-    """Dependency: the settings the running app was created with.
-
-    Handlers read settings from the app rather than from ``get_settings()``,
-    so tests can build an app with different settings without patching.
-    """
-    return lifespan_resource(request.scope, "settings", Settings)

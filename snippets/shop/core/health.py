@@ -15,8 +15,9 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shop.core.config import Settings, get_app_settings
+from shop.core.config import Settings
 from shop.core.database import get_db
+from shop.core.dependencies import get_app_settings
 from shop.core.errors import ERROR_RESPONSES
 from shop.shared.exceptions import ServiceUnavailableError
 

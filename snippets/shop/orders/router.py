@@ -8,8 +8,9 @@ from shop.core.errors import ERROR_RESPONSES
 from shop.orders.dependencies import get_order_service
 from shop.orders.schemas import OrderCreate, OrderResponse
 from shop.orders.service import OrderService
+from shop.shared.base_model import MAX_ID
 from shop.shared.http_cache import matches_if_none_match, strong_etag
-from shop.shared.pagination import MAX_ID, Page, PageRequest, page_request
+from shop.shared.pagination import Page, PageRequest, page_request
 from shop.users.dependencies import CurrentUser
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=ERROR_RESPONSES)

@@ -21,3 +21,8 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     # --8<-- [end:naming-convention]
+
+
+# Upper bound of a PostgreSQL BIGINT, the type of every id: a larger id would
+# make the database, not the validation layer, reject the request.
+MAX_ID = 2**63 - 1

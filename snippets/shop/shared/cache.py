@@ -14,14 +14,10 @@ before the commit cannot put the old row back once the write is done.
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Annotated
 
-from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-
-from shop.shared.state import lifespan_resource
 
 logger = logging.getLogger(__name__)
 
@@ -172,12 +168,3 @@ def create_cache(
     )
     return ResponseCache(redis, ttl_seconds=ttl_seconds)
     # --8<-- [end:create-cache]
-
-
-async def get_cache(request: Request) -> ResponseCache:
-    """Dependency: the cache the app's lifespan opened."""
-    return lifespan_resource(request.scope, "cache", ResponseCache)
-
-
-Cache = Annotated[ResponseCache, Depends(get_cache)]
-"""Annotate a dependency parameter with this to receive the app's cache."""

@@ -22,12 +22,10 @@ from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, WithJsonSchema
 
+from shop.shared.base_model import MAX_ID
 from shop.shared.state import lifespan_resource
 
 _CURSOR_VERSION = 1
-# Upper bound of a PostgreSQL BIGINT: a larger id would make the database,
-# not the validation layer, reject the request.
-MAX_ID = 2**63 - 1
 MAX_LIMIT = 100
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,100}\.[A-Za-z0-9_-]{22}$"
 # An OpenAPI format of our own: "a cursor this API issued". The pattern is

@@ -5,10 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Response, status
 
-from shop.core.config import Settings, get_app_settings
+from shop.core.config import Settings
+from shop.core.dependencies import get_app_settings
 from shop.core.errors import ERROR_RESPONSES
+from shop.shared.base_model import MAX_ID
 from shop.shared.exceptions import NotFoundError
-from shop.shared.pagination import MAX_ID
 from shop.users.dependencies import ClientAddress, CurrentUser, get_user_service
 from shop.users.schemas import (
     SignInForm,

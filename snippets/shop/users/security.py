@@ -10,8 +10,8 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import SecretStr
 
+from shop.shared.base_model import MAX_ID
 from shop.shared.exceptions import ServiceBusyError, UnauthorizedError
-from shop.shared.pagination import MAX_ID
 
 ALGORITHM = "HS256"
 

@@ -1,5 +1,6 @@
 """The source's migrations, test fixtures and example implementation, run against a real PostgreSQL."""
 
+import ast
 import asyncio
 import subprocess
 import sys
@@ -199,6 +200,35 @@ def test_the_example_router_uses_a_dependency_it_never_defines() -> None:
                 sys.modules.pop(name)
             else:
                 sys.modules[name] = module
+
+
+def _calls_in(module: str, function: str) -> tuple[list[str], list[str]]:
+    """The calls ``function`` makes, as written, and the statements it runs."""
+    tree = ast.parse(module)
+    body = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name == function
+    )
+    calls = [
+        ast.unparse(node.func) for node in ast.walk(body) if isinstance(node, ast.Call)
+    ]
+    statements = [type(statement).__name__ for statement in body.body]
+    return calls, statements
+
+
+def test_the_example_service_creates_a_user_without_any_duplicate_check() -> None:
+    calls, statements = _calls_in(source_example("users/service.py"), "create_user")
+
+    # Build, add, commit: no query for an existing email, no condition, no raise.
+    assert sorted(calls) == ["User", "data.model_dump", "self.db.add", "self.db.commit"]
+    assert statements == ["Assign", "Expr", "Expr", "Return"]
+    page = prose(DOCS_DIR / "principles" / "structure" / "service-layer.md")
+    assert (
+        "its service commits a `User(**data.model_dump())` with no duplicate check"
+        in page
+    )
 
 
 def test_the_example_routes_post_slash_redirects_and_answers_200() -> None:

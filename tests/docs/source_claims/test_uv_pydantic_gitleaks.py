@@ -97,6 +97,24 @@ def test_the_shutdown_pages_entrypoint_sets_the_graceful_timeout() -> None:
     assert textwrap.dedent(tested_script).startswith("#!/bin/sh\nset -eu\nexec ")
 
 
+def test_the_shutdown_page_names_the_sources_other_deployment_points() -> None:
+    source = (DOCS_DIR / "_data" / "source-document.md").read_text()
+    section = source.split("## Deployment Considerations\n", 1)[1].split("\n## ", 1)[0]
+    points = re.findall(r"^\d+\. \*\*(.+?)\*\*", section, flags=re.MULTILINE)
+
+    assert points == [
+        "Containerization",
+        "Environment Parity",
+        "Database Migrations",
+        "Graceful Shutdown",
+    ]
+    page = prose(DOCS_DIR / "principles" / "operations" / "graceful-shutdown.md")
+    assert (
+        "The source's other deployment points, containerization, environment"
+        " parity and database migrations, are not shown here" in page
+    )
+
+
 def test_the_sources_url_replace_misses_the_postgres_scheme(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -265,6 +265,10 @@ def test_a_streamed_response_runs_on_after_sigterm_until_the_graceful_timeout(
     assert after_sigterm[-1] >= GRACE_SECONDS - 1, (after_sigterm[-1], text)
     assert "Waiting for connections to close." in text
     assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in text
+    # Cancelled first, then the lifespan's shutdown ran.
+    assert text.index("Cancel 1 running task(s)") < text.index(
+        "Application shutdown complete."
+    ), text
     assert status == -signal.SIGTERM, text
 
 

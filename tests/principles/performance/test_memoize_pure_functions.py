@@ -11,9 +11,13 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 import shop
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from shop.catalog.models import Product
 from shop.core import config
 from shop.core.config import Settings
 from tests.support.linting import ruff_check_code
@@ -217,3 +221,83 @@ def test_only_tests_that_change_the_environment_clear_get_settings() -> None:
     page = prose(PAGE)
     assert "Only tests that change the environment call" in page
     assert "`cache_clear()` calls in service code" in page
+
+
+async def _product(session: AsyncSession, sku: str, price_cents: int) -> int:
+    product = Product(sku=sku, name=sku.title(), unit_price_cents=price_cents)
+    session.add(product)
+    await session.flush()
+    return product.id
+
+
+async def _reprice(session: AsyncSession, product_id: int, price_cents: int) -> None:
+    await session.execute(
+        update(Product)
+        .where(Product.id == product_id)
+        .values(unit_price_cents=price_cents)
+    )
+
+
+def _current_price(sync_session: Session, product_id: int) -> int:
+    query = select(Product.unit_price_cents).where(Product.id == product_id)
+    return sync_session.scalars(query).one()
+
+
+async def test_a_cached_database_read_serves_the_old_row_after_an_update(
+    session: AsyncSession,
+) -> None:
+    cached_price = functools.cache(_current_price)
+    mug = await _product(session, "mug", 1299)
+    assert await session.run_sync(cached_price, mug) == 1299
+
+    await _reprice(session, mug, 999)
+
+    # The database has the new price; the cache still answers the old one.
+    assert await session.run_sync(_current_price, mug) == 999
+    assert await session.run_sync(cached_price, mug) == 1299
+    # Until the entry goes: here cache_clear(), as a restart would.
+    cached_price.cache_clear()
+    assert await session.run_sync(cached_price, mug) == 999
+    page = prose(PAGE)
+    assert "data that changed in the database is served stale until" in page
+    assert "a write to the database does not reach a cached read" in page
+
+
+async def test_a_bounded_cache_rereads_the_row_once_its_entry_is_evicted(
+    session: AsyncSession,
+) -> None:
+    cached_price = functools.lru_cache(maxsize=1)(_current_price)
+    mug, teapot = (
+        await _product(session, "mug", 1299),
+        await _product(session, "teapot", 2499),
+    )
+    assert await session.run_sync(cached_price, mug) == 1299
+    await _reprice(session, mug, 999)
+    assert await session.run_sync(cached_price, mug) == 1299  # still cached
+
+    await session.run_sync(cached_price, teapot)  # pushes the mug's entry out
+
+    assert await session.run_sync(cached_price, mug) == 999
+    assert "or the entry is evicted from a bounded cache" in prose(PAGE)
+
+
+def test_lru_cache_without_a_maxsize_keeps_128_entries_and_cache_keeps_all() -> None:
+    def square(number: int) -> int:
+        return number * number
+
+    default = functools.lru_cache()(square)
+    unbounded_forms = (
+        functools.cache(square),
+        functools.lru_cache(maxsize=None)(square),
+    )
+    for cached in (default, *unbounded_forms):
+        for number in range(1000):
+            cached(number)
+
+    assert default.cache_info().maxsize == 128
+    assert default.cache_info().currsize == 128
+    assert [cached.cache_info().currsize for cached in unbounded_forms] == [1000, 1000]
+    assert [cached.cache_info().maxsize for cached in unbounded_forms] == [None, None]
+    page = prose(PAGE)
+    assert "`@cache` or `lru_cache(maxsize=None)` on a function with an open" in page
+    assert "`lru_cache()` with no `maxsize` keeps 128 entries" in page

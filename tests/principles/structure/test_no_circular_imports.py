@@ -66,6 +66,38 @@ def test_a_cycle_written_with_relative_imports_is_found(scratch_shop: Path) -> N
     assert "partially initialized module 'scratch_shop.shared.a'" in result.stderr
 
 
+def test_a_cycle_through_a_package_init_is_found(scratch_shop: Path) -> None:
+    # Importing scratch_shop.orders.pricing runs orders/__init__.py first;
+    # grimp records no edge for that, the graph adds it.
+    (scratch_shop / "orders").mkdir()
+    (scratch_shop / "orders" / "__init__.py").write_text(
+        "from scratch_shop.users.dependencies import current_user\n"
+    )
+    (scratch_shop / "orders" / "pricing.py").write_text("RATE = 2\n")
+    (scratch_shop / "users" / "dependencies.py").write_text(
+        "from scratch_shop.orders.pricing import RATE\n\n\n"
+        "def current_user() -> int:\n    return RATE\n"
+    )
+
+    graph = import_graph.build("scratch_shop")
+
+    assert import_graph.cycles(graph) == [
+        [
+            "scratch_shop.orders",
+            "scratch_shop.orders.pricing",
+            "scratch_shop.users.dependencies",
+        ]
+    ]
+    # And it is a real one: Python fails to import it.
+    result = subprocess.run(
+        [sys.executable, "-c", "import scratch_shop.users.dependencies"],
+        cwd=scratch_shop.parent, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "partially initialized module 'scratch_shop.users.dependencies'" in (
+        result.stderr
+    )
+
+
 def test_a_cycle_through_an_import_inside_a_function_is_found(
     scratch_shop: Path,
 ) -> None:
@@ -135,6 +167,53 @@ def test_two_modules_importing_each_other_fail_with_the_quoted_message(
     )
     assert "#> most likely due to a circular import" in page
     assert "refers to the `users.id` *table* by name" in prose(PAGE)
+
+
+def _import_users(project: Path, orders: str) -> subprocess.CompletedProcess[str]:
+    """Import users.py, which imports orders.py, written as ``orders``."""
+    (project / "users.py").write_text("from orders import Order\n\n\nclass User: ...\n")
+    (project / "orders.py").write_text(orders)
+    return subprocess.run(
+        [sys.executable, "-c", "import users, orders; print(orders.owner())"],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_an_import_inside_a_function_hides_the_cycle(tmp_path: Path) -> None:
+    result = _import_users(
+        tmp_path,
+        "def owner():\n    from users import User\n\n    return User()\n\n\n"
+        "class Order: ...\n",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "<users.User object" in result.stdout
+    assert "An import inside a function runs only when the function is called" in (
+        prose(PAGE)
+    )
+
+
+def test_import_users_hides_the_cycle_only_where_users_user_is_used_later(
+    tmp_path: Path,
+) -> None:
+    inside_a_function = _import_users(
+        tmp_path,
+        "import users\n\n\ndef owner():\n    return users.User()\n\n\n"
+        "class Order: ...\n",
+    )
+    in_a_class_annotation = _import_users(
+        tmp_path,
+        "import users\n\n\nclass Order:\n    owner: users.User\n\n\n"
+        "def owner():\n    return users.User()\n",
+    )
+
+    assert inside_a_function.returncode == 0, inside_a_function.stderr
+    assert "<users.User object" in inside_a_function.stdout
+    assert in_a_class_annotation.returncode == 1
+    assert "AttributeError: module 'users' has no attribute 'User'" in (
+        in_a_class_annotation.stderr
+    )
+    assert "`AttributeError: module 'users' has no attribute 'User'`" in prose(PAGE)
 
 
 def test_orders_imports_only_the_interfaces_the_page_names() -> None:

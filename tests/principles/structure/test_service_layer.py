@@ -1,6 +1,7 @@
 """Evidence for STRUCT-SERVICE-LAYER: the rules live in services that know no HTTP."""
 
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +62,24 @@ def test_no_service_or_repository_imports_fastapi() -> None:
         if module.startswith("shop.") and module.endswith((".service", ".repository"))
     )
     assert len(modules) >= 4
-    for module in modules:
-        imported = graph.find_modules_directly_imported_by(module)
-        assert not {
-            m for m in imported if m.split(".")[0] in {"fastapi", "starlette"}
-        }, module
-    assert "no `service.py` or `repository.py` in the service imports FastAPI" in prose(
-        PAGE
+    # Not directly, nor through any module they import: every import
+    # statement, inside functions too.
+    chains = {
+        (module, web): graph.find_shortest_chain(importer=module, imported=web)
+        for module in modules
+        for web in ("fastapi", "starlette")
+    }
+    assert {key: chain for key, chain in chains.items() if chain} == {}
+    # And at run time: importing them in a fresh interpreter loads neither.
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys, {', '.join(modules)}; "
+         "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'starlette'}))"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert loaded == "[]\n"
+    assert (
+        "no `service.py` or `repository.py` in the service imports FastAPI,"
+        " directly or through another module" in prose(PAGE)
     )
 
 
