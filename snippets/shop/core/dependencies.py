@@ -1,12 +1,15 @@
 """FastAPI dependencies of core: what the running app was created with.
 
-Kept out of ``config.py`` so that a service, which reads ``Settings``,
-does not load FastAPI with it.
+Kept out of ``config.py`` and ``shared/cache.py`` so that a service, which
+reads ``Settings`` and uses the cache, does not load FastAPI with them.
 """
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from shop.core.config import Settings
+from shop.shared.cache import ResponseCache
 from shop.shared.state import lifespan_resource
 
 
@@ -17,3 +20,12 @@ async def get_app_settings(request: Request) -> Settings:
     so tests can build an app with different settings without patching.
     """
     return lifespan_resource(request.scope, "settings", Settings)
+
+
+async def get_cache(request: Request) -> ResponseCache:
+    """Dependency: the cache the app's lifespan opened."""
+    return lifespan_resource(request.scope, "cache", ResponseCache)
+
+
+Cache = Annotated[ResponseCache, Depends(get_cache)]
+"""Annotate a dependency parameter with this to receive the app's cache."""

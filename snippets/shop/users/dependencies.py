@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
 from shop.core.database import get_db
-from shop.core.dependencies import get_app_settings
-from shop.shared.cache import ResponseCache
+from shop.core.dependencies import Cache, get_app_settings
 from shop.shared.state import lifespan_resource
 from shop.users.schemas import UserResponse
 from shop.users.security import PasswordHasher, read_access_token
@@ -22,15 +21,6 @@ from shop.users.service import UserService
 from shop.users.throttling import SignInThrottle
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token")
-
-
-async def get_cache(request: Request) -> ResponseCache:
-    """Dependency: the cache the app's lifespan opened."""
-    return lifespan_resource(request.scope, "cache", ResponseCache)
-
-
-Cache = Annotated[ResponseCache, Depends(get_cache)]
-"""Annotate a dependency parameter with this to receive the app's cache."""
 
 
 async def get_password_hasher(request: Request) -> PasswordHasher:
