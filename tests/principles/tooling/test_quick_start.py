@@ -428,6 +428,7 @@ def test_the_reloaders_signal_handler_sets_an_event_under_a_plain_lock() -> None
     assert "self.should_exit = threading.Event()" in inspect.getsource(
         basereload.BaseReload.__init__
     )
+    # Event's private Condition and its Lock: typeshed declares neither.
     lock = threading.Event()._cond._lock  # type: ignore[attr-defined]
     assert type(lock) is type(threading.Lock())  # not an RLock
     assert lock.acquire(blocking=False)
