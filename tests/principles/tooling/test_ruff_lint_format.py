@@ -16,6 +16,7 @@ import yaml
 from identify.identify import tags_from_path
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.fences import find_fences
 from handbook.content.tools import tool_path
 from tests.support.linting import (
     ruff_check_code,
@@ -189,4 +190,38 @@ def test_the_pre_commit_hooks_pass_where_ruff_check_dot_passes() -> None:
         assert result.returncode == 0, f"{hook_id}:\n{result.stdout}{result.stderr}"
     assert (
         "run the same check locally, in pre-commit and in CI" in RUFF_PAGE.read_text()
+    )
+
+
+def test_ruff_warns_on_the_pages_dont_block_with_the_lines_the_page_quotes(
+    tmp_path: Path,
+) -> None:
+    """The Don't block as a project's pyproject.toml: each line the page
+    quotes after it is a line of ruff's warning, on each run."""
+    blocks = list(find_fences(RUFF_PAGE))
+    [dont] = [
+        b for b in blocks
+        if b.attrs.get("title") == "pyproject.toml" and "invalid" in b.classes
+    ]  # fmt: skip
+    [quoted] = [b for b in blocks if b.source.startswith("warning: ")]
+    (tmp_path / "pyproject.toml").write_text(dont.source)
+    (tmp_path / "orders.py").write_text('"""Orders."""\n')
+
+    def ruff_check() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--no-cache", "orders.py"],
+            cwd=tmp_path, capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+
+    runs = [ruff_check(), ruff_check()]
+
+    for result in runs:
+        assert result.returncode == 0, result.stdout + result.stderr
+        printed = result.stderr.splitlines()
+        for line in quoted.source.strip("\n").splitlines():
+            assert line in printed, (
+                f"{RUFF_PAGE}:{quoted.line}: {line!r}\n{result.stderr}"
+            )
+    assert "the tests of this page run ruff on this block and check the warning" in (
+        prose(RUFF_PAGE)
     )

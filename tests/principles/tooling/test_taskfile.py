@@ -7,6 +7,7 @@ against the real tool, library or service.
 import asyncio
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -163,12 +164,26 @@ async def test_the_corrected_db_reset_drops_the_schema_then_applies_every_migrat
     ]
 
 
+# A task that calls the corrected migrate-down the way the page says a value
+# for a called task is passed: in the call's `vars:`.
+CALLER_TASK = """
+  migrate-down-all:
+    desc: Roll back every migration
+    cmds:
+      - task: migrate-down
+        vars: {AMOUNT: "9999"}
+"""
+
+
 def test_a_called_task_gets_the_amount_it_reads_from_vars(tmp_path: Path) -> None:
-    (tmp_path / "Taskfile.yml").write_text(_corrected_taskfile())
+    corrected = _corrected_taskfile()
+    assert corrected.endswith("\n")
+    assert "  migrate-down-all:" not in corrected
+    (tmp_path / "Taskfile.yml").write_text(corrected + CALLER_TASK)
     bin_dir, atlas_log = _recording(tmp_path, "atlas")
     env = {**os.environ, "PATH": os.pathsep.join([str(bin_dir), os.environ["PATH"]])}
 
-    for args in (["migrate-down"], ["migrate-down", "AMOUNT=2"]):
+    for args in (["migrate-down"], ["migrate-down", "AMOUNT=2"], ["migrate-down-all"]):
         subprocess.run(
             [tool_path("task"), *args], cwd=tmp_path, env=env, check=True,
             capture_output=True, timeout=60,
@@ -177,8 +192,43 @@ def test_a_called_task_gets_the_amount_it_reads_from_vars(tmp_path: Path) -> Non
     assert [line.split()[-1] for line in atlas_log.read_text().splitlines()] == [
         "1",
         "2",
+        "9999",
     ]
-    assert "sees `2` reach atlas" in " ".join(TASKFILE_PAGE.read_text().split())
+    assert (
+        '`task migrate-down AMOUNT=2`, and a task that calls it with `vars: {AMOUNT: "9999"}`, '
+        "and sees `2`, then `9999`, reach atlas"
+    ) in prose(TASKFILE_PAGE)
+
+
+def test_task_list_needs_nothing_but_uv_and_task_test_needs_more(
+    tmp_path: Path,
+) -> None:
+    """A PATH holding uv alone: no shell tools, no servers. `uv run task
+    --list` works; `uv run task test` does not get as far as pytest."""
+    uv = os.environ.get("UV") or shutil.which("uv")  # `uv run` sets UV
+    assert uv, "uv is not on PATH"
+    only_uv = tmp_path / "bin"
+    only_uv.mkdir()
+    (only_uv / "uv").symlink_to(Path(uv).resolve())
+    env = {"PATH": str(only_uv), "HOME": os.environ["HOME"], "NO_COLOR": "1"}
+
+    def uv_run_task(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [only_uv / "uv", "run", "--no-sync", "task", *args], cwd=REPO_ROOT,
+            env=env, capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+
+    listed = uv_run_task("--list")
+    test = uv_run_task("test")
+
+    assert listed.returncode == 0, listed.stderr
+    assert "* test:" in listed.stdout
+    assert test.returncode != 0
+    assert "executable file not found in $PATH" in test.stderr, test.stderr
+    assert "works on a fresh clone with nothing but uv installed" in (
+        prose(TASKFILE_PAGE)
+    )
+    assert "with nothing else installed" not in prose(TASKFILE_PAGE)
 
 
 def test_every_task_of_the_repository_has_a_description() -> None:

@@ -6,6 +6,7 @@ against the real tool, library or service.
 
 import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,11 +14,13 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import find_fences
 from tests.support.pages import prose
 from tests.support.source_runs import locked_empty_project, uv_offline
+from tests.support.wheels import write_wheel
 
 UV_ONLY_PAGE = DOCS_DIR / "principles" / "tooling" / "uv-only.md"
 
@@ -75,6 +78,98 @@ def test_hand_editing_pyproject_makes_uv_lock_check_fail_as_the_page_says(
         )
 
 
+class LocalIndex:
+    """A project resolved offline against a directory of hand-made wheels."""
+
+    def __init__(self, root: Path, *dependencies: str) -> None:
+        self.wheels = root / "wheels"
+        self.project = root / "orders-api"
+        self.project.mkdir()
+        listed = "".join(f'    "{d}",\n' for d in dependencies)
+        self.pyproject = self.project / "pyproject.toml"
+        self.pyproject.write_text(
+            '[project]\nname = "orders-api"\nversion = "0.1.0"\n'
+            f'requires-python = ">=3.12"\ndependencies = [\n{listed}]\n'
+        )
+        self.env = {
+            **os.environ, "NO_COLOR": "1", "UV_PYTHON": sys.executable,
+            "UV_OFFLINE": "1", "UV_NO_INDEX": "1", "UV_FIND_LINKS": str(self.wheels),
+            "UV_CACHE_DIR": str(root / "uv-cache"),
+        }  # fmt: skip
+        self.env.pop("VIRTUAL_ENV", None)
+
+    def publish(self, name: str, version: str, *requires: str) -> None:
+        write_wheel(self.wheels, name, version, requires)
+
+    def uv(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [_uv(), *arguments], cwd=self.project, env=self.env,
+            capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+
+    def locked(self) -> dict[str, str]:
+        lock = tomllib.loads((self.project / "uv.lock").read_text())
+        return {p["name"]: p["version"] for p in lock["package"]}
+
+
+def test_upgrade_package_also_upgrades_what_the_new_version_requires(
+    tmp_path: Path,
+) -> None:
+    index = LocalIndex(tmp_path, "webapi", "metrics")
+    index.publish("routing", "1.0")
+    index.publish("webapi", "1.0", "routing>=1.0")
+    index.publish("metrics", "1.0")
+    assert index.uv("lock").returncode == 0
+    # New releases of all three; webapi 2.0 needs routing 2.0.
+    index.publish("routing", "2.0")
+    index.publish("webapi", "2.0", "routing>=2.0")
+    index.publish("metrics", "1.1")
+
+    result = index.uv("lock", "--upgrade-package", "webapi")
+
+    assert result.returncode == 0, result.stderr
+    assert "Updated webapi v1.0 -> v2.0" in result.stderr, result.stderr
+    assert "Updated routing v1.0 -> v2.0" in result.stderr, result.stderr
+    locked = index.locked()
+    assert (locked["webapi"], locked["routing"]) == ("2.0", "2.0")
+    assert locked["metrics"] == "1.0"  # not required by the new webapi: kept
+    assert (
+        "# Upgrade one package on purpose, and only what its new version requires\n"
+        in (UV_ONLY_PAGE.read_text())
+    )
+
+
+def test_a_hand_edit_fails_uv_sync_locked_and_plain_uv_sync_relocks(
+    tmp_path: Path,
+) -> None:
+    index = LocalIndex(tmp_path, "routing")
+    index.publish("routing", "1.0")
+    index.publish("metrics", "1.0")
+    assert index.uv("lock").returncode == 0
+    before = (index.project / "uv.lock").read_text()
+    # A dependency typed into pyproject.toml by hand.
+    index.pyproject.write_text(
+        index.pyproject.read_text().replace('"routing",', '"routing",\n    "metrics",')
+    )
+
+    in_ci = index.uv("sync", "--locked")
+    assert (index.project / "uv.lock").read_text() == before
+    elsewhere = index.uv("sync")
+
+    assert in_ci.returncode == 1, in_ci.stderr
+    assert "needs to be updated" in in_ci.stderr, in_ci.stderr
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    assert "warning" not in elsewhere.stderr.lower(), elsewhere.stderr
+    assert (index.project / "uv.lock").read_text() != before
+    assert index.locked()["metrics"] == "1.0"
+    page = prose(UV_ONLY_PAGE)
+    assert "re-resolves and rewrites the lock without a warning" in page
+    assert "with `--locked` in CI, fails" in page
+    assert (
+        "run `uv lock --check` (or install with `uv sync --locked`); both fail" in page
+    )
+
+
 def test_a_hand_edit_of_tool_uv_makes_uv_lock_check_fail(tmp_path: Path) -> None:
     pyproject = locked_empty_project(tmp_path)
 
@@ -116,3 +211,24 @@ def test_uv_lock_records_what_linux_macos_and_windows_each_get() -> None:
     assert "`uv.lock` records exactly what it gets, for every platform" in prose(
         UV_ONLY_PAGE
     )
+
+
+def test_the_lock_hook_runs_on_commits_that_touch_pyproject_or_the_lock() -> None:
+    config = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())
+    [hook] = [
+        hook
+        for repo in config["repos"]
+        for hook in repo["hooks"]
+        if hook["id"] == "uv-lock-check"
+    ]
+    assert hook["entry"] == "uv lock --check"
+    # pre-commit runs a hook only when a staged file matches its `files`.
+    files = re.compile(hook["files"])
+    assert files.search("pyproject.toml")
+    assert files.search("uv.lock")
+    for other in ("snippets/shop/core/main.py", "docs/index.md", "tests/uv.lock"):
+        assert not files.search(other), other
+    assert (
+        "a local hook runs the same check before every commit that touches "
+        "`pyproject.toml` or `uv.lock`"
+    ) in prose(UV_ONLY_PAGE)
