@@ -28,9 +28,12 @@ def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 
     Tarjan's strongly connected components over the direct imports: a
     component of two or more modules, or a module importing itself, is a
-    cycle. Each module also imports its parent package: importing
-    ``a.b.c`` runs ``a/b/__init__.py`` first, an edge grimp does not
-    record, so a cycle through a package's ``__init__.py`` counts too.
+    cycle. A module that imports ``a.b.c`` also imports the packages
+    ``a.b`` and ``a``: Python runs their ``__init__.py`` first, an edge
+    grimp does not record, so a cycle through a package's ``__init__.py``
+    counts too. A package the module itself sits in is left out: it is
+    already being imported, and an ``__init__.py`` that re-exports its own
+    submodule (``from .models import User``) is no cycle.
     """
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -67,12 +70,20 @@ def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 
 
 def _imports_of(graph: grimp.ImportGraph, module: str) -> set[str]:
-    """The modules that importing ``module`` runs: its imports and its parent."""
-    imported = set(graph.find_modules_directly_imported_by(module))
-    parent = module.rpartition(".")[0]
-    if parent in graph.modules:
-        imported.add(parent)
-    return imported
+    """What running ``module`` imports: each module it names and the packages
+    above that module, except the packages ``module`` itself is in."""
+    named = graph.find_modules_directly_imported_by(module)
+    return {
+        package
+        for imported in named
+        for package in _self_and_packages_above(imported)
+        if package in graph.modules and not _in(module, package)
+    } | (named & {module})
+
+
+def _self_and_packages_above(module: str) -> list[str]:
+    parts = module.split(".")
+    return [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
 
 
 def _in(module: str, package: str) -> bool:
