@@ -17,6 +17,7 @@ import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ def _rule(principle_id: str, code: str, checks: str, known_problems: str = "") -
 CYCLE = _rule(
     "STRUCT-NO-CYCLES",
     "import-cycle",
-    "A cycle of imports between modules, imports inside functions included (those under TYPE_CHECKING are not).",
+    "A cycle of imports between modules, imports inside functions and the package __init__.py an import runs first included (those under TYPE_CHECKING are not).",
     known_problems="grimp sees imports that resolve inside the package; ones reached through sys.path edits or importlib are not seen.",
 )
 REACHING_IN = _rule(
@@ -115,7 +116,7 @@ def run_rules(context: Context, rules: list[Rule]) -> Outcome:
             m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules
         }
         if CYCLE in rules:
-            outcome.findings += _cycles(package, graph, edges)
+            outcome.findings += _cycles(package, graph, *_running(edges))
         boundaries = [r for r in rules if r is not CYCLE]
         if boundaries:
             outcome.findings += _boundaries(context, package, graph, edges, boundaries)
@@ -206,7 +207,39 @@ def _shortest_cycle(
     return [start, start]
 
 
-def _cycles(package: Path, graph: Any, edges: dict[str, set[str]]) -> list[Finding]:
+def _running(
+    edges: dict[str, set[str]],
+) -> tuple[dict[str, set[str]], dict[tuple[str, str], str]]:
+    """What running each module imports, and the import each added edge comes from.
+
+    Importing ``a.b.c`` runs ``a/__init__.py`` and ``a/b/__init__.py`` first,
+    an edge grimp does not record, so a cycle through a package's
+    ``__init__.py`` would go unseen. A package the importing module itself
+    sits in is left out: it is already being imported, and an ``__init__.py``
+    that re-exports its own submodule is no cycle.
+    """
+    running: dict[str, set[str]] = {}
+    through: dict[tuple[str, str], str] = {}
+    for importer, named in edges.items():
+        running[importer] = set()
+        for imported in sorted(named):
+            parts = imported.split(".")
+            for end in range(len(parts), 0, -1):
+                package = ".".join(parts[:end])
+                inside = importer == package or importer.startswith(package + ".")
+                if package not in edges or (package != imported and inside):
+                    continue
+                running[importer].add(package)
+                through.setdefault((importer, package), imported)
+    return running, through
+
+
+def _cycles(
+    package: Path,
+    graph: Any,
+    edges: dict[str, set[str]],
+    through: dict[tuple[str, str], str],
+) -> list[Finding]:
     findings = []
     for component in _components(edges):
         cycle = _shortest_cycle(component[0], set(component), edges)
@@ -220,12 +253,25 @@ def _cycles(package: Path, graph: Any, edges: dict[str, set[str]]) -> list[Findi
             Finding(
                 CYCLE,
                 _file(package, importer),
-                _line(graph, importer, imported),
+                _line(graph, importer, through.get((importer, imported), imported)),
                 1,
-                f"import cycle: {' -> '.join(cycle)}{more}; make the dependency point one way",
+                f"import cycle: {_steps(cycle, through)}{more}; make the dependency point one way",
             )
         )
     return findings
+
+
+def _steps(cycle: list[str], through: dict[tuple[str, str], str]) -> str:
+    """The cycle as text; a package reached only through its __init__.py says so."""
+    shown = [cycle[0]]
+    for importer, imported in pairwise(cycle):
+        named = through.get((importer, imported), imported)
+        shown.append(
+            imported
+            if named == imported
+            else f"{imported} (its __init__.py, run by importing {named})"
+        )
+    return " -> ".join(shown)
 
 
 def _boundaries(
