@@ -8,6 +8,7 @@ The hang guards are generous limits against a stuck test, not speed targets.
 """
 
 import asyncio
+import inspect
 import re
 import time
 import uuid
@@ -20,6 +21,7 @@ import pytest
 from fastapi import Depends, FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import make_url, text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -214,6 +216,43 @@ async def test_a_pooled_connection_that_no_longer_answers_is_a_503(
         assert_error(response, 503, "service_unavailable")
         [warning] = [line for line in log if line["level"] == "WARNING"]
         assert warning["error"] == "TimeoutError"
+
+
+@pytest.mark.parametrize(
+    ("path", "first_wait"),
+    [("/health/ready", "probe budget"), ("/products", "command timeout")],
+)
+async def test_a_pooled_connection_that_hangs_costs_its_timeout_and_up_to_2_s_more(
+    settings: Settings, proxy: DatabaseProxy, path: str, first_wait: str
+) -> None:
+    waits = {"probe budget": 1.0, "command timeout": 3.0}
+    app = create_app(
+        _settings_via(
+            proxy,
+            settings,
+            database_connect_timeout_seconds=waits["probe budget"],
+            database_command_timeout_seconds=waits["command timeout"],
+        )
+    )
+    async with lifespan_client(app) as client:
+        # The request's own connection now waits in the pool.
+        assert (await client.get(path)).status_code == 200
+
+        proxy.freeze()
+        started = time.perf_counter()
+        response = await asyncio.wait_for(client.get(path), HANG_GUARD_SECONDS)
+        waited = time.perf_counter() - started
+        proxy.thaw()
+
+    assert_error(response, 503, "service_unavailable")
+    # The timeout ends the wait; closing the hung connection, which the
+    # session does before the response goes out, takes up to 2 s more. The
+    # lower bound holds on any machine; the upper one is a guard.
+    assert waits[first_wait] + 1.5 < waited < waits[first_wait] + 2 + 5, waited
+    graceful_close = inspect.getsource(
+        AsyncAdapt_asyncpg_connection._terminate_graceful_close
+    )
+    assert "close(timeout=2)" in graceful_close
 
 
 # --8<-- [start:pre-ping]

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from starlette.exceptions import HTTPException
 
-from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.request_limits import BodySizeLimitMiddleware
 from tests.support.pages import prose
@@ -217,3 +217,15 @@ async def test_fastapis_own_body_limit_answers_in_plain_text() -> None:
     assert (response.status_code, response.text) == (413, "Content Too Large")
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     # --8<-- [end:fastapi-limit]
+
+
+def test_the_page_gives_the_proxys_timeouts_for_a_stalled_request() -> None:
+    nginx_conf = (REPO_ROOT / "snippets" / "nginx.conf").read_text(encoding="utf-8")
+    timeouts = {
+        directive: re.search(rf"^\s*{directive} (\d+)s;", nginx_conf, re.M)
+        for directive in ("client_header_timeout", "client_body_timeout")
+    }
+    seconds = {m.group(1) for m in timeouts.values() if m}
+
+    assert len(seconds) == 1, timeouts
+    assert f"whose header or body stalls for {seconds.pop()} s" in prose(PAGE)
