@@ -126,6 +126,7 @@ def test_equal_bodies_have_equal_strong_etags_and_different_bodies_do_not() -> N
         ('W/"abc"', True),
         ('"x", "abc"', True),
         ("*", True),
+        ("W/*", False),
         ('"abcd"', False),
         ("", False),
     ],
