@@ -83,6 +83,7 @@ def test_every_command_in_the_readme_exists() -> None:
     assert unverifiable_commands(commands) == []
 
 
+# --8<-- [start:lead-stale-command]
 def test_a_stale_command_is_reported() -> None:
     # The source document's quick start, against this project's Taskfile.
     stale = [
@@ -98,6 +99,7 @@ def test_a_stale_command_is_reported() -> None:
         "uv run task run: no task 'run' in Taskfile.yml",
         "pre-commit install: no check for this command",
     ]
+    # --8<-- [end:lead-stale-command]
     # --8<-- [end:readme-commands]
 
 
