@@ -8,6 +8,7 @@ Every 4xx and 5xx response has the shape::
 ``details`` lists field problems for validation errors and is empty otherwise.
 """
 
+import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
@@ -317,7 +318,8 @@ class UnhandledErrorMiddleware:
     It sits inside the CORS middleware, so a browser can read the 500 (a
     response without CORS headers looks like a network failure), and it does
     not re-raise, so the server does not log the same error again. Only an
-    error after the response has started goes on to the server.
+    error after the response has started goes on to the server. A request
+    the server cancels before it answered gets a 503 in the same body.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -339,8 +341,42 @@ class UnhandledErrorMiddleware:
                 raise
             _log_unhandled(scope, exc)
             await _internal_error()(scope, receive, send)
+        except asyncio.CancelledError:
+            # The server gave up on the request: uvicorn cancels what still
+            # runs when --timeout-graceful-shutdown is over. Not an Exception,
+            # so without this clause uvicorn answered its own plain-text 500.
+            if status.started:
+                raise  # as above: only the server can cut it short
+            logger.warning(
+                "request cancelled before its response started",
+                extra={"method": scope.get("method"), "path": scope.get("path")},
+            )
+            await _cancelled()(scope, receive, send)
+            # Not re-raised. uvicorn 0.54 does not wait for the tasks it
+            # cancels (Server.shutdown goes straight on to the lifespan's
+            # shutdown), so a request that returns holds nothing up. Raised,
+            # the CancelledError reaches uvicorn's run_asgi, which logs it as
+            # "Exception in ASGI application", with the traceback, and closes
+            # the connection: the answer just sent would be logged as a crash.
 
     # --8<-- [end:unhandled-middleware]
+
+
+# Seconds a client waits before sending again a request the shutdown cut:
+# a replica that is not shutting down, or this one restarted, can take it.
+SHUTDOWN_RETRY_AFTER_SECONDS = 1
+
+
+def _cancelled() -> JSONResponse:
+    return error_response(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "The server stopped before answering; retry the request",
+        # This connection is the one going away.
+        headers={
+            "Connection": "close",
+            "Retry-After": str(SHUTDOWN_RETRY_AFTER_SECONDS),
+        },
+    )
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
