@@ -342,22 +342,10 @@ class UnhandledErrorMiddleware:
             _log_unhandled(scope, exc)
             await _internal_error()(scope, receive, send)
         except asyncio.CancelledError:
-            # The server gave up on the request: uvicorn cancels what still
-            # runs when --timeout-graceful-shutdown is over. Not an Exception,
-            # so without this clause uvicorn answered its own plain-text 500.
+            # Not an Exception: the server gave up on the request.
             if status.started:
-                raise  # as above: only the server can cut it short
-            logger.warning(
-                "request cancelled before its response started",
-                extra={"method": scope.get("method"), "path": scope.get("path")},
-            )
-            await _cancelled()(scope, receive, send)
-            # Not re-raised. uvicorn 0.54 does not wait for the tasks it
-            # cancels (Server.shutdown goes straight on to the lifespan's
-            # shutdown), so a request that returns holds nothing up. Raised,
-            # the CancelledError reaches uvicorn's run_asgi, which logs it as
-            # "Exception in ASGI application", with the traceback, and closes
-            # the connection: the answer just sent would be logged as a crash.
+                raise
+            await _answer_cancelled(scope, receive, send)
 
     # --8<-- [end:unhandled-middleware]
 
@@ -365,6 +353,26 @@ class UnhandledErrorMiddleware:
 # Seconds a client waits before sending again a request the shutdown cut:
 # a replica that is not shutting down, or this one restarted, can take it.
 SHUTDOWN_RETRY_AFTER_SECONDS = 1
+
+
+async def _answer_cancelled(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a request cancelled before its response started with a 503.
+
+    uvicorn cancels the requests still running when --timeout-graceful-shutdown
+    is over. Without this, uvicorn answered its own plain-text 500.
+
+    The cancel is not re-raised. uvicorn 0.54 does not wait for the tasks it
+    cancels (Server.shutdown goes straight on to the lifespan's shutdown), so
+    a request that returns holds nothing up. Raised, the CancelledError
+    reaches uvicorn's run_asgi, which logs it as "Exception in ASGI
+    application", with the traceback, and closes the connection: the answer
+    just sent would be logged as a crash.
+    """
+    logger.warning(
+        "request cancelled before its response started",
+        extra={"method": scope.get("method"), "path": scope.get("path")},
+    )
+    await _cancelled()(scope, receive, send)
 
 
 def _cancelled() -> JSONResponse:
