@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shop.core.response_status import ResponseStatus
 from shop.shared.exceptions import (
+    OUTAGE_RETRY_AFTER_SECONDS,
     ConflictError,
     DomainError,
     ForbiddenError,
@@ -193,7 +194,12 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         "database unavailable",
         extra={"error": type(exc).__name__, "path": request.url.path},
     )
-    return error_response(HTTPStatus.SERVICE_UNAVAILABLE, "Database unavailable")
+    # Retrying cures it, so it says when, as the readiness probe's 503 does.
+    return error_response(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "Database unavailable",
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)},
+    )
     # --8<-- [end:database-unavailable]
 
 
