@@ -25,6 +25,7 @@ from starlette.types import Message
 import shop.core.main
 from shop.core.config import Settings, get_settings
 from shop.core.database import get_db
+from shop.core.errors import UnhandledErrorMiddleware
 from shop.core.logging import ACCESS_LOGGER_NAME
 from shop.core.main import create_app
 from shop.core.metrics import HttpMetrics
@@ -568,6 +569,93 @@ async def test_a_stream_cancelled_mid_body_is_logged_and_counted_as_cut(
     assert access.__dict__["body_cut"] is True
     labels = {"method": "GET", "route": "/orders/events", "status": "200"}
     assert metrics.registry.get_sample_value("http_responses_cut_total", labels) == 1
+
+
+def _cancellable_request(
+    path: str,
+) -> tuple[dict[str, Any], Callable[[], Awaitable[Message]]]:
+    """A scope for ``path``, and a ``receive`` whose body never comes: what
+    uvicorn hands an app while the client holds back the rest of its body."""
+    scope = {
+        "type": "http", "method": "POST", "path": path,
+        "raw_path": path.encode(), "query_string": b"", "headers": [],
+        "http_version": "1.1", "scheme": "http", "root_path": "",
+        "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 50000),
+    }  # fmt: skip
+
+    async def receive() -> Message:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return scope, receive
+
+
+async def test_a_request_cancelled_before_answering_gets_a_503_and_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """uvicorn cancels the requests still running when its graceful timeout
+    is over; tests/service/test_shutdown.py shows it with the real server."""
+    reading = asyncio.Event()
+
+    async def sign_in(request: Request) -> PlainTextResponse:
+        reading.set()
+        await request.body()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    app = UnhandledErrorMiddleware(
+        Starlette(routes=[Route("/auth/token", sign_in, methods=["POST"])])
+    )
+    scope, receive = _cancellable_request("/auth/token")
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    request = asyncio.create_task(app(scope, receive, send))
+    await reading.wait()
+    request.cancel()
+    # Answered, and the cancel not re-raised to the server to log as a crash.
+    (outcome,) = await asyncio.gather(request, return_exceptions=True)
+    assert outcome is None
+
+    start, body = sent
+    headers = {name.decode(): value.decode() for name, value in start["headers"]}
+    assert start["status"] == 503
+    assert (headers["retry-after"], headers["connection"]) == ("1", "close")
+    assert json.loads(body["body"])["error"]["code"] == "service_unavailable"
+    (warning,) = [r for r in caplog.records if r.name == "shop.core.errors"]
+    assert (warning.levelname, warning.exc_info) == ("WARNING", None)
+
+
+async def test_a_request_cancelled_after_its_response_started_is_not_answered_again() -> (
+    None
+):
+    async def order_events() -> AsyncIterator[bytes]:
+        yield b"data: order 1 paid\n\n"
+        await asyncio.Event().wait()  # the next event never comes
+
+    async def events(_: Request) -> StreamingResponse:
+        return StreamingResponse(order_events(), media_type="text/event-stream")
+
+    app = UnhandledErrorMiddleware(Starlette(routes=[Route("/orders/events", events)]))
+    scope, receive = _cancellable_request("/orders/events")
+    scope["method"] = "GET"
+    first_event_sent = asyncio.Event()
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if message.get("body"):
+            first_event_sent.set()
+
+    request = asyncio.create_task(app(scope, receive, send))
+    await first_event_sent.wait()
+    request.cancel()
+    # Too late for a 503: the cancel goes on, for the server to cut the stream.
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 200
 
 
 async def test_an_error_after_the_whole_body_is_not_a_cut(

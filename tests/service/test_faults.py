@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import asyncpg
 import pytest
 from fastapi import Depends, FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import make_url, text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound
@@ -30,6 +30,7 @@ from shop.core.config import Settings
 from shop.core.database import get_db
 from shop.core.errors import is_database_unavailable
 from shop.core.main import create_app
+from shop.shared.exceptions import OUTAGE_RETRY_AFTER_SECONDS
 from shop.users.models import User
 from tests.service.db_proxy import DatabaseProxy, database_proxy
 from tests.support.logs import json_log_lines
@@ -126,6 +127,13 @@ async def _every_endpoint(client: AsyncClient, headers: dict[str, str]) -> list[
     return [await asyncio.wait_for(r, HANG_GUARD_SECONDS) for r in requests]
 
 
+def assert_outage(response: Response) -> dict[str, Any]:
+    """A 503 in the common body that says when to retry; returns ``error``."""
+    error = assert_error(response, 503, "service_unavailable")
+    assert response.headers.get("Retry-After") == str(OUTAGE_RETRY_AFTER_SECONDS)
+    return error
+
+
 def _log(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
     return json_log_lines(capsys.readouterr().out)
 
@@ -151,7 +159,7 @@ async def test_with_the_database_down_every_endpoint_is_a_503_then_recovers(
         log = _log(capsys)
 
         for response in during:
-            assert_error(response, 503, "service_unavailable")
+            assert_outage(response)
         assert (await client.get("/health/live")).status_code == 200
         # An outage is expected operation, not a bug: one warning per
         # request, no tracebacks.
@@ -183,7 +191,7 @@ async def test_with_the_database_frozen_requests_end_in_503_not_a_hang(
         log = _log(capsys)
 
         for response in during:
-            assert_error(response, 503, "service_unavailable")
+            assert_outage(response)
         # A timeout ended each wait: nothing was refused, the database just
         # never answered.
         causes = [line.get("error") for line in log if line["level"] == "WARNING"]
@@ -213,7 +221,7 @@ async def test_a_pooled_connection_that_no_longer_answers_is_a_503(
         log = _log(capsys)
         proxy.thaw()
 
-        assert_error(response, 503, "service_unavailable")
+        assert_outage(response)
         [warning] = [line for line in log if line["level"] == "WARNING"]
         assert warning["error"] == "TimeoutError"
 
@@ -365,7 +373,7 @@ async def test_a_connection_lost_during_a_request_is_a_503(
         proxy.thaw()
         log = _log(capsys)
 
-    assert_error(response, 503, "service_unavailable")
+    assert_outage(response)
     [error] = seen
     sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
     invalidated = getattr(error, "connection_invalidated", None)
@@ -404,7 +412,7 @@ async def test_with_the_pool_exhausted_a_request_is_a_quick_503(
                 client.get("/products"), HANG_GUARD_SECONDS
             )
             waited = time.monotonic() - started
-        assert_error(response, 503, "service_unavailable")
+        assert_outage(response)
         # It waited for the pool_timeout of 0.5 s, not SQLAlchemy's 30 s.
         # (The upper bound leaves a loaded machine room.)
         assert 0.5 <= waited < 5, waited
@@ -434,7 +442,7 @@ async def test_a_statement_over_the_server_side_timeout_is_a_503(
         )
 
     # PostgreSQL cancelled it (SQLSTATE 57014): the database protected itself.
-    error = assert_error(response, 503, "service_unavailable")
+    error = assert_outage(response)
     assert error["message"] == "Database unavailable"
     [warning] = [line for line in _log(capsys) if line["level"] == "WARNING"]
     assert warning["error"] == "DBAPIError"

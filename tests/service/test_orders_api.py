@@ -186,6 +186,9 @@ def _line(**overrides: Any) -> dict[str, Any]:
         ({"items": [_line(quantity=10_001)]}, "body.items.0.quantity"),
         ({"items": [_line(quantity=1.5)]}, "body.items.0.quantity"),
         ({"items": [_line(quantity="two")]}, "body.items.0.quantity"),
+        # The schema says integer: no boolean (once taken as 1), no text ("2").
+        ({"items": [_line(quantity=True)]}, "body.items.0.quantity"),
+        ({"items": [_line(quantity="2")]}, "body.items.0.quantity"),
         ({"items": [_line(unit_price_cents=1)]}, "body.items.0.unit_price_cents"),
         ({"items": [_line(sku="")]}, "body.items.0.sku"),
         ({"items": [_line(sku="S" * 65)]}, "body.items.0.sku"),

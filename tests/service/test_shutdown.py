@@ -6,6 +6,7 @@ machine; they are not speed targets.
 """
 
 import contextlib
+import json
 import signal
 import socket
 from collections.abc import Iterator
@@ -177,3 +178,34 @@ def test_an_entrypoint_that_execs_the_server_passes_sigterm_to_it(
         assert server.wait_for_exit() == exit_status
         assert any("Application shutdown complete." in line for line in server.lines)
     # --8<-- [end:entrypoint-with-exec]
+
+
+# --8<-- [start:graceful-timeout]
+def test_a_request_cut_by_the_graceful_timeout_gets_a_503_in_the_error_body(
+    settings: Settings, tmp_path: Path
+) -> None:
+    argv = [*UVICORN, "--timeout-graceful-shutdown", "1"]
+    with serving(settings, tmp_path, argv) as server:
+        # Half the body, and the rest never comes: the request is still
+        # reading it when the graceful timeout runs out.
+        with start_slow_request(server.port) as in_flight:
+            server.process.send_signal(signal.SIGTERM)
+            response = read_to_end(in_flight)
+        assert server.wait_for_exit() == -signal.SIGTERM
+
+    head, _, body = response.partition(b"\r\n\r\n")
+    headers = head.decode().lower().splitlines()
+    # The common error body, with the headers every response carries...
+    assert headers[0] == "http/1.1 503 service unavailable"
+    assert json.loads(body)["error"]["code"] == "service_unavailable"
+    assert "retry-after: 1" in headers
+    assert "connection: close" in headers
+    assert any(line.startswith("x-request-id: ") for line in headers)
+    # ...logged as one warning and a 503, not as a crash of the app.
+    log = "\n".join(server.lines)
+    assert "Cancel 1 running task(s), timeout graceful shutdown exceeded" in log
+    assert "Exception in ASGI application" not in log
+    assert "Traceback" not in log
+    assert "request cancelled before its response started" in log
+    assert '"path": "/auth/token", "status": 503' in log
+    # --8<-- [end:graceful-timeout]

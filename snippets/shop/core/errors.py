@@ -8,6 +8,7 @@ Every 4xx and 5xx response has the shape::
 ``details`` lists field problems for validation errors and is empty otherwise.
 """
 
+import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shop.core.response_status import ResponseStatus
 from shop.shared.exceptions import (
+    OUTAGE_RETRY_AFTER_SECONDS,
     ConflictError,
     DomainError,
     ForbiddenError,
@@ -192,7 +194,12 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         "database unavailable",
         extra={"error": type(exc).__name__, "path": request.url.path},
     )
-    return error_response(HTTPStatus.SERVICE_UNAVAILABLE, "Database unavailable")
+    # Retrying cures it, so it says when, as the readiness probe's 503 does.
+    return error_response(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "Database unavailable",
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)},
+    )
     # --8<-- [end:database-unavailable]
 
 
@@ -317,7 +324,8 @@ class UnhandledErrorMiddleware:
     It sits inside the CORS middleware, so a browser can read the 500 (a
     response without CORS headers looks like a network failure), and it does
     not re-raise, so the server does not log the same error again. Only an
-    error after the response has started goes on to the server.
+    error after the response has started goes on to the server. A request
+    the server cancels before it answered gets a 503 in the same body.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -339,8 +347,50 @@ class UnhandledErrorMiddleware:
                 raise
             _log_unhandled(scope, exc)
             await _internal_error()(scope, receive, send)
+        except asyncio.CancelledError:
+            # Not an Exception: the server gave up on the request.
+            if status.started:
+                raise
+            await _answer_cancelled(scope, receive, send)
 
     # --8<-- [end:unhandled-middleware]
+
+
+# Seconds a client waits before sending again a request the shutdown cut:
+# a replica that is not shutting down, or this one restarted, can take it.
+SHUTDOWN_RETRY_AFTER_SECONDS = 1
+
+
+async def _answer_cancelled(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer a request cancelled before its response started with a 503.
+
+    uvicorn cancels the requests still running when --timeout-graceful-shutdown
+    is over. Without this, uvicorn answered its own plain-text 500.
+
+    The cancel is not re-raised. uvicorn 0.54 does not wait for the tasks it
+    cancels (Server.shutdown goes straight on to the lifespan's shutdown), so
+    a request that returns holds nothing up. Raised, the CancelledError
+    reaches uvicorn's run_asgi, which logs it as "Exception in ASGI
+    application", with the traceback, and closes the connection: the answer
+    just sent would be logged as a crash.
+    """
+    logger.warning(
+        "request cancelled before its response started",
+        extra={"method": scope.get("method"), "path": scope.get("path")},
+    )
+    await _cancelled()(scope, receive, send)
+
+
+def _cancelled() -> JSONResponse:
+    return error_response(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "The server stopped before answering; retry the request",
+        # This connection is the one going away.
+        headers={
+            "Connection": "close",
+            "Retry-After": str(SHUTDOWN_RETRY_AFTER_SECONDS),
+        },
+    )
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -5,6 +5,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
+from shop.shared.numbers import JsonInt
+
 # --8<-- [start:order-create]
 Sku = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Z0-9][A-Z0-9-]*$")
@@ -18,8 +20,9 @@ class OrderItemCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sku: Sku
-    # Bounded so that any order total fits comfortably in a 64-bit integer.
-    quantity: int = Field(ge=1, le=10_000)
+    # Bounded so that any order total fits comfortably in a 64-bit integer;
+    # a number, as the schema says, not true or "2".
+    quantity: JsonInt = Field(ge=1, le=10_000)
 
 
 # --8<-- [start:order-example]

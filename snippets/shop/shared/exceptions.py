@@ -36,8 +36,18 @@ class ForbiddenError(DomainError):
     """The caller is authenticated but not allowed to do this."""
 
 
+# Seconds a client waits before retrying a request a dependency's outage
+# refused. A choice, not a measurement: an outage has no known end. Long
+# enough that every client retrying at once does not add to the load of a
+# database that is coming back; short enough that a restart or a failover
+# is not waited out for long.
+OUTAGE_RETRY_AFTER_SECONDS = 5
+
+
 class ServiceUnavailableError(DomainError):
     """A dependency the request needs (e.g. the database) is not reachable."""
+
+    retry_after_seconds: int | None = OUTAGE_RETRY_AFTER_SECONDS
 
 
 class ServiceBusyError(ServiceUnavailableError):

@@ -15,14 +15,18 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport
-from pydantic import StringConstraints, TypeAdapter, ValidationError
+from jsonschema import Draft202012Validator
+from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from handbook.content.docs_tree import DOCS_DIR
+from shop.catalog import schemas as catalog_schemas
+from shop.orders import schemas as orders_schemas
 from shop.orders.schemas import Sku
 from shop.shared.text import DISPLAY_TEXT_PATTERN, display_text
+from shop.users import schemas as users_schemas
 from shop.users.schemas import Email, SignInForm
 from tests.support.pages import prose
 
@@ -83,11 +87,11 @@ def _refs(node: object) -> set[str]:
     return set()
 
 
-def _strings(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every string schema in a property: itself, its ``anyOf`` options, the
-    items of an array or the values of a mapping (not through a ``$ref``,
-    which is a model of its own)."""
-    found = [spec] if spec.get("type") == "string" else []
+def _typed(spec: dict[str, Any], types: set[str]) -> list[dict[str, Any]]:
+    """Every schema of one of ``types`` in a property: itself, its ``anyOf``
+    options, the items of an array or the values of a mapping (not through
+    a ``$ref``, which is a model of its own)."""
+    found = [spec] if spec.get("type") in types else []
     nested = [
         *spec.get("anyOf", []),
         *spec.get("oneOf", []),
@@ -98,14 +102,16 @@ def _strings(spec: dict[str, Any]) -> list[dict[str, Any]]:
             if isinstance(spec.get(key), dict)
         ),
     ]
-    return found + [string for option in nested for string in _strings(option)]
+    return found + [typed for option in nested for typed in _typed(option, types)]
 
 
-def request_strings(
-    openapi: dict[str, Any],
-) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """Every string property of every model a request body can hold, nested
-    models included, by (model, field)."""
+def _strings(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every string schema in a property."""
+    return _typed(spec, {"string"})
+
+
+def request_models(openapi: dict[str, Any]) -> set[str]:
+    """The names of every model a request body can hold, nested ones included."""
     schemas = openapi["components"]["schemas"]
     bodies = [
         media["schema"]
@@ -121,12 +127,29 @@ def request_strings(
         model = pending.pop()
         models.add(model)
         pending |= _refs(schemas[model]) - models
+    return models
+
+
+def request_fields(
+    openapi: dict[str, Any], types: set[str]
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The schemas of ``types`` in every property of every request model,
+    by (model, field)."""
+    schemas = openapi["components"]["schemas"]
     return {
-        (model, field): strings
-        for model in sorted(models)
+        (model, field): typed
+        for model in sorted(request_models(openapi))
         for field, spec in schemas[model].get("properties", {}).items()
-        if (strings := _strings(spec))
+        if (typed := _typed(spec, types))
     }
+
+
+def request_strings(
+    openapi: dict[str, Any],
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Every string property of every model a request body can hold, nested
+    models included, by (model, field)."""
+    return request_fields(openapi, {"string"})
 
 
 def test_every_stored_request_string_is_bounded_and_shaped_in_the_schema(
@@ -212,6 +235,55 @@ def test_the_walk_finds_strings_nested_in_arrays_options_and_models() -> None:
         ("Note", "tags"),
         ("Note", "title"),
     ]
+    assert sorted(request_fields(openapi, {"integer", "number"})) == [("Note", "count")]
+
+
+# The modules that define the request models; a model elsewhere fails the walk.
+SCHEMA_MODULES = (catalog_schemas, orders_schemas, users_schemas)
+# What a JSON client may send for a number: JSON Schema's integer refuses
+# true and "2" (pydantic's lax int took them as 1 and 2) and accepts 2.0.
+NUMBER_CANDIDATES = [True, False, "2", "2.5", 2, 2.0, 2.5, None, [2]]
+
+
+def _pydantic_accepts(model: type[BaseModel], field: str, value: object) -> bool:
+    """Whether ``model`` finds nothing wrong with ``value`` in ``field``.
+
+    Validated as FastAPI validates a body: the decoded JSON, in Python mode.
+    The other fields are missing; only errors at ``field`` count.
+    """
+    try:
+        model.model_validate(json.loads(json.dumps({field: value})))
+    except ValidationError as error:
+        return not any(problem["loc"][:1] == (field,) for problem in error.errors())
+    return True
+
+
+# --8<-- [start:numbers-agree]
+def test_every_request_number_accepts_exactly_what_its_json_schema_does(
+    app: FastAPI,
+) -> None:
+    openapi = app.openapi()
+    numbers = request_fields(openapi, {"integer", "number"})
+    models = {
+        name: model
+        for module in SCHEMA_MODULES
+        for name, model in vars(module).items()
+        if isinstance(model, type) and issubclass(model, BaseModel)
+    }
+
+    assert ("OrderItemCreate", "quantity") in numbers
+    for model, field in numbers:
+        published = Draft202012Validator(
+            openapi["components"]["schemas"][model]["properties"][field]
+        )
+        disagreements = [
+            value
+            for value in NUMBER_CANDIDATES
+            if published.is_valid(value)
+            != _pydantic_accepts(models[model], field, value)
+        ]
+        assert disagreements == [], (model, field)
+    # --8<-- [end:numbers-agree]
 
 
 # --- one meaning in every regex engine that reads the pattern ---------------------------
