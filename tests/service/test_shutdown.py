@@ -180,7 +180,6 @@ def test_an_entrypoint_that_execs_the_server_passes_sigterm_to_it(
     # --8<-- [end:entrypoint-with-exec]
 
 
-# --8<-- [start:graceful-timeout]
 def test_a_request_cut_by_the_graceful_timeout_gets_a_503_in_the_error_body(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -208,4 +207,3 @@ def test_a_request_cut_by_the_graceful_timeout_gets_a_503_in_the_error_body(
     assert "Traceback" not in log
     assert "request cancelled before its response started" in log
     assert '"path": "/auth/token", "status": 503' in log
-    # --8<-- [end:graceful-timeout]

@@ -258,7 +258,6 @@ def _pydantic_accepts(model: type[BaseModel], field: str, value: object) -> bool
     return True
 
 
-# --8<-- [start:numbers-agree]
 def test_every_request_number_accepts_exactly_what_its_json_schema_does(
     app: FastAPI,
 ) -> None:
@@ -283,7 +282,6 @@ def test_every_request_number_accepts_exactly_what_its_json_schema_does(
             != _pydantic_accepts(models[model], field, value)
         ]
         assert disagreements == [], (model, field)
-    # --8<-- [end:numbers-agree]
 
 
 # --- one meaning in every regex engine that reads the pattern ---------------------------
