@@ -71,14 +71,17 @@ def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 
 def _imports_of(graph: grimp.ImportGraph, module: str) -> set[str]:
     """What running ``module`` imports: each module it names and the packages
-    above that module, except the packages ``module`` itself is in."""
+    above that module, except the packages ``module`` itself is in that it
+    does not name (``from shop.catalog import CURRENCY`` in a module of
+    ``shop.catalog`` names its package, and reads what its ``__init__.py``
+    defines)."""
     named = graph.find_modules_directly_imported_by(module)
     return {
         package
         for imported in named
         for package in _self_and_packages_above(imported)
         if package in graph.modules and not _in(module, package)
-    } | (named & {module})
+    } | (named & set(_self_and_packages_above(module)))
 
 
 def _self_and_packages_above(module: str) -> list[str]:

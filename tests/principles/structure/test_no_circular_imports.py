@@ -118,6 +118,30 @@ def test_a_package_that_re_exports_its_own_module_is_no_cycle(
     assert result.returncode == 0, result.stderr
 
 
+def test_a_module_that_imports_from_its_own_package_init_is_in_a_cycle(
+    scratch_shop: Path,
+) -> None:
+    # users/__init__.py imports the model; the model reads a name that
+    # users/__init__.py has not defined yet when it imports the model.
+    (scratch_shop / "users" / "__init__.py").write_text(
+        "from scratch_shop.users.models import User\n\nTABLE = 'users'\n"
+    )
+    (scratch_shop / "users" / "models.py").write_text(
+        "from scratch_shop.users import TABLE\n\n\nclass User:\n    table = TABLE\n"
+    )
+
+    graph = import_graph.build("scratch_shop")
+
+    assert import_graph.cycles(graph) == [
+        ["scratch_shop.users", "scratch_shop.users.models"]
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", "import scratch_shop.users"],
+        cwd=scratch_shop.parent, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert "partially initialized module 'scratch_shop.users'" in result.stderr
+
+
 def test_a_cycle_through_an_import_inside_a_function_is_found(
     scratch_shop: Path,
 ) -> None:
