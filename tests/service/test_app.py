@@ -617,6 +617,8 @@ async def test_a_request_cancelled_before_answering_gets_a_503_and_a_warning(
     # Answered, and the cancel not re-raised to the server to log as a crash.
     (outcome,) = await asyncio.gather(request, return_exceptions=True)
     assert outcome is None
+    # And taken back: nothing after it in the task still sees a cancel pending.
+    assert request.cancelling() == 0
 
     start, body = sent
     headers = {name.decode(): value.decode() for name, value in start["headers"]}
@@ -625,6 +627,41 @@ async def test_a_request_cancelled_before_answering_gets_a_503_and_a_warning(
     assert json.loads(body["body"])["error"]["code"] == "service_unavailable"
     (warning,) = [r for r in caplog.records if r.name == "shop.core.errors"]
     assert (warning.levelname, warning.exc_info) == ("WARNING", None)
+
+
+async def test_a_cancelled_task_the_handler_awaited_is_a_logged_500_not_a_503(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The request itself was not cancelled: a bug, not the server stopping."""
+
+    async def price_lookup() -> int:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def quote(_: Request) -> PlainTextResponse:
+        lookup = asyncio.create_task(price_lookup())
+        await asyncio.sleep(0)
+        lookup.cancel()  # the bug: something cancels the task the handler needs
+        await lookup
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    app = UnhandledErrorMiddleware(Starlette(routes=[Route("/quote", quote)]))
+    scope, receive = _cancellable_request("/quote")
+    scope["method"] = "GET"
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+
+    start, body = sent
+    assert start["status"] == 500
+    assert json.loads(body["body"])["error"]["code"] == "internal_server_error"
+    (logged,) = [r for r in caplog.records if r.name == "shop.core.errors"]
+    assert logged.levelname == "ERROR"
+    assert logged.exc_info is not None
+    assert logged.exc_info[0] is asyncio.CancelledError
 
 
 async def test_a_request_cancelled_after_its_response_started_is_not_answered_again() -> (

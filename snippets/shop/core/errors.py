@@ -347,11 +347,11 @@ class UnhandledErrorMiddleware:
                 raise
             _log_unhandled(scope, exc)
             await _internal_error()(scope, receive, send)
-        except asyncio.CancelledError:
-            # Not an Exception: the server gave up on the request.
+        except asyncio.CancelledError as exc:
+            # Not an Exception: the server gave up on the request, or a bug.
             if status.started:
                 raise
-            await _answer_cancelled(scope, receive, send)
+            await _answer_cancelled(scope, receive, send, exc)
 
     # --8<-- [end:unhandled-middleware]
 
@@ -361,19 +361,32 @@ class UnhandledErrorMiddleware:
 SHUTDOWN_RETRY_AFTER_SECONDS = 1
 
 
-async def _answer_cancelled(scope: Scope, receive: Receive, send: Send) -> None:
+async def _answer_cancelled(
+    scope: Scope, receive: Receive, send: Send, exc: asyncio.CancelledError
+) -> None:
     """Answer a request cancelled before its response started with a 503.
 
     uvicorn cancels the requests still running when --timeout-graceful-shutdown
     is over. Without this, uvicorn answered its own plain-text 500.
+
+    Only a cancel of this request's own task is that: a CancelledError from
+    awaiting a task that something else cancelled is a bug like any other,
+    a logged 500, not a 503 that tells the client to retry.
 
     The cancel is not re-raised. uvicorn 0.54 does not wait for the tasks it
     cancels (Server.shutdown goes straight on to the lifespan's shutdown), so
     a request that returns holds nothing up. Raised, the CancelledError
     reaches uvicorn's run_asgi, which logs it as "Exception in ASGI
     application", with the traceback, and closes the connection: the answer
-    just sent would be logged as a crash.
+    just sent would be logged as a crash. The cancel is taken back
+    (uncancel), so nothing that runs after this in the task sees it pending.
     """
+    task = asyncio.current_task()
+    if task is None or not task.cancelling():
+        _log_unhandled(scope, exc)
+        await _internal_error()(scope, receive, send)
+        return
+    task.uncancel()
     logger.warning(
         "request cancelled before its response started",
         extra={"method": scope.get("method"), "path": scope.get("path")},
