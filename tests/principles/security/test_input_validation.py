@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport
 from jsonschema import Draft202012Validator
-from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -282,6 +282,30 @@ def test_every_request_number_accepts_exactly_what_its_json_schema_does(
             != _pydantic_accepts(models[model], field, value)
         ]
         assert disagreements == [], (model, field)
+
+
+def test_a_lax_int_takes_true_and_text_and_a_strict_one_refuses_2_0() -> None:
+    """Why neither of pydantic's own ints: each disagrees with the schema."""
+
+    class Lax(BaseModel):
+        quantity: int
+
+    class Strict(BaseModel):
+        quantity: int = Field(strict=True)
+
+    integer = Draft202012Validator({"type": "integer"})
+    assert Lax.model_validate({"quantity": True}).quantity == 1
+    assert Lax.model_validate({"quantity": "2"}).quantity == 2
+    assert not integer.is_valid(True)
+    assert not integer.is_valid("2")
+    with pytest.raises(ValidationError):
+        Strict.model_validate_json('{"quantity": 2.0}')
+    with pytest.raises(ValidationError):
+        Strict.model_validate({"quantity": 2.0})
+    assert integer.is_valid(2.0)
+    page = prose(PAGE)
+    assert "`strict=True` disagrees the other way: it refuses `2.0`" in page
+    assert "Request-body integers are `JsonInt`" in page
 
 
 # --- one meaning in every regex engine that reads the pattern ---------------------------
