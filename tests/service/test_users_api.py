@@ -241,6 +241,44 @@ async def test_validation_errors_never_echo_the_submitted_password(
     assert "hunter2" not in response.text
 
 
+@pytest.mark.parametrize(
+    ("request_kind", "password", "message"),
+    [
+        ("register", "x" * 11, "String should have at least 12 characters"),
+        ("register", "x" * 129, "String should have at most 128 characters"),
+        ("sign in", "x" * 129, "String should have at most 128 characters"),
+        ("change", "", "String should have at least 1 character"),
+    ],
+    ids=["new-too-short", "new-too-long", "sign-in-too-long", "current-empty"],
+)
+async def test_a_password_of_the_wrong_length_is_told_in_characters(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    request_kind: str,
+    password: str,
+    message: str,
+) -> None:
+    # SecretStr's own wording is "Value should have at least 12 items".
+    if request_kind == "register":
+        response = await client.post(
+            "/users",
+            json={"email": "ada@example.com", "name": "Ada", "password": password},
+        )
+    elif request_kind == "sign in":
+        response = await client.post(
+            "/auth/token", data={"username": "ada@example.com", "password": password}
+        )
+    else:
+        response = await client.patch(
+            "/users/me",
+            headers=alice["headers"],
+            json={"password": PASSWORD + "-new", "current_password": password},
+        )
+
+    error = assert_error(response, 422, "validation_error")
+    assert [d["message"] for d in error["details"]] == [message]
+
+
 async def test_a_body_that_is_not_json_is_a_422(client: AsyncClient) -> None:
     response = await client.post(
         "/users", content=b"{not json", headers={"Content-Type": "application/json"}

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -68,11 +69,43 @@ PersonName = DisplayName
 bidirectional formatting character, no blank at either end (shop.shared.text).
 Other invisible characters (U+00AD, U+3164) pass."""
 
-Password = Annotated[SecretStr, Field(min_length=12, max_length=128), EncodableText]
+
+def _characters(minimum: int, maximum: int) -> BeforeValidator:
+    """A secret's length errors worded as a string's.
+
+    SecretStr's own say "Value should have at least 12 items"; these say
+    "String should have at least 12 characters", as every other field's do.
+    The Field bounds beside it stay, for the published schema.
+    """
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and len(value) < minimum:
+            raise PydanticCustomError(
+                "string_too_short",
+                "String should have at least {min_length} character{plural}",
+                {"min_length": minimum, "plural": "" if minimum == 1 else "s"},
+            )
+        if isinstance(value, str) and len(value) > maximum:
+            raise PydanticCustomError(
+                "string_too_long",
+                "String should have at most {max_length} characters",
+                {"max_length": maximum},
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+Password = Annotated[
+    SecretStr,
+    Field(min_length=12, max_length=128),
+    _characters(12, 128),
+    EncodableText,
+]
 """A password; SecretStr keeps it out of reprs, logs and tracebacks."""
 
 PasswordToCheck = Annotated[
-    SecretStr, Field(min_length=1, max_length=128), EncodableText
+    SecretStr, Field(min_length=1, max_length=128), _characters(1, 128), EncodableText
 ]
 """A password typed to be checked, not stored: any length the rules ever allowed."""
 
