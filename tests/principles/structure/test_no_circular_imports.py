@@ -45,12 +45,28 @@ def scratch_shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def _write(package: Path, files: dict[str, str]) -> None:
+    """Write each module of ``files`` (path under ``package``: source)."""
+    for name, source in files.items():
+        (package / name).parent.mkdir(exist_ok=True)
+        (package / name).write_text(source)
+
+
+def _python_imports(package: Path, module: str) -> subprocess.CompletedProcess[str]:
+    """Import ``module`` in a fresh interpreter, from the folder ``package`` is in."""
+    return subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        cwd=package.parent, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
 def test_a_cycle_written_with_relative_imports_is_found(scratch_shop: Path) -> None:
-    (scratch_shop / "shared" / "a.py").write_text(
-        "from .b import B\n\n\nclass A: ...\n"
-    )
-    (scratch_shop / "shared" / "b.py").write_text(
-        "from .a import A\n\n\nclass B: ...\n"
+    _write(
+        scratch_shop,
+        {
+            "shared/a.py": "from .b import B\n\n\nclass A: ...\n",
+            "shared/b.py": "from .a import A\n\n\nclass B: ...\n",
+        },
     )
 
     graph = import_graph.build("scratch_shop")
@@ -59,10 +75,7 @@ def test_a_cycle_written_with_relative_imports_is_found(scratch_shop: Path) -> N
         ["scratch_shop.shared.a", "scratch_shop.shared.b"]
     ]
     # And it is a real one: Python fails to import it.
-    result = subprocess.run(
-        [sys.executable, "-c", "import scratch_shop.shared.a"],
-        cwd=scratch_shop.parent, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = _python_imports(scratch_shop, "scratch_shop.shared.a")
     assert "partially initialized module 'scratch_shop.shared.a'" in result.stderr
 
 
@@ -70,14 +83,18 @@ def test_a_cycle_through_a_package_init_is_found(scratch_shop: Path) -> None:
     # Importing scratch_shop.orders.pricing runs orders/__init__.py first;
     # grimp records no edge for that, the graph adds it: users.dependencies
     # imports the orders package.
-    (scratch_shop / "orders").mkdir()
-    (scratch_shop / "orders" / "__init__.py").write_text(
-        "from scratch_shop.users.dependencies import current_user\n"
-    )
-    (scratch_shop / "orders" / "pricing.py").write_text("RATE = 2\n")
-    (scratch_shop / "users" / "dependencies.py").write_text(
-        "from scratch_shop.orders.pricing import RATE\n\n\n"
-        "def current_user() -> int:\n    return RATE\n"
+    _write(
+        scratch_shop,
+        {
+            "orders/__init__.py": (
+                "from scratch_shop.users.dependencies import current_user\n"
+            ),
+            "orders/pricing.py": "RATE = 2\n",
+            "users/dependencies.py": (
+                "from scratch_shop.orders.pricing import RATE\n\n\n"
+                "def current_user() -> int:\n    return RATE\n"
+            ),
+        },
     )
 
     graph = import_graph.build("scratch_shop")
@@ -86,10 +103,7 @@ def test_a_cycle_through_a_package_init_is_found(scratch_shop: Path) -> None:
         ["scratch_shop.orders", "scratch_shop.users.dependencies"]
     ]
     # And it is a real one: Python fails to import it.
-    result = subprocess.run(
-        [sys.executable, "-c", "import scratch_shop.users.dependencies"],
-        cwd=scratch_shop.parent, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = _python_imports(scratch_shop, "scratch_shop.users.dependencies")
     assert "partially initialized module 'scratch_shop.users.dependencies'" in (
         result.stderr
     )
@@ -100,21 +114,23 @@ def test_a_package_that_re_exports_its_own_module_is_no_cycle(
 ) -> None:
     # users/__init__.py re-exports User; users/service.py imports it from
     # the package. Python has users/__init__.py running already by then.
-    (scratch_shop / "users" / "__init__.py").write_text(
-        "from scratch_shop.users.models import User\n\n__all__ = ['User']\n"
-    )
-    (scratch_shop / "users" / "service.py").write_text(
-        "from scratch_shop.users.models import User\n\n\n"
-        "def new_user() -> User:\n    return User()\n"
+    _write(
+        scratch_shop,
+        {
+            "users/__init__.py": (
+                "from scratch_shop.users.models import User\n\n__all__ = ['User']\n"
+            ),
+            "users/service.py": (
+                "from scratch_shop.users.models import User\n\n\n"
+                "def new_user() -> User:\n    return User()\n"
+            ),
+        },
     )
 
     graph = import_graph.build("scratch_shop")
 
     assert import_graph.cycles(graph) == []
-    result = subprocess.run(
-        [sys.executable, "-c", "import scratch_shop.users.service"],
-        cwd=scratch_shop.parent, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = _python_imports(scratch_shop, "scratch_shop.users.service")
     assert result.returncode == 0, result.stderr
 
 
@@ -123,11 +139,17 @@ def test_a_module_that_imports_from_its_own_package_init_is_in_a_cycle(
 ) -> None:
     # users/__init__.py imports the model; the model reads a name that
     # users/__init__.py has not defined yet when it imports the model.
-    (scratch_shop / "users" / "__init__.py").write_text(
-        "from scratch_shop.users.models import User\n\nTABLE = 'users'\n"
-    )
-    (scratch_shop / "users" / "models.py").write_text(
-        "from scratch_shop.users import TABLE\n\n\nclass User:\n    table = TABLE\n"
+    _write(
+        scratch_shop,
+        {
+            "users/__init__.py": (
+                "from scratch_shop.users.models import User\n\nTABLE = 'users'\n"
+            ),
+            "users/models.py": (
+                "from scratch_shop.users import TABLE\n\n\n"
+                "class User:\n    table = TABLE\n"
+            ),
+        },
     )
 
     graph = import_graph.build("scratch_shop")
@@ -135,10 +157,7 @@ def test_a_module_that_imports_from_its_own_package_init_is_in_a_cycle(
     assert import_graph.cycles(graph) == [
         ["scratch_shop.users", "scratch_shop.users.models"]
     ]
-    result = subprocess.run(
-        [sys.executable, "-c", "import scratch_shop.users"],
-        cwd=scratch_shop.parent, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = _python_imports(scratch_shop, "scratch_shop.users")
     assert "partially initialized module 'scratch_shop.users'" in result.stderr
 
 
@@ -172,10 +191,7 @@ def test_a_cycle_through_an_import_for_type_hints_only_is_found(
         "    from scratch_shop.shared.a import A\n\n\n"
         'class B:\n    a: "A"\n'
     )
-    imported = subprocess.run(
-        [sys.executable, "-c", "import scratch_shop.shared.a"],
-        cwd=scratch_shop.parent, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    imported = _python_imports(scratch_shop, "scratch_shop.shared.a")
     assert imported.returncode == 0, imported.stderr
 
     graph = import_graph.build("scratch_shop")
