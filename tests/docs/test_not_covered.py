@@ -38,6 +38,12 @@ TOPIC_WORDS = {
     "API versioning": ["versioning", "api version", "api_version", "/v1"],
     "Soft delete": ["soft delete", "soft-delete", "deleted_at", "is_deleted"],
     "Test data factories": ["factory_boy", "factory boy", "factoryboy", "model factor"],
+    "Calls to other services over HTTP": [
+        "tenacity",
+        "respx",
+        "mocktransport",
+        "outbound http",
+    ],
 }
 # Where "look instead" may point: the projects' and standards' own documentation.
 OFFICIAL_HOSTS = {
@@ -52,6 +58,7 @@ OFFICIAL_HOSTS = {
     "docs.sqlalchemy.org",
     "google.aip.dev",
     "factoryboy.readthedocs.io",
+    "www.python-httpx.org",
 }
 SERVICE_SOURCES = ("*.py", "*.sql", "*.toml", "*.yaml", "*.yml", "*.json")
 
