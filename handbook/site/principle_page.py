@@ -16,7 +16,11 @@ from handbook.content.registry import Principle, Registry
 from handbook.content.review_comments import absolute, review_comment, review_line
 from handbook.content.source_document import slugify
 from handbook.site.lead_pair import lead_markdown
-from handbook.site.local_links import local_links_reminder, local_links_warning
+from handbook.site.local_links import (
+    is_local,
+    local_links_reminder,
+    local_links_warning,
+)
 from handbook.site.reading_list import DESIGN_DOCUMENT_ANCHOR, START_HERE, Stop
 
 LEVEL_LABELS = {"must": "Must", "should": "Should", "consider": "Consider"}
@@ -75,9 +79,12 @@ def principle_header(
     # the short link and its copy button, where every reader passes before
     # any copy button. The review comments further down get a one-line
     # reminder (review_section): a reader copying one has scrolled past it.
+    # Shown whole, for copying; followed, it has to open wherever this build
+    # is served, which a local address (another port, another machine) may not.
+    short_href = badge_href if is_local(site_url) else short
     return header + (
         f'!!! rule "The rule"\n\n    {principle.summary}\n\n'
-        f"    Short link: [{short_link_text(short, principle.id)}]({short})\n\n"
+        f"    Short link: [{short_link_text(short, principle.id)}]({short_href})\n\n"
         f"    {checked_by_markdown(principle.id, CHECKER_FROM_PRINCIPLE)}\n\n"
         + local_links_warning(site_url, indent="    ")
     )

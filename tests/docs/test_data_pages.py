@@ -202,6 +202,18 @@ def test_a_local_link_base_puts_a_warning_beside_each_copy_button() -> None:
     assert page.index(full) < page.index("```markdown")
 
 
+def test_the_rules_short_link_opens_wherever_a_local_build_is_served() -> None:
+    # Shown whole for copying; followed, relative when the build is local,
+    # as the ID badge is: served on another port, 127.0.0.1:8000 is nothing.
+    principle = REGISTRY.by_id("API-ETAG")
+    local = principle_header(REGISTRY, principle, "http://127.0.0.1:8000/")
+    published = principle_header(REGISTRY, principle, "https://handbook.test/")
+
+    assert "Short link: [http://127.0.0.1:8000/id/" in local
+    assert "](../../../id/API-ETAG/)" in local
+    assert "](https://handbook.test/id/API-ETAG/)" in published
+
+
 def test_the_print_page_warns_once_instead_of_once_per_principle() -> None:
     local = "http://127.0.0.1:8000/"
     page = print_page.markdown(REGISTRY, local)
