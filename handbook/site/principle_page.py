@@ -80,11 +80,18 @@ def principle_header(
     # any copy button. The review comments further down get a one-line
     # reminder (review_section): a reader copying one has scrolled past it.
     # Shown whole, for copying; followed, it has to open wherever this build
-    # is served, which a local address (another port, another machine) may not.
-    short_href = badge_href if is_local(site_url) else short
+    # is served, which a local address (another port, another machine) may
+    # not. Raw HTML, as the badge is: MkDocs would check a Markdown link's
+    # relative target as a page's, and the short URLs are generated pages.
+    shown = short_link_text(short, principle.id)
+    link = (
+        f'<a href="{html.escape(badge_href)}">{shown}</a>'
+        if is_local(site_url)
+        else f"[{shown}]({short})"
+    )
     return header + (
         f'!!! rule "The rule"\n\n    {principle.summary}\n\n'
-        f"    Short link: [{short_link_text(short, principle.id)}]({short_href})\n\n"
+        f"    Short link: {link}\n\n"
         f"    {checked_by_markdown(principle.id, CHECKER_FROM_PRINCIPLE)}\n\n"
         + local_links_warning(site_url, indent="    ")
     )
