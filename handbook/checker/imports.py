@@ -116,7 +116,7 @@ def run_rules(context: Context, rules: list[Rule]) -> Outcome:
             m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules
         }
         if CYCLE in rules:
-            outcome.findings += _cycles(package, graph, *_running(edges))
+            outcome.findings += _cycles(package, graph, *running_imports(edges))
         boundaries = [r for r in rules if r is not CYCLE]
         if boundaries:
             outcome.findings += _boundaries(context, package, graph, edges, boundaries)
@@ -138,8 +138,8 @@ def _line(graph: Any, importer: str, imported: str) -> int:
     return min((int(d["line_number"]) for d in details), default=1)
 
 
-def _components(edges: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components (Tarjan), iteratively."""
+def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of two or more modules (Tarjan), iteratively."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     on_stack: set[str] = set()
@@ -207,7 +207,7 @@ def _shortest_cycle(
     return [start, start]
 
 
-def _running(
+def running_imports(
     edges: dict[str, set[str]],
 ) -> tuple[dict[str, set[str]], dict[tuple[str, str], str]]:
     """What running each module imports, and the import each added edge comes from.
@@ -241,7 +241,7 @@ def _cycles(
     through: dict[tuple[str, str], str],
 ) -> list[Finding]:
     findings = []
-    for component in _components(edges):
+    for component in strongly_connected(edges):
         cycle = _shortest_cycle(component[0], set(component), edges)
         importer, imported = cycle[0], cycle[1]
         more = (

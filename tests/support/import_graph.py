@@ -9,6 +9,8 @@ imports one-way even there.
 
 import grimp
 
+from handbook.checker.imports import running_imports, strongly_connected
+
 
 def build(
     package: str, *, include_external_packages: bool = False
@@ -26,67 +28,21 @@ def build(
 def cycles(graph: grimp.ImportGraph) -> list[list[str]]:
     """Every group of modules that import one another, directly or not.
 
-    Tarjan's strongly connected components over the direct imports: a
+    The strongly connected components of what running each module imports,
+    as the handbook's checker computes them (``running_imports``): a
     component of two or more modules, or a module importing itself, is a
     cycle. A module that imports ``a.b.c`` also imports the packages
     ``a.b`` and ``a``: Python runs their ``__init__.py`` first, an edge
     grimp does not record, so a cycle through a package's ``__init__.py``
-    counts too. A package the module itself sits in is left out: it is
-    already being imported, and an ``__init__.py`` that re-exports its own
-    submodule (``from .models import User``) is no cycle.
+    counts too. A package the module itself sits in is left out unless the
+    module names it: it is already being imported, and an ``__init__.py``
+    that re-exports its own submodule (``from .models import User``) is no
+    cycle.
     """
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(module: str) -> None:
-        index[module] = low[module] = len(index)
-        stack.append(module)
-        on_stack.add(module)
-        for imported in _imports_of(graph, module):
-            if imported not in index:
-                visit(imported)
-                low[module] = min(low[module], low[imported])
-            elif imported in on_stack:
-                low[module] = min(low[module], index[imported])
-        if low[module] == index[module]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == module:
-                    break
-            self_import = module in _imports_of(graph, module)
-            if len(component) > 1 or self_import:
-                found.append(sorted(component))
-
-    for module in sorted(graph.modules):
-        if module not in index:
-            visit(module)
-    return sorted(found)
-
-
-def _imports_of(graph: grimp.ImportGraph, module: str) -> set[str]:
-    """What running ``module`` imports: each module it names and the packages
-    above that module, except the packages ``module`` itself is in that it
-    does not name (``from shop.catalog import CURRENCY`` in a module of
-    ``shop.catalog`` names its package, and reads what its ``__init__.py``
-    defines)."""
-    named = graph.find_modules_directly_imported_by(module)
-    return {
-        package
-        for imported in named
-        for package in _self_and_packages_above(imported)
-        if package in graph.modules and not _in(module, package)
-    } | (named & set(_self_and_packages_above(module)))
-
-
-def _self_and_packages_above(module: str) -> list[str]:
-    parts = module.split(".")
-    return [".".join(parts[:end]) for end in range(1, len(parts) + 1)]
+    edges = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    running, _ = running_imports(edges)
+    self_imports = [[module] for module in running if module in running[module]]
+    return sorted(strongly_connected(running) + self_imports)
 
 
 def _in(module: str, package: str) -> bool:
