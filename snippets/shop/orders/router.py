@@ -2,15 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
 from shop.core.errors import ERROR_RESPONSES
 from shop.orders.dependencies import get_order_service
 from shop.orders.schemas import OrderCreate, OrderResponse
 from shop.orders.service import OrderService
-from shop.shared.base_model import MAX_ID
 from shop.shared.http_cache import matches_if_none_match, strong_etag
 from shop.shared.pagination import Page, PageRequest, page_request
+from shop.shared.path_params import ResourceId
 from shop.users.dependencies import CurrentUser
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=ERROR_RESPONSES)
@@ -39,7 +39,7 @@ async def place_order(
     },
 )
 async def read_order(
-    order_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    order_id: ResourceId,
     current_user: CurrentUser,
     service: Service,
     if_none_match: Annotated[str | None, Header()] = None,

@@ -3,13 +3,13 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Response, status
+from fastapi import APIRouter, Depends, Form, Response, status
 
 from shop.core.config import Settings
 from shop.core.dependencies import get_app_settings
 from shop.core.errors import ERROR_RESPONSES
-from shop.shared.base_model import MAX_ID
 from shop.shared.exceptions import NotFoundError
+from shop.shared.path_params import ResourceId
 from shop.users.dependencies import ClientAddress, CurrentUser, get_user_service
 from shop.users.schemas import (
     SignInForm,
@@ -85,7 +85,7 @@ async def update_me(
 # Departs from API-ETAG: as for /users/me, an account is not polled.
 @router.get("/users/{user_id}")
 async def read_user(
-    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    user_id: ResourceId,
     current_user: CurrentUser,
     service: Service,
 ) -> UserResponse:

@@ -1,0 +1,35 @@
+"""Path parameters shared by every domain's routes.
+
+One resource has one URL. pydantic's lax ``int`` reads ``01``, ``+1``,
+``1.0``, `` 1`` and ``0_1`` as 1, so one order answered at six URLs, each
+its own entry in a cache and each a path that a rule written for
+``/orders/1`` does not match.
+
+Only routers import this module: it names FastAPI's ``Path``, and the
+services below the routers load no FastAPI.
+"""
+
+import re
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from shop.shared.base_model import MAX_ID
+
+# --8<-- [start:resource-id]
+PLAIN_INTEGER = re.compile(r"0|-?[1-9][0-9]*")  # an int as str() writes it
+
+
+def one_spelling(value: object) -> object:
+    """Refuse the spellings other than the plain one that a lax ``int`` reads."""
+    if isinstance(value, str) and not PLAIN_INTEGER.fullmatch(value):
+        raise PydanticCustomError("int_parsing", "Input should be digits, such as 42")
+    return value
+
+
+# Path() first: FastAPI 0.165 publishes a validator's bounds as "ge" and "le",
+# which JSON Schema does not know, if Path() comes after the validator.
+ResourceId = Annotated[int, Path(ge=1, le=MAX_ID), BeforeValidator(one_spelling)]
+# --8<-- [end:resource-id]
