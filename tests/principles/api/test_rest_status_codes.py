@@ -16,22 +16,27 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.shared import exceptions
+from shop.shared.base_model import MAX_ID
 from shop.shared.exceptions import DomainError
 from tests.support.pages import prose
 
 REST_PAGE = DOCS_DIR / "principles" / "api" / "rest-status-codes.md"
 
 
-def _routes() -> set[tuple[str, str]]:
+def _openapi_paths() -> dict[str, Any]:
     settings = Settings(
         _env_file=None,
         database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
         jwt_secret=SecretStr(secrets.token_urlsafe(32)),
     )
-    openapi = create_app(settings).openapi()
+    paths: dict[str, Any] = create_app(settings).openapi()["paths"]
+    return paths
+
+
+def _routes() -> set[tuple[str, str]]:
     return {
         (method.upper(), path)
-        for path, operations in openapi["paths"].items()
+        for path, operations in _openapi_paths().items()
         for method in operations
     }
 
@@ -123,3 +128,49 @@ async def test_action_endpoints_answer_every_outcome_with_a_200() -> None:
     # --8<-- [end:action-endpoints]
     # Not on the page, for its length: the order that was valid was created.
     assert created.json() == {"id": 1, "sku": "MUG", "quantity": 2}
+
+
+def _other_spellings(resource_id: int) -> list[str]:
+    """Spellings a lax ``int`` reads as ``resource_id``, as they travel in a URL."""
+    return [f"0{resource_id}", f"+{resource_id}", f"{resource_id}.0",
+            f"%20{resource_id}", f"0_{resource_id}"]  # fmt: skip
+
+
+async def test_a_resource_answers_at_one_url_only(
+    client: AsyncClient, alice: dict[str, Any], add_products: Any
+) -> None:
+    await add_products({"MUG-BLUE": 1250})
+    order = await client.post(
+        "/orders", headers=alice["headers"], json={"items": [{"sku": "MUG-BLUE", "quantity": 1}]}
+    )  # fmt: skip
+    own_id = {"/orders/{order_id}": order.json()["id"], "/users/{user_id}": alice["id"]}
+    # Every path of the service that names a row by its id, so a new one
+    # fails here until it is tried too.
+    assert own_id.keys() == {path for path in _openapi_paths() if "{" in path}
+
+    for template, resource_id in own_id.items():
+        name = template.split("{")[1].rstrip("}")
+        read = await client.get(
+            template.replace(f"{{{name}}}", str(resource_id)), headers=alice["headers"]
+        )
+        assert read.status_code == 200, (template, read.text)
+        for spelling in _other_spellings(resource_id):
+            path = template.replace(f"{{{name}}}", spelling)
+            other = await client.get(path, headers=alice["headers"])
+            assert other.status_code == 422, (path, other.status_code)
+
+
+def test_every_id_in_a_path_publishes_its_bounds_as_json_schema() -> None:
+    schemas = [
+        (path, parameter["schema"])
+        for path, operations in _openapi_paths().items()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "path"
+    ]
+
+    assert schemas, "no path parameter found"
+    for path, schema in schemas:
+        # "ge" and "le" are pydantic's words, which JSON Schema ignores.
+        assert schema == {**schema, "type": "integer", "minimum": 1, "maximum": MAX_ID}
+        assert not {"ge", "le"} & schema.keys(), (path, schema)
