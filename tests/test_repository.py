@@ -86,3 +86,30 @@ def test_no_secret_is_committed(tmp_path: Path) -> None:
     assert result.returncode == 0, f"{scan_failure(output)}:\n{output}"
     assert re.search(r"^detect secrets\.+Passed$", output, re.MULTILINE), output
     # --8<-- [end:secret-scan]
+
+
+def test_a_test_parametrized_over_nothing_fails_collection(tmp_path: Path) -> None:
+    # Tests parametrized over what a reader found in the docs must not vanish
+    # as one skip when the reader breaks and finds nothing.
+    pyproject_text = (REPO_ROOT / "pyproject.toml").read_text()
+    start = pyproject_text.index("[tool.pytest.ini_options]")
+    end = pyproject_text.index("\n[", start)
+    (tmp_path / "pyproject.toml").write_text(pyproject_text[start:end])
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_pages.py").write_text(
+        "import pytest\n\n\n"
+        '@pytest.mark.parametrize("page", [])\n'
+        "def test_page_has_a_rule(page):\n"
+        "    assert page\n"
+    )
+
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, run.stdout
+    assert "Empty parameter set in 'test_page_has_a_rule'" in run.stdout
