@@ -316,6 +316,24 @@ async def test_if_none_match_with_a_stale_etag_returns_the_order(
     # --8<-- [end:if-none-match]
 
 
+@pytest.mark.parametrize("lines", [("{etag}", '"stale"'), ('"stale"', "{etag}")])
+async def test_if_none_match_on_two_lines_is_one_list(
+    client: AsyncClient, alice: dict[str, Any], lines: tuple[str, str]
+) -> None:
+    # RFC 9110, section 5.3: a proxy may pass a list field on several lines.
+    order = await place(client, alice)
+    url = f"/orders/{order['id']}"
+    etag = (await client.get(url, headers=alice["headers"])).headers["etag"]
+
+    response = await client.get(
+        url,
+        headers=[*alice["headers"].items()]
+        + [("If-None-Match", line.format(etag=etag)) for line in lines],
+    )
+
+    assert response.status_code == 304
+
+
 # --8<-- [start:order-404]
 async def test_another_users_order_is_a_404_indistinguishable_from_a_missing_one(
     client: AsyncClient, alice: dict[str, Any], bob: dict[str, Any]

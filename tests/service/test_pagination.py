@@ -132,4 +132,5 @@ def test_equal_bodies_have_equal_strong_etags_and_different_bodies_do_not() -> N
     ],
 )
 def test_if_none_match_uses_weak_comparison(header: str | None, matches: bool) -> None:
-    assert matches_if_none_match(header, '"abc"') is matches
+    lines = None if header is None else [header]
+    assert matches_if_none_match(lines, '"abc"') is matches

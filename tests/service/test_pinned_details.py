@@ -138,9 +138,16 @@ def test_a_strong_etag_is_32_hex_digits_in_quotes() -> None:
 
 
 def test_if_none_match_candidates_may_be_listed_without_spaces() -> None:
-    assert matches_if_none_match('"x","abc"', '"abc"')
-    assert matches_if_none_match('W/"x",W/"abc"', '"abc"')
-    assert not matches_if_none_match('"x","y"', '"abc"')
+    assert matches_if_none_match(['"x","abc"'], '"abc"')
+    assert matches_if_none_match(['W/"x",W/"abc"'], '"abc"')
+    assert not matches_if_none_match(['"x","y"'], '"abc"')
+
+
+def test_if_none_match_lines_are_one_list() -> None:
+    assert matches_if_none_match(['"x"', '"abc"'], '"abc"')
+    assert matches_if_none_match(['"abc"', '"x"'], '"abc"')
+    assert not matches_if_none_match(['"x"', '"y"'], '"abc"')
+    assert not matches_if_none_match([], '"abc"')
 
 
 # --- tokens ------------------------------------------------------------------

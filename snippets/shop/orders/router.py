@@ -42,7 +42,7 @@ async def read_order(
     order_id: ResourceId,
     current_user: CurrentUser,
     service: Service,
-    if_none_match: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[list[str] | None, Header()] = None,
 ) -> Response:
     """One of the signed-in user's orders, with an ``ETag`` for revalidation.
 
