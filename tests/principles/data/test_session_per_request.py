@@ -5,19 +5,24 @@ against the real tool, library or service.
 """
 
 import warnings
+from typing import Any, cast
 
 import pytest
 import sqlalchemy
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.fences import find_fences
 from shop.core.config import Settings
 from shop.core.main import create_app
+from tests.principles.data.examples import session_per_request as minimal
 from tests.support.pages import prose
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
     DatabaseFactory,
+    LifespanServed,
     client_for,
     load_script,
     on_database,
@@ -64,6 +69,43 @@ async def test_the_apps_own_sessions_keep_committed_objects_readable(
     page = prose(DB_SESSION_PAGE)
     assert "every `commit()` unloads every attribute" in page
     assert "`test_the_apps_own_sessions_keep_committed_objects_readable`" in page
+
+
+async def test_the_pages_minimal_app_reads_what_it_committed_and_frees_each_session(
+    create_database: DatabaseFactory,
+) -> None:
+    url = await create_database()
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(minimal.Base.metadata.create_all)
+    await engine.dispose()
+    app = minimal.create_app(url)
+
+    async with app.router.lifespan_context(app) as state:
+        assert state is not None, "the lifespan yielded no state"
+        pool = state["sessions"].kw["bind"].pool
+        served = LifespanServed(app, cast(Any, state))  # the example's own State
+        async with AsyncClient(
+            # An error is the client's 500, as a server sends it.
+            transport=ASGITransport(served, raise_app_exceptions=False),
+            base_url="http://shop",
+        ) as client:
+            mug = await client.post("/products", json={"sku": "MUG-BLUE"})
+            after_one = pool.checkedout()
+            cup = await client.post("/products", json={"sku": "CUP-RED"})
+            after_two = pool.checkedout()
+            count = await client.get("/products/count")
+            after_read = pool.checkedout()
+
+    # 201 with the id read after the commit (MissingGreenlet, a 500, with
+    # expire_on_commit=True); each response sent, its session's connection
+    # is back in the pool.
+    assert [mug.status_code, cup.status_code] == [201, 201], mug.text
+    assert mug.json()["sku"] == "MUG-BLUE"
+    assert mug.json()["id"] != cup.json()["id"]
+    assert count.json() == 2
+    # A read leaves its transaction open until the session closes.
+    assert [after_one, after_two, after_read] == [0, 0, 0]
 
 
 SOURCE_BASE = """
