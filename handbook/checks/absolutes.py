@@ -51,11 +51,11 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from handbook.content import yaml_loading
 from handbook.content.locations import LocatedError, Location
 from handbook.content.markdown_document import MarkdownDocument, read_document
 from handbook.content.verdict_checks import check_test_id
 from handbook.content.yaml_nodes import (
+    compose_file,
     mapping_entries,
     node_fields,
     node_location,
@@ -282,13 +282,7 @@ def _entry(path: Path, page: str, node: yaml.Node, repo_root: Path) -> Entry:
 
 def load_ledger(path: Path, repo_root: Path) -> Ledger:
     """Read the ledger; every problem is a :class:`LocatedError` at its line."""
-    try:
-        root = yaml_loading.compose(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise LocatedError(
-            Location(path, mark.line + 1 if mark else 1), f"not valid YAML: {error}"
-        ) from error
+    root = compose_file(path)
     if root is None:
         raise LocatedError(Location(path, 1), "the ledger is empty")
     top = {

@@ -30,10 +30,10 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from handbook.content import yaml_loading
 from handbook.content.locations import LocatedError, Location
 from handbook.content.verdict_checks import check_test_id
 from handbook.content.yaml_nodes import (
+    compose_file,
     node_fields,
     node_items,
     node_location,
@@ -192,13 +192,7 @@ def load_counterfactuals(
     ``check_tests=False`` leaves the named tests unchecked, for ``task falsify
     --against``, which looks for the tests a new counterfactual should name.
     """
-    text = path.read_text(encoding="utf-8")
-    try:
-        root = yaml_loading.compose(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise LocatedError(Location(path, line), f"not valid YAML: {error}") from error
+    root = compose_file(path)
     if not isinstance(root, yaml.MappingNode):
         raise LocatedError(
             Location(path, 1),
