@@ -37,11 +37,18 @@ from typing import Any
 
 import yaml
 
-from handbook.content import verdict_checks, yaml_loading
+from handbook.content import verdict_checks
 from handbook.content.locations import LocatedError, Location
 from handbook.content.registry import Registry
 from handbook.content.source_document import SourceDocument, Statement
 from handbook.content.verdict_records import KINDS, LABELS, Defect, Verdict, Verdicts
+from handbook.content.yaml_nodes import (
+    compose_file,
+    mapping_entries,
+    node_fields,
+    node_location,
+    node_value,
+)
 
 __all__ = [
     "KINDS",
@@ -83,52 +90,47 @@ CORRECTIONS_PAGE = "corrections.md"
 
 @dataclass(frozen=True)
 class _Entry:
-    """One top-level key of verdicts.yml, its value, and where things are written."""
+    """One top-level key of verdicts.yml, its fields, and where they are written."""
 
     key: str
     location: Location
-    body: Any
+    body: dict[str, Any]
     field_lines: dict[str, int]
-    item_lines: dict[str, list[int]]
-    """For list fields, the line of each item."""
+    nodes: dict[str, yaml.Node]
+    """Each field's node, for the lines of the items of a list field."""
 
 
 def _parse(path: Path) -> list[_Entry]:
-    """Compose the YAML once; values are constructed from the same nodes."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        root = yaml_loading.compose(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise LocatedError(Location(path, line), f"not valid YAML: {error}") from error
+    """Compose the YAML once; values are constructed from the same nodes.
+
+    Each entry's fields are read with :func:`node_fields`: an unknown field,
+    or one given twice (which YAML alone would resolve by keeping the last
+    silently), fails at its line.
+    """
+    root = compose_file(path)
     if not isinstance(root, yaml.MappingNode):
         raise LocatedError(Location(path, 1), "expected a mapping of anchor: verdict")
-    constructor = yaml.SafeLoader("")
     entries: list[_Entry] = []
     seen: set[str] = set()
-    for key_node, value_node in root.value:
-        where = Location(path, key_node.start_mark.line + 1)
-        if key_node.value in seen:
+    for key, key_node, value_node in mapping_entries(path, root, "verdicts.yml"):
+        where = node_location(path, key_node)
+        if key in seen:
             raise LocatedError(
-                where,
-                f"{key_node.value!r} has a verdict already; one verdict per statement",
+                where, f"{key!r} has a verdict already; one verdict per statement"
             )
-        seen.add(key_node.value)
-        lines: dict[str, int] = {}
-        items: dict[str, list[int]] = {}
-        if isinstance(value_node, yaml.MappingNode):
-            for name, value in value_node.value:
-                lines[name.value] = name.start_mark.line + 1
-                if isinstance(value, yaml.SequenceNode):
-                    items[name.value] = [i.start_mark.line + 1 for i in value.value]
+        seen.add(key)
+        nodes = node_fields(path, value_node, key, FIELDS)
+        lines = {
+            name: node_location(path, name_node).line
+            for name, name_node, _ in mapping_entries(path, value_node, key)
+        }
         entries.append(
             _Entry(
-                key=key_node.value,
+                key=key,
                 location=where,
-                body=constructor.construct_document(value_node),
+                body={name: node_value(path, n, key) for name, n in nodes.items()},
                 field_lines=lines,
-                item_lines=items,
+                nodes=nodes,
             )
         )
     return entries
@@ -192,8 +194,8 @@ def _defects(entry: _Entry) -> tuple[Defect, ...]:
             "{defect: ..., tests: [...]}; a single defect goes in 'tests'",
         )
     defects = []
-    for item, line in zip(raw, entry.item_lines["defects"], strict=True):
-        here = Location(entry.location.path, line)
+    for item, node in zip(raw, entry.nodes["defects"].value, strict=True):
+        here = node_location(entry.location.path, node)
         if (
             not isinstance(item, dict)
             or set(item) != {"defect", "tests"}
@@ -237,16 +239,10 @@ def _shown(entry: _Entry) -> dict[str, tuple[str, ...]]:
 
 
 def _check_fields(entry: _Entry, part: str | None) -> str:
-    """The entry's own shape: known fields, a kind, what that kind requires."""
+    """The entry's own shape: a kind, and what that kind requires (its
+    fields are known ones, each given once: :func:`_parse` checked)."""
     body, key = entry.body, entry.key
-    if not isinstance(body, dict):
-        raise LocatedError(entry.location, f"{key}: expected a mapping of fields")
     lines = entry.field_lines
-    if unknown := sorted(set(body) - FIELDS):
-        raise LocatedError(
-            Location(entry.location.path, lines[unknown[0]]),
-            f"{key}: unknown field {unknown[0]!r}; fields: {', '.join(sorted(FIELDS))}",
-        )
     kind = body.get("verdict")
     if kind not in KINDS:
         raise LocatedError(

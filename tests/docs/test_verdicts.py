@@ -184,6 +184,46 @@ def test_a_second_verdict_on_a_statement_fails_with_file_and_line(
     assert str(error.value).startswith(f"{path}:{lines + 2}: ")
 
 
+def test_a_field_given_twice_fails_at_its_second_line_not_the_last_one_kept(
+    docs_copy: Path,
+) -> None:
+    line = _edit(
+        docs_copy,
+        "  why: It describes the document's aims, not something that runs.\n",
+        "  why: It describes the document's aims, not something that runs.\n"
+        "  why: A second reason, which YAML alone would keep silently.\n",
+    )
+
+    with pytest.raises(LocatedError, match="'why' given twice") as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{docs_copy}/_data/verdicts.yml:{line + 1}: ")
+
+
+def test_a_key_given_twice_inside_a_field_fails_at_its_line(docs_copy: Path) -> None:
+    line = _edit(
+        docs_copy,
+        "    UV-ONLY: ['uv add', '[tool.ruff]']\n",
+        "    UV-ONLY: ['uv add', '[tool.ruff]']\n    UV-ONLY: ['uv add']\n",
+    )
+
+    with pytest.raises(LocatedError, match="'UV-ONLY' given twice") as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{docs_copy}/_data/verdicts.yml:{line + 1}: ")
+
+
+def test_an_unknown_field_fails_at_its_line(docs_copy: Path) -> None:
+    line = _edit(
+        docs_copy,
+        "  why: It describes the document's aims, not something that runs.\n",
+        "  why: It describes the document's aims, not something that runs.\n"
+        "  reason: a field verdicts.yml does not have\n",
+    )
+
+    with pytest.raises(LocatedError, match="unknown field 'reason'") as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{docs_copy}/_data/verdicts.yml:{line + 1}: ")
+
+
 def test_a_statement_left_without_a_verdict_fails_naming_its_source_line(
     docs_copy: Path,
 ) -> None:
