@@ -13,7 +13,8 @@ with what answers for it::
           rule: instructs the reader; it states what to do, not a fact.
 
 * ``tested``: one or more pytest node ids of tests that exercise the case
-  that would break the claim (each test file must define the function);
+  that would break the claim (each must be a test pytest collects:
+  see :mod:`handbook.content.test_ids`);
 * ``rule``: the sentence instructs the reader (the principle, a Do or a
   Don't) rather than stating a fact about the world; the value says why;
 * ``not_absolute``: the word does not make a universal claim here (a
@@ -53,7 +54,7 @@ import yaml
 
 from handbook.content.locations import LocatedError, Location
 from handbook.content.markdown_document import MarkdownDocument, read_document
-from handbook.content.verdict_checks import check_test_id
+from handbook.content.test_ids import check_test_id
 from handbook.content.yaml_nodes import (
     compose_file,
     mapping_entries,

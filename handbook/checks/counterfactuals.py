@@ -24,14 +24,14 @@ repository as it is today, so that ``task test`` catches drift. Every
 problem is a :class:`LocatedError` naming the line of the file to fix.
 """
 
-from collections.abc import Iterable, Set
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import yaml
 
 from handbook.content.locations import LocatedError, Location
-from handbook.content.verdict_checks import check_test_id
+from handbook.content.test_ids import check_test_id, is_collected
 from handbook.content.yaml_nodes import (
     compose_file,
     node_fields,
@@ -255,19 +255,19 @@ def load_counterfactuals(
     return Counterfactuals(path, tuple(entries))
 
 
-def check_collected(counterfactuals: Counterfactuals, collected: Set[str]) -> None:
+def check_collected(
+    counterfactuals: Counterfactuals, collected: frozenset[str]
+) -> None:
     """Every named test is one pytest collects (a parametrized one with any parameter).
 
-    The loader checks that the file defines the function; only a collection
+    The loader checks that the file defines the test; only a collection
     knows its parameters, and whether a test module imports at all.
     """
     for counterfactual in counterfactuals.entries:
         for test, where in zip(
             counterfactual.fails, counterfactual.fail_locations, strict=True
         ):
-            if test not in collected and not any(
-                node.startswith(f"{test}[") for node in collected
-            ):
+            if not is_collected(test, collected):
                 raise LocatedError(
                     where, f"{counterfactual.name}: pytest does not collect {test}"
                 )
