@@ -7,7 +7,8 @@ the median of an even number of samples is the mean of the middle two.
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import TypedDict
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -24,6 +25,18 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[below] + (ordered[above] - ordered[below]) * weight
 
 
+class Stats(TypedDict):
+    """A :class:`Summary` as the results file stores it (``stats`` of a measurement)."""
+
+    n: int
+    median: float
+    q1: float
+    q3: float
+    iqr: float
+    min: float
+    max: float
+
+
 @dataclass(frozen=True)
 class Summary:
     """Median and spread of one measurement's samples."""
@@ -36,9 +49,18 @@ class Summary:
     min: float
     max: float
 
-    def as_dict(self) -> dict[str, float]:
-        summary: dict[str, float] = asdict(self)
-        return summary
+    def as_dict(self) -> Stats:
+        """Field by field, so the type checker holds the two declarations
+        together: a field missing or mistyped on either side is an error."""
+        return Stats(
+            n=self.n,
+            median=self.median,
+            q1=self.q1,
+            q3=self.q3,
+            iqr=self.iqr,
+            min=self.min,
+            max=self.max,
+        )
 
 
 def summarize(samples: Sequence[float]) -> Summary:

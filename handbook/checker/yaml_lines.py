@@ -40,8 +40,11 @@ def load(text: str, name: str) -> Located | None:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
+        # Imported here: yaml_nodes needs PyYAML, which the checker extra installs.
+        from handbook.content.yaml_nodes import error_line
+
+        line = error_line(error)
+        where = f":{line}" if line else ""
         raise CannotCheck(
             f"{name}{where}: not valid YAML: {getattr(error, 'problem', error)}", True
         ) from error

@@ -13,7 +13,8 @@ with what answers for it::
           rule: instructs the reader; it states what to do, not a fact.
 
 * ``tested``: one or more pytest node ids of tests that exercise the case
-  that would break the claim (each test file must define the function);
+  that would break the claim (each must be a test pytest collects:
+  see :mod:`handbook.content.test_ids`);
 * ``rule``: the sentence instructs the reader (the principle, a Do or a
   Don't) rather than stating a fact about the world; the value says why;
 * ``not_absolute``: the word does not make a universal claim here (a
@@ -51,11 +52,11 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from handbook.content import yaml_loading
 from handbook.content.locations import LocatedError, Location
 from handbook.content.markdown_document import MarkdownDocument, read_document
-from handbook.content.verdict_checks import check_test_id
+from handbook.content.test_ids import check_test_id
 from handbook.content.yaml_nodes import (
+    compose_file,
     mapping_entries,
     node_fields,
     node_location,
@@ -282,13 +283,7 @@ def _entry(path: Path, page: str, node: yaml.Node, repo_root: Path) -> Entry:
 
 def load_ledger(path: Path, repo_root: Path) -> Ledger:
     """Read the ledger; every problem is a :class:`LocatedError` at its line."""
-    try:
-        root = yaml_loading.compose(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        raise LocatedError(
-            Location(path, mark.line + 1 if mark else 1), f"not valid YAML: {error}"
-        ) from error
+    root = compose_file(path)
     if root is None:
         raise LocatedError(Location(path, 1), "the ledger is empty")
     top = {

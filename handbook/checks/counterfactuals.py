@@ -24,16 +24,16 @@ repository as it is today, so that ``task test`` catches drift. Every
 problem is a :class:`LocatedError` naming the line of the file to fix.
 """
 
-from collections.abc import Iterable, Set
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import yaml
 
-from handbook.content import yaml_loading
 from handbook.content.locations import LocatedError, Location
-from handbook.content.verdict_checks import check_test_id
+from handbook.content.test_ids import check_test_id, is_collected
 from handbook.content.yaml_nodes import (
+    compose_file,
     node_fields,
     node_items,
     node_location,
@@ -192,13 +192,7 @@ def load_counterfactuals(
     ``check_tests=False`` leaves the named tests unchecked, for ``task falsify
     --against``, which looks for the tests a new counterfactual should name.
     """
-    text = path.read_text(encoding="utf-8")
-    try:
-        root = yaml_loading.compose(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise LocatedError(Location(path, line), f"not valid YAML: {error}") from error
+    root = compose_file(path)
     if not isinstance(root, yaml.MappingNode):
         raise LocatedError(
             Location(path, 1),
@@ -261,19 +255,19 @@ def load_counterfactuals(
     return Counterfactuals(path, tuple(entries))
 
 
-def check_collected(counterfactuals: Counterfactuals, collected: Set[str]) -> None:
+def check_collected(
+    counterfactuals: Counterfactuals, collected: frozenset[str]
+) -> None:
     """Every named test is one pytest collects (a parametrized one with any parameter).
 
-    The loader checks that the file defines the function; only a collection
+    The loader checks that the file defines the test; only a collection
     knows its parameters, and whether a test module imports at all.
     """
     for counterfactual in counterfactuals.entries:
         for test, where in zip(
             counterfactual.fails, counterfactual.fail_locations, strict=True
         ):
-            if test not in collected and not any(
-                node.startswith(f"{test}[") for node in collected
-            ):
+            if not is_collected(test, collected):
                 raise LocatedError(
                     where, f"{counterfactual.name}: pytest does not collect {test}"
                 )

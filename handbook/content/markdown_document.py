@@ -18,6 +18,7 @@ import yaml
 from handbook.content import yaml_loading
 from handbook.content.fences import FencedBlock, find_fences
 from handbook.content.locations import LocatedError, Location, line_of
+from handbook.content.yaml_nodes import parse_error
 
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*(?:\{[^}]*\})?\s*$")
 
@@ -147,10 +148,9 @@ def _front_matter(path: Path, lines: list[str]) -> dict[str, Any]:
     try:
         meta = yaml_loading.safe_load("".join(lines)) or {}
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        raise LocatedError(
-            Location(path, line), f"front matter is not valid YAML: {error}"
+        # The front matter starts on the file's second line, after "---".
+        raise parse_error(
+            path, error, first_line=2, what="front matter is not valid YAML"
         ) from error
     if not isinstance(meta, dict):
         raise LocatedError(

@@ -21,9 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from handbook.content import yaml_loading
-from handbook.content.locations import LocatedError, Location, line_of
+import yaml
+
+from handbook.content.locations import LocatedError, Location
 from handbook.content.markdown_document import MarkdownDocument, read_document
+from handbook.content.yaml_nodes import (
+    compose_file,
+    mapping_entries,
+    node_location,
+    node_value,
+)
 
 PRINCIPLES_DIR = "principles"
 DATA_DIR = "_data"
@@ -302,16 +309,16 @@ def _sources(fields: _Fields) -> tuple[str, ...]:
 
 
 def load_areas(path: Path) -> dict[str, Area]:
-    text = path.read_text(encoding="utf-8")
-    data = yaml_loading.safe_load(text)
-    if not isinstance(data, list) or not data:
+    root = compose_file(path)
+    if not isinstance(root, yaml.SequenceNode) or not root.value:
         raise LocatedError(
             Location(path, 1), "areas.yml must be a non-empty list of areas"
         )
     areas: dict[str, Area] = {}
-    for item in data:
+    for node in root.value:
+        item = node_value(path, node, "an area")
         key = item.get("key") if isinstance(item, dict) else None
-        location = Location(path, line_of(text, f"- key: {key}"))
+        location = node_location(path, node)
         if not key or not item.get("title") or not item.get("description"):
             raise LocatedError(location, "each area needs key, title and description")
         if key in areas:
@@ -325,34 +332,31 @@ def load_areas(path: Path) -> dict[str, Area]:
 
 
 def load_lock(path: Path) -> list[LockEntry]:
-    text = path.read_text(encoding="utf-8")
-    data = yaml_loading.safe_load(text) or {}
-    if not isinstance(data, dict):
+    """Each ID's entry at its line; an ID listed twice is an error (YAML
+    alone would keep the last silently)."""
+    root = compose_file(path)
+    if root is None:
+        return []
+    if not isinstance(root, yaml.MappingNode):
         raise LocatedError(
             Location(path, 1), "the IDs lock must map each ID to its status"
         )
-    lines = _id_lines(path, text)
-    return [
-        _lock_entry(
-            principle_id, value or {}, Location(path, lines.get(principle_id, 1))
-        )
-        for principle_id, value in data.items()
-    ]
-
-
-def _id_lines(path: Path, text: str) -> dict[str, int]:
-    """Each ID's line in the lock; an ID listed twice is an error (YAML keeps
-    the last silently)."""
-    lines: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if match := re.match(r"^([A-Z][A-Z0-9-]*):", line):
-            if match[1] in lines:
-                raise LocatedError(
-                    Location(path, number),
-                    f"ID {match[1]} is listed twice (first on line {lines[match[1]]})",
-                )
-            lines[match[1]] = number
-    return lines
+    entries: dict[str, LockEntry] = {}
+    for principle_id, key, node in mapping_entries(path, root, "the IDs lock"):
+        location = node_location(path, key)
+        if first := entries.get(principle_id):
+            raise LocatedError(
+                location,
+                f"ID {principle_id} is listed twice (first on line "
+                f"{first.location.line})",
+            )
+        value = node_value(path, node, principle_id) or {}
+        if not isinstance(value, dict):
+            raise LocatedError(
+                location, f"{principle_id}: give its status as {{status: active}}"
+            )
+        entries[principle_id] = _lock_entry(principle_id, value, location)
+    return list(entries.values())
 
 
 # What each status needs besides itself, and how to say it is missing.

@@ -20,8 +20,6 @@ three checks keep the verdicts current as pages are added and changed:
   correction itself.
 """
 
-import ast
-import functools
 import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
@@ -31,9 +29,9 @@ from handbook.content.includes import expand
 from handbook.content.locations import LocatedError, Location
 from handbook.content.registry import Principle, Registry
 from handbook.content.source_document import without_trailing_spaces
+from handbook.content.test_ids import check_test_id
 from handbook.content.verdict_records import Verdict, Verdicts
 
-TEST_ID = re.compile(r"^(?P<file>tests/[\w/]+\.py)::(?P<name>\w+)(?:\[.+\])?$")
 # Free text that says a topic has no page; such a verdict must name the topic
 # in `no_page`, where the build can check it.
 NO_PAGE_CLAIM = re.compile(r"\bno (?:page|principle)s?\b", re.IGNORECASE)
@@ -88,35 +86,6 @@ def check_principle_ids(verdicts: Verdicts, registry: Registry) -> None:
                     raise LocatedError(
                         v.line_of(name), f"{v.key}: unknown principle ID {principle!r}"
                     )
-
-
-@functools.cache
-def _function_names(path: Path, modified_ns: int) -> frozenset[str]:
-    """Functions a test file defines; parsed once per version of the file
-    (several verdicts name the same file, and `mkdocs serve` rebuilds often)."""
-    del modified_ns  # part of the cache key only
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    return frozenset(
-        node.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    )
-
-
-def check_test_id(test_id: str, where: Location, repo_root: Path) -> None:
-    match = TEST_ID.match(test_id)
-    if not match:
-        raise LocatedError(
-            where,
-            f"{test_id!r} is not a pytest node id (tests/<path>.py::<test>[<param>])",
-        )
-    path = repo_root / match["file"]
-    if not path.is_file():
-        raise LocatedError(where, f"{test_id!r}: {match['file']} does not exist")
-    if match["name"] not in _function_names(path, path.stat().st_mtime_ns):
-        raise LocatedError(
-            where, f"{test_id!r}: {match['file']} defines no {match['name']}()"
-        )
 
 
 def check_test_ids(verdicts: Verdicts, repo_root: Path) -> None:

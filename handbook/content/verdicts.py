@@ -1,4 +1,4 @@
-"""Verdicts on every statement of the source document, and the Corrections page.
+"""Verdicts on every statement of the source document, read and checked.
 
 ``docs/_data/verdicts.yml`` maps the anchor of each statement of the source
 (see :class:`~handbook.content.source_document.Statement`) to what running it showed:
@@ -28,28 +28,31 @@ pages (:mod:`handbook.content.verdict_checks`). Every problem is a
 to fix.
 """
 
-import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from handbook.content import verdict_checks, yaml_loading
+from handbook.content import verdict_checks
 from handbook.content.locations import LocatedError, Location
 from handbook.content.registry import Registry
 from handbook.content.source_document import SourceDocument, Statement
-from handbook.content.verdict_records import KINDS, LABELS, Defect, Verdict, Verdicts
+from handbook.content.verdict_records import KINDS, Defect, Verdict, Verdicts
+from handbook.content.yaml_nodes import (
+    compose_file,
+    mapping_entries,
+    node_fields,
+    node_location,
+    node_value,
+)
 
 __all__ = [
     "KINDS",
     "Defect",
     "Verdict",
     "Verdicts",
-    "annotator",
-    "corrections_page",
     "load_verdicts",
 ]
 
@@ -75,7 +78,6 @@ REQUIRED = {
     "corrected": ("title", "quote", "happens", "correction", "principles", "shown"),
     "not-verifiable": ("why", "instead"),
 }
-CORRECTIONS_PAGE = "corrections.md"
 
 
 # --- Parsing ------------------------------------------------------------------------
@@ -83,52 +85,47 @@ CORRECTIONS_PAGE = "corrections.md"
 
 @dataclass(frozen=True)
 class _Entry:
-    """One top-level key of verdicts.yml, its value, and where things are written."""
+    """One top-level key of verdicts.yml, its fields, and where they are written."""
 
     key: str
     location: Location
-    body: Any
+    body: dict[str, Any]
     field_lines: dict[str, int]
-    item_lines: dict[str, list[int]]
-    """For list fields, the line of each item."""
+    nodes: dict[str, yaml.Node]
+    """Each field's node, for the lines of the items of a list field."""
 
 
 def _parse(path: Path) -> list[_Entry]:
-    """Compose the YAML once; values are constructed from the same nodes."""
-    text = path.read_text(encoding="utf-8")
-    try:
-        root = yaml_loading.compose(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        raise LocatedError(Location(path, line), f"not valid YAML: {error}") from error
+    """Compose the YAML once; values are constructed from the same nodes.
+
+    Each entry's fields are read with :func:`node_fields`: an unknown field,
+    or one given twice (which YAML alone would resolve by keeping the last
+    silently), fails at its line.
+    """
+    root = compose_file(path)
     if not isinstance(root, yaml.MappingNode):
         raise LocatedError(Location(path, 1), "expected a mapping of anchor: verdict")
-    constructor = yaml.SafeLoader("")
     entries: list[_Entry] = []
     seen: set[str] = set()
-    for key_node, value_node in root.value:
-        where = Location(path, key_node.start_mark.line + 1)
-        if key_node.value in seen:
+    for key, key_node, value_node in mapping_entries(path, root, "verdicts.yml"):
+        where = node_location(path, key_node)
+        if key in seen:
             raise LocatedError(
-                where,
-                f"{key_node.value!r} has a verdict already; one verdict per statement",
+                where, f"{key!r} has a verdict already; one verdict per statement"
             )
-        seen.add(key_node.value)
-        lines: dict[str, int] = {}
-        items: dict[str, list[int]] = {}
-        if isinstance(value_node, yaml.MappingNode):
-            for name, value in value_node.value:
-                lines[name.value] = name.start_mark.line + 1
-                if isinstance(value, yaml.SequenceNode):
-                    items[name.value] = [i.start_mark.line + 1 for i in value.value]
+        seen.add(key)
+        nodes = node_fields(path, value_node, key, FIELDS)
+        lines = {
+            name: node_location(path, name_node).line
+            for name, name_node, _ in mapping_entries(path, value_node, key)
+        }
         entries.append(
             _Entry(
-                key=key_node.value,
+                key=key,
                 location=where,
-                body=constructor.construct_document(value_node),
+                body={name: node_value(path, n, key) for name, n in nodes.items()},
                 field_lines=lines,
-                item_lines=items,
+                nodes=nodes,
             )
         )
     return entries
@@ -192,8 +189,8 @@ def _defects(entry: _Entry) -> tuple[Defect, ...]:
             "{defect: ..., tests: [...]}; a single defect goes in 'tests'",
         )
     defects = []
-    for item, line in zip(raw, entry.item_lines["defects"], strict=True):
-        here = Location(entry.location.path, line)
+    for item, node in zip(raw, entry.nodes["defects"].value, strict=True):
+        here = node_location(entry.location.path, node)
         if (
             not isinstance(item, dict)
             or set(item) != {"defect", "tests"}
@@ -237,16 +234,10 @@ def _shown(entry: _Entry) -> dict[str, tuple[str, ...]]:
 
 
 def _check_fields(entry: _Entry, part: str | None) -> str:
-    """The entry's own shape: known fields, a kind, what that kind requires."""
+    """The entry's own shape: a kind, and what that kind requires (its
+    fields are known ones, each given once: :func:`_parse` checked)."""
     body, key = entry.body, entry.key
-    if not isinstance(body, dict):
-        raise LocatedError(entry.location, f"{key}: expected a mapping of fields")
     lines = entry.field_lines
-    if unknown := sorted(set(body) - FIELDS):
-        raise LocatedError(
-            Location(entry.location.path, lines[unknown[0]]),
-            f"{key}: unknown field {unknown[0]!r}; fields: {', '.join(sorted(FIELDS))}",
-        )
     kind = body.get("verdict")
     if kind not in KINDS:
         raise LocatedError(
@@ -332,190 +323,3 @@ def load_verdicts(
     verdicts = Verdicts(path, source, entries)
     verdict_checks.check_all(verdicts, registry, repo_root)
     return verdicts
-
-
-# --- Rendering -------------------------------------------------------------------
-
-
-def _mark(verdict: Verdict, prefix: str) -> str:
-    return (
-        f"[Verdict: {verdict.label.lower()}]({prefix}{CORRECTIONS_PAGE}#{verdict.key})"
-        f"{{ #{verdict.key} .pbp-verdict .pbp-verdict--{verdict.verdict} }}"
-    )
-
-
-def annotator(verdicts: Verdicts, prefix: str = "") -> Callable[[Statement], list[str]]:
-    """The marks the Source page puts on each statement (see SourceDocument.render)."""
-
-    def annotate(statement: Statement) -> list[str]:
-        found = verdicts.of(statement)
-        if len(found) == 1 and not found[0].part:
-            return [_mark(found[0], prefix)]
-        counts = {kind: sum(v.verdict == kind for v in found) for kind in KINDS}
-        summary = ", ".join(
-            f"{n} {LABELS[kind].lower()}" for kind, n in counts.items() if n
-        )
-        head = (
-            f'<span id="{statement.anchor}"></span>'
-            f"**Verdicts on its {len(found)} parts** ({summary}): "
-        )
-        return [head] + [f"{_mark(v, prefix)} {v.title}" for v in found]
-
-    return annotate
-
-
-def _transcript(text: str) -> list[str]:
-    """Quoted or captured text, as it is: a bare ``<pre>``, not a code block.
-
-    Nothing here is code to copy, and a code block is five elements and a
-    copy button: 116 of them kept the page over its weight budget.
-    """
-    # "[" as a character reference: a quoted TOML table ("[[rules]]") is not a
-    # placeholder of the handbook's.
-    escaped = html.escape(text.rstrip("\n")).replace("[", "&#91;")
-    return [f'<pre class="pbp-transcript">{escaped}</pre>', ""]
-
-
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
-
-
-def _principle_links(registry: Registry, ids: tuple[str, ...]) -> str:
-    return ", ".join(
-        f"[{registry.by_id(i).title}]({registry.by_id(i).path.as_posix()}) (`{i}`)"
-        for i in ids
-    )
-
-
-def _where(verdict: Verdict) -> str:
-    statement = verdict.statement
-    return (
-        f"[{statement.section}](source.md#{verdict.key}), "
-        f"line {statement.block_line or statement.line}"
-    )
-
-
-def _tests(tests: tuple[str, ...]) -> str:
-    return ", ".join(f"`{t}`" for t in tests)
-
-
-def _corrected_entry(verdict: Verdict, registry: Registry) -> list[str]:
-    """One correction, closed: its title is one line until the reader opens it.
-
-    The ``<details>`` carries the anchor that pages and the Source page link
-    to; Material opens a closed ``<details>`` that holds the URL's target.
-    """
-    out = [
-        f'<details class="pbp-correction" id="{verdict.key}" markdown>',
-        f'<summary markdown="span">{verdict.title}</summary>',
-        "",
-        f"**The source writes** ({_where(verdict)}):",
-        "",
-        *_transcript(verdict.quote),
-        "**What happens** (output of a run):",
-        "",
-        *_transcript(verdict.happens),
-    ]
-    if verdict.defects:
-        out += [f"**Defects ({len(verdict.defects)}), each with its own test:**", ""]
-        out += [
-            f"{number}. {d.text} Reproduced by {_tests(d.tests)}."
-            for number, d in enumerate(verdict.defects, start=1)
-        ]
-        out.append("")
-    out += [
-        f"**Correction:** {' '.join(verdict.correction.split())}",
-        "",
-        f"**Shown on:** {_principle_links(registry, verdict.principles)}.",
-        "",
-    ]
-    if not verdict.defects:
-        out += [f"**Reproduced by:** {_tests(verdict.tests)}.", ""]
-    if verdict.note:
-        out += [f"*{' '.join(verdict.note.split())}*", ""]
-    return [*out, "</details>", ""]
-
-
-def _index_line(verdict: Verdict) -> str:
-    """A correction in the summary: its title, linking to its detail."""
-    # Titles quote config keys in brackets ("[tool.ruff.isort] is deprecated"):
-    # escaped, so they neither end the link text nor read as a [[placeholder]].
-    text = _cell(verdict.title).replace("[", "\\[").replace("]", "\\]")
-    return f"- [{text}](#{verdict.key})"
-
-
-def _id_links(registry: Registry, ids: tuple[str, ...]) -> str:
-    """Principles by ID alone: the short form for a list of 95."""
-    return ", ".join(f"[{i}]({registry.by_id(i).path.as_posix()})" for i in ids)
-
-
-def corrections_page(verdicts: Verdicts, registry: Registry) -> str:
-    """The generated Corrections page: a summary of every verdict, then the
-    corrected ones in full, each closed until opened.
-
-    No tables: a statement, its evidence and its notes are long prose, and a
-    three-column table of them overflowed a 390 px phone.
-    """
-    counts = verdicts.counts()
-    statements = len(verdicts.source.statements)
-    corrected = verdicts.by_kind("corrected")
-    out = [
-        "# Corrections",
-        "",
-        f"Every statement of the [source document](source.md) was checked by running it: "
-        f"{statements} statements, {len(verdicts.entries)} verdicts (code blocks are "
-        f"judged part by part). **{counts['corrected']} corrected**, "
-        f"**{counts['holds']} hold**, **{counts['not-verifiable']} not verifiable here**.",
-        "",
-        "A corrected statement fails, misbehaves or is outdated as written. Each "
-        "correction quotes it, shows what a run does, corrects it, and names the "
-        "principle and the test that shows it; the build fails if any goes stale.",
-        "",
-        "## Summary",
-        "",
-        f"The {counts['corrected']} corrections; a link opens its detail.",
-        "",
-        '<div class="pbp-index" markdown>',
-        "",
-        *(_index_line(v) for v in corrected),
-        "",
-        "</div>",
-        "",
-        "## Corrected",
-        "",
-    ]
-    for verdict in corrected:
-        out += _corrected_entry(verdict, registry)
-    out += [
-        "## Not verifiable here",
-        "",
-        "What each statement would need, and what was verified instead.",
-        "",
-    ]
-    for verdict in verdicts.by_kind("not-verifiable"):
-        out.append(
-            f'- <span id="{verdict.key}"></span>**{_cell(verdict.title)}** ({_where(verdict)}). '
-            f"*Why not:* {_cell(verdict.why)} *Verified instead:* {_cell(verdict.instead)}"
-        )
-    out += [
-        "",
-        "## Holds",
-        "",
-        '<details class="pbp-holds" markdown>',
-        f"<summary>The {counts['holds']} statements that hold, with what shows it</summary>",
-        "",
-    ]
-    for verdict in verdicts.by_kind("holds"):
-        shown = "; ".join(
-            x
-            for x in (_id_links(registry, verdict.principles), _tests(verdict.tests))
-            if x
-        )
-        note = f" {_cell(verdict.note)}" if verdict.note else ""
-        out.append(
-            f'- <span id="{verdict.key}"></span>**{_cell(verdict.title)}** ({_where(verdict)}).'
-            + (f" *Shown by:* {shown}." if shown else "")
-            + note
-        )
-    out += ["", "</details>"]
-    return "\n".join(out) + "\n"

@@ -19,7 +19,6 @@ from typing import Any
 
 from handbook.content.docs_tree import REPO_ROOT
 from handbook.content.registry import Registry
-from handbook.content.verdicts import annotator, corrections_page
 from handbook.site import (
     benchmarks_page,
     listing_pages,
@@ -27,6 +26,7 @@ from handbook.site import (
     print_page,
 )
 from handbook.site.api_reference import api_modules, api_page
+from handbook.site.corrections_page import annotator, corrections_page
 from handbook.site.site_model import Site
 
 # Material's search multiplies a page's score by its boost: principles first,

@@ -1,10 +1,12 @@
 """Specification: how repeated samples are summarised (benchmarks/stats.py)."""
 
+import dataclasses
 import statistics
+from typing import get_type_hints
 
 import pytest
 
-from benchmarks.stats import percentile, summarize
+from benchmarks.stats import Stats, Summary, percentile, summarize
 
 
 def test_an_even_number_of_samples_has_the_mean_of_the_middle_two_as_median() -> None:
@@ -51,3 +53,14 @@ def test_summaries_are_refused_for_nothing_or_an_impossible_fraction() -> None:
         summarize([])
     with pytest.raises(ValueError, match=r"within 0\.\.1"):
         percentile([1.0], 99)
+
+
+def test_a_summary_is_stored_as_the_stats_of_the_results_file_field_for_field() -> None:
+    """Summary and the results file's Stats declare the same fields, of the
+    same types: as_dict builds one from the other with no cast between them."""
+    summary = summarize([4.0, 1.0, 3.0, 2.0])
+
+    assert summary.as_dict() == dataclasses.asdict(summary)
+    assert get_type_hints(Stats) == {
+        field.name: field.type for field in dataclasses.fields(Summary)
+    }

@@ -27,16 +27,46 @@ from handbook.checks.absolutes import (
     unrecorded,
 )
 from handbook.content.docs_tree import REPO_ROOT
-from handbook.content.locations import LocatedError
+from handbook.content.locations import LocatedError, Location
 from handbook.content.markdown_document import parse_document
+from handbook.content.test_ids import is_collected
+from tests.support.collection import Collection
 
 PAGES = principle_pages(REPO_ROOT)
 
 
 @pytest.fixture(scope="module")
 def ledger() -> Ledger:
-    # Loading checks each named test: its file exists and defines the function.
+    # Loading checks each named test: its file exists and defines the test.
     return load_ledger(REPO_ROOT / LEDGER_FILE, REPO_ROOT)
+
+
+@pytest.fixture(scope="module")
+def collected(ledger: Ledger, collection: Collection) -> frozenset[str]:
+    """Node ids pytest collects from the files the ledger's tests are in."""
+    return collection.of(test.split("::")[0] for test, _ in _named_tests(ledger))
+
+
+def _named_tests(ledger: Ledger) -> list[tuple[str, Location]]:
+    return [
+        (test, entry.location)
+        for entry in ledger.entries
+        if entry.kind == "tested"
+        for test in entry.value
+    ]
+
+
+def test_every_named_test_is_collected(
+    ledger: Ledger, collected: frozenset[str]
+) -> None:
+    """Loading checked each is a test its file defines; only a collection
+    knows its parameters, and whether its module imports at all."""
+    not_collected = [
+        f"{where}: pytest does not collect {test}"
+        for test, where in _named_tests(ledger)
+        if not is_collected(test, collected)
+    ]
+    assert not not_collected, "\n".join(not_collected)
 
 
 @pytest.mark.parametrize("page", PAGES)

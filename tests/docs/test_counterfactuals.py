@@ -8,8 +8,6 @@ named test that no longer exists and an edit whose text has drifted, each
 naming the line of the file to fix.
 """
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ from handbook.checks.counterfactuals import (
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.locations import LocatedError
 from handbook.content.registry import load_registry
+from tests.support.collection import Collection
 
 PRINCIPLE_IDS = [p.id for p in load_registry(DOCS_DIR).principles]
 PATH = REPO_ROOT / COUNTERFACTUALS_FILE
@@ -32,36 +31,18 @@ PATH = REPO_ROOT / COUNTERFACTUALS_FILE
 @pytest.fixture(scope="module")
 def counterfactuals() -> Counterfactuals:
     # Loading checks each edit against the repository as it is, and that
-    # each named test's file defines the test function.
+    # each named test is a test its file defines.
     return load_counterfactuals(PATH, PRINCIPLE_IDS, REPO_ROOT)
 
 
 @pytest.fixture(scope="module")
 def collected(
-    counterfactuals: Counterfactuals, collected_node_ids: frozenset[str]
-) -> set[str]:
-    """Node ids pytest collects from the files the counterfactuals name.
-
-    This run's own collection answers for the files it collected; any other
-    file (when only part of the suite runs) is collected in a subprocess.
-    """
-    files = sorted(
-        {test.split("::")[0] for c in counterfactuals.entries for test in c.fails}
+    counterfactuals: Counterfactuals, collection: Collection
+) -> frozenset[str]:
+    """Node ids pytest collects from the files the counterfactuals name."""
+    return collection.of(
+        test.split("::")[0] for c in counterfactuals.entries for test in c.fails
     )
-    in_this_run = {node.split("::")[0] for node in collected_node_ids}
-    found = {node for node in collected_node_ids if node.split("::")[0] in files}
-    missing = [f for f in files if f not in in_this_run]
-    if not missing:
-        return found
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *missing],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    return found | {line for line in result.stdout.splitlines() if "::" in line}
 
 
 def test_every_principle_has_a_counterfactual(counterfactuals: Counterfactuals) -> None:
@@ -69,7 +50,7 @@ def test_every_principle_has_a_counterfactual(counterfactuals: Counterfactuals) 
 
 
 def test_every_named_test_is_collected(
-    counterfactuals: Counterfactuals, collected: set[str]
+    counterfactuals: Counterfactuals, collected: frozenset[str]
 ) -> None:
     check_collected(counterfactuals, collected)
 
@@ -213,10 +194,12 @@ def test_a_test_pytest_does_not_collect_is_reported(tmp_path: Path) -> None:
         tmp_path,
         GOOD_ENTRY.replace("_without_body", "_without_body[no-such-parameter]"),
     )
-    collected = {
-        "tests/service/test_orders_api.py::"
-        "test_if_none_match_with_the_current_etag_is_a_304_without_body[exact]"
-    }
+    collected = frozenset(
+        {
+            "tests/service/test_orders_api.py::"
+            "test_if_none_match_with_the_current_etag_is_a_304_without_body[exact]"
+        }
+    )
 
     with pytest.raises(LocatedError) as error:
         check_collected(loaded, collected)

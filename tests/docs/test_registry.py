@@ -7,7 +7,7 @@ import pytest
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.locations import LocatedError
-from handbook.content.registry import Registry, load_registry
+from handbook.content.registry import REQUIRED_FIELDS, Registry, load_registry
 from handbook.content.source_document import SourceDocument
 
 
@@ -108,20 +108,44 @@ def test_an_unpublished_id_must_be_added_to_the_lock(docs_copy: Path) -> None:
         load_registry(docs_copy)
 
 
-@pytest.mark.parametrize(
-    "field",
-    [
-        "id",
-        "title",
-        "short_name",
-        "summary",
-        "area",
-        "level",
-        "tags",
-        "source",
-        "since",
-    ],
-)
+def test_an_id_listed_twice_in_the_lock_fails_at_its_second_line(
+    docs_copy: Path, registry: Registry
+) -> None:
+    lock = docs_copy / "_data" / "ids.lock.yml"
+    lines = lock.read_text().count("\n")
+    retired = registry.principles[0].id
+    lock.write_text(lock.read_text() + f'{retired}: {{status: retired, reason: "x"}}\n')
+    with pytest.raises(
+        LocatedError,
+        match=rf"ids\.lock\.yml:{lines + 1}: ID {retired} is listed twice",
+    ):
+        load_registry(docs_copy)
+
+
+def test_a_field_given_twice_in_a_lock_entry_fails_at_its_line(
+    docs_copy: Path, registry: Registry
+) -> None:
+    principle_id = registry.principles[0].id
+    _set_lock_entry(docs_copy, principle_id, "{status: active, status: retired}")
+    with pytest.raises(
+        LocatedError, match=r"ids\.lock\.yml:\d+: .*'status' given twice"
+    ):
+        load_registry(docs_copy)
+
+
+def test_an_area_listed_twice_fails_at_its_line(docs_copy: Path) -> None:
+    areas = docs_copy / "_data" / "areas.yml"
+    lines = areas.read_text().count("\n")
+    areas.write_text(
+        areas.read_text() + "- key: tooling\n  title: Again\n  description: Again.\n"
+    )
+    with pytest.raises(
+        LocatedError, match=rf"areas\.yml:{lines + 1}: area 'tooling' is listed twice"
+    ):
+        load_registry(docs_copy)
+
+
+@pytest.mark.parametrize("field", REQUIRED_FIELDS)
 def test_a_page_missing_a_field_fails(docs_copy: Path, field: str) -> None:
     page = _first_page(docs_copy)
     lines = page.read_text().splitlines(keepends=True)

@@ -7,8 +7,6 @@ show it, and a broken entry stops the build naming the line to fix.
 """
 
 import re
-import subprocess
-import sys
 from html import unescape
 from pathlib import Path
 
@@ -18,7 +16,9 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, markdown_pages
 from handbook.content.locations import LocatedError
 from handbook.content.registry import load_registry
 from handbook.content.source_document import SourceDocument
+from handbook.content.test_ids import is_collected
 from handbook.content.verdicts import Verdicts, load_verdicts
+from tests.support.collection import Collection
 
 REGISTRY = load_registry(DOCS_DIR)
 SOURCE = SourceDocument.load(DOCS_DIR)
@@ -31,27 +31,11 @@ def verdicts() -> Verdicts:
 
 
 @pytest.fixture(scope="module")
-def collected(verdicts: Verdicts, collected_node_ids: frozenset[str]) -> set[str]:
-    """Node ids pytest collects from the files the verdicts name.
-
-    This run's own collection answers for the files it collected; any other
-    file (when only part of the suite runs) is collected in a subprocess.
-    """
-    files = sorted({test.split("::")[0] for v in verdicts.entries for test in v.tests})
-    in_this_run = {node.split("::")[0] for node in collected_node_ids}
-    missing = [f for f in files if f not in in_this_run]
-    found = {node for node in collected_node_ids if node.split("::")[0] in files}
-    if not missing:
-        return found
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *missing],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    return found | {line for line in result.stdout.splitlines() if "::" in line}
+def collected(verdicts: Verdicts, collection: Collection) -> frozenset[str]:
+    """Node ids pytest collects from the files the verdicts name."""
+    return collection.of(
+        test.split("::")[0] for v in verdicts.entries for test in v.tests
+    )
 
 
 def test_every_statement_of_the_source_has_a_verdict(verdicts: Verdicts) -> None:
@@ -76,15 +60,13 @@ def test_every_quote_is_the_sources_own_text(verdicts: Verdicts) -> None:
 
 
 def test_every_named_test_exists_and_is_collected(
-    verdicts: Verdicts, collected: set[str]
+    verdicts: Verdicts, collected: frozenset[str]
 ) -> None:
     for verdict in verdicts.entries:
         for test in verdict.tests:
-            # A parametrized test may be named without its parameters.
-            found = test in collected or any(
-                c.startswith(f"{test}[") for c in collected
+            assert is_collected(test, collected), (
+                f"{verdict.line_of('tests')}: pytest does not collect {test}"
             )
-            assert found, f"{verdict.line_of('tests')}: pytest does not collect {test}"
 
 
 def test_every_correction_is_linked_from_the_pages_that_show_it(
@@ -182,6 +164,46 @@ def test_a_second_verdict_on_a_statement_fails_with_file_and_line(
     with pytest.raises(LocatedError, match="has a verdict already") as error:
         _load(docs_copy)
     assert str(error.value).startswith(f"{path}:{lines + 2}: ")
+
+
+def test_a_field_given_twice_fails_at_its_second_line_not_the_last_one_kept(
+    docs_copy: Path,
+) -> None:
+    line = _edit(
+        docs_copy,
+        "  why: It describes the document's aims, not something that runs.\n",
+        "  why: It describes the document's aims, not something that runs.\n"
+        "  why: A second reason, which YAML alone would keep silently.\n",
+    )
+
+    with pytest.raises(LocatedError, match="'why' given twice") as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{docs_copy}/_data/verdicts.yml:{line + 1}: ")
+
+
+def test_a_key_given_twice_inside_a_field_fails_at_its_line(docs_copy: Path) -> None:
+    line = _edit(
+        docs_copy,
+        "    UV-ONLY: ['uv add', '[tool.ruff]']\n",
+        "    UV-ONLY: ['uv add', '[tool.ruff]']\n    UV-ONLY: ['uv add']\n",
+    )
+
+    with pytest.raises(LocatedError, match="'UV-ONLY' given twice") as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{docs_copy}/_data/verdicts.yml:{line + 1}: ")
+
+
+def test_an_unknown_field_fails_at_its_line(docs_copy: Path) -> None:
+    line = _edit(
+        docs_copy,
+        "  why: It describes the document's aims, not something that runs.\n",
+        "  why: It describes the document's aims, not something that runs.\n"
+        "  reason: a field verdicts.yml does not have\n",
+    )
+
+    with pytest.raises(LocatedError, match="unknown field 'reason'") as error:
+        _load(docs_copy)
+    assert str(error.value).startswith(f"{docs_copy}/_data/verdicts.yml:{line + 1}: ")
 
 
 def test_a_statement_left_without_a_verdict_fails_naming_its_source_line(
