@@ -144,21 +144,6 @@ async def test_a_failing_migration_leaves_nothing_behind(
         await connection.close()
 
 
-async def test_editing_an_applied_migration_is_refused(
-    create_database: DatabaseFactory, tmp_path: Path
-) -> None:
-    url = await create_database()
-    migration = tmp_path / "20000101000000_first.sql"
-    migration.write_text("CREATE TABLE first (id int);\n")
-    await apply_migrations.apply_migrations(url, tmp_path)
-    migration.write_text("CREATE TABLE first (id bigint);\n")
-
-    with pytest.raises(
-        apply_migrations.MigrationError, match="changed after it was applied"
-    ):
-        await apply_migrations.apply_migrations(url, tmp_path)
-
-
 async def test_two_runs_started_together_apply_each_migration_once(
     create_database: DatabaseFactory, tmp_path: Path
 ) -> None:
