@@ -8,8 +8,6 @@ that depend on it, while the pages that do not still come from the cache.
 
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import time
@@ -24,16 +22,13 @@ from mkdocs.config import load_config
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.registry import Principle, load_registry
-from handbook.content.tools import tool_path
 from handbook.site import build_cache, build_fingerprint
 from handbook.site.build_cache import BuildCache, documents_code
 from handbook.site.listing_redirects import LISTING_FOLDERS
+from tests.support.git_repos import copy_working_tree
+from tests.support.site import CACHE_LINE
 
 MARK = "edited-for-the-build-cache-test"
-CACHE_LINE = re.compile(
-    r"Build cache: (?P<reused>\d+) pages reused, (?P<rendered>\d+) rendered"
-    r" \((?P<by_worker>\d+) by a second process\)"
-)
 
 
 @dataclass(frozen=True)
@@ -47,23 +42,6 @@ class Built:
 
     def page(self, url: str) -> str:
         return (self.site / url / "index.html").read_text()
-
-
-def _working_tree(repo: Path) -> Path:
-    """A copy of every file of the working tree git does not ignore."""
-    listed = subprocess.run(
-        [tool_path("git"), "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    for name in listed:
-        source = REPO_ROOT / name
-        if source.is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, repo / name)
-    return repo
 
 
 def _build(repo: Path, name: str, cache: str | None = None) -> Built:
@@ -130,7 +108,7 @@ def test_an_edit_always_shows_and_what_it_does_not_touch_comes_from_the_cache(
     One test, not one per edit: each build needs the one before it, and
     pytest-xdist would otherwise run the chain once per worker.
     """
-    repo = _working_tree(tmp_path / "repo")
+    repo = copy_working_tree(tmp_path / "repo")
     first = _build(repo, "site-0")
     assert first.rendered > 100
     assert first.reused == 0
@@ -216,7 +194,7 @@ def test_a_quiet_build_leaves_no_entry_that_hides_a_warning_later(
 ) -> None:
     """`mkdocs build -q` logs no warnings, so its entries record none; a
     later build that reused them would pass --strict over a broken link."""
-    repo = _working_tree(tmp_path / "repo")
+    repo = copy_working_tree(tmp_path / "repo")
     page = repo / "docs" / QUOTING_PAGE.document.path.relative_to(DOCS_DIR)
     page.write_text(page.read_text() + "\nSee [nowhere](no-such-page.md).\n")
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir"]

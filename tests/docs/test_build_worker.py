@@ -26,7 +26,8 @@ from handbook.content.registry import load_registry
 from handbook.site import build_worker
 from handbook.site.build import Build
 from handbook.site.build_worker import Worker
-from tests.docs.test_build_cache import CACHE_LINE, _working_tree
+from tests.support.git_repos import copy_working_tree
+from tests.support.site import CACHE_LINE
 
 BROKEN_LINK = "no-such-page-for-the-build-worker-test.md"
 
@@ -36,7 +37,7 @@ def test_a_warning_on_any_page_is_shown_with_its_page_and_fails_strict(
 ) -> None:
     """Every principle page links to a page that does not exist: MkDocs warns
     while converting it, in whichever process converts it."""
-    repo = _working_tree(tmp_path / "repo")
+    repo = copy_working_tree(tmp_path / "repo")
     principles = load_registry(DOCS_DIR).principles
     for principle in principles:
         page = repo / "docs" / principle.document.path.relative_to(DOCS_DIR)

@@ -30,7 +30,7 @@ from shop.core.main import create_app
 from shop.orders.models import Order
 from shop.users.models import User
 from shop.users.schemas import canonical_email
-from tests.service.server_process import UVICORN, Server, serving
+from tests.support.server_process import UVICORN, Server, serving
 from tests.support.shop_fixtures import (
     PASSWORD,
     assert_error,

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from shop.catalog.models import Product
 from shop.core.config import Settings
-from tests.service.server_process import UVICORN, Server, serving
+from tests.support.server_process import UVICORN, Server, serving
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from shop.core.config import ASYNCPG_PARAMETERS, JWT_SECRET_PLACEHOLDER, Settings
 from shop.core.database import create_engine
+from tests.support.shop_fixtures import shop_settings
 
 SECRET = "s" * 40
 
@@ -118,10 +119,7 @@ def test_a_rejected_secret_is_not_repeated_in_the_start_up_error(
     ],
 )
 def test_every_postgres_url_spelling_connects_through_asyncpg(configured: str) -> None:
-    settings = Settings(
-        database_url=configured,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-        jwt_secret=SecretStr(SECRET),
-    )
+    settings = shop_settings(configured)
 
     url = settings.async_database_url
     assert url.drivername == "postgresql+asyncpg"
@@ -174,10 +172,7 @@ def test_a_missing_required_setting_is_reported_by_name() -> None:
 
 def test_a_deployment_that_sets_no_environment_runs_as_production() -> None:
     # Fails closed: production serves no /docs, /redoc or /openapi.json.
-    settings = Settings(
-        database_url="postgresql://localhost/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-        jwt_secret=SecretStr(SECRET),
-    )
+    settings = shop_settings("postgresql://localhost/shop")
 
     assert settings.environment == "production"
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from shop.core.config import Settings
-from tests.service.server_process import (
+from tests.support.server_process import (
     EXIT_TIMEOUT_SECONDS,
     SIGN_IN_BODY,
     UVICORN,

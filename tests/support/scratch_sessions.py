@@ -24,27 +24,31 @@ PYTEST_INI = (
 
 def run_with_shop_fixtures(
     directory: Path,
-    server_url: str,
+    server_url: str | None,
     test_modules: Mapping[str, str],
     env: Mapping[str, str] | None = None,
+    conftest: str = "",
 ) -> subprocess.CompletedProcess[str]:
     """``pytest -q`` of ``test_modules`` (file name: source) in ``directory``,
     with tests/support/shop_fixtures.py, making its databases on the server
-    of ``server_url``; ``env`` adds environment variables."""
+    of ``server_url`` (``None``: wherever the fixtures find one); ``env``
+    adds environment variables, and ``conftest`` is code the conftest.py
+    runs before it loads the fixtures."""
     (directory / "conftest.py").write_text(
-        'pytest_plugins = ["tests.support.shop_fixtures"]\n'
+        conftest + 'pytest_plugins = ["tests.support.shop_fixtures"]\n'
     )
     for name, source in test_modules.items():
         (directory / name).write_text(source)
     (directory / "pytest.ini").write_text(PYTEST_INI)
+    server = {} if server_url is None else {"TEST_DATABASE_URL": server_url}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=directory,
         capture_output=True,
         text=True,
         env=os.environ
+        | server
         | {
-            "TEST_DATABASE_URL": server_url,
             "PYTHONPATH": os.pathsep.join(
                 [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
             ),

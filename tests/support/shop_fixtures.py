@@ -162,14 +162,42 @@ def on_database(settings: Settings, url: str, **overrides: Any) -> Settings:
     return configured(settings, database_url=url, **overrides)
 
 
+# Nothing listens on port 1 of the loopback address: a connection is refused
+# at once, with no name to look up.
+UNCONNECTED_DATABASE_URL = "postgresql://shop@127.0.0.1:1/shop"
+
+
+def shop_settings(database_url: str, **overrides: Any) -> Settings:
+    """The service's Settings for a database URL written as the environment
+    gives it, validated the same way: no .env file, and a fresh signing key
+    unless ``overrides`` names one."""
+    return Settings(
+        _env_file=None,
+        database_url=database_url,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
+        **{"jwt_secret": SecretStr(secrets.token_urlsafe(48)), **overrides},
+    )
+
+
+def unconnected_settings(**overrides: Any) -> Settings:
+    """Settings of an app that connects to nothing: building it, its OpenAPI
+    schema and its start-up open no connection, and one that is tried fails
+    at once."""
+    return shop_settings(UNCONNECTED_DATABASE_URL, **overrides)
+
+
+@pytest.fixture(scope="session")
+def service_openapi() -> dict[str, Any]:
+    """The service's OpenAPI document, built once; read it, do not change it."""
+    openapi: dict[str, Any] = create_app(unconnected_settings()).openapi()
+    return openapi
+
+
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     """Settings of the app under test: no .env file, a fresh signing key."""
-    return Settings(
-        _env_file=None,
+    return shop_settings(
+        database_url,
         environment="test",
-        database_url=database_url,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-        jwt_secret=SecretStr(secrets.token_urlsafe(48)),
         cors_origins=("https://shop.example",),
         # Tests sign in far faster than a person, several times a second
         # from one address; SEC-BRUTE-FORCE's evidence sets its own rate.

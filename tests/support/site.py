@@ -11,6 +11,12 @@ from handbook.content.docs_tree import REPO_ROOT
 # The address the suite's own build (tests/conftest.py ``built_site``) is for.
 BUILT_SITE_URL = "https://handbook.test/"
 
+# What a build with the cache (handbook/site/build_cache.py) says at its end.
+CACHE_LINE = re.compile(
+    r"Build cache: (?P<reused>\d+) pages reused, (?P<rendered>\d+) rendered"
+    r" \((?P<by_worker>\d+) by a second process\)"
+)
+
 
 def build_site(site_dir: Path, site_url: str, published_url: str = "") -> None:
     """``mkdocs build --strict`` of the real docs into ``site_dir`` for ``site_url``,

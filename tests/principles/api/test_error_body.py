@@ -8,7 +8,6 @@ import ast
 import json
 import logging
 import os
-import secrets
 import subprocess
 import sys
 import time
@@ -20,12 +19,10 @@ import httpx
 import pytest
 from fastapi import FastAPI, HTTPException
 from httpx import ASGITransport, AsyncClient
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from shop.core.config import Settings
 from shop.core.errors import ERROR_CODES
-from shop.core.main import create_app
 from tests.support.pages import prose
 from throwaway.ports import free_port
 
@@ -37,19 +34,12 @@ LOG_CONFIG = REPO_ROOT / "snippets" / "log_config.json"
 UVICORN = [sys.executable, "-m", "uvicorn"]
 
 
-def _openapi() -> dict[str, Any]:
-    settings = Settings(
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
-    )
-    # Building the app and its schema opens no connection.
-    return create_app(settings).openapi()
-
-
-def test_every_operation_documents_4xx_and_5xx_as_error_response() -> None:
+def test_every_operation_documents_4xx_and_5xx_as_error_response(
+    service_openapi: dict[str, Any],
+) -> None:
     operations = [
         (path, method, operation)
-        for path, item in _openapi()["paths"].items()
+        for path, item in service_openapi["paths"].items()
         for method, operation in item.items()
     ]
     assert operations

@@ -5,16 +5,13 @@ against the real tool, library or service.
 """
 
 import ast
-import secrets
 from typing import Any
 
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from shop.core.config import Settings
-from shop.core.main import create_app
 from shop.shared import exceptions
 from shop.shared.base_model import MAX_ID
 from shop.shared.exceptions import DomainError
@@ -23,26 +20,18 @@ from tests.support.pages import prose
 REST_PAGE = DOCS_DIR / "principles" / "api" / "rest-status-codes.md"
 
 
-def _openapi_paths() -> dict[str, Any]:
-    settings = Settings(
-        _env_file=None,
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
-    )
-    paths: dict[str, Any] = create_app(settings).openapi()["paths"]
-    return paths
-
-
-def _routes() -> set[tuple[str, str]]:
+def _routes(openapi: dict[str, Any]) -> set[tuple[str, str]]:
     return {
         (method.upper(), path)
-        for path, operations in _openapi_paths().items()
+        for path, operations in openapi["paths"].items()
         for method in operations
     }
 
 
-def test_the_service_has_no_delete_and_no_nested_orders_as_the_rest_page_says() -> None:
-    routes = _routes()
+def test_the_service_has_no_delete_and_no_nested_orders_as_the_rest_page_says(
+    service_openapi: dict[str, Any],
+) -> None:
+    routes = _routes(service_openapi)
 
     assert not [route for route in routes if route[0] == "DELETE"]
     assert ("POST", "/orders") in routes
@@ -137,7 +126,10 @@ def _other_spellings(resource_id: int) -> list[str]:
 
 
 async def test_a_resource_answers_at_one_url_only(
-    client: AsyncClient, alice: dict[str, Any], add_products: Any
+    client: AsyncClient,
+    alice: dict[str, Any],
+    add_products: Any,
+    service_openapi: dict[str, Any],
 ) -> None:
     await add_products({"MUG-BLUE": 1250})
     order = await client.post(
@@ -146,7 +138,7 @@ async def test_a_resource_answers_at_one_url_only(
     own_id = {"/orders/{order_id}": order.json()["id"], "/users/{user_id}": alice["id"]}
     # Every path of the service that names a row by its id, so a new one
     # fails here until it is tried too.
-    assert own_id.keys() == {path for path in _openapi_paths() if "{" in path}
+    assert own_id.keys() == {path for path in service_openapi["paths"] if "{" in path}
 
     for template, resource_id in own_id.items():
         name = template.split("{")[1].rstrip("}")
@@ -160,10 +152,12 @@ async def test_a_resource_answers_at_one_url_only(
             assert other.status_code == 422, (path, other.status_code)
 
 
-def test_every_id_in_a_path_publishes_its_bounds_as_json_schema() -> None:
+def test_every_id_in_a_path_publishes_its_bounds_as_json_schema(
+    service_openapi: dict[str, Any],
+) -> None:
     schemas = [
         (path, parameter["schema"])
-        for path, operations in _openapi_paths().items()
+        for path, operations in service_openapi["paths"].items()
         for operation in operations.values()
         for parameter in operation.get("parameters", [])
         if parameter["in"] == "path"

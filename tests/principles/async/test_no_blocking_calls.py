@@ -5,7 +5,6 @@ against the real tool, library or service.
 """
 
 import asyncio
-import secrets
 import threading
 import time
 import tomllib
@@ -14,7 +13,6 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
@@ -26,7 +24,7 @@ from shop.core.main import create_app
 from shop.users import security
 from tests.support.linting import ruff_check_code
 from tests.support.pages import prose
-from tests.support.shop_fixtures import running
+from tests.support.shop_fixtures import running, unconnected_settings
 
 ASYNC_PAGES = DOCS_DIR / "principles" / "async"
 
@@ -126,12 +124,7 @@ def test_the_repository_selects_ruffs_async_rules() -> None:
 
 
 async def test_the_service_talks_to_postgresql_through_asyncpg() -> None:
-    settings = Settings(
-        _env_file=None,
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-        jwt_secret=SecretStr(secrets.token_urlsafe(32)),
-    )
-    engine = create_engine(settings)  # opens no connection yet
+    engine = create_engine(unconnected_settings())  # opens no connection yet
     try:
         assert isinstance(engine, AsyncEngine)
         assert engine.dialect.driver == "asyncpg"

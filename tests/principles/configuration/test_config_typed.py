@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.fences import find_fences
-from shop.core.config import Settings
 from tests.support.pages import prose
+from tests.support.shop_fixtures import shop_settings
 
 PAGE = DOCS_DIR / "principles" / "configuration" / "config-typed.md"
 
@@ -27,11 +27,9 @@ DATABASE_URL = "postgresql+asyncpg://shop@db.internal/shop"
 
 def test_a_wrong_setting_fails_at_start_up_naming_it() -> None:
     with pytest.raises(ValidationError) as error:
-        Settings(
-            _env_file=None,
-            database_url="mysql://db.internal/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-            jwt_secret=SecretStr(JWT_SECRET),
-            access_token_minutes="thirty",  # type: ignore[arg-type]  # noqa: S106 - not a password
+        shop_settings(
+            "mysql://db.internal/shop",
+            access_token_minutes="thirty",  # noqa: S106 - not a password
         )
 
     assert {(e["loc"][0], e["type"]) for e in error.value.errors()} == {
@@ -46,20 +44,12 @@ def test_every_postgres_url_spelling_gets_the_asyncpg_driver() -> None:
         "postgresql://shop@db.internal:5432/shop",
         "postgresql+psycopg://shop@db.internal:5432/shop",
     ):
-        settings = Settings(
-            _env_file=None,
-            database_url=url,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-            jwt_secret=SecretStr(JWT_SECRET),
-        )
+        settings = shop_settings(url)
         assert settings.async_database_url.drivername == "postgresql+asyncpg"
 
 
 def test_the_secret_is_masked_when_printed() -> None:
-    settings = Settings(
-        _env_file=None,
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-        jwt_secret=SecretStr(JWT_SECRET),
-    )
+    settings = shop_settings(DATABASE_URL, jwt_secret=SecretStr(JWT_SECRET))
     assert JWT_SECRET not in repr(settings)
     assert JWT_SECRET not in str(settings.jwt_secret)
 
@@ -74,11 +64,7 @@ async def test_asyncpg_refuses_libpqs_sslmode_which_the_settings_translate() -> 
                 pass
     finally:
         await raw.dispose()
-    settings = Settings(
-        _env_file=None,
-        database_url="postgresql://shop@127.0.0.1:1/shop?sslmode=require",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-        jwt_secret=SecretStr(JWT_SECRET),
-    )
+    settings = shop_settings("postgresql://shop@127.0.0.1:1/shop?sslmode=require")
     assert settings.async_database_url.query == {"ssl": "require"}
     assert "asyncpg does not accept, to asyncpg's `ssl=`" in " ".join(
         PAGE.read_text().split()
@@ -99,11 +85,7 @@ async def test_asyncpg_fails_at_the_first_connection_on_what_the_settings_refuse
     finally:
         await raw.dispose()
     with pytest.raises(ValidationError, match=f"DATABASE_URL parameter {name}"):
-        Settings(
-            _env_file=None,
-            database_url=f"postgresql://shop@127.0.0.1:1/shop?{parameter}",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-            jwt_secret=SecretStr(JWT_SECRET),
-        )
+        shop_settings(f"postgresql://shop@127.0.0.1:1/shop?{parameter}")
 
 
 def test_a_url_with_several_hosts_passes_postgres_dsn_and_fails_in_sqlalchemy() -> None:
@@ -113,11 +95,7 @@ def test_a_url_with_several_hosts_passes_postgres_dsn_and_fails_in_sqlalchemy() 
     with pytest.raises(ValueError, match="invalid literal for int"):
         make_url(url)
     with pytest.raises(ValidationError, match="DATABASE_URL names 2 hosts"):
-        Settings(
-            _env_file=None,
-            database_url=url,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-            jwt_secret=SecretStr(JWT_SECRET),
-        )
+        shop_settings(url)
     assert "an `int()` error that names no setting" in " ".join(
         PAGE.read_text().split()
     )
@@ -128,11 +106,7 @@ def test_a_url_without_a_scheme_passes_a_str_and_stops_the_settings() -> None:
 
     assert TypeAdapter(str).validate_python(url) == url  # not a word
     with pytest.raises(ValidationError) as error:
-        Settings(
-            _env_file=None,
-            database_url=url,  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-            jwt_secret=SecretStr(JWT_SECRET),
-        )
+        shop_settings(url)
 
     assert [(e["loc"][0], e["type"]) for e in error.value.errors()] == [
         ("database_url", "url_scheme")

@@ -13,7 +13,7 @@ import pytest
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from tests.service.atlas_sum import atlas_sum
-from tests.service.test_migrations import _schema_dump as schema_dump
+from tests.support.database_schema import schema_dump
 from tests.support.pages import prose
 from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script
 

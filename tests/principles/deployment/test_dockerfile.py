@@ -28,6 +28,7 @@ from handbook.content.fences import find_fences
 from handbook.content.tools import tool_path
 from handbook.content.validators import InvalidBlock, nginx_binary
 from tests.support.pages import prose
+from tests.support.server_process import port_open, served, wait_until
 from throwaway.ports import free_port
 
 DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
@@ -326,7 +327,12 @@ def test_the_image_serves_no_api_documentation_unless_its_deployment_asks(
     server: tuple[subprocess.Popen[bytes], int],
 ) -> None:
     process, port = server
-    _wait_for_port(port, process)
+    wait_until(
+        process,
+        lambda: port_open(port),
+        seconds=60,
+        what=f"listening on port {port}",
+    )
     base = f"http://127.0.0.1:{port}"
 
     assert httpx.get(f"{base}/health/live").status_code == 200
@@ -399,8 +405,9 @@ REST_OF_BODY = b"&password=correct-horse-battery-42"
 def _uvicorn(database_url: str, workdir: Path, *options: str) -> Iterator[int]:
     """The service under uvicorn (the image's command) on a free port."""
     port = free_port()
-    process = subprocess.Popen(
+    with served(
         [*UVICORN, "--host", "127.0.0.1", "--port", str(port), *options],
+        port=port,
         cwd=workdir,
         env={
             **os.environ,
@@ -408,16 +415,9 @@ def _uvicorn(database_url: str, workdir: Path, *options: str) -> Iterator[int]:
             "DATABASE_URL": database_url,
             "JWT_SECRET": "image-test-secret-0123456789abcdef",  # pragma: allowlist secret
         },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _wait_for_port(port, process)
+        seconds=60,
+    ):
         yield port
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=GUARD_SECONDS)
 
 
 @contextlib.contextmanager
@@ -434,7 +434,7 @@ def _nginx(upstream_port: int, workdir: Path) -> Iterator[int]:
         "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};"
     )
     (workdir / "nginx.conf").write_text(config)
-    process = subprocess.Popen(
+    with served(
         [
             nginx,
             "-p",
@@ -446,18 +446,12 @@ def _nginx(upstream_port: int, workdir: Path) -> Iterator[int]:
             "-g",
             f"daemon off; pid {workdir / 'nginx.pid'};",
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        _wait_for_port(port, process)
+        port=port,
+        cwd=workdir,
+        env=os.environ,
+        seconds=60,
+    ):
         yield port
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=GUARD_SECONDS)
-        if process.stderr:
-            process.stderr.close()
 
 
 @contextlib.contextmanager
@@ -504,18 +498,6 @@ def _recording_upstream() -> Iterator[tuple[int, queue.Queue[bytes]]]:
 def _content_length(request: bytes) -> int:
     match = re.search(rb"^content-length: *(\d+)\r$", request, re.I | re.M)
     return int(match.group(1)) if match else 0
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, "the process exited before it listened"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing listens on {port}"
-            time.sleep(0.2)
 
 
 def _send(port: int, data: bytes) -> socket.socket:

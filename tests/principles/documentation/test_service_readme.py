@@ -9,18 +9,16 @@ import subprocess
 from pathlib import Path
 
 import yaml
-from pydantic import SecretStr
 
 import shop
 from handbook.content.docs_tree import REPO_ROOT
 from handbook.content.fences import find_fences
 from handbook.content.tools import tool_path
 from handbook.content.validators import compose_file
-from shop.core.config import Settings
 from shop.core.main import create_app
 from tests.service.test_architecture import PUBLIC_INTERFACES
 from tests.support import import_graph
-from tests.support.shop_fixtures import client_for
+from tests.support.shop_fixtures import client_for, unconnected_settings
 
 README = REPO_ROOT / "snippets" / "README.md"
 COMPOSE = REPO_ROOT / "snippets" / "compose.yaml"
@@ -148,14 +146,9 @@ def test_the_architecture_overview_lists_every_package() -> None:
 
 
 async def test_the_endpoints_the_readme_names_exist() -> None:
-    settings = Settings(
-        _env_file=None,
-        database_url="postgresql://shop@127.0.0.1:1/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-        jwt_secret=SecretStr("x" * 32),
-    )
     named = sorted(set(re.findall(r"`GET (/[\w/]+)`", README.read_text())))
 
-    app = create_app(settings)
+    app = create_app(unconnected_settings())
     async with client_for(app) as client:
         statuses = [(await client.get(path)).status_code for path in named]
 

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from shop.core.main import AppState, create_app, lifespan
 from shop.shared.cache import ResponseCache
 from shop.shared.rate_limit import SharedRateLimiter
 from tests.support.pages import prose
+from tests.support.server_process import ServerProcess, answers, served
 from tests.support.shop_fixtures import PASSWORD, build_app, configured, running
 from throwaway.ports import free_port
 
@@ -71,38 +72,6 @@ def test_uvicorn_raises_the_signal_again_after_shutting_down() -> None:
 # --- The exit status, as an ordinary process and as PID 1 ------------------------------
 
 
-def _wait_until_answering(
-    process: subprocess.Popen[bytes],
-    log: Path,
-    *,
-    seconds: float,
-    answers: Callable[[], bool],
-) -> None:
-    """Poll ``answers`` until it is true, while the server is alive.
-
-    ``seconds`` is a guard against hangs, not a target; either failure shows
-    what the server logged.
-    """
-    deadline = time.monotonic() + seconds
-    while not answers():
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.1)
-
-
-def _live(port: int) -> bool:
-    try:
-        httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
-    except httpx.TransportError:
-        return False
-    return True
-
-
-def _accepts(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 def _serve_then_sigterm(pid_1: bool, workdir: Path) -> tuple[int, str]:
     """Run the real uvicorn on the shop, SIGTERM it once it answers; (status, log).
 
@@ -129,27 +98,24 @@ def _serve_then_sigterm(pid_1: bool, workdir: Path) -> tuple[int, str]:
         "JWT_SECRET": "local-only-not-a-secret-0123456789abcdef",  # pragma: allowlist secret
         "PYTHONUNBUFFERED": "1",
     }
-    log = workdir / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(argv, cwd=workdir, env=env, stdout=out, stderr=out)
-        try:
-            _wait_until_answering(
-                process, log, seconds=120, answers=lambda: _live(port)
-            )
-            target = process.pid
-            if pid_1:  # the server is unshare's child: signal it, not unshare
-                children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
-                target = int(children.read_text().split()[0])
-                status_lines = Path(f"/proc/{target}/status").read_text().splitlines()
-                ns_pids = next(x for x in status_lines if x.startswith("NSpid:"))
-                assert ns_pids.split()[-1] == "1", ns_pids  # PID 1 inside
-            os.kill(target, signal.SIGTERM)
-            status = process.wait(timeout=60)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    return status, log.read_text()
+    with served(
+        argv,
+        port=port,
+        cwd=workdir,
+        env=env,
+        ready=answers("/health/live"),
+        seconds=120,
+    ) as server:
+        target = server.process.pid
+        if pid_1:  # the server is unshare's child: signal it, not unshare
+            children = Path(f"/proc/{target}/task/{target}/children")
+            target = int(children.read_text().split()[0])
+            status_lines = Path(f"/proc/{target}/status").read_text().splitlines()
+            ns_pids = next(x for x in status_lines if x.startswith("NSpid:"))
+            assert ns_pids.split()[-1] == "1", ns_pids  # PID 1 inside
+        os.kill(target, signal.SIGTERM)
+        status = server.wait_for_exit(60)
+    return status, server.output()
 
 
 def test_uvicorn_exits_killed_by_sigterm_as_an_ordinary_process(tmp_path: Path) -> None:
@@ -206,32 +172,22 @@ GRACE_SECONDS = 3
 @contextlib.contextmanager
 def _uvicorn_alone(
     workdir: Path, module: str, source: str, *options: str
-) -> Iterator[tuple["subprocess.Popen[bytes]", int, Path]]:
+) -> Iterator[tuple[ServerProcess, int]]:
     """``source`` as ``<module>.py`` in ``workdir``, served by the real uvicorn
     with a graceful timeout of ``GRACE_SECONDS``, once it accepts connections:
-    (the server, its port, its log). Killed on exit if it still runs."""
+    (the server, its port). Killed on exit if it still runs."""
     (workdir / f"{module}.py").write_text(source)
     port = free_port()
-    log = workdir / "server.log"
     argv = [sys.executable, "-m", "uvicorn", f"{module}:app",
             "--host", "127.0.0.1", "--port", str(port), *options,
             "--timeout-graceful-shutdown", str(GRACE_SECONDS)]  # fmt: skip
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with log.open("w") as out:
-        server = subprocess.Popen(argv, cwd=workdir, env=env, stdout=out, stderr=out)
-        try:
-            _wait_until_answering(
-                server, log, seconds=60, answers=lambda: _accepts(port)
-            )
-            yield server, port, log
-        finally:
-            if server.poll() is None:
-                server.kill()
-                server.wait()
+    with served(argv, port=port, cwd=workdir, env=env, seconds=60) as server:
+        yield server, port
 
 
 def _read_events_sigterm_at_the_first(
-    server: "subprocess.Popen[bytes]", port: int, after_sigterm: list[float]
+    server: "subprocess.Popen[str]", port: int, after_sigterm: list[float]
 ) -> None:
     """Read the event stream; SIGTERM the server at the first event, then
     note when each later one came, in seconds from the signal."""
@@ -251,13 +207,13 @@ def _read_events_sigterm_at_the_first(
 def test_a_streamed_response_runs_on_after_sigterm_until_the_graceful_timeout(
     tmp_path: Path,
 ) -> None:
-    served = _uvicorn_alone(tmp_path, "order_events", ORDER_EVENTS_APP)
-    with served as (server, port, log):
+    uvicorn = _uvicorn_alone(tmp_path, "order_events", ORDER_EVENTS_APP)
+    with uvicorn as (server, port):
         after_sigterm: list[float] = []  # when each event came, from SIGTERM
         with pytest.raises(httpx.RemoteProtocolError):  # cut off mid-stream
-            _read_events_sigterm_at_the_first(server, port, after_sigterm)
-        status = server.wait(timeout=60)
-    text = log.read_text()
+            _read_events_sigterm_at_the_first(server.process, port, after_sigterm)
+        status = server.wait_for_exit(60)
+    text = server.output()
 
     # The stream went on after SIGTERM until the timeout cancelled it; nothing
     # else ended it, and the server then shut down as usual.
@@ -301,20 +257,20 @@ def _websocket_implementations() -> list[str]:
 def test_uvicorn_closes_an_open_websocket_at_once_with_code_1012(
     tmp_path: Path, implementation: str
 ) -> None:
-    served = _uvicorn_alone(
+    uvicorn = _uvicorn_alone(
         tmp_path, "order_updates", ORDER_UPDATES_APP, "--ws", implementation
     )
-    with served as (server, port, log):
+    with uvicorn as (server, port):
         url = f"ws://127.0.0.1:{port}/orders/updates"
         with websockets.sync.client.connect(url, open_timeout=30) as websocket:
             assert websocket.recv(timeout=30) == "subscribed"
-            server.send_signal(signal.SIGTERM)
+            server.process.send_signal(signal.SIGTERM)
             signalled = time.monotonic()
             with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
                 websocket.recv(timeout=30)
             closed_after = time.monotonic() - signalled
-        status = server.wait(timeout=60)
-    text = log.read_text()
+        status = server.wait_for_exit(60)
+    text = server.output()
 
     # The server sent the close frame, with 1012 ("service restart"), and
     # before the graceful timeout that ends a stream could have forced it.

@@ -10,8 +10,6 @@ import json
 import logging
 import os
 import secrets
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -34,7 +32,9 @@ from shop.core.logging import JsonFormatter, configure_logging
 from shop.core.metrics import HttpMetrics
 from shop.core.observe import ObserveMiddleware
 from tests.support.pages import prose
+from tests.support.server_process import printed, served
 from tests.support.shop_fixtures import build_app, client_for
+from throwaway.ports import free_port
 
 JSON_LOGS_PAGE = DOCS_DIR / "principles" / "operations" / "json-logs.md"
 LOG_CONFIG = REPO_ROOT / "snippets" / "log_config.json"
@@ -84,53 +84,32 @@ def test_a_traceback_spans_lines_in_plain_text_and_not_in_json_as_the_page_says(
     "extra", [[], ["--log-config", str(LOG_CONFIG)]], ids=["plain", "log-config"]
 )
 def test_uvicorns_own_lines_are_json_too(tmp_path: Path, extra: list[str]) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": "postgresql://shop@127.0.0.1:1/shop",  # never connected
         "JWT_SECRET": secrets.token_urlsafe(48),
         "PYTHONUNBUFFERED": "1",
     }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "shop.core.main:create_app",
-            "--port",
-            str(port),
-            *extra,
-        ],
+    argv = [sys.executable, "-m", "uvicorn", "--factory", "shop.core.main:create_app",
+            "--port", str(port), *extra]  # fmt: skip
+    with served(
+        argv,
+        port=port,
         cwd=tmp_path,  # no stray .env
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        lines = []
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = server.stdout.readline()
-            lines.append(line)
-            # Uvicorn binds its port after the app's startup, and says so.
-            if "Uvicorn running on" in line or not line:
-                break
-        assert "Uvicorn running on" in lines[-1], "".join(lines)
+        # Uvicorn binds its port after the app's startup, and says so.
+        ready=printed("Uvicorn running on"),
+    ) as server:
         # A library's warning, logged while a request is handled.
         rejected = httpx.post(
             f"http://127.0.0.1:{port}/auth/token",
             headers=CLAIMS_MULTIPART,
             content=b"garbage",
         )
-    finally:
-        server.terminate()
-        rest, _ = server.communicate(timeout=30)
-    lines = [line for line in [*lines, *rest.splitlines()] if line.strip()]
+        server.process.terminate()
+        server.wait_for_exit()
+    lines = [line for line in server.lines if line.strip()]
 
     assert [line for line in lines if not line.startswith("{")] == []  # no plain text
     records = [json.loads(line) for line in lines]

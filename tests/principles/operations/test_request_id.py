@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
 from shop.core.request_id import request_id_var
-from tests.service.server_process import serving
 from tests.support.failing_routes import add_export_that_fails_mid_stream
 from tests.support.logs import json_log_lines
+from tests.support.server_process import serving
 from tests.support.shop_fixtures import build_app, client_for
 
 

@@ -4,11 +4,10 @@ Each test reproduces a claim docs/principles/security/body-limit.md makes,
 against the service's settings and its real app.
 """
 
+import os
 import re
 import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.request_limits import BodySizeLimitMiddleware
 from tests.support.pages import prose
+from tests.support.server_process import served
 from tests.support.shop_fixtures import assert_error
 from throwaway.ports import free_port
 
@@ -73,47 +73,34 @@ def test_uvicorns_parser_frames_by_transfer_encoding_and_keeps_the_connection(
     # A bare ASGI app: what uvicorn does before any middleware of the service.
     (tmp_path / "body_length.py").write_text(BODY_LENGTH_APP)
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "body_length:app", "--port", str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        connection = _connect_when_up(port, server)
-        with connection:
-            connection.sendall(
-                b"POST / HTTP/1.1\r\nHost: shop.example\r\n"
-                b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
-                b"3\r\nabc\r\n0\r\n\r\n"
-            )
-            answer = b""
-            while not answer.endswith(b"\r\n\r\n3"):  # the whole response
-                chunk = connection.recv(65536)
-                assert chunk, f"closed after {answer!r}"
-                answer += chunk
-            connection.settimeout(1)  # uvicorn's keep-alive limit is 5 s
-            with pytest.raises(TimeoutError):
-                connection.recv(65536)  # nothing: still open
-    finally:
-        server.kill()
-        server.wait(timeout=30)
+    with (
+        served(
+            [sys.executable, "-m", "uvicorn", "body_length:app", "--port", str(port)],
+            port=port,
+            cwd=tmp_path,
+            env=os.environ,
+            seconds=60,
+        ),
+        socket.create_connection(("127.0.0.1", port), timeout=5) as connection,
+    ):
+        connection.sendall(
+            b"POST / HTTP/1.1\r\nHost: shop.example\r\n"
+            b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"3\r\nabc\r\n0\r\n\r\n"
+        )
+        answer = b""
+        while not answer.endswith(b"\r\n\r\n3"):  # the whole response
+            chunk = connection.recv(65536)
+            assert chunk, f"closed after {answer!r}"
+            answer += chunk
+        connection.settimeout(1)  # uvicorn's keep-alive limit is 5 s
+        with pytest.raises(TimeoutError):
+            connection.recv(65536)  # nothing: still open
 
     # The chunked body (3 bytes) was read; Content-Length: 5 was ignored.
     assert answer.startswith(b"HTTP/1.1 200 OK")
     assert answer.endswith(b"\r\n\r\n3")
     assert "(h11) frames that request by `Transfer-Encoding`" in prose(PAGE)
-
-
-def _connect_when_up(port: int, server: subprocess.Popen[bytes]) -> socket.socket:
-    deadline = time.monotonic() + 60
-    while True:
-        assert server.poll() is None, "uvicorn exited"
-        try:
-            return socket.create_connection(("127.0.0.1", port), timeout=5)
-        except OSError:
-            assert time.monotonic() < deadline, "uvicorn never listened"
-            time.sleep(0.2)
 
 
 async def test_a_websocket_scope_passes_through_unbounded() -> None:

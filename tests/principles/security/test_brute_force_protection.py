@@ -13,7 +13,6 @@ import json
 import os
 import re
 import secrets
-import subprocess
 import sys
 import threading
 import time
@@ -46,6 +45,7 @@ from shop.users.throttling import (
     client_group,
 )
 from tests.support.pages import prose
+from tests.support.server_process import answers, served
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
@@ -752,8 +752,9 @@ def _image_server(database_url: str, **env: str) -> Iterator[tuple[int, list[str
     command = [sys.executable, "-m", *_image_command()]
     command[command.index("--host") + 1] = "127.0.0.1"
     command[command.index("--port") + 1] = str(port)
-    process = subprocess.Popen(
+    with served(
         command,
+        port=port,
         cwd=REPO_ROOT / "snippets",
         # Only what the test sets: no FORWARDED_ALLOW_IPS from the caller.
         env={
@@ -763,33 +764,10 @@ def _image_server(database_url: str, **env: str) -> Iterator[tuple[int, list[str
             "SIGN_IN_FAILURES_PER_CLIENT": "3",
             **env,
         },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(
-        target=lambda: lines.extend(line.rstrip() for line in process.stdout or []),
-        daemon=True,
-    )
-    reader.start()
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "\n".join(lines)
-            assert time.monotonic() < deadline, "\n".join(lines)
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield port, lines
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-        reader.join(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+        ready=answers("/health/live"),
+        seconds=60,
+    ) as server:
+        yield port, server.lines
 
 
 async def _sign_ins_from_behind(

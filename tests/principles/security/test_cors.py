@@ -4,19 +4,15 @@ Each test reproduces a claim docs/principles/security/cors.md makes,
 against the real tool, library or service.
 """
 
-import secrets
-
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from pydantic import SecretStr
 from starlette.middleware.cors import CORSMiddleware
 
 from handbook.content.docs_tree import DOCS_DIR
-from shop.core.config import Settings
 from shop.core.cors import JsonCORSMiddleware
 from shop.core.main import create_app
 from tests.support.pages import prose
-from tests.support.shop_fixtures import lifespan_client
+from tests.support.shop_fixtures import lifespan_client, unconnected_settings
 
 CORS_PAGE = DOCS_DIR / "principles" / "security" / "cors.md"
 
@@ -25,11 +21,7 @@ SOURCE_DOCUMENT = DOCS_DIR / "_data" / "source-document.md"
 
 
 async def test_the_services_default_lets_no_browser_origin_in() -> None:
-    settings = Settings(
-        _env_file=None,
-        database_url="postgresql://shop@db.internal:5432/shop",  # type: ignore[arg-type]  # pydantic validates the str into a PostgresDsn
-        jwt_secret=SecretStr(secrets.token_urlsafe(48)),
-    )
+    settings = unconnected_settings()
     app = create_app(settings)  # connects to nothing until start-up
 
     async with lifespan_client(app) as client:

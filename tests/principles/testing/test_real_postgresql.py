@@ -242,36 +242,24 @@ def test_without_any_postgresql_the_test_session_fails_not_skips(
     The provider is replaced by one that finds nothing (its own search is
     tested above), so this checks what the fixture does with that answer.
     """
-    (tmp_path / "conftest.py").write_text(
-        "from contextlib import contextmanager\n\n"
-        "from throwaway import postgres as postgres_provider\n\n\n"
-        "@contextmanager\n"
-        "def nowhere(workdir):\n"
-        '    raise postgres_provider.NoPostgresError("No server: here is how to get one")\n'
-        "    yield\n\n\n"
-        "postgres_provider.postgres_server = nowhere\n"
-        'pytest_plugins = ["tests.support.shop_fixtures"]\n'
-    )
-    (tmp_path / "test_orders.py").write_text(
-        "def test_an_order_is_saved(server_url):\n    assert server_url\n\n\n"
-        "def test_an_order_is_listed(server_url):\n    assert server_url\n"
-    )
-    (tmp_path / "pytest.ini").write_text(
-        "[pytest]\nasyncio_default_fixture_loop_scope = session\n"
-    )
-    env = os.environ | {
-        "PYTHONPATH": os.pathsep.join(
-            [str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-        )
-    }
-
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
+    result = run_with_shop_fixtures(
+        tmp_path,
+        None,
+        {
+            "test_orders.py": (
+                "def test_an_order_is_saved(server_url):\n    assert server_url\n\n\n"
+                "def test_an_order_is_listed(server_url):\n    assert server_url\n"
+            )
+        },
+        conftest=(
+            "from contextlib import contextmanager\n\n"
+            "from throwaway import postgres as postgres_provider\n\n\n"
+            "@contextmanager\n"
+            "def nowhere(workdir):\n"
+            '    raise postgres_provider.NoPostgresError("No server: here is how to get one")\n'
+            "    yield\n\n\n"
+            "postgres_provider.postgres_server = nowhere\n"
+        ),
     )
 
     assert result.returncode == 1, result.stdout
