@@ -32,8 +32,8 @@ def _ledger_naming(tmp_path: Path, test_id: str) -> Path:
     ("test_id", "message"),
     [
         (
-            "tests/service/test_migrations.py::_schema_dump",
-            "_schema_dump is not a test",
+            "tests/service/test_migrations.py::_revisions",
+            "_revisions is not a test",
         ),
         ("tests/service/test_orders_api.py::place", "place is not a test"),
         (
