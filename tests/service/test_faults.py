@@ -32,7 +32,7 @@ from shop.core.errors import is_database_unavailable
 from shop.core.main import create_app
 from shop.shared.exceptions import OUTAGE_RETRY_AFTER_SECONDS
 from shop.users.models import User
-from tests.service.db_proxy import DatabaseProxy, database_proxy
+from tests.support.db_proxy import DatabaseProxy, database_proxy
 from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,

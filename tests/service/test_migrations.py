@@ -18,8 +18,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 import shop
 from shop.core.config import Settings, get_settings
 from shop.shared.base_model import Base
-from tests.service.atlas_sum import atlas_sum
 from tests.support.app_role import libpq_url
+from tests.support.atlas_sum import atlas_sum
 from tests.support.database_schema import (
     schema_dump as _schema_dump,  # a page shows this name
 )

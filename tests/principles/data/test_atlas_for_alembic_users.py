@@ -2,7 +2,7 @@
 applied migration is never edited.
 
 The Atlas CLI cannot run here; atlas.sum is computed with the reimplementation
-in tests/service/atlas_sum.py, checked against a file the real CLI wrote.
+in tests/support/atlas_sum.py, checked against a file the real CLI wrote.
 """
 
 import shutil
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
-from tests.service.atlas_sum import atlas_sum
+from tests.support.atlas_sum import atlas_sum
 from tests.support.database_schema import schema_dump
 from tests.support.pages import prose
 from tests.support.shop_fixtures import MIGRATIONS_DIR, DatabaseFactory, load_script

@@ -16,7 +16,7 @@ from sqlalchemy.pool import QueuePool
 from handbook.content.docs_tree import DOCS_DIR
 from shop.core.config import Settings
 from shop.core.database import create_engine
-from tests.service.db_proxy import database_proxy
+from tests.support.db_proxy import database_proxy
 from tests.support.pages import prose
 from tests.support.source_code import source_python_files
 
