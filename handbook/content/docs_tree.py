@@ -39,11 +39,16 @@ def block_id(block: FencedBlock) -> str:
 
 
 def tracked_files(*pathspecs: str) -> list[str]:
-    """Paths git tracks (under ``pathspecs``, if given), relative to the repo root."""
-    return subprocess.run(
-        [tool_path("git"), "ls-files", *pathspecs],
+    """Paths git tracks (under ``pathspecs``, if given), relative to the repo root.
+
+    NUL-separated (``-z``): without it git quotes a path with a non-ASCII
+    or special character, and the quoted name is no file.
+    """
+    listing = subprocess.run(
+        [tool_path("git"), "ls-files", "-z", *pathspecs],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.splitlines()
+    ).stdout
+    return [path for path in listing.split("\0") if path]

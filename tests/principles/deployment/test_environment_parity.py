@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from testcontainers.community import postgres as testcontainers_postgres
 
-from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
 from handbook.content.tools import tool_path
 from handbook.content.validators import compose_file
 from shop.core.config import Settings
@@ -299,17 +299,10 @@ def test_only_the_files_the_page_names_repeat_the_pinned_major() -> None:
     major = postgres_provider.pinned_major()
     # An image, a Docker URL, a Debian package or its binaries' directory.
     naming = re.compile(rf"postgres(ql)?(-client)?[-:/@]{major}\b|postgresql/{major}/")
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"],  # noqa: S607 - git from PATH, as the other tests
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
     repeating = {
         path
-        for path in tracked.split("\0")
-        if path
-        and (REPO_ROOT / path).is_file()
+        for path in tracked_files()
+        if (REPO_ROOT / path).is_file()
         and naming.search((REPO_ROOT / path).read_text(errors="replace"))
     }
     # The ledgers quote the quick start's sentence, and fail when it changes.

@@ -15,9 +15,8 @@ from typing import Any
 import yaml
 from identify.identify import tags_from_path
 
-from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT, tracked_files
 from handbook.content.fences import find_fences
-from handbook.content.tools import tool_path
 from tests.support.linting import (
     ruff_check_code,
     ruff_codes_with_the_sources_configuration,
@@ -171,10 +170,7 @@ def test_the_pre_commit_hooks_pass_where_ruff_check_dot_passes() -> None:
     config = yaml.safe_load((REPO_ROOT / ".pre-commit-config.yaml").read_text())
     assert "exclude" not in config  # no top-level exclude to apply as well
     hooks = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
-    tracked = subprocess.run(
-        [tool_path("git"), "ls-files"], cwd=REPO_ROOT, capture_output=True,
-        text=True, check=True,
-    ).stdout.splitlines()  # fmt: skip
+    tracked = tracked_files()
     # Each hook's command in check mode, on the files pre-commit would name:
     # the fixture projects' own [tool.ruff] applies to a file named this way.
     for hook_id, check in (
