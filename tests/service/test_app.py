@@ -249,6 +249,78 @@ async def test_an_unsupported_method_is_a_405_in_the_common_body(
     assert response.headers["allow"] == "GET, HEAD, PATCH"
 
 
+# Every route that reads a body, and the label it reads: a new one fails
+# here until it is tried below.
+BODY_ROUTES = {
+    ("POST", "/users"): "application/json",
+    ("PATCH", "/users/me"): "application/json",
+    ("POST", "/orders"): "application/json",
+    ("POST", "/auth/token"): "application/x-www-form-urlencoded",
+}
+
+
+def test_the_body_routes_are_the_ones_the_415_test_tries(
+    service_openapi: dict[str, Any],
+) -> None:
+    published = {
+        (method.upper(), path): list(operation["requestBody"]["content"])
+        for path, operations in service_openapi["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    }
+    assert published == {route: [label] for route, label in BODY_ROUTES.items()}
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
+@pytest.mark.parametrize(
+    "label",
+    ["text/plain", "application/json", "application/x-www-form-urlencoded", None],
+)
+async def test_a_body_labelled_as_a_type_its_route_does_not_read_is_a_415(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    method: str,
+    path: str,
+    label: str | None,
+) -> None:
+    headers = alice["headers"] | ({"Content-Type": label} if label else {})
+    body = b"username=alice%40example.com" if "form" in (label or "") else b"{}"
+
+    response = await client.request(method, path, content=body, headers=headers)
+
+    if label == BODY_ROUTES[method, path]:
+        # Read: what it says next is the route's business, never a 415.
+        assert response.status_code != 415, response.text
+    else:
+        error = assert_error(response, 415, "unsupported_media_type")
+        sent = f"sent as {label}" if label else "sent without a type"
+        assert error["message"].endswith(f"it was {sent}")
+
+
+async def test_a_chunked_body_without_a_length_is_a_body_too(
+    client: AsyncClient,
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"email": "ada@example.com"}'
+
+    response = await client.post(
+        "/users", content=chunks(), headers={"Content-Type": "text/plain"}
+    )
+
+    assert "content-length" not in response.request.headers
+    assert response.request.headers["transfer-encoding"] == "chunked"
+    assert_error(response, 415, "unsupported_media_type")
+
+
+async def test_a_request_without_a_body_is_left_to_validation(
+    client: AsyncClient,
+) -> None:
+    # Nothing sent, whatever the label: the 422 names the missing body.
+    response = await client.post("/users", headers={"Content-Type": "text/plain"})
+
+    assert_error(response, 422, "validation_error")
+
+
 # --8<-- [start:allow-header]
 @pytest.mark.parametrize(
     ("path", "allow"),

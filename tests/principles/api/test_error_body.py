@@ -250,11 +250,12 @@ def _modules_naming(name: str) -> set[str]:
 
 def test_every_error_body_is_built_in_the_error_module() -> None:
     assert _modules_naming("JSONResponse") == {"core/errors.py"}
-    # The one other hit of the page's search: the body limit raises what
-    # the error module's handler answers (its 413 is checked in
-    # test_body_limit).
+    # The other hits of the page's search: the body limit and the media-type
+    # check raise what the error module's handler answers (the 413 is
+    # checked in test_body_limit, the 415 in tests/service/test_app.py).
     assert _modules_naming("HTTPException") == {
         "core/errors.py",
+        "core/media_type.py",
         "core/request_limits.py",
     }
     # Middleware that refuses a request itself asks the error module for
@@ -265,7 +266,7 @@ def test_every_error_body_is_built_in_the_error_module() -> None:
         "core/request_limits.py",
     }
     page = prose(ERROR_BODY_PAGE)
-    assert "the one hit is the body limit" in page
+    assert "the two hits are the body limit and the media-type check" in page
 
 
 # --8<-- [start:default-errors]
