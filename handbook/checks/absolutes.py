@@ -286,14 +286,15 @@ def load_ledger(path: Path, repo_root: Path) -> Ledger:
     root = compose_file(path)
     if root is None:
         raise LocatedError(Location(path, 1), "the ledger is empty")
-    top = {
-        name: (key, value)
-        for name, key, value in mapping_entries(path, root, "the ledger")
-    }
-    if unknown := set(top) - {"pages", "pending"}:
-        raise LocatedError(
-            node_location(path, top[min(unknown)][0]), "top-level keys: pages, pending"
-        )
+    top: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for name, key, value in mapping_entries(path, root, "the ledger"):
+        if name not in {"pages", "pending"}:
+            raise LocatedError(
+                node_location(path, key), "top-level keys: pages, pending"
+            )
+        if name in top:  # YAML would keep the second block and drop the first
+            raise LocatedError(node_location(path, key), f"{name!r} given twice")
+        top[name] = (key, value)
     entries: list[Entry] = []
     seen: dict[tuple[str, str], Location] = {}
     if "pages" in top:

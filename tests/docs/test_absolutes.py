@@ -221,3 +221,11 @@ def test_the_command_explains_itself_and_refuses_a_path_that_is_no_page(
         "not a principle page: docs/principles/api/no-such-page.md"
         in capsys.readouterr().err
     )
+
+
+def test_a_top_level_key_given_twice_fails_at_its_second_line(tmp_path: Path) -> None:
+    # YAML would keep the second 'pages:' block and drop the first unseen.
+    page = "docs/principles/security/secrets.md"
+    block = f"pages:\n  {page}:\n    - sentence: Secrets never leave.\n      rule: a rule.\n"
+    with pytest.raises(LocatedError, match=r"absolutes.yml:5: 'pages' given twice"):
+        _ledger(tmp_path, block + block)

@@ -1,9 +1,9 @@
 """Path parameters shared by every domain's routes.
 
 One resource has one URL. pydantic's lax ``int`` reads ``01``, ``+1``,
-``1.0``, `` 1`` and ``0_1`` as 1, so one order answered at six URLs, each
-its own entry in a cache and each a path that a rule written for
-``/orders/1`` does not match.
+``1.0``, `` 1``, ``0_1`` and any number more spellings as 1, so one order
+answered at as many URLs, each its own entry in a cache and each a path
+that a rule written for ``/orders/1`` does not match.
 
 Only routers import this module: it names FastAPI's ``Path``, and the
 services below the routers load no FastAPI.
@@ -25,7 +25,11 @@ PLAIN_INTEGER = re.compile(r"0|-?[1-9][0-9]*")  # an int as str() writes it
 def one_spelling(value: object) -> object:
     """Refuse the spellings other than the plain one that a lax ``int`` reads."""
     if isinstance(value, str) and not PLAIN_INTEGER.fullmatch(value):
-        raise PydanticCustomError("int_parsing", "Input should be digits, such as 42")
+        raise PydanticCustomError(
+            "int_parsing",
+            "Input should be a plain integer such as 42: no plus sign, leading zero, "
+            "space, point or underscore",
+        )
     return value
 
 

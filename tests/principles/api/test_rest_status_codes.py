@@ -8,7 +8,7 @@ import ast
 from typing import Any
 
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import ASGITransport, AsyncClient, Response
 from pydantic import BaseModel
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
@@ -122,7 +122,15 @@ async def test_action_endpoints_answer_every_outcome_with_a_200() -> None:
 def _other_spellings(resource_id: int) -> list[str]:
     """Spellings a lax ``int`` reads as ``resource_id``, as they travel in a URL."""
     return [f"0{resource_id}", f"+{resource_id}", f"{resource_id}.0",
-            f"%20{resource_id}", f"0_{resource_id}"]  # fmt: skip
+            f"%20{resource_id}", f"0_{resource_id}", f"00{resource_id}",
+            f"{resource_id}%20", f"{resource_id}.00"]  # fmt: skip
+
+
+def _path_errors(response: Response, name: str) -> list[dict[str, Any]]:
+    if response.status_code != 422:
+        return []
+    details: list[dict[str, Any]] = response.json()["error"]["details"]
+    return [detail for detail in details if detail["field"] == f"path.{name}"]
 
 
 async def test_a_resource_answers_at_one_url_only(
@@ -136,20 +144,29 @@ async def test_a_resource_answers_at_one_url_only(
         "/orders", headers=alice["headers"], json={"items": [{"sku": "MUG-BLUE", "quantity": 1}]}
     )  # fmt: skip
     own_id = {"/orders/{order_id}": order.json()["id"], "/users/{user_id}": alice["id"]}
-    # Every path of the service that names a row by its id, so a new one
-    # fails here until it is tried too.
-    assert own_id.keys() == {path for path in service_openapi["paths"] if "{" in path}
+    # Every operation on a path that names a row by its id, each tried with
+    # its own method: a new one is tried as soon as it is published.
+    operations = [
+        (method.upper(), template)
+        for template, methods in service_openapi["paths"].items()
+        if "{" in template
+        for method in methods
+    ]
+    assert {template for _, template in operations} == own_id.keys()
 
-    for template, resource_id in own_id.items():
+    for method, template in operations:
         name = template.split("{")[1].rstrip("}")
-        read = await client.get(
-            template.replace(f"{{{name}}}", str(resource_id)), headers=alice["headers"]
-        )
-        assert read.status_code == 200, (template, read.text)
+        resource_id = own_id[template]
+        plain = template.replace(f"{{{name}}}", str(resource_id))
+        read = await client.request(method, plain, headers=alice["headers"])
+        assert not _path_errors(read, name), (method, plain, read.text)
+        if method == "GET":
+            assert read.status_code == 200, (plain, read.text)
         for spelling in _other_spellings(resource_id):
             path = template.replace(f"{{{name}}}", spelling)
-            other = await client.get(path, headers=alice["headers"])
-            assert other.status_code == 422, (path, other.status_code)
+            other = await client.request(method, path, headers=alice["headers"])
+            # The id itself refused, not some other part of the request.
+            assert _path_errors(other, name), (method, path, other.status_code)
 
 
 def test_every_id_in_a_path_publishes_its_bounds_as_json_schema(
