@@ -107,15 +107,17 @@ class SignInThrottle:
         ``user_id`` is the account's, when its row was read first (a
         password change): the refusal's log line then names it by id too.
 
-        The account's attempt and the client's check are counted here,
-        before the check, each in one atomic step: parallel requests cannot
-        all slip past a limit. The client's failures are only read here and
-        counted after a failure, so that successes never count against
-        them: requests already past this point when the client reaches its
-        failure limit still get their check. The right password is refused
-        too while locked out, or every guess would still be tested and
-        only the wrong ones refused. The account is counted last: a request
-        refused for its client's sake leaves the account's count alone.
+        Called before any read or hash, so that a lockout costs neither.
+        The client's check is counted here, in one atomic step: the check
+        rate keeps one client's burst a short queue at the hasher, so it
+        is counted before the queue. The client's failures are only read
+        here and counted after a failure, so that successes never count
+        against them: requests already past this point when the client
+        reaches its failure limit still get their check. The account's
+        attempts are only read here too, and counted by ``count_attempt``
+        once a hashing slot is held. The right password is refused too
+        while locked out, or every guess would still be tested and only
+        the wrong ones refused.
         """
         group = client_group(client)
         client_key = f"sign-in:client:{group}"
@@ -128,6 +130,22 @@ class SignInThrottle:
             await self._refuse(
                 "checks", self.checks_per_client, checks_key, email, client, user_id
             )
+        account_key = f"sign-in:account:{self.pseudonym(email)}"
+        if not await self.limiter.allows(self.per_account, account_key):
+            await self._refuse(
+                "account", self.per_account, account_key, email, client, user_id
+            )
+
+    async def count_attempt(
+        self, email: str, client: str, *, user_id: int | None = None
+    ) -> None:
+        """Count the account's attempt, just before its password is hashed.
+
+        The hasher runs this once it holds a slot for the check. An attempt
+        answered 503 (the database down, the hashing queue full) checked no
+        password and is not counted. The count is checked and added in one
+        atomic step, so parallel guesses cannot all slip past the limit.
+        """
         account_key = f"sign-in:account:{self.pseudonym(email)}"
         if not await self.limiter.hit(self.per_account, account_key):
             await self._refuse(
