@@ -37,7 +37,7 @@ from benchmarks.results import load as load_benchmarks
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.main import create_app
-from shop.shared.exceptions import OUTAGE_RETRY_AFTER_SECONDS
+from shop.shared.exceptions import OUTAGE_RETRY_AFTER_SECONDS, TooManyRequestsError
 from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
 from shop.users import security
 from shop.users.throttling import (
@@ -45,7 +45,7 @@ from shop.users.throttling import (
     SignInThrottle,
     client_group,
 )
-from tests.support.db_proxy import database_proxy
+from tests.support.db_proxy import DatabaseProxy, database_proxy
 from tests.support.pages import prose
 from tests.support.server_process import answers, served
 from tests.support.shop_fixtures import (
@@ -886,31 +886,35 @@ async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
     assert queued.headers["retry-after"] == "1"
 
 
+def _behind(proxy: DatabaseProxy, settings: Settings) -> FastAPI:
+    """The app on the proxied database, 3 failures allowed per account."""
+    return create_app(
+        on_database(
+            settings,
+            proxy.url(),
+            **_limits(),
+            database_connect_timeout_seconds=1.0,
+            database_pool_timeout_seconds=1.0,
+        )
+    )
+
+
 async def test_sign_ins_answered_503_with_the_database_down_leave_the_account_alone(
     own_database_url: str, settings: Settings
 ) -> None:
     """The attacker's report: ten 503s locked the account once PostgreSQL
     was back. The account is counted once a hashing slot is held, after
     the read that fails here: no password was checked, nothing counts."""
-    async with database_proxy(own_database_url) as proxy:
-        app = create_app(
-            on_database(
-                settings,
-                proxy.url(),
-                **_limits(),  # 3 per account
-                database_connect_timeout_seconds=1.0,
-                database_pool_timeout_seconds=1.0,
-            )
-        )
-        async with client_of(app) as client:
-            account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
-            assert (await client.post("/users", json=account)).status_code == 201
-            await proxy.stop()  # the database is down
-            during = [
-                await sign_in(client, "ada@example.com", PASSWORD) for _ in range(5)
-            ]
-            await proxy.start()
-            after = await sign_in(client, "ada@example.com", PASSWORD)
+    async with (
+        database_proxy(own_database_url) as proxy,
+        client_of(_behind(proxy, settings)) as client,
+    ):
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        assert (await client.post("/users", json=account)).status_code == 201
+        await proxy.stop()  # the database is down
+        during = [await sign_in(client, "ada@example.com", PASSWORD) for _ in range(5)]
+        await proxy.start()
+        after = await sign_in(client, "ada@example.com", PASSWORD)
 
     # Five times past the account's limit of three, each a 503 that says
     # when to retry; the database back, the right password signs in.
@@ -918,6 +922,64 @@ async def test_sign_ins_answered_503_with_the_database_down_leave_the_account_al
         assert_error(response, 503, "service_unavailable")
         assert response.headers["retry-after"] == str(OUTAGE_RETRY_AFTER_SECONDS)
     assert after.status_code == 200, after.text
+
+
+async def test_a_locked_out_account_is_refused_before_the_read_and_the_hash(
+    own_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account's limit is read before any work: with the database down,
+    a locked-out account's sign-in is still its 429, not a 503, and the
+    hasher checks nothing."""
+    recording = _RecordingHash(security._password_hash)
+    async with (
+        database_proxy(own_database_url) as proxy,
+        client_of(_behind(proxy, settings)) as client,
+    ):
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        assert (await client.post("/users", json=account)).status_code == 201
+        failures = [await sign_in(client, "ada@example.com", WRONG) for _ in range(3)]
+        monkeypatch.setattr(security, "_password_hash", recording)
+        await proxy.stop()  # a read would now be a 503
+        locked_out = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert [response.status_code for response in failures] == [401] * 3
+    assert_error(locked_out, 429, "too_many_requests")
+    assert recording.checked == []
+
+
+class _RecordingHash:
+    """The service's hash, recording whose password each verification checked."""
+
+    def __init__(self, real: PasswordHash) -> None:
+        self.real = real
+        self.checked: list[str] = []
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        self.checked.append(password)
+        return self.real.verify(password, password_hash)
+
+
+async def test_a_refusal_once_a_slot_is_held_frees_the_slot_and_hashes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hasher = security.PasswordHasher(concurrency=1, queue_timeout_seconds=1)
+    stored = security._password_hash.hash(PASSWORD)
+    recording = _RecordingHash(security._password_hash)
+    monkeypatch.setattr(security, "_password_hash", recording)
+
+    async def locked_out() -> None:  # the account's count, spent
+        raise TooManyRequestsError("Too many failed sign-ins", retry_after_seconds=60)
+
+    with pytest.raises(TooManyRequestsError):
+        await hasher.verify(WRONG, stored, before=locked_out)
+    # The next check takes the slot within its second of waiting; a slot
+    # kept by the refusal would make it a 503 (ServiceBusyError).
+    [next_check] = await asyncio.gather(
+        hasher.verify(PASSWORD, stored), return_exceptions=True
+    )
+
+    assert next_check is True, repr(next_check)
+    assert recording.checked == [PASSWORD]  # the refused guess was never hashed
 
 
 @pytest.mark.parametrize("attempt", ["sign-in", "password change"])
