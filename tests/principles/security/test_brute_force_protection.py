@@ -562,7 +562,10 @@ def own_database_app(own_database_url: str, settings: Settings) -> AppFactory:
 
 @pytest.mark.parametrize("store", ["redis", "process memory"])
 async def test_parallel_guesses_cannot_overshoot_the_account_limit(
-    own_database_app: AppFactory, request: pytest.FixtureRequest, store: str
+    own_database_app: AppFactory,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    store: str,
 ) -> None:
     redis_url = request.getfixturevalue("redis_url") if store == "redis" else None
     app = own_database_app(
@@ -573,9 +576,20 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
         password_hash_concurrency=12,
     )
     email = f"ada-{uuid.uuid4().hex[:8]}@example.com"  # a count of its own
+    # Every guess holds its slot before any is counted: the twelve counts
+    # then run at once, whenever each guess's read of the user ended.
+    all_in_a_slot = asyncio.Barrier(12)
+    wait_for_a_slot = security.PasswordHasher._wait_for_a_slot
+
+    async def together(hasher: security.PasswordHasher) -> None:
+        await wait_for_a_slot(hasher)
+        async with asyncio.timeout(30):
+            await all_in_a_slot.wait()
+
     async with client_of(app) as client:
         account = {"email": email, "name": "Ada", "password": PASSWORD}
         assert (await client.post("/users", json=account)).status_code == 201
+        monkeypatch.setattr(security.PasswordHasher, "_wait_for_a_slot", together)
         answers = await asyncio.gather(
             *(sign_in(client, email, WRONG) for _ in range(12))
         )
