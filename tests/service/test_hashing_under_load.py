@@ -30,7 +30,7 @@ from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.users import security
 from shop.users.dependencies import get_password_hasher
-from shop.users.security import PasswordHasher
+from shop.users.security import BeforeHashing, PasswordHasher
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
@@ -59,7 +59,15 @@ class HashingOnTheEventLoop(PasswordHasher):
     async def hash(self, password: str) -> str:
         return security._password_hash.hash(password)
 
-    async def verify(self, password: str, password_hash: str) -> bool:
+    async def verify(
+        self,
+        password: str,
+        password_hash: str,
+        *,
+        before: BeforeHashing | None = None,
+    ) -> bool:
+        if before is not None:
+            await before()  # the account's attempt, counted as in a slot
         return security._password_hash.verify(password, password_hash)
 
 

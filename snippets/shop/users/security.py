@@ -2,7 +2,7 @@
 
 import asyncio
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -15,7 +15,13 @@ from shop.shared.exceptions import ServiceBusyError, UnauthorizedError
 
 ALGORITHM = "HS256"
 
+# Run once a hashing slot is held, before the hash: the users service
+# counts the account's attempt there. Raising refuses it, nothing hashed.
+type BeforeHashing = Callable[[], Awaitable[None]]
+
+
 # --8<-- [start:password-hashing]
+# --8<-- [start:argon2id]
 # Argon2id with argon2-cffi's default cost (3 passes over 64 MiB), in one
 # lane: a hash then occupies one core, never all of them, so the event loop
 # keeps a core to itself while sign-ins run (see PasswordHasher below).
@@ -51,20 +57,26 @@ class PasswordHasher:
         """Hash a password for storage."""
         return await self._in_a_slot(_password_hash.hash, password)
 
-    async def verify(self, password: str, password_hash: str) -> bool:
+    async def verify(
+        self, password: str, password_hash: str, *, before: BeforeHashing | None = None
+    ) -> bool:
         """Whether ``password`` matches a hash made by ``hash``."""
-        return await self._in_a_slot(_password_hash.verify, password, password_hash)
+        return await self._in_a_slot(
+            _password_hash.verify, password, password_hash, before=before
+        )
 
-    async def verify_against_decoy(self, password: str) -> None:
+    async def verify_against_decoy(
+        self, password: str, *, before: BeforeHashing | None = None
+    ) -> None:
         """Spend the time a real check would, for an email nobody registered.
 
         Answering faster for unknown emails would tell an attacker which
         ones exist.
         """
-        await self.verify(password, self._decoy_hash)
+        await self.verify(password, self._decoy_hash, before=before)
+        # --8<-- [end:argon2id]
 
-    # --8<-- [start:lead-in-a-slot]
-    async def _in_a_slot[T](self, work: Callable[..., T], *args: str) -> T:
+    async def _wait_for_a_slot(self) -> None:
         try:
             async with asyncio.timeout(self._queue_timeout_seconds):
                 await self._slots.acquire()
@@ -73,6 +85,18 @@ class PasswordHasher:
                 "Too many password checks in progress; try again shortly",
                 retry_after_seconds=math.ceil(self._queue_timeout_seconds),
             ) from None
+
+    # --8<-- [start:lead-in-a-slot]
+    async def _in_a_slot[T](
+        self, work: Callable[..., T], *args: str, before: BeforeHashing | None = None
+    ) -> T:
+        await self._wait_for_a_slot()
+        try:
+            if before is not None:
+                await before()  # a refusal frees the slot, nothing hashed
+        except BaseException:
+            self._slots.release()
+            raise
         # The slot belongs to the thread, not to this await: a thread cannot
         # be cancelled, so a cancelled request (a client's timeout, the
         # server's shutdown) leaves its hash running. The slot is freed when
@@ -87,7 +111,7 @@ class PasswordHasher:
 
     # --8<-- [start:rehash]
     async def verify_and_update(
-        self, password: str, password_hash: str
+        self, password: str, password_hash: str, *, before: BeforeHashing | None = None
     ) -> tuple[bool, str | None]:
         """``verify``, and a new hash when ``password_hash`` is outdated.
 
@@ -95,9 +119,10 @@ class PasswordHasher:
         again with the current ones, while the password is at hand. The new
         hash is ``None`` if the password is wrong, the hash current, or no
         slot frees in time: a right password is not refused for want of an
-        upgrade, and the next sign-in tries again.
+        upgrade, and the next sign-in tries again. ``before`` runs before
+        the check only, as in ``verify``.
         """
-        if not await self.verify(password, password_hash):
+        if not await self.verify(password, password_hash, before=before):
             return False, None
         current = _password_hash.current_hasher
         if current.identify(password_hash) and not current.check_needs_rehash(

@@ -4,6 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 from pydantic import SecretStr
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from shop.users import security
 from shop.users.models import User
 from shop.users.repository import UserRepository, is_duplicate_email
 from shop.users.schemas import UserCreate, UserResponse, UserUpdate
-from shop.users.security import PasswordHasher
+from shop.users.security import BeforeHashing, PasswordHasher
 from shop.users.throttling import SignInThrottle
 
 # Authentication events (ASVS v5.0.0-16.3.1): the account by id, or by its
@@ -78,15 +79,18 @@ class UserService:
     async def authenticate(self, email: str, password: str, *, client: str) -> User:
         """The user these credentials belong to; ``UnauthorizedError`` otherwise."""
         email = email.lower()
-        # Before any work: a locked-out account or client costs no hash.
+        # Before any work: a locked-out account or client costs no read and
+        # no hash. The account's attempt counts once a hashing slot is held:
+        # a 503 (the database down, the queue full) checked no password.
         await self.throttle.before_password_check(email, client)
+        count_attempt = partial(self.throttle.count_attempt, email, client)
         # Read in a session of its own, closed before the slow part: its
         # connection goes back to the pool while the password is checked.
         async with self._reading() as users:
             user = await users.get_by_email(email)
         if user is None:
-            await self.passwords.verify_against_decoy(password)
-        elif await self._password_matches(user, password):
+            await self.passwords.verify_against_decoy(password, before=count_attempt)
+        elif await self._password_matches(user, password, before=count_attempt):
             await self.throttle.after_success(email)
             auth_log.info("sign-in succeeded", extra=_event(user, client))
             return user
@@ -98,14 +102,16 @@ class UserService:
         raise UnauthorizedError("Incorrect email or password")
         # --8<-- [end:authenticate]
 
-    async def _password_matches(self, user: User, password: str) -> bool:
+    async def _password_matches(
+        self, user: User, password: str, *, before: BeforeHashing
+    ) -> bool:
         """Whether ``password`` is the user's; an outdated hash is upgraded.
 
         A hash made with an older cost or algorithm is replaced by one with
         the current parameters, at the one moment the password is known.
         """
         matches, new_hash = await self.passwords.verify_and_update(
-            password, user.password_hash
+            password, user.password_hash, before=before
         )
         if new_hash is not None:
             # In a short session of its own, like the read: the caller's
@@ -210,7 +216,10 @@ class UserService:
         if user is None:
             raise NotFoundError("User not found")
         await self.throttle.before_password_check(user.email, client, user_id=user.id)
-        if await self.passwords.verify(typed, user.password_hash):
+        count_attempt = partial(  # counted once a hashing slot is held
+            self.throttle.count_attempt, user.email, client, user_id=user.id
+        )
+        if await self.passwords.verify(typed, user.password_hash, before=count_attempt):
             await self.throttle.after_success(user.email)
             return
         await self.throttle.after_failure(client)

@@ -98,6 +98,10 @@ class SignInThrottle:
         """The account's stand-in in limiter keys and logs."""
         return account_pseudonym(email, key=self.pseudonym_key)
 
+    def _account_key(self, email: str) -> str:
+        """The account's key in the limiter: its pseudonym, never its email."""
+        return f"sign-in:account:{self.pseudonym(email)}"
+
     # --8<-- [start:sign-in-throttle]
     async def before_password_check(
         self, email: str, client: str, *, user_id: int | None = None
@@ -107,15 +111,14 @@ class SignInThrottle:
         ``user_id`` is the account's, when its row was read first (a
         password change): the refusal's log line then names it by id too.
 
-        The account's attempt and the client's check are counted here,
-        before the check, each in one atomic step: parallel requests cannot
-        all slip past a limit. The client's failures are only read here and
-        counted after a failure, so that successes never count against
-        them: requests already past this point when the client reaches its
-        failure limit still get their check. The right password is refused
-        too while locked out, or every guess would still be tested and
-        only the wrong ones refused. The account is counted last: a request
-        refused for its client's sake leaves the account's count alone.
+        The client's check is counted here, in one atomic step, before the
+        queue at the hasher that its rate keeps short. The client's failures
+        are only read here and counted after a failure, so that successes
+        never count against them: requests already past this point when the
+        client reaches its failure limit still get their check. The
+        account's attempts are only read here: ``count_attempt`` counts
+        them. The right password is refused too while locked out, or every
+        guess would still be tested and only the wrong ones refused.
         """
         group = client_group(client)
         client_key = f"sign-in:client:{group}"
@@ -128,7 +131,22 @@ class SignInThrottle:
             await self._refuse(
                 "checks", self.checks_per_client, checks_key, email, client, user_id
             )
-        account_key = f"sign-in:account:{self.pseudonym(email)}"
+        account_key = self._account_key(email)
+        if not await self.limiter.allows(self.per_account, account_key):
+            await self._refuse(
+                "account", self.per_account, account_key, email, client, user_id
+            )
+
+    async def count_attempt(
+        self, email: str, client: str, *, user_id: int | None = None
+    ) -> None:
+        """Count the account's attempt, in one atomic step; 429 past its limit.
+
+        The hasher runs this once it holds a slot, just before the hash: an
+        attempt answered 503 (the database down, the queue full) checked no
+        password and is not counted.
+        """
+        account_key = self._account_key(email)
         if not await self.limiter.hit(self.per_account, account_key):
             await self._refuse(
                 "account", self.per_account, account_key, email, client, user_id
@@ -142,9 +160,7 @@ class SignInThrottle:
 
     async def after_success(self, email: str) -> None:
         """Forget the account's failures; the client's stay counted."""
-        await self.limiter.clear(
-            self.per_account, f"sign-in:account:{self.pseudonym(email)}"
-        )
+        await self.limiter.clear(self.per_account, self._account_key(email))
         # --8<-- [end:sign-in-throttle]
 
     async def before_registration(self, client: str) -> None:

@@ -16,7 +16,7 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.main import create_app
 from shop.users.dependencies import get_password_hasher
-from shop.users.security import PasswordHasher
+from shop.users.security import BeforeHashing, PasswordHasher
 from tests.support.pages import prose
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
@@ -128,9 +128,15 @@ class _WatchingHasher(PasswordHasher):
         self.checked_out.append(self.pool.checkedout())
         return await super().hash(password)
 
-    async def verify(self, password: str, password_hash: str) -> bool:
+    async def verify(
+        self,
+        password: str,
+        password_hash: str,
+        *,
+        before: BeforeHashing | None = None,
+    ) -> bool:
         self.checked_out.append(self.pool.checkedout())
-        return await super().verify(password, password_hash)
+        return await super().verify(password, password_hash, before=before)
 
 
 async def test_no_request_holds_a_connection_while_it_hashes(

@@ -37,6 +37,7 @@ from benchmarks.results import load as load_benchmarks
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.config import Settings
 from shop.core.main import create_app
+from shop.shared.exceptions import OUTAGE_RETRY_AFTER_SECONDS, TooManyRequestsError
 from shop.shared.rate_limit import SharedRateLimiter, limit_per_window
 from shop.users import security
 from shop.users.throttling import (
@@ -44,6 +45,7 @@ from shop.users.throttling import (
     SignInThrottle,
     client_group,
 )
+from tests.support.db_proxy import DatabaseProxy, database_proxy
 from tests.support.pages import prose
 from tests.support.server_process import answers, served
 from tests.support.shop_fixtures import (
@@ -138,6 +140,7 @@ async def test_without_the_limit_every_guess_is_checked_and_the_right_one_signs_
         return None
 
     monkeypatch.setattr(SignInThrottle, "before_password_check", no_limit)
+    monkeypatch.setattr(SignInThrottle, "count_attempt", no_limit)
     monkeypatch.setattr(SignInThrottle, "after_failure", no_limit)
     await register(email="ada@example.com")
     app = throttled_app(**_limits())  # 3 per account, 5 per client, unenforced
@@ -539,32 +542,54 @@ async def test_a_refused_registration_says_when_to_retry_and_spares_other_client
 
 
 @pytest.fixture
-async def own_database_app(
-    create_database: DatabaseFactory, settings: Settings
-) -> AppFactory:
-    """Apps on a migrated database of the test's own, each request in its own
-    session (the real ``get_db``), so requests can run in parallel."""
+async def own_database_url(create_database: DatabaseFactory) -> str:
+    """A migrated database of the test's own, which its app commits to."""
     url = await create_database()
     await load_script("apply_migrations").apply_migrations(url, MIGRATIONS_DIR)
+    return url
+
+
+@pytest.fixture
+def own_database_app(own_database_url: str, settings: Settings) -> AppFactory:
+    """Apps on a migrated database of the test's own, each request in its own
+    session (the real ``get_db``), so requests can run in parallel."""
 
     def build(**overrides: Any) -> FastAPI:
-        return create_app(on_database(settings, url, **overrides))
+        return create_app(on_database(settings, own_database_url, **overrides))
 
     return build
 
 
 @pytest.mark.parametrize("store", ["redis", "process memory"])
 async def test_parallel_guesses_cannot_overshoot_the_account_limit(
-    own_database_app: AppFactory, request: pytest.FixtureRequest, store: str
+    own_database_app: AppFactory,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    store: str,
 ) -> None:
     redis_url = request.getfixturevalue("redis_url") if store == "redis" else None
     app = own_database_app(
-        **_limits(sign_in_failures_per_client=100), redis_url=redis_url
+        **_limits(sign_in_failures_per_client=100),
+        redis_url=redis_url,
+        # A slot for each guess: the account's count, not the queue in front
+        # of the hasher, is what stops them.
+        password_hash_concurrency=12,
     )
     email = f"ada-{uuid.uuid4().hex[:8]}@example.com"  # a count of its own
+    # Every guess holds its slot before any is counted: the twelve counts
+    # then run at once, whenever each guess's read of the user ended.
+    all_in_a_slot = asyncio.Barrier(12)
+    wait_for_a_slot = security.PasswordHasher._wait_for_a_slot
+
+    async def together(hasher: security.PasswordHasher) -> None:
+        await wait_for_a_slot(hasher)
+        async with asyncio.timeout(30):
+            await all_in_a_slot.wait()
+
     async with client_of(app) as client:
         account = {"email": email, "name": "Ada", "password": PASSWORD}
         assert (await client.post("/users", json=account)).status_code == 201
+        monkeypatch.setattr(security.PasswordHasher, "_wait_for_a_slot", together)
         answers = await asyncio.gather(
             *(sign_in(client, email, WRONG) for _ in range(12))
         )
@@ -875,6 +900,146 @@ async def test_a_full_hashing_queue_answers_503_with_retry_after_at_once(
     assert queued.headers["retry-after"] == "1"
 
 
+def _behind(proxy: DatabaseProxy, settings: Settings) -> FastAPI:
+    """The app on the proxied database, 3 failures allowed per account."""
+    return create_app(
+        on_database(
+            settings,
+            proxy.url(),
+            **_limits(),
+            database_connect_timeout_seconds=1.0,
+            database_pool_timeout_seconds=1.0,
+        )
+    )
+
+
+async def test_sign_ins_answered_503_with_the_database_down_leave_the_account_alone(
+    own_database_url: str, settings: Settings
+) -> None:
+    """The attacker's report: ten 503s locked the account once PostgreSQL
+    was back. The account is counted once a hashing slot is held, after
+    the read that fails here: no password was checked, nothing counts."""
+    async with (
+        database_proxy(own_database_url) as proxy,
+        client_of(_behind(proxy, settings)) as client,
+    ):
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        assert (await client.post("/users", json=account)).status_code == 201
+        await proxy.stop()  # the database is down
+        during = [await sign_in(client, "ada@example.com", PASSWORD) for _ in range(5)]
+        await proxy.start()
+        after = await sign_in(client, "ada@example.com", PASSWORD)
+
+    # Five times past the account's limit of three, each a 503 that says
+    # when to retry; the database back, the right password signs in.
+    for response in during:
+        assert_error(response, 503, "service_unavailable")
+        assert response.headers["retry-after"] == str(OUTAGE_RETRY_AFTER_SECONDS)
+    assert after.status_code == 200, after.text
+
+
+async def test_a_locked_out_account_is_refused_before_the_read_and_the_hash(
+    own_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account's limit is read before any work: with the database down,
+    a locked-out account's sign-in is still its 429, not a 503, and the
+    hasher checks nothing."""
+    recording = _RecordingHash(security._password_hash)
+    async with (
+        database_proxy(own_database_url) as proxy,
+        client_of(_behind(proxy, settings)) as client,
+    ):
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        assert (await client.post("/users", json=account)).status_code == 201
+        failures = [await sign_in(client, "ada@example.com", WRONG) for _ in range(3)]
+        monkeypatch.setattr(security, "_password_hash", recording)
+        await proxy.stop()  # a read would now be a 503
+        locked_out = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert [response.status_code for response in failures] == [401] * 3
+    assert_error(locked_out, 429, "too_many_requests")
+    assert recording.checked == []
+
+
+class _RecordingHash:
+    """The service's hash, recording whose password each verification checked."""
+
+    def __init__(self, real: PasswordHash) -> None:
+        self.real = real
+        self.checked: list[str] = []
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        self.checked.append(password)
+        return self.real.verify(password, password_hash)
+
+
+async def test_a_refusal_once_a_slot_is_held_frees_the_slot_and_hashes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hasher = security.PasswordHasher(concurrency=1, queue_timeout_seconds=1)
+    stored = security._password_hash.hash(PASSWORD)
+    recording = _RecordingHash(security._password_hash)
+    monkeypatch.setattr(security, "_password_hash", recording)
+
+    async def locked_out() -> None:  # the account's count, spent
+        raise TooManyRequestsError("Too many failed sign-ins", retry_after_seconds=60)
+
+    with pytest.raises(TooManyRequestsError):
+        await hasher.verify(WRONG, stored, before=locked_out)
+    # The next check takes the slot within its second of waiting; a slot
+    # kept by the refusal would make it a 503 (ServiceBusyError).
+    [next_check] = await asyncio.gather(
+        hasher.verify(PASSWORD, stored), return_exceptions=True
+    )
+
+    assert next_check is True, repr(next_check)
+    assert recording.checked == [PASSWORD]  # the refused guess was never hashed
+
+
+@pytest.mark.parametrize("attempt", ["sign-in", "password change"])
+async def test_attempts_answered_503_for_a_full_hashing_queue_leave_the_account_alone(
+    throttled_app: AppFactory,
+    register: UserFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    attempt: str,
+) -> None:
+    """A request that finds no hashing slot in time is a 503 before its
+    account is counted: an obedient client that retries after each one
+    does not lock itself out."""
+    await register(email="ada@example.com")
+    await register(email="bob@example.com")
+    app = throttled_app(**_limits(), password_hash_queue_timeout_seconds=0.2)
+    held = _GatedHash(security._password_hash, expected=1)
+    async with client_of(app) as client:
+        token = (await sign_in(client, "ada@example.com", PASSWORD)).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+
+        async def try_once() -> Response:
+            if attempt == "sign-in":
+                return await sign_in(client, "ada@example.com", PASSWORD)
+            body = {"password": "a brand new passphrase", "current_password": PASSWORD}
+            return await client.patch("/users/me", headers=auth, json=body)
+
+        monkeypatch.setattr(security, "_password_hash", held)
+        # Bob's sign-in takes the only hashing slot and keeps it.
+        holder = asyncio.create_task(sign_in(client, "bob@example.com", PASSWORD))
+        async with asyncio.timeout(30):
+            await held.all_arrived.wait()
+        async with asyncio.timeout(30):  # five waits of 0.2 s
+            queued = [await try_once() for _ in range(5)]
+        held.gate.set()
+        assert (await holder).status_code == 200
+        later = await try_once()
+
+    # Five times past the account's limit of three: each a 503, none counted.
+    for response in queued:
+        error = assert_error(response, 503, "service_unavailable")
+        assert error["message"] == (
+            "Too many password checks in progress; try again shortly"
+        )
+    assert later.status_code == 200, later.text
+
+
 async def test_with_no_bound_on_the_queue_a_real_sign_in_waits_behind_every_bogus_one(
     own_database_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -890,13 +1055,17 @@ async def test_with_no_bound_on_the_queue_a_real_sign_in_waits_behind_every_bogu
     verify = security.PasswordHasher.verify
 
     async def arrive(
-        hasher: security.PasswordHasher, password: str, password_hash: str
+        hasher: security.PasswordHasher,
+        password: str,
+        password_hash: str,
+        *,
+        before: security.BeforeHashing,
     ) -> bool:
         nonlocal queued
         queued += 1
         if queued == flood:
             all_queued.set()
-        return await verify(hasher, password, password_hash)
+        return await verify(hasher, password, password_hash, before=before)
 
     def verify_in_slot(password: str, password_hash: str) -> bool:
         checks.append(("start", password))
@@ -989,13 +1158,17 @@ async def _flood_then_alice(
     verify = security.PasswordHasher.verify
 
     async def arrive(
-        hasher: security.PasswordHasher, password: str, password_hash: str
+        hasher: security.PasswordHasher,
+        password: str,
+        password_hash: str,
+        *,
+        before: security.BeforeHashing,
     ) -> bool:
         nonlocal arrived
         async with progress:
             arrived += 1
             progress.notify_all()
-        return await verify(hasher, password, password_hash)
+        return await verify(hasher, password, password_hash, before=before)
 
     async def flood_sign_in(client: AsyncClient, email: str) -> Response:
         response = await sign_in(client, email, ATTACKER_PASSWORD)

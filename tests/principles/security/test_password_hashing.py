@@ -25,7 +25,7 @@ from shop.core.config import Settings
 from shop.shared.exceptions import ServiceBusyError
 from shop.users import security
 from shop.users.models import User
-from shop.users.security import PasswordHasher
+from shop.users.security import BeforeHashing, PasswordHasher
 from tests.support.modules import module_from_file
 from tests.support.pages import prose
 from tests.support.shop_fixtures import PASSWORD, UserFactory, build_app, client_for
@@ -283,9 +283,15 @@ async def test_a_password_change_during_a_sign_in_is_not_undone_by_its_rehash(
     verify_and_update = PasswordHasher.verify_and_update
 
     async def changed_meanwhile(
-        hasher: PasswordHasher, password: str, password_hash: str
+        hasher: PasswordHasher,
+        password: str,
+        password_hash: str,
+        *,
+        before: BeforeHashing,
     ) -> tuple[bool, str | None]:
-        checked = await verify_and_update(hasher, password, password_hash)
+        checked = await verify_and_update(
+            hasher, password, password_hash, before=before
+        )
         # Another request commits a new password while this one hashes.
         await session.execute(
             update(User)
@@ -387,9 +393,11 @@ async def test_the_timing_check_catches_a_leak_of_1_9x(
     """A decoy that costs 1.9 verifications instead of one fails the check:
     after each decoy verification, 0.9 of the CPU time it took, spent again."""
 
-    async def decoy_and_then_some(self: PasswordHasher, password: str) -> None:
+    async def decoy_and_then_some(
+        self: PasswordHasher, password: str, *, before: BeforeHashing
+    ) -> None:
         started = time.process_time()
-        await original(self, password)
+        await original(self, password, before=before)
         until = time.process_time() + 0.9 * (time.process_time() - started)
         while time.process_time() < until:
             pass
@@ -509,8 +517,10 @@ async def production_app(
     return app
 
 
-async def _no_decoy(_self: PasswordHasher, _password: str) -> None:
-    return None
+async def _no_decoy(
+    _self: PasswordHasher, _password: str, *, before: BeforeHashing
+) -> None:
+    await before()  # the attempt is counted as before; only the check is gone
 
 
 def test_the_source_says_nothing_on_storing_passwords_so_nothing_is_contradicted() -> (
