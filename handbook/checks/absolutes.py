@@ -42,10 +42,8 @@ unrecorded sentences are counted, not hidden (the test xfails strictly,
 so a page that is finished must leave the list).
 """
 
-import argparse
 import functools
 import re
-import sys
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -362,7 +360,7 @@ def describe_stale(entries: Iterable[Entry]) -> str:
 
 
 def skeleton(sentences: Iterable[Sentence]) -> str:
-    """Ledger entries to fill in, for ``python -m handbook.checks.absolutes PAGE``."""
+    """Ledger entries to fill in, for ``python -m handbook.tools.absolutes PAGE``."""
     lines = []
     for s in sentences:
         lines.append(f"    # {s.page}:{s.line} ({', '.join(s.words)})")
@@ -371,38 +369,3 @@ def skeleton(sentences: Iterable[Sentence]) -> str:
         )
         lines.append("      tested: ")
     return "\n".join(lines)
-
-
-def main(argv: list[str]) -> int:
-    """Print the unrecorded sentences of the pages given, as entries to fill in."""
-    parser = argparse.ArgumentParser(
-        prog="python -m handbook.checks.absolutes",
-        description="Print a ledger entry to fill in for each absolute sentence "
-        f"of PAGE that {LEDGER_FILE} does not record yet.",
-    )
-    parser.add_argument(
-        "pages",
-        nargs="*",
-        metavar="PAGE",
-        help="docs/principles/<area>/<slug>.md (default: every principle page)",
-    )
-    pages = parser.parse_args(argv).pages
-    repo_root = Path.cwd()
-    known = principle_pages(repo_root)
-    if unknown := [page for page in pages if page not in known]:
-        parser.error(
-            f"not a principle page: {', '.join(unknown)} "
-            "(give a path such as docs/principles/api/rest.md, from the repository root)"
-        )
-    ledger = load_ledger(repo_root / LEDGER_FILE, repo_root)
-    for page in pages or known:
-        found = page_sentences(repo_root, page)
-        missing = unrecorded(found, ledger, page)
-        if missing:
-            print(f"  {page}:")
-            print(skeleton(missing))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

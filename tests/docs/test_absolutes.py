@@ -5,7 +5,7 @@ A sentence with "never", "always", "every", "only", "cannot" or "no
 a rule the page gives the reader, or is narrowed until it no longer claims
 the absolute (``handbook/checks/absolutes.py`` says what counts). A new such
 sentence, or a ledger entry whose sentence is gone, fails here naming the
-file and line; ``uv run python -m handbook.checks.absolutes PAGE`` prints the
+file and line; ``uv run python -m handbook.tools.absolutes PAGE`` prints the
 entries a page is missing.
 """
 
@@ -19,7 +19,6 @@ from handbook.checks.absolutes import (
     describe_stale,
     describe_unrecorded,
     load_ledger,
-    main,
     page_sentences,
     principle_pages,
     sentences,
@@ -30,6 +29,7 @@ from handbook.content.docs_tree import REPO_ROOT
 from handbook.content.locations import LocatedError, Location
 from handbook.content.markdown_document import parse_document
 from handbook.content.test_ids import is_collected
+from handbook.tools.absolutes import main
 from tests.support.collection import Collection
 
 PAGES = principle_pages(REPO_ROOT)
@@ -210,7 +210,7 @@ def test_the_command_explains_itself_and_refuses_a_path_that_is_no_page(
     with pytest.raises(SystemExit) as asked_for_help:
         main(["--help"])
     assert asked_for_help.value.code == 0
-    assert "usage: python -m handbook.checks.absolutes [-h] [PAGE ...]" in (
+    assert "usage: python -m handbook.tools.absolutes [-h] [PAGE ...]" in (
         capsys.readouterr().out
     )
 
