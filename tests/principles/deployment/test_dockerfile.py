@@ -28,7 +28,13 @@ from handbook.content.fences import find_fences
 from handbook.content.tools import tool_path
 from handbook.content.validators import InvalidBlock, nginx_binary
 from tests.support.pages import prose
-from tests.support.server_process import port_open, served, wait_until
+from tests.support.server_process import (
+    ServerProcess,
+    port_open,
+    printed,
+    served,
+    wait_until,
+)
 from throwaway.ports import free_port
 
 DOCKERFILE = REPO_ROOT / "snippets" / "Dockerfile"
@@ -127,10 +133,10 @@ SERVER_STAND_IN = (
 
 
 @contextlib.contextmanager
-def _as_pid_1(command: list[str]) -> Iterator[tuple[subprocess.Popen[str], int]]:
+def _as_pid_1(command: list[str]) -> Iterator[tuple[ServerProcess, int]]:
     """``command`` as PID 1 of a new PID namespace, as a container runs its CMD.
 
-    Yields the unshare process (its stdout is the command's) and the
+    Yields the unshare process (its output is the command's) and the
     command's PID as seen from here, where the orchestrator signals it.
     """
     unshare = shutil.which("unshare")
@@ -139,28 +145,17 @@ def _as_pid_1(command: list[str]) -> Iterator[tuple[subprocess.Popen[str], int]]
             "unshare is not on PATH: install util-linux (apt-get install util-linux)",
             pytrace=False,
         )
-    process = subprocess.Popen(
+    with served(
         [unshare, "--fork", "--pid", "--mount-proc", *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    with process:
-        try:
-            assert process.stdout is not None
-            ready = process.stdout.readline()
-            assert ready == "ready\n", ready + _stderr(process)
-            children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
-            yield process, int(children.read_text().split()[0])
-        finally:
-            with contextlib.suppress(ProcessLookupError):  # it may have exited
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=GUARD_SECONDS)
-
-
-def _stderr(process: subprocess.Popen[str]) -> str:
-    return process.stderr.read() if process.stderr else ""
+        port=0,  # serves nothing: ready once it says so
+        cwd=REPO_ROOT,
+        env=os.environ,
+        ready=printed("ready"),
+        seconds=GUARD_SECONDS,
+    ) as container:
+        pid = container.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children")
+        yield container, int(children.read_text().split()[0])
 
 
 def _command_line(pid: int) -> list[str]:
@@ -183,14 +178,13 @@ def test_a_shell_form_cmd_keeps_sigterm_from_the_server() -> None:
         time.sleep(1)
         # PID 1 without a handler ignores SIGTERM, and passes nothing on:
         # both still run (the server would have exited on SIGTERM).
-        assert container.poll() is None
+        assert container.process.poll() is None
         assert "State:\tS" in Path(f"/proc/{server}/status").read_text()
 
     with _as_pid_1(exec_form) as (container, pid_1):
         os.kill(pid_1, signal.SIGTERM)  # the server is PID 1 itself
-        assert container.wait(timeout=GUARD_SECONDS) == 0
-        assert container.stdout is not None
-        assert container.stdout.read() == "got SIGTERM\n"
+        assert container.wait_for_exit(GUARD_SECONDS) == 0
+        assert container.lines == ["ready", "got SIGTERM"]
     assert "`/bin/sh` stays the server's parent" in prose(PAGE)
 
 
