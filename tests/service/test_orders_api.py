@@ -4,14 +4,12 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import event, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import InvalidRequestError, MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, lazyload
@@ -22,6 +20,7 @@ from shop.core.errors import MAX_ERROR_DETAILS
 from shop.orders.models import Order, OrderItem
 from shop.shared.pagination import CursorCodec, cursor_key
 from tests.support.shop_fixtures import ProductFactory, assert_error, count_rows
+from tests.support.sql_statements import count_statements
 
 TWO_LINES = {
     "items": [
@@ -493,31 +492,6 @@ async def test_listing_orders_requires_a_token(client: AsyncClient) -> None:
 
 
 # --- query count ------------------------------------------------------------------
-
-
-# --8<-- [start:count-statements]
-@contextmanager
-def count_statements(connection: AsyncConnection) -> Iterator[list[str]]:
-    """Collect every SQL statement sent on ``connection`` inside the block."""
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        # Savepoints are the test harness's isolation, not the app's queries.
-        if not statement.startswith(
-            ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
-        ):
-            statements.append(statement)
-
-    # On the connection itself, not its engine: a statement another test or
-    # request sends on another pooled connection is not this block's.
-    sync_connection = connection.sync_connection
-    assert sync_connection is not None, "count on a connection that is open"
-    event.listen(sync_connection, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(sync_connection, "before_cursor_execute", record)
-    # --8<-- [end:count-statements]
 
 
 async def test_count_statements_counts_its_own_connection_only(

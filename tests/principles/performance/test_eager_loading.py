@@ -6,11 +6,16 @@ against the real tool, library or service.
 
 import re
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from tests.principles.performance.examples import eager_loading as minimal
 from tests.support.pages import prose
+from tests.support.shop_fixtures import DatabaseFactory
+from tests.support.sql_statements import count_statements
 
 EAGER_PAGE = DOCS_DIR / "principles" / "performance" / "eager-loading.md"
 
@@ -84,3 +89,41 @@ async def test_every_foreign_key_of_the_migrated_database_leads_an_index(
 
     assert foreign_keys  # the query finds the keys the schema has
     assert foreign_keys - leading == set()
+
+
+async def test_the_pages_minimal_orders_load_every_item_in_one_more_query(
+    create_database: DatabaseFactory,
+) -> None:
+    engine = create_async_engine(await create_database())
+    async with engine.begin() as connection:
+        await connection.run_sync(minimal.Base.metadata.create_all)
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        session.add_all(
+            minimal.Order(
+                customer="ada@example.com",
+                items=[minimal.OrderItem(sku="MUG-BLUE", quantity=n) for n in (1, 2)],
+            )
+            for _ in range(30)
+        )
+        await session.commit()
+        session.expunge_all()  # what a new request's session starts from
+
+        with count_statements(await session.connection()) as statements:
+            orders = await minimal.latest_orders(session, "ada@example.com")
+        try:
+            items = [sorted(item.quantity for item in order.items) for order in orders]
+        except InvalidRequestError as error:
+            pytest.fail(f"the query did not load the items: {error}")
+
+        # The page of 20 and all of its items: two queries, not 21.
+        assert len(orders) == 20
+        assert items == [[1, 2]] * 20
+        assert len(statements) == 2
+        assert " IN (" in statements[1]
+
+        # Without the option, lazy="raise" refuses the read: no hidden query.
+        session.expunge_all()
+        bare = (await session.scalars(select(minimal.Order).limit(1))).one()
+        with pytest.raises(InvalidRequestError, match="lazy='raise'"):
+            _ = bare.items
+    await engine.dispose()
