@@ -90,8 +90,7 @@ class UserService:
             user = await users.get_by_email(email)
         if user is None:
             await self.passwords.verify_against_decoy(password, before=count_attempt)
-        elif await self._password_matches(user, password, before=count_attempt):
-            await self.throttle.after_success(email)
+        elif await self._signs_in(user, email, password, before=count_attempt):
             auth_log.info("sign-in succeeded", extra=_event(user, client))
             return user
         await self.throttle.after_failure(client)
@@ -102,17 +101,23 @@ class UserService:
         raise UnauthorizedError("Incorrect email or password")
         # --8<-- [end:authenticate]
 
-    async def _password_matches(
-        self, user: User, password: str, *, before: BeforeHashing
+    async def _signs_in(
+        self, user: User, email: str, password: str, *, before: BeforeHashing
     ) -> bool:
-        """Whether ``password`` is the user's; an outdated hash is upgraded.
+        """Whether ``password`` is the user's; if so, its success is recorded.
 
-        A hash made with an older cost or algorithm is replaced by one with
-        the current parameters, at the one moment the password is known.
+        The account's failures are forgotten as soon as the password
+        matches, before anything else can fail: a database lost during the
+        upgrade below answers 503, and must not take the owner's success
+        with it. A hash made with an older cost or algorithm is replaced by
+        one with the current parameters, at the one moment the password is
+        known.
         """
         matches, new_hash = await self.passwords.verify_and_update(
             password, user.password_hash, before=before
         )
+        if matches:
+            await self.throttle.after_success(email)
         if new_hash is not None:
             # In a short session of its own, like the read: the caller's
             # session gets no commit as a side effect of a sign-in.

@@ -234,7 +234,8 @@ async def test_a_cancelled_hash_keeps_its_slot_until_its_thread_finishes(
         "pw-2 finished",
     ]
     assert (
-        "A slot is freed when its thread finishes, not when the request's `await` ends"
+        "A slot whose hash has started is freed when its thread finishes, "
+        "not when the request's `await` ends"
     ) in prose(NO_BLOCKING_PAGE)
 
 

@@ -28,6 +28,7 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 from limits.aio.storage.redis.bridge import RedisBridge
 from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import SecretStr, ValidationError
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -935,6 +936,39 @@ async def test_sign_ins_answered_503_with_the_database_down_leave_the_account_al
     for response in during:
         assert_error(response, 503, "service_unavailable")
         assert response.headers["retry-after"] == str(OUTAGE_RETRY_AFTER_SECONDS)
+    assert after.status_code == 200, after.text
+
+
+async def test_a_right_password_answered_503_at_its_hash_upgrade_keeps_its_success(
+    own_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sceptic's: the owner's right password, with a hash due an upgrade,
+    met the database going down between the check and the upgrade's write.
+    The 503 lost the success, and two earlier wrong guesses plus this
+    counted attempt locked the owner out once the database was back."""
+    raised_cost = PasswordHash(
+        (Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1),)
+    )
+    async with (
+        database_proxy(own_database_url) as proxy,
+        client_of(_behind(proxy, settings)) as client,
+    ):
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        assert (await client.post("/users", json=account)).status_code == 201
+        guesses = [await sign_in(client, "ada@example.com", WRONG) for _ in range(2)]
+        gated = _GatedHash(raised_cost, expected=1)  # the stored hash is now old
+        monkeypatch.setattr(security, "_password_hash", gated)
+        owner = asyncio.create_task(sign_in(client, "ada@example.com", PASSWORD))
+        async with asyncio.timeout(30):
+            await gated.all_arrived.wait()  # counted, in its slot, checking
+        await proxy.stop()
+        gated.gate.set()
+        during = await owner
+        await proxy.start()
+        after = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert [response.status_code for response in guesses] == [401, 401]
+    assert_error(during, 503, "service_unavailable")
     assert after.status_code == 200, after.text
 
 
