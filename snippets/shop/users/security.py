@@ -110,29 +110,24 @@ class PasswordHasher:
         # --8<-- [end:password-hashing]
 
     # --8<-- [start:rehash]
-    async def verify_and_update(
-        self, password: str, password_hash: str, *, before: BeforeHashing | None = None
-    ) -> tuple[bool, str | None]:
-        """``verify``, and a new hash when ``password_hash`` is outdated.
+    async def upgraded_hash(self, password: str, password_hash: str) -> str | None:
+        """A new hash of a verified ``password``, when ``password_hash`` is outdated.
 
         A hash made with another algorithm or cost than today's is made
-        again with the current ones, while the password is at hand. The new
-        hash is ``None`` if the password is wrong, the hash current, or no
-        slot frees in time: a right password is not refused for want of an
-        upgrade, and the next sign-in tries again. ``before`` runs before
-        the check only, as in ``verify``.
+        again with the current ones, while the password is at hand. ``None``
+        if the hash is current, or if no slot frees in time: a right
+        password is not refused for want of an upgrade, and the next
+        sign-in tries again.
         """
-        if not await self.verify(password, password_hash, before=before):
-            return False, None
         current = _password_hash.current_hasher
         if current.identify(password_hash) and not current.check_needs_rehash(
             password_hash
         ):
-            return True, None
+            return None
         try:
-            return True, await self.hash(password)
+            return await self.hash(password)
         except ServiceBusyError:
-            return True, None
+            return None
         # --8<-- [end:rehash]
 
 

@@ -107,17 +107,16 @@ class UserService:
         """Whether ``password`` is the user's; if so, its success is recorded.
 
         The account's failures are forgotten as soon as the password
-        matches, before anything else can fail: a database lost during the
-        upgrade below answers 503, and must not take the owner's success
-        with it. A hash made with an older cost or algorithm is replaced by
-        one with the current parameters, at the one moment the password is
-        known.
+        matches, before the upgrade below can wait for a slot, fail at its
+        write (a 503) or be cancelled with the request: none of these may
+        take the owner's success with it. A hash made with an older cost or
+        algorithm is replaced by one with the current parameters, at the
+        one moment the password is known.
         """
-        matches, new_hash = await self.passwords.verify_and_update(
-            password, user.password_hash, before=before
-        )
-        if matches:
-            await self.throttle.after_success(email)
+        if not await self.passwords.verify(password, user.password_hash, before=before):
+            return False
+        await self.throttle.after_success(email)
+        new_hash = await self.passwords.upgraded_hash(password, user.password_hash)
         if new_hash is not None:
             # In a short session of its own, like the read: the caller's
             # session gets no commit as a side effect of a sign-in.
@@ -128,7 +127,7 @@ class UserService:
                     user.id, old=user.password_hash, new=new_hash
                 )
                 await writing.commit()
-        return matches
+        return True
 
     def issue_token(self, user: User, *, secret: SecretStr, lifetime: timedelta) -> str:
         """An access token for ``user``, valid until it expires or is revoked."""

@@ -972,6 +972,53 @@ async def test_a_right_password_answered_503_at_its_hash_upgrade_keeps_its_succe
     assert after.status_code == 200, after.text
 
 
+class _GatedUpgrade:
+    """A hash that checks at once, and whose hashing (an upgrade) waits at a
+    gate the test opens."""
+
+    def __init__(self, real: PasswordHash) -> None:
+        self.real = real
+        self.current_hasher = real.current_hasher  # older hashes are due an upgrade
+        self.loop = asyncio.get_running_loop()
+        self.hashing = asyncio.Event()
+        self.gate = threading.Event()
+
+    def verify(self, password: str, password_hash: str) -> bool:
+        return self.real.verify(password, password_hash)
+
+    def hash(self, password: str) -> str:
+        self.loop.call_soon_threadsafe(self.hashing.set)
+        self.gate.wait(timeout=30)
+        return self.real.hash(password)
+
+
+async def test_a_right_password_cancelled_during_its_hash_upgrade_keeps_its_success(
+    own_database_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reviewer's: the success was recorded after the upgrade, which waits
+    for a slot and hashes; a request cancelled there (a client gone, the
+    server's graceful timeout) left the right password counted."""
+    app = own_database_app(**_limits())
+    async with client_of(app) as client:
+        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
+        assert (await client.post("/users", json=account)).status_code == 201
+        guesses = [await sign_in(client, "ada@example.com", WRONG) for _ in range(2)]
+        gated = _GatedUpgrade(
+            PasswordHash((Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1),))
+        )
+        monkeypatch.setattr(security, "_password_hash", gated)
+        owner = asyncio.create_task(sign_in(client, "ada@example.com", PASSWORD))
+        async with asyncio.timeout(30):
+            await gated.hashing.wait()  # checked, and hashing its upgrade
+        owner.cancel()
+        await asyncio.gather(owner, return_exceptions=True)
+        gated.gate.set()  # the hash's thread ends, and frees its slot
+        after = await sign_in(client, "ada@example.com", PASSWORD)
+
+    assert [response.status_code for response in guesses] == [401, 401]
+    assert after.status_code == 200, after.text
+
+
 async def test_a_locked_out_account_is_refused_before_the_read_and_the_hash(
     own_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -280,27 +280,21 @@ async def test_a_password_change_during_a_sign_in_is_not_undone_by_its_rehash(
 ) -> None:
     monkeypatch.setattr(security, "_password_hash", RAISED_COST)
     changed = RAISED_COST.hash("a brand new passphrase")
-    verify_and_update = PasswordHasher.verify_and_update
+    upgraded_hash = PasswordHasher.upgraded_hash
 
     async def changed_meanwhile(
-        hasher: PasswordHasher,
-        password: str,
-        password_hash: str,
-        *,
-        before: BeforeHashing,
-    ) -> tuple[bool, str | None]:
-        checked = await verify_and_update(
-            hasher, password, password_hash, before=before
-        )
+        hasher: PasswordHasher, password: str, password_hash: str
+    ) -> str | None:
+        new_hash = await upgraded_hash(hasher, password, password_hash)
         # Another request commits a new password while this one hashes.
         await session.execute(
             update(User)
             .where(User.id == alice["id"])
             .values(password_hash=changed, token_version=User.token_version + 1)
         )
-        return checked
+        return new_hash
 
-    monkeypatch.setattr(PasswordHasher, "verify_and_update", changed_meanwhile)
+    monkeypatch.setattr(PasswordHasher, "upgraded_hash", changed_meanwhile)
     await login(alice["email"])
 
     # The rehash of the old password would bring it back; the change stands.
@@ -421,7 +415,7 @@ class _TimedHash:
 
     def __init__(self, real: PasswordHash) -> None:
         self.real = real
-        self.current_hasher = real.current_hasher  # for verify_and_update
+        self.current_hasher = real.current_hasher  # for upgraded_hash
         self.verified: list[tuple[str, float]] = []
 
     def hash(self, password: str) -> str:
