@@ -369,3 +369,8 @@ def skeleton(sentences: Iterable[Sentence]) -> str:
         )
         lines.append("      tested: ")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # The command moved to the developer tools: say where, not print nothing.
+    raise SystemExit("moved: uv run python -m handbook.tools.absolutes PAGE")

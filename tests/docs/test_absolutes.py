@@ -9,6 +9,8 @@ file and line; ``uv run python -m handbook.tools.absolutes PAGE`` prints the
 entries a page is missing.
 """
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -229,3 +231,16 @@ def test_a_top_level_key_given_twice_fails_at_its_second_line(tmp_path: Path) ->
     block = f"pages:\n  {page}:\n    - sentence: Secrets never leave.\n      rule: a rule.\n"
     with pytest.raises(LocatedError, match=r"absolutes.yml:5: 'pages' given twice"):
         _ledger(tmp_path, block + block)
+
+
+def test_the_old_command_says_where_it_moved() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "handbook.checks.absolutes", "docs/index.md"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert run.returncode == 1
+    assert "moved: uv run python -m handbook.tools.absolutes PAGE" in run.stderr
