@@ -939,6 +939,10 @@ async def test_sign_ins_answered_503_with_the_database_down_leave_the_account_al
     assert after.status_code == 200, after.text
 
 
+# Another cost than the service's: every hash it stored is due an upgrade.
+RAISED_COST = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1),))
+
+
 async def test_a_right_password_answered_503_at_its_hash_upgrade_keeps_its_success(
     own_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -946,9 +950,6 @@ async def test_a_right_password_answered_503_at_its_hash_upgrade_keeps_its_succe
     met the database going down between the check and the upgrade's write.
     The 503 lost the success, and two earlier wrong guesses plus this
     counted attempt locked the owner out once the database was back."""
-    raised_cost = PasswordHash(
-        (Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1),)
-    )
     async with (
         database_proxy(own_database_url) as proxy,
         client_of(_behind(proxy, settings)) as client,
@@ -956,7 +957,7 @@ async def test_a_right_password_answered_503_at_its_hash_upgrade_keeps_its_succe
         account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
         assert (await client.post("/users", json=account)).status_code == 201
         guesses = [await sign_in(client, "ada@example.com", WRONG) for _ in range(2)]
-        gated = _GatedHash(raised_cost, expected=1)  # the stored hash is now old
+        gated = _GatedHash(RAISED_COST, expected=1)  # the stored hash is now old
         monkeypatch.setattr(security, "_password_hash", gated)
         owner = asyncio.create_task(sign_in(client, "ada@example.com", PASSWORD))
         async with asyncio.timeout(30):
@@ -1003,9 +1004,7 @@ async def test_a_right_password_cancelled_during_its_hash_upgrade_keeps_its_succ
         account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
         assert (await client.post("/users", json=account)).status_code == 201
         guesses = [await sign_in(client, "ada@example.com", WRONG) for _ in range(2)]
-        gated = _GatedUpgrade(
-            PasswordHash((Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1),))
-        )
+        gated = _GatedUpgrade(RAISED_COST)  # the stored hash is now old
         monkeypatch.setattr(security, "_password_hash", gated)
         owner = asyncio.create_task(sign_in(client, "ada@example.com", PASSWORD))
         async with asyncio.timeout(30):
