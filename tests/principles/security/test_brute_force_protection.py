@@ -113,6 +113,12 @@ async def sign_in(client: AsyncClient, email: str, password: str) -> Response:
     )
 
 
+async def register_through(client: AsyncClient, email: str = "ada@example.com") -> None:
+    """Register an account, password PASSWORD, through ``client``'s own app."""
+    account = {"email": email, "name": "Ada", "password": PASSWORD}
+    assert (await client.post("/users", json=account)).status_code == 201
+
+
 # --8<-- [start:lockout]
 async def test_the_attempt_after_the_limit_is_a_429_even_with_the_right_password(
     throttled_app: AppFactory, register: UserFactory
@@ -588,8 +594,7 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
             await all_in_a_slot.wait()
 
     async with client_of(app) as client:
-        account = {"email": email, "name": "Ada", "password": PASSWORD}
-        assert (await client.post("/users", json=account)).status_code == 201
+        await register_through(client, email)
         monkeypatch.setattr(security.PasswordHasher, "_wait_for_a_slot", together)
         answers = await asyncio.gather(
             *(sign_in(client, email, WRONG) for _ in range(12))
@@ -924,8 +929,7 @@ async def test_sign_ins_answered_503_with_the_database_down_leave_the_account_al
         database_proxy(own_database_url) as proxy,
         client_of(_behind(proxy, settings)) as client,
     ):
-        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
-        assert (await client.post("/users", json=account)).status_code == 201
+        await register_through(client)
         await proxy.stop()  # the database is down
         during = [await sign_in(client, "ada@example.com", PASSWORD) for _ in range(5)]
         await proxy.start()
@@ -954,8 +958,7 @@ async def test_a_right_password_answered_503_at_its_hash_upgrade_keeps_its_succe
         database_proxy(own_database_url) as proxy,
         client_of(_behind(proxy, settings)) as client,
     ):
-        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
-        assert (await client.post("/users", json=account)).status_code == 201
+        await register_through(client)
         guesses = [await sign_in(client, "ada@example.com", WRONG) for _ in range(2)]
         gated = _GatedHash(RAISED_COST, expected=1)  # the stored hash is now old
         monkeypatch.setattr(security, "_password_hash", gated)
@@ -1001,8 +1004,7 @@ async def test_a_right_password_cancelled_during_its_hash_upgrade_keeps_its_succ
     server's graceful timeout) left the right password counted."""
     app = own_database_app(**_limits())
     async with client_of(app) as client:
-        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
-        assert (await client.post("/users", json=account)).status_code == 201
+        await register_through(client)
         guesses = [await sign_in(client, "ada@example.com", WRONG) for _ in range(2)]
         gated = _GatedUpgrade(RAISED_COST)  # the stored hash is now old
         monkeypatch.setattr(security, "_password_hash", gated)
@@ -1029,8 +1031,7 @@ async def test_a_locked_out_account_is_refused_before_the_read_and_the_hash(
         database_proxy(own_database_url) as proxy,
         client_of(_behind(proxy, settings)) as client,
     ):
-        account = {"email": "ada@example.com", "name": "Ada", "password": PASSWORD}
-        assert (await client.post("/users", json=account)).status_code == 201
+        await register_through(client)
         failures = [await sign_in(client, "ada@example.com", WRONG) for _ in range(3)]
         monkeypatch.setattr(security, "_password_hash", recording)
         await proxy.stop()  # a read would now be a 503
@@ -1163,8 +1164,7 @@ async def test_with_no_bound_on_the_queue_a_real_sign_in_waits_behind_every_bogu
     )
     async with client_of(app) as client:
         email = f"ada-{uuid.uuid4().hex[:8]}@example.com"
-        account = {"email": email, "name": "Ada", "password": PASSWORD}
-        assert (await client.post("/users", json=account)).status_code == 201
+        await register_through(client, email)
         checks.clear()
         bogus = asyncio.gather(
             *(
