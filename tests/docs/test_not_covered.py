@@ -86,6 +86,41 @@ def test_no_principle_covers_a_topic_the_page_says_is_left_out() -> None:
     assert not covered, f"a principle covers a topic listed as left out: {covered}"
 
 
+# Principle pages that name a topic left out without covering any of it.
+MENTIONED_ONLY = {
+    # "An export ... for one request belongs in a background job": advice to
+    # move the work, with no job shown.
+    ("Background jobs and task queues", "API-CURSOR-PAGINATION"),
+}
+
+
+def test_a_page_touching_a_topic_left_out_is_named_in_its_bullet() -> None:
+    topics = _topics()
+    unnamed = {
+        (topic, p.id, word)
+        for p in REGISTRY.principles
+        for text in [p.document.text.lower()]
+        for topic, words in TOPIC_WORDS.items()
+        for word in words
+        if word in text
+        and (topic, p.id) not in MENTIONED_ONLY
+        and f"]({p.url.removesuffix('/')}.md)" not in topics[topic]
+    }
+    assert not unnamed, (
+        f"{PAGE.name}: a principle page touches a topic listed as left out, and "
+        f"the topic's bullet does not point to it: {sorted(unnamed)}"
+    )
+    named = {
+        (topic, p.id)
+        for topic, text in topics.items()
+        for p in REGISTRY.principles
+        if f"]({p.url.removesuffix('/')}.md)" in text
+    }
+    assert not (MENTIONED_ONLY & named), (
+        "a page named in its bullet is not mention-only"
+    )
+
+
 def test_the_reference_service_has_none_of_the_topics_left_out() -> None:
     found = {
         (topic, path.relative_to(REPO_ROOT).as_posix(), word)
