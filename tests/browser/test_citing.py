@@ -32,8 +32,15 @@ async def test_the_id_badge_button_copies_the_short_url(
 
 async def test_the_id_badge_links_to_the_short_url(page: Page, site_url: str) -> None:
     await page.goto(site_url + PRINCIPLE.url)
-    await page.get_by_role("link", name=PRINCIPLE.id, exact=True).click()
+    badge = page.get_by_role("link", name=PRINCIPLE.id, exact=True)
+    # The link itself, not only where a click ends: a badge linking to its
+    # own page would end there too.
+    assert await badge.evaluate("a => a.href") == site_url + PRINCIPLE.short_url
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    await badge.click()
     await expect(page).to_have_url(site_url + PRINCIPLE.url)
+    assert requested[0] == site_url + PRINCIPLE.short_url, requested
 
 
 async def test_the_review_comment_copy_button_copies_the_comment(
