@@ -84,8 +84,18 @@ def test_a_departure_names_the_id_and_the_reason(registry: Registry) -> None:
         (f"# {MARKER} DB-BOUND-PARAMS: fast", r"is a must: it has no exceptions"),
         (f"# {MARKER} API-ETAG", r"say why after the ID"),
         (f"# {MARKER} API-ETAG:   ", r"say why after the ID"),
+        (f"# {MARKER} API-ETAG an account is never polled", r"say why after the ID"),
     ],
-    ids=["no-id", "unknown", "merged", "retired", "must", "no-reason", "empty"],
+    ids=[
+        "no-id",
+        "unknown",
+        "merged",
+        "retired",
+        "must",
+        "no-reason",
+        "empty",
+        "no-colon",
+    ],
 )
 def test_a_bad_departure_fails_naming_file_and_line(
     registry: Registry, comment: str, error: str
