@@ -8,9 +8,37 @@ from handbook.content.fences import find_fences
 PAGE = DOCS_DIR / "reference" / "index.md"
 
 
+def _tree() -> str:
+    return next(
+        b.source for b in find_fences(PAGE) if b.source.startswith("snippets/\n")
+    )
+
+
 def _shown_tree() -> set[str]:
-    tree = next(b for b in find_fences(PAGE) if b.source.startswith("snippets/\n"))
-    return set(re.findall(r"[├└]── (\S+)", tree.source))
+    return set(re.findall(r"[├└]── (\S+)", _tree()))
+
+
+def _modules_shown() -> dict[str, set[str]]:
+    """Each package of shop/ in the tree, with the modules its comment names:
+    a comment runs on over the lines below it, a leading "label:" and the
+    notes in brackets are not names."""
+    shown: dict[str, list[str]] = {}
+    package = ""
+    for line in _tree().splitlines():
+        entry = re.match(r"[│ ]*[├└]── (\w+)/\s+#(.*)", line)
+        if entry and line.startswith(("│   ├", "│   └")):
+            package = entry[1]
+            shown[package] = [entry[2]]
+        elif package and (more := re.match(r"[│ ]+#(.*)", line)):
+            shown[package].append(more[1])
+        else:
+            package = ""
+    names = {}
+    for name, parts in shown.items():
+        comment = re.sub(r"\([^)]*\)", "", " ".join(parts))
+        comment = re.sub(r"^\s*\w+:", "", comment)
+        names[name] = {word.strip() for word in comment.split(",")}
+    return names
 
 
 def test_the_tree_names_every_package_of_the_service() -> None:
@@ -22,6 +50,21 @@ def test_the_tree_names_every_package_of_the_service() -> None:
 
     missing = packages - _shown_tree()
     assert not missing, f"{PAGE}: the tree lacks {sorted(missing)}"
+
+
+def test_each_package_s_comment_names_exactly_its_modules() -> None:
+    shown = _modules_shown()
+    for package, names in shown.items():
+        modules = {
+            path.stem
+            for path in (REPO_ROOT / "snippets" / "shop" / package).glob("*.py")
+            if path.name != "__init__.py"
+        }
+        assert names == modules, (
+            f"{PAGE}: the comment of shop/{package}/ names "
+            f"{sorted(names - modules)} that do not exist and lacks {sorted(modules - names)}"
+        )
+    assert set(shown) == {"core", "catalog", "users", "orders", "shared"}
 
 
 def test_the_tree_names_everything_committed_at_the_top_of_snippets() -> None:
