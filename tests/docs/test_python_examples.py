@@ -6,12 +6,16 @@ lives; see test_snippet_includes.py.
 
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from pytest_examples import CodeExample, EvalExample, find_examples
+from pytest_examples.config import ExamplesConfig
+from pytest_examples.lint import black_format
 from pytest_examples.run_code import comment_prefix_re as OUTPUT_LINE
 from pytest_examples.run_code import find_print_location
 
@@ -127,6 +131,24 @@ def test_example_is_linted_and_formatted(
 ) -> None:
     with located(example):
         eval_example.lint(example)
+
+
+def test_black_keeps_the_output_lines_that_ruff_s_formatter_rewrites() -> None:
+    """Why pytest-examples' black check, not ``ruff format``, holds the
+    examples' format (docs/index.md): the printed-output lines survive it."""
+    source = 'print("ok")\n#> ok\n'
+    ruff = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", "example.py", "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ruff.stdout == 'print("ok")\n# > ok\n'
+    assert black_format(source, ExamplesConfig()) == source
+    assert "format-checked by pytest-examples with black" in " ".join(
+        (DOCS_DIR / "index.md").read_text().split()
+    )
 
 
 @pytest.mark.parametrize("example", RUNNABLE, ids=_id)
