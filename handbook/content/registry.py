@@ -286,14 +286,22 @@ def _short_name(fields: _Fields) -> str:
     return value
 
 
+# A sentence ends inside the text: . ! or ? (perhaps closed by a quote or a
+# bracket), a space, then a capital, a quote, a bracket or code; not after
+# e.g. or i.e.
+_INNER_SENTENCE_END = re.compile(
+    r"(?<!\be\.g)(?<!\bi\.e)[.!?][\"'\u2019\u201d)\]]*\s+(?=[A-Z\"\u201c(`])"
+)
+
+
 def _summary(fields: _Fields) -> str:
     """One sentence, ending with a full stop; read as one line."""
-    value = _text(fields, "summary")
-    if not value.rstrip().endswith("."):
+    value = " ".join(_text(fields, "summary").split())
+    if not value.endswith(".") or _INNER_SENTENCE_END.search(value):
         raise fields.fail(
             "summary", "the summary is one sentence ending with a full stop"
         )
-    return " ".join(value.split())
+    return value
 
 
 def _sources(fields: _Fields) -> tuple[str, ...]:

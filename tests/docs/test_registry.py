@@ -166,6 +166,22 @@ def test_a_page_missing_a_field_fails(docs_copy: Path, field: str) -> None:
         ("since", "soon", "is not a date"),
         ("short_name", "Bound every single query parameter", "has 5 words"),
         ("short_name", "Indexes", "has 1 words"),
+        ("summary", "Index every foreign key", "one sentence ending with a full stop"),
+        (
+            "summary",
+            "Index every foreign key. Check the plan with EXPLAIN.",
+            "one sentence ending with a full stop",
+        ),
+    ],
+    ids=[
+        "id",
+        "level",
+        "area",
+        "since",
+        "long name",
+        "short name",
+        "no stop",
+        "two sentences",
     ],
 )
 def test_a_bad_field_value_names_its_line(
