@@ -9,6 +9,7 @@ import pytest
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.registry import load_registry
+from handbook.content.review_comments import REVIEW_PREFIX
 
 PAGE = DOCS_DIR / "code-review.md"
 REGISTRY = load_registry(DOCS_DIR)
@@ -80,7 +81,8 @@ def test_the_one_line_form_shares_the_full_comments_start_and_short_link(
             .replace("<ID>", principle.id)
             .replace("<short link>", f"{SITE_URL}id/{principle.id}/")
         )
-        assert line.startswith(f"{prefix} ({principle.id}, ")
+        # The prefix the level gives: the line is built from the full comment's.
+        assert prefix == REVIEW_PREFIX[principle.level], principle.id
         assert full.endswith(line.rsplit(": ", 1)[1]), principle.id
         link = built_site / "id" / principle.id / "index.html"
         assert link.is_file(), principle.id
