@@ -57,9 +57,13 @@ def test_principles_json_lists_every_principle_with_working_urls(
             "level",
             "area",
             "tags",
+            "aliases",
             "url",
+            "short_url",
         }
         assert entry["url"].startswith(SITE_URL)
+        # The short URL, as the code-review page promises review bots.
+        assert entry["short_url"] == f"{SITE_URL}id/{entry['id']}/"
         assert (
             built_site / entry["url"].removeprefix(SITE_URL) / "index.html"
         ).is_file(), entry["url"]
