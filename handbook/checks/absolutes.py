@@ -1,9 +1,9 @@
-"""Absolute words on the principle pages, and the ledger that answers for each.
+"""Absolute words on the handbook's pages, and the ledger that answers for each.
 
 A sentence that says "never", "always", "every", "only", "cannot" or "no
 <noun>" makes a claim that one counter-example breaks. Every such sentence
-of a principle page's prose is recorded in ``tests/principles/absolutes.yml``
-with what answers for it::
+of a page's prose is recorded in ``tests/principles/absolutes.yml`` with
+what answers for it::
 
     pages:
       docs/principles/security/secrets.md:
@@ -24,6 +24,12 @@ with what answers for it::
 Otherwise the sentence is narrowed on the page until it claims only what
 its test shows, and it drops out of the ledger.
 
+The pages are every page the site publishes (``docs/**/*.md`` but the
+source document in ``docs/_data/``, which the handbook quotes and answers
+rather than claims): the principle pages, which start with YAML front
+matter, and the general pages (the home page, code review, anti-patterns,
+the checker...), which may have none.
+
 An entry is keyed by its page and the sentence's words (whitespace folded,
 links reduced to their text), so edits elsewhere on the page leave it
 standing, and an edit to the sentence itself makes it both unrecorded and
@@ -34,7 +40,7 @@ top of the page), headings, paragraphs, list items and table rows. Fenced
 code blocks are skipped (their code is verified by other tests), as are the
 words inside inline code spans and link targets: ``never`` in
 ```retry=never``` is a name, not a claim. The text of a link that is a
-principle's title is that principle's claim, recorded on its own page. The principle pages have no
+principle's title is that principle's claim, recorded on its own page. The pages have no
 admonitions or HTML comments; a line that opens one is read as prose.
 
 ``pending`` lists pages whose sentences are not yet all read; their
@@ -63,6 +69,11 @@ from handbook.content.yaml_nodes import (
 
 LEDGER_FILE = Path("tests/principles/absolutes.yml")
 PAGES_GLOB = "docs/principles/**/*.md"
+"""The principle pages: each starts with YAML front matter."""
+SITE_GLOB = "docs/**/*.md"
+"""Every page of the site, the general ones included, but for :data:`NOT_PAGES`."""
+NOT_PAGES = "docs/_data/"
+"""Data the build reads, excluded from the site (mkdocs.yml's ``exclude_docs``)."""
 KINDS = ("tested", "rule", "not_absolute")
 
 # A word counts on its own, not inside a compound ("read-only", "no-op").
@@ -94,7 +105,7 @@ class Sentence:
     """A sentence of a page's prose that holds an absolute word."""
 
     page: str
-    """Repository-relative path of the page, ``docs/principles/...``."""
+    """Repository-relative path of the page, ``docs/...``."""
     line: int
     text: str
     """The sentence's words: links reduced to their text, whitespace folded."""
@@ -232,13 +243,39 @@ def principle_titles(repo_root: Path) -> frozenset[str]:
     )
 
 
+def is_principle_page(page: str) -> bool:
+    return PurePosixPath(page).match(PAGES_GLOB)
+
+
 def page_sentences(repo_root: Path, page: str) -> list[Sentence]:
-    return sentences(read_document(repo_root / page), page, principle_titles(repo_root))
+    """The page's absolute sentences; only a principle page must have front matter."""
+    document = read_document(repo_root / page, front_matter=is_principle_page(page))
+    return sentences(document, page, principle_titles(repo_root))
 
 
 def principle_pages(repo_root: Path) -> list[str]:
     return sorted(
         p.relative_to(repo_root).as_posix() for p in repo_root.glob(PAGES_GLOB)
+    )
+
+
+def ledger_pages(repo_root: Path) -> list[str]:
+    """Every page whose sentences the ledger answers for: principle and general."""
+    return sorted(
+        page
+        for page in (
+            p.relative_to(repo_root).as_posix() for p in repo_root.glob(SITE_GLOB)
+        )
+        if not page.startswith(NOT_PAGES)
+    )
+
+
+def is_ledger_page(page: str) -> bool:
+    """Whether ``page`` is one :func:`ledger_pages` would list, were it there."""
+    return (
+        page.startswith("docs/")
+        and page.endswith(".md")
+        and not page.startswith(NOT_PAGES)
     )
 
 
@@ -297,11 +334,9 @@ def load_ledger(path: Path, repo_root: Path) -> Ledger:
     seen: dict[tuple[str, str], Location] = {}
     if "pages" in top:
         for page, key, items in mapping_entries(path, top["pages"][1], "'pages'"):
-            if not (repo_root / page).is_file() or not PurePosixPath(page).match(
-                PAGES_GLOB
-            ):
+            if not (repo_root / page).is_file() or not is_ledger_page(page):
                 raise LocatedError(
-                    node_location(path, key), f"{page} is not a principle page"
+                    node_location(path, key), f"{page} is not a page of the site"
                 )
             if not isinstance(items, yaml.SequenceNode):
                 raise LocatedError(
@@ -327,7 +362,7 @@ def load_ledger(path: Path, repo_root: Path) -> Ledger:
             page = nonblank_node_text(path, item, "a page")
             if not (repo_root / page).is_file():
                 raise LocatedError(
-                    node_location(path, item), f"{page} is not a principle page"
+                    node_location(path, item), f"{page} is not a page of the site"
                 )
             pending.add(page)
     return Ledger(path, tuple(entries), frozenset(pending), pending_location)

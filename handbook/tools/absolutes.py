@@ -1,7 +1,7 @@
 """Print a ledger entry to fill in for each unrecorded absolute sentence.
 
 ``uv run python -m handbook.tools.absolutes docs/principles/<area>/<slug>.md``
-after writing a page: each sentence with "never", "every", "only"... that
+(or a general page, ``docs/code-review.md``) after writing a page: each sentence with "never", "every", "only"... that
 tests/principles/absolutes.yml does not record yet, as an entry whose
 ``tested:`` is to fill in (``handbook.checks.absolutes`` says what counts).
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 
 from handbook.checks.absolutes import (
     LEDGER_FILE,
+    ledger_pages,
     load_ledger,
     page_sentences,
-    principle_pages,
     skeleton,
     unrecorded,
 )
@@ -31,15 +31,17 @@ def main(argv: list[str]) -> int:
         "pages",
         nargs="*",
         metavar="PAGE",
-        help="docs/principles/<area>/<slug>.md (default: every principle page)",
+        help="docs/principles/<area>/<slug>.md or a general page such as "
+        "docs/code-review.md (default: every page)",
     )
     pages = parser.parse_args(argv).pages
     repo_root = Path.cwd()
-    known = principle_pages(repo_root)
+    known = ledger_pages(repo_root)
     if unknown := [page for page in pages if page not in known]:
         parser.error(
-            f"not a principle page: {', '.join(unknown)} "
-            "(give a path such as docs/principles/api/rest.md, from the repository root)"
+            f"not a principle page nor a general page: {', '.join(unknown)} "
+            "(give a path such as docs/principles/api/rest.md or docs/code-review.md, "
+            "from the repository root)"
         )
     ledger = load_ledger(repo_root / LEDGER_FILE, repo_root)
     for page in pages or known:

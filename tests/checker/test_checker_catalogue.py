@@ -5,6 +5,8 @@ installed wheel has no ``docs/``; these tests keep it equal to what the
 registry gives today, so an ID, a level or a title cannot drift.
 """
 
+import io
+import json
 import re
 from pathlib import Path
 
@@ -82,3 +84,39 @@ def test_principles_json_says_what_checks_each_principle() -> None:
         "checked_by": [],
         "not_checked_because": NOT_MACHINE_CHECKED["SEC-AUTHZ"],
     }
+
+
+def _run(*arguments: str) -> str:
+    from handbook.checker.cli import main
+
+    out = io.StringIO()
+    assert main(["rules", *arguments], stdout=out) == 0
+    return out.getvalue()
+
+
+def test_principles_rules_lists_every_rule_and_says_why_a_principle_has_none() -> None:
+    loaded = catalogue.load()
+    text = _run()
+    data = json.loads(_run("--json"))
+
+    for rule in RULES:
+        principle = loaded.principles[rule.principle_id]
+        assert f"{principle.id} {principle.level} {principle.short_url}\n" in text
+        assert f"    {rule.tool} {rule.code} [{rule.stage}] {rule.checks}\n" in text
+        assert {
+            "id": principle.id,
+            "level": principle.level,
+            "url": principle.short_url,
+            "tool": rule.tool,
+            "code": rule.code,
+            "stage": rule.stage,
+        }.items() <= next(
+            r
+            for r in data["rules"]
+            if (r["id"], r["code"]) == (principle.id, rule.code)
+        ).items()
+    assert len(data["rules"]) == len(RULES)
+    for principle_id, why in NOT_MACHINE_CHECKED.items():
+        assert f"    not machine-checked: {why}\n" in text, principle_id
+        listed = next(p for p in data["principles"] if p["id"] == principle_id)
+        assert listed["not_checked_because"] == why

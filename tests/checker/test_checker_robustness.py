@@ -180,6 +180,47 @@ def test_an_app_that_cannot_be_imported_leaves_the_openapi_rules_not_checked(
     assert result.returncode == 2
 
 
+def test_the_app_is_imported_by_the_projects_interpreter_not_the_checkers(
+    project: Path,
+) -> None:
+    # The app needs a package only the project's environment holds: its
+    # .venv/bin/python sees it, the checker's own interpreter does not.
+    only_in_the_project = project / "site-packages"
+    only_in_the_project.mkdir()
+    (only_in_the_project / "shop_payments_sdk.py").write_text(
+        '"""A dependency of the app, not of the checker."""\n', encoding="utf-8"
+    )
+    (project / "shop" / "main.py").write_text(
+        '"""The app."""\n\nimport shop_payments_sdk  # noqa: F401\n'
+        "from fastapi import FastAPI\n\napp = FastAPI()\n",
+        encoding="utf-8",
+    )
+    venv_python = project / ".venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{only_in_the_project}" exec "{sys.executable}" "$@"\n',
+        encoding="utf-8",
+    )
+    venv_python.chmod(0o755)
+    with pytest.raises(ModuleNotFoundError):
+        __import__("shop_payments_sdk")
+
+    result = principles(
+        "check",
+        ".",
+        "--stage",
+        "all",
+        "--select",
+        "API-ETAG",
+        "--app",
+        "shop.main:app",
+        cwd=project,
+    )
+
+    assert "not checked" not in result.stdout, result.stdout
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [

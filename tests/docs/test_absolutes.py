@@ -1,4 +1,4 @@
-"""Every absolute sentence on a principle page is answered for in the ledger.
+"""Every absolute sentence on a page of the site is answered for in the ledger.
 
 A sentence with "never", "always", "every", "only", "cannot" or "no
 <noun>" names the test of the case that would break it, or is recorded as
@@ -20,9 +20,9 @@ from handbook.checks.absolutes import (
     Ledger,
     describe_stale,
     describe_unrecorded,
+    ledger_pages,
     load_ledger,
     page_sentences,
-    principle_pages,
     sentences,
     stale,
     unrecorded,
@@ -34,7 +34,8 @@ from handbook.content.test_ids import is_collected
 from handbook.tools.absolutes import main
 from tests.support.collection import Collection
 
-PAGES = principle_pages(REPO_ROOT)
+# The principle pages and the general ones (the home page, code review...).
+PAGES = ledger_pages(REPO_ROOT)
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +92,22 @@ def test_no_ledger_entry_of_the_page_is_stale(ledger: Ledger, page: str) -> None
     assert not gone, describe_stale(gone)
 
 
-def test_the_ledger_names_only_principle_pages(ledger: Ledger) -> None:
+def test_the_ledger_names_only_pages_of_the_site(ledger: Ledger) -> None:
     assert {e.page for e in ledger.entries} | ledger.pending <= set(PAGES)
+
+
+def test_the_general_pages_are_read_not_only_the_principle_pages() -> None:
+    assert {
+        "docs/index.md",
+        "docs/code-review.md",
+        "docs/anti-patterns.md",
+        "docs/not-covered.md",
+        "docs/contributing.md",
+        "docs/checker.md",
+        "docs/reference/index.md",
+    } <= set(PAGES)
+    # The source document is quoted and answered, not claimed.
+    assert "docs/_data/source-document.md" not in PAGES
 
 
 # --- The mechanism, on scratch pages and ledgers ----------------------------------
@@ -141,6 +156,30 @@ def test_a_new_never_sentence_is_reported_with_its_file_and_line() -> None:
         (15, ("every",)),
         (20, ("nothing",)),
     ]
+
+
+GENERAL_PAGE = """\
+# Reviewing a pull request
+
+Paste the short link of the principle a change breaks.
+A *must* has no departures, whatever the deadline.
+"""
+
+
+def test_a_general_page_without_front_matter_fails_on_an_unrecorded_sentence(
+    tmp_path: Path,
+) -> None:
+    # A general page has no front matter; its sentences are ledgered all the same.
+    page = "docs/code-review.md"
+    (tmp_path / "docs").mkdir()
+    (tmp_path / page).write_text(GENERAL_PAGE, encoding="utf-8")
+    found = page_sentences(tmp_path, page)
+    ledger = _ledger(tmp_path, f"pages:\n  {page}: []\n")
+
+    assert describe_unrecorded(unrecorded(found, ledger, page)) == (
+        f"{page}:4: unrecorded absolute (no): "
+        "A *must* has no departures, whatever the deadline."
+    )
 
 
 def test_code_blocks_code_spans_and_link_targets_are_not_prose() -> None:
@@ -220,7 +259,7 @@ def test_the_command_explains_itself_and_refuses_a_path_that_is_no_page(
         main(["docs/principles/api/no-such-page.md"])
     assert refused.value.code == 2
     assert (
-        "not a principle page: docs/principles/api/no-such-page.md"
+        "not a principle page nor a general page: docs/principles/api/no-such-page.md"
         in capsys.readouterr().err
     )
 

@@ -2,7 +2,10 @@
 covers those topics, the reference service has none of them, and each
 points to an official reference."""
 
+import ast
 import re
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
@@ -143,3 +146,49 @@ def test_each_topic_left_out_points_to_an_official_reference() -> None:
             parts = urlsplit(url)
             assert parts.scheme == "https", (topic, url)
             assert parts.hostname in OFFICIAL_HOSTS, (topic, url)
+
+
+def test_the_service_has_one_version_and_none_in_its_paths(
+    service_openapi: dict[str, Any],
+) -> None:
+    versioned = [
+        path for path in service_openapi["paths"] if re.search(r"/v\d+(/|$)", path)
+    ]
+    assert not versioned, f"a path names an API version: {versioned}"
+    assert "The reference service has one version, and none in its paths." in (
+        " ".join(PAGE.read_text(encoding="utf-8").split())
+    )
+
+
+# What a module would import to call another service over HTTP.
+HTTP_CLIENTS = {
+    "httpx",
+    "requests",
+    "aiohttp",
+    "urllib3",
+    "urllib.request",
+    "http.client",
+}
+
+
+def _imported_modules(tree: ast.Module) -> Iterator[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def test_the_service_imports_no_http_client() -> None:
+    """The service calls no other service: none of its modules imports a client."""
+    clients = {
+        (path.relative_to(REPO_ROOT).as_posix(), module)
+        for path in (REPO_ROOT / "snippets" / "shop").rglob("*.py")
+        for module in _imported_modules(ast.parse(path.read_text(encoding="utf-8")))
+        if module in HTTP_CLIENTS or module.split(".")[0] in HTTP_CLIENTS
+    }
+    assert not clients, f"the service imports an HTTP client: {sorted(clients)}"
+    assert "The reference service calls no other service." in (
+        " ".join(PAGE.read_text(encoding="utf-8").split())
+    )

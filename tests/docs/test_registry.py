@@ -172,6 +172,7 @@ def test_a_page_missing_a_field_fails(docs_copy: Path, field: str) -> None:
             "Index every foreign key. Check the plan with EXPLAIN.",
             "one sentence ending with a full stop",
         ),
+        ("title", "Orders are never lost.", "a statement without a final full stop"),
     ],
     ids=[
         "id",
@@ -182,6 +183,7 @@ def test_a_page_missing_a_field_fails(docs_copy: Path, field: str) -> None:
         "short name",
         "no stop",
         "two sentences",
+        "title with a stop",
     ],
 )
 def test_a_bad_field_value_names_its_line(

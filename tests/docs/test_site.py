@@ -57,9 +57,13 @@ def test_principles_json_lists_every_principle_with_working_urls(
             "level",
             "area",
             "tags",
+            "aliases",
             "url",
+            "short_url",
         }
         assert entry["url"].startswith(SITE_URL)
+        # The short URL, as the code-review page promises review bots.
+        assert entry["short_url"] == f"{SITE_URL}id/{entry['id']}/"
         assert (
             built_site / entry["url"].removeprefix(SITE_URL) / "index.html"
         ).is_file(), entry["url"]
@@ -377,9 +381,11 @@ def test_llms_txt_lists_every_principle_with_its_short_url(built_site: Path) -> 
     text = (built_site / "llms.txt").read_text()
     assert text.startswith("# Python Backend Principles\n\n> ")
     for principle in REGISTRY.principles:
+        # ID, title, level, summary and short URL, as the code-review page says.
         assert (
-            f"[{principle.id}: {principle.title}]({SITE_URL}id/{principle.id}/)" in text
-        )
+            f"- [{principle.id}: {principle.title}]({SITE_URL}id/{principle.id}/): "
+            f"({principle.level}) {principle.summary}\n"
+        ) in text
 
 
 def test_the_print_page_holds_every_principle_with_unique_anchors(
