@@ -11,10 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from handbook.content.docs_tree import block_id, code_blocks
+from handbook.content.docs_tree import DOCS_DIR, block_id, code_blocks
 from handbook.content.fences import FencedBlock
 from handbook.content.includes import expand
-from handbook.content.validators import InvalidBlock, Validator, validator_for
+from handbook.content.validators import (
+    TRANSCRIPT_LANGUAGES,
+    InvalidBlock,
+    Validator,
+    validator_for,
+)
 
 CONFIG_BLOCKS = [
     block for block in code_blocks() if block.language not in ("python", "py")
@@ -91,3 +96,32 @@ def test_the_dockerfile_check_fails_on_a_style_finding(tmp_path: Path) -> None:
 
     with pytest.raises(InvalidBlock, match="SC2006 style"):
         validate(dockerfile, tmp_path)
+
+
+# Blocks that are not code: program output, file trees, review comments.
+PLAIN_TEXT = {"text", "console-output"}
+# Markdown is shown only as quoted sections of the service's README, whose
+# commands and layout tests/principles/documentation/test_service_readme.py checks.
+CHECKED_MARKDOWN = "snippets/README.md:"
+
+
+def test_every_code_block_of_the_site_has_a_check() -> None:
+    """docs/index.md: "Every code block here is verified." Python blocks are
+    run or quoted from tested files (test_python_examples.py,
+    test_snippet_includes.py), console blocks are transcripts that are run
+    (tests/checker/test_checker_page.py), and every other block goes to the
+    tool its validator names; only plain text goes unchecked."""
+    unchecked = [
+        str(block)
+        for block in code_blocks()
+        if block.language not in ("python", "py", *TRANSCRIPT_LANGUAGES, *PLAIN_TEXT)
+        and not (
+            block.language == "markdown"
+            and block.includes
+            and all(target.startswith(CHECKED_MARKDOWN) for target in block.includes)
+        )
+        and validator_for(block.language, block.title) is None
+    ]
+    assert not unchecked, f"code blocks nothing checks: {unchecked}"
+    home = " ".join((DOCS_DIR / "index.md").read_text().split())
+    assert "**Every code block here is verified.**" in home
