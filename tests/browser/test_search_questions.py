@@ -132,6 +132,39 @@ FROM_OTHER_FRAMEWORKS = {
     "ATOMIC_REQUESTS": "DB-SESSION",
 }
 
+# A Java (Spring), Node or Go developer's words for a topic (a newcomer's
+# review of 2026-12-07): each found nothing, or only a fuzzy match such as
+# "rest" for "jest" or "control" for "controller".
+FROM_OTHER_STACKS = {
+    "@Transactional": "DB-SESSION",
+    "Flyway": "DB-MIGRATIONS",
+    "Liquibase": "DB-MIGRATIONS",
+    "HikariCP": "DB-POOL",
+    "actuator health": "OPS-HEALTH",
+    "eslint": "RUFF-CONFIG",
+    "prettier": "RUFF-CONFIG",
+    "jest": "TEST-FUNCTIONAL",
+    "supertest": "TEST-FUNCTIONAL",
+    "MockMvc": "TEST-FUNCTIONAL",
+    "@SpringBootTest": "TEST-FUNCTIONAL",
+    "nodemon": "QUICK-START",
+    "controller": "STRUCT-SERVICE-LAYER",
+    "@RestController": "STRUCT-SERVICE-LAYER",
+    "JPA entity": "DB-MODELS",
+    "Hibernate": "DB-MODELS",
+    "Promise.all": "ASYNC-GATHER",
+    "CompletableFuture": "ASYNC-GATHER",
+    "@Cacheable": "PERF-REDIS-CACHE",
+    "Pageable": "API-CURSOR-PAGINATION",
+    "PreparedStatement": "DB-BOUND-PARAMS",
+    "@DataJpaTest": "TEST-REAL-DB",
+    "@MockBean": "STRUCT-DEPENDS",
+    "Javadoc": "DOC-DOCSTRINGS",
+    "JSDoc": "DOC-DOCSTRINGS",
+    "npm scripts": "TASK-COMMANDS",
+    "@Valid request body": "STACK-PYDANTIC",
+}
+
 # A new hire's first searches, typed as they come, whose first result must
 # answer them: a reader on a phone opens the first result and reads no
 # further. "business logic" ranked DOC-DOCSTRINGS first, on its tag
@@ -209,6 +242,8 @@ LEFT_OUT = [
     "tenacity",
     # A newcomer's: the not-covered page has the answer, and came tenth.
     "mock external api in tests",
+    # A newcomer from Java's: resilience4j's circuit breakers found nothing.
+    "circuit breaker",
 ]
 
 
@@ -251,6 +286,11 @@ async def test_a_readers_own_words_for_a_topic_find_its_page(search_page: Page) 
 
 async def test_a_word_from_django_or_flask_finds_its_page(search_page: Page) -> None:
     problem = await _not_in_top_three(search_page, _urls(FROM_OTHER_FRAMEWORKS))
+    assert not problem, problem
+
+
+async def test_a_word_from_spring_node_or_go_finds_its_page(search_page: Page) -> None:
+    problem = await _not_in_top_three(search_page, _urls(FROM_OTHER_STACKS))
     assert not problem, problem
 
 

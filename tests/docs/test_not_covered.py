@@ -44,6 +44,7 @@ TOPIC_WORDS = {
     "Calls to other services over HTTP": [
         "tenacity",
         "respx",
+        "circuit breaker",
         "mocktransport",
         "outbound http",
     ],
