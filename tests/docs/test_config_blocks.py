@@ -106,7 +106,7 @@ CHECKED_MARKDOWN = "snippets/README.md:"
 
 
 def test_every_code_block_of_the_site_has_a_check() -> None:
-    """docs/index.md: "Every code block here is verified." Python blocks are
+    """docs/index.md: "Every code block here is verified". Python blocks are
     run or quoted from tested files (test_python_examples.py,
     test_snippet_includes.py), console blocks are transcripts that are run
     (tests/checker/test_checker_page.py), and every other block goes to the
@@ -124,4 +124,4 @@ def test_every_code_block_of_the_site_has_a_check() -> None:
     ]
     assert not unchecked, f"code blocks nothing checks: {unchecked}"
     home = " ".join((DOCS_DIR / "index.md").read_text().split())
-    assert "**Every code block here is verified.**" in home
+    assert "**Every code block here is verified**:" in home
