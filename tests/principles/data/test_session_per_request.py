@@ -5,12 +5,14 @@ against the real tool, library or service.
 """
 
 import warnings
+from collections.abc import AsyncGenerator
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
 import sqlalchemy
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.fences import find_fences
@@ -106,6 +108,37 @@ async def test_the_pages_minimal_app_reads_what_it_committed_and_frees_each_sess
     assert count.json() == 2
     # A read leaves its transaction open until the session closes.
     assert [after_one, after_two, after_read] == [0, 0, 0]
+
+
+async def test_a_session_closed_without_commit_keeps_nothing_it_wrote(
+    create_database: DatabaseFactory,
+) -> None:
+    url = await create_database()
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(minimal.Base.metadata.create_all)
+    await engine.dispose()
+    app = minimal.create_app(url)
+
+    async with app.router.lifespan_context(app) as state:
+        assert state is not None, "the lifespan yielded no state"
+        sessions = state["sessions"]
+        # The page's get_db, as FastAPI drives it for a handler that writes,
+        # sends the INSERT, then raises before it commits.
+        request = cast(Any, SimpleNamespace(state=SimpleNamespace(sessions=sessions)))
+        dependency = cast(AsyncGenerator[AsyncSession], minimal.get_db(request))
+        db = await anext(dependency)
+        db.add(minimal.Product(sku="PLATE-WHITE"))
+        await db.flush()
+        with pytest.raises(RuntimeError):
+            await dependency.athrow(RuntimeError("the handler failed"))
+        async with sessions() as reader:
+            count = await reader.scalar(
+                sqlalchemy.select(sqlalchemy.func.count()).select_from(minimal.Product)
+            )
+
+    assert count == 0
+    assert "A session closed without `commit()`" in prose(DB_SESSION_PAGE)
 
 
 SOURCE_BASE = """
