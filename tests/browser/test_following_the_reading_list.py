@@ -264,3 +264,30 @@ async def test_start_heres_first_screen_on_a_phone_opens_the_first_principle(
     assert to_first, f"no link to {first_entry} on the first screen: {on_first_screen}"
     await phone.get_by_role("link", name=to_first[0]["text"]).first.click()
     await expect(phone).to_have_url(first_entry)
+
+
+async def test_a_principle_s_tags_and_aliases_stay_whole_on_a_phone(
+    phone: Page, site_url: str
+) -> None:
+    # The page with the longest tag or alias: if that one fits on one line,
+    # the shorter ones do. A line broke after the hyphen of connection-pool.
+    principle = max(
+        REGISTRY.principles, key=lambda p: max(map(len, [*p.tags, *p.aliases]))
+    )
+    await phone.goto(site_url + principle.url)
+    chips = await phone.locator(".pbp-meta code, .pbp-aliases code").evaluate_all(
+        """codes => codes.map(code => {
+            const box = code.getBoundingClientRect();
+            return [code.textContent, code.getClientRects().length,
+                    box.right <= document.documentElement.clientWidth];
+        })"""
+    )
+    assert chips, f"{principle.id}: no tags or aliases shown"
+    broken = [
+        (text, lines, inside)
+        for text, lines, inside in chips
+        if lines != 1 or not inside
+    ]
+    assert not broken, (
+        f"{principle.id}: broken across lines or off the screen: {broken}"
+    )
