@@ -4,6 +4,7 @@ Each test reproduces a claim docs/principles/data/session-per-request.md makes,
 against the real tool, library or service.
 """
 
+import inspect
 import warnings
 from collections.abc import AsyncGenerator
 from types import SimpleNamespace
@@ -139,6 +140,13 @@ async def test_a_session_closed_without_commit_keeps_nothing_it_wrote(
 
     assert count == 0
     assert "A session closed without `commit()`" in prose(DB_SESSION_PAGE)
+
+
+def test_the_page_shows_how_the_service_hands_its_lifespan_the_settings() -> None:
+    # The quoted lifespan takes the settings, not the app, as FastAPI's would.
+    wiring = "lifespan=lambda _: lifespan(settings)"
+    assert wiring in inspect.getsource(create_app)
+    assert f"`{wiring}`" in prose(DB_SESSION_PAGE)
 
 
 SOURCE_BASE = """
