@@ -604,6 +604,61 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
     assert statuses == [401] * 3 + [429] * 9
 
 
+async def test_a_change_refused_at_its_count_says_when_to_retry_and_logs_whose(
+    own_database_app: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A guess that passed the lockout check but lost the race for the
+    account's last attempt is refused like one refused at the check: when
+    the oldest failure leaves the window, and which account, user and
+    client the log line is about."""
+    app = own_database_app(
+        **_limits(password_checks_per_client=100), password_hash_concurrency=3
+    )
+    clock = {"now": time.time()}
+    monkeypatch.setattr(time, "time", lambda: clock["now"])
+    all_in_a_slot = asyncio.Barrier(3)
+    wait_for_a_slot = security.PasswordHasher._wait_for_a_slot
+
+    async def together(hasher: security.PasswordHasher) -> None:
+        await wait_for_a_slot(hasher)
+        async with asyncio.timeout(30):
+            await all_in_a_slot.wait()
+
+    async with client_of(app) as client:
+        await register_through(client)
+        token = (await sign_in(client, "ada@example.com", PASSWORD)).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        user_id = (await client.get("/users/me", headers=auth)).json()["id"]
+
+        async def change() -> Response:
+            body = {"password": "a brand new passphrase", "current_password": WRONG}
+            return await client.patch("/users/me", headers=auth, json=body)
+
+        early = [await change() for _ in range(2)]  # two of the account's three
+        clock["now"] += 300
+        # Three more at once, all past the lockout check: one is counted.
+        monkeypatch.setattr(security.PasswordHasher, "_wait_for_a_slot", together)
+        burst = await asyncio.gather(*(change() for _ in range(3)))
+
+    assert [response.status_code for response in early] == [403] * 2
+    assert sorted(response.status_code for response in burst) == [403, 429, 429]
+    refused = [response for response in burst if response.status_code == 429]
+    # The first failure, 300 s ago, leaves the 900 s window in 600 s.
+    assert [response.headers["retry-after"] for response in refused] == ["600"] * 2
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    throttled = [
+        {key: line.get(key) for key in ("user_id", "client", "limit")}
+        for line in lines
+        if line["message"] == "password change throttled"
+    ]
+    assert (
+        throttled
+        == [{"user_id": user_id, "client": "198.51.100.7", "limit": "account"}] * 2
+    )
+
+
 class _GatedHash:
     """A hash whose verifications wait at a gate the test opens, once
     ``expected`` of them have arrived there."""
