@@ -385,10 +385,11 @@ async def test_successful_sign_ins_past_the_clients_check_rate_are_a_429(
         signed_in = [
             await sign_in(client, "ada@example.com", PASSWORD) for _ in range(3)
         ]
+        clock["now"] += 4
         refused = await sign_in(client, "ada@example.com", PASSWORD)
         async with client_of(served, address="203.0.113.9") as elsewhere:
             from_elsewhere = await sign_in(elsewhere, "ada@example.com", PASSWORD)
-        clock["now"] += 11  # the 10 s Retry-After has passed
+        clock["now"] += 7  # the 6 s Retry-After has passed
         later = await sign_in(client, "ada@example.com", PASSWORD)
 
     assert [response.status_code for response in signed_in] == [200] * 3
@@ -396,7 +397,8 @@ async def test_successful_sign_ins_past_the_clients_check_rate_are_a_429(
     assert error["message"] == (
         "Too many password checks from this address; try again shortly"
     )
-    assert refused.headers["retry-after"] == "10"
+    # 4 s after the three checks: the first leaves the 10 s window in 6 s.
+    assert refused.headers["retry-after"] == "6"
     assert from_elsewhere.status_code == 200  # another client's rate
     assert later.status_code == 200
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -404,7 +406,42 @@ async def test_successful_sign_ins_past_the_clients_check_rate_are_a_429(
     assert [
         (line["limit"], line["client"], line["retry_after_seconds"])
         for line in throttled
-    ] == [("checks", "198.51.100.7", 10)]
+    ] == [("checks", "198.51.100.7", 6)]
+
+
+@pytest.mark.parametrize(
+    ("limit", "overrides"),
+    [
+        ("client", {"sign_in_failures_per_client": 2}),  # two wrong passwords
+        ("checks", {"password_checks_per_client": 3}),  # a sign-in and two checks
+    ],
+)
+async def test_a_password_change_refused_by_a_clients_limit_logs_the_user(
+    throttled_app: AppFactory,
+    register: UserFactory,
+    capsys: pytest.CaptureFixture[str],
+    limit: str,
+    overrides: dict[str, int],
+) -> None:
+    """The row is read before a password change's check, so its refusal
+    names the user, whichever limit refused it."""
+    ada = await register(email="ada@example.com")
+    app = throttled_app(**overrides)
+    async with client_of(app) as client:
+        token = (await sign_in(client, "ada@example.com", PASSWORD)).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        body = {"password": "a brand new passphrase", "current_password": WRONG}
+        answers = [
+            await client.patch("/users/me", headers=auth, json=body) for _ in range(3)
+        ]
+
+    assert [response.status_code for response in answers] == [403, 403, 429]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [
+        (line["message"], line["user_id"], line["limit"])
+        for line in lines
+        if "throttled" in line["message"]
+    ] == [("password change throttled", ada["id"], limit)]
 
 
 async def test_sign_ins_refused_for_the_clients_check_rate_leave_the_account_alone(
