@@ -16,7 +16,7 @@ from sqlalchemy.pool import QueuePool
 from shop.core.config import Settings
 from shop.core.database import create_engine, create_session_factory
 from shop.core.main import create_app
-from shop.shared.exceptions import NotFoundError
+from shop.shared.exceptions import ForbiddenError, NotFoundError
 from shop.users import security
 from shop.users.models import User
 from shop.users.repository import UserRepository
@@ -635,8 +635,36 @@ async def test_updating_an_account_that_is_gone_is_a_not_found(
             served.state["sign_in_throttle"],
         )
 
-        with pytest.raises(NotFoundError):
+        with pytest.raises(NotFoundError) as gone:
             await service.update(999_999_999, change, client="test")
+
+    # The message the 404's body carries, whichever read found no row.
+    assert gone.value.message == "User not found"
+
+
+async def test_a_new_password_without_the_current_one_is_refused_by_the_service_too(
+    session: AsyncSession, settings: Settings, alice: dict[str, Any]
+) -> None:
+    """The schema requires the current password with a new one; a caller
+    that skips the schema (a script, a later route) is refused all the same."""
+    unchecked = UserUpdate.model_construct(
+        password=SecretStr("a brand new passphrase"), current_password=None
+    )
+    async with running(create_app(settings)) as served:
+        service = UserService(
+            session,
+            served.state["password_hasher"],
+            served.state["cache"],
+            served.state["sign_in_throttle"],
+        )
+
+        with pytest.raises(ForbiddenError) as refused:
+            await service.update(alice["id"], unchecked, client="test")
+
+    assert refused.value.message == "The current password is incorrect"
+
+    stored = await session.get_one(User, alice["id"])
+    assert stored.token_version == 0  # nothing changed
 
 
 @pytest.mark.parametrize(
