@@ -609,6 +609,7 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
     own_database_app: AppFactory,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     store: str,
 ) -> None:
     redis_url = request.getfixturevalue("redis_url") if store == "redis" else None
@@ -639,6 +640,13 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
 
     statuses = sorted(response.status_code for response in answers)
     assert statuses == [401] * 3 + [429] * 9
+    # Refused at the count, each is logged like a refusal at the check.
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [
+        (line["limit"], line["client"])
+        for line in lines
+        if line["message"] == "sign-in throttled"
+    ] == [("account", "198.51.100.7")] * 9
 
 
 async def test_a_change_refused_at_its_count_says_when_to_retry_and_logs_whose(
