@@ -37,6 +37,7 @@ from tests.support.shop_fixtures import (
     on_database,
     running,
 )
+from tests.support.sql_statements import count_statements
 
 # --- registration -----------------------------------------------------------
 
@@ -102,6 +103,10 @@ async def test_registering_an_existing_email_is_a_409_and_writes_nothing(
     # --8<-- [end:register-409]
 
 
+async def _nobody_has_this_email(*_: Any) -> None:
+    return None
+
+
 async def test_a_registration_that_loses_a_race_is_a_409_not_a_500(
     client: AsyncClient,
     register: UserFactory,
@@ -112,10 +117,7 @@ async def test_a_registration_that_loses_a_race_is_a_409_not_a_500(
 
     # Simulate the other request committing between our check and our insert:
     # the check sees nothing, the unique index rejects the insert.
-    async def nobody_has_this_email(*_: Any) -> None:
-        return None
-
-    monkeypatch.setattr(UserRepository, "get_by_email", nobody_has_this_email)
+    monkeypatch.setattr(UserRepository, "get_by_email", _nobody_has_this_email)
     response = await client.post(
         "/users",
         json={"email": "race@example.com", "name": "Racer", "password": PASSWORD},
@@ -123,6 +125,31 @@ async def test_a_registration_that_loses_a_race_is_a_409_not_a_500(
 
     assert_error(response, 409, "conflict")
     assert await count_rows(session, User) == 1
+
+
+@pytest.mark.parametrize("refused_by", ["the check", "the unique index"])
+async def test_a_taken_email_is_refused_in_the_same_words_either_way(
+    client: AsyncClient,
+    register: UserFactory,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    refused_by: str,
+) -> None:
+    await register(email="taken@example.com")
+    if refused_by == "the unique index":  # another request won a race past the check
+        monkeypatch.setattr(UserRepository, "get_by_email", _nobody_has_this_email)
+
+    with count_statements(await session.connection()) as statements:
+        response = await client.post(
+            "/users",
+            json={"email": "taken@example.com", "name": "Bo", "password": PASSWORD},
+        )
+
+    error = assert_error(response, 409, "conflict")
+    assert error["message"] == "Email already registered"
+    # The check answers before any write is tried; only a race reaches the index.
+    inserts = [statement for statement in statements if statement.startswith("INSERT")]
+    assert len(inserts) == (1 if refused_by == "the unique index" else 0)
 
 
 def _upper_case_the_email(user: User, _taken_id: int) -> None:
