@@ -286,6 +286,13 @@ LABELS = {
 }
 # A form route reads both form encodings, though OpenAPI lists the first.
 FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+# What a 415 says a route reads, by the type the route publishes.
+MUST_BE = {
+    "application/json": "The body must be application/json",
+    "application/x-www-form-urlencoded": (
+        "The body must be application/x-www-form-urlencoded or multipart/form-data"
+    ),
+}
 
 
 def _body_for(label: str | None) -> bytes:
@@ -323,7 +330,7 @@ async def test_a_body_labelled_as_a_type_its_route_does_not_read_is_a_415(
     else:
         error = assert_error(response, 415, "unsupported_media_type")
         sent = f"sent as {LABELS[label]}" if label else "sent without a type"
-        assert error["message"].endswith(f"it was {sent}")
+        assert error["message"] == f"{MUST_BE[published]}; it was {sent}"
 
 
 async def test_a_415_shows_a_long_content_type_cut_short(client: AsyncClient) -> None:
@@ -352,13 +359,39 @@ async def test_a_chunked_body_without_a_length_is_a_body_too(
     assert_error(response, 415, "unsupported_media_type")
 
 
+@pytest.mark.parametrize("framing", ["Content-Length: 0", "no framing header"])
 async def test_a_request_without_a_body_is_left_to_validation(
-    client: AsyncClient,
+    client: AsyncClient, framing: str
 ) -> None:
-    # Nothing sent, whatever the label: the 422 names the missing body.
-    response = await client.post("/users", headers={"Content-Type": "text/plain"})
+    request = client.build_request(
+        "POST", "/users", headers={"Content-Type": "text/plain"}
+    )
+    if framing == "no framing header":
+        # HTTP/1.1 without Content-Length or Transfer-Encoding: no body
+        # (RFC 9112, section 6.3), though a client should send the 0.
+        del request.headers["Content-Length"]
 
-    assert_error(response, 422, "validation_error")
+    response = await client.send(request)
+
+    # Nothing sent, whatever the label: the 422 names the missing body.
+    error = assert_error(response, 422, "validation_error")
+    assert [detail["field"] for detail in error["details"]] == ["body"]
+
+
+async def test_a_body_sent_to_a_route_that_reads_none_is_not_judged(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    # A GET's content has no meaning (RFC 9110, section 9.3.1): ignored,
+    # whatever its label, not refused as a type the route does not read.
+    response = await client.request(
+        "GET",
+        "/users/me",
+        content=b"{}",
+        headers=alice["headers"] | {"Content-Type": "text/plain"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["id"] == alice["id"]
 
 
 # --8<-- [start:allow-header]

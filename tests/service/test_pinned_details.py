@@ -30,6 +30,7 @@ from shop.shared.pagination import CursorCodec, cursor_key
 from shop.shared.text import DISPLAY_TEXT_PATTERN, DisplayName
 from shop.users.security import ALGORITHM, create_access_token, read_access_token
 from tests.support.shop_fixtures import (
+    PASSWORD,
     ProductFactory,
     assert_error,
     lifespan_client,
@@ -200,6 +201,22 @@ async def test_an_invalid_token_is_a_401_with_the_one_message(
     response = await client.get(
         "/users/me", headers={"Authorization": "Bearer not.a.token"}
     )
+
+    error = assert_error(response, 401, "unauthorized")
+    assert error["message"] == "Invalid or expired token"
+
+
+async def test_a_revoked_token_is_a_401_with_the_same_message(
+    client: AsyncClient, alice: dict[str, Any]
+) -> None:
+    # Validly signed, but a password change since has revoked it: refused
+    # against the row, in the same words as a forged or expired one.
+    fresh = "a brand new passphrase"  # pragma: allowlist secret
+    change = {"password": fresh, "current_password": PASSWORD}
+    changed = await client.patch("/users/me", headers=alice["headers"], json=change)
+    assert changed.status_code == 200, changed.text
+
+    response = await client.get("/users/me", headers=alice["headers"])
 
     error = assert_error(response, 401, "unauthorized")
     assert error["message"] == "Invalid or expired token"

@@ -16,7 +16,7 @@ from sqlalchemy.pool import QueuePool
 from shop.core.config import Settings
 from shop.core.database import create_engine, create_session_factory
 from shop.core.main import create_app
-from shop.shared.exceptions import NotFoundError
+from shop.shared.exceptions import ForbiddenError, NotFoundError
 from shop.users import security
 from shop.users.models import User
 from shop.users.repository import UserRepository
@@ -37,6 +37,7 @@ from tests.support.shop_fixtures import (
     on_database,
     running,
 )
+from tests.support.sql_statements import count_statements
 
 # --- registration -----------------------------------------------------------
 
@@ -102,6 +103,10 @@ async def test_registering_an_existing_email_is_a_409_and_writes_nothing(
     # --8<-- [end:register-409]
 
 
+async def _nobody_has_this_email(*_: Any) -> None:
+    return None
+
+
 async def test_a_registration_that_loses_a_race_is_a_409_not_a_500(
     client: AsyncClient,
     register: UserFactory,
@@ -112,10 +117,7 @@ async def test_a_registration_that_loses_a_race_is_a_409_not_a_500(
 
     # Simulate the other request committing between our check and our insert:
     # the check sees nothing, the unique index rejects the insert.
-    async def nobody_has_this_email(*_: Any) -> None:
-        return None
-
-    monkeypatch.setattr(UserRepository, "get_by_email", nobody_has_this_email)
+    monkeypatch.setattr(UserRepository, "get_by_email", _nobody_has_this_email)
     response = await client.post(
         "/users",
         json={"email": "race@example.com", "name": "Racer", "password": PASSWORD},
@@ -123,6 +125,31 @@ async def test_a_registration_that_loses_a_race_is_a_409_not_a_500(
 
     assert_error(response, 409, "conflict")
     assert await count_rows(session, User) == 1
+
+
+@pytest.mark.parametrize("refused_by", ["the check", "the unique index"])
+async def test_a_taken_email_is_refused_in_the_same_words_either_way(
+    client: AsyncClient,
+    register: UserFactory,
+    session: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
+    refused_by: str,
+) -> None:
+    await register(email="taken@example.com")
+    if refused_by == "the unique index":  # another request won a race past the check
+        monkeypatch.setattr(UserRepository, "get_by_email", _nobody_has_this_email)
+
+    with count_statements(await session.connection()) as statements:
+        response = await client.post(
+            "/users",
+            json={"email": "taken@example.com", "name": "Bo", "password": PASSWORD},
+        )
+
+    error = assert_error(response, 409, "conflict")
+    assert error["message"] == "Email already registered"
+    # The check answers before any write is tried; only a race reaches the index.
+    inserts = [statement for statement in statements if statement.startswith("INSERT")]
+    assert len(inserts) == (1 if refused_by == "the unique index" else 0)
 
 
 def _upper_case_the_email(user: User, _taken_id: int) -> None:
@@ -635,8 +662,36 @@ async def test_updating_an_account_that_is_gone_is_a_not_found(
             served.state["sign_in_throttle"],
         )
 
-        with pytest.raises(NotFoundError):
+        with pytest.raises(NotFoundError) as gone:
             await service.update(999_999_999, change, client="test")
+
+    # The message the 404's body carries, whichever read found no row.
+    assert gone.value.message == "User not found"
+
+
+async def test_a_new_password_without_the_current_one_is_refused_by_the_service_too(
+    session: AsyncSession, settings: Settings, alice: dict[str, Any]
+) -> None:
+    """The schema requires the current password with a new one; a caller
+    that skips the schema (a script, a later route) is refused all the same."""
+    unchecked = UserUpdate.model_construct(
+        password=SecretStr("a brand new passphrase"), current_password=None
+    )
+    async with running(create_app(settings)) as served:
+        service = UserService(
+            session,
+            served.state["password_hasher"],
+            served.state["cache"],
+            served.state["sign_in_throttle"],
+        )
+
+        with pytest.raises(ForbiddenError) as refused:
+            await service.update(alice["id"], unchecked, client="test")
+
+    assert refused.value.message == "The current password is incorrect"
+
+    stored = await session.get_one(User, alice["id"])
+    assert stored.token_version == 0  # nothing changed
 
 
 @pytest.mark.parametrize(

@@ -126,6 +126,13 @@ def _other_spellings(resource_id: int) -> list[str]:
             f"{resource_id}%20", f"{resource_id}.00"]  # fmt: skip
 
 
+# What a 422 says to a client that spelt an id another way.
+ONE_SPELLING = (
+    "Input should be a plain integer such as 42: no plus sign, leading zero, "
+    "space, point or underscore"
+)
+
+
 def _path_errors(response: Response, name: str) -> list[dict[str, Any]]:
     if response.status_code != 422:
         return []
@@ -165,8 +172,15 @@ async def test_a_resource_answers_at_one_url_only(
         for spelling in _other_spellings(resource_id):
             path = template.replace(f"{{{name}}}", spelling)
             other = await client.request(method, path, headers=alice["headers"])
-            # The id itself refused, not some other part of the request.
-            assert _path_errors(other, name), (method, path, other.status_code)
+            # The id itself refused, not some other part of the request, and
+            # the client told which spelling would have been read.
+            assert _path_errors(other, name) == [
+                {
+                    "field": f"path.{name}",
+                    "message": ONE_SPELLING,
+                    "type": "int_parsing",
+                }
+            ], (method, path, other.text)
 
 
 def test_every_id_in_a_path_publishes_its_bounds_as_json_schema(

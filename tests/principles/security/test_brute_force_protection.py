@@ -385,10 +385,11 @@ async def test_successful_sign_ins_past_the_clients_check_rate_are_a_429(
         signed_in = [
             await sign_in(client, "ada@example.com", PASSWORD) for _ in range(3)
         ]
+        clock["now"] += 4
         refused = await sign_in(client, "ada@example.com", PASSWORD)
         async with client_of(served, address="203.0.113.9") as elsewhere:
             from_elsewhere = await sign_in(elsewhere, "ada@example.com", PASSWORD)
-        clock["now"] += 11  # the 10 s Retry-After has passed
+        clock["now"] += 7  # the 6 s Retry-After has passed
         later = await sign_in(client, "ada@example.com", PASSWORD)
 
     assert [response.status_code for response in signed_in] == [200] * 3
@@ -396,7 +397,8 @@ async def test_successful_sign_ins_past_the_clients_check_rate_are_a_429(
     assert error["message"] == (
         "Too many password checks from this address; try again shortly"
     )
-    assert refused.headers["retry-after"] == "10"
+    # 4 s after the three checks: the first leaves the 10 s window in 6 s.
+    assert refused.headers["retry-after"] == "6"
     assert from_elsewhere.status_code == 200  # another client's rate
     assert later.status_code == 200
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -404,7 +406,42 @@ async def test_successful_sign_ins_past_the_clients_check_rate_are_a_429(
     assert [
         (line["limit"], line["client"], line["retry_after_seconds"])
         for line in throttled
-    ] == [("checks", "198.51.100.7", 10)]
+    ] == [("checks", "198.51.100.7", 6)]
+
+
+@pytest.mark.parametrize(
+    ("limit", "overrides"),
+    [
+        ("client", {"sign_in_failures_per_client": 2}),  # two wrong passwords
+        ("checks", {"password_checks_per_client": 3}),  # a sign-in and two checks
+    ],
+)
+async def test_a_password_change_refused_by_a_clients_limit_logs_the_user(
+    throttled_app: AppFactory,
+    register: UserFactory,
+    capsys: pytest.CaptureFixture[str],
+    limit: str,
+    overrides: dict[str, int],
+) -> None:
+    """The row is read before a password change's check, so its refusal
+    names the user, whichever limit refused it."""
+    ada = await register(email="ada@example.com")
+    app = throttled_app(**overrides)
+    async with client_of(app) as client:
+        token = (await sign_in(client, "ada@example.com", PASSWORD)).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        body = {"password": "a brand new passphrase", "current_password": WRONG}
+        answers = [
+            await client.patch("/users/me", headers=auth, json=body) for _ in range(3)
+        ]
+
+    assert [response.status_code for response in answers] == [403, 403, 429]
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [
+        (line["message"], line["user_id"], line["limit"])
+        for line in lines
+        if "throttled" in line["message"]
+    ] == [("password change throttled", ada["id"], limit)]
 
 
 async def test_sign_ins_refused_for_the_clients_check_rate_leave_the_account_alone(
@@ -572,6 +609,7 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
     own_database_app: AppFactory,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     store: str,
 ) -> None:
     redis_url = request.getfixturevalue("redis_url") if store == "redis" else None
@@ -602,6 +640,68 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
 
     statuses = sorted(response.status_code for response in answers)
     assert statuses == [401] * 3 + [429] * 9
+    # Refused at the count, each is logged like a refusal at the check.
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [
+        (line["limit"], line["client"])
+        for line in lines
+        if line["message"] == "sign-in throttled"
+    ] == [("account", "198.51.100.7")] * 9
+
+
+async def test_a_change_refused_at_its_count_says_when_to_retry_and_logs_whose(
+    own_database_app: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A guess that passed the lockout check but lost the race for the
+    account's last attempt is refused like one refused at the check: when
+    the oldest failure leaves the window, and which account, user and
+    client the log line is about."""
+    app = own_database_app(
+        **_limits(password_checks_per_client=100), password_hash_concurrency=3
+    )
+    clock = {"now": time.time()}
+    monkeypatch.setattr(time, "time", lambda: clock["now"])
+    all_in_a_slot = asyncio.Barrier(3)
+    wait_for_a_slot = security.PasswordHasher._wait_for_a_slot
+
+    async def together(hasher: security.PasswordHasher) -> None:
+        await wait_for_a_slot(hasher)
+        async with asyncio.timeout(30):
+            await all_in_a_slot.wait()
+
+    async with client_of(app) as client:
+        await register_through(client)
+        token = (await sign_in(client, "ada@example.com", PASSWORD)).json()
+        auth = {"Authorization": f"Bearer {token['access_token']}"}
+        user_id = (await client.get("/users/me", headers=auth)).json()["id"]
+
+        async def change() -> Response:
+            body = {"password": "a brand new passphrase", "current_password": WRONG}
+            return await client.patch("/users/me", headers=auth, json=body)
+
+        early = [await change() for _ in range(2)]  # two of the account's three
+        clock["now"] += 300
+        # Three more at once, all past the lockout check: one is counted.
+        monkeypatch.setattr(security.PasswordHasher, "_wait_for_a_slot", together)
+        burst = await asyncio.gather(*(change() for _ in range(3)))
+
+    assert [response.status_code for response in early] == [403] * 2
+    assert sorted(response.status_code for response in burst) == [403, 429, 429]
+    refused = [response for response in burst if response.status_code == 429]
+    # The first failure, 300 s ago, leaves the 900 s window in 600 s.
+    assert [response.headers["retry-after"] for response in refused] == ["600"] * 2
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    throttled = [
+        {key: line.get(key) for key in ("user_id", "client", "limit")}
+        for line in lines
+        if line["message"] == "password change throttled"
+    ]
+    assert (
+        throttled
+        == [{"user_id": user_id, "client": "198.51.100.7", "limit": "account"}] * 2
+    )
 
 
 class _GatedHash:
