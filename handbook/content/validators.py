@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import hcl2
+import promql_parser
 import yaml
 
 from handbook.content.tools import tool_path
@@ -232,6 +233,33 @@ def compose_file(content: str, scratch: Path) -> None:
     )
 
 
+def github_workflow(content: str, scratch: Path) -> None:
+    """Validate a GitHub Actions workflow against its published JSON schema
+    (``vendor.github-workflows``, shipped inside check-jsonschema)."""
+    parse_yaml(content, scratch)
+    path = _write(scratch, "workflow.yml", content)
+    _run(
+        [
+            tool_path("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(path),
+        ],
+        scratch,
+    )
+
+
+def promql(content: str, _scratch: Path) -> None:
+    """Parse each line as a PromQL query with promql-parser, a port of
+    Prometheus' own parser (no Prometheus runs here)."""
+    for number, line in enumerate(content.splitlines(), start=1):
+        if line.strip():
+            try:
+                promql_parser.parse(line)
+            except ValueError as error:
+                raise InvalidBlock(f"line {number}: {error}: {line}") from None
+
+
 NGINX_MISSING = "nginx is not installed: apt-get install nginx-light"
 
 
@@ -291,7 +319,10 @@ BY_LANGUAGE: dict[str, Validator] = {
     "dotenv": dotenv,
     "dockerfile": hadolint,
     "nginx": nginx_config,
+    "promql": promql,
 }
+# Workflows are named by their folder, not by a file name of their own.
+GITHUB_WORKFLOWS = ".github/workflows/"
 
 
 def validator_for(language: str, title: str | None) -> Validator | None:
@@ -301,6 +332,12 @@ def validator_for(language: str, title: str | None) -> Validator | None:
     """
     if title and Path(title).name in BY_FILE_NAME:
         return BY_FILE_NAME[Path(title).name]
+    if (
+        title
+        and title.startswith(GITHUB_WORKFLOWS)
+        and title.endswith((".yml", ".yaml"))
+    ):
+        return github_workflow
     if language in BY_LANGUAGE:
         return BY_LANGUAGE[language]
     if language in UNVALIDATED_LANGUAGES or language in TRANSCRIPT_LANGUAGES:

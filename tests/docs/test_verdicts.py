@@ -558,4 +558,5 @@ def test_the_home_page_names_the_tools_that_really_check_configuration() -> None
     assert 'tool_path("atlas")' not in source
     assert 'tool_path("gitleaks")' not in source
     assert "hcl2.loads" in source
+    assert "promql_parser.parse" in source
     assert "re.compile(rule[key])" in source

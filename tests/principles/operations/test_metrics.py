@@ -13,6 +13,7 @@ from http import HTTPMethod
 from typing import Any
 
 import httpx
+import promql_parser
 import pytest
 from dotenv import dotenv_values
 from fastapi import FastAPI
@@ -25,6 +26,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 import shop.core.main as main_module
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
+from handbook.content.fences import find_fences
 from shop.core.config import Settings
 from shop.core.logging import configure_logging
 from shop.core.main import create_app
@@ -445,3 +447,59 @@ def test_two_workers_stop_the_server_on_the_metrics_port() -> None:
     assert "(METRICS_HOST, METRICS_PORT): Address already in use" in output
     assert "failed to start, stopping the parent process" in output
     assert "uvicorn stops the whole server" in prose(PAGE)
+
+
+# --- The page's queries ----------------------------------------------------------
+
+
+def _series_named(expr: object) -> list[tuple[str, set[str], set[str]]]:
+    """Each series a PromQL expression selects: its name, the labels it
+    matches on, and the labels an aggregation over it groups by."""
+    if isinstance(expr, promql_parser.VectorSelector):
+        matched = {matcher.name for matcher in expr.matchers.matchers}
+        return [(expr.name or "", matched, set())]
+    if isinstance(expr, promql_parser.MatrixSelector):
+        return _series_named(expr.vector_selector)
+    if isinstance(expr, promql_parser.AggregateExpr):
+        grouped = set(expr.modifier.labels) if expr.modifier else set()
+        return [
+            (name, matched, by | grouped)
+            for name, matched, by in _series_named(expr.expr)
+        ]
+    if isinstance(expr, promql_parser.BinaryExpr):
+        return _series_named(expr.lhs) + _series_named(expr.rhs)
+    if isinstance(expr, promql_parser.Call):
+        return [series for arg in expr.args for series in _series_named(arg)]
+    if isinstance(expr, promql_parser.ParenExpr):
+        return _series_named(expr.expr)
+    assert isinstance(expr, promql_parser.NumberLiteral), f"not read: {expr!r}"
+    return []
+
+
+def test_the_pages_queries_name_only_series_and_labels_the_service_exports() -> None:
+    metrics = HttpMetrics(CollectorRegistry())
+    for metric in (metrics.requests, metrics.duration, metrics.cut):
+        metric.labels(method="GET", route="/orders/{order_id}", status="200")
+    exported = {
+        sample.name: set(sample.labels)
+        for family in metrics.registry.collect()
+        for sample in family.samples
+    }
+    queries = next(
+        block.source for block in find_fences(PAGE) if block.language == "promql"
+    ).splitlines()
+
+    named = [
+        series
+        for query in queries
+        for series in _series_named(promql_parser.parse(query))
+    ]
+    assert len(queries) == 3
+    assert {name for name, _, _ in named} == {
+        "http_requests_total",
+        "http_responses_cut_total",
+        "http_request_duration_seconds_bucket",
+    }
+    for name, matched, grouped in named:
+        assert name in exported, f"{name} is no series of the service's"
+        assert matched | grouped <= exported[name], (name, matched | grouped)
