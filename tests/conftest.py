@@ -115,6 +115,12 @@ def collected_node_ids(request: pytest.FixtureRequest) -> frozenset[str]:
 # not, and a service line only they ran would hide a gap in the service's
 # tests. tests/docs, tests/checker and tests/benchmarks took 124 s of CPU
 # traced, 103 s paused, 96 s without coverage (one process, this machine).
+#
+# A thread alive before a pause is not traced again after it: coverage
+# starts the tracer in the current thread and in threads started later. The
+# service sends only library code to threads today (password hashing,
+# shutdown); a sync dependency of its own would run on anyio's reused worker
+# threads and could show as uncovered, depending on what ran before.
 MEASURED_FOLDERS = ("tests/service/", "tests/principles/")
 
 

@@ -24,7 +24,7 @@ what answers for it::
 Otherwise the sentence is narrowed on the page until it claims only what
 its test shows, and it drops out of the ledger.
 
-The pages are every page the site publishes (``docs/**/*.md`` but the
+The pages are every hand-written page of the site (``docs/**/*.md`` but the
 source document in ``docs/_data/``, which the handbook quotes and answers
 rather than claims): the principle pages, which start with YAML front
 matter, and the general pages (the home page, code review, anti-patterns,

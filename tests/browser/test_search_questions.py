@@ -132,7 +132,7 @@ FROM_OTHER_FRAMEWORKS = {
     "ATOMIC_REQUESTS": "DB-SESSION",
 }
 
-# A Java (Spring), Node or Go developer's words for a topic (a newcomer's
+# A Java (Spring) or Node developer's words for a topic (a newcomer's
 # review of 2026-12-07): each found nothing, or only a fuzzy match such as
 # "rest" for "jest" or "control" for "controller".
 FROM_OTHER_STACKS = {
@@ -289,7 +289,7 @@ async def test_a_word_from_django_or_flask_finds_its_page(search_page: Page) -> 
     assert not problem, problem
 
 
-async def test_a_word_from_spring_node_or_go_finds_its_page(search_page: Page) -> None:
+async def test_a_word_from_spring_or_node_finds_its_page(search_page: Page) -> None:
     problem = await _not_in_top_three(search_page, _urls(FROM_OTHER_STACKS))
     assert not problem, problem
 

@@ -190,6 +190,6 @@ def test_the_service_imports_no_http_client() -> None:
         if module in HTTP_CLIENTS or module.split(".")[0] in HTTP_CLIENTS
     }
     assert not clients, f"the service imports an HTTP client: {sorted(clients)}"
-    assert "The reference service calls no other service." in (
+    assert "The reference service calls no other service over HTTP." in (
         " ".join(PAGE.read_text(encoding="utf-8").split())
     )

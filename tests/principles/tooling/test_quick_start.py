@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+import yaml
 from uvicorn.supervisors import basereload
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
@@ -588,3 +589,15 @@ def test_the_page_names_every_package_task_test_installs_first() -> None:
     packages = set(line[1].split()) | {f"postgresql-{pinned}"}
     assert packages == {p.debian_package for p in debian_prerequisites(pinned)}
     assert "installs into `.tools/` with npm" in page
+
+
+def test_task_app_reloads_on_save_as_the_block_says() -> None:
+    # What a reader from Node knows as nodemon: uvicorn's --reload.
+    taskfile = yaml.safe_load((REPO_ROOT / "Taskfile.yml").read_text())
+    serve = " ".join(str(command) for command in taskfile["tasks"]["app"]["cmds"])
+    assert "uvicorn" in serve
+    assert "--reload" in serve.split()
+    assert (
+        "uv run task app             # the service on http://127.0.0.1:8001, reloaded on save"
+        in PAGE.read_text()
+    )
