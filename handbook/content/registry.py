@@ -288,9 +288,10 @@ def _short_name(fields: _Fields) -> str:
 
 # A sentence ends inside the text: . ! or ? (perhaps closed by a quote or a
 # bracket), a space, then a capital, a quote, a bracket or code; not after
-# e.g. or i.e.
+# e.g., i.e. or vs. A second sentence that starts in lower case or with a
+# digit is not caught: it cannot be told from an abbreviation.
 _INNER_SENTENCE_END = re.compile(
-    r"(?<!\be\.g)(?<!\bi\.e)[.!?][\"'\u2019\u201d)\]]*\s+(?=[A-Z\"\u201c(`])"
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?][\"'\u2019\u201d)\]]*\s+(?=[A-Z\"\u201c(`])"
 )
 
 
