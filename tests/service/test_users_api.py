@@ -28,6 +28,7 @@ from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
     PASSWORD,
     DatabaseFactory,
+    LifespanServed,
     UserFactory,
     assert_error,
     build_app,
@@ -638,6 +639,17 @@ async def test_name_and_password_change_together_in_one_update(
     assert (stored.name, stored.token_version) == ("Alice L.", 1)
 
 
+def _users_service(session: AsyncSession, served: LifespanServed) -> UserService:
+    """The users service on ``session``, with the running app's resources:
+    its rules without HTTP in front of them."""
+    return UserService(
+        session,
+        served.state["password_hasher"],
+        served.state["cache"],
+        served.state["sign_in_throttle"],
+    )
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -655,12 +667,7 @@ async def test_updating_an_account_that_is_gone_is_a_not_found(
 ) -> None:
     """The account went between the token check and the update."""
     async with running(create_app(settings)) as served:
-        service = UserService(
-            session,
-            served.state["password_hasher"],
-            served.state["cache"],
-            served.state["sign_in_throttle"],
-        )
+        service = _users_service(session, served)
 
         with pytest.raises(NotFoundError) as gone:
             await service.update(999_999_999, change, client="test")
@@ -678,12 +685,7 @@ async def test_a_new_password_without_the_current_one_is_refused_by_the_service_
         password=SecretStr("a brand new passphrase"), current_password=None
     )
     async with running(create_app(settings)) as served:
-        service = UserService(
-            session,
-            served.state["password_hasher"],
-            served.state["cache"],
-            served.state["sign_in_throttle"],
-        )
+        service = _users_service(session, served)
 
         with pytest.raises(ForbiddenError) as refused:
             await service.update(alice["id"], unchecked, client="test")
@@ -851,12 +853,7 @@ async def test_two_password_changes_that_race_both_bump_the_token_version(
                 await super().commit()
 
         async with HeldCommitSession(own_engine, expire_on_commit=False) as session:
-            service = UserService(
-                session,
-                served.state["password_hasher"],
-                served.state["cache"],
-                served.state["sign_in_throttle"],
-            )
+            service = _users_service(session, served)
             data = UserUpdate(
                 password=SecretStr(new_password), current_password=SecretStr(PASSWORD)
             )

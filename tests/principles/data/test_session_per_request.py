@@ -12,6 +12,7 @@ from typing import Any, cast
 
 import pytest
 import sqlalchemy
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -74,15 +75,21 @@ async def test_the_apps_own_sessions_keep_committed_objects_readable(
     assert "`test_the_apps_own_sessions_keep_committed_objects_readable`" in page
 
 
-async def test_the_pages_minimal_app_reads_what_it_committed_and_frees_each_session(
-    create_database: DatabaseFactory,
-) -> None:
+@pytest.fixture
+async def minimal_app(create_database: DatabaseFactory) -> FastAPI:
+    """The page's minimal app, on a database of its own with its table."""
     url = await create_database()
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(minimal.Base.metadata.create_all)
     await engine.dispose()
-    app = minimal.create_app(url)
+    return minimal.create_app(url)
+
+
+async def test_the_pages_minimal_app_reads_what_it_committed_and_frees_each_session(
+    minimal_app: FastAPI,
+) -> None:
+    app = minimal_app
 
     async with app.router.lifespan_context(app) as state:
         assert state is not None, "the lifespan yielded no state"
@@ -112,14 +119,9 @@ async def test_the_pages_minimal_app_reads_what_it_committed_and_frees_each_sess
 
 
 async def test_a_session_closed_without_commit_keeps_nothing_it_wrote(
-    create_database: DatabaseFactory,
+    minimal_app: FastAPI,
 ) -> None:
-    url = await create_database()
-    engine = create_async_engine(url)
-    async with engine.begin() as connection:
-        await connection.run_sync(minimal.Base.metadata.create_all)
-    await engine.dispose()
-    app = minimal.create_app(url)
+    app = minimal_app
 
     async with app.router.lifespan_context(app) as state:
         assert state is not None, "the lifespan yielded no state"

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -604,6 +604,22 @@ def own_database_app(own_database_url: str, settings: Settings) -> AppFactory:
     return build
 
 
+def _each_waits_for_all_to_hold_a_slot(
+    requests: int,
+) -> Callable[[security.PasswordHasher], Awaitable[None]]:
+    """A ``PasswordHasher._wait_for_a_slot`` that returns once ``requests``
+    requests each hold a hashing slot: what they do next runs at once."""
+    all_in_a_slot = asyncio.Barrier(requests)
+    wait_for_a_slot = security.PasswordHasher._wait_for_a_slot
+
+    async def together(hasher: security.PasswordHasher) -> None:
+        await wait_for_a_slot(hasher)
+        async with asyncio.timeout(30):
+            await all_in_a_slot.wait()
+
+    return together
+
+
 @pytest.mark.parametrize("store", ["redis", "process memory"])
 async def test_parallel_guesses_cannot_overshoot_the_account_limit(
     own_database_app: AppFactory,
@@ -623,13 +639,7 @@ async def test_parallel_guesses_cannot_overshoot_the_account_limit(
     email = f"ada-{uuid.uuid4().hex[:8]}@example.com"  # a count of its own
     # Every guess holds its slot before any is counted: the twelve counts
     # then run at once, whenever each guess's read of the user ended.
-    all_in_a_slot = asyncio.Barrier(12)
-    wait_for_a_slot = security.PasswordHasher._wait_for_a_slot
-
-    async def together(hasher: security.PasswordHasher) -> None:
-        await wait_for_a_slot(hasher)
-        async with asyncio.timeout(30):
-            await all_in_a_slot.wait()
+    together = _each_waits_for_all_to_hold_a_slot(12)
 
     async with client_of(app) as client:
         await register_through(client, email)
@@ -663,13 +673,7 @@ async def test_a_change_refused_at_its_count_says_when_to_retry_and_logs_whose(
     )
     clock = {"now": time.time()}
     monkeypatch.setattr(time, "time", lambda: clock["now"])
-    all_in_a_slot = asyncio.Barrier(3)
-    wait_for_a_slot = security.PasswordHasher._wait_for_a_slot
-
-    async def together(hasher: security.PasswordHasher) -> None:
-        await wait_for_a_slot(hasher)
-        async with asyncio.timeout(30):
-            await all_in_a_slot.wait()
+    together = _each_waits_for_all_to_hold_a_slot(3)
 
     async with client_of(app) as client:
         await register_through(client)
