@@ -144,6 +144,28 @@ async def test_a_session_closed_without_commit_keeps_nothing_it_wrote(
     assert "A session closed without `commit()`" in prose(DB_SESSION_PAGE)
 
 
+async def test_a_session_holds_one_object_per_row_however_often_it_is_read(
+    minimal_app: FastAPI,
+) -> None:
+    # The identity map the page names: two reads of a row, one object.
+    async with minimal_app.router.lifespan_context(minimal_app) as state:
+        assert state is not None, "the lifespan yielded no state"
+        async with state["sessions"]() as db:
+            db.add(minimal.Product(sku="BOWL-GREY"))
+            await db.commit()
+            query = sqlalchemy.select(minimal.Product).where(
+                minimal.Product.sku == "BOWL-GREY"
+            )
+            first = await db.scalar(query)
+            again = await db.scalar(query)
+        async with state["sessions"]() as other:
+            elsewhere = await other.scalar(query)
+
+    assert first is again
+    assert elsewhere is not first
+    assert "its identity map (one object per row" in prose(DB_SESSION_PAGE)
+
+
 def test_the_page_shows_how_the_service_hands_its_lifespan_the_settings() -> None:
     # The quoted lifespan takes the settings, not the app, as FastAPI's would.
     wiring = "lifespan=lambda _: lifespan(settings)"
