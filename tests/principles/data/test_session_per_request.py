@@ -6,7 +6,7 @@ against the real tool, library or service.
 
 import inspect
 import warnings
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -86,26 +86,31 @@ async def minimal_app(create_database: DatabaseFactory) -> FastAPI:
     return minimal.create_app(url)
 
 
-async def test_the_pages_minimal_app_reads_what_it_committed_and_frees_each_session(
-    minimal_app: FastAPI,
-) -> None:
-    app = minimal_app
-
-    async with app.router.lifespan_context(app) as state:
+@pytest.fixture
+async def minimal_state(minimal_app: FastAPI) -> AsyncIterator[minimal.State]:
+    """What the minimal app's lifespan yields, while the lifespan runs."""
+    async with minimal_app.router.lifespan_context(minimal_app) as state:
         assert state is not None, "the lifespan yielded no state"
-        pool = state["sessions"].kw["bind"].pool
-        served = LifespanServed(app, cast(Any, state))  # the example's own State
-        async with AsyncClient(
-            # An error is the client's 500, as a server sends it.
-            transport=ASGITransport(served, raise_app_exceptions=False),
-            base_url="http://shop",
-        ) as client:
-            mug = await client.post("/products", json={"sku": "MUG-BLUE"})
-            after_one = pool.checkedout()
-            cup = await client.post("/products", json={"sku": "CUP-RED"})
-            after_two = pool.checkedout()
-            count = await client.get("/products/count")
-            after_read = pool.checkedout()
+        yield cast(minimal.State, state)
+
+
+async def test_the_pages_minimal_app_reads_what_it_committed_and_frees_each_session(
+    minimal_app: FastAPI, minimal_state: minimal.State
+) -> None:
+    pool = minimal_state["sessions"].kw["bind"].pool
+    # The example's own State, where LifespanServed expects the service's.
+    served = LifespanServed(minimal_app, cast(Any, minimal_state))
+    async with AsyncClient(
+        # An error is the client's 500, as a server sends it.
+        transport=ASGITransport(served, raise_app_exceptions=False),
+        base_url="http://shop",
+    ) as client:
+        mug = await client.post("/products", json={"sku": "MUG-BLUE"})
+        after_one = pool.checkedout()
+        cup = await client.post("/products", json={"sku": "CUP-RED"})
+        after_two = pool.checkedout()
+        count = await client.get("/products/count")
+        after_read = pool.checkedout()
 
     # 201 with the id read after the commit (MissingGreenlet, a 500, with
     # expire_on_commit=True); each response sent, its session's connection
@@ -119,47 +124,41 @@ async def test_the_pages_minimal_app_reads_what_it_committed_and_frees_each_sess
 
 
 async def test_a_session_closed_without_commit_keeps_nothing_it_wrote(
-    minimal_app: FastAPI,
+    minimal_state: minimal.State,
 ) -> None:
-    app = minimal_app
-
-    async with app.router.lifespan_context(app) as state:
-        assert state is not None, "the lifespan yielded no state"
-        sessions = state["sessions"]
-        # The page's get_db, as FastAPI drives it for a handler that writes,
-        # sends the INSERT, then raises before it commits.
-        request = cast(Any, SimpleNamespace(state=SimpleNamespace(sessions=sessions)))
-        dependency = cast(AsyncGenerator[AsyncSession], minimal.get_db(request))
-        db = await anext(dependency)
-        db.add(minimal.Product(sku="PLATE-WHITE"))
-        await db.flush()
-        with pytest.raises(RuntimeError):
-            await dependency.athrow(RuntimeError("the handler failed"))
-        async with sessions() as reader:
-            count = await reader.scalar(
-                sqlalchemy.select(sqlalchemy.func.count()).select_from(minimal.Product)
-            )
+    sessions = minimal_state["sessions"]
+    # The page's get_db, as FastAPI drives it for a handler that writes,
+    # sends the INSERT, then raises before it commits.
+    request = cast(Any, SimpleNamespace(state=SimpleNamespace(sessions=sessions)))
+    dependency = cast(AsyncGenerator[AsyncSession], minimal.get_db(request))
+    db = await anext(dependency)
+    db.add(minimal.Product(sku="PLATE-WHITE"))
+    await db.flush()
+    with pytest.raises(RuntimeError):
+        await dependency.athrow(RuntimeError("the handler failed"))
+    async with sessions() as reader:
+        count = await reader.scalar(
+            sqlalchemy.select(sqlalchemy.func.count()).select_from(minimal.Product)
+        )
 
     assert count == 0
     assert "A session closed without `commit()`" in prose(DB_SESSION_PAGE)
 
 
 async def test_a_session_holds_one_object_per_row_however_often_it_is_read(
-    minimal_app: FastAPI,
+    minimal_state: minimal.State,
 ) -> None:
     # The identity map the page names: two reads of a row, one object.
-    async with minimal_app.router.lifespan_context(minimal_app) as state:
-        assert state is not None, "the lifespan yielded no state"
-        async with state["sessions"]() as db:
-            db.add(minimal.Product(sku="BOWL-GREY"))
-            await db.commit()
-            query = sqlalchemy.select(minimal.Product).where(
-                minimal.Product.sku == "BOWL-GREY"
-            )
-            first = await db.scalar(query)
-            again = await db.scalar(query)
-        async with state["sessions"]() as other:
-            elsewhere = await other.scalar(query)
+    async with minimal_state["sessions"]() as db:
+        db.add(minimal.Product(sku="BOWL-GREY"))
+        await db.commit()
+        query = sqlalchemy.select(minimal.Product).where(
+            minimal.Product.sku == "BOWL-GREY"
+        )
+        first = await db.scalar(query)
+        again = await db.scalar(query)
+    async with minimal_state["sessions"]() as other:
+        elsewhere = await other.scalar(query)
 
     assert first is again
     assert elsewhere is not first
