@@ -214,39 +214,25 @@ def hadolint(content: str, scratch: Path) -> None:
     )
 
 
-def compose_file(content: str, scratch: Path) -> None:
-    """Validate against the Compose Specification's JSON schema.
+def _builtin_schema(schema: str, file_name: str) -> Validator:
+    """Parse the block as YAML, then validate it against one of the JSON
+    schemas that ship inside check-jsonschema (each with its licence),
+    pinned by uv.lock: no download at test time."""
 
-    The schema ships inside check-jsonschema (``vendor.compose-spec``, with
-    its licence), pinned by uv.lock: no download at test time.
-    """
-    parse_yaml(content, scratch)
-    path = _write(scratch, "compose.yaml", content)
-    _run(
-        [
-            tool_path("check-jsonschema"),
-            "--builtin-schema",
-            "vendor.compose-spec",
-            str(path),
-        ],
-        scratch,
-    )
+    def validate(content: str, scratch: Path) -> None:
+        parse_yaml(content, scratch)
+        path = _write(scratch, file_name, content)
+        _run(
+            [tool_path("check-jsonschema"), "--builtin-schema", schema, str(path)],
+            scratch,
+        )
+
+    return validate
 
 
-def github_workflow(content: str, scratch: Path) -> None:
-    """Validate a GitHub Actions workflow against its published JSON schema
-    (``vendor.github-workflows``, shipped inside check-jsonschema)."""
-    parse_yaml(content, scratch)
-    path = _write(scratch, "workflow.yml", content)
-    _run(
-        [
-            tool_path("check-jsonschema"),
-            "--builtin-schema",
-            "vendor.github-workflows",
-            str(path),
-        ],
-        scratch,
-    )
+# The Compose Specification's schema, and GitHub Actions' for workflows.
+compose_file = _builtin_schema("vendor.compose-spec", "compose.yaml")
+github_workflow = _builtin_schema("vendor.github-workflows", "workflow.yml")
 
 
 def promql(content: str, _scratch: Path) -> None:
