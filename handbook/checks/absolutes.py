@@ -56,6 +56,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from handbook.content.docs_tree import markdown_pages
 from handbook.content.locations import LocatedError, Location
 from handbook.content.markdown_document import MarkdownDocument, read_document
 from handbook.content.test_ids import check_test_id
@@ -70,10 +71,6 @@ from handbook.content.yaml_nodes import (
 LEDGER_FILE = Path("tests/principles/absolutes.yml")
 PAGES_GLOB = "docs/principles/**/*.md"
 """The principle pages: each starts with YAML front matter."""
-SITE_GLOB = "docs/**/*.md"
-"""Every page of the site, the general ones included, but for :data:`NOT_PAGES`."""
-NOT_PAGES = "docs/_data/"
-"""Data the build reads, excluded from the site (mkdocs.yml's ``exclude_docs``)."""
 KINDS = ("tested", "rule", "not_absolute")
 
 # A word counts on its own, not inside a compound ("read-only", "no-op").
@@ -260,23 +257,12 @@ def principle_pages(repo_root: Path) -> list[str]:
 
 
 def ledger_pages(repo_root: Path) -> list[str]:
-    """Every page whose sentences the ledger answers for: principle and general."""
-    return sorted(
-        page
-        for page in (
-            p.relative_to(repo_root).as_posix() for p in repo_root.glob(SITE_GLOB)
-        )
-        if not page.startswith(NOT_PAGES)
-    )
-
-
-def is_ledger_page(page: str) -> bool:
-    """Whether ``page`` is one :func:`ledger_pages` would list, were it there."""
-    return (
-        page.startswith("docs/")
-        and page.endswith(".md")
-        and not page.startswith(NOT_PAGES)
-    )
+    """Every page whose sentences the ledger answers for, principle and
+    general: the site's hand-written pages (``markdown_pages``)."""
+    return [
+        page.relative_to(repo_root).as_posix()
+        for page in markdown_pages(repo_root / "docs")
+    ]
 
 
 # --- The ledger -----------------------------------------------------------------
@@ -333,8 +319,9 @@ def load_ledger(path: Path, repo_root: Path) -> Ledger:
     entries: list[Entry] = []
     seen: dict[tuple[str, str], Location] = {}
     if "pages" in top:
+        pages = set(ledger_pages(repo_root))
         for page, key, items in mapping_entries(path, top["pages"][1], "'pages'"):
-            if not (repo_root / page).is_file() or not is_ledger_page(page):
+            if page not in pages:
                 raise LocatedError(
                     node_location(path, key), f"{page} is not a page of the site"
                 )
