@@ -145,6 +145,32 @@ async def test_results_show_no_tag_that_is_an_id_without_its_hyphens(
     assert not any(leaked.values()), f"joined IDs shown as tags: {leaked}"
 
 
+# For each tag with a matched word, the gaps between its pieces of text in
+# px: the text before the <mark>, the mark, the text after ("DB-", "POOL").
+GAPS_INSIDE_TAGS = """() => [...document.querySelectorAll('.md-search-result .md-tag')]
+  .filter(tag => tag.querySelector('mark') && tag.offsetParent !== null)
+  .map(tag => {
+    const boxes = [...tag.childNodes].map(node => {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      return range.getBoundingClientRect();
+    }).filter(box => box.width > 0);
+    const gaps = boxes.slice(1).map((box, i) => box.left - boxes[i].right);
+    return [tag.textContent, Math.max(...gaps)];
+  })"""
+
+
+async def test_a_matched_word_in_a_tag_is_shown_without_a_gap(
+    search_page: Page,
+) -> None:
+    # Material lays a tag out as a flex box with a gap between its items, so
+    # a highlighted word in it stood apart from the rest: "DB- POOL".
+    await search(search_page, "connection pool")
+    gaps = dict(await search_page.evaluate(GAPS_INSIDE_TAGS))
+    assert {"DB-POOL", "connection-pool"} <= set(gaps), gaps
+    assert {tag: gap for tag, gap in gaps.items() if gap > 0.5} == {}
+
+
 # What people type when they arrive with a habit, a tool or an error message
 # from elsewhere, and the principle page that answers it.
 SEARCHED_WORDS = {

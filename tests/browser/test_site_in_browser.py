@@ -9,6 +9,7 @@ from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.includes import expand
 from handbook.content.registry import Principle, load_registry
 from handbook.site.lead_pair import fallback_sections, lead_pair
+from tests.browser.search_box import search
 
 REGISTRY = load_registry(DOCS_DIR)
 
@@ -150,3 +151,61 @@ async def test_the_lead_pair_starts_on_the_first_screen(
     box = await code.bounding_box()
     assert box is not None
     assert box["y"] + 40 <= 720, box
+
+
+# Every piece of text shown, with the size it renders at (px), where it is
+# (a code span or block, in an admonition, a table or a collapsible block),
+# and what it says.
+SHOWN_TEXT = """() => {
+  const shown = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode()); ) {
+    const element = node.parentElement;
+    if (!node.textContent.trim() || element.getClientRects().length === 0) continue;
+    if (getComputedStyle(element).visibility === 'hidden') continue;
+    const inside = ['code', 'pre', '.admonition', 'table', 'details', '.pbp-aliases']
+      .filter(selector => element.closest(selector));
+    shown.push([parseFloat(getComputedStyle(element).fontSize), inside,
+                node.textContent.trim().slice(0, 40)]);
+  }
+  return shown;
+}"""
+# The pages with the site's smallest text: the print page holds every
+# principle's (admonitions, tables, aliases), the data pages are tables and
+# collapsible blocks with code in them, the reference is mkdocstrings'.
+SMALL_TEXT_PAGES = [
+    "print/",
+    "benchmarks/",
+    "corrections/",
+    "reference/shop.orders.router/",
+]
+LEGIBLE_PX = 12  # the smallest size Lighthouse counts as legible on a phone
+
+
+async def test_no_text_on_a_phone_is_smaller_than_12_px(
+    phone: Page, site_url: str
+) -> None:
+    shown: dict[str, list[tuple[float, list[str], str]]] = {}
+    for url in SMALL_TEXT_PAGES:
+        await phone.goto(site_url + url, wait_until="networkidle")
+        shown[url] = await phone.evaluate(SHOWN_TEXT)
+    # A search's results, with the tags of each page.
+    await phone.get_by_role("button", name="Search", exact=True).click()
+    await search(phone, "connection pool")
+    shown["search results"] = await phone.evaluate(SHOWN_TEXT)
+
+    # Material sets code at .85em: what the page shows must hold code in
+    # each smaller setting, or this test checks nothing there.
+    places = {
+        tuple(inside) for texts in shown.values() for _, inside, _ in texts if inside
+    }
+    for setting in ([".admonition"], ["table"], ["details"], [".pbp-aliases"]):
+        assert any(
+            "code" in place and set(setting) <= set(place) for place in places
+        ), setting
+    assert any({"pre", "details"} <= set(place) for place in places)
+    small = {
+        url: sorted({(size, text) for size, _, text in texts if size < LEGIBLE_PX})
+        for url, texts in shown.items()
+    }
+    assert {url: texts for url, texts in small.items() if texts} == {}
