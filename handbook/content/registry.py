@@ -287,11 +287,13 @@ def _short_name(fields: _Fields) -> str:
 
 
 # A sentence ends inside the text: . ! or ? (perhaps closed by a quote or a
-# bracket), a space, then a capital, a quote, a bracket or code; not after
-# e.g., i.e. or vs. A second sentence that starts in lower case or with a
-# digit is not caught: it cannot be told from an abbreviation.
+# bracket), then a space, whatever follows: a second sentence may start in
+# lower case, with a digit or with code. The stops that end no sentence are
+# those of e.g., i.e., vs., etc. and an ellipsis ("Mapped[...] and"); any
+# other abbreviation is refused, and the message says which are allowed.
 _INNER_SENTENCE_END = re.compile(
-    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?][\"'\u2019\u201d)\]]*\s+(?=[A-Z\"\u201c(`])"
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\betc)(?<!\.\.)"
+    r"[.!?][\"'\u2019\u201d)\]]*\s+(?=\S)"
 )
 
 
@@ -300,7 +302,9 @@ def _summary(fields: _Fields) -> str:
     value = " ".join(_text(fields, "summary").split())
     if not value.endswith(".") or _INNER_SENTENCE_END.search(value):
         raise fields.fail(
-            "summary", "the summary is one sentence ending with a full stop"
+            "summary",
+            "the summary is one sentence ending with a full stop (a stop inside"
+            " it ends a sentence, except in e.g., i.e., vs., etc. and ...)",
         )
     return value
 

@@ -1,5 +1,6 @@
 """The registry: stable IDs, complete front matter, nothing published is lost."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -172,6 +173,16 @@ def test_a_page_missing_a_field_fails(docs_copy: Path, field: str) -> None:
             "Index every foreign key. Check the plan with EXPLAIN.",
             "one sentence ending with a full stop",
         ),
+        (
+            "summary",
+            "Index every foreign key. then check the plan with EXPLAIN.",
+            "one sentence ending with a full stop",
+        ),
+        (
+            "summary",
+            "Index every foreign key! 3 of 4 joins use one.",
+            "one sentence ending with a full stop",
+        ),
         ("title", "Orders are never lost.", "a statement without a final full stop"),
     ],
     ids=[
@@ -183,6 +194,8 @@ def test_a_page_missing_a_field_fails(docs_copy: Path, field: str) -> None:
         "short name",
         "no stop",
         "two sentences",
+        "a second sentence in lower case",
+        "a second sentence starting with a digit",
         "title with a stop",
     ],
 )
@@ -198,6 +211,28 @@ def test_a_bad_field_value_names_its_line(
     page.write_text("".join(lines))
     with pytest.raises(LocatedError, match=rf"{page.name}:{number}: .*{message}"):
         load_registry(docs_copy)
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Index each foreign key, e.g. orders.user_id, in its migration.",
+        "Index each foreign key, i.e. every column a join reads.",
+        "Index a foreign key vs. scan its table on every join.",
+        "Index foreign keys, unique columns, etc. in the migration.",
+        "Declare columns with Mapped[...] and mapped_column(...) types.",
+    ],
+)
+def test_a_summary_may_hold_the_allowed_abbreviations_and_an_ellipsis(
+    docs_copy: Path, summary: str
+) -> None:
+    page = _first_page(docs_copy)
+    text = re.sub(
+        r"(?m)^summary: .*$", lambda _: f"summary: {summary}", page.read_text()
+    )
+    page.write_text(text)
+    loaded = load_registry(docs_copy)
+    assert summary in {principle.summary for principle in loaded.principles}
 
 
 def test_short_names_are_two_to_four_words_and_tell_principles_apart(
