@@ -7,6 +7,7 @@ against the real tool, library or service.
 import inspect
 import warnings
 from collections.abc import AsyncGenerator, AsyncIterator
+from importlib import metadata
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -16,6 +17,8 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.util.concurrency import in_greenlet
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.fences import find_fences
@@ -200,6 +203,36 @@ async def test_the_pages_dont_commits_the_product_and_answers_500(
     page = prose(DB_SESSION_PAGE)
     assert "`test_the_pages_dont_commits_the_product_and_answers_500`" in page
     assert "the client gets a 500 for a request that succeeded" in page
+
+
+async def test_an_expired_attribute_loads_only_inside_the_sessions_greenlet(
+    minimal_state: minimal.State,
+) -> None:
+    async with minimal_state["sessions"]() as db:
+        db.add(minimal.Product(sku="JUG-GREEN"))
+        await db.commit()
+        product = await db.scalar(sqlalchemy.select(minimal.Product))
+        assert product is not None
+        db.expire(product)  # what commit() does with expire_on_commit=True
+
+        # A plain attribute read: no await, no greenlet to wait in.
+        with pytest.raises(MissingGreenlet, match="greenlet_spawn has not been called"):
+            print(product.sku)
+
+        def read_sku(_: Session) -> tuple[str, bool]:
+            # Run by the session inside a greenlet, under its own await.
+            return product.sku, in_greenlet()
+
+        sku, in_a_greenlet = await db.run_sync(read_sku)
+
+    assert (sku, in_a_greenlet) == ("JUG-GREEN", True)
+    assert not in_greenlet()  # the test itself, where the read failed
+    # The greenlet package: what SQLAlchemy's asyncio extra installs.
+    assert any(
+        r.startswith("greenlet") and 'extra == "asyncio"' in r
+        for r in metadata.requires("sqlalchemy") or []
+    )
+    assert "it runs the ORM's synchronous code in a greenlet" in prose(DB_SESSION_PAGE)
 
 
 def test_the_page_shows_how_the_service_hands_its_lifespan_the_settings() -> None:
