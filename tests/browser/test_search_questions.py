@@ -294,6 +294,23 @@ async def test_a_word_from_spring_or_node_finds_its_page(search_page: Page) -> N
     assert not problem, problem
 
 
+async def test_an_annotation_typed_without_its_at_sign_ranks_its_page_first(
+    search_page: Page,
+) -> None:
+    """Typed without its "@", "Transactional" found the pages that say
+    "transaction", not the one whose alias is @Transactional: the index
+    keeps "@" inside a word."""
+    expected = {
+        alias.removeprefix("@").split()[0]: principle.url
+        for principle in REGISTRY.principles
+        for alias in principle.aliases
+        if alias.startswith("@")
+    }
+    assert "Transactional" in expected, expected
+    wrong = await not_ranked_first(search_page, expected)
+    assert not wrong, f"not ranked first (top three shown): {wrong}"
+
+
 async def test_a_new_hires_first_searches_rank_their_answer_first(
     search_page: Page,
 ) -> None:
