@@ -217,6 +217,8 @@ FIRST_ANSWERS = {
     "log every request": "OPS-JSON-LOGS",
     # Ranked the Alembic-to-Atlas page first, a detour for a Django developer.
     "migrations": "DB-MIGRATIONS",
+    # Ranked the pre-commit page first, on the "commit" of its name.
+    "commit transaction": "DB-SESSION",
 }
 
 # Topics the handbook leaves out: the page that says where to look instead.
