@@ -165,6 +165,43 @@ FROM_OTHER_STACKS = {
     "@Valid request body": "STACK-PYDANTIC",
 }
 
+# A Go developer's words for a topic (a newcomer's review of 2026-12-07):
+# most found nothing; "goroutine" ranked the memoize page first, "go mod
+# tidy" the ETag page, "tx.Commit" the quick start ("tx" matched "txt").
+FROM_GO = {
+    "goroutine": "ASYNC-GATHER",
+    "errgroup": "ASYNC-GATHER",
+    "sync.WaitGroup": "ASYNC-GATHER",
+    "context.Context": "OPS-REQUEST-ID",
+    "gin": "STRUCT-DOMAINS",
+    "chi router": "STRUCT-DOMAINS",
+    "gorm": "DB-MODELS",
+    "tx.Commit": "DB-SESSION",
+    "go mod tidy": "UV-ONLY",
+    "go.sum": "UV-ONLY",
+    "golangci-lint": "RUFF-CONFIG",
+    "gofmt": "RUFF-CONFIG",
+    "goimports": "RUFF-CONFIG",
+    "go vet": "RUFF-CONFIG",
+    "go test": "TEST-FUNCTIONAL",
+    "table-driven tests": "TEST-FUNCTIONAL",
+    "testify": "TEST-FUNCTIONAL",
+    "httptest": "TEST-FUNCTIONAL",
+    "sqlmock": "TEST-REAL-DB",
+    "dockertest": "TEST-REAL-DB",
+    "golang-migrate": "DB-MIGRATIONS",
+    "goose": "DB-MIGRATIONS",
+    "viper": "CONFIG-TYPED",
+    "envconfig": "CONFIG-TYPED",
+    "zap": "OPS-JSON-LOGS",
+    "zerolog": "OPS-JSON-LOGS",
+    "logrus": "OPS-JSON-LOGS",
+    "slog": "OPS-JSON-LOGS",
+    "swaggo": "DOC-OPENAPI",
+    "signal.NotifyContext": "OPS-GRACEFUL-SHUTDOWN",
+    "Makefile": "TASK-COMMANDS",
+}
+
 # A new hire's first searches, typed as they come, whose first result must
 # answer them: a reader on a phone opens the first result and reads no
 # further. "business logic" ranked DOC-DOCSTRINGS first, on its tag
@@ -293,6 +330,11 @@ async def test_a_word_from_django_or_flask_finds_its_page(search_page: Page) -> 
 
 async def test_a_word_from_spring_or_node_finds_its_page(search_page: Page) -> None:
     problem = await _not_in_top_three(search_page, _urls(FROM_OTHER_STACKS))
+    assert not problem, problem
+
+
+async def test_a_word_from_go_finds_its_page(search_page: Page) -> None:
+    problem = await _not_in_top_three(search_page, _urls(FROM_GO))
     assert not problem, problem
 
 
