@@ -25,7 +25,9 @@
 //      lunr cannot search for and Material passes on;
 //   5. weighs a word's longer completions below the word itself when the
 //      index has the word, so "def" is def before it is "default";
-//   6. looks the query's words up joined as well, boosted, among the IDs
+//   6. matches an annotation typed without its "@" ("Transactional" finds
+//      the alias "@Transactional"), as one of the word's forms;
+//   7. looks the query's words up joined as well, boosted, among the IDs
 //      only: a principle's ID is indexed as one word too ("dbmigrations",
 //      from the page's tags), so "DB-MIGRATIONS", split at the hyphen into
 //      words its neighbours share, still ranks its own page first, while
@@ -229,9 +231,11 @@
         return;
       }
       var matches = matchingWords(index, word, prefix);
-      var forms = familyOf(index, word).filter(function (term) {
-        return prefix ? term.indexOf(word) !== 0 : term !== word;
-      });
+      var forms = familyOf(index, word)
+        .filter(function (term) {
+          return prefix ? term.indexOf(word) !== 0 : term !== word;
+        })
+        .concat(annotationOf(index, word));
       var longer = prefix ? longerWords(index, word, matches) : [];
       if (longer.length && clause.presence === lunr.Query.presence.OPTIONAL) {
         exactly(clause, word, [word].concat(forms, familyOf(index, word)));
@@ -248,6 +252,15 @@
     completions.forEach(function (clause) {
       query.clause(clause);
     });
+  }
+
+  // The annotation a word names, as the index has it: "@" does not split
+  // words (mkdocs.yml's separator), so "@transactional", an alias, is one
+  // word, and "Transactional" typed without the "@" matched nothing of it.
+  // Matched as one of the word's forms, it weighs as much as the word.
+  function annotationOf(index, word) {
+    var annotation = "@" + word;
+    return word.charAt(0) !== "@" && annotation in index.invertedIndex ? [annotation] : [];
   }
 
   // A word the index has, typed whole, is most likely what the reader means:

@@ -9,6 +9,7 @@ and ``principles.json`` carries it (``coverage_record``).
 from typing import Any
 
 from handbook.checker.registry import RULES, rules_for
+from handbook.checker.rules import Stage
 
 NOT_MACHINE_CHECKED = {
     "ASYNC-GATHER": "whether two awaits are independent is a judgment about data flow, and a TaskGroup that shares a session fails only against a real database, in a test",
@@ -52,12 +53,25 @@ def checked_by_markdown(principle_id: str, checker_page: str) -> str:
     if not rules:
         reason = NOT_MACHINE_CHECKED.get(principle_id, "no rule yet")
         return f"{checker} not machine-checked: {reason}."
-    stages = sorted({r.stage for r in rules})
+    stages = sorted({r.stage for r in rules}, key=list(STAGE_GLOSS).index)
     stage_words = f"{' and '.join(stages)} stage{'s' if len(stages) > 1 else ''}"
+    glosses = "; ".join(
+        f"{stage} {STAGE_GLOSS[stage]}" if len(stages) > 1 else STAGE_GLOSS[stage]
+        for stage in stages
+    )
     return (
         f"{checker} {checked_by_tools(principle_id)} "
-        f"([{stage_words}]({checker_page}#two-stages))."
+        f"([{stage_words}]({checker_page}#two-stages): {glosses})."
     )
+
+
+STAGE_GLOSS: dict[Stage, str] = {
+    "static": "reads files only, fast enough for pre-commit",
+    "ci": "imports the app or runs the slower linters",
+}
+"""What each stage does, in the words of the checker's page, said beside the
+stage's name: a newcomer to the checker reads what "static stage" means
+without following the link."""
 
 
 def checked_by_tools(principle_id: str) -> str | None:

@@ -165,6 +165,43 @@ FROM_OTHER_STACKS = {
     "@Valid request body": "STACK-PYDANTIC",
 }
 
+# A Go developer's words for a topic (a newcomer's review of 2026-12-07):
+# most found nothing; "goroutine" ranked the memoize page first, "go mod
+# tidy" the ETag page, "tx.Commit" the quick start ("tx" matched "txt").
+FROM_GO = {
+    "goroutine": "ASYNC-GATHER",
+    "errgroup": "ASYNC-GATHER",
+    "sync.WaitGroup": "ASYNC-GATHER",
+    "context.Context": "OPS-REQUEST-ID",
+    "gin": "STRUCT-DOMAINS",
+    "chi router": "STRUCT-DOMAINS",
+    "gorm": "DB-MODELS",
+    "tx.Commit": "DB-SESSION",
+    "go mod tidy": "UV-ONLY",
+    "go.sum": "UV-ONLY",
+    "golangci-lint": "RUFF-CONFIG",
+    "gofmt": "RUFF-CONFIG",
+    "goimports": "RUFF-CONFIG",
+    "go vet": "RUFF-CONFIG",
+    "go test": "TEST-FUNCTIONAL",
+    "table-driven tests": "TEST-FUNCTIONAL",
+    "testify": "TEST-FUNCTIONAL",
+    "httptest": "TEST-FUNCTIONAL",
+    "sqlmock": "TEST-REAL-DB",
+    "dockertest": "TEST-REAL-DB",
+    "golang-migrate": "DB-MIGRATIONS",
+    "goose": "DB-MIGRATIONS",
+    "viper": "CONFIG-TYPED",
+    "envconfig": "CONFIG-TYPED",
+    "zap": "OPS-JSON-LOGS",
+    "zerolog": "OPS-JSON-LOGS",
+    "logrus": "OPS-JSON-LOGS",
+    "slog": "OPS-JSON-LOGS",
+    "swaggo": "DOC-OPENAPI",
+    "signal.NotifyContext": "OPS-GRACEFUL-SHUTDOWN",
+    "Makefile": "TASK-COMMANDS",
+}
+
 # A new hire's first searches, typed as they come, whose first result must
 # answer them: a reader on a phone opens the first result and reads no
 # further. "business logic" ranked DOC-DOCSTRINGS first, on its tag
@@ -217,6 +254,8 @@ FIRST_ANSWERS = {
     "log every request": "OPS-JSON-LOGS",
     # Ranked the Alembic-to-Atlas page first, a detour for a Django developer.
     "migrations": "DB-MIGRATIONS",
+    # Ranked the pre-commit page first, on the "commit" of its name.
+    "commit transaction": "DB-SESSION",
 }
 
 # Topics the handbook leaves out: the page that says where to look instead.
@@ -292,6 +331,28 @@ async def test_a_word_from_django_or_flask_finds_its_page(search_page: Page) -> 
 async def test_a_word_from_spring_or_node_finds_its_page(search_page: Page) -> None:
     problem = await _not_in_top_three(search_page, _urls(FROM_OTHER_STACKS))
     assert not problem, problem
+
+
+async def test_a_word_from_go_finds_its_page(search_page: Page) -> None:
+    problem = await _not_in_top_three(search_page, _urls(FROM_GO))
+    assert not problem, problem
+
+
+async def test_an_annotation_typed_without_its_at_sign_ranks_its_page_first(
+    search_page: Page,
+) -> None:
+    """Typed without its "@", "Transactional" found the pages that say
+    "transaction", not the one whose alias is @Transactional: the index
+    keeps "@" inside a word."""
+    expected = {
+        alias.removeprefix("@").split()[0]: principle.url
+        for principle in REGISTRY.principles
+        for alias in principle.aliases
+        if alias.startswith("@")
+    }
+    assert "Transactional" in expected, expected
+    wrong = await not_ranked_first(search_page, expected)
+    assert not wrong, f"not ranked first (top three shown): {wrong}"
 
 
 async def test_a_new_hires_first_searches_rank_their_answer_first(

@@ -30,8 +30,36 @@ def test_a_machine_checked_principle_names_its_tools_and_codes(
 ) -> None:
     box = _rule_box(built_site, REGISTRY.by_id("DB-BOUND-PARAMS"))
     assert (
-        "principles check: ruff S608; principles sql-from-string (static stage)." in box
+        "principles check: ruff S608; principles sql-from-string "
+        "(static stage: reads files only, fast enough for pre-commit)." in box
     )
+
+
+@pytest.mark.parametrize(
+    ("principle_id", "stages"),
+    [
+        (
+            "STRUCT-DEPENDS",
+            "(static stage: reads files only, fast enough for pre-commit).",
+        ),
+        ("API-ERROR-BODY", "(ci stage: imports the app or runs the slower linters)."),
+        (
+            "API-CURSOR-PAGINATION",
+            "(static and ci stages: static reads files only, fast enough for "
+            "pre-commit; ci imports the app or runs the slower linters).",
+        ),
+    ],
+)
+def test_the_rule_box_says_what_its_stages_do_beside_their_names(
+    built_site: Path, principle_id: str, stages: str
+) -> None:
+    """A newcomer stopped at "static stage": the box says it in passing, in
+    the words of the checker's page, whose tests run both stages."""
+    assert _rule_box(built_site, REGISTRY.by_id(principle_id)).rstrip().endswith(stages)
+    checker_page = " ".join((DOCS_DIR / "checker.md").read_text().split())
+    assert "`--stage static` (the default) reads files only" in checker_page
+    assert "It is fast enough for pre-commit." in checker_page
+    assert "the app's OpenAPI document (it imports the app)" in checker_page
 
 
 def test_a_principle_no_rule_checks_says_so_and_why(built_site: Path) -> None:

@@ -41,13 +41,11 @@ async def test_the_source_session_fixture_expires_objects_on_commit(
     # --8<-- [end:expired-after-commit]
 
 
-# --8<-- [start:source-get-db]
 async def test_a_session_that_expires_on_commit_breaks_the_response(
     settings: Settings, connection: AsyncConnection, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app: FastAPI = create_app(settings)
 
-    # --8<-- [start:lead-source-get-db]
     async def source_get_db() -> AsyncIterator[AsyncSession]:
         # The source's get_db: AsyncSession(...) with its defaults.
         async with AsyncSession(
@@ -68,8 +66,6 @@ async def test_a_session_that_expires_on_commit_breaks_the_response(
 
     assert response.status_code == 500  # committed, then the response failed
     assert response.json()["error"]["code"] == "internal_server_error"
-    # --8<-- [end:lead-source-get-db]
-    # --8<-- [end:source-get-db]
     # The request did succeed: the user is in the table (the service's
     # commit() released its savepoint), and the 500 is the expired user.
     assert await connection.scalar(select(func.count()).select_from(User)) == 1

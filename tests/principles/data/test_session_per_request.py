@@ -7,6 +7,7 @@ against the real tool, library or service.
 import inspect
 import warnings
 from collections.abc import AsyncGenerator, AsyncIterator
+from importlib import metadata
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -14,13 +15,17 @@ import pytest
 import sqlalchemy
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.util.concurrency import in_greenlet
 
 from handbook.content.docs_tree import DOCS_DIR
 from handbook.content.fences import find_fences
 from shop.core.config import Settings
 from shop.core.main import create_app
 from tests.principles.data.examples import session_per_request as minimal
+from tests.principles.data.examples import session_with_defaults as with_defaults
 from tests.support.pages import prose
 from tests.support.shop_fixtures import (
     MIGRATIONS_DIR,
@@ -76,14 +81,20 @@ async def test_the_apps_own_sessions_keep_committed_objects_readable(
 
 
 @pytest.fixture
-async def minimal_app(create_database: DatabaseFactory) -> FastAPI:
-    """The page's minimal app, on a database of its own with its table."""
+async def products_database(create_database: DatabaseFactory) -> str:
+    """A database of its own with the page's minimal table, for its apps."""
     url = await create_database()
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(minimal.Base.metadata.create_all)
     await engine.dispose()
-    return minimal.create_app(url)
+    return url
+
+
+@pytest.fixture
+def minimal_app(products_database: str) -> FastAPI:
+    """The page's minimal app (its Do)."""
+    return minimal.create_app(products_database)
 
 
 @pytest.fixture
@@ -163,6 +174,65 @@ async def test_a_session_holds_one_object_per_row_however_often_it_is_read(
     assert first is again
     assert elsewhere is not first
     assert "its identity map (one object per row" in prose(DB_SESSION_PAGE)
+
+
+async def test_the_pages_dont_commits_the_product_and_answers_500(
+    products_database: str,
+) -> None:
+    """The Don't: the minimal app with the source's get_db."""
+    app = with_defaults.create_app(products_database)
+    async with app.router.lifespan_context(app) as state:
+        assert state is not None, "the lifespan yielded no state"
+        served = LifespanServed(app, cast(Any, state))
+        async with AsyncClient(
+            transport=ASGITransport(served, raise_app_exceptions=False),
+            base_url="http://shop",
+        ) as client:
+            response = await client.post("/products", json={"sku": "MUG-BLUE"})
+        assert response.status_code == 500
+        # The same request again, the error raised instead of sent: what failed.
+        async with AsyncClient(
+            transport=ASGITransport(served), base_url="http://shop"
+        ) as client:
+            with pytest.raises(MissingGreenlet):
+                await client.post("/products", json={"sku": "CUP-RED"})
+        async with AsyncSession(state["engine"]) as reader:
+            saved = (await reader.scalars(sqlalchemy.select(minimal.Product.sku))).all()
+
+    assert sorted(saved) == ["CUP-RED", "MUG-BLUE"]  # both committed
+    page = prose(DB_SESSION_PAGE)
+    assert "`test_the_pages_dont_commits_the_product_and_answers_500`" in page
+    assert "the client gets a 500 for a request that succeeded" in page
+
+
+async def test_an_expired_attribute_loads_only_inside_the_sessions_greenlet(
+    minimal_state: minimal.State,
+) -> None:
+    async with minimal_state["sessions"]() as db:
+        db.add(minimal.Product(sku="JUG-GREEN"))
+        await db.commit()
+        product = await db.scalar(sqlalchemy.select(minimal.Product))
+        assert product is not None
+        db.expire(product)  # what commit() does with expire_on_commit=True
+
+        # A plain attribute read: no await, no greenlet to wait in.
+        with pytest.raises(MissingGreenlet, match="greenlet_spawn has not been called"):
+            print(product.sku)
+
+        def read_sku(_: Session) -> tuple[str, bool]:
+            # Run by the session inside a greenlet, under its own await.
+            return product.sku, in_greenlet()
+
+        sku, in_a_greenlet = await db.run_sync(read_sku)
+
+    assert (sku, in_a_greenlet) == ("JUG-GREEN", True)
+    assert not in_greenlet()  # the test itself, where the read failed
+    # The greenlet package: what SQLAlchemy's asyncio extra installs.
+    assert any(
+        r.startswith("greenlet") and 'extra == "asyncio"' in r
+        for r in metadata.requires("sqlalchemy") or []
+    )
+    assert "it runs the ORM's synchronous code in a greenlet" in prose(DB_SESSION_PAGE)
 
 
 def test_the_page_shows_how_the_service_hands_its_lifespan_the_settings() -> None:

@@ -1,17 +1,20 @@
 """Evidence for STRUCT-DEPENDS: one session per request, however many dependencies ask."""
 
 import asyncio
+import inspect
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 import pytest
 from fastapi import Depends, FastAPI, Header, Security, params
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Message, Receive, Scope, Send
 
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.database import get_db
@@ -88,6 +91,142 @@ async def test_a_dependency_asked_for_another_way_runs_again_in_the_request(
     assert (
         "however many others ask for it the same way (with the same `scope=` "
         "and the same security scopes)" in prose(PAGE)
+    )
+
+
+# A dependency function and a route, each with the marker as a default value.
+DEFAULT_VALUE_FORM = """\
+from fastapi import APIRouter, Depends
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shop.core.database import get_db
+from shop.users.models import User
+
+router = APIRouter()
+
+
+async def get_users_session(db: AsyncSession = Depends(get_db)) -> AsyncSession:
+    return db
+
+
+@router.get("/users/count")
+async def count_users(db: AsyncSession = Depends(get_db)) -> int:
+    return await db.scalar(select(func.count()).select_from(User)) or 0
+"""
+ANNOTATED_FORM = DEFAULT_VALUE_FORM.replace(
+    "db: AsyncSession = Depends(get_db)", "db: Annotated[AsyncSession, Depends(get_db)]"
+).replace("from fastapi", "from typing import Annotated\n\nfrom fastapi", 1)
+
+
+async def test_annotated_keeps_the_type_and_carries_the_marker_fastapi_reads() -> None:
+    namespace: dict[str, Any] = {}
+    exec(ANNOTATED_FORM, namespace)  # noqa: S102 - the page's form, as written
+    get_users_session = namespace["get_users_session"]
+
+    assert get_type_hints(get_users_session)["db"] is AsyncSession
+    [marker] = get_type_hints(get_users_session, include_extras=True)["db"].__metadata__
+    assert isinstance(marker, params.Depends)
+    assert marker.dependency is get_db
+    # Called directly, it needs its session, as any function would.
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        await get_users_session()
+    assert "is an `AsyncSession`, and FastAPI reads the `Depends(get_db)`" in prose(
+        PAGE
+    )
+
+
+async def test_the_default_value_form_hands_a_direct_call_the_marker() -> None:
+    namespace: dict[str, Any] = {}
+    exec(DEFAULT_VALUE_FORM, namespace)  # noqa: S102 - the form the page warns of
+
+    assert isinstance(await namespace["get_users_session"](), params.Depends)
+    assert "gets the marker instead of a session" in prose(PAGE)
+
+
+RUFF = [sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated"]
+
+
+def test_ruff_fast002_reports_the_default_value_form_in_routes_only(
+    tmp_path: Path,
+) -> None:
+    def fast002(source: str) -> list[str]:
+        module = tmp_path / "dependencies.py"
+        module.write_text(source)
+        result = subprocess.run(
+            [*RUFF, "--select", "FAST002", "--output-format", "concise", str(module)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return [line for line in result.stdout.splitlines() if "FAST002" in line]
+
+    [finding] = fast002(DEFAULT_VALUE_FORM)
+    route_line = DEFAULT_VALUE_FORM.splitlines().index(
+        "async def count_users(db: AsyncSession = Depends(get_db)) -> int:"
+    )
+    assert (
+        f"dependencies.py:{route_line + 1}:" in finding
+    )  # the route, not the function
+    assert fast002(ANNOTATED_FORM) == []
+    assert "FAST002 reports that form in route handlers (not in the dependency" in (
+        prose(PAGE)
+    )
+
+
+async def test_a_yield_dependency_finishes_after_the_response_is_sent() -> None:
+    events: list[str] = []
+
+    async def open_session() -> AsyncIterator[str]:
+        events.append("opened")
+        yield "session-1"
+        events.append("closed")
+
+    async def get_users(db: Annotated[str, Depends(open_session)]) -> str:
+        return db
+
+    app = FastAPI()
+
+    @app.get("/checkout")
+    async def checkout(
+        users: Annotated[str, Depends(get_users)],
+        db: Annotated[str, Depends(open_session)],
+    ) -> list[str]:
+        events.append("handled")
+        return [users, db]
+
+    async def server(scope: Scope, receive: Receive, send: Send) -> None:
+        async def sending(message: Message) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                events.append("sent")
+
+        await app(scope, receive, sending)
+
+    transport = ASGITransport(app=server)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        response = await client.get("/checkout")
+
+    assert response.json() == ["session-1", "session-1"]
+    assert events == ["opened", "handled", "sent", "closed"]
+    # What runs after the service's get_db yields is what closes the session.
+    assert "as session:\n        yield session\n" in inspect.getsource(get_db)
+    assert "runs the rest, which closes the session, once the response is sent" in (
+        prose(PAGE)
+    )
+
+
+async def test_header_reads_the_parameter_from_the_request_header() -> None:
+    transport = ASGITransport(app=global_state_app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        ada = await client.get("/orders", headers={"X-User": "ada"})
+        nobody = await client.get("/orders")
+
+    assert ada.json() == {"orders_of": "ada"}
+    assert nobody.status_code == 422
+    assert nobody.json()["detail"][0]["loc"] == ["header", "x-user"]
+    assert "which Header() tells FastAPI to read from the X-User header" in (
+        inspect.getsource(list_orders)
     )
 
 
@@ -180,6 +319,7 @@ global_state_app = FastAPI()
 
 @global_state_app.get("/orders")
 async def list_orders(x_user: Annotated[str, Header()]) -> dict[str, str | None]:
+    # x_user: a str, which Header() tells FastAPI to read from the X-User header.
     global current_user
     current_user = x_user
     await asyncio.sleep(0.1)  # the database query; other requests run meanwhile

@@ -1,0 +1,80 @@
+"""Known problems the rule catalogue states, each shown by a run."""
+
+from pathlib import Path
+
+import pytest
+
+from handbook.checker.registry import RULES
+from tests.checker.checker_support import check, git_repository
+
+PYPROJECT = """\
+[project]
+name = "shop"
+version = "0.1.0"
+requires-python = ">=3.12"
+
+[tool.principles]
+select = ["STRUCT-DEPENDS", "API-FIELD-DEFAULTS"]
+"""
+
+# A dependency function and the route that uses it, each taking its session
+# as a default value: the form FAST002 asks to write with Annotated.
+USERS = """\
+from fastapi import APIRouter, Depends
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.database import get_db
+
+router = APIRouter()
+
+
+class UserService:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+
+async def get_user_service(db: AsyncSession = Depends(get_db)) -> UserService:
+    return UserService(db)
+
+
+@router.get("/users/count")
+async def count_users(service: UserService = Depends(get_user_service)) -> int:
+    return 0
+"""
+
+
+@pytest.fixture
+def default_value_dependencies(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    (root / "app" / "users.py").write_text(USERS, encoding="utf-8")
+    git_repository(root)
+    return root
+
+
+def test_fast002_reports_the_route_and_not_the_dependency_function(
+    default_value_dependencies: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run = check(
+        default_value_dependencies,
+        "--format",
+        "json",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+
+    found = sorted((f["code"], f["line"]) for f in run.report["findings"])
+    route = USERS.splitlines().index('@router.get("/users/count")') + 2
+    # Only the route's Depends(): B008 leaves FastAPI's declarations to
+    # FAST002, which reads route handlers only.
+    assert found == [("FAST002", route)]
+    problems = {
+        (rule.principle_id, rule.code): rule.known_problems
+        for rule in RULES
+        if rule.known_problems
+    }
+    assert "dependency function" in problems["STRUCT-DEPENDS", "FAST002"]
+    assert "dependency function" in problems["API-FIELD-DEFAULTS", "B008"]
