@@ -25,6 +25,13 @@ TEST_CASES = {
     "unittest.IsolatedAsyncioTestCase",
     "unittest.case.TestCase",
 }
+# FastAPI's parameter markers: as a default value, a direct call of the
+# function (a script, a test) gets the marker instead of a value.
+MARKERS = {
+    f"{module}.{name}"
+    for module in ("fastapi", "fastapi.params", "fastapi.param_functions")
+    for name in ("Depends", "Security", "Query", "Path", "Header", "Cookie", "Body", "Form", "File")
+}  # fmt: skip
 DELETES = {"sqlalchemy.delete", "sqlmodel.delete", "sqlalchemy.sql.expression.delete"}
 
 ENVIRON = own(
@@ -38,6 +45,11 @@ GLOBAL_STATE = own(
     "module-level-state",
     "An engine, session factory, session or settings object created at module level, or a global statement, in service code.",
     applies_to=SERVICE,
+)
+DEPENDENCY_DEFAULT = own(
+    "STRUCT-DEPENDS",
+    "dependency-as-default",
+    "A function parameter whose default value is Depends(), Query() or another FastAPI marker, outside a route handler (FAST002 reports those).",
 )
 FIELD_DEFAULT = own(
     "API-FIELD-DEFAULTS",
@@ -116,6 +128,41 @@ def module_level_state(module: PyModule, project: Project) -> Iterator[Hit]:
                 inner,
                 f"global {', '.join(inner.names)}: pass state through Depends or app.state",
             )
+
+
+def _parameters_with_defaults(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> Iterator[tuple[ast.arg, ast.expr]]:
+    """Each parameter that has a default, with it (positional defaults
+    belong to the last positional parameters)."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    yield from zip(
+        positional[len(positional) - len(arguments.defaults) :],
+        arguments.defaults,
+        strict=True,
+    )
+    for parameter, default in zip(
+        arguments.kwonlyargs, arguments.kw_defaults, strict=True
+    ):
+        if default is not None:
+            yield parameter, default
+
+
+@check(DEPENDENCY_DEFAULT, defers_to=("FAST002",))
+def dependency_as_default(module: PyModule, project: Project) -> Iterator[Hit]:
+    # ruff's FAST002 reports this form in route handlers only, and B008
+    # leaves FastAPI's markers alone: a dependency function written so
+    # passed both. On a route's line FAST002's finding stands for this one.
+    for function in module.functions():
+        for parameter, default in _parameters_with_defaults(function):
+            if isinstance(default, ast.Call) and module.called(default) in MARKERS:
+                marker = ast.unparse(default)
+                yield (
+                    parameter,
+                    f"{parameter.arg} defaults to {marker}: a direct call of {function.name}() gets the marker, "
+                    f"not a value; declare it as Annotated[..., {marker}]",
+                )
 
 
 @check(FIELD_DEFAULT, defers_to=("B008", "RUF009"))

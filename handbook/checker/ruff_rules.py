@@ -39,11 +39,11 @@ RULES = (
     _rule("DB-BOUND-PARAMS", "S608", "SQL built with string formatting or concatenation."),
     _rule("DOC-OPENAPI", "FAST001", "A route's response_model repeats its return type, so the two can drift."),
     _rule("STRUCT-DEPENDS", "FAST002", "A FastAPI dependency declared as a default value instead of with Annotated.",
-          known_problems="Reads route handlers only: a dependency function that takes Depends() as a default value passes."),
+          known_problems="Reads route handlers only: the checker's own dependency-as-default reports the dependency functions."),
     _rule("API-REST", "FAST003", "A path parameter the route's function does not take."),
     _rule("API-FIELD-DEFAULTS", "B006", "A mutable default argument (a list, dict or set shared by every call)."),
     _rule("API-FIELD-DEFAULTS", "B008", "A function call in a default argument, evaluated once at import.",
-          known_problems="FastAPI's Depends(), Query() and the like are left out: FAST002 reports them in route handlers, asking for Annotated; in a dependency function neither rule does."),
+          known_problems="FastAPI's Depends(), Query() and the like are left out: FAST002 reports them in route handlers and dependency-as-default elsewhere, each asking for Annotated."),
     _rule("PERF-MEMOIZE", "B019", "functools.cache or lru_cache on a method, which keeps every instance alive."),
     *(
         _rule("DOC-TYPE-HINTS", code, checks)

@@ -53,7 +53,7 @@ def default_value_dependencies(tmp_path: Path) -> Path:
     return root
 
 
-def test_fast002_reports_the_route_and_not_the_dependency_function(
+def test_fast002_reports_the_route_and_an_own_rule_the_dependency_function(
     default_value_dependencies: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -67,14 +67,21 @@ def test_fast002_reports_the_route_and_not_the_dependency_function(
     )
 
     found = sorted((f["code"], f["line"]) for f in run.report["findings"])
-    route = USERS.splitlines().index('@router.get("/users/count")') + 2
-    # Only the route's Depends(): B008 leaves FastAPI's declarations to
-    # FAST002, which reads route handlers only.
-    assert found == [("FAST002", route)]
+    lines = USERS.splitlines()
+    route = lines.index('@router.get("/users/count")') + 2
+    dependency = next(
+        number
+        for number, line in enumerate(lines, start=1)
+        if line.startswith("async def get_user_service(")
+    )
+    # B008 leaves FastAPI's declarations to FAST002, which reads route
+    # handlers only: the checker's own rule reports the dependency function,
+    # and not the route a second time.
+    assert found == [("FAST002", route), ("dependency-as-default", dependency)]
     problems = {
         (rule.principle_id, rule.code): rule.known_problems
         for rule in RULES
         if rule.known_problems
     }
-    assert "dependency function" in problems["STRUCT-DEPENDS", "FAST002"]
-    assert "dependency function" in problems["API-FIELD-DEFAULTS", "B008"]
+    assert "dependency-as-default" in problems["STRUCT-DEPENDS", "FAST002"]
+    assert "dependency-as-default" in problems["API-FIELD-DEFAULTS", "B008"]

@@ -19,6 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.database import get_db
 from shop.users.router import update_me
+from tests.checker.checker_support import check, git_repository
 from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "structure" / "dependency-injection.md"
@@ -114,6 +115,15 @@ async def get_users_session(db: AsyncSession = Depends(get_db)) -> AsyncSession:
 async def count_users(db: AsyncSession = Depends(get_db)) -> int:
     return await db.scalar(select(func.count()).select_from(User)) or 0
 """
+CHECKED_PROJECT = """\
+[project]
+name = "shop"
+version = "0.1.0"
+requires-python = ">=3.12"
+
+[tool.principles]
+select = ["STRUCT-DEPENDS"]
+"""
 ANNOTATED_FORM = DEFAULT_VALUE_FORM.replace(
     "db: AsyncSession = Depends(get_db)", "db: Annotated[AsyncSession, Depends(get_db)]"
 ).replace("from fastapi", "from typing import Annotated\n\nfrom fastapi", 1)
@@ -171,6 +181,33 @@ def test_ruff_fast002_reports_the_default_value_form_in_routes_only(
     assert fast002(ANNOTATED_FORM) == []
     assert "FAST002 reports that form in route handlers (not in the dependency" in (
         prose(PAGE)
+    )
+
+
+def test_the_handbooks_checker_reports_the_form_in_the_dependency_function(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = tmp_path / "shop"
+    (project / "app").mkdir(parents=True)
+    (project / "pyproject.toml").write_text(CHECKED_PROJECT)
+    (project / "app" / "users.py").write_text(DEFAULT_VALUE_FORM)
+    git_repository(project)
+
+    run = check(project, "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
+
+    lines = DEFAULT_VALUE_FORM.splitlines()
+    function = lines.index(
+        "async def get_users_session(db: AsyncSession = Depends(get_db)) -> AsyncSession:"
+    )
+    route = lines.index(
+        "async def count_users(db: AsyncSession = Depends(get_db)) -> int:"
+    )
+    found = {(f["code"], f["line"]) for f in run.report["findings"]}
+    assert found == {("dependency-as-default", function + 1), ("FAST002", route + 1)}
+    assert "the handbook's checker reports it in the dependency functions too" in prose(
+        PAGE
     )
 
 
