@@ -186,6 +186,24 @@ def test_a_misspelt_key_in_dotenv_is_an_error(tmp_path: Path) -> None:
         Settings()
 
 
+def test_a_misspelt_environment_variable_is_not_read_and_its_setting_keeps_its_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pydantic-settings reads the variables of the fields it declares, and no
+    # others: METRIC_PORT is not an error, and the metrics listener is off.
+    # What .env.example and the README say next to "an unknown key in .env".
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shop")
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("METRIC_PORT", "9464")
+
+    settings = Settings()
+
+    assert settings.metrics_port is None
+    readme = (EXAMPLE.parent / "README.md").read_text()
+    assert "a misspelt environment variable is not read at\nall" in readme
+    assert "a misspelt environment variable is not read at all" in EXAMPLE.read_text()
+
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "snippets" / ".env.example"
 
 
