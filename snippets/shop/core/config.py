@@ -1,10 +1,11 @@
 """Typed application settings, read from the environment and a ``.env`` file."""
 
+import json
 import math
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from urllib import parse
 
 import idna
@@ -17,7 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
 # The value .env.example ships with. It is public, so a service that signs
@@ -260,7 +261,11 @@ class Settings(BaseSettings):
     # --8<-- [end:metrics-listener]
 
     # --8<-- [start:cors-origins]
-    cors_origins: tuple[str, ...] = ()
+    # In the environment, a JSON list: CORS_ORIGINS='["https://shop.example"]'.
+    # NoDecode hands the text to the validator below, which says what to
+    # write when it is not one; pydantic-settings' own error names the
+    # field and a JSONDecodeError, not the fix.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # --8<-- [end:cors-origins]
 
     @field_validator("jwt_secret")
@@ -273,6 +278,23 @@ class Settings(BaseSettings):
                 '`python -c "import secrets; print(secrets.token_urlsafe(48))"`'
             )
         return secret
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_from_a_json_list(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            # "https://a,https://b", the form other tools take: show it as
+            # the JSON list it was meant to be.
+            meant = json.dumps(
+                [part.strip() for part in value.split(",") if part.strip()]
+            )
+            raise ValueError(
+                f"CORS_ORIGINS is a JSON list of origins: write CORS_ORIGINS='{meant}'"
+            ) from None
 
     @field_validator("cors_origins")
     @classmethod
