@@ -1,5 +1,6 @@
 """Specification of configuration: where settings come from and what is rejected."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,13 @@ from pydantic_settings import SettingsError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from shop.core.config import ASYNCPG_PARAMETERS, JWT_SECRET_PLACEHOLDER, Settings
+from shop.core.config import (
+    ASYNCPG_PARAMETERS,
+    JWT_SECRET_PLACEHOLDER,
+    Settings,
+    get_settings,
+    settings_or_exit,
+)
 from shop.core.database import create_engine
 from tests.support.shop_fixtures import shop_settings
 
@@ -473,3 +480,58 @@ def test_a_required_setting_left_empty_is_reported_missing(
     assert [(e["loc"], e["type"]) for e in excinfo.value.errors()] == [
         (("jwt_secret",), "missing")
     ]
+
+
+@pytest.fixture
+def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A valid environment, which the test may change, and a get_settings()
+    that reads it afresh; cleared again after the test."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shop")
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_settings_that_validate_are_what_the_factory_gets() -> None:
+    assert settings_or_exit() is get_settings()
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_invalid_settings_end_the_process_one_line_per_variable_and_no_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("JWT_SECRET", "short-secret-value")
+    monkeypatch.setenv("ACCESS_TOKEN_MINUTES", "thirty")
+
+    with pytest.raises(SystemExit) as exit_:
+        settings_or_exit()
+
+    lines = str(exit_.value.code).splitlines()
+    assert lines[0] == "shop: 3 invalid setting(s), from the environment or .env:"
+    assert lines[1:3] == [
+        "  DATABASE_URL: not set, and required",
+        "  JWT_SECRET: at least 32 characters, not 18",
+    ]
+    assert lines[3].startswith(
+        "  ACCESS_TOKEN_MINUTES: Input should be a valid integer"
+    )
+    assert "short-secret" not in str(exit_.value.code)
+    assert "thirty" not in str(exit_.value.code)
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_a_problem_of_the_settings_as_a_whole_is_named_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # More failures an hour than ASVS allows: the model's own validator.
+    monkeypatch.setenv("SIGN_IN_FAILURES_PER_ACCOUNT", "100")
+
+    with pytest.raises(SystemExit) as exit_:
+        settings_or_exit()
+
+    [heading, line] = str(exit_.value.code).splitlines()
+    assert heading == "shop: 1 invalid setting(s), from the environment or .env:"
+    assert line.startswith("  settings: ")

@@ -15,6 +15,7 @@ from pydantic import (
     RedisDsn,
     Secret,
     SecretStr,
+    ValidationError,
     field_validator,
     model_validator,
 )
@@ -368,3 +369,38 @@ def get_settings() -> Settings:
     factory) and the migration script use this."""
     # The required fields come from the environment (pydantic-settings).
     return Settings()
+
+
+def settings_or_exit() -> Settings:
+    """``get_settings()`` at a process's start: settings that do not validate
+    end it with one line per problem instead of a traceback.
+
+    pydantic's report comes at the end of the traceback of whatever called
+    the factory, and names the field (``jwt_secret``); an operator sets the
+    variable (``JWT_SECRET``), so each line names that.
+    """
+    try:
+        return get_settings()
+    except ValidationError as error:
+        raise SystemExit(invalid_settings_message(error)) from None
+
+
+def invalid_settings_message(error: ValidationError) -> str:
+    """One line per problem, by environment variable; never a value."""
+    problems = error.errors(include_input=False, include_url=False)
+    lines = [f"shop: {len(problems)} invalid setting(s), from the environment or .env:"]
+    for problem in problems:
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        where = field.upper() if field else "settings"
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "missing":
+            message = "not set, and required"
+        elif problem["type"] == "too_short" and field == "jwt_secret":
+            # pydantic counts a SecretStr's length in "items".
+            context = problem.get("ctx", {})
+            message = (
+                f"at least {context['min_length']} characters, "
+                f"not {context['actual_length']}"
+            )
+        lines.append(f"  {where}: {message}")
+    return "\n".join(lines)

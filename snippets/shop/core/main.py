@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shop.catalog import router as catalog
 from shop.core import health, metrics, tracing
-from shop.core.config import Settings, get_settings
+from shop.core.config import Settings, settings_or_exit
 from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
 from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     Without ``settings`` (as ``uvicorn --factory`` calls it) they are read
     from the environment.
     """
-    settings = settings or get_settings()
+    settings = settings or settings_or_exit()
     configure_logging(settings.log_level, RequestIdLogFilter())
     # --8<-- [start:docs-off-in-production]
     # The contract is public to developers, not to the internet: production
