@@ -20,6 +20,7 @@ from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
 from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
 from shop.core.http_semantics import HeadAsGetMiddleware, ResponseHeadersMiddleware
+from shop.core.json_body import unique_json_keys
 from shop.core.logging import configure_logging
 from shop.core.media_type import body_media_type
 from shop.core.observe import ObserveMiddleware
@@ -179,7 +180,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # --8<-- [end:middleware]
     tracing.instrument(app)
     register_exception_handlers(app)
-    # A body labelled as a type its route does not parse is a 415.
+    # A body labelled as a type its route does not parse is a 415; a JSON
+    # body that repeats a key, a 422.
+    body_checks = [Depends(body_media_type), Depends(unique_json_keys)]
     for router in (health.router, users.router, catalog.router, orders.router):
-        app.include_router(router, dependencies=[Depends(body_media_type)])
+        app.include_router(router, dependencies=body_checks)
     return app
