@@ -386,7 +386,9 @@ def settings_or_exit() -> Settings:
 
 
 def invalid_settings_message(error: ValidationError) -> str:
-    """One line per problem, by environment variable; never a value."""
+    """One line per problem, by environment variable, and no secret: the
+    settings hide the input they refuse, and only CORS_ORIGINS' own message
+    quotes what was written, to show the list it meant."""
     problems = error.errors(include_input=False, include_url=False)
     lines = [f"shop: {len(problems)} invalid setting(s), from the environment or .env:"]
     for problem in problems:

@@ -79,7 +79,7 @@ def test_the_service_started_with_bad_settings_prints_a_line_per_variable(
     assert (result.returncode, result.stderr.splitlines()) == (1, expected)
     assert environment["JWT_SECRET"] not in result.stdout + result.stderr
     page = " ".join(prose(PAGE).split())
-    assert f"(`{expected[2].strip()}`) and without its value" in page
+    assert f"(`{expected[2].strip()}`) and without a secret" in page
 
     # Left to itself: a factory that raises pydantic's error (get_settings).
     bare = subprocess.run(
