@@ -453,6 +453,7 @@ ELEMENT_BUDGET_OF = {
     "principles/configuration/config-typed/": 1_620,
     "principles/api/error-body/": 1_620,
     "principles/security/input-validation/": 1_620,
+    "principles/api/rest-status-codes/": 1_620,
 }
 
 

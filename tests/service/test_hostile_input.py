@@ -10,11 +10,12 @@ import socket
 import time
 import unicodedata
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import pytest
-from fastapi import FastAPI
+from fastapi import Body, FastAPI, Request
+from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -22,11 +23,16 @@ from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from shop.core import json_body
 from shop.core.config import Settings
 from shop.core.cors import JsonCORSMiddleware
-from shop.core.json_body import DUPLICATE_KEY_MESSAGE, repeated_keys
+from shop.core.json_body import (
+    DUPLICATE_FIELD_MESSAGE,
+    DUPLICATE_KEY_MESSAGE,
+    repeated_keys,
+)
 from shop.core.main import create_app
 from shop.orders.models import Order
 from shop.users.models import User
@@ -134,6 +140,32 @@ async def test_bytes_that_are_not_utf8_in_a_form_are_not_a_500(
 
     # Decoded with replacement characters: an unknown account, nothing more.
     assert_error(response, 401, "unauthorized")
+
+
+@pytest.mark.usefixtures("alice")
+async def test_a_sign_in_form_that_names_a_field_twice_is_a_422_naming_it(
+    client: AsyncClient,
+) -> None:
+    # Read at its last value, this signed alice in for a form whose first
+    # username a proxy or an audit log would have taken for the account.
+    form = (
+        "username=nobody%40example.com&username=alice%40example.com"
+        f"&password={quote(PASSWORD)}"
+    )
+    response = await client.post(
+        "/auth/token",
+        content=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"] == [
+        {
+            "field": "body.username",
+            "message": DUPLICATE_FIELD_MESSAGE,
+            "type": "form_duplicate_field",
+        }
+    ]
 
 
 async def test_thousands_of_unknown_keys_answer_a_short_422(
@@ -352,14 +384,75 @@ async def test_a_repeated_key_in_a_body_of_a_type_the_route_does_not_read_is_a_4
 def test_repeated_keys_are_named_by_their_place_in_document_order(
     body: bytes, locations: list[tuple[str | int, ...]]
 ) -> None:
-    assert repeated_keys(body) == locations
+    assert repeated_keys(body) == (locations, len(locations))
 
 
 def test_a_repeat_as_deep_as_the_parser_goes_is_found_without_recursion() -> None:
     depth = 5_000  # 10 KB of brackets, well within the body limit
     body = b"[" * depth + b'{"a": 1, "a": 2}' + b"]" * depth
 
-    assert repeated_keys(body) == [(*[0] * depth, "a")]
+    assert repeated_keys(body) == ([(*[0] * depth, "a")], 1)
+
+
+async def test_a_body_of_a_type_other_than_json_is_not_parsed_as_json() -> None:
+    # A route of its own type (text/plain) passes the 415 check: parsing its
+    # body as JSON would answer a 500.
+    async def note(text: Annotated[str, Body(media_type="text/plain")]) -> str:
+        return text
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/notes",
+        "headers": [(b"content-type", b"text/plain")],
+        "query_string": b"",
+        "route": APIRoute("/notes", note, methods=["POST"]),
+    }
+
+    async def receive() -> Message:
+        raise AssertionError("the body was read")
+
+    await json_body.unique_json_keys(Request(scope, receive))
+
+
+# A key repeated at each level of a chain as deep as 64 KiB holds: spelling
+# each place whole costs its depth, 15 million names in all.
+REPEATED_AT_EVERY_LEVEL = b'{"a":0,"a":' * 5461 + b"0" + b"}" * 5461
+
+
+def test_only_the_repeats_an_answer_lists_are_spelt_out_the_rest_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spelt: list[tuple[str | int, ...]] = []
+    spell = json_body._spelt
+
+    def counted(way: Any) -> tuple[str | int, ...]:
+        spelt.append(location := spell(way))
+        return location
+
+    monkeypatch.setattr(json_body, "_spelt", counted)
+
+    located, count = repeated_keys(REPEATED_AT_EVERY_LEVEL, most=20)
+
+    assert count == 5461
+    assert located == [("a",) * level for level in range(1, 21)]
+    assert len(spelt) == 20
+
+
+async def test_thousands_of_repeats_answer_a_short_422_with_their_count(
+    client: AsyncClient,
+) -> None:
+    response = await client.post(
+        "/users",
+        content=REPEATED_AT_EVERY_LEVEL,
+        headers={"Content-Type": "application/json"},
+    )
+
+    error = assert_error(response, 422, "validation_error")
+    assert error["message"].startswith("Request validation failed: 5461 problems")
+    assert [detail["field"] for detail in error["details"]] == [
+        "body" + ".a" * level for level in range(1, 21)
+    ]
 
 
 # --- CORS on errors -------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""422 for a JSON body in which one object names a key twice.
+"""422 for a JSON body in which one object names a key twice, or a form
+that names a field twice.
 
 RFC 8259 says the names in an object SHOULD be unique and leaves the
 meaning of a repeated one to each parser. Python's ``json`` keeps the last
@@ -12,12 +13,19 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.params import Form
+from fastapi.params import Body, Form
 from fastapi.routing import APIRoute
+
+from shop.core.errors import MAX_ERROR_DETAILS
 
 # A body location: keys of objects and indexes of arrays, from the top.
 Location = tuple[str | int, ...]
 
+TYPE = "json_duplicate_key"
+DUPLICATE_FIELD_MESSAGE = (
+    "Each field may appear once in a form: readers disagree on which value "
+    "of a repeated one counts"
+)
 DUPLICATE_KEY_MESSAGE = (
     "Each key may appear once in a JSON object: parsers disagree on which "
     "value of a repeated one counts"
@@ -44,8 +52,14 @@ def _spelt(way: _Way) -> Location:
     return tuple(reversed(names))
 
 
-def repeated_keys(body: bytes) -> list[Location]:
-    """Where ``body``, a JSON document, repeats a key: one location per key.
+def repeated_keys(body: bytes, most: int | None = None) -> tuple[list[Location], int]:
+    """Where ``body``, a JSON document, repeats a key, and how many times.
+
+    The locations of the first ``most`` repeats (all, for ``None``), one
+    per key, in document order; and the count of all of them. Spelling a
+    location costs its depth: a body that repeats a key at each of its
+    thousands of levels would cost the square of that to spell whole, for
+    an answer that lists twenty.
 
     ``json.loads`` builds each object from the pairs in the order they were
     written, the innermost first, so a pair hook sees every object of any
@@ -67,8 +81,9 @@ def repeated_keys(body: bytes) -> list[Location]:
 
     document = json.loads(body, object_pairs_hook=build)
     if not marked:
-        return []
+        return [], 0
     found: list[Location] = []
+    count = 0
     # Each container with the way to it, as (way to its parent, its key):
     # a location is spelt out only for a repeat, so a deep document costs
     # no copy of its path per container.
@@ -76,7 +91,9 @@ def repeated_keys(body: bytes) -> list[Location]:
     while pending:
         way, value = pending.pop()
         if isinstance(value, _Repeats):
-            found.extend((*_spelt(way), key) for key in value.repeated)
+            count += len(value.repeated)
+            for key in value.repeated[: None if most is None else most - len(found)]:
+                found.append((*_spelt(way), key))
         children = value.items() if isinstance(value, dict) else enumerate(value)
         nested = [
             ((way, name), item)
@@ -84,7 +101,7 @@ def repeated_keys(body: bytes) -> list[Location]:
             if isinstance(item, dict | list)
         ]
         pending.extend(reversed(nested))  # popped in the order written
-    return found
+    return found, count
 
 
 async def unique_json_keys(request: Request) -> None:
@@ -101,23 +118,41 @@ async def unique_json_keys(request: Request) -> None:
     at a character offset, without the key. A middleware would read and
     buffer the body itself, ahead of FastAPI, and parse it for routes that
     read no JSON. The price is a second parse of a body the size limit
-    bounds: about a millisecond for 64 KiB of small objects.
+    bounds.
     """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or route.body_field is None:
         return
-    if isinstance(route.body_field.field_info, Form):
-        return  # parsed as a form, whose stream is read and gone
+    field = route.body_field.field_info
+    if isinstance(field, Form):
+        # Parsed by FastAPI already, and kept: the stream itself is gone.
+        fields = Counter(name for name, _ in (await request.form()).multi_items())
+        repeated = [name for name, times in fields.items() if times > 1]
+        if repeated:
+            raise RequestValidationError(
+                [
+                    {
+                        "loc": ("body", name),
+                        "msg": DUPLICATE_FIELD_MESSAGE,
+                        "type": "form_duplicate_field",
+                    }
+                    for name in repeated
+                ]
+            )
+        return
+    if isinstance(field, Body) and field.media_type != "application/json":
+        return  # a type of its own, which no JSON parser reads
     body = await request.body()
     if not body:
         return  # no body: validation's 422 says what is missing
+    located, count = repeated_keys(body, most=MAX_ERROR_DETAILS)
+    if not count:
+        return
     errors = [
-        {
-            "loc": ("body", *location),
-            "msg": DUPLICATE_KEY_MESSAGE,
-            "type": "json_duplicate_key",
-        }
-        for location in repeated_keys(body)
+        {"loc": ("body", *location), "msg": DUPLICATE_KEY_MESSAGE, "type": TYPE}
+        for location in located
     ]
-    if errors:
-        raise RequestValidationError(errors)
+    # The answer lists MAX_ERROR_DETAILS and counts the rest: they are
+    # counted here too, unlocated, so the count it gives is the body's.
+    unlocated = {"loc": ("body",), "msg": DUPLICATE_KEY_MESSAGE, "type": TYPE}
+    raise RequestValidationError(errors + [unlocated] * (count - len(located)))

@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, WithJsonSchema
 
 from shop.shared.base_model import MAX_ID
 from shop.shared.state import lifespan_resource
-from shop.shared.url_params import one_spelling
+from shop.shared.url_params import one_spelling, refuse_repeated
 
 _CURSOR_VERSION = 1
 MAX_LIMIT = 100
@@ -155,6 +155,7 @@ async def page_request(
     A cursor resumes the listing it came from, the route's template ("/orders");
     one this server did not sign for this listing is a 422, like any bad parameter.
     """
+    refuse_repeated(request, "cursor", "limit")
     codec = lifespan_resource(request.scope, "cursor_codec", CursorCodec)
     listing = request.scope["route"].path
     after_id = 0

@@ -14,7 +14,8 @@ routers load no FastAPI.
 import re
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
@@ -39,3 +40,22 @@ def one_spelling(value: object) -> object:
 # "ge" and "le", which JSON Schema does not know, if it comes after the validator.
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID), BeforeValidator(one_spelling)]
 # --8<-- [end:resource-id]
+
+
+REPEATED_PARAMETER = "Give this parameter once: readers disagree on which value counts"
+
+
+def refuse_repeated(request: Request, *names: str) -> None:
+    """422 for any of the query parameters ``names`` given more than once.
+
+    FastAPI validates the last of ``?limit=05&limit=10`` and never looks at
+    the first: one page at another URL again, and two readers of one URL (a
+    cache, a proxy's log, the service) may each take another value.
+    """
+    repeated = [
+        {"loc": ("query", name), "msg": REPEATED_PARAMETER, "type": "query_repeated"}
+        for name in names
+        if len(request.query_params.getlist(name)) > 1
+    ]
+    if repeated:
+        raise RequestValidationError(repeated)

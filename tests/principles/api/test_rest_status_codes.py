@@ -6,6 +6,7 @@ against the real tool, library or service.
 
 import ast
 from typing import Any
+from urllib.parse import unquote_plus
 
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
@@ -15,6 +16,8 @@ from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.shared import exceptions
 from shop.shared.base_model import MAX_ID
 from shop.shared.exceptions import DomainError
+from shop.shared.pagination import PageSize
+from shop.shared.url_params import REPEATED_PARAMETER
 from tests.support.pages import prose
 from tests.support.shop_fixtures import assert_error
 
@@ -184,6 +187,21 @@ async def test_a_resource_answers_at_one_url_only(
             ], (method, path, other.text)
 
 
+# A query decodes "+" as a space, so "+10" is " 10" there: "%2B" is the
+# plus sign.
+QUERY_SPELLINGS = [
+    *(spelling for spelling in _other_spellings(10) if not spelling.startswith("+")),
+    *("1_0", "%2B10", "%2010%20"),
+]
+
+
+def _is_integer(schema: dict[str, Any]) -> bool:
+    """An integer, or an optional one (published as anyOf integer, null)."""
+    return schema.get("type") == "integer" or any(
+        option.get("type") == "integer" for option in schema.get("anyOf", [])
+    )
+
+
 async def test_an_integer_in_a_query_answers_at_its_plain_spelling_only(
     client: AsyncClient, alice: dict[str, Any], service_openapi: dict[str, Any]
 ) -> None:
@@ -194,7 +212,7 @@ async def test_an_integer_in_a_query_answers_at_its_plain_spelling_only(
         for path, operations in service_openapi["paths"].items()
         for method, operation in operations.items()
         for parameter in operation.get("parameters", [])
-        if parameter["in"] == "query" and parameter["schema"].get("type") == "integer"
+        if parameter["in"] == "query" and _is_integer(parameter["schema"])
     ]
     parameters = [
         (method, path, parameter["name"]) for method, path, parameter in integers
@@ -210,8 +228,7 @@ async def test_an_integer_in_a_query_answers_at_its_plain_spelling_only(
             method, f"{path}?{name}=10", headers=alice["headers"]
         )
         assert plain.status_code == 200, (path, plain.text)
-        # A query decodes "+" as a space: "%2B" is the plus sign.
-        for spelling in [*_other_spellings(10), "1_0", "%2B10", "%2010%20"]:
+        for spelling in QUERY_SPELLINGS:
             other = await client.request(
                 method, f"{path}?{name}={spelling}", headers=alice["headers"]
             )
@@ -223,6 +240,64 @@ async def test_an_integer_in_a_query_answers_at_its_plain_spelling_only(
                     "type": "int_parsing",
                 }
             ], (method, path, spelling)
+
+
+def test_the_query_spellings_tried_are_ten_values_as_a_server_reads_them() -> None:
+    assert len({unquote_plus(spelling) for spelling in QUERY_SPELLINGS}) == 10
+    assert "and at ten other spellings, each a 422" in " ".join(
+        prose(REST_PAGE).split()
+    )
+
+
+async def test_a_query_parameter_given_twice_is_a_422_naming_it(
+    client: AsyncClient, alice: dict[str, Any], service_openapi: dict[str, Any]
+) -> None:
+    # Values each valid alone: FastAPI would read the last and answer 200.
+    valid = {"limit": "10", "cursor": "MQ." + "A" * 22}
+    parameters = [
+        (method.upper(), path, parameter["name"])
+        for path, operations in service_openapi["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+    assert {name for _, _, name in parameters} == set(valid)
+
+    for method, path, name in parameters:
+        twice = f"{path}?{name}={valid[name]}&{name}={valid[name]}"
+        response = await client.request(method, twice, headers=alice["headers"])
+
+        error = assert_error(response, 422, "validation_error")
+        assert error["details"] == [
+            {
+                "field": f"query.{name}",
+                "message": REPEATED_PARAMETER,
+                "type": "query_repeated",
+            }
+        ], (method, twice)
+    assert "So is a parameter given twice (`?limit=05&limit=10`)" in prose(REST_PAGE)
+
+
+async def test_fastapi_validates_only_the_last_value_of_a_repeated_query_parameter() -> (
+    None
+):
+    app = FastAPI()
+
+    @app.get("/products")
+    async def list_products(limit: PageSize = 20) -> int:
+        return limit
+
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://shop") as client:
+        first_lax = await client.get("/products?limit=05&limit=10")
+        last_lax = await client.get("/products?limit=10&limit=05")
+
+    assert (first_lax.status_code, first_lax.json()) == (200, 10)
+    assert last_lax.status_code == 422
+    assert (
+        "FastAPI validates\nthe last value only, and answered 200"
+        in REST_PAGE.read_text()
+    )
 
 
 def test_every_id_in_a_path_publishes_its_bounds_as_json_schema(

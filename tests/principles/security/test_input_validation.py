@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.security import OAuth2PasswordRequestForm
 from httpx import ASGITransport
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
@@ -542,6 +543,29 @@ async def test_fastapi_keeps_the_last_value_of_a_key_named_twice() -> None:
     assert response.status_code == 200
     assert response.json() == {"email": "eve@example.com"}
     assert "`request.json()` keeps the last without a word" in prose(PAGE)
+
+
+async def test_the_sign_in_form_read_the_last_of_two_usernames() -> None:
+    app = FastAPI()
+
+    # The sign-in route's form, without the service's check.
+    @app.post("/auth/token")
+    async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> str:
+        return form.username
+
+    transport = ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop") as client:
+        response = await client.post(
+            "/auth/token",
+            data={
+                "username": ["nobody@example.com", "alice@example.com"],
+                "password": "x",
+            },
+        )
+
+    assert response.json() == "alice@example.com"
+    page = " ".join(prose(PAGE).split())
+    assert "the sign-in form read the last of two usernames" in page
 
 
 def _json_bodies(openapi: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
