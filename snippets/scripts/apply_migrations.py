@@ -6,7 +6,7 @@ half-applied, and running the script again applies only what is pending.
 Runs started together (two deploy jobs, replicas migrating in init
 containers) take turns: each applies only what the ones before it left.
 
-    uv run python scripts/apply_migrations.py                 # DATABASE_URL from .env
+    uv run python scripts/apply_migrations.py                 # DATABASE_URL, or from .env
     uv run python scripts/apply_migrations.py --database-url postgresql://...
 """
 
@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from pydantic import PostgresDsn, Secret, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from shop.core.config import asyncpg_query, get_settings
+from shop.core.config import asyncpg_query
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -144,17 +146,43 @@ async def apply_migrations(
         await connection.close()
 
 
+class MigrationSettings(BaseSettings):
+    """What a migration reads from the environment or ``.env``: the URL.
+
+    Not the app's ``Settings``, which will not load without the app's own
+    secrets (``JWT_SECRET``): a migration job is given the owner's URL and
+    nothing else it does not use.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Typed as the app's setting is (shop/core/config.py), the password hidden.
+    database_url: Secret[PostgresDsn]
+
+
+def _database_url_from_the_environment() -> str:
+    try:
+        return str(MigrationSettings().database_url.get_secret_value())
+    except ValidationError:
+        raise SystemExit(
+            "apply_migrations: DATABASE_URL is not set (the environment or .env): "
+            "set it, or pass --database-url"
+        ) from None
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", help="defaults to DATABASE_URL from .env")
+    parser.add_argument(
+        "--database-url", help="defaults to DATABASE_URL (the environment, or .env)"
+    )
     parser.add_argument(
         "--dir", type=Path, default=MIGRATIONS_DIR, help="migration directory"
     )
     args = parser.parse_args(argv)
-    database_url = args.database_url or str(
-        get_settings().database_url.get_secret_value()
-    )
+    database_url = args.database_url or _database_url_from_the_environment()
     try:
         versions = asyncio.run(apply_migrations(database_url, args.dir))
     except asyncpg.InsufficientPrivilegeError as error:

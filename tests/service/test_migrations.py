@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 import shop
-from shop.core.config import Settings, get_settings
+from shop.core.config import Settings
 from shop.shared.base_model import Base
 from tests.support.app_role import libpq_url
 from tests.support.atlas_sum import atlas_sum
@@ -261,23 +261,37 @@ async def test_the_command_line_applies_and_reports(
     ]
 
 
-async def test_the_command_line_defaults_to_database_url_from_settings(
+async def test_the_command_line_needs_only_database_url_from_the_environment(
     create_database: DatabaseFactory,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
+    # A migration job is given the owner's URL, not the app's secrets: the
+    # app's Settings would refuse to load without JWT_SECRET.
     url = await create_database()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("JWT_SECRET", "x" * 32)
-    get_settings.cache_clear()
-    try:
-        await _in_thread(apply_migrations.main, ["--dir", str(MIGRATIONS_DIR)])
-    finally:
-        get_settings.cache_clear()
+    monkeypatch.delenv("JWT_SECRET", raising=False)
+
+    await _in_thread(apply_migrations.main, ["--dir", str(MIGRATIONS_DIR)])
 
     assert capsys.readouterr().out.startswith("applied ")
+
+
+def test_the_command_line_without_any_database_url_says_how_to_give_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    with pytest.raises(SystemExit) as stopped:
+        apply_migrations.main([])
+
+    assert stopped.value.code == (
+        "apply_migrations: DATABASE_URL is not set (the environment or .env): "
+        "set it, or pass --database-url"
+    )
 
 
 async def test_the_app_roles_url_is_refused_in_one_line_naming_the_owner_role(

@@ -366,7 +366,7 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     """Read the settings once per process: ``create_app()`` (the uvicorn
-    factory) and the migration script use this."""
+    factory) does, through ``settings_or_exit()``."""
     # The required fields come from the environment (pydantic-settings).
     return Settings()
 
