@@ -178,6 +178,19 @@ def test_a_missing_required_setting_is_reported_by_name() -> None:
     assert missing == {"database_url", "jwt_secret"}
 
 
+@pytest.mark.parametrize("written", ["info", "Info", "INFO"])
+def test_the_log_level_is_read_in_any_case(written: str) -> None:
+    # uvicorn's --log-level is lower case: an operator writes LOG_LEVEL so too.
+    settings = shop_settings("postgresql://localhost/shop", log_level=written)
+
+    assert settings.log_level == "INFO"
+
+
+def test_a_log_level_that_is_none_of_the_four_is_refused() -> None:
+    with pytest.raises(ValidationError, match="log_level"):
+        shop_settings("postgresql://localhost/shop", log_level="verbose")
+
+
 def test_a_deployment_that_sets_no_environment_runs_as_production() -> None:
     # Fails closed: production serves no /docs, /redoc or /openapi.json.
     settings = shop_settings("postgresql://localhost/shop")

@@ -10,6 +10,7 @@ from urllib import parse
 
 import idna
 from pydantic import (
+    BeforeValidator,
     Field,
     PostgresDsn,
     RedisDsn,
@@ -194,7 +195,13 @@ class Settings(BaseSettings):
     # variable fails closed (no /docs, /redoc or /openapi.json), while local
     # development gets "development" from the .env that .env.example seeds.
     environment: Literal["development", "test", "production"] = "production"
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # In any case: uvicorn's own --log-level is written "info".
+    log_level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"],
+        BeforeValidator(
+            lambda value: value.upper() if isinstance(value, str) else value
+        ),
+    ] = "INFO"
 
     # --8<-- [start:secret-dsn]
     # The URL holds the database password: Secret keeps it out of repr(),
