@@ -25,15 +25,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import Message, Receive, Scope, Send
 
-from shop.core import json_body
+from shop.core import repeated_names
 from shop.core.config import Settings
 from shop.core.cors import JsonCORSMiddleware
-from shop.core.json_body import (
+from shop.core.main import create_app
+from shop.core.repeated_names import (
     DUPLICATE_FIELD_MESSAGE,
     DUPLICATE_KEY_MESSAGE,
     repeated_keys,
 )
-from shop.core.main import create_app
 from shop.orders.models import Order
 from shop.users.models import User
 from shop.users.schemas import canonical_email
@@ -412,7 +412,7 @@ async def test_a_body_of_a_type_other_than_json_is_not_parsed_as_json() -> None:
     async def receive() -> Message:
         raise AssertionError("the body was read")
 
-    await json_body.unique_json_keys(Request(scope, receive))
+    await repeated_names.refuse_repeated_names(Request(scope, receive))
 
 
 # A key repeated at each level of a chain as deep as 64 KiB holds: spelling
@@ -424,13 +424,13 @@ def test_only_the_repeats_an_answer_lists_are_spelt_out_the_rest_counted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     spelt: list[tuple[str | int, ...]] = []
-    spell = json_body._spelt
+    spell = repeated_names._spelt
 
     def counted(way: Any) -> tuple[str | int, ...]:
         spelt.append(location := spell(way))
         return location
 
-    monkeypatch.setattr(json_body, "_spelt", counted)
+    monkeypatch.setattr(repeated_names, "_spelt", counted)
 
     located, count = repeated_keys(REPEATED_AT_EVERY_LEVEL, most=20)
 

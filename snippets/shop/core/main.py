@@ -20,10 +20,10 @@ from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
 from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
 from shop.core.http_semantics import HeadAsGetMiddleware, ResponseHeadersMiddleware
-from shop.core.json_body import unique_json_keys
 from shop.core.logging import configure_logging
 from shop.core.media_type import body_media_type
 from shop.core.observe import ObserveMiddleware
+from shop.core.repeated_names import refuse_repeated_names
 from shop.core.request_id import RequestIdLogFilter, RequestIdMiddleware
 from shop.core.request_limits import BodySizeLimitMiddleware
 from shop.orders import router as orders
@@ -182,7 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_exception_handlers(app)
     # A body labelled as a type its route does not parse is a 415; a JSON
     # body that repeats a key, a 422.
-    body_checks = [Depends(body_media_type), Depends(unique_json_keys)]
+    body_checks = [Depends(body_media_type), Depends(refuse_repeated_names)]
     for router in (health.router, users.router, catalog.router, orders.router):
         app.include_router(router, dependencies=body_checks)
     return app

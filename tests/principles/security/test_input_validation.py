@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from handbook.content.docs_tree import DOCS_DIR
 from shop.catalog import schemas as catalog_schemas
-from shop.core.json_body import DUPLICATE_KEY_MESSAGE
+from shop.core.repeated_names import DUPLICATE_KEY_MESSAGE
 from shop.orders import schemas as orders_schemas
 from shop.orders.schemas import Sku
 from shop.shared.text import DISPLAY_TEXT_PATTERN, display_text

@@ -104,7 +104,7 @@ def repeated_keys(body: bytes, most: int | None = None) -> tuple[list[Location],
     return found, count
 
 
-async def unique_json_keys(request: Request) -> None:
+async def refuse_repeated_names(request: Request) -> None:
     """Refuse with a 422 a JSON body that repeats a key, naming each one.
 
     A dependency of every router, after ``body_media_type``, rather than a
