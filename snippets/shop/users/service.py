@@ -123,8 +123,8 @@ class UserService:
         """
         if not await self.passwords.verify(password, user.password_hash, before=before):
             return False
-        await self.throttle.after_success(email)
         try:
+            await self.throttle.after_success(email)
             new_hash = await self.passwords.upgraded_hash(password, user.password_hash)
             if new_hash is not None:
                 # In a short session of its own, like the read: the caller's

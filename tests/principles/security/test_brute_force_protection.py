@@ -1137,6 +1137,39 @@ async def test_a_right_password_cancelled_during_its_hash_upgrade_keeps_its_succ
     ]
 
 
+async def test_a_right_password_cancelled_while_its_failures_are_cleared_is_logged(
+    own_database_app: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A sceptic's: clearing the account's failures is a round trip to the
+    store (Redis in production); a request cancelled during it lost a
+    matched sign-in without a line, where the upgrade after it logs one."""
+    app = own_database_app(**_limits())
+    clearing = asyncio.Event()
+    never = asyncio.Event()
+
+    async def held(_self: SignInThrottle, _email: str) -> None:
+        clearing.set()
+        await never.wait()
+
+    async with client_of(app) as client:
+        await register_through(client)
+        monkeypatch.setattr(SignInThrottle, "after_success", held)
+        owner = asyncio.create_task(sign_in(client, "ada@example.com", PASSWORD))
+        async with asyncio.timeout(30):
+            await clearing.wait()
+        owner.cancel()
+        await asyncio.gather(owner, return_exceptions=True)
+
+    auth = [
+        line["message"]
+        for line in json_log_lines(capsys.readouterr().out)
+        if line["logger"] == "shop.auth"
+    ]
+    assert auth == ["sign-in interrupted after the password matched"]
+
+
 async def test_a_locked_out_account_is_refused_before_the_read_and_the_hash(
     own_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
