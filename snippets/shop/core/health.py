@@ -49,8 +49,8 @@ class ReadyResponse(BaseModel):
 # and a test fails when a migration is added without raising it.
 SCHEMA_REVISION = "20261206180100"
 
-# What scripts/apply_migrations.py records. Versions are 14 digits, so the
-# greatest string is the newest revision.
+# Each migration applied is a row of this table, written by the script that
+# applies them. Versions are 14 digits, so the greatest string is the newest.
 _NEWEST_REVISION = text("SELECT max(version) FROM shop_meta.schema_revisions")
 _UNDEFINED_TABLE = "42P01"  # SQLSTATE: never migrated, or another database
 
