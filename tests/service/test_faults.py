@@ -45,7 +45,7 @@ from tests.support.shop_fixtures import (
     on_database,
     running,
 )
-from throwaway.postgres import PASSWORD_CHECKED_ROLE
+from throwaway.postgres import SCRAM_ROLE
 
 HANG_GUARD_SECONDS = 30
 # What _every_endpoint gets from a healthy service: the unknown order is a
@@ -460,28 +460,26 @@ async def test_a_statement_over_the_server_side_timeout_is_a_503(
 
 # --- the server refuses the connection -------------------------------------------------
 
-# The right password of PASSWORD_CHECKED_ROLE, and the wrong one the app is given.
+# The right password of SCRAM_ROLE, and the wrong one the app is given.
 RIGHT_PASSWORD = "right-horse-battery-staple"  # noqa: S105  # pragma: allowlist secret
 WRONG_PASSWORD = "wrong-horse-battery-staple"  # noqa: S105  # pragma: allowlist secret
 
 
 @pytest.fixture(scope="module")
-async def password_checked_role(server_url: str) -> str:
+async def scram_role(server_url: str) -> str:
     """A role the server asks for its password (throwaway.postgres trusts the
     others); created once per server, its password set each time."""
     connection = await asyncpg.connect(libpq_url(server_url))
     try:
         exists = await connection.fetchval(
-            "SELECT count(*) FROM pg_roles WHERE rolname = $1", PASSWORD_CHECKED_ROLE
+            "SELECT count(*) FROM pg_roles WHERE rolname = $1", SCRAM_ROLE
         )
         if not exists:
-            await connection.execute(f"CREATE ROLE {PASSWORD_CHECKED_ROLE} LOGIN")
-        await connection.execute(
-            f"ALTER ROLE {PASSWORD_CHECKED_ROLE} PASSWORD '{RIGHT_PASSWORD}'"
-        )
+            await connection.execute(f"CREATE ROLE {SCRAM_ROLE} LOGIN")
+        await connection.execute(f"ALTER ROLE {SCRAM_ROLE} PASSWORD '{RIGHT_PASSWORD}'")
     finally:
         await connection.close()
-    return PASSWORD_CHECKED_ROLE
+    return SCRAM_ROLE
 
 
 def _refusing_url(case: str, database_url: str, role: str) -> str:
@@ -505,13 +503,13 @@ def _refusing_url(case: str, database_url: str, role: str) -> str:
 )
 async def test_a_connection_the_server_refuses_is_a_503_logged_with_its_sqlstate(
     own_database_url: str,
-    password_checked_role: str,
+    scram_role: str,
     settings: Settings,
     case: str,
     sqlstate: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    url = _refusing_url(case, own_database_url, password_checked_role)
+    url = _refusing_url(case, own_database_url, scram_role)
     app = create_app(on_database(settings, url))
     async with _client(app) as client:
         capsys.readouterr()
