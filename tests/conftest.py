@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from coverage import Coverage
 from filelock import FileLock
 
 from handbook.content.docs_tree import DOCS_DIR
@@ -106,37 +105,3 @@ def pytest_collection_modifyitems(
 @pytest.fixture(scope="session")
 def collected_node_ids(request: pytest.FixtureRequest) -> frozenset[str]:
     return request.config.stash.get(COLLECTED_NODE_IDS, frozenset())
-
-
-# Coverage measures snippets/, the reference service, and the service's own
-# tests and the principles' evidence are what hold it to 100 %. The other
-# folders (the site and its build, the browser, the checker, the benchmarks)
-# run with the tracer paused: a tracer slows every Python call, measured or
-# not, and a service line only they ran would hide a gap in the service's
-# tests. tests/docs, tests/checker and tests/benchmarks took 124 s of CPU
-# traced, 103 s paused, 96 s without coverage (one process, this machine).
-#
-# A thread alive before a pause is not traced again after it: coverage
-# starts the tracer in the current thread and in threads started later. The
-# service sends only library code to threads today (password hashing,
-# shutdown); a sync dependency of its own would run on anyio's reused worker
-# threads and could show as uncovered, depending on what ran before.
-MEASURED_FOLDERS = ("tests/service/", "tests/principles/")
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_protocol(item: pytest.Item) -> object:
-    if item.nodeid.startswith(MEASURED_FOLDERS):
-        return (yield)
-    # Every running Coverage, not only pytest-cov's: a pytest-xdist worker
-    # runs two, its worker's over the one it started as if it were the
-    # controller, and stopping the top one only resumes the one under it.
-    paused: list[Coverage] = []
-    while (running := Coverage.current()) is not None:
-        running.stop()
-        paused.append(running)
-    try:
-        return (yield)
-    finally:
-        for coverage in reversed(paused):
-            coverage.start()

@@ -226,6 +226,13 @@ class Build:
             for entry in index.entries[first:]:
                 leave_out_code_blocks(entry)
                 entry["text"] = site_relative(entry["text"], own_addresses)
+                if entry["location"] != page.url:
+                    # Material copies a page's tags onto each of its
+                    # sections' entries: eight copies of a principle's ID,
+                    # tags and aliases, an eighth of the index a phone
+                    # downloads. A tag search finds the page's own entry,
+                    # and a result shows the page's tags above its sections.
+                    entry.pop("tags", None)
             principle = self.site.principle_at(page.file.src_uri)
             if principle is None:
                 return

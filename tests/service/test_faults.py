@@ -20,6 +20,8 @@ import asyncpg
 import pytest
 from fastapi import Depends, FastAPI
 from httpx import ASGITransport, AsyncClient, Response
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import make_url, text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import DBAPIError, MultipleResultsFound
@@ -31,7 +33,9 @@ from shop.core.database import get_db
 from shop.core.errors import is_database_unavailable
 from shop.core.main import create_app
 from shop.shared.exceptions import OUTAGE_RETRY_AFTER_SECONDS
+from shop.users import security
 from shop.users.models import User
+from shop.users.security import PasswordHasher
 from tests.support.app_role import libpq_url
 from tests.support.db_proxy import DatabaseProxy, database_proxy
 from tests.support.logs import json_log_lines
@@ -574,6 +578,59 @@ async def test_a_database_bug_is_a_500_logged_once_without_sql_parameters(
     assert "grace@example.com" not in output
     assert "hunter2" not in output
     # --8<-- [end:sql-error-log]
+
+
+# Another cost than the service's: every hash it stored is due an upgrade.
+RAISED_COST = PasswordHash((Argon2Hasher(time_cost=2, memory_cost=16, parallelism=1),))
+
+
+async def test_a_sign_in_lost_after_the_password_matched_is_logged_as_one(
+    settings: Settings,
+    proxy: DatabaseProxy,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The right password, a hash due an upgrade, and the database gone
+    before the new hash is written: a 503, and no shop.auth line said the
+    owner had proved the password."""
+    upgraded_hash = PasswordHasher.upgraded_hash
+
+    async def upgraded_as_the_database_goes(
+        hasher: PasswordHasher, password: str, password_hash: str
+    ) -> str | None:
+        new_hash = await upgraded_hash(hasher, password, password_hash)
+        await proxy.stop()
+        return new_hash
+
+    email = f"fault-{uuid.uuid4().hex[:8]}@example.com"
+    sign_in = {"username": email, "password": PASSWORD}
+    async with _shop(proxy, settings) as client:
+        created = await client.post(
+            "/users",
+            json={"email": email, "name": "Grace Hopper", "password": PASSWORD},
+        )
+        monkeypatch.setattr(security, "_password_hash", RAISED_COST)
+        monkeypatch.setattr(
+            PasswordHasher, "upgraded_hash", upgraded_as_the_database_goes
+        )
+        capsys.readouterr()
+        lost = await client.post("/auth/token", data=sign_in)
+        monkeypatch.undo()
+        await proxy.start()
+        after = await client.post("/auth/token", data=sign_in)
+        log = _log(capsys)
+
+    assert_outage(lost)
+    assert after.status_code == 200, after.text
+    auth = [line for line in log if line["logger"] == "shop.auth"]
+    assert [(line["level"], line["message"]) for line in auth] == [
+        ("WARNING", "sign-in interrupted after the password matched"),
+        ("INFO", "sign-in succeeded"),
+    ]
+    # Who and from where, in the fields a success carries.
+    interrupted, succeeded = auth
+    assert interrupted["user_id"] == succeeded["user_id"] == created.json()["id"]
+    assert interrupted["client"] == succeeded["client"]
 
 
 # --- what a database error may put in the log ----------------------------------------

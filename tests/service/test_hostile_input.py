@@ -26,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from shop.core.config import Settings
 from shop.core.cors import JsonCORSMiddleware
+from shop.core.json_body import DUPLICATE_KEY_MESSAGE, repeated_keys
 from shop.core.main import create_app
 from shop.orders.models import Order
 from shop.users.models import User
@@ -33,6 +34,7 @@ from shop.users.schemas import canonical_email
 from tests.support.server_process import UVICORN, Server, serving
 from tests.support.shop_fixtures import (
     PASSWORD,
+    ProductFactory,
     assert_error,
     count_rows,
     lifespan_client,
@@ -259,6 +261,105 @@ async def test_a_body_within_the_limit_is_read_as_usual(
     response = await small_limit_client.post("/users", json={"name": "x" * 1500})
 
     assert_error(response, 422, "validation_error")
+
+
+# --- a key named twice -----------------------------------------------------------------
+
+# Bodies written out as text: a dict cannot hold a key twice.
+TWO_EMAILS = (
+    json.dumps({"email": "ada@example.com", "name": "Ada", "password": PASSWORD})[:-1]
+    + ', "email": "eve@example.com"}'
+)
+ONE_SKU_A_LINE = (
+    '{"items": [{"sku": "MUG-BLUE", "quantity": 1}, '
+    '{"sku": "TEA-EARL-GREY", "quantity": 1}]}'
+)
+# The second line names its SKU twice: a parser that keeps the first reads a
+# mug, Python's json the tea. The top level names no key twice, so a check of
+# it alone finds nothing.
+TWO_SKUS_IN_A_LINE = ONE_SKU_A_LINE.replace(
+    '{"sku": "TEA-EARL-GREY"', '{"sku": "MUG-BLUE", "sku": "TEA-EARL-GREY"'
+)
+
+
+async def test_a_body_that_names_a_key_twice_is_a_422_naming_it(
+    client: AsyncClient, session: AsyncSession
+) -> None:
+    response = await client.post(
+        "/users", content=TWO_EMAILS, headers={"Content-Type": "application/json"}
+    )
+
+    error = assert_error(response, 422, "validation_error")
+    assert error["details"] == [
+        {
+            "field": "body.email",
+            "message": DUPLICATE_KEY_MESSAGE,
+            "type": "json_duplicate_key",
+        }
+    ]
+    assert await count_rows(session, User) == 0
+
+
+async def test_a_key_named_twice_deep_in_a_body_is_found_and_its_place_named(
+    client: AsyncClient,
+    alice: dict[str, Any],
+    add_products: ProductFactory,
+    session: AsyncSession,
+) -> None:
+    await add_products({"MUG-BLUE": 1250, "TEA-EARL-GREY": 899})
+    headers = alice["headers"] | {"Content-Type": "application/json"}
+
+    twice = await client.post("/orders", content=TWO_SKUS_IN_A_LINE, headers=headers)
+    once = await client.post("/orders", content=ONE_SKU_A_LINE, headers=headers)
+
+    error = assert_error(twice, 422, "validation_error")
+    assert [detail["field"] for detail in error["details"]] == ["body.items.1.sku"]
+    # Without the repeat, the same order is placed, each line as written.
+    assert once.status_code == 201, once.text
+    assert [line["sku"] for line in once.json()["items"]] == [
+        "MUG-BLUE",
+        "TEA-EARL-GREY",
+    ]
+    assert await count_rows(session, Order) == 1
+
+
+async def test_a_repeated_key_in_a_body_of_a_type_the_route_does_not_read_is_a_415(
+    client: AsyncClient,
+) -> None:
+    # FastAPI parses any +json type as JSON: the label is refused first.
+    response = await client.post(
+        "/users",
+        content=TWO_EMAILS,
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+
+    assert_error(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    ("body", "locations"),
+    [
+        (b'{"a": 1, "b": 2}', []),
+        (b'[{"a": 1}, {"a": 2}]', []),
+        (b'"a"', []),
+        (b'{"a": 1, "b": 2, "a": 3, "b": 4, "a": 5}', [("a",), ("b",)]),
+        (b'{"a": {"b": [0, {"c": 1, "c": 2}]}, "d": {"e": 1, "e": 2}}',
+         [("a", "b", 1, "c"), ("d", "e")]),
+        # The outer repeat is the one named: the inner object lost to it.
+        (b'{"a": {"b": 1, "b": 2}, "a": {}}', [("a",)]),
+    ],
+)  # fmt: skip
+def test_repeated_keys_are_named_by_their_place_in_document_order(
+    body: bytes, locations: list[tuple[str | int, ...]]
+) -> None:
+    assert repeated_keys(body) == locations
+
+
+def test_a_repeat_as_deep_as_the_parser_goes_is_found_without_recursion() -> None:
+    depth = 5_000  # 10 KB of brackets, well within the body limit
+    body = b"[" * depth + b'{"a": 1, "a": 2}' + b"]" * depth
+
+    assert repeated_keys(body) == [(*[0] * depth, "a")]
 
 
 # --- CORS on errors -------------------------------------------------------------------

@@ -1,14 +1,22 @@
 """Specification of configuration: where settings come from and what is rejected."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr, ValidationError
+from pydantic_settings import SettingsError
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from shop.core.config import ASYNCPG_PARAMETERS, JWT_SECRET_PLACEHOLDER, Settings
+from shop.core.config import (
+    ASYNCPG_PARAMETERS,
+    JWT_SECRET_PLACEHOLDER,
+    Settings,
+    get_settings,
+    settings_or_exit,
+)
 from shop.core.database import create_engine
 from tests.support.shop_fixtures import shop_settings
 
@@ -186,6 +194,24 @@ def test_a_misspelt_key_in_dotenv_is_an_error(tmp_path: Path) -> None:
         Settings()
 
 
+def test_a_misspelt_environment_variable_is_not_read_and_its_setting_keeps_its_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pydantic-settings reads the variables of the fields it declares, and no
+    # others: METRIC_PORT is not an error, and the metrics listener is off.
+    # What .env.example and the README say next to "an unknown key in .env".
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shop")
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("METRIC_PORT", "9464")
+
+    settings = Settings()
+
+    assert settings.metrics_port is None
+    readme = (EXAMPLE.parent / "README.md").read_text()
+    assert "a misspelt environment variable is not read at\nall" in readme
+    assert "a misspelt environment variable is not read at all" in EXAMPLE.read_text()
+
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "snippets" / ".env.example"
 
 
@@ -361,6 +387,50 @@ def test_a_cors_origin_no_browser_sends_stops_start_up_showing_what_to_write(
 
 
 @pytest.mark.parametrize(
+    ("variable", "to_write"),
+    [
+        ("http://localhost:5173", '["http://localhost:5173"]'),
+        (
+            "https://shop.example, https://admin.shop.example",
+            '["https://shop.example", "https://admin.shop.example"]',
+        ),
+        ("[https://shop.example]", '["[https://shop.example]"]'),
+    ],
+    ids=["one origin", "a comma-separated list", "a list without quotes"],
+)
+def test_cors_origins_not_written_as_a_json_list_stop_start_up_showing_the_list(
+    monkeypatch: pytest.MonkeyPatch, variable: str, to_write: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shop")
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("CORS_ORIGINS", variable)
+
+    # pydantic-settings' own refusal, a SettingsError, names no fix.
+    with pytest.raises((ValidationError, SettingsError)) as excinfo:
+        Settings()
+
+    assert isinstance(excinfo.value, ValidationError), excinfo.value
+    (error,) = excinfo.value.errors()
+    assert error["loc"] == ("cors_origins",)
+    assert error["msg"].endswith(
+        f"CORS_ORIGINS is a JSON list of origins: write CORS_ORIGINS='{to_write}'"
+    )
+
+
+def test_cors_origins_as_a_json_list_in_the_environment_or_dotenv_are_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shop")
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("CORS_ORIGINS", '["https://shop.example"]')
+    assert Settings().cors_origins == ("https://shop.example",)
+
+    monkeypatch.delenv("CORS_ORIGINS")
+    (tmp_path / ".env").write_text('CORS_ORIGINS=["http://localhost:5173"]\n')
+    assert Settings().cors_origins == ("http://localhost:5173",)
+
+
+@pytest.mark.parametrize(
     "origin",
     ["http://localhost:5173", "https://shop.example", "http://[::1]:8080", "*"],
 )
@@ -410,3 +480,58 @@ def test_a_required_setting_left_empty_is_reported_missing(
     assert [(e["loc"], e["type"]) for e in excinfo.value.errors()] == [
         (("jwt_secret",), "missing")
     ]
+
+
+@pytest.fixture
+def fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A valid environment, which the test may change, and a get_settings()
+    that reads it afresh; cleared again after the test."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/shop")
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_settings_that_validate_are_what_the_factory_gets() -> None:
+    assert settings_or_exit() is get_settings()
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_invalid_settings_end_the_process_one_line_per_variable_and_no_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DATABASE_URL")
+    monkeypatch.setenv("JWT_SECRET", "short-secret-value")
+    monkeypatch.setenv("ACCESS_TOKEN_MINUTES", "thirty")
+
+    with pytest.raises(SystemExit) as exit_:
+        settings_or_exit()
+
+    lines = str(exit_.value.code).splitlines()
+    assert lines[0] == "shop: 3 invalid setting(s), from the environment or .env:"
+    assert lines[1:3] == [
+        "  DATABASE_URL: not set, and required",
+        "  JWT_SECRET: at least 32 characters, not 18",
+    ]
+    assert lines[3].startswith(
+        "  ACCESS_TOKEN_MINUTES: Input should be a valid integer"
+    )
+    assert "short-secret" not in str(exit_.value.code)
+    assert "thirty" not in str(exit_.value.code)
+
+
+@pytest.mark.usefixtures("fresh_settings")
+def test_a_problem_of_the_settings_as_a_whole_is_named_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # More failures an hour than ASVS allows: the model's own validator.
+    monkeypatch.setenv("SIGN_IN_FAILURES_PER_ACCOUNT", "100")
+
+    with pytest.raises(SystemExit) as exit_:
+        settings_or_exit()
+
+    [heading, line] = str(exit_.value.code).splitlines()
+    assert heading == "shop: 1 invalid setting(s), from the environment or .env:"
+    assert line.startswith("  settings: ")

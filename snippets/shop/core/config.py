@@ -1,10 +1,11 @@
 """Typed application settings, read from the environment and a ``.env`` file."""
 
+import json
 import math
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from urllib import parse
 
 import idna
@@ -14,10 +15,11 @@ from pydantic import (
     RedisDsn,
     Secret,
     SecretStr,
+    ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 
 # The value .env.example ships with. It is public, so a service that signs
@@ -260,7 +262,11 @@ class Settings(BaseSettings):
     # --8<-- [end:metrics-listener]
 
     # --8<-- [start:cors-origins]
-    cors_origins: tuple[str, ...] = ()
+    # In the environment, a JSON list: CORS_ORIGINS='["https://shop.example"]'.
+    # NoDecode hands the text to the validator below, which says what to
+    # write when it is not one; pydantic-settings' own error names the
+    # field and a JSONDecodeError, not the fix.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     # --8<-- [end:cors-origins]
 
     @field_validator("jwt_secret")
@@ -273,6 +279,23 @@ class Settings(BaseSettings):
                 '`python -c "import secrets; print(secrets.token_urlsafe(48))"`'
             )
         return secret
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_from_a_json_list(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            # "https://a,https://b", the form other tools take: show it as
+            # the JSON list it was meant to be.
+            meant = json.dumps(
+                [part.strip() for part in value.split(",") if part.strip()]
+            )
+            raise ValueError(
+                f"CORS_ORIGINS is a JSON list of origins: write CORS_ORIGINS='{meant}'"
+            ) from None
 
     @field_validator("cors_origins")
     @classmethod
@@ -346,3 +369,38 @@ def get_settings() -> Settings:
     factory) and the migration script use this."""
     # The required fields come from the environment (pydantic-settings).
     return Settings()
+
+
+def settings_or_exit() -> Settings:
+    """``get_settings()`` at a process's start: settings that do not validate
+    end it with one line per problem instead of a traceback.
+
+    pydantic's report comes at the end of the traceback of whatever called
+    the factory, and names the field (``jwt_secret``); an operator sets the
+    variable (``JWT_SECRET``), so each line names that.
+    """
+    try:
+        return get_settings()
+    except ValidationError as error:
+        raise SystemExit(invalid_settings_message(error)) from None
+
+
+def invalid_settings_message(error: ValidationError) -> str:
+    """One line per problem, by environment variable; never a value."""
+    problems = error.errors(include_input=False, include_url=False)
+    lines = [f"shop: {len(problems)} invalid setting(s), from the environment or .env:"]
+    for problem in problems:
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        where = field.upper() if field else "settings"
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "missing":
+            message = "not set, and required"
+        elif problem["type"] == "too_short" and field == "jwt_secret":
+            # pydantic counts a SecretStr's length in "items".
+            context = problem.get("ctx", {})
+            message = (
+                f"at least {context['min_length']} characters, "
+                f"not {context['actual_length']}"
+            )
+        lines.append(f"  {where}: {message}")
+    return "\n".join(lines)

@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shop.catalog import router as catalog
 from shop.core import health, metrics, tracing
-from shop.core.config import Settings, get_settings
+from shop.core.config import Settings, settings_or_exit
 from shop.core.cors import JsonCORSMiddleware
 from shop.core.database import create_engine, create_session_factory
 from shop.core.errors import UnhandledErrorMiddleware, register_exception_handlers
 from shop.core.http_semantics import HeadAsGetMiddleware, ResponseHeadersMiddleware
+from shop.core.json_body import unique_json_keys
 from shop.core.logging import configure_logging
 from shop.core.media_type import body_media_type
 from shop.core.observe import ObserveMiddleware
@@ -120,7 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     Without ``settings`` (as ``uvicorn --factory`` calls it) they are read
     from the environment.
     """
-    settings = settings or get_settings()
+    settings = settings or settings_or_exit()
     configure_logging(settings.log_level, RequestIdLogFilter())
     # --8<-- [start:docs-off-in-production]
     # The contract is public to developers, not to the internet: production
@@ -179,7 +180,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # --8<-- [end:middleware]
     tracing.instrument(app)
     register_exception_handlers(app)
-    # A body labelled as a type its route does not parse is a 415.
+    # A body labelled as a type its route does not parse is a 415; a JSON
+    # body that repeats a key, a 422.
+    body_checks = [Depends(body_media_type), Depends(unique_json_keys)]
     for router in (health.router, users.router, catalog.router, orders.router):
-        app.include_router(router, dependencies=[Depends(body_media_type)])
+        app.include_router(router, dependencies=body_checks)
     return app

@@ -7,6 +7,7 @@ The metrics are served on a port of their own, never by the public app.
 """
 
 import asyncio
+import errno
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -118,10 +119,16 @@ async def serve_metrics(
     except OSError as error:
         # Bare, it reads "[Errno 98] Address already in use" under the app's
         # start-up: an operator would look at the API's port, not this one.
+        # The fix depends on which half is wrong: a port taken or privileged,
+        # or a host that is no address of this machine (or no name at all).
+        if error.errno in (errno.EADDRINUSE, errno.EACCES):
+            fix = "choose another port, or unset METRICS_PORT"
+        else:
+            fix = "set METRICS_HOST to an address of this machine (0.0.0.0 for all)"
         raise OSError(
             error.errno,
             f"cannot serve metrics on {host}:{port} (METRICS_HOST, METRICS_PORT): "
-            f"{error.strerror}; choose another port, or unset METRICS_PORT",
+            f"{error.strerror}; {fix}",
         ) from error
     logger.info(
         "metrics served",

@@ -10,7 +10,7 @@ from shop.orders.schemas import OrderCreate, OrderResponse
 from shop.orders.service import OrderService
 from shop.shared.http_cache import matches_if_none_match, strong_etag
 from shop.shared.pagination import Page, PageRequest, page_request
-from shop.shared.path_params import ResourceId
+from shop.shared.url_params import ResourceId
 from shop.users.dependencies import CurrentUser
 
 router = APIRouter(prefix="/orders", tags=["orders"], responses=ERROR_RESPONSES)

@@ -20,10 +20,11 @@ from typing import Annotated, Protocol
 
 from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, WithJsonSchema
 
 from shop.shared.base_model import MAX_ID
 from shop.shared.state import lifespan_resource
+from shop.shared.url_params import one_spelling
 
 _CURSOR_VERSION = 1
 MAX_LIMIT = 100
@@ -31,6 +32,9 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,100}\.[A-Za-z0-9_-]{22}$"
 # An OpenAPI format of our own: "a cursor this API issued". The pattern is
 # necessary, not sufficient, and API fuzzers need to know that.
 CURSOR_FORMAT = "shop-cursor"
+# One page, one URL: ?limit=010, ?limit=1_0 or ?limit=10.0 is a 422, as an id
+# in a path is (shared/url_params.py says why Query() comes first).
+PageSize = Annotated[int, Query(ge=1, le=MAX_LIMIT), BeforeValidator(one_spelling)]
 
 
 def _b64encode(data: bytes) -> str:
@@ -144,7 +148,7 @@ async def page_request(
             }
         ),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    limit: PageSize = 20,
 ) -> PageRequest:
     """Dependency: the page a list endpoint was asked for.
 

@@ -9,7 +9,7 @@ from shop.core.config import Settings
 from shop.core.dependencies import get_app_settings
 from shop.core.errors import ERROR_RESPONSES
 from shop.shared.exceptions import NotFoundError
-from shop.shared.path_params import ResourceId
+from shop.shared.url_params import ResourceId
 from shop.users.dependencies import ClientAddress, CurrentUser, get_user_service
 from shop.users.schemas import (
     SignInForm,

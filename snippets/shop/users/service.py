@@ -90,7 +90,9 @@ class UserService:
             user = await users.get_by_email(email)
         if user is None:
             await self.passwords.verify_against_decoy(password, before=count_attempt)
-        elif await self._signs_in(user, email, password, before=count_attempt):
+        elif await self._signs_in(
+            user, email, password, before=count_attempt, client=client
+        ):
             auth_log.info("sign-in succeeded", extra=_event(user, client))
             return user
         await self.throttle.after_failure(client)
@@ -102,31 +104,47 @@ class UserService:
         # --8<-- [end:authenticate]
 
     async def _signs_in(
-        self, user: User, email: str, password: str, *, before: BeforeHashing
+        self,
+        user: User,
+        email: str,
+        password: str,
+        *,
+        before: BeforeHashing,
+        client: str,
     ) -> bool:
         """Whether ``password`` is the user's; if so, its success is recorded.
 
         The account's failures are forgotten as soon as the password
         matches, before the upgrade below can wait for a slot, fail at its
         write (a 503) or be cancelled with the request: none of these may
-        take the owner's success with it. A hash made with an older cost or
-        algorithm is replaced by one with the current parameters, at the
-        one moment the password is known.
+        take the owner's success with it, nor its line in the log. A hash
+        made with an older cost or algorithm is replaced by one with the
+        current parameters, at the one moment the password is known.
         """
         if not await self.passwords.verify(password, user.password_hash, before=before):
             return False
         await self.throttle.after_success(email)
-        new_hash = await self.passwords.upgraded_hash(password, user.password_hash)
-        if new_hash is not None:
-            # In a short session of its own, like the read: the caller's
-            # session gets no commit as a side effect of a sign-in.
-            async with AsyncSession(
-                self.session.bind, expire_on_commit=False
-            ) as writing:
-                await UserRepository(writing).replace_password_hash(
-                    user.id, old=user.password_hash, new=new_hash
-                )
-                await writing.commit()
+        try:
+            new_hash = await self.passwords.upgraded_hash(password, user.password_hash)
+            if new_hash is not None:
+                # In a short session of its own, like the read: the caller's
+                # session gets no commit as a side effect of a sign-in.
+                async with AsyncSession(
+                    self.session.bind, expire_on_commit=False
+                ) as writing:
+                    await UserRepository(writing).replace_password_hash(
+                        user.id, old=user.password_hash, new=new_hash
+                    )
+                    await writing.commit()
+        except BaseException:
+            # A 503 or a cancelled request after the password matched: the
+            # owner proved it and got no token. The line an auditor reads
+            # says who and from where, as a success's does.
+            auth_log.warning(
+                "sign-in interrupted after the password matched",
+                extra=_event(user, client),
+            )
+            raise
         return True
 
     def issue_token(self, user: User, *, secret: SecretStr, lifetime: timedelta) -> str:

@@ -16,6 +16,7 @@ from shop.shared import exceptions
 from shop.shared.base_model import MAX_ID
 from shop.shared.exceptions import DomainError
 from tests.support.pages import prose
+from tests.support.shop_fixtures import assert_error
 
 REST_PAGE = DOCS_DIR / "principles" / "api" / "rest-status-codes.md"
 
@@ -181,6 +182,47 @@ async def test_a_resource_answers_at_one_url_only(
                     "type": "int_parsing",
                 }
             ], (method, path, other.text)
+
+
+async def test_an_integer_in_a_query_answers_at_its_plain_spelling_only(
+    client: AsyncClient, alice: dict[str, Any], service_openapi: dict[str, Any]
+) -> None:
+    # Every integer query parameter the service publishes, with the method of
+    # its operation: a new one is tried as soon as it is published.
+    integers = [
+        (method.upper(), path, parameter)
+        for path, operations in service_openapi["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query" and parameter["schema"].get("type") == "integer"
+    ]
+    parameters = [
+        (method, path, parameter["name"]) for method, path, parameter in integers
+    ]
+    assert parameters == [("GET", "/products", "limit"), ("GET", "/orders", "limit")]
+    for _, _, parameter in integers:
+        # Its bounds in JSON Schema's words, as for an id in a path.
+        assert {"minimum", "maximum"} <= parameter["schema"].keys(), parameter
+        assert not {"ge", "le"} & parameter["schema"].keys(), parameter
+
+    for method, path, name in parameters:
+        plain = await client.request(
+            method, f"{path}?{name}=10", headers=alice["headers"]
+        )
+        assert plain.status_code == 200, (path, plain.text)
+        # A query decodes "+" as a space: "%2B" is the plus sign.
+        for spelling in [*_other_spellings(10), "1_0", "%2B10", "%2010%20"]:
+            other = await client.request(
+                method, f"{path}?{name}={spelling}", headers=alice["headers"]
+            )
+            error = assert_error(other, 422, "validation_error")
+            assert error["details"] == [
+                {
+                    "field": f"query.{name}",
+                    "message": ONE_SPELLING,
+                    "type": "int_parsing",
+                }
+            ], (method, path, spelling)
 
 
 def test_every_id_in_a_path_publishes_its_bounds_as_json_schema(

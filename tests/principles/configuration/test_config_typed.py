@@ -4,7 +4,10 @@ The page's inline examples run on their own (tests/docs/test_python_examples.py)
 these tests check the reference service's Settings class.
 """
 
+import os
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ from pydantic_settings import BaseSettings
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from handbook.content.docs_tree import DOCS_DIR
+from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from handbook.content.fences import find_fences
 from tests.support.pages import prose
 from tests.support.shop_fixtures import shop_settings
@@ -36,6 +39,65 @@ def test_a_wrong_setting_fails_at_start_up_naming_it() -> None:
         ("database_url", "url_scheme"),
         ("access_token_minutes", "int_parsing"),
     }
+
+
+def test_the_service_started_with_bad_settings_prints_a_line_per_variable(
+    tmp_path: Path,
+) -> None:
+    # The image's command, from a directory without a .env, with a bad
+    # environment: what an operator's first deployment sees.
+    environment = {
+        "PATH": os.environ["PATH"],
+        # The service of this copy of the repository, whatever is installed.
+        "PYTHONPATH": str(REPO_ROOT / "snippets"),
+        "JWT_SECRET": "s" * 22,  # ten characters short
+        "METRICS_PORT": "ninety",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "shop.core.main:create_app",
+    ]
+    result = subprocess.run(
+        [*command, "--port", "0"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    expected = [
+        "shop: 3 invalid setting(s), from the environment or .env:",
+        "  DATABASE_URL: not set, and required",
+        "  JWT_SECRET: at least 32 characters, not 22",
+        "  METRICS_PORT: Input should be a valid integer, unable to parse string as an integer",
+    ]
+    assert (result.returncode, result.stderr.splitlines()) == (1, expected)
+    assert environment["JWT_SECRET"] not in result.stdout + result.stderr
+    page = " ".join(prose(PAGE).split())
+    assert f"(`{expected[2].strip()}`) and without its value" in page
+
+    # Left to itself: a factory that raises pydantic's error (get_settings).
+    bare = subprocess.run(
+        [*command[:-1], "shop.core.config:get_settings", "--port", "0"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert bare.returncode == 1
+    assert bare.stderr.startswith("Traceback")
+    assert "\njwt_secret\n" in bare.stderr
+    assert "JWT_SECRET" not in bare.stderr
+    assert "Value should have at least 32 items after validation" in bare.stderr
+    assert "names the field at the end of a traceback" in page
+    assert 'counts a secret\'s characters as "items"' in page
 
 
 def test_every_postgres_url_spelling_gets_the_asyncpg_driver() -> None:

@@ -4,6 +4,7 @@ their own and never by the public app."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -409,10 +410,34 @@ async def test_a_second_listener_cannot_take_the_same_port() -> None:
         # Naming the setting and the address: a bare "Address already in
         # use" during the app's start-up points at the API's port instead.
         taken = rf"127\.0\.0\.1:{port} \(METRICS_HOST, METRICS_PORT\): Address already in use"
-        with pytest.raises(OSError, match=taken):
+        with pytest.raises(OSError, match=taken + "; choose another port"):
             async with serve_metrics(second, "127.0.0.1", port):
                 pass
     assert "which only one of them can hold" in prose(PAGE)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "192.0.2.1",  # TEST-NET-1: an address, but none of this machine's
+        "metrics.invalid",  # a name that resolves to nothing
+        "0.0.0.0:9464",  # a port written into the host
+    ],
+)
+async def test_a_metrics_host_the_machine_cannot_listen_on_is_named_as_the_fix(
+    host: str,
+) -> None:
+    metrics = HttpMetrics(CollectorRegistry())
+
+    fix = "set METRICS_HOST to an address of this machine (0.0.0.0 for all)"
+    with pytest.raises(OSError, match=re.escape(fix)) as raised:
+        async with serve_metrics(metrics, host, free_port()):
+            pass
+
+    assert str(raised.value).startswith(
+        f"[Errno {raised.value.errno}] cannot serve metrics on {host}:"
+    )
+    assert str(raised.value).endswith(fix)
 
 
 # uvicorn with two worker processes: each runs the app's lifespan.

@@ -47,6 +47,7 @@ from shop.users.throttling import (
     client_group,
 )
 from tests.support.db_proxy import DatabaseProxy, database_proxy
+from tests.support.logs import json_log_lines
 from tests.support.pages import prose
 from tests.support.server_process import answers, served
 from tests.support.shop_fixtures import (
@@ -1101,7 +1102,9 @@ class _GatedUpgrade:
 
 
 async def test_a_right_password_cancelled_during_its_hash_upgrade_keeps_its_success(
-    own_database_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+    own_database_app: AppFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A reviewer's: the success was recorded after the upgrade, which waits
     for a slot and hashes; a request cancelled there (a client gone, the
@@ -1122,6 +1125,16 @@ async def test_a_right_password_cancelled_during_its_hash_upgrade_keeps_its_succ
 
     assert [response.status_code for response in guesses] == [401, 401]
     assert after.status_code == 200, after.text
+    # The cancelled sign-in has its line, after the two failures.
+    auth = [
+        line["message"]
+        for line in json_log_lines(capsys.readouterr().out)
+        if line["logger"] == "shop.auth"
+    ]
+    assert auth[2:] == [
+        "sign-in interrupted after the password matched",
+        "sign-in succeeded",
+    ]
 
 
 async def test_a_locked_out_account_is_refused_before_the_read_and_the_hash(

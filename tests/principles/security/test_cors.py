@@ -4,11 +4,15 @@ Each test reproduces a claim docs/principles/security/cors.md makes,
 against the real tool, library or service.
 """
 
+import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from starlette.middleware.cors import CORSMiddleware
 
 from handbook.content.docs_tree import DOCS_DIR
+from shop.core.config import Settings
 from shop.core.cors import JsonCORSMiddleware
 from shop.core.main import create_app
 from tests.support.pages import prose
@@ -36,6 +40,28 @@ async def test_the_services_default_lets_no_browser_origin_in() -> None:
     assert settings.cors_origins == ()
     assert "access-control-allow-origin" not in preflight.headers
     assert "an empty list, the default, lets no browser origin in" in prose(CORS_PAGE)
+
+
+def test_a_comma_separated_cors_origins_stops_start_up_naming_the_list_to_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    environment = {
+        "DATABASE_URL": "postgresql://localhost/shop",
+        "JWT_SECRET": "s" * 40,
+        "CORS_ORIGINS": "https://shop.example,https://admin.shop.example",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+
+    # pydantic-settings' own refusal, a SettingsError, names no fix.
+    with pytest.raises((ValidationError, SettingsError)) as refused:
+        Settings(_env_file=None)
+
+    assert isinstance(refused.value, ValidationError), refused.value
+    (error,) = refused.value.errors()
+    message = error["msg"].removeprefix("Value error, ")
+    assert message in " ".join(prose(CORS_PAGE).split()).replace("` `", " ")
+    assert "marked `NoDecode`" in prose(CORS_PAGE)
 
 
 def test_the_source_document_says_only_configure_appropriately_about_cors() -> None:

@@ -23,12 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from handbook.content.docs_tree import DOCS_DIR
 from shop.catalog import schemas as catalog_schemas
+from shop.core.json_body import DUPLICATE_KEY_MESSAGE
 from shop.orders import schemas as orders_schemas
 from shop.orders.schemas import Sku
 from shop.shared.text import DISPLAY_TEXT_PATTERN, display_text
 from shop.users import schemas as users_schemas
 from shop.users.schemas import Email, SignInForm
 from tests.support.pages import prose
+from tests.support.shop_fixtures import assert_error
 
 PAGE = DOCS_DIR / "principles" / "security" / "input-validation.md"
 
@@ -513,3 +515,77 @@ async def test_skus_and_the_sign_in_username_refuse_what_the_page_says(
     # ...because no account can be registered with any control character.
     assert all(_refused(email, f"ada{char}@example.com") for char in CONTROLS)
     assert "refuses the C0 controls and DEL, NUL among them, but not C1" in prose(PAGE)
+
+
+# --- a key named twice ------------------------------------------------------------
+
+
+class Registration(BaseModel):
+    email: str
+
+
+async def test_fastapi_keeps_the_last_value_of_a_key_named_twice() -> None:
+    app = FastAPI()
+
+    @app.post("/users")
+    async def register(registration: Registration) -> Registration:
+        return registration
+
+    transport = ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop") as client:
+        response = await client.post(
+            "/users",
+            content='{"email": "ada@example.com", "email": "eve@example.com"}',
+            headers={"Content-Type": "application/json"},
+        )
+
+    assert response.status_code == 200
+    assert response.json() == {"email": "eve@example.com"}
+    assert "`request.json()` keeps the last without a word" in prose(PAGE)
+
+
+def _json_bodies(openapi: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The model of every JSON request body, by (method, path)."""
+    schemas = openapi["components"]["schemas"]
+    return {
+        (method.upper(), path): schemas[media["schema"]["$ref"].split("/")[-1]]
+        for path, operations in openapi["paths"].items()
+        for method, operation in operations.items()
+        for media_type, media in operation.get("requestBody", {})
+        .get("content", {})
+        .items()
+        if media_type == "application/json"
+    }
+
+
+async def test_every_json_body_refuses_a_key_named_twice_at_any_depth(
+    client: httpx.AsyncClient,
+    alice: dict[str, Any],
+    service_openapi: dict[str, Any],
+) -> None:
+    bodies = _json_bodies(service_openapi)
+    assert set(bodies) == {
+        ("POST", "/users"),
+        ("PATCH", "/users/me"),
+        ("POST", "/orders"),
+    }
+    headers = alice["headers"] | {"Content-Type": "application/json"}
+
+    for (method, path), model in bodies.items():
+        field = next(iter(model["properties"]))
+        # At the top, and in an object in an array under it, where a check
+        # of the top level alone would find nothing.
+        for sent, place in [
+            (f'{{"{field}": 1, "{field}": 2}}', f"body.{field}"),
+            (f'{{"{field}": [{{"sku": 1, "sku": 2}}]}}', f"body.{field}.0.sku"),
+        ]:
+            response = await client.request(method, path, content=sent, headers=headers)
+
+            error = assert_error(response, 422, "validation_error")
+            assert error["details"] == [
+                {
+                    "field": place,
+                    "message": DUPLICATE_KEY_MESSAGE,
+                    "type": "json_duplicate_key",
+                }
+            ], (method, path, sent)

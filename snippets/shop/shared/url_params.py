@@ -1,12 +1,14 @@
-"""Path parameters shared by every domain's routes.
+"""Integers in a URL, in its path or its query, shared by every domain's routes.
 
 One resource has one URL. pydantic's lax ``int`` reads ``01``, ``+1``,
 ``1.0``, `` 1``, ``0_1`` and any number more spellings as 1, so one order
-answered at as many URLs, each its own entry in a cache and each a path
-that a rule written for ``/orders/1`` does not match.
+answered at as many URLs, and one page of a listing (``?limit=10``,
+``?limit=010``, ``?limit=1_0``) at as many more, each its own entry in a
+cache and each a URL that a rule written for the plain one does not match.
 
-Only routers import this module: it names FastAPI's ``Path``, and the
-services below the routers load no FastAPI.
+Only routers and the query dependencies they use (shared/pagination.py)
+import this module: it names FastAPI's ``Path``, and the services below the
+routers load no FastAPI.
 """
 
 import re
@@ -33,7 +35,7 @@ def one_spelling(value: object) -> object:
     return value
 
 
-# Path() first: FastAPI 0.165 publishes a validator's bounds as "ge" and "le",
-# which JSON Schema does not know, if Path() comes after the validator.
+# Path() (or Query()) first: FastAPI 0.165 publishes a validator's bounds as
+# "ge" and "le", which JSON Schema does not know, if it comes after the validator.
 ResourceId = Annotated[int, Path(ge=1, le=MAX_ID), BeforeValidator(one_spelling)]
 # --8<-- [end:resource-id]
