@@ -43,10 +43,11 @@ class ReadyResponse(BaseModel):
 
 # --8<-- [start:health-endpoint]
 # The newest migration in migrations/ when this code was written: the schema
-# must be at least this revision. Newer is fine, since migrations only add
-# (expand) while the release before them still serves. A constant, not the
-# files read at start-up: the code states what it needs wherever it runs,
-# and a test fails when a migration is added without raising it.
+# must be at least this revision. Newer is ready: in a rolling deploy the
+# next release migrates first, and this one serves on the newer schema as
+# long as that migration only adds (expand). A constant, not the files read
+# at start-up: the code states what it needs wherever it runs, and a test
+# fails when a migration is added without raising it.
 SCHEMA_REVISION = "20261206180100"
 
 # Each migration applied is a row of this table, written by the script that
