@@ -44,6 +44,11 @@ class NoPostgresError(RuntimeError):
 COMPOSE_FILE = Path(__file__).resolve().parent.parent / "snippets" / "compose.yaml"
 # Where Debian and Ubuntu's postgresql-<major> packages put the server binaries.
 POSTGRES_LIB_DIR = Path("/usr/lib/postgresql")
+# The one role the local cluster authenticates (scram-sha-256); it trusts
+# the others, as the tests connect without a password. A test that needs a
+# password refused (SQLSTATE 28P01) creates this role: the postgres image
+# authenticates every role.
+SCRAM_ROLE = "scram_checked"
 
 
 def pinned_image(compose_file: Path = COMPOSE_FILE) -> str:
@@ -185,6 +190,11 @@ def _local_cluster(bin_dir: Path, workdir: Path) -> Iterator[str]:
             "--encoding", "UTF8",
             "--locale", "C",
         )  # fmt: skip
+        # First match wins: this line goes before initdb's "trust" lines.
+        hba = data_dir / "data" / "pg_hba.conf"
+        hba.write_text(
+            f"host all {SCRAM_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text()
+        )
         run(
             str(bin_dir / "pg_ctl"),
             "start",

@@ -32,6 +32,16 @@ GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO shop;
 ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public
     GRANT SELECT, INSERT, UPDATE ON TABLES TO shop;
 
+-- The migrations' record (scripts/apply_migrations.py), read only: the
+-- readiness probe compares its newest revision with the one the code needs.
+-- The schema is made here when the migrations have not run yet (compose
+-- runs this file first); the script then creates its table in it.
+CREATE SCHEMA IF NOT EXISTS shop_meta;
+GRANT USAGE ON SCHEMA shop_meta TO shop;
+GRANT SELECT ON ALL TABLES IN SCHEMA shop_meta TO shop;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA shop_meta
+    GRANT SELECT ON TABLES TO shop;
+
 -- PostgreSQL grants TEMPORARY on every database to PUBLIC, so without this
 -- the role could still create temporary tables. :"DBNAME" is psql's name
 -- for the database it is connected to (shop, in both setups).

@@ -3,12 +3,15 @@
 import asyncio
 import json
 import logging
+import shutil
 import socket
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
@@ -23,6 +26,7 @@ from starlette.routing import Route
 from starlette.types import Message
 
 import shop.core.main
+from shop.core import health
 from shop.core.config import Settings, get_settings
 from shop.core.database import get_db
 from shop.core.errors import UnhandledErrorMiddleware
@@ -31,22 +35,32 @@ from shop.core.main import create_app
 from shop.core.metrics import HttpMetrics
 from shop.core.observe import ObserveMiddleware
 from shop.shared.cache import ResponseCache
-from shop.shared.exceptions import DomainError, ForbiddenError
+from shop.shared.exceptions import (
+    OUTAGE_RETRY_AFTER_SECONDS,
+    DomainError,
+    ForbiddenError,
+)
 from shop.shared.state import LifespanNotRunError, lifespan_resource
+from tests.support.app_role import libpq_url
 from tests.support.failing_routes import (
     EXPORT_FAILURE,
     add_export_that_fails_mid_stream,
 )
 from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import (
+    MIGRATIONS_DIR,
     PASSWORD,
+    DatabaseFactory,
     ProductFactory,
     assert_error,
     build_app,
     lifespan_client,
+    load_script,
     on_database,
     running,
 )
+
+apply_migrations = load_script("apply_migrations")
 
 # --- health ----------------------------------------------------------------------
 
@@ -159,6 +173,135 @@ async def test_readiness_is_503_whatever_error_the_database_raises(
     assert warning["message"] == "database unreachable"
     assert warning["error"].startswith("TypeError(")
     assert "exception" not in warning  # an expected failure: no traceback
+
+
+# --- readiness and the schema's revision -------------------------------------------
+
+
+def test_readiness_requires_the_newest_migration_of_the_code() -> None:
+    # Fails when a migration is added without raising SCHEMA_REVISION: the
+    # probe would report ready a database that lacks the new migration.
+    newest = _migration_files()[-1]
+
+    assert _version(newest) == health.SCHEMA_REVISION
+
+
+def _migration_files() -> list[Path]:
+    """The project's migrations, in the order they apply."""
+    return sorted(MIGRATIONS_DIR.glob("*.sql"))
+
+
+def _version(migration: Path) -> str:
+    """``20261126050000`` of ``20261126050000_init.sql``."""
+    return migration.stem.split("_")[0]
+
+
+async def _migrated(
+    create_database: DatabaseFactory, directory: Path, files: list[Path]
+) -> str:
+    """A new database with ``files`` applied (no revisions table if none)."""
+    url = await create_database()
+    for path in files:
+        shutil.copy(path, directory)
+    if files:
+        await apply_migrations.apply_migrations(url, directory)
+    return url
+
+
+@pytest.mark.parametrize("applied", ["none", "all-but-the-newest"])
+async def test_readiness_is_503_naming_both_revisions_while_the_schema_is_behind(
+    create_database: DatabaseFactory,
+    settings: Settings,
+    tmp_path: Path,
+    applied: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = [] if applied == "none" else _migration_files()[:-1]
+    url = await _migrated(create_database, tmp_path, files)
+
+    async with _client(create_app(on_database(settings, url))) as client:
+        capsys.readouterr()
+        response = await client.get("/health/ready")
+    log = json_log_lines(capsys.readouterr().out)
+
+    error = assert_error(response, 503, "service_unavailable")
+    assert error["message"] == "Database schema out of date"
+    assert response.headers["Retry-After"] == str(OUTAGE_RETRY_AFTER_SECONDS)
+    [warning] = [line for line in log if line["level"] == "WARNING"]
+    assert warning["message"] == "database schema behind the code"
+    assert warning["required_revision"] == health.SCHEMA_REVISION
+    assert warning["schema_revision"] == (_version(files[-1]) if files else None)
+    assert "exception" not in warning  # expected during a deploy: no traceback
+
+
+async def test_readiness_is_503_for_a_role_that_may_not_read_the_revisions(
+    server_url: str,
+    database_url: str,
+    settings: Settings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A role made without db/app_role.sql's grant on shop_meta: the probe
+    # cannot tell how new the schema is, so the replica is not ready.
+    role, password = f"no_meta_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    admin = await asyncpg.connect(libpq_url(server_url))
+    await admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    as_role = make_url(database_url).set(username=role, password=password)
+    try:
+        app = create_app(
+            on_database(settings, as_role.render_as_string(hide_password=False))
+        )
+        async with _client(app) as client:
+            capsys.readouterr()
+            response = await client.get("/health/ready")
+    finally:
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()
+
+    assert_error(response, 503, "service_unavailable")
+    [warning] = [
+        line
+        for line in json_log_lines(capsys.readouterr().out)
+        if line["level"] == "WARNING"
+    ]
+    assert warning["message"] == "database unreachable"
+    assert "permission denied for schema shop_meta" in warning["error"]
+    assert password not in warning["error"]
+
+
+# A migration of the next release: it only adds, as expand-contract asks.
+NEXT_RELEASE_MIGRATION = 'ALTER TABLE "orders" ADD COLUMN "note" text NULL;\n'
+
+
+@pytest.mark.parametrize("newer", [False, True], ids=["all-applied", "one-newer"])
+async def test_readiness_is_200_and_the_code_serves_on_its_schema_or_a_newer_one(
+    create_database: DatabaseFactory,
+    settings: Settings,
+    tmp_path: Path,
+    newer: bool,
+) -> None:
+    """A rolling deploy migrates first: the old release then serves on the
+    newer schema until its replicas are replaced."""
+    if newer:
+        next_release = tmp_path / "29991231000000_add_order_note.sql"
+        next_release.write_text(NEXT_RELEASE_MIGRATION)
+    url = await _migrated(create_database, tmp_path, _migration_files())
+
+    async with _client(create_app(on_database(settings, url))) as client:
+        ready = await client.get("/health/ready")
+        email = f"deploy-{uuid.uuid4().hex[:8]}@example.com"
+        signup = {"email": email, "name": "Ada", "password": PASSWORD}
+        registered = await client.post("/users", json=signup)
+        token = await client.post(
+            "/auth/token", data={"username": email, "password": PASSWORD}
+        )
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        orders = await client.get("/orders", headers=headers)
+        products = await client.get("/products")
+
+    assert ready.status_code == 200, ready.text
+    assert ready.json() == {"status": "ok", "database": "ok"}
+    statuses = [r.status_code for r in (registered, token, orders, products)]
+    assert statuses == [201, 200, 200, 200]
 
 
 # --- lifespan ----------------------------------------------------------------------

@@ -36,6 +36,7 @@ from shop.shared.exceptions import OUTAGE_RETRY_AFTER_SECONDS
 from shop.users import security
 from shop.users.models import User
 from shop.users.security import PasswordHasher
+from tests.support.app_role import libpq_url
 from tests.support.db_proxy import DatabaseProxy, database_proxy
 from tests.support.logs import json_log_lines
 from tests.support.shop_fixtures import (
@@ -48,6 +49,7 @@ from tests.support.shop_fixtures import (
     on_database,
     running,
 )
+from throwaway.postgres import SCRAM_ROLE
 
 HANG_GUARD_SECONDS = 30
 # What _every_endpoint gets from a healthy service: the unknown order is a
@@ -458,6 +460,92 @@ async def test_a_statement_over_the_server_side_timeout_is_a_503(
         "database unavailable",
         "/reports/slow",
     )
+
+
+# --- the server refuses the connection -------------------------------------------------
+
+# The right password of SCRAM_ROLE, and the wrong one the app is given.
+RIGHT_PASSWORD = "right-horse-battery-staple"  # noqa: S105  # pragma: allowlist secret
+WRONG_PASSWORD = "wrong-horse-battery-staple"  # noqa: S105  # pragma: allowlist secret
+
+
+@pytest.fixture(scope="module")
+async def scram_role(server_url: str) -> str:
+    """A role the server asks for its password (throwaway.postgres trusts the
+    others); created once per server, its password set each time."""
+    connection = await asyncpg.connect(libpq_url(server_url))
+    try:
+        exists = await connection.fetchval(
+            "SELECT count(*) FROM pg_roles WHERE rolname = $1", SCRAM_ROLE
+        )
+        if not exists:
+            await connection.execute(f"CREATE ROLE {SCRAM_ROLE} LOGIN")
+        await connection.execute(f"ALTER ROLE {SCRAM_ROLE} PASSWORD '{RIGHT_PASSWORD}'")
+    finally:
+        await connection.close()
+    return SCRAM_ROLE
+
+
+def _refusing_url(case: str, database_url: str, role: str) -> str:
+    url = make_url(database_url)
+    if case == "wrong-password":
+        url = url.set(username=role, password=WRONG_PASSWORD)
+    elif case == "unknown-role":
+        url = url.set(username=f"nobody_{uuid.uuid4().hex[:8]}")
+    else:  # a database that does not exist, or no longer does
+        url = url.set(database=f"shop_gone_{uuid.uuid4().hex[:8]}")
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize(
+    ("case", "sqlstate"),
+    [
+        ("wrong-password", "28P01"),
+        ("unknown-role", "28000"),
+        ("unknown-database", "3D000"),
+    ],
+)
+async def test_a_connection_the_server_refuses_is_a_503_logged_with_its_sqlstate(
+    own_database_url: str,
+    scram_role: str,
+    settings: Settings,
+    case: str,
+    sqlstate: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = _refusing_url(case, own_database_url, scram_role)
+    app = create_app(on_database(settings, url))
+    async with _client(app) as client:
+        capsys.readouterr()
+        responses = [
+            await client.get("/products"),
+            await client.post(
+                "/users",
+                json={"email": "ada@example.com", "name": "Ada", "password": PASSWORD},
+            ),
+            await client.post(
+                "/auth/token",
+                data={"username": "ada@example.com", "password": PASSWORD},
+            ),
+        ]
+        ready = await client.get("/health/ready")
+    output = capsys.readouterr().out
+    log = json_log_lines(output)
+
+    # The request was fine; this replica cannot reach its data, as readiness says.
+    for response in responses:
+        assert_outage(response)
+    assert_error(ready, 503, "service_unavailable")
+    warnings = [line for line in log if line["level"] == "WARNING"]
+    assert len(warnings) == len(responses) + 1  # one per request, the probe's too
+    unavailable = [
+        line for line in warnings if line["message"] == "database unavailable"
+    ]
+    assert [line.get("sqlstate") for line in unavailable] == [sqlstate] * len(responses)
+    assert {line["level"] for line in log} == {"INFO", "WARNING"}
+    assert not any("exception" in line for line in log)
+    assert WRONG_PASSWORD not in output
+    assert RIGHT_PASSWORD not in output
 
 
 # --8<-- [start:sql-error-log]

@@ -79,7 +79,7 @@ def scram_verifier_matches(verifier: str, password: str) -> bool:
 
 # Each needs a privilege the role must not have: it would change the schema,
 # create a table (a temporary one too: PostgreSQL grants TEMPORARY to PUBLIC),
-# or empty or delete rows wholesale.
+# empty or delete rows wholesale, or record a migration that never ran.
 FORBIDDEN = (
     "CREATE TABLE notes (id int)",
     "CREATE TEMP TABLE notes (id int)",
@@ -87,16 +87,20 @@ FORBIDDEN = (
     "DROP TABLE users",
     "TRUNCATE order_items",
     "DELETE FROM orders",
+    # A role that could record a revision could make readiness lie.
+    "INSERT INTO shop_meta.schema_revisions VALUES ('29991231000000', 'x', 'x')",
 )
 
 
 async def assert_rows_but_not_schema(settings: Settings, as_role: str) -> None:
-    """The service, connected as ``as_role``, registers, signs in and lists
-    orders; the role may read and write every table of the models, and
-    cannot create a table (not even a temporary one), alter, drop,
-    truncate or delete, nor is it a superuser."""
+    """The service, connected as ``as_role``, is ready, registers, signs in
+    and lists orders; the role may read and write every table of the models,
+    read the migrations' record, and cannot create a table (not even a
+    temporary one), alter, drop, truncate or delete, nor is it a superuser."""
     app = create_app(on_database(settings, as_role))
     async with client_for(app) as client:
+        # Readiness reads the revisions table, in a schema of its own.
+        ready = await client.get("/health/ready")
         email = f"role-check-{os.urandom(4).hex()}@example.com"
         signup = {"email": email, "name": "Ada", "password": PASSWORD}
         registered = await client.post("/users", json=signup)
@@ -107,11 +111,8 @@ async def assert_rows_but_not_schema(settings: Settings, as_role: str) -> None:
         orders = await client.get(
             "/orders", headers={"Authorization": f"Bearer {token}"}
         )
-    assert [registered.status_code, signed_in.status_code, orders.status_code] == [
-        201,
-        200,
-        200,
-    ]
+    statuses = [ready, registered, signed_in, orders]
+    assert [r.status_code for r in statuses] == [200, 201, 200, 200], ready.text
     connection = await asyncpg.connect(libpq_url(as_role))
     try:
         assert await connection.fetchval("SELECT current_user") == (

@@ -244,9 +244,9 @@ class Server(ServerProcess):
             env=env,
         )
 
-    def wait_until_healthy(self) -> None:
-        """Until ``GET /health/ready`` answers 200."""
-        self.wait_until(answers("/health/ready", 200), what="healthy")
+    def wait_until_healthy(self, probe: str = "/health/ready") -> None:
+        """Until ``GET <probe>`` answers 200."""
+        self.wait_until(answers(probe, 200), what="healthy")
 
 
 @contextlib.contextmanager
@@ -255,11 +255,17 @@ def serving(
     workdir: Path,
     argv: list[str],
     extra_env: dict[str, str] | None = None,
+    *,
+    probe: str = "/health/ready",
 ) -> Iterator[Server]:
-    """Run ``argv``, wait until the shop answers ``/health/ready``; always stop it."""
+    """Run ``argv``, wait until the shop answers ``probe`` with 200; always stop it.
+
+    ``/health/live`` for a server readiness keeps out of traffic on purpose,
+    such as one on a database the migrations never reached.
+    """
     server = Server(settings, workdir, argv, extra_env)
     try:
-        server.wait_until_healthy()
+        server.wait_until_healthy(probe)
         yield server
     finally:
         server.stop()

@@ -146,14 +146,22 @@ def _log_unhandled(scope: Scope, exc: BaseException) -> None:
 
 
 # --8<-- [start:database-unavailable]
-# SQLSTATE classes that mean "the database cannot serve you right now":
+# SQLSTATEs that mean "the database cannot serve you right now", by class:
 # 08 connection exception, 53 insufficient resources (too many connections),
-# 57 operator intervention (statement timeout, server shutting down).
-_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57")
+# 57 operator intervention (statement timeout, server shutting down), and
+# the server refusing the connection itself: class 28, invalid authorization
+# (a wrong password, a role that does not exist or may not log in), and
+# 3D000, the database does not exist. Those are a deployment's mistake, not
+# the request's: the request was fine, this replica cannot reach its data,
+# and its readiness probe already says so. A 500 would call every request a
+# bug and log a traceback for each; a 503 sends the client to retry, as on
+# another replica or once the credentials are put right.
+_UNAVAILABLE_SQLSTATES = ("08", "28", "3D000", "53", "57")
 
 
 def is_database_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` means the database is down, stuck or saturated.
+    """Whether ``exc`` means the database is down, stuck, saturated, or
+    refuses this replica's connection.
 
     Those are 503s: the request was fine and may succeed when retried.
     Anything else from the database is a bug, answered with a 500.
@@ -170,11 +178,15 @@ def is_database_unavailable(exc: BaseException) -> bool:
         # A connection that closes under a request comes wrapped, marked
         # connection_invalidated: SQLSTATE 08003 if it closed during a
         # statement, none if asyncpg had already seen it close.
-        sqlstate = getattr(exc.orig, "sqlstate", None) or ""
-        return exc.connection_invalidated or sqlstate.startswith(
-            _UNAVAILABLE_SQLSTATE_CLASSES
-        )
+        sqlstate = _sqlstate(exc) or ""
+        return exc.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
     return False
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of the driver's error ``exc`` wraps, if it has one."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return sqlstate if isinstance(sqlstate, str) else None
 
 
 def raised_by_the_driver(exc: BaseException) -> bool:
@@ -190,10 +202,11 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         _log_unhandled(request.scope, exc)
         return _internal_error()
     # Expected during an outage: a warning with the cause, not a traceback.
-    logger.warning(
-        "database unavailable",
-        extra={"error": type(exc).__name__, "path": request.url.path},
-    )
+    # The SQLSTATE, where there is one, says which: 28P01 a wrong password.
+    cause = {"error": type(exc).__name__}
+    if sqlstate := _sqlstate(exc):
+        cause["sqlstate"] = sqlstate
+    logger.warning("database unavailable", extra={**cause, "path": request.url.path})
     # Retrying cures it, so it says when, as the readiness probe's 503 does.
     return error_response(
         HTTPStatus.SERVICE_UNAVAILABLE,

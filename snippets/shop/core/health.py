@@ -3,7 +3,8 @@
 ``/health/live`` answers while the process can serve HTTP at all; it never
 touches the database, so a database outage does not make an orchestrator
 restart every replica. ``/health/ready`` answers only when the database does,
-so traffic is routed away from a replica that cannot serve it.
+and holds the schema this code needs, so traffic is routed away from a
+replica that cannot serve it.
 """
 
 import asyncio
@@ -13,6 +14,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shop.core.config import Settings
@@ -40,6 +42,20 @@ class ReadyResponse(BaseModel):
 
 
 # --8<-- [start:health-endpoint]
+# The newest migration in migrations/ when this code was written: the schema
+# must be at least this revision. Newer is ready: in a rolling deploy the
+# next release migrates first, and this one serves on the newer schema as
+# long as that migration only adds (expand). A constant, not the files read
+# at start-up: the code states what it needs wherever it runs, and a test
+# fails when a migration is added without raising it.
+SCHEMA_REVISION = "20261206180100"
+
+# Each migration applied is a row of this table, written by the script that
+# applies them. Versions are 14 digits, so the greatest string is the newest.
+_NEWEST_REVISION = text("SELECT max(version) FROM shop_meta.schema_revisions")
+_UNDEFINED_TABLE = "42P01"  # SQLSTATE: never migrated, or another database
+
+
 @router.get("/live")
 async def live() -> LiveResponse:
     """200 whenever the process answers HTTP; restart it only if this fails."""
@@ -51,12 +67,12 @@ async def ready(
     db: Annotated[AsyncSession, Depends(get_db)],
     settings: Annotated[Settings, Depends(get_app_settings)],
 ) -> ReadyResponse:
-    """200 when the database answers ``SELECT 1`` in time; 503 otherwise."""
+    """200 when the database answers in time and its schema is new enough."""
     try:
         # One budget for checkout, connect and query together: a probe that
         # hangs is worse than one that fails.
         async with asyncio.timeout(settings.database_connect_timeout_seconds):
-            await db.execute(text("SELECT 1"))
+            revision = await _schema_revision(db)
     # Whatever the probe raises, the replica is not ready: a refused or
     # timed-out connection (SQLAlchemyError, OSError, TimeoutError), and as
     # much a TypeError asyncpg raises on connect for an argument it does not
@@ -64,5 +80,24 @@ async def ready(
     except Exception as exc:
         logger.warning("database unreachable", extra={"error": repr(exc)})
         raise ServiceUnavailableError("Database unreachable") from None
+    # An old schema fails every request that reads what the missing
+    # migrations add: not ready until they are applied.
+    if revision is None or revision < SCHEMA_REVISION:
+        logger.warning(
+            "database schema behind the code",
+            extra={"schema_revision": revision, "required_revision": SCHEMA_REVISION},
+        )
+        raise ServiceUnavailableError("Database schema out of date")
     return ReadyResponse()
     # --8<-- [end:health-endpoint]
+
+
+async def _schema_revision(db: AsyncSession) -> str | None:
+    """The newest migration applied to the database; None if none is recorded."""
+    try:
+        revision: str | None = await db.scalar(_NEWEST_REVISION)
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _UNDEFINED_TABLE:
+            raise
+        return None  # no revisions table: no migration ever ran here
+    return revision
