@@ -165,7 +165,13 @@ class MigrationSettings(BaseSettings):
 def _database_url_from_the_environment() -> str:
     try:
         return str(MigrationSettings().database_url.get_secret_value())
-    except ValidationError:
+    except ValidationError as error:
+        [problem] = error.errors(include_input=False)
+        if problem["type"] != "missing":
+            # The message, never the URL: it holds the password.
+            raise SystemExit(
+                f"apply_migrations: DATABASE_URL: {problem['msg']}"
+            ) from None
         raise SystemExit(
             "apply_migrations: DATABASE_URL is not set (the environment or .env): "
             "set it, or pass --database-url"

@@ -95,6 +95,9 @@ MENTIONED_ONLY = {
     # "An export ... for one request belongs in a background job": advice to
     # move the work, with no job shown.
     ("Background jobs and task queues", "API-CURSOR-PAGINATION"),
+    # "permission denied for schema shop_meta": a database role's grant, the
+    # readiness probe's, not a user's role or permissions.
+    ("Roles and permissions", "OPS-HEALTH"),
 }
 
 

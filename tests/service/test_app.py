@@ -208,7 +208,9 @@ async def _migrated(
     return url
 
 
-@pytest.mark.parametrize("applied", ["none", "all-but-the-newest"])
+@pytest.mark.parametrize(
+    "applied", ["none", "all-but-the-newest", "another-branchs-newer-one-instead"]
+)
 async def test_readiness_is_503_naming_both_revisions_while_the_schema_is_behind(
     create_database: DatabaseFactory,
     settings: Settings,
@@ -217,6 +219,13 @@ async def test_readiness_is_503_naming_both_revisions_while_the_schema_is_behind
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     files = [] if applied == "none" else _migration_files()[:-1]
+    if applied == "another-branchs-newer-one-instead":
+        # Applied to a shared staging database before this code's own: the
+        # newest revision is newer than the code's, and the code's is missing.
+        other = tmp_path / "branch" / "29991231000000_other_branch.sql"
+        other.parent.mkdir()
+        other.write_text("CREATE TABLE other_branch (id integer);\n")
+        files = [*files, other]
     url = await _migrated(create_database, tmp_path, files)
 
     async with _client(create_app(on_database(settings, url))) as client:

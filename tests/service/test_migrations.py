@@ -279,6 +279,21 @@ async def test_the_command_line_needs_only_database_url_from_the_environment(
     assert capsys.readouterr().out.startswith("applied ")
 
 
+def test_the_command_line_with_a_database_url_not_postgresql_says_so_without_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    hidden = "hunter2" * 2
+    monkeypatch.setenv("DATABASE_URL", "mysql://shop:" + hidden + "@db.internal/shop")
+
+    with pytest.raises(SystemExit) as stopped:
+        apply_migrations.main([])
+
+    message = str(stopped.value.code)
+    assert message.startswith("apply_migrations: DATABASE_URL: URL scheme should be")
+    assert hidden not in message
+
+
 def test_the_command_line_without_any_database_url_says_how_to_give_one(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -43,16 +43,21 @@ class ReadyResponse(BaseModel):
 
 # --8<-- [start:health-endpoint]
 # The newest migration in migrations/ when this code was written: the schema
-# must be at least this revision. Newer is ready: in a rolling deploy the
-# next release migrates first, and this one serves on the newer schema as
-# long as that migration only adds (expand). A constant, not the files read
-# at start-up: the code states what it needs wherever it runs, and a test
-# fails when a migration is added without raising it.
+# must have it applied. Newer ones too is ready: in a rolling deploy the next
+# release migrates first, and this one serves on the newer schema as long
+# as that migration only adds (expand). A constant, not the files read at
+# start-up: the code states what it needs wherever it runs, and a test fails
+# when a migration is added without raising it.
 SCHEMA_REVISION = "20261206180100"
 
 # Each migration applied is a row of this table, written by the script that
-# applies them. Versions are 14 digits, so the greatest string is the newest.
-_NEWEST_REVISION = text("SELECT max(version) FROM shop_meta.schema_revisions")
+# applies them. Ready when this code's revision is one of the rows: the
+# newest row alone would call ready a schema that holds another branch's
+# newer migration but not this one. The newest is read for the log.
+_REVISIONS = text(
+    "SELECT max(version), coalesce(bool_or(version = :needed), false)"
+    " FROM shop_meta.schema_revisions"
+).bindparams(needed=SCHEMA_REVISION)
 _UNDEFINED_TABLE = "42P01"  # SQLSTATE: never migrated, or another database
 
 
@@ -72,7 +77,7 @@ async def ready(
         # One budget for checkout, connect and query together: a probe that
         # hangs is worse than one that fails.
         async with asyncio.timeout(settings.database_connect_timeout_seconds):
-            revision = await _schema_revision(db)
+            newest, applied = await _schema_revision(db)
     # Whatever the probe raises, the replica is not ready: a refused or
     # timed-out connection (SQLAlchemyError, OSError, TimeoutError), and as
     # much a TypeError asyncpg raises on connect for an argument it does not
@@ -82,22 +87,23 @@ async def ready(
         raise ServiceUnavailableError("Database unreachable") from None
     # An old schema fails every request that reads what the missing
     # migrations add: not ready until they are applied.
-    if revision is None or revision < SCHEMA_REVISION:
+    if not applied:
         logger.warning(
             "database schema behind the code",
-            extra={"schema_revision": revision, "required_revision": SCHEMA_REVISION},
+            extra={"schema_revision": newest, "required_revision": SCHEMA_REVISION},
         )
         raise ServiceUnavailableError("Database schema out of date")
     return ReadyResponse()
     # --8<-- [end:health-endpoint]
 
 
-async def _schema_revision(db: AsyncSession) -> str | None:
-    """The newest migration applied to the database; None if none is recorded."""
+async def _schema_revision(db: AsyncSession) -> tuple[str | None, bool]:
+    """The newest migration applied to the database (None if none is
+    recorded), and whether ``SCHEMA_REVISION`` is applied."""
     try:
-        revision: str | None = await db.scalar(_NEWEST_REVISION)
+        newest, applied = (await db.execute(_REVISIONS)).one()
     except ProgrammingError as exc:
         if getattr(exc.orig, "sqlstate", None) != _UNDEFINED_TABLE:
             raise
-        return None  # no revisions table: no migration ever ran here
-    return revision
+        return None, False  # no revisions table: no migration ever ran here
+    return newest, applied

@@ -181,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tracing.instrument(app)
     register_exception_handlers(app)
     # A body labelled as a type its route does not parse is a 415; a JSON
-    # body that repeats a key, a 422.
+    # body that repeats a key, or a form a field, a 422.
     body_checks = [Depends(body_media_type), Depends(refuse_repeated_names)]
     for router in (health.router, users.router, catalog.router, orders.router):
         app.include_router(router, dependencies=body_checks)

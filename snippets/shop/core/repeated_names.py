@@ -105,7 +105,8 @@ def repeated_keys(body: bytes, most: int | None = None) -> tuple[list[Location],
 
 
 async def refuse_repeated_names(request: Request) -> None:
-    """Refuse with a 422 a JSON body that repeats a key, naming each one.
+    """Refuse with a 422 a JSON body that repeats a key, or a form that
+    repeats a field, naming each one.
 
     A dependency of every router, after ``body_media_type``, rather than a
     route class, a ``Request`` subclass or a middleware. FastAPI has read
