@@ -135,6 +135,7 @@ async def test_readiness_is_503_within_the_connect_timeout_when_the_database_han
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     warning = next(line for line in logged if line["message"] == "database unreachable")
     assert warning["error"] == "TimeoutError()"
+    assert warning["probe_budget_seconds"] == 0.5  # the wait that ran out
     # --8<-- [end:health-timeout]
 
 

@@ -83,7 +83,12 @@ async def ready(
     # much a TypeError asyncpg raises on connect for an argument it does not
     # take. The error's type and text go to the log, not into the body.
     except Exception as exc:
-        logger.warning("database unreachable", extra={"error": repr(exc)})
+        # The budget too: a bare TimeoutError() does not say which wait ran out.
+        budget = settings.database_connect_timeout_seconds
+        logger.warning(
+            "database unreachable",
+            extra={"error": repr(exc), "probe_budget_seconds": budget},
+        )
         raise ServiceUnavailableError("Database unreachable") from None
     # An old schema fails every request that reads what the missing
     # migrations add: not ready until they are applied.
