@@ -392,6 +392,12 @@ def settings_or_exit() -> Settings:
         raise SystemExit(invalid_settings_message(error)) from None
 
 
+def _is_secret_text(field: str) -> bool:
+    """Whether the setting ``field`` is a ``SecretStr``: its length is text."""
+    info = Settings.model_fields.get(field)
+    return info is not None and info.annotation is SecretStr
+
+
 def invalid_settings_message(error: ValidationError) -> str:
     """One line per problem, by environment variable, and no secret: the
     settings hide the input they refuse, and only CORS_ORIGINS' own message
@@ -404,7 +410,7 @@ def invalid_settings_message(error: ValidationError) -> str:
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "missing":
             message = "not set, and required"
-        elif problem["type"] == "too_short" and field == "jwt_secret":
+        elif problem["type"] == "too_short" and _is_secret_text(field):
             # pydantic counts a SecretStr's length in "items".
             context = problem.get("ctx", {})
             message = (

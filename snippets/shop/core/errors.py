@@ -178,12 +178,12 @@ def is_database_unavailable(exc: BaseException) -> bool:
         # A connection that closes under a request comes wrapped, marked
         # connection_invalidated: SQLSTATE 08003 if it closed during a
         # statement, none if asyncpg had already seen it close.
-        sqlstate = _sqlstate(exc) or ""
+        sqlstate = sqlstate_of(exc) or ""
         return exc.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
     return False
 
 
-def _sqlstate(exc: BaseException) -> str | None:
+def sqlstate_of(exc: BaseException) -> str | None:
     """The SQLSTATE of the driver's error ``exc`` wraps, if it has one."""
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
     return sqlstate if isinstance(sqlstate, str) else None
@@ -204,7 +204,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     # Expected during an outage: a warning with the cause, not a traceback.
     # The SQLSTATE, where there is one, says which: 28P01 a wrong password.
     cause = {"error": type(exc).__name__}
-    if sqlstate := _sqlstate(exc):
+    if sqlstate := sqlstate_of(exc):
         cause["sqlstate"] = sqlstate
     logger.warning("database unavailable", extra={**cause, "path": request.url.path})
     # Retrying cures it, so it says when, as the readiness probe's 503 does.

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shop.core.config import Settings
 from shop.core.database import get_db
 from shop.core.dependencies import get_app_settings
-from shop.core.errors import ERROR_RESPONSES
+from shop.core.errors import ERROR_RESPONSES, sqlstate_of
 from shop.shared.exceptions import ServiceUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ async def _schema_revision(db: AsyncSession) -> tuple[str | None, bool]:
     try:
         newest, applied = (await db.execute(_REVISIONS)).one()
     except ProgrammingError as exc:
-        if getattr(exc.orig, "sqlstate", None) != _UNDEFINED_TABLE:
+        if sqlstate_of(exc) != _UNDEFINED_TABLE:
             raise
         return None, False  # no revisions table: no migration ever ran here
     return newest, applied
