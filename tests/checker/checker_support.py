@@ -36,6 +36,25 @@ def git_repository(path: Path) -> None:
     subprocess.run([git, "add", "--all"], cwd=path, check=True)
 
 
+def pyproject_selecting(name: str, *principle_ids: str) -> str:
+    """A project's ``pyproject.toml`` whose checker runs only ``principle_ids``."""
+    selected = ", ".join(f'"{principle_id}"' for principle_id in principle_ids)
+    return (
+        f'[project]\nname = "{name}"\nversion = "0.1.0"\nrequires-python = ">=3.12"\n'
+        f"\n[tool.principles]\nselect = [{selected}]\n"
+    )
+
+
+def scratch_project(root: Path, files: dict[str, str]) -> Path:
+    """A git work tree at ``root`` holding ``files`` (relative path to text)."""
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    git_repository(root)
+    return root
+
+
 def copy_fixture(name: str, side: str, destination: Path) -> Path:
     """A fixture repository, copied where no parent directory holds a project."""
     target = destination / name / side

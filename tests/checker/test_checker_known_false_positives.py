@@ -10,17 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.checker.checker_support import check, git_repository
+from tests.checker.checker_support import (
+    check,
+    pyproject_selecting,
+    scratch_project,
+)
 
-PYPROJECT = """\
-[project]
-name = "fullstack"
-version = "0.1.0"
-requires-python = ">=3.12"
-
-[tool.principles]
-select = ["SEC-SECRETS", "SEC-AUTHN"]
-"""
+PYPROJECT = pyproject_selecting("fullstack", "SEC-SECRETS", "SEC-AUTHN")
 
 SECURITY = """\
 from pydantic import BaseModel
@@ -46,13 +42,14 @@ TESTS_PRE_START = 'FIRST_SUPERUSER_PASSWORD = "changethis"\n'
 
 @pytest.fixture
 def template_like(tmp_path: Path) -> Path:
-    root = tmp_path / "backend"
-    (root / "app").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    (root / "app" / "security.py").write_text(SECURITY, encoding="utf-8")
-    (root / "app" / "tests_pre_start.py").write_text(TESTS_PRE_START, encoding="utf-8")
-    git_repository(root)
-    return root
+    return scratch_project(
+        tmp_path / "backend",
+        {
+            "pyproject.toml": PYPROJECT,
+            "app/security.py": SECURITY,
+            "app/tests_pre_start.py": TESTS_PRE_START,
+        },
+    )
 
 
 def test_only_the_real_secret_and_the_long_access_token_are_reported(

@@ -5,17 +5,11 @@ from pathlib import Path
 import pytest
 
 from handbook.checker.registry import RULES
-from tests.checker.checker_support import check, git_repository
-
-PYPROJECT = """\
-[project]
-name = "shop"
-version = "0.1.0"
-requires-python = ">=3.12"
-
-[tool.principles]
-select = ["STRUCT-DEPENDS", "API-FIELD-DEFAULTS"]
-"""
+from tests.checker.checker_support import (
+    check,
+    pyproject_selecting,
+    scratch_project,
+)
 
 # A dependency function and the route that uses it, each taking its session
 # as a default value: the form FAST002 asks to write with Annotated.
@@ -45,12 +39,10 @@ async def count_users(service: UserService = Depends(get_user_service)) -> int:
 
 @pytest.fixture
 def default_value_dependencies(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / "app").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
-    (root / "app" / "users.py").write_text(USERS, encoding="utf-8")
-    git_repository(root)
-    return root
+    pyproject = pyproject_selecting("shop", "STRUCT-DEPENDS", "API-FIELD-DEFAULTS")
+    return scratch_project(
+        tmp_path / "shop", {"pyproject.toml": pyproject, "app/users.py": USERS}
+    )
 
 
 def test_fast002_reports_the_route_and_an_own_rule_the_dependency_function(

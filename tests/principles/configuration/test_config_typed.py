@@ -53,22 +53,19 @@ def test_the_service_started_with_bad_settings_prints_a_line_per_variable(
         "JWT_SECRET": "s" * 22,  # ten characters short
         "METRICS_PORT": "ninety",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "shop.core.main:create_app",
-    ]
-    result = subprocess.run(
-        [*command, "--port", "0"],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def uvicorn_factory(factory: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", "0"],
+            cwd=tmp_path,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    result = uvicorn_factory("shop.core.main:create_app")
 
     expected = [
         "shop: 3 invalid setting(s), from the environment or .env:",
@@ -82,15 +79,7 @@ def test_the_service_started_with_bad_settings_prints_a_line_per_variable(
     assert f"(`{expected[2].strip()}`) and without a secret" in page
 
     # Left to itself: a factory that raises pydantic's error (get_settings).
-    bare = subprocess.run(
-        [*command[:-1], "shop.core.config:get_settings", "--port", "0"],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    bare = uvicorn_factory("shop.core.config:get_settings")
     assert bare.returncode == 1
     assert bare.stderr.startswith("Traceback")
     assert "\njwt_secret\n" in bare.stderr

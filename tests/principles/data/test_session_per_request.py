@@ -105,17 +105,20 @@ async def minimal_state(minimal_app: FastAPI) -> AsyncIterator[minimal.State]:
         yield cast(minimal.State, state)
 
 
+def _client_of(served: LifespanServed, *, errors_answered: bool = True) -> AsyncClient:
+    """A client of ``served``: an error is the client's 500, as a server sends
+    it, or, with ``errors_answered=False``, raised where the test can see it."""
+    transport = ASGITransport(served, raise_app_exceptions=not errors_answered)
+    return AsyncClient(transport=transport, base_url="http://shop")
+
+
 async def test_the_pages_minimal_app_reads_what_it_committed_and_frees_each_session(
     minimal_app: FastAPI, minimal_state: minimal.State
 ) -> None:
     pool = minimal_state["sessions"].kw["bind"].pool
     # The example's own State, where LifespanServed expects the service's.
     served = LifespanServed(minimal_app, cast(Any, minimal_state))
-    async with AsyncClient(
-        # An error is the client's 500, as a server sends it.
-        transport=ASGITransport(served, raise_app_exceptions=False),
-        base_url="http://shop",
-    ) as client:
+    async with _client_of(served) as client:
         mug = await client.post("/products", json={"sku": "MUG-BLUE"})
         after_one = pool.checkedout()
         cup = await client.post("/products", json={"sku": "CUP-RED"})
@@ -184,16 +187,11 @@ async def test_the_pages_dont_commits_the_product_and_answers_500(
     async with app.router.lifespan_context(app) as state:
         assert state is not None, "the lifespan yielded no state"
         served = LifespanServed(app, cast(Any, state))
-        async with AsyncClient(
-            transport=ASGITransport(served, raise_app_exceptions=False),
-            base_url="http://shop",
-        ) as client:
+        async with _client_of(served) as client:
             response = await client.post("/products", json={"sku": "MUG-BLUE"})
         assert response.status_code == 500
         # The same request again, the error raised instead of sent: what failed.
-        async with AsyncClient(
-            transport=ASGITransport(served), base_url="http://shop"
-        ) as client:
+        async with _client_of(served, errors_answered=False) as client:
             with pytest.raises(MissingGreenlet):
                 await client.post("/products", json={"sku": "CUP-RED"})
         async with AsyncSession(state["engine"]) as reader:

@@ -19,7 +19,11 @@ from starlette.types import Message, Receive, Scope, Send
 from handbook.content.docs_tree import DOCS_DIR, REPO_ROOT
 from shop.core.database import get_db
 from shop.users.router import update_me
-from tests.checker.checker_support import check, git_repository
+from tests.checker.checker_support import (
+    check,
+    pyproject_selecting,
+    scratch_project,
+)
 from tests.support.pages import prose
 
 PAGE = DOCS_DIR / "principles" / "structure" / "dependency-injection.md"
@@ -115,15 +119,6 @@ async def get_users_session(db: AsyncSession = Depends(get_db)) -> AsyncSession:
 async def count_users(db: AsyncSession = Depends(get_db)) -> int:
     return await db.scalar(select(func.count()).select_from(User)) or 0
 """
-CHECKED_PROJECT = """\
-[project]
-name = "shop"
-version = "0.1.0"
-requires-python = ">=3.12"
-
-[tool.principles]
-select = ["STRUCT-DEPENDS"]
-"""
 ANNOTATED_FORM = DEFAULT_VALUE_FORM.replace(
     "db: AsyncSession = Depends(get_db)", "db: Annotated[AsyncSession, Depends(get_db)]"
 ).replace("from fastapi", "from typing import Annotated\n\nfrom fastapi", 1)
@@ -189,11 +184,11 @@ def test_the_handbooks_checker_reports_the_form_in_the_dependency_function(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    project = tmp_path / "shop"
-    (project / "app").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(CHECKED_PROJECT)
-    (project / "app" / "users.py").write_text(DEFAULT_VALUE_FORM)
-    git_repository(project)
+    pyproject = pyproject_selecting("shop", "STRUCT-DEPENDS")
+    project = scratch_project(
+        tmp_path / "shop",
+        {"pyproject.toml": pyproject, "app/users.py": DEFAULT_VALUE_FORM},
+    )
 
     run = check(project, "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
 
